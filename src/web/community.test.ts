@@ -247,6 +247,30 @@ describe('community over HTTP', () => {
     assert.equal(cookieOnly.statusCode, 401);
   });
 
+  test('curators unfeature a submission; members cannot', async () => {
+    const member = await signIn('plain@example.org');
+    const mc = await member.csrf('/papers/2603.10001');
+    assert.equal((await member.post('/papers/2603.10001/unfeature', { _csrf: mc })).statusCode, 403);
+    const curator = await signIn('member@example.org');
+    const cc = await curator.csrf('/papers/2603.10001');
+    assert.match((await curator.get('/papers/2603.10001')).body, /Unfeature<\/button>/);
+    assert.equal((await curator.post('/papers/2603.10001/unfeature', { _csrf: cc })).statusCode, 303);
+    assert.equal((await community.submissions.get('2603.10001'))?.hidden, true);
+    assert.equal((await curator.post('/papers/2603.10001/feature', { _csrf: cc })).statusCode, 303);
+    assert.equal((await community.submissions.get('2603.10001'))?.hidden, false);
+  });
+
+  test('the daily submission cap answers 429 with its message', async () => {
+    const v = await signIn('eager@example.org');
+    const ids = ['2603.10004', '2603.10005', '2603.10006', '2603.10007', '2603.10008', '2603.10009'];
+    await createPaperStore(db).upsertMany(ids.map((id) => buildPaper({ id, publishedAt: recent, updatedAt: recent })));
+    const codes: number[] = [];
+    for (const id of ids) codes.push((await v.postForm('/submit', { paper: id }, '/submit')).statusCode);
+    assert.deepEqual(codes, [303, 303, 303, 303, 303, 429]);
+    const last = await v.postForm('/submit', { paper: '2603.10009' }, '/submit');
+    assert.match(last.body, /you have submitted 5 papers today/i);
+  });
+
   test('BibTeX at /papers/:id/bibtex', async () => {
     const res = await app.inject('/papers/2603.10001/bibtex');
     assert.equal(res.statusCode, 200);

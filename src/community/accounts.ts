@@ -117,6 +117,8 @@ export function createAccounts(database: Database, now: () => Date = () => new D
       const t = now();
       const expiresAt = new Date(t.getTime() + LOGIN_LINK_MINUTES * 60_000).toISOString();
       await db.insertInto('login_tokens').values({ token_hash: sha256(token), email: e, created_at: t.toISOString(), expires_at: expiresAt, used_at: null }).execute();
+      // Housekeeping on the way: links expired for a day are of no use to anyone.
+      await db.deleteFrom('login_tokens').where('expires_at', '<', new Date(t.getTime() - 86_400_000).toISOString()).execute();
       return { token, expiresAt };
     },
     async consumeLoginToken(token, { allowSignup = true } = {}) {
@@ -146,6 +148,7 @@ export function createAccounts(database: Database, now: () => Date = () => new D
       const t = now();
       const expiresAt = new Date(t.getTime() + SESSION_DAYS * 86_400_000).toISOString();
       await db.insertInto('sessions').values({ token_hash: sha256(token), user_id: userId, created_at: t.toISOString(), expires_at: expiresAt, last_seen_at: t.toISOString() }).execute();
+      await db.deleteFrom('sessions').where('expires_at', '<', t.toISOString()).execute();
       return { token, expiresAt };
     },
     async sessionUser(token) {

@@ -44,6 +44,8 @@ export interface Accounts {
   getByUsername(username: string): Promise<User | null>;
   getByEmail(email: string): Promise<User | null>;
   setRole(userId: number, role: Role): Promise<void>;
+  /** the name shown beside comments and on the profile; empty clears it */
+  setDisplayName(userId: number, displayName: string): Promise<void>;
   /** Make a single-use sign-in token for email; the caller mails the link. */
   createLoginToken(email: string): Promise<{ token: string; expiresAt: string }>;
   /** Use a sign-in token once; a first sign-in creates the account (when allowed). */
@@ -109,6 +111,11 @@ export function createAccounts(database: Database, now: () => Date = () => new D
     async setRole(userId, role) {
       if (!ROLES.includes(role)) throw new CommunityError(400, `unknown role ${role}`);
       await db.updateTable('users').set({ role }).where('id', '=', userId).execute();
+    },
+    async setDisplayName(userId, displayName) {
+      const name = displayName.replace(/\s+/g, ' ').trim();
+      if (name.length > 60) throw new CommunityError(400, 'a display name has at most 60 characters');
+      await db.updateTable('users').set({ display_name: name || null }).where('id', '=', userId).execute();
     },
     async createLoginToken(email) {
       const e = normaliseEmail(email);

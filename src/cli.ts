@@ -8,7 +8,6 @@ import { migrate } from './storage/migrate.js';
 import { importFiles, formatSummary } from './papers/import.js';
 import { loadDemoIfEmpty } from './papers/demo.js';
 import { createAccounts } from './community/accounts.js';
-import type { Role } from './storage/schema.js';
 
 // `paperboy <command>`: every job the server runs is also a one-shot command here.
 
@@ -104,7 +103,7 @@ export const COMMANDS: Record<string, Command> = {
     options: { email: { type: 'string' }, username: { type: 'string' }, 'display-name': { type: 'string' }, admin: { type: 'boolean' }, curator: { type: 'boolean' }, role: { type: 'string' } },
     async run({ values, positionals }, config) {
       if (positionals[0] === 'role' && positionals.length === 1) {
-        const role = values.role as Role | undefined;
+        const role = values.role as 'member' | 'curator' | 'admin' | undefined;
         if (typeof values.username !== 'string' || !role || !['member', 'curator', 'admin'].includes(role)) throw new UsageError('user role: --username and --role member|curator|admin are required');
         return withContext(config, async (ctx) => {
           const accounts = createAccounts(ctx.database);

@@ -1,10 +1,31 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from './app.js';
 import { registerHealthz } from './api/healthz.js';
-import { registerHome } from './pages/home.js';
 import { registerPaperShow } from './pages/paper-show.js';
+import { registerFeedHome } from './pages/feed-home.js';
+import { registerFeedDay } from './pages/feed-day.js';
+import { registerFeedWeek } from './pages/feed-week.js';
+import { registerFeedMonth } from './pages/feed-month.js';
+import { registerFeedTrending } from './pages/feed-trending.js';
+import { registerPapersFeed } from './feeds/papers-feed.js';
+import { registerDailyPapersList } from './api/daily-papers-list.js';
+import { registerPaperGet } from './api/paper-get.js';
+import { registerPapersList } from './api/papers-list.js';
 
 export type RouteModule = (app: FastifyInstance, deps: AppDeps) => void | Promise<void>;
 
 /** Every page and endpoint, one module each; add new ones here. */
-export const ROUTES: RouteModule[] = [registerHealthz, registerHome, registerPaperShow];
+export const ROUTES: RouteModule[] = [
+  registerHealthz,
+  registerPaperShow,
+  // feed: pages, Atom feeds, JSON API
+  registerFeedHome,
+  registerFeedDay,
+  registerFeedWeek,
+  registerFeedMonth,
+  registerFeedTrending,
+  registerPapersFeed,
+  registerDailyPapersList,
+  registerPaperGet,
+  registerPapersList,
+];

@@ -1,0 +1,109 @@
+// Shared by the feed page handlers: read the filter and page from the query, run the one feed
+// query, work out previous/next, and render with feed-view.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppDeps } from './app.js';
+import { errorPage } from './app.js';
+import { adjacentFeedDays, feedDayRange, listDailyPapers } from '../feed/daily.js';
+import { monthOf, periodLabel, periodPath, shiftPeriod, weekOf, type Period } from '../feed/period.js';
+import { html } from './html.js';
+import { layout } from './layout.js';
+import { feedBody, FEED_PAGE_SIZE, type FeedView, type NavLink } from './feed-view.js';
+import { viewerOf } from './viewer.js';
+import { CATEGORY_PATTERN, MAX_PAGE } from './api/daily-papers-list.schema.js';
+
+export interface FeedPageQuery {
+  category?: string;
+  p?: string;
+}
+
+const CATEGORY = new RegExp(CATEGORY_PATTERN);
+
+/** Input of every feed page: ?category= and ?p=, checked here (a bad value is a 400 page). */
+export function parseFeedPageQuery(q: FeedPageQuery): { category?: string; page: number } | string {
+  const category = typeof q.category === 'string' && q.category.trim() !== '' ? q.category.trim() : undefined;
+  if (category !== undefined && !CATEGORY.test(category)) return `"${category.slice(0, 40)}" is not an arXiv category (e.g. cs.CL).`;
+  let page = 0;
+  if (q.p !== undefined) {
+    if (typeof q.p !== 'string' || !/^\d{1,4}$/.test(q.p) || Number(q.p) > MAX_PAGE) return `Page "${String(q.p).slice(0, 20)}" is not a page number.`;
+    page = Number(q.p);
+  }
+  return { category, page };
+}
+
+function shortDay(day: string): string {
+  return new Date(`${day}T12:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+}
+
+/** The day the Daily/Weekly/Monthly tabs centre on: this day, else the newest feed day listed. */
+function tabDay(period: Period | null, lastFeedDay: string | null, newestListed: string | undefined): string {
+  if (period?.kind === 'day') return period.from;
+  const last = lastFeedDay ?? new Date().toISOString().slice(0, 10);
+  if (!period) return last;
+  if (newestListed) return newestListed;
+  return last < period.from ? period.from : last > period.to ? period.to : last;
+}
+
+export function badRequestPage(reply: FastifyReply, message: string) {
+  return reply.code(400).type('text/html; charset=utf-8').send(errorPage(400, 'Bad request', message));
+}
+
+export interface FeedPageOptions {
+  /** null: trending (all feed days, by hotness) */
+  period: Period | null;
+  /** the path this listing lives at (the home page passes its day's path as canonical) */
+  path: string;
+  canonical?: string;
+}
+
+export async function sendFeedPage(req: FastifyRequest<{ Querystring: FeedPageQuery }>, reply: FastifyReply, deps: AppDeps, o: FeedPageOptions) {
+  const parsed = parseFeedPageQuery(req.query);
+  if (typeof parsed === 'string') return badRequestPage(reply, parsed);
+  const { category, page } = parsed;
+  const { database } = deps;
+  const viewer = viewerOf(req);
+  const period = o.period;
+  const [list, range] = await Promise.all([
+    listDailyPapers(database, { period: period ?? undefined, category, sort: period ? 'publishedAt' : 'trending', page, limit: FEED_PAGE_SIZE, viewerId: viewer.userId }),
+    feedDayRange(database),
+  ]);
+  let previous: NavLink | null = null;
+  let next: NavLink | null = null;
+  if (period?.kind === 'day') {
+    const adj = await adjacentFeedDays(database, period.from);
+    previous = adj.previous ? { href: `/papers/date/${adj.previous}`, label: shortDay(adj.previous) } : null;
+    next = adj.next ? { href: `/papers/date/${adj.next}`, label: shortDay(adj.next) } : null;
+  } else if (period && range) {
+    // Calendar neighbours, as long as they overlap the days that have submissions.
+    const before = shiftPeriod(period, -1);
+    const after = shiftPeriod(period, 1);
+    const label = (p: Period) => (p.kind === 'week' ? `Week ${Number(p.key.slice(6))}` : periodLabel(p));
+    previous = before.to >= range.first ? { href: periodPath(before), label: label(before) } : null;
+    next = after.from <= range.last ? { href: periodPath(after), label: label(after) } : null;
+  }
+  const dayOfPeriod = tabDay(period, range?.last ?? null, list.entries[0]?.feedDay);
+  const view: FeedView = {
+    tab: !period ? 'trending' : period.kind === 'day' ? 'daily' : period.kind === 'week' ? 'weekly' : 'monthly',
+    heading: period ? periodLabel(period) : 'Trending papers',
+    path: o.path,
+    previous,
+    next,
+    tabLinks: { daily: `/papers/date/${dayOfPeriod}`, weekly: periodPath(weekOf(dayOfPeriod)), monthly: periodPath(monthOf(dayOfPeriod)) },
+    category,
+    entries: list.entries,
+    page,
+    hasMore: list.hasMore,
+    showDay: !period || period.kind !== 'day',
+    viewer,
+    empty: category
+      ? html`No papers in <strong>${category}</strong> here. <a href="${o.path}">Show all categories</a>.`
+      : period
+        ? 'No papers were submitted in this period.'
+        : html`No papers have been submitted yet. <a href="/submit">Submit the first one</a>.`,
+  };
+  const head = html`<link rel="alternate" type="application/atom+xml" title="Paperboy · Daily Papers" href="/papers/feed.xml">
+<link rel="alternate" type="application/atom+xml" title="Paperboy · Trending" href="/papers/trending/feed.xml">
+${o.canonical ? html`<link rel="canonical" href="${o.canonical}">` : ''}`;
+  return reply
+    .type('text/html; charset=utf-8')
+    .send(layout({ title: `Daily Papers · ${view.heading} · Paperboy`, body: feedBody(view), head, scripts: ['feed.js'] }));
+}

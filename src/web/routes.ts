@@ -11,6 +11,9 @@ import { registerPapersFeed } from './feeds/papers-feed.js';
 import { registerDailyPapersList } from './api/daily-papers-list.js';
 import { registerPaperGet } from './api/paper-get.js';
 import { registerPapersList } from './api/papers-list.js';
+import { registerOpenApiShow } from './api/openapi-show.js';
+import { registerApiDocs } from './pages/api-docs.js';
+import { registerAbout } from './pages/about.js';
 
 export type RouteModule = (app: FastifyInstance, deps: AppDeps) => void | Promise<void>;
 
@@ -28,4 +31,7 @@ export const ROUTES: RouteModule[] = [
   registerDailyPapersList,
   registerPaperGet,
   registerPapersList,
+  registerOpenApiShow,
+  registerApiDocs,
+  registerAbout,
 ];

@@ -14,6 +14,15 @@ import { registerPapersList } from './api/papers-list.js';
 import { registerOpenApiShow } from './api/openapi-show.js';
 import { registerApiDocs } from './pages/api-docs.js';
 import { registerAbout } from './pages/about.js';
+import { registerSignin } from './pages/signin.js';
+import { registerPaperSubmit } from './pages/paper-submit.js';
+import { registerPaperUpvote } from './pages/paper-upvote.js';
+import { registerCommentWrite } from './pages/comment-write.js';
+import { registerClaimWrite } from './pages/claim-write.js';
+import { registerPaperBibtex } from './pages/paper-bibtex.js';
+import { registerUserShow } from './pages/user-show.js';
+import { registerApiPaperSubmit } from './api/paper-submit.js';
+import { registerApiPaperUpvote } from './api/paper-upvote.js';
 
 export type RouteModule = (app: FastifyInstance, deps: AppDeps) => void | Promise<void>;
 
@@ -34,4 +43,14 @@ export const ROUTES: RouteModule[] = [
   registerOpenApiShow,
   registerApiDocs,
   registerAbout,
+  // community
+  registerSignin,
+  registerPaperSubmit,
+  registerPaperUpvote,
+  registerCommentWrite,
+  registerClaimWrite,
+  registerPaperBibtex,
+  registerUserShow,
+  registerApiPaperSubmit,
+  registerApiPaperUpvote,
 ];

@@ -158,3 +158,12 @@ export async function feedDayRange(database: Database): Promise<{ first: string;
   ]);
   return first && last ? { first: first.feed_day, last } : null;
 }
+
+/**
+ * A number that changes whenever any submission changes (new, voted, commented, hidden): pages
+ * rendered at one version are current while it stands. Kept by triggers (migration 0005).
+ */
+export async function feedVersion(database: Database): Promise<number> {
+  const row = await database.db.selectFrom('feed_state').select('version').where('id', '=', 1).executeTakeFirst();
+  return Number(row?.version ?? 0);
+}

@@ -3,10 +3,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from './app.js';
 import { errorPage } from './app.js';
-import { adjacentFeedDays, feedDayRange, listDailyPapers } from '../feed/daily.js';
+import { adjacentFeedDays, feedDayRange, feedVersion, listDailyPapers } from '../feed/daily.js';
+import { pageCacheFor } from './page-cache.js';
 import { monthOf, periodLabel, periodPath, shiftPeriod, weekOf, type Period } from '../feed/period.js';
 import { html } from './html.js';
-import { layout } from './layout.js';
+import { page as pageWithAccount } from './session.js';
+import { upvoteBox } from './community-components.js';
 import { feedBody, FEED_PAGE_SIZE, type FeedView, type NavLink } from './feed-view.js';
 import { viewerOf } from './viewer.js';
 import { CATEGORY_PATTERN, MAX_PAGE } from './api/daily-papers-list.schema.js';
@@ -30,8 +32,11 @@ export function parseFeedPageQuery(q: FeedPageQuery): { category?: string; page:
   return { category, page };
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "May 28, 2026" (by hand: an Intl formatter per call costs more than the rest of the page). */
 function shortDay(day: string): string {
-  return new Date(`${day}T12:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+  return `${MONTHS[Number(day.slice(5, 7)) - 1]} ${Number(day.slice(8, 10))}, ${day.slice(0, 4)}`;
 }
 
 /** The day the Daily/Weekly/Monthly tabs centre on: this day, else the newest feed day listed. */
@@ -55,12 +60,19 @@ export interface FeedPageOptions {
   canonical?: string;
 }
 
-export async function sendFeedPage(req: FastifyRequest<{ Querystring: FeedPageQuery }>, reply: FastifyReply, deps: AppDeps, o: FeedPageOptions) {
+/** o may be computed lazily (the home page looks up its day), after the cache had its chance. */
+export async function sendFeedPage(req: FastifyRequest<{ Querystring: FeedPageQuery }>, reply: FastifyReply, deps: AppDeps, options: FeedPageOptions | (() => Promise<FeedPageOptions>)) {
   const parsed = parseFeedPageQuery(req.query);
   if (typeof parsed === 'string') return badRequestPage(reply, parsed);
   const { category, page } = parsed;
   const { database } = deps;
   const viewer = viewerOf(req);
+  // Anonymous visitors all see the same page: serve it from the cache while the feed is unchanged.
+  const cache = viewer.userId === null ? pageCacheFor(database) : null;
+  const version = cache ? await feedVersion(database) : 0;
+  const hit = cache?.get(req.url, version);
+  if (hit) return reply.type(hit.contentType).send(hit.body);
+  const o = typeof options === 'function' ? await options() : options;
   const period = o.period;
   const [list, range] = await Promise.all([
     listDailyPapers(database, { period: period ?? undefined, category, sort: period ? 'publishedAt' : 'trending', page, limit: FEED_PAGE_SIZE, viewerId: viewer.userId }),
@@ -93,7 +105,7 @@ export async function sendFeedPage(req: FastifyRequest<{ Querystring: FeedPageQu
     page,
     hasMore: list.hasMore,
     showDay: !period || period.kind !== 'day',
-    viewer,
+    voteBox: viewer.userId === null ? undefined : (e) => upvoteBox(req, { paperId: e.paper.id, upvotes: e.upvotes, voted: e.viewerUpvoted, back: req.url }),
     empty: category
       ? html`No papers in <strong>${category}</strong> here. <a href="${o.path}">Show all categories</a>.`
       : period
@@ -103,7 +115,10 @@ export async function sendFeedPage(req: FastifyRequest<{ Querystring: FeedPageQu
   const head = html`<link rel="alternate" type="application/atom+xml" title="Paperboy · Daily Papers" href="/papers/feed.xml">
 <link rel="alternate" type="application/atom+xml" title="Paperboy · Trending" href="/papers/trending/feed.xml">
 ${o.canonical ? html`<link rel="canonical" href="${o.canonical}">` : ''}`;
-  return reply
-    .type('text/html; charset=utf-8')
-    .send(layout({ title: `Daily Papers · ${view.heading} · Paperboy`, body: feedBody(view), head, scripts: ['feed.js'] }));
+  // page() adds the account links; signed out they are the same for everyone.
+  const rendered = pageWithAccount(req, { title: `Daily Papers · ${view.heading} · Paperboy`, body: feedBody(view), head, scripts: viewer.userId === null ? ['feed.js'] : ['feed.js', 'community.js'] });
+  const contentType = 'text/html; charset=utf-8';
+  const body = Buffer.from(rendered);
+  cache?.set(req.url, { version, at: Date.now(), contentType, body });
+  return reply.type(contentType).send(body);
 }

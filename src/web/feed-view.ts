@@ -3,7 +3,6 @@
 import type { DailyEntry } from '../feed/daily.js';
 import { html, type SafeHtml } from './html.js';
 import { authorLine, excerpt, formatDate, paperLinks, paperPath } from './components.js';
-import type { Viewer } from './viewer.js';
 
 /** Entries per HTML feed page. */
 export const FEED_PAGE_SIZE = 50;
@@ -30,7 +29,8 @@ export interface FeedView {
   hasMore: boolean;
   /** show each entry's feed day (listings that span days) */
   showDay?: boolean;
-  viewer: Viewer;
+  /** the upvote form for a signed-in member (src/web/community-components.ts); none: a sign-in link */
+  voteBox?: (e: DailyEntry) => SafeHtml;
   empty: SafeHtml | string;
 }
 
@@ -55,20 +55,22 @@ export function subscribeBox(): SafeHtml {
 </section>`;
 }
 
-function upvoteForm(e: DailyEntry, viewer: Viewer): SafeHtml {
-  const voted = e.viewerUpvoted;
-  return html`<form class="votes${voted ? ' voted' : ''}" method="post" action="${paperPath(e.paper.id)}/upvote">
-  ${viewer.csrfToken ? html`<input type="hidden" name="_csrf" value="${viewer.csrfToken}">` : ''}
-  <button type="submit" class="upvote" aria-pressed="${voted ? 'true' : 'false'}" title="Upvote (u)"><span aria-hidden="true">▲</span><span class="visually-hidden">Upvote</span></button>
+/**
+ * Signed out, the upvote is a link to sign in (where the vote would send them anyway): the page
+ * then carries nothing per visitor, so anonymous pages can be cached and shared.
+ */
+function signInToUpvote(e: DailyEntry, back: string): SafeHtml {
+  return html`<div class="votes">
+  <a class="upvote" href="/signin?next=${encodeURIComponent(back)}" title="Sign in to upvote (u)"><span aria-hidden="true">▲</span><span class="visually-hidden">Sign in to upvote</span></a>
   <span class="count" aria-label="${e.upvotes} upvote${e.upvotes === 1 ? '' : 's'}">${e.upvotes}</span>
-</form>`;
+</div>`;
 }
 
 function feedCard(e: DailyEntry, v: FeedView): SafeHtml {
   const p = e.paper;
   const who = e.submitter;
   return html`<li class="paper-card" data-paper-id="${p.id}">
-  <div class="side">${upvoteForm(e, v.viewer)}</div>
+  <div class="side">${v.voteBox ? v.voteBox(e) : signInToUpvote(e, feedHref(v.path, v.category, v.page))}</div>
   <article>
     <h3><a class="title" href="${paperPath(p.id)}">${p.title}</a></h3>
     <p class="authors">${authorLine(p.authors)}</p>

@@ -114,7 +114,7 @@ describe('feed pages in Chromium', () => {
       const plain = await browser.newContext({ javaScriptEnabled: false });
       const p2 = await plain.newPage();
       await p2.goto(`${address}/papers/date/2026-05-29`);
-      assert.equal(await p2.locator('.paper-card form.votes button[type=submit]').count(), 4);
+      assert.equal(await p2.locator('.paper-card .votes a.upvote').count(), 4);
       await plain.close();
     } finally {
       await browser.close();

@@ -1,6 +1,9 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { buildApp } from './app.js';
 import { loadConfig } from '../config.js';
@@ -8,12 +11,15 @@ import { createPaperStore } from '../papers/store.js';
 import { buildPaper } from '../papers/paper.js';
 import { freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { addSubmission, addUser } from '../testing/feed-fixtures.js';
+import { createCommunity, type Community } from '../community/community.js';
 
 const EVIL_TITLE = 'Breaking <script>alert(1)</script> & <img src=x onerror=alert(2)> $\\mathcal{O}(n^2)$';
 
 describe('feed pages, JSON API and Atom over HTTP', () => {
   let db: TestDatabase;
   let app: FastifyInstance;
+  let community: Community;
+  let ada: number;
   before(async () => {
     db = await freshDatabase('sqlite');
     const papers = createPaperStore(db);
@@ -25,12 +31,14 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
       paper(3),
       ...Array.from({ length: 7 }, (_, i) => paper(10 + i, { categories: ['cs.IR'] })),
     ]);
-    const ada = await addUser(db, 'ada', 'Ada <L>');
+    ada = await addUser(db, 'ada', 'Ada <L>');
     await addSubmission(db, { paperId: '2605.00001', feedDay: '2026-05-29', submittedBy: ada, upvotes: 5, commentsCount: 3, githubRepo: 'javascript:alert(4)', projectPage: 'https://example.org/p?a=1&b=2' });
     await addSubmission(db, { paperId: '2605.00002', feedDay: '2026-05-29', submittedBy: ada, upvotes: 9 });
     await addSubmission(db, { paperId: '2605.00003', feedDay: '2026-05-27', submittedBy: ada, upvotes: 1 });
     for (let i = 0; i < 7; i++) await addSubmission(db, { paperId: `2605.${String(10 + i).padStart(5, '0')}`, feedDay: '2026-05-18', upvotes: i });
-    app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', BASE_URL: 'http://paperboy.test' }), database: db, papers });
+    const config = loadConfig({ LOG_LEVEL: 'silent', BASE_URL: 'http://paperboy.test', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-feed-')) });
+    community = createCommunity(db, papers, config);
+    app = await buildApp({ config, database: db, papers, community, sessionSecret: 'feed-test-secret' });
   });
   after(async () => {
     await app.close();
@@ -47,10 +55,27 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     assert.ok(b.includes('Get trending papers in your email inbox!') && b.includes('action="/subscribe"'));
     assert.ok(b.indexOf('Get trending papers') < b.indexOf('<h1>Daily Papers'), 'subscribe box above the heading, as on the seed page');
     assert.ok(b.includes('rel="prev" href="/papers/date/2026-05-27"'), 'previous skips days without submissions');
-    assert.ok(b.includes('action="/papers/2605.00002/upvote"'));
+    assert.ok(b.includes('href="/signin?next=%2Fpapers%2Fdate%2F2026-05-29"'), 'signed out, upvoting starts with signing in');
+    assert.ok(!b.includes('name="_csrf"'), 'anonymous pages carry nothing per visitor');
     assert.ok(b.includes('<link rel="canonical" href="/papers/date/2026-05-29">'));
     assert.ok(b.includes('href="https://arxiv.org/pdf/2605.00002"'));
     assert.ok(b.includes('3 comments') && b.includes('Submitted by <a href="/u/ada">Ada &lt;L&gt;</a>'));
+  });
+
+  test('signed in: upvote forms POST to /papers/:id/upvote with a CSRF token and show own votes', async () => {
+    await community.votes.upvote(ada, '2605.00002');
+    const { token } = await community.accounts.createSession(ada);
+    const res = await app.inject({ url: '/papers/date/2026-05-29', cookies: { pb_session: token } });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /<form class="votes voted" method="post" action="\/papers\/2605.00002\/unvote"/);
+    assert.match(res.body, /<form class="votes" method="post" action="\/papers\/2605.00001\/upvote"/);
+    assert.match(res.body, /name="_csrf" value="[^"]+"/);
+    assert.ok(res.body.includes('/static/community.js'));
+    // The anonymous page, cached before the vote, shows the new count: the vote bumped the feed version.
+    const anon = await app.inject('/papers/date/2026-05-29');
+    assert.match(anon.body, /aria-label="10 upvotes">10</);
+    await community.votes.unvote(ada, '2605.00002');
+    assert.match((await app.inject('/papers/date/2026-05-29')).body, /aria-label="9 upvotes">9</);
   });
 
   test('day, week, month and trending pages', async () => {

@@ -1,16 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 
-/** Who is looking at a page: what feed pages need from the session, and nothing more. */
+/** Who is looking at a feed page: what the listing needs from the session, and nothing more. */
 export interface Viewer {
   userId: number | null;
-  /** the token for the `_csrf` field of state-changing forms; null when signed out */
-  csrfToken: string | null;
 }
 
-/**
- * HOOK (community branch): read the signed-in user and their CSRF token from the session.
- * Until that lands everyone is anonymous, and upvote forms carry no token.
- */
-export function viewerOf(_req: FastifyRequest): Viewer {
-  return { userId: null, csrfToken: null };
+/** The signed-in member from the community session (src/web/session.ts), else anonymous. */
+export function viewerOf(req: FastifyRequest): Viewer {
+  return { userId: req.user?.id ?? null };
 }

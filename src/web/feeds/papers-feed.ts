@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDeps } from '../app.js';
-import { listDailyPapers, type DailyEntry, type FeedSort } from '../../feed/daily.js';
+import { feedVersion, listDailyPapers, type DailyEntry, type FeedSort } from '../../feed/daily.js';
+import { pageCacheFor } from '../page-cache.js';
 import { absUrl, pdfUrl } from '../../papers/arxiv-id.js';
 import { paperPath } from '../components.js';
 import { atomXml, type AtomEntry } from './atom.js';
@@ -33,6 +34,11 @@ function entry(baseUrl: string, e: DailyEntry): AtomEntry {
 /** GET /papers/feed.xml (latest feed days) and /papers/trending/feed.xml: Atom feeds. */
 export function registerPapersFeed(app: FastifyInstance, { config, database }: AppDeps) {
   const serve = async (reply: FastifyReply, o: { sort: FeedSort; path: string; htmlPath: string; title: string; subtitle: string }) => {
+    const contentType = 'application/atom+xml; charset=utf-8';
+    const cache = pageCacheFor(database);
+    const version = await feedVersion(database);
+    const hit = cache.get(o.path, version);
+    if (hit) return reply.type(contentType).header('Cache-Control', 'public, max-age=300').send(hit.body);
     const { entries } = await listDailyPapers(database, { sort: o.sort, limit: FEED_ENTRIES });
     const updated = entries.reduce((max, e) => (e.submittedAt > max ? e.submittedAt : max), '1970-01-01T00:00:00.000Z');
     const xml = atomXml({
@@ -45,7 +51,9 @@ export function registerPapersFeed(app: FastifyInstance, { config, database }: A
       author: 'Paperboy',
       entries: entries.map((e) => entry(config.baseUrl, e)),
     });
-    return reply.type('application/atom+xml; charset=utf-8').header('Cache-Control', 'public, max-age=300').send(xml);
+    const body = Buffer.from(xml);
+    cache.set(o.path, { version, at: Date.now(), contentType, body });
+    return reply.type(contentType).header('Cache-Control', 'public, max-age=300').send(body);
   };
   app.get('/papers/feed.xml', (_req, reply) =>
     serve(reply, { sort: 'publishedAt', path: '/papers/feed.xml', htmlPath: '/', title: 'Paperboy · Daily Papers', subtitle: 'The latest feed days: papers submitted and upvoted by the community' }),

@@ -41,8 +41,10 @@
         if (a) window.location.href = a.href;
       } else {
         var form = card.querySelector('form.votes');
-        // requestSubmit fires the submit event, so a script that upvotes in place can take over.
+        var signIn = card.querySelector('a.upvote');
+        // requestSubmit fires the submit event, so community.js can upvote in place.
         if (form) form.requestSubmit ? form.requestSubmit() : form.submit();
+        else if (signIn) window.location.href = signIn.href;
       }
     } else return;
     ev.preventDefault();

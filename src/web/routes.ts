@@ -21,6 +21,7 @@ import { registerCommentWrite } from './pages/comment-write.js';
 import { registerClaimWrite } from './pages/claim-write.js';
 import { registerPaperBibtex } from './pages/paper-bibtex.js';
 import { registerUserShow } from './pages/user-show.js';
+import { registerSubmissionFeature } from './pages/submission-feature.js';
 import { registerApiPaperSubmit } from './api/paper-submit.js';
 import { registerApiPaperUpvote } from './api/paper-upvote.js';
 
@@ -51,6 +52,7 @@ export const ROUTES: RouteModule[] = [
   registerClaimWrite,
   registerPaperBibtex,
   registerUserShow,
+  registerSubmissionFeature,
   registerApiPaperSubmit,
   registerApiPaperUpvote,
 ];

@@ -44,7 +44,8 @@ export function communityDeps(deps: AppDeps): CommunityDeps {
     const { config } = deps;
     c = {
       community: deps.community ?? createCommunity(deps.database, deps.papers, config),
-      mailer: deps.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir }),
+      // Without SMTP_URL the sign-in mail lands in DATA_DIR/outbox; the log names the file.
+      mailer: deps.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log: (line) => console.log(line) }),
       secret: deps.sessionSecret ?? loadSessionSecret(config.sessionSecret, config.dataDir),
     };
     built.set(deps, c);

@@ -102,7 +102,11 @@ export async function paperCommunity(req: FastifyRequest, p: Paper, community: C
     submission: submission
       ? html`<p class="submission muted">Featured on <a href="/papers/date/${submission.feedDay}">${submission.feedDay}</a>${
           submitter ? html` by <a href="/u/${submitter.username}">${submitter.username}</a>` : ''
-        }${submission.hidden ? ' · unfeatured by a curator' : ''}</p>
+        }${submission.hidden ? ' · unfeatured by a curator' : ''}${
+          isCurator(viewer)
+            ? html` <form class="inline" method="post" action="${paperAction(p.id, submission.hidden ? 'feature' : 'unfeature')}">${csrfField(req)}<button type="submit" class="link">${submission.hidden ? 'Feature again' : 'Unfeature'}</button></form>`
+            : ''
+        }</p>
 ${submission.comment ? html`<blockquote class="submitter-comment">${submission.comment}</blockquote>` : ''}
 ${safeUrl(submission.githubRepo) && !p.githubRepo ? html`<p><a href="${safeUrl(submission.githubRepo)}" rel="noopener nofollow">GitHub</a></p>` : ''}`
       : html`<p class="muted">Not featured yet. <a href="/submit">Submit it</a> to today's papers.</p>`,

@@ -26,12 +26,11 @@ export async function demoActivitySummary(database: Database): Promise<DemoActiv
   if (!members.length) return null;
   const ids = members.map((m) => Number(m.id));
   const n = (row: { n: number | string | bigint }) => Number(row.n);
-  const [submissions, upvotes, comments, days] = await Promise.all([
-    db.selectFrom('submissions').select((eb) => eb.fn.countAll<number>().as('n')).where('submitted_by', 'in', ids).executeTakeFirstOrThrow(),
-    db.selectFrom('upvotes').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', 'in', ids).executeTakeFirstOrThrow(),
-    db.selectFrom('comments').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', 'in', ids).executeTakeFirstOrThrow(),
-    db.selectFrom('submissions').select((eb) => eb.fn.count<number>('feed_day').distinct().as('n')).where('submitted_by', 'in', ids).executeTakeFirstOrThrow(),
-  ]);
+  // One after another: a summary is not worth several pooled connections.
+  const submissions = await db.selectFrom('submissions').select((eb) => eb.fn.countAll<number>().as('n')).where('submitted_by', 'in', ids).executeTakeFirstOrThrow();
+  const upvotes = await db.selectFrom('upvotes').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', 'in', ids).executeTakeFirstOrThrow();
+  const comments = await db.selectFrom('comments').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', 'in', ids).executeTakeFirstOrThrow();
+  const days = await db.selectFrom('submissions').select((eb) => eb.fn.count<number>('feed_day').distinct().as('n')).where('submitted_by', 'in', ids).executeTakeFirstOrThrow();
   return { members: ids.length, submissions: n(submissions), days: n(days), upvotes: n(upvotes), comments: n(comments) };
 }
 

@@ -218,4 +218,25 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     // Stable ids: the same entries, the same ids, on every fetch.
     assert.equal((await app.inject('/papers/feed.xml')).body, (await app.inject('/papers/feed.xml')).body);
   });
+
+  test('/openapi.json describes the API and /api/docs renders it on the server', async () => {
+    const res = await app.inject('/openapi.json');
+    assert.equal(res.statusCode, 200);
+    const doc = res.json();
+    assert.equal(doc.openapi, '3.1.0');
+    assert.deepEqual(Object.keys(doc.paths).sort(), ['/api/daily_papers', '/api/papers', '/api/papers/submit', '/api/papers/{arxivId}', '/api/papers/{arxivId}/upvote', '/papers/feed.xml', '/papers/trending/feed.xml']);
+    assert.ok(doc.components.schemas.DailyPaper.properties.numComments);
+    // Every documented GET answers (the documented example ids and periods are real routes).
+    for (const path of Object.keys(doc.paths).filter((p) => doc.paths[p].get)) {
+      const r = await app.inject(path.replace('{arxivId}', '2605.00002'));
+      assert.equal(r.statusCode, 200, path);
+    }
+    // Every $ref points at a schema that exists.
+    for (const m of JSON.stringify(doc).matchAll(/"#\/components\/schemas\/(\w+)"/g)) assert.ok(doc.components.schemas[m[1]], m[1]);
+    const docs = await app.inject('/api/docs');
+    assert.equal(docs.statusCode, 200);
+    assert.match(docs.headers['content-type'] as string, /text\/html/);
+    for (const id of ['listDailyPapers', 'listPapers', 'getPaper', 'submitPaper', 'upvotePaper', 'schema-DailyPaper']) assert.ok(docs.body.includes(`id="${id}"`), id);
+    assert.ok(!docs.body.includes('<script src="http'), 'nothing from a CDN');
+  });
 });

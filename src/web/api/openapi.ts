@@ -18,6 +18,9 @@ export interface OpenApiOperation {
   description?: string;
   tags?: string[];
   parameters?: OpenApiParameter[];
+  /** [{ bearer: [] }]: needs a personal API token */
+  security?: Record<string, string[]>[];
+  requestBody?: { required: boolean; content: Record<string, { schema: Record<string, unknown> }> };
   responses: Record<string, { description: string; headers?: Record<string, { description: string; schema: Record<string, unknown> }>; content?: Record<string, { schema: Record<string, unknown> }> }>;
 }
 
@@ -26,7 +29,7 @@ export interface OpenApiDocument {
   info: { title: string; version: string; description: string };
   servers: { url: string }[];
   paths: Record<string, Record<string, OpenApiOperation>>;
-  components: { schemas: Record<string, SchemaObject> };
+  components: { schemas: Record<string, SchemaObject>; securitySchemes: Record<string, { type: string; scheme: string; description: string }> };
 }
 
 export interface SchemaObject {
@@ -46,6 +49,8 @@ const json = (schema: SchemaObject) => ({ 'application/json': { schema: schema a
 const str = (description: string, format?: string): SchemaObject => ({ type: 'string', description, ...(format ? { format } : {}) });
 const nullableStr = (description: string): SchemaObject => ({ type: ['string', 'null'], description });
 const error = { description: 'A parameter is malformed; `message` says which and why.', content: json(ref('Error')) };
+const rejected = (description: string) => ({ description, content: json(ref('Error')) });
+const arxivIdParam: OpenApiParameter = { name: 'arxivId', in: 'path', required: true, description: 'arXiv id without version, e.g. 2605.00467 (old-style ids such as hep-th/9901001 work too)', schema: { type: 'string' } };
 const nextLink = { Link: { description: '`<URL>; rel="next"` when another page follows', schema: { type: 'string' } } };
 
 export function openApiDocument(baseUrl: string): OpenApiDocument {
@@ -103,11 +108,48 @@ export function openApiDocument(baseUrl: string): OpenApiDocument {
           operationId: 'getPaper',
           tags: ['papers'],
           summary: 'One paper, with its upvotes and submitter when it was featured',
-          parameters: [{ name: 'arxivId', in: 'path', required: true, description: 'arXiv id without version, e.g. 2605.00467 (old-style ids such as hep-th/9901001 work too)', schema: { type: 'string' } }],
+          parameters: [arxivIdParam],
           responses: {
             '200': { description: 'The paper', content: json(ref('Paper')) },
             '404': { description: 'Not an arXiv id, or not in this instance', content: json(ref('Error')) },
           },
+        },
+      },
+      '/api/papers/submit': {
+        post: {
+          operationId: 'submitPaper',
+          tags: ['community'],
+          summary: 'Submit a paper to today\'s feed',
+          description: 'The same rules as the /submit form: a paper is featured once, submissions close some days after arXiv publication, a daily cap per member.',
+          security: [{ bearer: [] }],
+          requestBody: { required: true, content: json(ref('SubmitRequest')) },
+          responses: {
+            '201': { description: 'Submitted', content: json(ref('Submission')) },
+            '400': rejected('Malformed input (e.g. not an arXiv id, a link that is not http(s))'),
+            '401': rejected('No valid API token'),
+            '404': rejected('The paper is not in this instance'),
+            '409': rejected('Already featured'),
+            '422': rejected('Submissions for it are closed'),
+            '429': rejected('Daily cap or rate limit reached (Retry-After says when)'),
+          },
+        },
+      },
+      '/api/papers/{arxivId}/upvote': {
+        post: {
+          operationId: 'upvotePaper',
+          tags: ['community'],
+          summary: 'Upvote a paper (idempotent)',
+          security: [{ bearer: [] }],
+          parameters: [arxivIdParam],
+          responses: { '200': { description: 'The vote and the new count', content: json(ref('Vote')) }, '401': rejected('No valid API token'), '404': rejected('Unknown paper') },
+        },
+        delete: {
+          operationId: 'unvotePaper',
+          tags: ['community'],
+          summary: 'Take back an upvote (idempotent)',
+          security: [{ bearer: [] }],
+          parameters: [arxivIdParam],
+          responses: { '200': { description: 'The vote and the new count', content: json(ref('Vote')) }, '401': rejected('No valid API token'), '404': rejected('Unknown paper') },
         },
       },
       '/papers/feed.xml': {
@@ -128,6 +170,9 @@ export function openApiDocument(baseUrl: string): OpenApiDocument {
       },
     },
     components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'A personal API token, created on your profile page: `Authorization: Bearer TOKEN`.' },
+      },
       schemas: {
         DailyPaper: {
           type: 'object',
@@ -182,6 +227,33 @@ export function openApiDocument(baseUrl: string): OpenApiDocument {
             type: { type: 'string', enum: ['user'] },
             avatarUrl: nullableStr('no avatars here: null'),
           },
+        },
+        SubmitRequest: {
+          type: 'object',
+          required: ['arxivId'],
+          properties: {
+            arxivId: str('arXiv id or arxiv.org URL'),
+            comment: str('a note from the submitter (at most 2,000 characters)'),
+            githubRepo: str('code repository, http(s)'),
+            projectPage: str('project page, http(s)'),
+          },
+        },
+        Submission: {
+          type: 'object',
+          properties: {
+            paper: { type: 'object', description: '{ id, upvotes }' },
+            feedDay: str('feed day it was featured on', 'date'),
+            submittedOnDailyAt: str('submission time', 'date-time'),
+            submittedBy: { type: ['object', 'null'], description: '{ user: username }' },
+            comment: nullableStr('the submitter\'s note'),
+            githubRepo: nullableStr('code repository'),
+            projectPage: nullableStr('project page'),
+            numComments: { type: 'integer', description: 'comments so far' },
+          },
+        },
+        Vote: {
+          type: 'object',
+          properties: { paper: { type: 'object', description: '{ id, upvotes }' }, upvoted: { type: 'boolean', description: 'whether the token\'s member now upvotes it' } },
         },
         Error: {
           type: 'object',

@@ -25,6 +25,8 @@ function operation(path: string, method: string, op: OpenApiOperation): SafeHtml
   <h2><span class="method">${method.toUpperCase()}</span> <code>${path}</code></h2>
   <p><strong>${op.summary}</strong></p>
   ${op.description ? html`<p>${op.description}</p>` : ''}
+  ${op.security?.length ? html`<p class="muted">Needs a personal API token: <code>Authorization: Bearer TOKEN</code> (create one on your profile page).</p>` : ''}
+  ${op.requestBody ? html`<p>Request body (${Object.keys(op.requestBody.content)[0]}): ${typeOf(Object.values(op.requestBody.content)[0].schema)}</p>` : ''}
   ${params.length
     ? html`<table><caption>Parameters</caption><thead><tr><th scope="col">Name</th><th scope="col">In</th><th scope="col">Type</th><th scope="col">Description</th></tr></thead><tbody>
     ${params.map((p) => {

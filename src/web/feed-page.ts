@@ -6,8 +6,8 @@ import { errorPage } from './app.js';
 import { adjacentFeedDays, feedDayRange, feedVersion, listDailyPapers } from '../feed/daily.js';
 import { pageCacheFor } from './page-cache.js';
 import { monthOf, periodLabel, periodPath, shiftPeriod, weekOf, type Period } from '../feed/period.js';
-import { html } from './html.js';
-import { page as pageWithAccount } from './session.js';
+import { html, raw } from './html.js';
+import { csrfField, page as pageWithAccount } from './session.js';
 import { upvoteBox } from './community-components.js';
 import { feedBody, FEED_PAGE_SIZE, type FeedView, type NavLink } from './feed-view.js';
 import { viewerOf } from './viewer.js';
@@ -48,6 +48,16 @@ function tabDay(period: Period | null, lastFeedDay: string | null, newestListed:
   return last < period.from ? period.from : last > period.to ? period.to : last;
 }
 
+/** Stands in for the visitor's CSRF token in cached pages; no escaped text can produce it. */
+const CSRF_SLOT = '\u0000csrf\u0000';
+const CSRF_SLOT_BYTES = Buffer.from(CSRF_SLOT);
+
+function withCsrf(body: Buffer, req: FastifyRequest): Buffer {
+  if (body.indexOf(CSRF_SLOT_BYTES) < 0) return body;
+  // The token is base64url: safe inside an attribute as it is.
+  return Buffer.from(body.toString().split(CSRF_SLOT).join(req.csrfToken()));
+}
+
 export function badRequestPage(reply: FastifyReply, message: string) {
   return reply.code(400).type('text/html; charset=utf-8').send(errorPage(400, 'Bad request', message));
 }
@@ -71,7 +81,7 @@ export async function sendFeedPage(req: FastifyRequest<{ Querystring: FeedPageQu
   const cache = viewer.userId === null ? pageCacheFor(database) : null;
   const version = cache ? await feedVersion(database) : 0;
   const hit = cache?.get(req.url, version);
-  if (hit) return reply.type(hit.contentType).send(hit.body);
+  if (hit) return reply.type(hit.contentType).send(withCsrf(hit.body, req));
   const o = typeof options === 'function' ? await options() : options;
   const period = o.period;
   const [list, range] = await Promise.all([
@@ -105,6 +115,8 @@ export async function sendFeedPage(req: FastifyRequest<{ Querystring: FeedPageQu
     page,
     hasMore: list.hasMore,
     showDay: !period || period.kind !== 'day',
+    // Shared (cached) pages carry a slot that each response fills with its visitor's token.
+    csrf: cache ? raw(`<input type="hidden" name="_csrf" value="${CSRF_SLOT}">`) : csrfField(req),
     voteBox: viewer.userId === null ? undefined : (e) => upvoteBox(req, { paperId: e.paper.id, upvotes: e.upvotes, voted: e.viewerUpvoted, back: req.url }),
     empty: category
       ? html`No papers in <strong>${category}</strong> here. <a href="${o.path}">Show all categories</a>.`
@@ -120,5 +132,5 @@ ${o.canonical ? html`<link rel="canonical" href="${o.canonical}">` : ''}`;
   const contentType = 'text/html; charset=utf-8';
   const body = Buffer.from(rendered);
   cache?.set(req.url, { version, at: Date.now(), contentType, body });
-  return reply.type(contentType).send(body);
+  return reply.type(contentType).send(cache ? withCsrf(body, req) : body);
 }

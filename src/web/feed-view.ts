@@ -31,6 +31,8 @@ export interface FeedView {
   showDay?: boolean;
   /** the upvote form for a signed-in member (src/web/community-components.ts); none: a sign-in link */
   voteBox?: (e: DailyEntry) => SafeHtml;
+  /** the `_csrf` hidden field for the page's forms */
+  csrf: SafeHtml;
   empty: SafeHtml | string;
 }
 
@@ -43,11 +45,13 @@ export function feedHref(path: string, category: string | undefined, page = 0): 
   return s ? `${path}?${s}` : path;
 }
 
-export function subscribeBox(): SafeHtml {
+/** csrf: the form's hidden `_csrf` field (every POST is checked, see src/web/session.ts). */
+export function subscribeBox(csrf: SafeHtml | string = ''): SafeHtml {
   // Where the seed page has it: first thing above the heading. POST /subscribe is the digest's.
   return html`<section class="subscribe" aria-labelledby="subscribe-title">
   <p id="subscribe-title"><strong>Get trending papers in your email inbox!</strong></p>
   <form method="post" action="/subscribe">
+    ${csrf}
     <label class="visually-hidden" for="subscribe-email">Email address</label>
     <input id="subscribe-email" type="email" name="email" required autocomplete="email" placeholder="you@example.org">
     <button type="submit">Subscribe</button>
@@ -97,7 +101,7 @@ function tabs(v: FeedView): SafeHtml {
 export function feedBody(v: FeedView): SafeHtml {
   const nav = (l: NavLink | null | undefined, rel: 'prev' | 'next') =>
     l ? html`<a rel="${rel}" href="${feedHref(l.href, v.category)}">${rel === 'prev' ? '← ' : ''}${l.label}${rel === 'next' ? ' →' : ''}</a>` : html`<span></span>`;
-  return html`${subscribeBox()}
+  return html`${subscribeBox(v.csrf)}
 <div class="page-head feed-head">
   <div><h1>Daily Papers</h1><p class="muted">by the research community</p></div>
   ${tabs(v)}

@@ -56,7 +56,7 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     assert.ok(b.indexOf('Get trending papers') < b.indexOf('<h1>Daily Papers'), 'subscribe box above the heading, as on the seed page');
     assert.ok(b.includes('rel="prev" href="/papers/date/2026-05-27"'), 'previous skips days without submissions');
     assert.ok(b.includes('href="/signin?next=%2Fpapers%2Fdate%2F2026-05-29"'), 'signed out, upvoting starts with signing in');
-    assert.ok(!b.includes('name="_csrf"'), 'anonymous pages carry nothing per visitor');
+    assert.equal((b.match(/name="_csrf"/g) ?? []).length, 1, 'the subscribe form, and only it, carries the token');
     assert.ok(b.includes('<link rel="canonical" href="/papers/date/2026-05-29">'));
     assert.ok(b.includes('href="https://arxiv.org/pdf/2605.00002"'));
     assert.ok(b.includes('3 comments') && b.includes('Submitted by <a href="/u/ada">Ada &lt;L&gt;</a>'));
@@ -76,6 +76,21 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     assert.match(anon.body, /aria-label="10 upvotes">10</);
     await community.votes.unvote(ada, '2605.00002');
     assert.match((await app.inject('/papers/date/2026-05-29')).body, /aria-label="9 upvotes">9</);
+  });
+
+  test('cached anonymous pages still give each visitor their own working CSRF token', async () => {
+    const tokenOf = (body: string) => /name="_csrf" value="([A-Za-z0-9_-]+)"/.exec(body)?.[1];
+    const one = await app.inject('/papers/date/2026-05-29');
+    const two = await app.inject('/papers/date/2026-05-29');
+    const cookie = (r: typeof one) => String(r.headers['set-cookie']).match(/pb_csrf=([^;]+)/)?.[1];
+    assert.ok(tokenOf(one.body) && tokenOf(two.body) && tokenOf(one.body) !== tokenOf(two.body));
+    assert.ok(!one.body.includes('\u0000'));
+    // The token passes the CSRF check: an anonymous upvote goes on to the sign-in page, not 403.
+    const ok = await app.inject({ method: 'POST', url: '/papers/2605.00002/upvote', cookies: { pb_csrf: cookie(one)! }, payload: { _csrf: tokenOf(one.body)! } });
+    assert.equal(ok.statusCode, 303);
+    assert.match(String(ok.headers.location), /^\/signin/);
+    const crossed = await app.inject({ method: 'POST', url: '/papers/2605.00002/upvote', cookies: { pb_csrf: cookie(one)! }, payload: { _csrf: tokenOf(two.body)! } });
+    assert.equal(crossed.statusCode, 403);
   });
 
   test('day, week, month and trending pages', async () => {

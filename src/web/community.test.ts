@@ -164,7 +164,9 @@ describe('community over HTTP', () => {
     assert.match(page.body, /Featured on <a href="\/papers\/date\/\d{4}-\d\d-\d\d">/);
     assert.match(page.body, /<blockquote class="submitter-comment">Read this<\/blockquote>/);
     assert.match(page.body, /@misc\{lovelace\d{4}attention/);
+    assert.equal((await v.postForm('/account/profile', { display_name: '  Grace  <Hopper> ' }, '/u/grace')).statusCode, 303);
     const profile = await v.get('/u/grace');
+    assert.match(profile.body, /<h1>Grace &lt;Hopper&gt;<\/h1>/);
     assert.match(profile.body, /Submitted papers \(1\)/);
     assert.match(profile.body, /Upvoted papers \(1\)/);
     const anon = await new Visitor(app).get('/papers/2603.10001');

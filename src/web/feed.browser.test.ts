@@ -10,6 +10,7 @@ import { buildPaper } from '../papers/paper.js';
 import { freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { addSubmission, addUser } from '../testing/feed-fixtures.js';
 import { launchChromium, screenshotPath } from '../testing/browser.js';
+import { createCommunity, type Community } from '../community/community.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -34,6 +35,8 @@ describe('feed pages in Chromium', () => {
   let db: TestDatabase;
   let app: FastifyInstance;
   let address: string;
+  let community: Community;
+  let ada: number;
   before(async () => {
     db = await freshDatabase('sqlite');
     const papers = createPaperStore(db);
@@ -50,11 +53,13 @@ describe('feed pages in Chromium', () => {
         }),
       ),
     );
-    const ada = await addUser(db, 'ada', 'Ada Lovelace');
+    ada = await addUser(db, 'ada', 'Ada Lovelace');
     for (let i = 0; i < TITLES.length; i++) {
       await addSubmission(db, { paperId: `2605.0010${i}`, feedDay: i < 4 ? '2026-05-29' : '2026-05-28', submittedBy: ada, upvotes: 20 - i * 4, commentsCount: i, githubRepo: i === 0 ? 'https://github.com/desBugger/constitutional-mt' : null });
     }
-    app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), database: db, papers });
+    const config = loadConfig({ LOG_LEVEL: 'silent' });
+    community = createCommunity(db, papers, config);
+    app = await buildApp({ config, database: db, papers, community, sessionSecret: 'feed-browser-test' });
     address = await app.listen({ port: 0, host: '127.0.0.1' });
   });
   after(async () => {
@@ -116,6 +121,31 @@ describe('feed pages in Chromium', () => {
       await p2.goto(`${address}/papers/date/2026-05-29`);
       assert.equal(await p2.locator('.paper-card .votes a.upvote').count(), 4);
       await plain.close();
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('signed in: u upvotes the selected paper in place (community.js), and the page after a reload agrees', async () => {
+    const { token } = await community.accounts.createSession(ada);
+    const browser = await launchChromium();
+    try {
+      const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+      await context.addCookies([{ name: 'pb_session', value: token, url: address }]);
+      const page = await context.newPage();
+      await page.goto(`${address}/papers/date/2026-05-29`);
+      const second = page.locator('.paper-card').nth(1);
+      await page.keyboard.press('j');
+      await page.keyboard.press('j');
+      await page.keyboard.press('u');
+      await second.locator('form.votes.voted').waitFor();
+      // The fixtures set counters without vote rows; the in-place count is the store's own answer.
+      assert.equal(Number(await second.locator('.count').innerText()), await community.votes.count('2605.00101'));
+      assert.ok(await community.votes.hasVoted(ada, '2605.00101'));
+      assert.equal(page.url(), `${address}/papers/date/2026-05-29`, 'no navigation');
+      await page.screenshot({ path: screenshotPath('feed-day-signed-in'), fullPage: true });
+      await page.reload();
+      assert.equal(await page.locator('.paper-card').nth(1).locator('form.votes.voted').count(), 1);
     } finally {
       await browser.close();
     }

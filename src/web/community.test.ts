@@ -5,7 +5,7 @@ import { buildApp } from './app.js';
 import { loadConfig } from '../config.js';
 import { createPaperStore } from '../papers/store.js';
 import { buildPaper } from '../papers/paper.js';
-import { freshDatabase, type TestDatabase } from '../testing/databases.js';
+import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { startTestSmtp, type TestSmtp } from '../testing/smtp.js';
 import { createCommunity, type Community } from '../community/community.js';
 import { createMailer } from '../digest/mailer.js';
@@ -50,7 +50,7 @@ class Visitor {
   }
 }
 
-describe('community over HTTP', () => {
+for (const dialect of DIALECTS) describe(`[${dialect}] community over HTTP`, () => {
   let db: TestDatabase;
   let app: FastifyInstance;
   let smtp: TestSmtp;
@@ -76,7 +76,7 @@ describe('community over HTTP', () => {
   }
 
   before(async () => {
-    db = await freshDatabase('sqlite');
+    db = await freshDatabase(dialect);
     smtp = await startTestSmtp();
     const papers = createPaperStore(db);
     await papers.upsertMany([

@@ -1,17 +1,17 @@
-// `npm run bench -- <name> [args]`: each benchmark prints JSON lines on stdout.
+// `npm run bench -- <name> [args]`: runs one benchmark; each prints JSON lines on stdout.
+// A name is required: some benchmarks (search at 1M papers) run for a long time.
 import { benchImport } from './import.js';
+import { web } from './web.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   import: benchImport,
+  web,
 };
 
 const [name, ...args] = process.argv.slice(2);
-const names = name ? [name] : Object.keys(BENCHES);
-for (const n of names) {
-  const bench = BENCHES[n];
-  if (!bench) {
-    console.error(`bench: unknown benchmark "${n}"; known: ${Object.keys(BENCHES).join(', ')}`);
-    process.exit(2);
-  }
-  await bench(args);
+const bench = name ? BENCHES[name] : undefined;
+if (!bench) {
+  console.error(`bench: unknown benchmark ${name ?? '(none)'}; one of: ${Object.keys(BENCHES).join(', ')}`);
+  process.exit(2);
 }
+await bench(args);

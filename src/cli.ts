@@ -8,6 +8,7 @@ import { migrate } from './storage/migrate.js';
 import { importFiles, formatSummary } from './papers/import.js';
 import { loadDemoIfEmpty } from './papers/demo.js';
 import { createAccounts } from './community/accounts.js';
+import { seedDemoActivity } from './feed/demo-activity.js';
 
 // `paperboy <command>`: every job the server runs is also a one-shot command here.
 
@@ -46,7 +47,8 @@ export const COMMANDS: Record<string, Command> = {
     async run(_args, config) {
       const ctx = await openContext(config);
       await migrate(ctx.database, console.log);
-      if (config.demoData === 'auto') await loadDemoIfEmpty(ctx.papers, console.log);
+      // Demo activity only on the database the demo papers were just loaded into, never on real data.
+      if (config.demoData === 'auto' && (await loadDemoIfEmpty(ctx.papers, console.log))) await seedDemoActivity(ctx, console.log);
       const running = await startServices(ctx);
       return waitForSignal(running.stop);
     },

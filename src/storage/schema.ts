@@ -124,6 +124,12 @@ export interface AuthorClaimsTable {
   decided_at: string | null;
 }
 
+/** Feed (migration 0005): one row, bumped by triggers on every write to submissions. */
+export interface FeedStateTable {
+  id: number;
+  version: number;
+}
+
 export interface Schema {
   papers: PapersTable;
   paper_categories: PaperCategoriesTable;
@@ -136,4 +142,5 @@ export interface Schema {
   upvotes: UpvotesTable;
   comments: CommentsTable;
   author_claims: AuthorClaimsTable;
+  feed_state: FeedStateTable;
 }

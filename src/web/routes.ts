@@ -1,8 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from './app.js';
 import { registerHealthz } from './api/healthz.js';
-import { registerHome } from './pages/home.js';
 import { registerPaperShow } from './pages/paper-show.js';
+import { registerFeedHome } from './pages/feed-home.js';
+import { registerFeedDay } from './pages/feed-day.js';
+import { registerFeedWeek } from './pages/feed-week.js';
+import { registerFeedMonth } from './pages/feed-month.js';
+import { registerFeedTrending } from './pages/feed-trending.js';
+import { registerPapersFeed } from './feeds/papers-feed.js';
+import { registerDailyPapersList } from './api/daily-papers-list.js';
+import { registerPaperGet } from './api/paper-get.js';
+import { registerPapersList } from './api/papers-list.js';
+import { registerOpenApiShow } from './api/openapi-show.js';
+import { registerApiDocs } from './pages/api-docs.js';
+import { registerAbout } from './pages/about.js';
 import { registerSignin } from './pages/signin.js';
 import { registerPaperSubmit } from './pages/paper-submit.js';
 import { registerPaperUpvote } from './pages/paper-upvote.js';
@@ -19,8 +30,20 @@ export type RouteModule = (app: FastifyInstance, deps: AppDeps) => void | Promis
 /** Every page and endpoint, one module each; add new ones here. */
 export const ROUTES: RouteModule[] = [
   registerHealthz,
-  registerHome,
   registerPaperShow,
+  // feed: pages, Atom feeds, JSON API
+  registerFeedHome,
+  registerFeedDay,
+  registerFeedWeek,
+  registerFeedMonth,
+  registerFeedTrending,
+  registerPapersFeed,
+  registerDailyPapersList,
+  registerPaperGet,
+  registerPapersList,
+  registerOpenApiShow,
+  registerApiDocs,
+  registerAbout,
   // community
   registerSignin,
   registerPaperSubmit,

@@ -1,5 +1,101 @@
+// JSON shapes of the API. Field names follow the hosted Daily Papers API
+// (../shared/data/hf-daily-papers/), so clients written for it work here; database rows never
+// reach a response: every field is chosen here.
+import type { Paper } from '../../papers/paper.js';
+import type { DailyEntry, Submitter } from '../../feed/daily.js';
 import type { Submission } from '../../community/submissions.js';
 import type { VoteResult } from '../../community/votes.js';
+
+export interface ApiUser {
+  _id: string;
+  /** username */
+  name: string;
+  fullname: string;
+  type: 'user';
+  avatarUrl: string | null;
+}
+
+export interface ApiAuthor {
+  _id: string;
+  name: string;
+  hidden: boolean;
+}
+
+export interface ApiPaper {
+  id: string;
+  title: string;
+  summary: string;
+  authors: ApiAuthor[];
+  publishedAt: string;
+  updatedAt: string;
+  categories: string[];
+  upvotes: number;
+  discussionId: string;
+  githubRepo: string | null;
+  projectPage: string | null;
+  submittedOnDailyAt: string | null;
+  submittedOnDailyBy: ApiUser | null;
+}
+
+export interface ApiDailyPaper {
+  paper: ApiPaper;
+  publishedAt: string;
+  title: string;
+  summary: string;
+  numComments: number;
+  submittedBy: ApiUser | null;
+  /** copies of paper.githubRepo / paper.projectPage, for clients that read them at the top */
+  githubRepo: string | null;
+  projectPage: string | null;
+  /** the submitter's note */
+  comment: string | null;
+  /** the feed day (YYYY-MM-DD, FEED_TIMEZONE) it was featured on */
+  feedDay: string;
+  mediaUrls: string[];
+  isAuthorParticipating: boolean;
+}
+
+export function presentUser(u: Submitter): ApiUser {
+  return { _id: String(u.id), name: u.username, fullname: u.displayName ?? u.username, type: 'user', avatarUrl: null };
+}
+
+/** A paper, with its feed data when it was submitted. */
+export function presentPaper(p: Paper, entry: DailyEntry | null): ApiPaper {
+  return {
+    id: p.id,
+    title: p.title,
+    summary: p.abstract,
+    // Authors have no accounts of their own; a stable id from the paper and position stands in.
+    authors: p.authors.map((name, i) => ({ _id: `${p.id}#${i + 1}`, name, hidden: false })),
+    publishedAt: p.publishedAt,
+    updatedAt: p.updatedAt,
+    categories: p.categories,
+    upvotes: entry?.upvotes ?? 0,
+    discussionId: p.id,
+    githubRepo: entry?.githubRepo ?? p.githubRepo,
+    projectPage: entry?.projectPage ?? p.projectPage,
+    submittedOnDailyAt: entry?.submittedAt ?? null,
+    submittedOnDailyBy: entry?.submitter ? presentUser(entry.submitter) : null,
+  };
+}
+
+export function presentDailyPaper(e: DailyEntry): ApiDailyPaper {
+  const paper = presentPaper(e.paper, e);
+  return {
+    paper,
+    publishedAt: e.paper.publishedAt,
+    title: e.paper.title,
+    summary: e.paper.abstract,
+    numComments: e.commentsCount,
+    submittedBy: paper.submittedOnDailyBy,
+    githubRepo: paper.githubRepo,
+    projectPage: paper.projectPage,
+    comment: e.comment,
+    feedDay: e.feedDay,
+    mediaUrls: [],
+    isAuthorParticipating: false,
+  };
+}
 
 // JSON shapes of the community API, in the field style of the hosted original's API
 // (camelCase, paper ids as plain arXiv ids).

@@ -1,0 +1,117 @@
+// `npm run bench -- web`: autocannon at 32 connections against the feed pages and the JSON API of
+// a demo instance, and against a static file of the same size from the same server, so the
+// ratio says what the page costs beyond serving bytes. The server runs in a child process: the
+// load generator must not share its event loop.
+//
+// Prints one JSON line per URL: {name, url, bytes, reqPerSec, p50Ms, p99Ms, errors, ratioToStatic, pass}.
+// Target: each page >= 50% of its static twin's req/s, p99 < 50 ms, 0 errors.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import fastifyStatic from '@fastify/static';
+import { loadConfig } from '../src/config.js';
+import { openContext } from '../src/main.js';
+import { migrate } from '../src/storage/migrate.js';
+import { loadDemoIfEmpty } from '../src/papers/demo.js';
+import { seedDemoActivity } from '../src/feed/demo-activity.js';
+import { latestFeedDay } from '../src/feed/daily.js';
+import { buildApp } from '../src/web/app.js';
+
+const CONNECTIONS = 32;
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const WARMUP_S = 2;
+const RUN_JS = fileURLToPath(new URL('./run.js', import.meta.url));
+
+/** Child mode: serve the prepared database plus a folder of static twins; print the address. */
+async function serve(dbFile: string, staticDir: string): Promise<void> {
+  const config = loadConfig({ ...process.env, DATABASE_URL: `sqlite:${dbFile}`, LOG_LEVEL: 'silent', DEMO_DATA: 'off' });
+  const ctx = await openContext(config);
+  const app = await buildApp(ctx);
+  await app.register(fastifyStatic, { root: staticDir, prefix: '/bench-static/', decorateReply: false });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  console.log(JSON.stringify({ address }));
+}
+
+async function prepare(dir: string, log: (s: string) => void): Promise<string> {
+  const dbFile = path.join(dir, 'bench.db');
+  const config = loadConfig({ ...process.env, DATABASE_URL: `sqlite:${dbFile}`, LOG_LEVEL: 'silent' });
+  const ctx = await openContext(config);
+  try {
+    await migrate(ctx.database);
+    await loadDemoIfEmpty(ctx.papers, log);
+    await seedDemoActivity(ctx, log);
+    const day = await latestFeedDay(ctx.database);
+    if (!day) throw new Error('bench: demo activity made no feed day');
+  } finally {
+    await ctx.database.close();
+  }
+  return dbFile;
+}
+
+function startChild(dbFile: string, staticDir: string): Promise<{ address: string; stop: () => void }> {
+  const child = spawn(process.execPath, [RUN_JS, 'web', '--serve', dbFile, staticDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve({ address: JSON.parse(line).address, stop: () => child.kill('SIGTERM') });
+    });
+    child.once('exit', (code) => reject(new Error(`bench: server exited with ${code}`)));
+  });
+}
+
+async function measure(url: string) {
+  await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_S });
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
+  return { reqPerSec: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
+}
+
+export async function web(args: string[]): Promise<void> {
+  if (args[0] === '--serve') return serve(args[1], args[2]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-bench-web-'));
+  const log = (s: string) => console.error(s);
+  try {
+    const dbFile = await prepare(dir, log);
+    const staticDir = path.join(dir, 'static');
+    fs.mkdirSync(staticDir);
+    // The twins are the pages' own bytes, written once the server has answered them; the static
+    // plugin serves whatever is in its folder at request time.
+    const server = await startChild(dbFile, staticDir);
+    try {
+      const day = await (async () => {
+        const res = await fetch(`${server.address}/api/daily_papers?limit=1`);
+        return ((await res.json()) as { feedDay: string }[])[0].feedDay;
+      })();
+      const targets = [
+        { name: 'home', path: '/' },
+        { name: 'day', path: `/papers/date/${day}` },
+        { name: 'api-daily-papers', path: '/api/daily_papers' },
+      ];
+      const sizes: number[] = [];
+      for (const t of targets) {
+        const res = await fetch(`${server.address}${t.path}`);
+        if (!res.ok) throw new Error(`bench: ${t.path} answered ${res.status}`);
+        const body = Buffer.from(await res.arrayBuffer());
+        sizes.push(body.length);
+        fs.writeFileSync(path.join(staticDir, `${t.name}.html`), body);
+      }
+      for (const [i, t] of targets.entries()) {
+        const page = await measure(`${server.address}${t.path}`);
+        const twin = await measure(`${server.address}/bench-static/${t.name}.html`);
+        const ratio = Math.round((page.reqPerSec / twin.reqPerSec) * 100) / 100;
+        console.log(JSON.stringify({ name: `${t.name}-static`, url: `/bench-static/${t.name}.html`, bytes: sizes[i], connections: CONNECTIONS, ...twin }));
+        console.log(
+          JSON.stringify({ name: t.name, url: t.path, bytes: sizes[i], connections: CONNECTIONS, ...page, ratioToStatic: ratio, pass: ratio >= 0.5 && page.p99Ms < 50 && page.errors === 0 }),
+        );
+      }
+    } finally {
+      server.stop();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

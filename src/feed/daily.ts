@@ -1,0 +1,169 @@
+// The daily feed: submitted papers by feed day, week, month or trending. One query,
+// listDailyPapers(), answers the HTML pages, the JSON API and the Atom feeds alike.
+import type { Database } from '../storage/database.js';
+import type { Paper } from '../papers/paper.js';
+import { toPaper } from '../papers/store.js';
+import type { Period } from './period.js';
+
+export type FeedSort = 'publishedAt' | 'trending';
+export const FEED_SORTS: FeedSort[] = ['publishedAt', 'trending'];
+
+export interface DailyQuery {
+  /** only submissions whose feed day lies in this period; none: every feed day */
+  period?: Period;
+  /** arXiv category, e.g. cs.CL (any of the paper's categories, not only the primary) */
+  category?: string;
+  /** username of the submitter */
+  submitter?: string;
+  /** only these papers (a paper page or an API lookup) */
+  paperIds?: string[];
+  /**
+   * publishedAt: newest feed day first, and within a day most upvoted first, then earliest
+   * submitted (the feed's rule); trending: by stored hotness (src/feed/hotness.ts).
+   */
+  sort?: FeedSort;
+  /** 0-based page number */
+  page?: number;
+  limit: number;
+  /** signed-in user: entries say whether they upvoted it */
+  viewerId?: number | null;
+}
+
+export interface Submitter {
+  id: number;
+  username: string;
+  displayName: string | null;
+}
+
+export interface DailyEntry {
+  paper: Paper;
+  feedDay: string;
+  submittedAt: string;
+  submitter: Submitter | null;
+  /** the submitter's note */
+  comment: string | null;
+  /** the submission's link, else the paper's */
+  githubRepo: string | null;
+  projectPage: string | null;
+  upvotes: number;
+  commentsCount: number;
+  hotness: number;
+  viewerUpvoted: boolean;
+}
+
+export interface DailyPage {
+  entries: DailyEntry[];
+  page: number;
+  limit: number;
+  /** another page follows */
+  hasMore: boolean;
+}
+
+export const MAX_LIMIT = 100;
+
+export async function listDailyPapers(database: Database, query: DailyQuery): Promise<DailyPage> {
+  const { db } = database;
+  const page = query.page ?? 0;
+  const limit = query.limit;
+  if (!Number.isInteger(page) || page < 0) throw new Error(`feed: page must be a whole number >= 0, got ${page}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new Error(`feed: limit must be 1..${MAX_LIMIT}, got ${limit}`);
+  let q = db
+    .selectFrom('submissions as s')
+    .innerJoin('papers as p', 'p.id', 's.paper_id')
+    .leftJoin('users as u', 'u.id', 's.submitted_by')
+    .selectAll('p')
+    .select([
+      's.feed_day',
+      's.submitted_at',
+      's.submitted_by',
+      's.comment as submission_comment',
+      's.github_repo as submission_github_repo',
+      's.project_page as submission_project_page',
+      's.upvotes',
+      's.comments_count',
+      's.hotness',
+      'u.username',
+      'u.display_name',
+    ])
+    .where('s.hidden', '=', 0);
+  if (query.period) q = q.where('s.feed_day', '>=', query.period.from).where('s.feed_day', '<=', query.period.to);
+  if (query.category) {
+    q = q.where('s.paper_id', 'in', db.selectFrom('paper_categories').select('paper_id').where('category', '=', query.category));
+  }
+  if (query.submitter) q = q.where('u.username', '=', query.submitter);
+  if (query.paperIds) {
+    if (!query.paperIds.length) return { entries: [], page, limit, hasMore: false };
+    q = q.where('s.paper_id', 'in', query.paperIds);
+  }
+  if (query.sort === 'trending') {
+    q = q.orderBy('s.hotness', 'desc').orderBy('s.submitted_at', 'desc');
+  } else {
+    q = q.orderBy('s.feed_day', 'desc').orderBy('s.upvotes', 'desc').orderBy('s.submitted_at', 'asc');
+  }
+  // The paper id settles any remaining tie, so pages never overlap or skip.
+  const rows = await q.orderBy('s.paper_id', 'asc').limit(limit + 1).offset(page * limit).execute();
+  const hasMore = rows.length > limit;
+  const shown = rows.slice(0, limit);
+  let voted = new Set<string>();
+  if (query.viewerId != null && shown.length) {
+    const mine = await db
+      .selectFrom('upvotes')
+      .select('paper_id')
+      .where('user_id', '=', query.viewerId)
+      .where('paper_id', 'in', shown.map((r) => r.id))
+      .execute();
+    voted = new Set(mine.map((r) => r.paper_id));
+  }
+  const entries = shown.map((r): DailyEntry => {
+    const paper = toPaper(r);
+    return {
+      paper,
+      feedDay: r.feed_day,
+      submittedAt: r.submitted_at,
+      submitter: r.submitted_by != null && r.username != null ? { id: Number(r.submitted_by), username: r.username, displayName: r.display_name } : null,
+      comment: r.submission_comment,
+      githubRepo: r.submission_github_repo ?? paper.githubRepo,
+      projectPage: r.submission_project_page ?? paper.projectPage,
+      upvotes: Number(r.upvotes),
+      commentsCount: Number(r.comments_count),
+      hotness: Number(r.hotness),
+      viewerUpvoted: voted.has(r.id),
+    };
+  });
+  return { entries, page, limit, hasMore };
+}
+
+/** The newest feed day that has a visible submission, or null on an empty feed. */
+export async function latestFeedDay(database: Database): Promise<string | null> {
+  const row = await database.db.selectFrom('submissions').select('feed_day').where('hidden', '=', 0).orderBy('feed_day', 'desc').limit(1).executeTakeFirst();
+  return row?.feed_day ?? null;
+}
+
+/** The nearest feed days with visible submissions before and after a day (weekends are skipped). */
+export async function adjacentFeedDays(database: Database, day: string): Promise<{ previous: string | null; next: string | null }> {
+  const { db } = database;
+  const [prev, next] = await Promise.all([
+    db.selectFrom('submissions').select('feed_day').where('hidden', '=', 0).where('feed_day', '<', day).orderBy('feed_day', 'desc').limit(1).executeTakeFirst(),
+    db.selectFrom('submissions').select('feed_day').where('hidden', '=', 0).where('feed_day', '>', day).orderBy('feed_day', 'asc').limit(1).executeTakeFirst(),
+  ]);
+  return { previous: prev?.feed_day ?? null, next: next?.feed_day ?? null };
+}
+
+/** First and last feed day with visible submissions: week and month navigation stays inside them. */
+export async function feedDayRange(database: Database): Promise<{ first: string; last: string } | null> {
+  const { db } = database;
+  const [first, last] = await Promise.all([
+    db.selectFrom('submissions').select('feed_day').where('hidden', '=', 0).orderBy('feed_day', 'asc').limit(1).executeTakeFirst(),
+    latestFeedDay(database),
+  ]);
+  return first && last ? { first: first.feed_day, last } : null;
+}
+
+/**
+ * A number that changes whenever any submission changes (new, voted, commented, hidden): pages
+ * rendered at one version are current while it stands. Kept by triggers (migration 0005).
+ */
+export async function feedVersion(database: Database): Promise<number> {
+  const row = await database.db.selectFrom('feed_state').select('version').where('id', '=', 1).executeTakeFirst();
+  return Number(row?.version ?? 0);
+}

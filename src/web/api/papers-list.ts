@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app.js';
+import { listDailyPapers } from '../../feed/daily.js';
+import { presentPaper } from './presenters.js';
+import { DEFAULT_PAPERS_LIMIT, decodeCursor, encodeCursor, papersListQuerySchema, type PapersListQuerystring } from './papers-list.schema.js';
+
+/** GET /api/papers: every paper in the instance, newest first, by keyset cursor (Link rel="next"). */
+export function registerPapersList(app: FastifyInstance, { config, database, papers }: AppDeps) {
+  app.get<{ Querystring: PapersListQuerystring }>('/api/papers', { schema: { querystring: papersListQuerySchema } }, async (req, reply) => {
+    const limit = req.query.limit ?? DEFAULT_PAPERS_LIMIT;
+    const before = req.query.cursor ? decodeCursor(req.query.cursor) : undefined;
+    // One extra row says whether another page exists.
+    const list = await papers.listNewest({ limit: limit + 1, before });
+    const shown = list.slice(0, limit);
+    const { entries } = await listDailyPapers(database, { paperIds: shown.map((p) => p.id), limit: Math.max(1, shown.length) });
+    const byId = new Map(entries.map((e) => [e.paper.id, e]));
+    if (list.length > limit) {
+      const last = shown[shown.length - 1];
+      const next = new URLSearchParams({ cursor: encodeCursor({ publishedAt: last.publishedAt, id: last.id }), limit: String(limit) });
+      reply.header('Link', `<${config.baseUrl}/api/papers?${next}>; rel="next"`);
+    }
+    return shown.map((p) => presentPaper(p, byId.get(p.id) ?? null));
+  });
+}

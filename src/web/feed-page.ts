@@ -1,0 +1,136 @@
+// Shared by the feed page handlers: read the filter and page from the query, run the one feed
+// query, work out previous/next, and render with feed-view.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppDeps } from './app.js';
+import { errorPage } from './app.js';
+import { adjacentFeedDays, feedDayRange, feedVersion, listDailyPapers } from '../feed/daily.js';
+import { pageCacheFor } from './page-cache.js';
+import { monthOf, periodLabel, periodPath, shiftPeriod, weekOf, type Period } from '../feed/period.js';
+import { html, raw } from './html.js';
+import { csrfField, page as pageWithAccount } from './session.js';
+import { upvoteBox } from './community-components.js';
+import { feedBody, FEED_PAGE_SIZE, type FeedView, type NavLink } from './feed-view.js';
+import { viewerOf } from './viewer.js';
+import { CATEGORY_PATTERN, MAX_PAGE } from './api/daily-papers-list.schema.js';
+
+export interface FeedPageQuery {
+  category?: string;
+  p?: string;
+}
+
+const CATEGORY = new RegExp(CATEGORY_PATTERN);
+
+/** Input of every feed page: ?category= and ?p=, checked here (a bad value is a 400 page). */
+export function parseFeedPageQuery(q: FeedPageQuery): { category?: string; page: number } | string {
+  const category = typeof q.category === 'string' && q.category.trim() !== '' ? q.category.trim() : undefined;
+  if (category !== undefined && !CATEGORY.test(category)) return `"${category.slice(0, 40)}" is not an arXiv category (e.g. cs.CL).`;
+  let page = 0;
+  if (q.p !== undefined) {
+    if (typeof q.p !== 'string' || !/^\d{1,4}$/.test(q.p) || Number(q.p) > MAX_PAGE) return `Page "${String(q.p).slice(0, 20)}" is not a page number.`;
+    page = Number(q.p);
+  }
+  return { category, page };
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "May 28, 2026" (by hand: an Intl formatter per call costs more than the rest of the page). */
+function shortDay(day: string): string {
+  return `${MONTHS[Number(day.slice(5, 7)) - 1]} ${Number(day.slice(8, 10))}, ${day.slice(0, 4)}`;
+}
+
+/** The day the Daily/Weekly/Monthly tabs centre on: this day, else the newest feed day listed. */
+function tabDay(period: Period | null, lastFeedDay: string | null, newestListed: string | undefined): string {
+  if (period?.kind === 'day') return period.from;
+  const last = lastFeedDay ?? new Date().toISOString().slice(0, 10);
+  if (!period) return last;
+  if (newestListed) return newestListed;
+  return last < period.from ? period.from : last > period.to ? period.to : last;
+}
+
+/** Stands in for the visitor's CSRF token in cached pages; no escaped text can produce it. */
+const CSRF_SLOT = '\u0000csrf\u0000';
+const CSRF_SLOT_BYTES = Buffer.from(CSRF_SLOT);
+
+function withCsrf(body: Buffer, req: FastifyRequest): Buffer {
+  if (body.indexOf(CSRF_SLOT_BYTES) < 0) return body;
+  // The token is base64url: safe inside an attribute as it is.
+  return Buffer.from(body.toString().split(CSRF_SLOT).join(req.csrfToken()));
+}
+
+export function badRequestPage(reply: FastifyReply, message: string) {
+  return reply.code(400).type('text/html; charset=utf-8').send(errorPage(400, 'Bad request', message));
+}
+
+export interface FeedPageOptions {
+  /** null: trending (all feed days, by hotness) */
+  period: Period | null;
+  /** the path this listing lives at (the home page passes its day's path as canonical) */
+  path: string;
+  canonical?: string;
+}
+
+/** o may be computed lazily (the home page looks up its day), after the cache had its chance. */
+export async function sendFeedPage(req: FastifyRequest<{ Querystring: FeedPageQuery }>, reply: FastifyReply, deps: AppDeps, options: FeedPageOptions | (() => Promise<FeedPageOptions>)) {
+  const parsed = parseFeedPageQuery(req.query);
+  if (typeof parsed === 'string') return badRequestPage(reply, parsed);
+  const { category, page } = parsed;
+  const { database } = deps;
+  const viewer = viewerOf(req);
+  // Anonymous visitors all see the same page: serve it from the cache while the feed is unchanged.
+  const cache = viewer.userId === null ? pageCacheFor(database) : null;
+  const version = cache ? await feedVersion(database) : 0;
+  const hit = cache?.get(req.url, version);
+  if (hit) return reply.type(hit.contentType).send(withCsrf(hit.body, req));
+  const o = typeof options === 'function' ? await options() : options;
+  const period = o.period;
+  const [list, range] = await Promise.all([
+    listDailyPapers(database, { period: period ?? undefined, category, sort: period ? 'publishedAt' : 'trending', page, limit: FEED_PAGE_SIZE, viewerId: viewer.userId }),
+    feedDayRange(database),
+  ]);
+  let previous: NavLink | null = null;
+  let next: NavLink | null = null;
+  if (period?.kind === 'day') {
+    const adj = await adjacentFeedDays(database, period.from);
+    previous = adj.previous ? { href: `/papers/date/${adj.previous}`, label: shortDay(adj.previous) } : null;
+    next = adj.next ? { href: `/papers/date/${adj.next}`, label: shortDay(adj.next) } : null;
+  } else if (period && range) {
+    // Calendar neighbours, as long as they overlap the days that have submissions.
+    const before = shiftPeriod(period, -1);
+    const after = shiftPeriod(period, 1);
+    const label = (p: Period) => (p.kind === 'week' ? `Week ${Number(p.key.slice(6))}` : periodLabel(p));
+    previous = before.to >= range.first ? { href: periodPath(before), label: label(before) } : null;
+    next = after.from <= range.last ? { href: periodPath(after), label: label(after) } : null;
+  }
+  const dayOfPeriod = tabDay(period, range?.last ?? null, list.entries[0]?.feedDay);
+  const view: FeedView = {
+    tab: !period ? 'trending' : period.kind === 'day' ? 'daily' : period.kind === 'week' ? 'weekly' : 'monthly',
+    heading: period ? periodLabel(period) : 'Trending papers',
+    path: o.path,
+    previous,
+    next,
+    tabLinks: { daily: `/papers/date/${dayOfPeriod}`, weekly: periodPath(weekOf(dayOfPeriod)), monthly: periodPath(monthOf(dayOfPeriod)) },
+    category,
+    entries: list.entries,
+    page,
+    hasMore: list.hasMore,
+    showDay: !period || period.kind !== 'day',
+    // Shared (cached) pages carry a slot that each response fills with its visitor's token.
+    csrf: cache ? raw(`<input type="hidden" name="_csrf" value="${CSRF_SLOT}">`) : csrfField(req),
+    voteBox: viewer.userId === null ? undefined : (e) => upvoteBox(req, { paperId: e.paper.id, upvotes: e.upvotes, voted: e.viewerUpvoted, back: req.url }),
+    empty: category
+      ? html`No papers in <strong>${category}</strong> here. <a href="${o.path}">Show all categories</a>.`
+      : period
+        ? 'No papers were submitted in this period.'
+        : html`No papers have been submitted yet. <a href="/submit">Submit the first one</a>.`,
+  };
+  const head = html`<link rel="alternate" type="application/atom+xml" title="Paperboy · Daily Papers" href="/papers/feed.xml">
+<link rel="alternate" type="application/atom+xml" title="Paperboy · Trending" href="/papers/trending/feed.xml">
+${o.canonical ? html`<link rel="canonical" href="${o.canonical}">` : ''}`;
+  // page() adds the account links; signed out they are the same for everyone.
+  const rendered = pageWithAccount(req, { title: `Daily Papers · ${view.heading} · Paperboy`, body: feedBody(view), head, scripts: viewer.userId === null ? ['feed.js'] : ['feed.js', 'community.js'] });
+  const contentType = 'text/html; charset=utf-8';
+  const body = Buffer.from(rendered);
+  cache?.set(req.url, { version, at: Date.now(), contentType, body });
+  return reply.type(contentType).send(cache ? withCsrf(body, req) : body);
+}

@@ -1,0 +1,126 @@
+// The markup of every feed page (home, day, week, month, trending): one template, so they look
+// and behave alike. Pages decide what to list; this decides how it looks.
+import type { DailyEntry } from '../feed/daily.js';
+import { html, type SafeHtml } from './html.js';
+import { authorLine, excerpt, formatDate, paperLinks, paperPath } from './components.js';
+
+/** Entries per HTML feed page. */
+export const FEED_PAGE_SIZE = 50;
+
+export interface NavLink {
+  href: string;
+  label: string;
+}
+
+export interface FeedView {
+  /** which tab is current */
+  tab: 'daily' | 'weekly' | 'monthly' | 'trending';
+  /** heading of the listed period, e.g. "Friday, May 29, 2026" */
+  heading: string;
+  /** canonical path of this listing, without query (filters and pages are added to it) */
+  path: string;
+  previous?: NavLink | null;
+  next?: NavLink | null;
+  /** links for the Daily / Weekly / Monthly tabs, pointing at the period around this one */
+  tabLinks: { daily: string; weekly: string; monthly: string };
+  category?: string;
+  entries: DailyEntry[];
+  page: number;
+  hasMore: boolean;
+  /** show each entry's feed day (listings that span days) */
+  showDay?: boolean;
+  /** the upvote form for a signed-in member (src/web/community-components.ts); none: a sign-in link */
+  voteBox?: (e: DailyEntry) => SafeHtml;
+  /** the `_csrf` hidden field for the page's forms */
+  csrf: SafeHtml;
+  empty: SafeHtml | string;
+}
+
+/** path + the category filter + a page number, as one URL. */
+export function feedHref(path: string, category: string | undefined, page = 0): string {
+  const q = new URLSearchParams();
+  if (category) q.set('category', category);
+  if (page > 0) q.set('p', String(page));
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+/** csrf: the form's hidden `_csrf` field (every POST is checked, see src/web/session.ts). */
+export function subscribeBox(csrf: SafeHtml | string = ''): SafeHtml {
+  // Where the seed page has it: first thing above the heading. POST /subscribe is the digest's.
+  return html`<section class="subscribe" aria-labelledby="subscribe-title">
+  <p id="subscribe-title"><strong>Get trending papers in your email inbox!</strong></p>
+  <form method="post" action="/subscribe">
+    ${csrf}
+    <label class="visually-hidden" for="subscribe-email">Email address</label>
+    <input id="subscribe-email" type="email" name="email" required autocomplete="email" placeholder="you@example.org">
+    <button type="submit">Subscribe</button>
+  </form>
+</section>`;
+}
+
+/**
+ * Signed out, the upvote is a link to sign in (where the vote would send them anyway): the page
+ * then carries nothing per visitor, so anonymous pages can be cached and shared.
+ */
+function signInToUpvote(e: DailyEntry, back: string): SafeHtml {
+  return html`<div class="votes">
+  <a class="upvote" href="/signin?next=${encodeURIComponent(back)}" title="Sign in to upvote (u)"><span aria-hidden="true">▲</span><span class="visually-hidden">Sign in to upvote</span></a>
+  <span class="count" aria-label="${e.upvotes} upvote${e.upvotes === 1 ? '' : 's'}">${e.upvotes}</span>
+</div>`;
+}
+
+function feedCard(e: DailyEntry, v: FeedView): SafeHtml {
+  const p = e.paper;
+  const who = e.submitter;
+  return html`<li class="paper-card" data-paper-id="${p.id}">
+  <div class="side">${v.voteBox ? v.voteBox(e) : signInToUpvote(e, feedHref(v.path, v.category, v.page))}</div>
+  <article>
+    <h3><a class="title" href="${paperPath(p.id)}">${p.title}</a></h3>
+    <p class="authors">${authorLine(p.authors)}</p>
+    <p class="excerpt">${excerpt(p.abstract)}</p>
+    <div class="meta">
+      ${v.showDay ? html`<a href="/papers/date/${e.feedDay}"><time datetime="${e.feedDay}">${formatDate(`${e.feedDay}T12:00:00Z`)}</time></a>` : ''}
+      ${p.categories.slice(0, 3).map((c) => html`<a class="chip" href="${feedHref(v.path, c)}" title="Only ${c}">${c}</a>`)}
+      ${paperLinks({ id: p.id, githubRepo: e.githubRepo, projectPage: e.projectPage })}
+      <a href="${paperPath(p.id)}#comments">${e.commentsCount} comment${e.commentsCount === 1 ? '' : 's'}</a>
+      ${who ? html`<span class="submitter">Submitted by <a href="/u/${encodeURIComponent(who.username)}">${who.displayName ?? who.username}</a></span>` : ''}
+    </div>
+  </article>
+</li>`;
+}
+
+function tabs(v: FeedView): SafeHtml {
+  const tab = (key: FeedView['tab'], href: string, label: string) =>
+    html`<a href="${href}"${v.tab === key ? html` aria-current="page" class="current"` : ''}>${label}</a>`;
+  return html`<nav class="tabs" aria-label="Feed period">
+  ${tab('daily', v.tabLinks.daily, 'Daily')}${tab('weekly', v.tabLinks.weekly, 'Weekly')}${tab('monthly', v.tabLinks.monthly, 'Monthly')}${tab('trending', '/papers/trending', 'Trending')}
+</nav>`;
+}
+
+export function feedBody(v: FeedView): SafeHtml {
+  const nav = (l: NavLink | null | undefined, rel: 'prev' | 'next') =>
+    l ? html`<a rel="${rel}" href="${feedHref(l.href, v.category)}">${rel === 'prev' ? '← ' : ''}${l.label}${rel === 'next' ? ' →' : ''}</a>` : html`<span></span>`;
+  return html`${subscribeBox(v.csrf)}
+<div class="page-head feed-head">
+  <div><h1>Daily Papers</h1><p class="muted">by the research community</p></div>
+  ${tabs(v)}
+</div>
+<div class="period-nav">
+  ${nav(v.previous, 'prev')}
+  <h2>${v.heading}</h2>
+  ${nav(v.next, 'next')}
+</div>
+<form class="filter" method="get" action="${v.path}">
+  <label for="category">Category</label>
+  <input id="category" name="category" value="${v.category ?? ''}" placeholder="e.g. cs.CL" maxlength="40" pattern="[A-Za-z][A-Za-z.\\-]*">
+  <button type="submit" class="secondary">Filter</button>
+  ${v.category ? html`<a href="${v.path}">Clear filter</a>` : ''}
+</form>
+${v.entries.length ? html`<ol class="papers feed" start="${v.page * FEED_PAGE_SIZE + 1}">${v.entries.map((e) => feedCard(e, v))}</ol>` : html`<p class="notice">${v.empty}</p>`}
+<nav class="pager" aria-label="Pages">
+  ${v.page > 0 ? html`<a rel="prev" href="${feedHref(v.path, v.category, v.page - 1)}">← Previous page</a>` : html`<span></span>`}
+  ${v.hasMore ? html`<a rel="next" href="${feedHref(v.path, v.category, v.page + 1)}">Next page →</a>` : ''}
+</nav>
+<p class="muted keys">Keys: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>u</kbd> upvote, <kbd>o</kbd> open.</p>`;
+}

@@ -1,0 +1,64 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { AppDeps } from '../app.js';
+import { feedVersion, listDailyPapers, type DailyEntry, type FeedSort } from '../../feed/daily.js';
+import { pageCacheFor } from '../page-cache.js';
+import { absUrl, pdfUrl } from '../../papers/arxiv-id.js';
+import { paperPath } from '../components.js';
+import { atomXml, type AtomEntry } from './atom.js';
+
+/** How many entries a feed carries: a few busy feed days' worth. */
+export const FEED_ENTRIES = 50;
+/** Entries name this many authors, then "et al." */
+const MAX_AUTHORS = 10;
+
+function entry(baseUrl: string, e: DailyEntry): AtomEntry {
+  const url = `${baseUrl}${paperPath(e.paper.id)}`;
+  const authors = e.paper.authors.length > MAX_AUTHORS ? [...e.paper.authors.slice(0, MAX_AUTHORS), 'et al.'] : e.paper.authors;
+  return {
+    // The paper's page on this instance: a paper is featured once, so the URL is a stable id.
+    id: url,
+    title: e.paper.title,
+    updated: e.submittedAt,
+    published: e.paper.publishedAt,
+    authors,
+    summary: e.paper.abstract,
+    links: [
+      { rel: 'alternate', type: 'text/html', href: url },
+      { rel: 'related', type: 'text/html', href: absUrl(e.paper.id), title: 'arXiv' },
+      { rel: 'enclosure', type: 'application/pdf', href: pdfUrl(e.paper.id), title: 'PDF' },
+    ],
+    categories: e.paper.categories,
+  };
+}
+
+/** GET /papers/feed.xml (latest feed days) and /papers/trending/feed.xml: Atom feeds. */
+export function registerPapersFeed(app: FastifyInstance, { config, database }: AppDeps) {
+  const serve = async (reply: FastifyReply, o: { sort: FeedSort; path: string; htmlPath: string; title: string; subtitle: string }) => {
+    const contentType = 'application/atom+xml; charset=utf-8';
+    const cache = pageCacheFor(database);
+    const version = await feedVersion(database);
+    const hit = cache.get(o.path, version);
+    if (hit) return reply.type(contentType).header('Cache-Control', 'public, max-age=300').send(hit.body);
+    const { entries } = await listDailyPapers(database, { sort: o.sort, limit: FEED_ENTRIES });
+    const updated = entries.reduce((max, e) => (e.submittedAt > max ? e.submittedAt : max), '1970-01-01T00:00:00.000Z');
+    const xml = atomXml({
+      id: `${config.baseUrl}${o.path}`,
+      title: o.title,
+      subtitle: o.subtitle,
+      updated,
+      selfUrl: `${config.baseUrl}${o.path}`,
+      htmlUrl: `${config.baseUrl}${o.htmlPath}`,
+      author: 'Paperboy',
+      entries: entries.map((e) => entry(config.baseUrl, e)),
+    });
+    const body = Buffer.from(xml);
+    cache.set(o.path, { version, at: Date.now(), contentType, body });
+    return reply.type(contentType).header('Cache-Control', 'public, max-age=300').send(body);
+  };
+  app.get('/papers/feed.xml', (_req, reply) =>
+    serve(reply, { sort: 'publishedAt', path: '/papers/feed.xml', htmlPath: '/', title: 'Paperboy · Daily Papers', subtitle: 'The latest feed days: papers submitted and upvoted by the community' }),
+  );
+  app.get('/papers/trending/feed.xml', (_req, reply) =>
+    serve(reply, { sort: 'trending', path: '/papers/trending/feed.xml', htmlPath: '/papers/trending', title: 'Paperboy · Trending papers', subtitle: 'Papers ranked by upvotes and age' }),
+  );
+}

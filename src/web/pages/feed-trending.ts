@@ -1,0 +1,8 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app.js';
+import { sendFeedPage, type FeedPageQuery } from '../feed-page.js';
+
+/** GET /papers/trending: every feed day, by stored hotness (src/feed/hotness.ts). */
+export function registerFeedTrending(app: FastifyInstance, deps: AppDeps) {
+  app.get<{ Querystring: FeedPageQuery }>('/papers/trending', (req, reply) => sendFeedPage(req, reply, deps, { period: null, path: '/papers/trending' }));
+}

@@ -4,6 +4,7 @@ import { openDatabase, type Database } from './storage/database.js';
 import { assertSchemaCurrent } from './storage/migrate.js';
 import { createPaperStore, type PaperStore } from './papers/store.js';
 import { buildApp } from './web/app.js';
+import { startJobRoles, type JobRoles } from './jobs/roles.js';
 
 // Composition root: config -> database -> stores -> services, and the roles SERVICES names.
 
@@ -33,10 +34,13 @@ export async function startServices(ctx: Context, log: (line: string) => void = 
     const shown = ctx.config.host === '0.0.0.0' || ctx.config.host === '::' ? 'localhost' : ctx.config.host;
     log(`paperboy: serving http://${shown}:${(app.server.address() as { port: number }).port} (${ctx.database.dialect})`);
   }
+  let jobs: JobRoles | null = null;
+  if (ctx.config.services.includes('worker') || ctx.config.services.includes('scheduler')) jobs = await startJobRoles(ctx, log);
   return {
     app,
     async stop() {
       if (app) await app.close();
+      if (jobs) await jobs.stop();
       await ctx.database.close();
     },
   };

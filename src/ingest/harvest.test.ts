@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '../config.js';
 import { createPaperStore } from '../papers/store.js';
 import { DIALECTS, freshDatabase } from '../testing/databases.js';
-import { apiFixturePages, oaiFixtureRecords, oaiPage, recordSets, startFakeArxiv, type FakeArxiv } from '../testing/fake-arxiv.js';
-import { parseAtomFeed } from './atom.js';
-import { parseOaiPmh } from './oai-pmh.js';
+import { apiFixturePages, oaiFixtureRecords, recordSets, startFakeArxiv, type FakeArxiv } from '../testing/fake-arxiv.js';
+import { API_CATS, expectedIds, fixtureCategories, harvestEnv } from '../testing/harvest-fixtures.js';
 import { oaiSetsFor } from './oai-client.js';
 import { fetchPaperById } from './arxiv-api.js';
 import { createHarvester, createArxivHttp } from './harvester.js';
@@ -28,36 +27,6 @@ function apiPagesWithBadEntries(): { pages: string[]; noTitleId: string; badIdWa
     .replace(noTitle, noTitle.replace(/<title>[\s\S]*?<\/title>/, '<title>  </title>'))
     .replace(badId, badId.replace(/<id>[^<]*<\/id>/, `<id>${BAD_ID}</id>`));
   return { pages, noTitleId, badIdWas };
-}
-
-const apiIds = (pages: string[]) => pages.flatMap((p) => parseAtomFeed(p).records.map((r) => r.id));
-const oaiRecs = () => parseOaiPmh(oaiPage(oaiFixtureRecords(), null, 0, 0)).records;
-const API_CATS = ['cs.AI', 'cs.LG', 'cs.CL', 'cs.CV', 'cs.NE', 'cs.SE', 'cs.CR', 'cs.DC'];
-
-export function fixtureCategories(): string[] {
-  return [...new Set([...API_CATS, ...oaiRecs().flatMap((r) => r.categories)])];
-}
-
-/** Ids the harvest should end with: all API entries that parse, all OAI records in a requested set. */
-export function expectedIds(pages: string[], categories: string[]): string[] {
-  const sets = new Set(oaiSetsFor(categories));
-  const reachable = oaiFixtureRecords().filter((r) => recordSets(r).some((s) => sets.has(s)));
-  const oai = parseOaiPmh(oaiPage(reachable, null, 0, 0)).records.map((r) => r.id);
-  return [...new Set([...apiIds(pages), ...oai])].sort();
-}
-
-export function harvestEnv(fake: FakeArxiv, categories: string[]): Record<string, string> {
-  return {
-    LOG_LEVEL: 'silent',
-    ARXIV_API_URL: fake.apiUrl,
-    ARXIV_OAI_URL: fake.oaiUrl,
-    ARXIV_CATEGORIES: categories.join(','),
-    ARXIV_CONTACT: 'ops@example.org',
-    ARXIV_REQUEST_INTERVAL_MS: '0',
-    ARXIV_BACKOFF_MS: '5',
-    ARXIV_MAX_RETRIES: '3',
-    HARVEST_PAGE_SIZE: '100',
-  };
 }
 
 for (const dialect of DIALECTS) {

@@ -120,7 +120,21 @@ export async function runWindow(deps: HarvestDeps, w: HarvestWindow, owner: stri
       return result;
     }
     for (const r of page.rejected) deps.log(`harvest: ${w.key} ${page.label} ${r.where}: ${r.reason}`);
-    const summary = await deps.papers.upsertMany(page.records);
+    let summary;
+    try {
+      summary = await deps.papers.upsertMany(page.records);
+    } catch (e) {
+      // A store failure (database gone, a conflict) fails this window for a later retry at this
+      // cursor, rather than leaving it claimed until its lease runs out.
+      const message = `storing ${page.label}: ${(e as Error).message}`;
+      deps.log(`harvest: ${w.key} failed: ${message}`);
+      result.status = 'failed';
+      result.error = message;
+      result.requests += tally.requests;
+      result.errors += tally.errors;
+      await deps.windows.fail(w.key, owner, message, new Date(Date.now() + 60_000).toISOString()).catch(() => {});
+      return result;
+    }
     const fresh = page.records.filter((r) => summary.outcomes.get(r.id) === 'inserted');
     const kept = await deps.windows.savePage(
       w.key,

@@ -143,7 +143,9 @@ async function writeBatch(trx: Kysely<Schema>, records: PaperRecord[]): Promise<
   }
   const categoryRows = toWrite.flatMap((r) => [...new Set(r.categories)].map((category, position) => ({ paper_id: r.id, category, position })));
   for (const part of chunks(categoryRows, 2000)) {
-    await trx.insertInto('paper_categories').values(part).execute();
+    // Two writers (e.g. harvest workers) may both see a paper as new; the second one's rows
+    // would collide with the first's, which already hold the same pairs.
+    await trx.insertInto('paper_categories').values(part).onConflict((oc) => oc.columns(['paper_id', 'category']).doNothing()).execute();
   }
   let inserted = 0;
   let updated = 0;

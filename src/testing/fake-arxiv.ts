@@ -78,7 +78,7 @@ export interface Fault {
 }
 
 export interface FakeArxivOptions {
-  /** the only day with papers (YYYY-MM-DD) */
+  /** the only day with papers (YYYY-MM-DD), or '*' for the same papers on every day */
   day: string;
   /** API pages of 100 entries each, by start/100 */
   apiPages?: string[];
@@ -128,7 +128,7 @@ export async function startFakeArxiv(options: FakeArxivOptions): Promise<FakeArx
       const start = Number(p.get('start') ?? 0);
       const day = dayOfApiQuery(p.get('search_query') ?? '');
       const what = `api start=${start} day=${day}`;
-      const pages = day === opts.day ? (opts.apiPages ?? []) : [];
+      const pages = day === opts.day || opts.day === '*' ? (opts.apiPages ?? []) : [];
       const page = start % 100 === 0 ? pages[start / 100] : undefined;
       return { what, status: 200, body: page ?? emptyAtomFeed(), type: 'application/atom+xml' };
     }
@@ -149,7 +149,7 @@ export async function startFakeArxiv(options: FakeArxivOptions): Promise<FakeArx
         offset = 0;
         what = `oai set=${set} day=${day}`;
       }
-      const all = day === opts.day ? (opts.oaiRecords ?? []).filter((r) => recordSets(r).includes(set)) : [];
+      const all = day === opts.day || opts.day === '*' ? (opts.oaiRecords ?? []).filter((r) => recordSets(r).includes(set)) : [];
       if (!all.length) return { what, status: 200, body: oaiError('noRecordsMatch', 'no records match'), type: 'text/xml' };
       const slice = all.slice(offset, offset + opts.oaiPageSize);
       const next = offset + opts.oaiPageSize < all.length ? `${set}|${offset + opts.oaiPageSize}|${day}` : null;

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from './app.js';
 import { registerHealthz } from './api/healthz.js';
+import { registerMetrics } from './api/metrics.js';
 import { registerHome } from './pages/home.js';
 import { registerPaperShow } from './pages/paper-show.js';
 
 export type RouteModule = (app: FastifyInstance, deps: AppDeps) => void | Promise<void>;
 
 /** Every page and endpoint, one module each; add new ones here. */
-export const ROUTES: RouteModule[] = [registerHealthz, registerHome, registerPaperShow];
+export const ROUTES: RouteModule[] = [registerHealthz, registerHome, registerPaperShow, registerMetrics];

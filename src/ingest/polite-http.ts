@@ -1,7 +1,7 @@
 // The one way Paperboy talks to arXiv: a GET that waits its turn per host, names the operator in
 // its User-Agent, gives up after a time limit, and retries failures with exponential backoff and
-// jitter, honouring Retry-After. arXiv asks for one request every 3 seconds; several jobs in one
-// process share this client and so share the pause.
+// jitter, honouring Retry-After. arXiv asks for one request every 3 seconds over a single
+// connection; several jobs in one process share this client and so take turns.
 
 export interface PoliteHttpOptions {
   userAgent: string;
@@ -72,19 +72,19 @@ export function createPoliteHttp(opts: PoliteHttpOptions): PoliteHttp {
   const nextSlot = new Map<string, number>();
   const queue = new Map<string, Promise<void>>();
 
-  async function takeTurn(host: string, extraWaitMs = 0): Promise<void> {
+  /** Wait for this host's turn; the returned release starts the interval when the answer is in. */
+  async function takeTurn(host: string, extraWaitMs = 0): Promise<() => void> {
     const prev = queue.get(host) ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((r) => (release = r));
     queue.set(host, prev.then(() => mine));
     await prev;
-    try {
-      const wait = Math.max((nextSlot.get(host) ?? 0) - Date.now(), extraWaitMs);
-      if (wait > 0) await sleep(Math.min(wait, maxWait));
+    const wait = Math.max((nextSlot.get(host) ?? 0) - Date.now(), extraWaitMs);
+    if (wait > 0) await sleep(Math.min(wait, maxWait));
+    return () => {
       nextSlot.set(host, Date.now() + opts.intervalMs);
-    } finally {
       release();
-    }
+    };
   }
 
   async function get<T>(url: string, check: (res: HttpResponse) => T, tally: Tally = { requests: 0, errors: 0 }): Promise<T> {
@@ -92,7 +92,8 @@ export function createPoliteHttp(opts: PoliteHttpOptions): PoliteHttp {
     let lastError = '';
     let waitBefore = 0;
     for (let attempt = 0; attempt <= opts.maxRetries; attempt++) {
-      await takeTurn(host, waitBefore);
+      // One request at a time per host (as arXiv asks), the interval counted from the last answer.
+      const done = await takeTurn(host, waitBefore);
       tally.requests++;
       let retryAfter: number | null = null;
       try {
@@ -121,6 +122,8 @@ export function createPoliteHttp(opts: PoliteHttpOptions): PoliteHttp {
         else if (err.name === 'TimeoutError' || err.name === 'AbortError') lastError = `no answer within ${opts.timeoutMs} ms`;
         else if (err instanceof TypeError || (err as NodeJS.ErrnoException).code) lastError = `network: ${(err as { cause?: Error }).cause?.message ?? err.message}`;
         else throw err; // a bug in `check`, not a network problem: do not hide it behind retries
+      } finally {
+        done();
       }
       tally.errors++;
       opts.onAttempt?.(host, 'error', lastError);

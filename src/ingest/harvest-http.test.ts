@@ -37,14 +37,15 @@ test('a slow answer times out and is retried; a 404 is not retried; the tally co
   const s = await server((req, res) => {
     calls++;
     if (req.url === '/missing') return void res.writeHead(404).end('no');
-    if (calls === 1) return void setTimeout(() => res.end('late'), 500);
+    if (calls === 1) return void setTimeout(() => res.end('late'), 3000);
     res.end('ok');
   });
   try {
-    const client = createPoliteHttp({ ...base, timeoutMs: 100 });
+    const client = createPoliteHttp({ ...base, timeoutMs: 500 });
     const tally = { requests: 0, errors: 0 };
     assert.equal(await client.get(s.url, (r) => r.body, tally), 'ok');
-    assert.deepEqual(tally, { requests: 2, errors: 1 });
+    // The first attempt timed out; under a loaded machine a later one may too.
+    assert.ok(tally.errors >= 1 && tally.requests === tally.errors + 1, JSON.stringify(tally));
     calls = 10;
     const t2 = { requests: 0, errors: 0 };
     await assert.rejects(client.get(`${s.url}missing`, (r) => r.body, t2), (e: unknown) => e instanceof HttpError && e.status === 404);

@@ -95,6 +95,27 @@ describe('paperboy harvest (processes)', { concurrency: 1 }, () => {
     }
   });
 
+  test('`paperboy serve` as scheduler and worker catches up at start, then waits for the next 20:00 in New York; SIGTERM stops it cleanly', async () => {
+    const db = await freshDatabase('sqlite');
+    try {
+      const run = paperboy(['serve'], { ...harvestEnv(fake, cats), DATABASE_URL: db.url, SERVICES: 'worker,scheduler', WORKER_POLL_MS: '50' });
+      const want = expectedIds(pages, cats).length;
+      const store = createHarvestStore(db);
+      await waitFor('the catch-up harvest', async () => {
+        const s = await store.stats().catch(() => null);
+        return !!s && s.windowsDone > 0 && s.queueDepth === 0 && s.running === 0;
+      });
+      run.child.kill('SIGTERM');
+      const r = await run.done;
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /scheduler: planned harvest \d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2}: \d+ new window\(s\)/);
+      assert.match(r.stdout, /scheduler: next harvest at \S+ \(20:00 America\/New_York\)/);
+      assert.equal(await createPaperStore(db).count(), want);
+    } finally {
+      await db.destroy();
+    }
+  });
+
   for (const dialect of DIALECTS) {
     test(`[${dialect}] killed after its first committed page and run again, the harvest leaves the same papers table as an uninterrupted run`, async () => {
       const whole = await freshDatabase(dialect);

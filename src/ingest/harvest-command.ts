@@ -23,6 +23,7 @@ export async function harvestOnce(ctx: { config: Config; database: Database; pap
     if (v !== undefined && !isDay(v)) throw new Error(`harvest: ${flag} wants a date as YYYY-MM-DD, not ${JSON.stringify(v)}`);
   }
   const harvester = createHarvester(ctx, (line) => console.error(line));
+  if (!harvester.settings.contact) console.error('harvest: ARXIV_CONTACT is not set; arXiv asks harvesters to name a contact in the User-Agent');
   const plan = await planHarvest(harvester.windows, harvester.settings, { from: opts.from, until: opts.until });
   const progress = createProgress(`harvest ${plan.from}..${plan.until}`, 'papers', process.stderr, !opts.quiet);
   let papers = 0;

@@ -37,7 +37,13 @@ export async function startJobRoles(ctx: { config: Config; database: Database; p
     stops.push(() => pool.stop());
     log(`paperboy: worker running (${harvester.settings.workerConcurrency} at a time)`);
   }
-  if (services.includes('scheduler')) {
+  // arXiv asks harvesters to say who they are: against the public arXiv, the scheduled harvest
+  // waits for ARXIV_CONTACT (this also keeps an offline `npm start` demo from calling out).
+  const s = harvester.settings;
+  const publicArxiv = [s.apiUrl, s.oaiUrl].some((u) => /(^|\.)arxiv\.org$/i.test(new URL(u).hostname));
+  if (services.includes('scheduler') && publicArxiv && !s.contact) {
+    log('scheduler: the daily harvest is off until ARXIV_CONTACT is set (arXiv asks for a contact in the User-Agent)');
+  } else if (services.includes('scheduler')) {
     const scheduler = await startScheduler({
       time: harvester.settings.harvestTime,
       timeZone: harvester.settings.harvestTimezone,

@@ -43,6 +43,13 @@ export const SETTINGS: Setting[] = [
   { name: 'WORKER_CONCURRENCY', type: 'int', default: '2', min: 1, max: 16, help: 'jobs one worker process runs at once' },
   { name: 'WORKER_POLL_MS', type: 'int', default: '5000', min: 10, help: 'how often an idle worker looks for due jobs' },
   { name: 'FEED_AUTO_CATEGORIES', type: 'list', default: '', help: "newly harvested papers in these categories are put on the day's feed by the system user" },
+  { name: 'SIGNUPS', type: 'enum', default: 'open', choices: ['open', 'closed'], help: 'open: signing in with a new email creates an account; closed: accounts come from `paperboy user create`' },
+  { name: 'SUBMIT_MAX_AGE_DAYS', type: 'int', default: '14', min: 1, max: 3650, help: 'submissions close this many days after arXiv publication' },
+  { name: 'SUBMIT_DAILY_CAP', type: 'int', default: '5', min: 1, max: 1000, help: 'papers a member may submit per feed day' },
+  { name: 'SUBMIT_WEEKENDS', type: 'enum', default: 'true', choices: ['true', 'false'], help: 'false: no submissions on Saturdays and Sundays (in FEED_TIMEZONE)' },
+  { name: 'SIGNIN_RATE_LIMIT', type: 'int', default: '10', min: 1, max: 100000, help: 'sign-in link requests per client address per hour' },
+  { name: 'SIGNIN_EMAIL_RATE_LIMIT', type: 'int', default: '5', min: 1, max: 100000, help: 'sign-in link requests per email address per hour' },
+  { name: 'SUBMIT_RATE_LIMIT', type: 'int', default: '30', min: 1, max: 100000, help: 'submission attempts per member per hour' },
 ];
 
 export interface Config {

@@ -6,6 +6,9 @@ import { createHarvestStore } from './harvest-store.js';
 import { createPoliteHttp, userAgent, type PoliteHttp } from './polite-http.js';
 import { harvestSettings } from './settings.js';
 import { autoFeatureHook, type FeedSubmitter } from './auto-feature.js';
+import { communitySubmitter } from './auto-feature-community.js';
+import { fetchPaperById } from './arxiv-api.js';
+import type { PaperRecord } from '../papers/paper.js';
 import type { HarvestDeps } from './harvest.js';
 
 // Wiring of the harvest from the settings: one polite HTTP client per process, shared by all jobs.
@@ -26,9 +29,10 @@ export function createArxivHttp(config: Config): PoliteHttp {
 export function createHarvester(
   deps: { config: Config; database: Database; papers: PaperStore },
   log: (line: string) => void,
-  submitter: FeedSubmitter | null = null,
+  submitter?: FeedSubmitter | null,
 ): HarvestDeps {
   const settings = harvestSettings(deps.config);
+  if (submitter === undefined) submitter = settings.autoCategories.length ? communitySubmitter(deps) : null;
   return {
     papers: deps.papers,
     windows: createHarvestStore(deps.database),
@@ -37,4 +41,11 @@ export function createHarvester(
     log,
     onNewPapers: autoFeatureHook(settings.autoCategories, submitter, log),
   };
+}
+
+/** /submit's fetcher for papers not yet harvested: one API request by id. */
+export function arxivPaperFetcher(config: Config): (arxivId: string) => Promise<PaperRecord | null> {
+  const http = createArxivHttp(config);
+  const { apiUrl } = harvestSettings(config);
+  return (arxivId) => fetchPaperById(http, apiUrl, arxivId);
 }

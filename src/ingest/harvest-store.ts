@@ -74,6 +74,8 @@ export interface HarvestStore {
   /** Hand a window back unfinished (shutdown): it stays due and keeps its cursor. */
   release(key: string, owner: string): Promise<void>;
   fail(key: string, owner: string, error: string, retryAt: string): Promise<void>;
+  /** Whether one of these windows could be claimed now, row locks aside (a dying holder's lock). */
+  anyClaimable(keys: string[]): Promise<boolean>;
   lastDoneDay(): Promise<string | null>;
   stats(): Promise<HarvestStats>;
   get(key: string): Promise<HarvestWindow | null>;
@@ -226,6 +228,18 @@ export function createHarvestStore(database: Database): HarvestStore {
         .where('key', '=', key)
         .where('claimed_by', '=', owner)
         .execute();
+    },
+
+    async anyClaimable(keys) {
+      const now = new Date().toISOString();
+      for (let i = 0; i < keys.length; i += 500) {
+        const rows = await db.selectFrom('harvest_windows').select(['status', 'run_after', 'claimed_by', 'lease_until']).where('key', 'in', keys.slice(i, i + 500)).execute();
+        const ready = rows.some((r) =>
+          r.status === 'running' ? !r.lease_until || r.lease_until <= now || ownerIsDead(r.claimed_by) : (r.status === 'pending' || r.status === 'failed') && r.run_after <= now,
+        );
+        if (ready) return true;
+      }
+      return false;
     },
 
     async lastDoneDay() {

@@ -211,9 +211,18 @@ export async function drainWindows(deps: HarvestDeps, owner: string, concurrency
   const totals = emptyTotals();
   const loop = async (i: number) => {
     const me = `${owner}#${i}`;
+    const giveUpAt = Date.now() + 15_000;
     while (!signal?.aborted) {
       const w = await deps.windows.claim(me, LEASE_MS, onlyKeys);
-      if (!w) return;
+      if (!w) {
+        // On PostgreSQL a killed run's backend may hold its row lock a moment longer (SKIP LOCKED
+        // then passes over the row): wait for it rather than end with the window unfinished.
+        if (onlyKeys && Date.now() < giveUpAt && (await deps.windows.anyClaimable(onlyKeys))) {
+          await new Promise((r) => setTimeout(r, 200));
+          continue;
+        }
+        return;
+      }
       addResult(totals, await runWindow(deps, w, me, signal));
     }
   };

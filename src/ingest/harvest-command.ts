@@ -30,8 +30,8 @@ export async function harvestOnce(ctx: { config: Config; database: Database; pap
   let windowsDone = 0;
   harvester.onPage = (_w, page) => {
     papers += page.records + page.rejected;
-    if (page.fraction === undefined || page.fraction >= 1) windowsDone++;
-    progress.update(papers, Math.min(1, windowsDone / Math.max(1, plan.keys.length)));
+    if (page.last) windowsDone++;
+    progress.update(papers, Math.min(1, (windowsDone + (page.last ? 0 : (page.fraction ?? 0))) / Math.max(1, plan.keys.length)));
   };
   const totals = await drainWindows(harvester, processOwner(), harvester.settings.workerConcurrency, plan.keys, opts.signal);
   progress.finish();

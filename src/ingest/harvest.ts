@@ -32,9 +32,12 @@ export interface PageOutcome {
   updated: number;
   unchanged: number;
   rejected: number;
+  /** records outside ARXIV_CATEGORIES (an OAI set is wider than the categories asked for) */
   skipped: number;
   /** fraction of the window done, when the source says how big it is */
   fraction?: number;
+  /** the window ends with this page */
+  last: boolean;
 }
 
 export interface WindowResult {
@@ -59,6 +62,7 @@ interface FetchedPage {
   next: WindowCursor | null;
   label: string;
   fraction?: number;
+  skipped: number;
 }
 
 async function fetchPage(deps: HarvestDeps, w: HarvestWindow, cursor: WindowCursor | null, tally: Tally): Promise<FetchedPage> {
@@ -71,7 +75,7 @@ async function fetchPage(deps: HarvestDeps, w: HarvestWindow, cursor: WindowCurs
     const total = page.totalResults ?? 0;
     // An empty page ends the window even if totalResults says more: the API's count is an estimate.
     const next = entries > 0 && nextStart < total ? { start: nextStart } : null;
-    return { records: page.records, rejected: page.rejected, next, label: `start=${start}`, fraction: total ? Math.min(1, nextStart / total) : undefined };
+    return { records: page.records, rejected: page.rejected, next, label: `start=${start}`, fraction: total ? Math.min(1, nextStart / total) : undefined, skipped: 0 };
   }
   const url = cursor?.token ? oaiResumeUrl(settings.oaiUrl, cursor.token) : oaiListUrl(settings.oaiUrl, w.setSpec, w.day);
   const page = await fetchOaiPage(http, url, tally);
@@ -83,6 +87,7 @@ async function fetchPage(deps: HarvestDeps, w: HarvestWindow, cursor: WindowCurs
     rejected: page.rejected,
     next: page.resumptionToken ? { token: page.resumptionToken } : null,
     label: cursor?.token ? `token=${cursor.token}` : 'first page',
+    skipped: page.records.length - records.length,
   };
 }
 
@@ -149,7 +154,10 @@ export async function runWindow(deps: HarvestDeps, w: HarvestWindow, owner: stri
     result.updated += summary.updated;
     result.unchanged += summary.unchanged;
     result.rejected += page.rejected.length;
-    deps.onPage?.(w, { records: page.records.length, inserted: summary.inserted, updated: summary.updated, unchanged: summary.unchanged, rejected: page.rejected.length, skipped: 0, fraction: page.fraction });
+    // A window harvested before that brings nothing new on a page is up to date: stop early.
+    const nothingNew = w.harvestedBefore && summary.inserted === 0 && summary.updated === 0;
+    const last = !page.next || nothingNew;
+    deps.onPage?.(w, { records: page.records.length, inserted: summary.inserted, updated: summary.updated, unchanged: summary.unchanged, rejected: page.rejected.length, skipped: page.skipped, fraction: page.fraction, last });
     if (fresh.length && deps.onNewPapers) {
       try {
         await deps.onNewPapers(fresh);
@@ -162,9 +170,7 @@ export async function runWindow(deps: HarvestDeps, w: HarvestWindow, owner: stri
       result.status = 'lost';
       return result;
     }
-    // A window harvested before that brings nothing new on a page is up to date: stop early.
-    const nothingNew = w.harvestedBefore && summary.inserted === 0 && summary.updated === 0;
-    if (!page.next || nothingNew) {
+    if (last) {
       await deps.windows.finish(w.key, owner);
       return result;
     }

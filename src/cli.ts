@@ -7,6 +7,7 @@ import { openContext, startServices, type Context } from './main.js';
 import { migrate } from './storage/migrate.js';
 import { importFiles, formatSummary } from './papers/import.js';
 import { loadDemoIfEmpty } from './papers/demo.js';
+import { harvestOnce } from './ingest/harvest-command.js';
 import { createAccounts } from './community/accounts.js';
 import { seedDemoActivity } from './feed/demo-activity.js';
 
@@ -97,6 +98,25 @@ export const COMMANDS: Record<string, Command> = {
         console.log(formatSummary(s));
         return 0;
       });
+    },
+  },
+  harvest: {
+    summary: 'fetch new arXiv papers (API and OAI-PMH) for ARXIV_CATEGORIES; without --once, stay up and harvest daily',
+    usage: 'paperboy harvest [--from YYYY-MM-DD] [--until YYYY-MM-DD] [--once] [--quiet]',
+    options: { from: { type: 'string' }, until: { type: 'string' }, once: { type: 'boolean' }, quiet: { type: 'boolean' } },
+    async run({ values }, config) {
+      const ctx = await openContext(config);
+      await migrate(ctx.database, console.log);
+      const code = await harvestOnce(ctx, { from: values.from as string | undefined, until: values.until as string | undefined, quiet: Boolean(values.quiet) }).catch(async (e) => {
+        await ctx.database.close();
+        throw e;
+      });
+      if (values.once) {
+        await ctx.database.close();
+        return code;
+      }
+      const running = await startServices({ ...ctx, config: { ...config, services: ['worker', 'scheduler'] } });
+      return waitForSignal(running.stop);
     },
   },
   user: {

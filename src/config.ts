@@ -27,6 +27,22 @@ export const SETTINGS: Setting[] = [
   { name: 'SMTP_URL', type: 'string', default: '', secret: true, help: 'smtp://user:pass@host:port; empty writes mail to DATA_DIR/outbox' },
   { name: 'MAIL_FROM', type: 'string', default: 'Paperboy <paperboy@localhost>', help: 'From address of outgoing mail' },
   { name: 'SESSION_SECRET', type: 'string', default: '', secret: true, help: 'secret for signing links and cookies; generated into DATA_DIR when empty' },
+  { name: 'ARXIV_API_URL', type: 'url', default: 'https://export.arxiv.org/api/query', help: 'arXiv API (Atom) endpoint' },
+  { name: 'ARXIV_OAI_URL', type: 'url', default: 'https://export.arxiv.org/oai2', help: 'arXiv OAI-PMH endpoint' },
+  { name: 'ARXIV_CONTACT', type: 'string', default: '', help: "operator's e-mail or URL, sent in the User-Agent as arXiv asks" },
+  { name: 'ARXIV_CATEGORIES', type: 'list', default: 'cs.LG,cs.CL,cs.CV,cs.AI,stat.ML', help: 'categories to harvest' },
+  { name: 'ARXIV_REQUEST_INTERVAL_MS', type: 'int', default: '3000', min: 0, help: 'least time between two requests to one arXiv host' },
+  { name: 'ARXIV_TIMEOUT_MS', type: 'int', default: '30000', min: 100, help: 'time limit of one arXiv request' },
+  { name: 'ARXIV_MAX_RETRIES', type: 'int', default: '5', min: 0, max: 20, help: 'retries of a failed arXiv request (exponential backoff with jitter)' },
+  { name: 'ARXIV_BACKOFF_MS', type: 'int', default: '2000', min: 0, help: 'first backoff delay; doubles on each retry' },
+  { name: 'HARVEST_SOURCES', type: 'list', default: 'api,oai', choices: ['api', 'oai'], help: 'api: new submissions by category and date; oai: OAI-PMH ListRecords (also new versions)' },
+  { name: 'HARVEST_TIME', type: 'string', default: '20:00', help: 'daily harvest time (HH:MM), after arXiv announces' },
+  { name: 'HARVEST_TIMEZONE', type: 'timezone', default: 'America/New_York', help: 'time zone of HARVEST_TIME' },
+  { name: 'HARVEST_LOOKBACK_DAYS', type: 'int', default: '2', min: 1, max: 365, help: 'days harvested when there is no history; recent days re-harvested on each run' },
+  { name: 'HARVEST_PAGE_SIZE', type: 'int', default: '200', min: 1, max: 2000, help: 'max_results per arXiv API request' },
+  { name: 'WORKER_CONCURRENCY', type: 'int', default: '2', min: 1, max: 16, help: 'jobs one worker process runs at once' },
+  { name: 'WORKER_POLL_MS', type: 'int', default: '5000', min: 10, help: 'how often an idle worker looks for due jobs' },
+  { name: 'FEED_AUTO_CATEGORIES', type: 'list', default: '', help: "newly harvested papers in these categories are put on the day's feed by the system user" },
   { name: 'SIGNUPS', type: 'enum', default: 'open', choices: ['open', 'closed'], help: 'open: signing in with a new email creates an account; closed: accounts come from `paperboy user create`' },
   { name: 'SUBMIT_MAX_AGE_DAYS', type: 'int', default: '14', min: 1, max: 3650, help: 'submissions close this many days after arXiv publication' },
   { name: 'SUBMIT_DAILY_CAP', type: 'int', default: '5', min: 1, max: 1000, help: 'papers a member may submit per feed day' },
@@ -124,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const dbProblem = checkDatabaseUrl(raw.DATABASE_URL);
   if (dbProblem) problems.push(dbProblem);
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(raw.HARVEST_TIME)) problems.push(`HARVEST_TIME=${JSON.stringify(raw.HARVEST_TIME)} is not HH:MM`);
   if (problems.length) throw new ConfigError(problems);
   const port = Number(raw.PORT);
   return {

@@ -17,6 +17,8 @@ export interface AtomPage {
   itemsPerPage: number | null;
   records: PaperRecord[];
   rejected: Rejected[];
+  /** the API reports a bad query as a feed holding one entry whose id is .../api/errors#... */
+  error: string | null;
 }
 
 const parser = new XMLParser({
@@ -91,6 +93,11 @@ export function parseAtomFeed(xml: string): AtomPage {
   if (!feed) throw new Error('atom: not an Atom feed (no <feed> element)');
   const records: PaperRecord[] = [];
   const rejected: Rejected[] = [];
+  const first = feed.entry?.[0];
+  if (first && /\/api\/errors/.test(xmlText(first.id))) {
+    const error = cleanText(xmlText(first.summary)) || 'unknown error';
+    return { totalResults: 0, startIndex: num(feed.startIndex), itemsPerPage: num(feed.itemsPerPage), records, rejected, error };
+  }
   (feed.entry ?? []).forEach((entry: any, i: number) => {
     try {
       records.push(atomEntryToRecord(entry));
@@ -104,5 +111,6 @@ export function parseAtomFeed(xml: string): AtomPage {
     itemsPerPage: num(feed.itemsPerPage),
     records,
     rejected,
+    error: null,
   };
 }

@@ -171,7 +171,9 @@ async function writeBatchKysely(trx: Kysely<Schema>, records: PaperRecord[]): Pr
   }
   const categoryRows = toWrite.flatMap(({ record: r }) => [...new Set(r.categories)].map((category, position) => ({ paper_id: r.id, category, position })));
   for (const part of chunks(categoryRows, 2000)) {
-    await trx.insertInto('paper_categories').values(part).execute();
+    // Two writers (e.g. harvest workers) may both see a paper as new; the second one's rows
+    // would collide with the first's, which already hold the same pairs.
+    await trx.insertInto('paper_categories').values(part).onConflict((oc) => oc.columns(['paper_id', 'category']).doNothing()).execute();
   }
   return summarise(outcomes);
 }

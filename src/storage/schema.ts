@@ -143,4 +143,39 @@ export interface Schema {
   comments: CommentsTable;
   author_claims: AuthorClaimsTable;
   feed_state: FeedStateTable;
+  harvest_windows: HarvestWindowsTable;
+}
+
+// 0003_harvest
+export interface HarvestWindowsTable {
+  /** `${source}:${set_spec}:${day}` */
+  key: string;
+  /** 'api' | 'oai' */
+  source: string;
+  /** OAI set (e.g. "cs"), or "" for the API's category query */
+  set_spec: string;
+  /** YYYY-MM-DD (UTC) */
+  day: string;
+  /** 'pending' | 'running' | 'done' | 'failed' */
+  status: string;
+  /** JSON: where the next page starts ({start} or {token}); null at the beginning */
+  cursor: string | null;
+  run_after: string;
+  /** "host:pid" of the process holding the window */
+  claimed_by: string | null;
+  lease_until: string | null;
+  /** failed runs since the last success (for backoff) */
+  attempts: Generated<number>;
+  /** how many times a worker claimed it */
+  runs: Generated<number>;
+  requests: Generated<number>;
+  errors: Generated<number>;
+  inserted: Generated<number>;
+  updated: Generated<number>;
+  unchanged: Generated<number>;
+  rejected: Generated<number>;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: Generated<string | null>;
 }

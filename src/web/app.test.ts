@@ -35,7 +35,7 @@ describe('web skeleton', () => {
   test('healthz reports status, database and paper count', async () => {
     const res = await app.inject('/healthz');
     assert.equal(res.statusCode, 200);
-    assert.deepEqual(res.json(), { status: 'ok', database: 'sqlite', papers: 2 });
+    assert.deepEqual(res.json(), { status: 'ok', database: 'sqlite', papers: 2, lastHarvest: { at: null, pending: 0, running: 0, failed: 0, lastError: null } });
   });
 
   test('paper page escapes title, abstract, authors and comments', async () => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from './app.js';
 import { registerHealthz } from './api/healthz.js';
+import { registerMetrics } from './api/metrics.js';
 import { registerPaperShow } from './pages/paper-show.js';
 import { registerFeedHome } from './pages/feed-home.js';
 import { registerFeedDay } from './pages/feed-day.js';
@@ -55,4 +56,6 @@ export const ROUTES: RouteModule[] = [
   registerSubmissionFeature,
   registerApiPaperSubmit,
   registerApiPaperUpvote,
+  // observability
+  registerMetrics,
 ];

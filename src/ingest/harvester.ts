@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import type { Config } from '../config.js';
+import type { Database } from '../storage/database.js';
+import type { PaperStore } from '../papers/store.js';
+import { createHarvestStore } from './harvest-store.js';
+import { createPoliteHttp, userAgent, type PoliteHttp } from './polite-http.js';
+import { harvestSettings } from './settings.js';
+import { autoFeatureHook, type FeedSubmitter } from './auto-feature.js';
+import { communitySubmitter } from './auto-feature-community.js';
+import { fetchPaperById } from './arxiv-api.js';
+import type { PaperRecord } from '../papers/paper.js';
+import type { HarvestDeps } from './harvest.js';
+
+// Wiring of the harvest from the settings: one polite HTTP client per process, shared by all jobs.
+
+const VERSION: string = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version;
+
+export function createArxivHttp(config: Config): PoliteHttp {
+  const s = harvestSettings(config);
+  return createPoliteHttp({
+    userAgent: userAgent(VERSION, s.contact),
+    intervalMs: s.requestIntervalMs,
+    timeoutMs: s.timeoutMs,
+    maxRetries: s.maxRetries,
+    backoffMs: s.backoffMs,
+  });
+}
+
+export function createHarvester(
+  deps: { config: Config; database: Database; papers: PaperStore },
+  log: (line: string) => void,
+  submitter?: FeedSubmitter | null,
+): HarvestDeps {
+  const settings = harvestSettings(deps.config);
+  if (submitter === undefined) submitter = settings.autoCategories.length ? communitySubmitter(deps) : null;
+  return {
+    papers: deps.papers,
+    windows: createHarvestStore(deps.database),
+    http: createArxivHttp(deps.config),
+    settings,
+    log,
+    onNewPapers: autoFeatureHook(settings.autoCategories, submitter, log),
+  };
+}
+
+/** /submit's fetcher for papers not yet harvested: one API request by id. */
+export function arxivPaperFetcher(config: Config): (arxivId: string) => Promise<PaperRecord | null> {
+  const http = createArxivHttp(config);
+  const { apiUrl } = harvestSettings(config);
+  return (arxivId) => fetchPaperById(http, apiUrl, arxivId);
+}

@@ -1,0 +1,138 @@
+// The one way Paperboy talks to arXiv: a GET that waits its turn per host, names the operator in
+// its User-Agent, gives up after a time limit, and retries failures with exponential backoff and
+// jitter, honouring Retry-After. arXiv asks for one request every 3 seconds over a single
+// connection; several jobs in one process share this client and so take turns.
+
+export interface PoliteHttpOptions {
+  userAgent: string;
+  /** least time between the starts of two requests to one host */
+  intervalMs: number;
+  timeoutMs: number;
+  maxRetries: number;
+  /** first backoff delay; doubled on each further retry */
+  backoffMs: number;
+  /** upper bound for any single wait (Retry-After included) */
+  maxWaitMs?: number;
+  /** counts every attempt, good or bad (for metrics) */
+  onAttempt?: (host: string, outcome: 'ok' | 'error', detail?: string) => void;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export interface HttpResponse {
+  status: number;
+  body: string;
+  url: string;
+}
+
+/** Thrown when a response is usable as HTTP but not as data (e.g. truncated XML): worth a retry. */
+export class RetryableError extends Error {}
+
+export class HttpError extends Error {
+  constructor(message: string, public status: number | null) {
+    super(message);
+  }
+}
+
+/** Attempts made by one call, for the caller's own counters. */
+export interface Tally {
+  requests: number;
+  errors: number;
+}
+
+export interface PoliteHttp {
+  /** GET url; `check` may throw RetryableError to have the body fetched again. */
+  get<T>(url: string, check: (res: HttpResponse) => T, tally?: Tally): Promise<T>;
+  userAgent: string;
+}
+
+export function userAgent(version: string, contact: string): string {
+  return `Paperboy/${version} (self-hosted arXiv daily papers hub${contact ? `; ${contact}` : ''})`;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Retry-After is either delta-seconds or an HTTP date. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | null {
+  if (!header) return null;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const t = Date.parse(header);
+  return Number.isNaN(t) ? null : Math.max(0, t - now);
+}
+
+function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+export function createPoliteHttp(opts: PoliteHttpOptions): PoliteHttp {
+  const sleep = opts.sleep ?? defaultSleep;
+  const random = opts.random ?? Math.random;
+  const maxWait = opts.maxWaitMs ?? 10 * 60_000;
+  // host -> earliest start of its next request; a promise chain keeps callers in order.
+  const nextSlot = new Map<string, number>();
+  const queue = new Map<string, Promise<void>>();
+
+  /** Wait for this host's turn; the returned release starts the interval when the answer is in. */
+  async function takeTurn(host: string, extraWaitMs = 0): Promise<() => void> {
+    const prev = queue.get(host) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    queue.set(host, prev.then(() => mine));
+    await prev;
+    const wait = Math.max((nextSlot.get(host) ?? 0) - Date.now(), extraWaitMs);
+    if (wait > 0) await sleep(Math.min(wait, maxWait));
+    return () => {
+      nextSlot.set(host, Date.now() + opts.intervalMs);
+      release();
+    };
+  }
+
+  async function get<T>(url: string, check: (res: HttpResponse) => T, tally: Tally = { requests: 0, errors: 0 }): Promise<T> {
+    const host = new URL(url).host;
+    let lastError = '';
+    let waitBefore = 0;
+    for (let attempt = 0; attempt <= opts.maxRetries; attempt++) {
+      // One request at a time per host (as arXiv asks), the interval counted from the last answer.
+      const done = await takeTurn(host, waitBefore);
+      tally.requests++;
+      let retryAfter: number | null = null;
+      try {
+        const res = await fetch(url, {
+          headers: { 'User-Agent': opts.userAgent, Accept: 'application/atom+xml, application/xml, text/xml' },
+          signal: AbortSignal.timeout(opts.timeoutMs),
+          redirect: 'follow',
+        });
+        const body = await res.text();
+        if (res.ok) {
+          const value = check({ status: res.status, body, url });
+          opts.onAttempt?.(host, 'ok');
+          return value;
+        }
+        lastError = `HTTP ${res.status}`;
+        retryAfter = retryAfterMs(res.headers.get('retry-after'));
+        if (!isRetryableStatus(res.status)) {
+          tally.errors++;
+          opts.onAttempt?.(host, 'error', lastError);
+          throw new HttpError(`http: ${url} answered ${res.status}`, res.status);
+        }
+      } catch (e) {
+        if (e instanceof HttpError) throw e;
+        const err = e as Error;
+        if (err instanceof RetryableError) lastError = err.message;
+        else if (err.name === 'TimeoutError' || err.name === 'AbortError') lastError = `no answer within ${opts.timeoutMs} ms`;
+        else if (err instanceof TypeError || (err as NodeJS.ErrnoException).code) lastError = `network: ${(err as { cause?: Error }).cause?.message ?? err.message}`;
+        else throw err; // a bug in `check`, not a network problem: do not hide it behind retries
+      } finally {
+        done();
+      }
+      tally.errors++;
+      opts.onAttempt?.(host, 'error', lastError);
+      // Full jitter (0..base*2^n) spreads retries of several workers; Retry-After is a floor.
+      const backoff = Math.round(random() * opts.backoffMs * 2 ** attempt);
+      waitBefore = Math.max(backoff, retryAfter ?? 0);
+    }
+    throw new HttpError(`http: ${url} failed after ${opts.maxRetries + 1} attempts (last: ${lastError})`, null);
+  }
+
+  return { get, userAgent: opts.userAgent };
+}

@@ -1,0 +1,63 @@
+import type { Config } from '../config.js';
+import type { Database } from '../storage/database.js';
+import type { PaperStore } from '../papers/store.js';
+import { createHarvester } from '../ingest/harvester.js';
+import { LEASE_MS, runWindow } from '../ingest/harvest.js';
+import { planHarvest } from '../ingest/harvest-plan.js';
+import { processOwner } from '../ingest/harvest-store.js';
+import { startWorkerPool } from './worker-pool.js';
+import { startScheduler } from './scheduler.js';
+
+// The `worker` and `scheduler` roles of SERVICES. Both work from database state only, so they
+// may run in different processes or on different hosts.
+
+export interface JobRoles {
+  stop(): Promise<void>;
+}
+
+export async function startJobRoles(ctx: { config: Config; database: Database; papers: PaperStore }, log: (line: string) => void): Promise<JobRoles> {
+  const { services } = ctx.config;
+  const harvester = createHarvester(ctx, log);
+  const stops: Array<() => Promise<void> | void> = [];
+  if (services.includes('worker')) {
+    const owner = processOwner();
+    const pool = startWorkerPool({
+      concurrency: harvester.settings.workerConcurrency,
+      pollMs: harvester.settings.workerPollMs,
+      log,
+      async runNext(slot, signal) {
+        const me = `${owner}#${slot}`;
+        const w = await harvester.windows.claim(me, LEASE_MS);
+        if (!w) return false;
+        const r = await runWindow(harvester, w, me, signal);
+        log(`worker: ${w.key} ${r.status}: ${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.rejected} rejected, ${r.requests} request(s)`);
+        return true;
+      },
+    });
+    stops.push(() => pool.stop());
+    log(`paperboy: worker running (${harvester.settings.workerConcurrency} at a time)`);
+  }
+  // arXiv asks harvesters to say who they are: against the public arXiv, the scheduled harvest
+  // waits for ARXIV_CONTACT (this also keeps an offline `npm start` demo from calling out).
+  const s = harvester.settings;
+  const publicArxiv = [s.apiUrl, s.oaiUrl].some((u) => /(^|\.)arxiv\.org$/i.test(new URL(u).hostname));
+  if (services.includes('scheduler') && publicArxiv && !s.contact) {
+    log('scheduler: the daily harvest is off until ARXIV_CONTACT is set (arXiv asks for a contact in the User-Agent)');
+  } else if (services.includes('scheduler')) {
+    const scheduler = await startScheduler({
+      time: harvester.settings.harvestTime,
+      timeZone: harvester.settings.harvestTimezone,
+      log,
+      async tick() {
+        const p = await planHarvest(harvester.windows, harvester.settings);
+        log(`scheduler: planned harvest ${p.from}..${p.until}: ${p.created} new window(s), ${p.reopened} re-opened`);
+      },
+    });
+    stops.unshift(() => scheduler.stop());
+  }
+  return {
+    async stop() {
+      for (const s of stops) await s();
+    },
+  };
+}

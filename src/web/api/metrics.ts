@@ -1,0 +1,71 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app.js';
+import { createHarvestStore, type HarvestStats } from '../../ingest/harvest-store.js';
+
+// Prometheus text exposition (format 0.0.4). The harvest counters live in the database (summed
+// over harvest windows), so this answers for every worker process and one-shot `paperboy harvest`.
+
+interface Metric {
+  name: string;
+  type: 'counter' | 'gauge';
+  help: string;
+  samples: Array<[labels: Record<string, string>, value: number]>;
+}
+
+export function harvestMetrics(s: HarvestStats, papers: number): Metric[] {
+  return [
+    { name: 'paperboy_papers', type: 'gauge', help: 'Papers in the store.', samples: [[{}, papers]] },
+    {
+      name: 'paperboy_harvest_papers_total',
+      type: 'counter',
+      help: 'Harvested records by outcome.',
+      samples: [
+        [{ outcome: 'inserted' }, s.inserted],
+        [{ outcome: 'updated' }, s.updated],
+        [{ outcome: 'unchanged' }, s.unchanged],
+        [{ outcome: 'rejected' }, s.rejected],
+      ],
+    },
+    { name: 'paperboy_harvest_requests_total', type: 'counter', help: 'Requests sent to arXiv, retries included.', samples: [[{}, s.requests]] },
+    { name: 'paperboy_harvest_errors_total', type: 'counter', help: 'Failed arXiv requests and failed harvest windows.', samples: [[{}, s.errors]] },
+    {
+      name: 'paperboy_harvest_last_success_timestamp_seconds',
+      type: 'gauge',
+      help: 'When a harvest window last finished (Unix time; 0 if never).',
+      samples: [[{}, s.lastSuccessAt ? Math.floor(Date.parse(s.lastSuccessAt) / 1000) : 0]],
+    },
+    {
+      name: 'paperboy_harvest_windows',
+      type: 'gauge',
+      help: 'Harvest windows by state.',
+      samples: [
+        [{ state: 'done' }, s.windowsDone],
+        [{ state: 'failed' }, s.windowsFailed],
+        [{ state: 'running' }, s.running],
+      ],
+    },
+    { name: 'paperboy_jobs_queue_depth', type: 'gauge', help: 'Jobs due and not yet claimed by a worker.', samples: [[{ queue: 'harvest' }, s.queueDepth]] },
+  ];
+}
+
+const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+
+export function formatPrometheus(metrics: Metric[]): string {
+  const out: string[] = [];
+  for (const m of metrics) {
+    out.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`);
+    for (const [labels, value] of m.samples) {
+      const l = Object.entries(labels).map(([k, v]) => `${k}="${escape(v)}"`);
+      out.push(`${m.name}${l.length ? `{${l.join(',')}}` : ''} ${value}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+export function registerMetrics(app: FastifyInstance, { database, papers }: AppDeps) {
+  const harvest = createHarvestStore(database);
+  app.get('/metrics', async (_req, reply) => {
+    const [stats, count] = await Promise.all([harvest.stats(), papers.count()]);
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(formatPrometheus(harvestMetrics(stats, count)));
+  });
+}

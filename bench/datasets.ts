@@ -69,14 +69,16 @@ export async function loadArxiver(): Promise<BenchDoc[]> {
       abstract: string;
       published: string;
       link: string;
-      categories: string;
+      categories: string | string[];
     };
     const m = /arxiv\.org\/abs\/(.+?)v(\d+)$/.exec(r.link);
     if (!m) continue;
     const v = Number(m[2]);
     const prev = best.get(m[1]);
     if (prev && prev.v >= v) continue;
-    const categories = (r.categories.match(/'([^']+)'/g) ?? []).map((c) => c.slice(1, -1));
+    const categories = Array.isArray(r.categories)
+      ? r.categories
+      : (String(r.categories).match(/'([^']+)'/g) ?? []).map((c) => c.slice(1, -1));
     best.set(m[1], {
       v,
       doc: { id: m[1], title: r.title.replace(/\s+/g, ' ').trim(), abstract: r.abstract.replace(/\s+/g, ' ').trim(), published: r.published, categories },

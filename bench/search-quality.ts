@@ -27,7 +27,10 @@ async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>):
   db.transaction(() => {
     for (const d of bench.docs) ins.run(d.id, d.title, d.abstract, '');
   })();
-  const lexical = new SqliteLexicalIndex(db, DEFAULT_COLUMN_WEIGHTS);
+  const lexical = new SqliteLexicalIndex(db, {
+    ...DEFAULT_COLUMN_WEIGHTS,
+    title: Number(process.env.SEARCH_TITLE_WEIGHT ?? DEFAULT_COLUMN_WEIGHTS.title),
+  });
 
   const opts = { ...DEFAULT_TRAIN_OPTIONS, ...trainOverrides };
   const key = createHash('sha1').update(JSON.stringify({ opts, n: bench.docs.length })).digest('hex').slice(0, 10);
@@ -69,12 +72,29 @@ function run(p: Prepared, queries: BenchQuery[]): Runs {
   return out;
 }
 
+const PRF_DOCS = Number(process.env.SEARCH_PRF_DOCS ?? 0);
+const PRF_BETA = Number(process.env.SEARCH_PRF_BETA ?? 0.5);
+
 function hybrid(p: Prepared, runs: Runs, i: number, lexWeight: number): ScoredId[] {
-  const qv = runs.qvecs[i];
-  return fuse(runs.lexical[i], runs.vector[i], (id) => {
+  let qv = runs.qvecs[i];
+  let vector = runs.vector[i];
+  if (PRF_DOCS > 0 && runs.lexical[i].length > 0) {
+    // Dense pseudo-relevance feedback: move the query towards the top lexical hits.
+    qv = Float32Array.from(qv);
+    for (const h of runs.lexical[i].slice(0, PRF_DOCS)) {
+      const r = p.rowOf.get(h.id)!;
+      for (let d = 0; d < qv.length; d++) qv[d] += (PRF_BETA / PRF_DOCS) * p.vectors.vectors[r * qv.length + d];
+    }
+    let n = 0;
+    for (let d = 0; d < qv.length; d++) n += qv[d] * qv[d];
+    n = Math.sqrt(n) || 1;
+    for (let d = 0; d < qv.length; d++) qv[d] /= n;
+    vector = p.vectors.search(qv, CANDIDATES).map((h) => ({ id: p.bench.docs[h.index].id, score: h.score }));
+  }
+  return fuse(runs.lexical[i], vector, (id) => {
     const r = p.rowOf.get(id);
     return r === undefined ? undefined : p.vectors.score(qv, r);
-  }, { lexical: lexWeight });
+  }, { lexical: lexWeight, norm: (process.env.SEARCH_NORM as 'minmax' | 'zscore') ?? 'minmax' });
 }
 
 function score(bench: string, rankings: string[][], queries: BenchQuery[], qrels: Map<string, Map<string, number>>): Record<string, number> {
@@ -105,6 +125,20 @@ export async function searchQuality(args: string[]): Promise<void> {
   for (const [name, load, tuneSplit, reportSplit] of loaders) {
     if (only && only !== name) continue;
     const t0 = Date.now();
+    if (args.includes('--lexical-only')) {
+      const bench = await load();
+      const db = new Database(':memory:');
+      createStandaloneSchema(db);
+      const ins = db.prepare('INSERT INTO papers (arxiv_id, title, abstract, authors) VALUES (?, ?, ?, ?)');
+      db.transaction(() => {
+        for (const d of bench.docs) ins.run(d.id, d.title, d.abstract, '');
+      })();
+      const lex = new SqliteLexicalIndex(db, { ...DEFAULT_COLUMN_WEIGHTS, title: Number(process.env.SEARCH_TITLE_WEIGHT ?? DEFAULT_COLUMN_WEIGHTS.title) });
+      const { queries, qrels } = bench.splits[reportSplit];
+      const r = queries.map((q) => lex.searchSync(q.text, { limit: CANDIDATES }).map((h) => h.id));
+      console.log(JSON.stringify({ benchmark: name, split: reportSplit, mode: 'lexical', ...round(score(name, r, queries, qrels)) }));
+      continue;
+    }
     const p = await prepare(await load(), overrides);
     if (tune) {
       const { queries, qrels } = p.bench.splits[tuneSplit];

@@ -12,9 +12,12 @@ export interface ScoredId {
 export interface FusionWeights {
   /** Weight of the normalised lexical score (the vector score gets 1 - lexical). */
   lexical: number;
+  /** How each list's scores are put on one scale. */
+  norm?: 'minmax' | 'zscore';
 }
 
-export const DEFAULT_FUSION: FusionWeights = { lexical: 0.5 };
+// Tuned on SciFact train qrels and paraphrase-dev (see bench/search-quality.ts --tune).
+export const DEFAULT_FUSION: FusionWeights = { lexical: 0.8, norm: "minmax" };
 
 /** Min-max normalises scores into [0, 1] (all equal -> all 1). */
 export function minMax(scores: number[]): number[] {
@@ -41,6 +44,7 @@ export function fuse(
   vectorScore: (id: string) => number | undefined,
   weights: FusionWeights,
 ): ScoredId[] {
+  if (weights.norm === 'zscore') return fuseZ(lexical, vector, vectorScore, weights.lexical);
   const wl = weights.lexical;
   const wv = 1 - wl;
   const lexN = new Map<string, number>();
@@ -60,6 +64,35 @@ export function fuse(
     const v = vecMap.get(id) ?? vectorScore(id);
     const vn = v === undefined || vector.length === 0 ? 0 : span > 0 ? Math.max(0, (v - lo) / span) : 1;
     out.push({ id, score: wl * (lexN.get(id) ?? 0) + wv * vn });
+  }
+  return out.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function zScores(xs: number[]): { mean: number; sd: number } {
+  const m = xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const v = xs.reduce((a, b) => a + (b - m) * (b - m), 0) / Math.max(1, xs.length);
+  return { mean: m, sd: Math.sqrt(v) || 1 };
+}
+
+/** z-score fusion: each list standardised by its own mean and spread; a missing lexical score counts as the list minimum. */
+function fuseZ(
+  lexical: ScoredId[],
+  vector: ScoredId[],
+  vectorScore: (id: string) => number | undefined,
+  wl: number,
+): ScoredId[] {
+  const ls = zScores(lexical.map((h) => h.score));
+  const vs = zScores(vector.map((h) => h.score));
+  const lexMin = lexical.length ? Math.min(...lexical.map((h) => h.score)) : 0;
+  const lexMap = new Map(lexical.map((h) => [h.id, h.score]));
+  const vecMap = new Map(vector.map((h) => [h.id, h.score]));
+  const vecMin = vector.length ? Math.min(...vector.map((h) => h.score)) : 0;
+  const ids = new Set<string>([...lexMap.keys(), ...vecMap.keys()]);
+  const out: ScoredId[] = [];
+  for (const id of ids) {
+    const l = ((lexMap.get(id) ?? lexMin) - ls.mean) / ls.sd;
+    const v = ((vecMap.get(id) ?? vectorScore(id) ?? vecMin) - vs.mean) / vs.sd;
+    out.push({ id, score: wl * l + (1 - wl) * (vector.length ? v : 0) });
   }
   return out.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

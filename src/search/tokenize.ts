@@ -17,7 +17,10 @@ when where which while who whom why will with within without would yet you your 
 paper papers propose proposed proposes show shows shown present presents presented approach approaches method methods new novel
 use used uses using based work study studies result results`;
 
-export const STOP_WORDS: ReadonlySet<string> = new Set(STOP_WORDS_LIST.split(/\s+/).filter(Boolean));
+const STOP_EXTRA = new Set(STOP_WORDS_LIST.split('paper papers')[1].split(/\s+/).filter(Boolean).concat(['paper', 'papers']));
+export const STOP_WORDS: ReadonlySet<string> = new Set(
+  STOP_WORDS_LIST.split(/\s+/).filter((w) => w && (process.env.SEARCH_STOP_EXTRA !== '0' || !STOP_EXTRA.has(w))),
+);
 
 /** Lower-case, NFKC, strip diacritics, and turn LaTeX into the words a reader would say. */
 export function normalizeText(text: string): string {

@@ -1,14 +1,19 @@
-/** `npm run bench -- <name>`: runs one benchmark; each prints JSON lines on stdout. */
+// `npm run bench -- <name> [args]`: each benchmark prints JSON lines on stdout.
+import { benchImport } from './import.js';
 import { searchQuality } from './search-quality.js';
 
-const benches: Record<string, (args: string[]) => Promise<void>> = {
+const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
+  import: benchImport,
   'search-quality': searchQuality,
 };
 
 const [name, ...args] = process.argv.slice(2);
-const bench = name ? benches[name] : undefined;
-if (!bench) {
-  console.error(`bench: unknown benchmark ${name ?? '(none)'}; one of: ${Object.keys(benches).join(', ')}`);
-  process.exit(2);
+const names = name ? [name] : Object.keys(BENCHES);
+for (const n of names) {
+  const bench = BENCHES[n];
+  if (!bench) {
+    console.error(`bench: unknown benchmark "${n}"; known: ${Object.keys(BENCHES).join(', ')}`);
+    process.exit(2);
+  }
+  await bench(args);
 }
-await bench(args);

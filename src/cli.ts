@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+import fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
+import { openContext, startServices, type Context } from './main.js';
+import { migrate } from './storage/migrate.js';
+import { importFiles, formatSummary } from './papers/import.js';
+import { loadDemoIfEmpty } from './papers/demo.js';
+
+// `paperboy <command>`: every job the server runs is also a one-shot command here.
+
+export interface Command {
+  summary: string;
+  usage: string;
+  options?: ParseArgsConfig['options'];
+  run(args: { values: Record<string, unknown>; positionals: string[] }, config: Config): Promise<number | void>;
+}
+
+/** Open the database, run fn, close. */
+async function withContext<T>(config: Config, fn: (ctx: Context) => Promise<T>): Promise<T> {
+  const ctx = await openContext(config);
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.database.close();
+  }
+}
+
+function waitForSignal(stop: () => Promise<void>): Promise<number> {
+  return new Promise((resolve) => {
+    const onSignal = (sig: string) => {
+      console.log(`paperboy: ${sig}, shutting down`);
+      stop().then(() => resolve(0), () => resolve(1));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}
+
+export const COMMANDS: Record<string, Command> = {
+  start: {
+    summary: 'migrate, load the demo papers into an empty database, and serve (what `npm start` runs)',
+    usage: 'paperboy start',
+    async run(_args, config) {
+      const ctx = await openContext(config);
+      await migrate(ctx.database, console.log);
+      if (config.demoData === 'auto') await loadDemoIfEmpty(ctx.papers, console.log);
+      const running = await startServices(ctx);
+      return waitForSignal(running.stop);
+    },
+  },
+  serve: {
+    summary: 'run the roles in SERVICES (web, worker, scheduler); refuses an out-of-date schema',
+    usage: 'paperboy serve',
+    async run(_args, config) {
+      const ctx = await openContext(config);
+      const running = await startServices(ctx).catch(async (e) => {
+        await ctx.database.close();
+        throw e;
+      });
+      return waitForSignal(running.stop);
+    },
+  },
+  migrate: {
+    summary: 'apply pending database migrations',
+    usage: 'paperboy migrate',
+    async run(_args, config) {
+      await withContext(config, async (ctx) => {
+        const done = await migrate(ctx.database, console.log);
+        console.log(done.length ? `migrate: ${done.length} applied` : 'migrate: schema is up to date');
+      });
+    },
+  },
+  import: {
+    summary: 'import arXiv metadata: snapshot JSON lines (.jsonl, .gz), API Atom or OAI-PMH XML files',
+    usage: 'paperboy import FILE... [--batch-size N] [--quiet]',
+    options: { 'batch-size': { type: 'string' }, quiet: { type: 'boolean' } },
+    async run({ values, positionals }, config) {
+      if (!positionals.length) throw new UsageError('import: name at least one FILE');
+      const batchSize = values['batch-size'] === undefined ? 2000 : Number(values['batch-size']);
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 50000) throw new UsageError('import: --batch-size must be a whole number from 1 to 50000');
+      return withContext(config, async (ctx) => {
+        await migrate(ctx.database, console.log);
+        let shown = 0;
+        const s = await importFiles(ctx.papers, positionals, {
+          batchSize,
+          progress: !values.quiet,
+          onReject: (file, r) => {
+            if (shown++ < 100) console.error(`import: ${file} ${r.where}: ${r.reason}`);
+          },
+        });
+        if (s.rejected > shown) console.error(`import: ... and ${s.rejected - shown} more rejected`);
+        console.log(formatSummary(s));
+        return 0;
+      });
+    },
+  },
+  config: {
+    summary: 'print the effective settings (secrets hidden)',
+    usage: 'paperboy config',
+    async run(_args, config) {
+      console.log(describeConfig(config));
+    },
+  },
+};
+
+export class UsageError extends Error {}
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return `Paperboy: a self-hosted daily papers hub\n\nUsage: paperboy <command> [options]\n\nCommands:\n${Object.entries(COMMANDS)
+    .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+    .join('\n')}\n\nRun \`paperboy <command> --help\` for a command's options. Settings come from the environment; see \`paperboy config\`.`;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`paperboy: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`${command.usage}\n\n${command.summary}`);
+    return 0;
+  }
+  let args;
+  try {
+    args = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true });
+  } catch (e) {
+    console.error(`paperboy ${name}: ${(e as Error).message}\nusage: ${command.usage}`);
+    return 2;
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`paperboy: bad settings:\n${e.problems.map((p) => `  - ${p}`).join('\n')}`);
+      return 78;
+    }
+    throw e;
+  }
+  try {
+    return (await command.run(args as { values: Record<string, unknown>; positionals: string[] }, config)) ?? 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`paperboy ${name}: ${e.message}\nusage: ${command.usage}`);
+      return 2;
+    }
+    console.error(`paperboy ${name}: ${(e as Error).message}`);
+    if (process.env.LOG_LEVEL === 'debug') console.error(e);
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(fs.realpathSync(process.argv[1])).href) {
+  runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

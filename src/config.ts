@@ -1,0 +1,162 @@
+// One typed table of settings, read from the environment once at start-up.
+// Every bad value is collected and reported together; nothing reads process.env elsewhere.
+
+export type SettingType = 'string' | 'int' | 'url' | 'list' | 'timezone' | 'enum';
+
+export interface Setting {
+  name: string;
+  type: SettingType;
+  default: string;
+  secret?: boolean;
+  choices?: string[];
+  min?: number;
+  max?: number;
+  help: string;
+}
+
+export const SETTINGS: Setting[] = [
+  { name: 'PORT', type: 'int', default: '3000', min: 0, max: 65535, help: 'HTTP port to listen on' },
+  { name: 'HOST', type: 'string', default: '0.0.0.0', help: 'address to bind the HTTP server to' },
+  { name: 'BASE_URL', type: 'url', default: '', help: 'public URL of this instance (links in emails and feeds); defaults to http://localhost:PORT' },
+  { name: 'DATABASE_URL', type: 'string', default: 'sqlite:./data/paperboy.db', secret: true, help: 'sqlite:PATH or postgres://user:pass@host:port/db' },
+  { name: 'DATA_DIR', type: 'string', default: './data', help: 'folder for models, outbox and other files' },
+  { name: 'DEMO_DATA', type: 'enum', default: 'auto', choices: ['auto', 'off'], help: 'auto: load the bundled demo papers into an empty database on start' },
+  { name: 'SERVICES', type: 'list', default: 'web,worker,scheduler', choices: ['web', 'worker', 'scheduler'], help: 'roles this process runs' },
+  { name: 'LOG_LEVEL', type: 'enum', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'log verbosity' },
+  { name: 'FEED_TIMEZONE', type: 'timezone', default: 'America/New_York', help: 'time zone in which feed days are counted' },
+  { name: 'SMTP_URL', type: 'string', default: '', secret: true, help: 'smtp://user:pass@host:port; empty writes mail to DATA_DIR/outbox' },
+  { name: 'MAIL_FROM', type: 'string', default: 'Paperboy <paperboy@localhost>', help: 'From address of outgoing mail' },
+  { name: 'SESSION_SECRET', type: 'string', default: '', secret: true, help: 'secret for signing links and cookies; generated into DATA_DIR when empty' },
+];
+
+export interface Config {
+  port: number;
+  host: string;
+  baseUrl: string;
+  databaseUrl: string;
+  dataDir: string;
+  demoData: 'auto' | 'off';
+  services: string[];
+  logLevel: string;
+  feedTimezone: string;
+  smtpUrl: string;
+  mailFrom: string;
+  sessionSecret: string;
+  /** every setting's validated text, by name (for settings read by one module only) */
+  raw: Record<string, string>;
+}
+
+export class ConfigError extends Error {
+  constructor(public problems: string[]) {
+    super('config: ' + problems.join('; '));
+  }
+}
+
+function checkValue(s: Setting, value: string): string | null {
+  switch (s.type) {
+    case 'int': {
+      if (!/^-?\d+$/.test(value)) return `${s.name}=${JSON.stringify(value)} is not a whole number`;
+      const n = Number(value);
+      if (s.min !== undefined && n < s.min) return `${s.name}=${value} is below ${s.min}`;
+      if (s.max !== undefined && n > s.max) return `${s.name}=${value} is above ${s.max}`;
+      return null;
+    }
+    case 'url':
+      if (value === '') return null;
+      try {
+        const u = new URL(value);
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') return `${s.name} must be an http(s) URL`;
+      } catch {
+        return `${s.name}=${JSON.stringify(value)} is not a URL`;
+      }
+      return null;
+    case 'enum':
+      return s.choices!.includes(value) ? null : `${s.name}=${JSON.stringify(value)} must be one of ${s.choices!.join(', ')}`;
+    case 'list': {
+      const items = value.split(',').map((x) => x.trim()).filter(Boolean);
+      if (s.choices) {
+        const bad = items.filter((x) => !s.choices!.includes(x));
+        if (bad.length) return `${s.name} has unknown item(s) ${bad.join(', ')}; allowed: ${s.choices.join(', ')}`;
+      }
+      return null;
+    }
+    case 'timezone':
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: value });
+        return null;
+      } catch {
+        return `${s.name}=${JSON.stringify(value)} is not an IANA time zone`;
+      }
+    default:
+      return null;
+  }
+}
+
+function checkDatabaseUrl(value: string): string | null {
+  if (value.startsWith('sqlite:')) return value.length > 'sqlite:'.length ? null : 'DATABASE_URL sqlite: needs a path';
+  if (value.startsWith('postgres://') || value.startsWith('postgresql://')) {
+    try {
+      new URL(value);
+      return null;
+    } catch {
+      return 'DATABASE_URL is not a valid postgres:// URL';
+    }
+  }
+  return 'DATABASE_URL must start with sqlite: or postgres://';
+}
+
+/** Parse and validate all settings; throws ConfigError listing every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const s of SETTINGS) {
+    const value = (env[s.name] ?? s.default).trim();
+    raw[s.name] = value;
+    const p = checkValue(s, value);
+    if (p) problems.push(p);
+  }
+  const dbProblem = checkDatabaseUrl(raw.DATABASE_URL);
+  if (dbProblem) problems.push(dbProblem);
+  if (problems.length) throw new ConfigError(problems);
+  const port = Number(raw.PORT);
+  return {
+    port,
+    host: raw.HOST,
+    baseUrl: (raw.BASE_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
+    databaseUrl: raw.DATABASE_URL,
+    dataDir: raw.DATA_DIR,
+    demoData: raw.DEMO_DATA as 'auto' | 'off',
+    services: raw.SERVICES.split(',').map((x) => x.trim()).filter(Boolean),
+    logLevel: raw.LOG_LEVEL,
+    feedTimezone: raw.FEED_TIMEZONE,
+    smtpUrl: raw.SMTP_URL,
+    mailFrom: raw.MAIL_FROM,
+    sessionSecret: raw.SESSION_SECRET,
+    raw,
+  };
+}
+
+/** Hide the password part of URLs and whole secret values. */
+export function redact(setting: Setting, value: string): string {
+  if (!setting.secret || value === '') return value;
+  try {
+    const u = new URL(value);
+    if (u.password) {
+      u.password = '****';
+      return u.toString();
+    }
+    if (u.protocol === 'sqlite:') return value;
+    return u.username ? u.toString() : value;
+  } catch {
+    return value.startsWith('sqlite:') ? value : '****';
+  }
+}
+
+export function describeConfig(config: Config): string {
+  const lines: string[] = [];
+  for (const s of SETTINGS) {
+    const value = config.raw[s.name] ?? '';
+    lines.push(`${s.name.padEnd(18)} ${JSON.stringify(redact(s, value))}${value === s.default ? '  (default)' : ''}\n${' '.repeat(19)}# ${s.help}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './storage/database.js';
+import { assertSchemaCurrent } from './storage/migrate.js';
+import { createPaperStore, type PaperStore } from './papers/store.js';
+import { buildApp } from './web/app.js';
+
+// Composition root: config -> database -> stores -> services, and the roles SERVICES names.
+
+export interface Context {
+  config: Config;
+  database: Database;
+  papers: PaperStore;
+}
+
+export async function openContext(config: Config): Promise<Context> {
+  const database = await openDatabase(config.databaseUrl);
+  return { config, database, papers: createPaperStore(database) };
+}
+
+export interface Running {
+  app: FastifyInstance | null;
+  stop(): Promise<void>;
+}
+
+/** Start the roles in SERVICES on an up-to-date schema; returns a handle that stops them in order. */
+export async function startServices(ctx: Context, log: (line: string) => void = console.log): Promise<Running> {
+  await assertSchemaCurrent(ctx.database);
+  let app: FastifyInstance | null = null;
+  if (ctx.config.services.includes('web')) {
+    app = await buildApp(ctx);
+    await app.listen({ port: ctx.config.port, host: ctx.config.host });
+    const shown = ctx.config.host === '0.0.0.0' || ctx.config.host === '::' ? 'localhost' : ctx.config.host;
+    log(`paperboy: serving http://${shown}:${(app.server.address() as { port: number }).port} (${ctx.database.dialect})`);
+  }
+  return {
+    app,
+    async stop() {
+      if (app) await app.close();
+      await ctx.database.close();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { snapshotToRecord, importFiles } from './import.js';
+import { createPaperStore } from './store.js';
+import { freshDatabase } from '../testing/databases.js';
+import { SHARED_DATA } from '../testing/paths.js';
+
+const HEAD200 = path.join(SHARED_DATA, 'arxiv-metadata/kaggle-oai-snapshot-head200.jsonl');
+
+test('snapshot record: authors from authors_parsed with TeX accents, dates from versions, clean text', () => {
+  const line = fs.readFileSync(HEAD200, 'utf8').split('\n')[0];
+  const r = snapshotToRecord(JSON.parse(line));
+  assert.equal(r.id, '0704.0001');
+  assert.equal(r.version, 2);
+  assert.equal(r.authors[0], 'C. Balázs');
+  assert.equal(r.authors.length, 4);
+  assert.equal(r.title, 'Calculation of prompt diphoton production cross sections at Tevatron and LHC energies');
+  assert.equal(r.publishedAt, '2007-04-02T19:18:42.000Z');
+  assert.ok(r.updatedAt > r.publishedAt);
+  assert.deepEqual(r.categories, ['hep-ph']);
+  assert.equal(r.doi, '10.1103/PhysRevD.76.013009');
+  assert.ok(!r.abstract.includes('\n') && !r.abstract.startsWith(' '));
+});
+
+test('import of a broken file keeps the good lines and names the bad ones', async () => {
+  const db = await freshDatabase('sqlite');
+  try {
+    const lines = fs.readFileSync(HEAD200, 'utf8').split('\n').slice(0, 3);
+    const noTitle = JSON.parse(lines[1]);
+    noTitle.title = '  ';
+    const badId = JSON.parse(lines[2]);
+    badId.id = 'not-an-id';
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pb-')), 'bad.jsonl');
+    fs.writeFileSync(file, [lines[0], '{"id": "0704.0009", "title": ', JSON.stringify(noTitle), JSON.stringify(badId), ''].join('\n'));
+    const s = await importFiles(createPaperStore(db), [file]);
+    assert.equal(s.inserted, 1);
+    assert.equal(s.rejected, 3);
+    assert.deepEqual(
+      s.rejections.map((r) => r.where),
+      ['line 2', 'line 3', 'line 4'],
+    );
+    assert.match(s.rejections[0].reason, /invalid JSON/);
+    assert.match(s.rejections[1].reason, /0704\.0002: missing title/);
+    assert.match(s.rejections[2].reason, /bad arXiv id "not-an-id"/);
+  } finally {
+    await db.destroy();
+  }
+});

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+
+/** A paper as the domain sees it: one arXiv id at its latest known version. */
+export interface Paper {
+  id: string;
+  version: number;
+  title: string;
+  abstract: string;
+  authors: string[];
+  /** primary category first */
+  categories: string[];
+  publishedAt: string;
+  updatedAt: string;
+  comments: string | null;
+  journalRef: string | null;
+  doi: string | null;
+  license: string | null;
+  githubRepo: string | null;
+  projectPage: string | null;
+}
+
+/** What an import or harvest brings: the arXiv-owned fields only. */
+export type PaperRecord = Omit<Paper, 'githubRepo' | 'projectPage'>;
+
+/** Collapse the hard line breaks and runs of spaces found in arXiv metadata. */
+export function cleanText(s: string | null | undefined): string {
+  return (s ?? '').replace(/\s+/g, ' ').trim();
+}
+
+export function optionalText(s: unknown): string | null {
+  if (typeof s !== 'string') return null;
+  const t = cleanText(s);
+  return t === '' ? null : t;
+}
+
+const ACCENTS: Record<string, Record<string, string>> = {
+  "'": { a: 'á', e: 'é', i: 'í', o: 'ó', u: 'ú', y: 'ý', c: 'ć', n: 'ń', s: 'ś', z: 'ź', A: 'Á', E: 'É', I: 'Í', O: 'Ó', U: 'Ú', C: 'Ć', S: 'Ś', Z: 'Ź', N: 'Ń' },
+  '`': { a: 'à', e: 'è', i: 'ì', o: 'ò', u: 'ù', A: 'À', E: 'È', O: 'Ò' },
+  '"': { a: 'ä', e: 'ë', i: 'ï', o: 'ö', u: 'ü', y: 'ÿ', A: 'Ä', E: 'Ë', I: 'Ï', O: 'Ö', U: 'Ü' },
+  '^': { a: 'â', e: 'ê', i: 'î', o: 'ô', u: 'û', A: 'Â', E: 'Ê', O: 'Ô' },
+  '~': { a: 'ã', n: 'ñ', o: 'õ', A: 'Ã', N: 'Ñ', O: 'Õ' },
+  c: { c: 'ç', s: 'ş', C: 'Ç', S: 'Ş' },
+  v: { c: 'č', s: 'š', z: 'ž', r: 'ř', e: 'ě', n: 'ň', C: 'Č', S: 'Š', Z: 'Ž', R: 'Ř' },
+};
+
+/** Turn the TeX accents of arXiv author lists (Bal\'azs, {\"o}) into letters. */
+export function texAccentsToUnicode(s: string): string {
+  return s
+    .replace(/\{?\\(['`"^~]|[cv] ?)\{?\\?([a-zA-Z])\}?\}?/g, (whole, mark: string, letter: string) => ACCENTS[mark.trim()]?.[letter] ?? whole)
+    .replace(/\{\\(ss|o|O|l|L|ae|AE|aa|AA)\}|\\(ss|o|O|l|L|ae|AE|aa|AA)\b/g, (whole, a, b) => {
+      const k = a ?? b;
+      return ({ ss: 'ß', o: 'ø', O: 'Ø', l: 'ł', L: 'Ł', ae: 'æ', AE: 'Æ', aa: 'å', AA: 'Å' } as Record<string, string>)[k] ?? whole;
+    });
+}
+
+/** Hash of the arXiv-owned fields, so a repeated import can tell "unchanged" cheaply. */
+export function contentHash(p: PaperRecord): string {
+  return createHash('sha1')
+    .update(
+      JSON.stringify([p.version, p.title, p.abstract, p.authors, p.categories, p.publishedAt, p.updatedAt, p.comments, p.journalRef, p.doi, p.license]),
+    )
+    .digest('base64url');
+}
+
+/** Test and demo builder: a valid record with overridable fields. */
+export function buildPaper(overrides: Partial<PaperRecord> = {}): PaperRecord {
+  return {
+    id: '2401.00001',
+    version: 1,
+    title: 'A Study of Things',
+    abstract: 'We study things and find results.',
+    authors: ['Ada Lovelace', 'Alan Turing'],
+    categories: ['cs.LG', 'stat.ML'],
+    publishedAt: '2024-01-01T12:00:00.000Z',
+    updatedAt: '2024-01-01T12:00:00.000Z',
+    comments: null,
+    journalRef: null,
+    doi: null,
+    license: null,
+    ...overrides,
+  };
+}

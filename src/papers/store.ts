@@ -1,0 +1,211 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database } from '../storage/database.js';
+import type { PapersTable, Schema } from '../storage/schema.js';
+import { contentHash, type Paper, type PaperRecord } from './paper.js';
+
+export type UpsertOutcome = 'inserted' | 'updated' | 'unchanged';
+
+export interface UpsertSummary {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  outcomes: Map<string, UpsertOutcome>;
+}
+
+export interface ListNewestOptions {
+  limit: number;
+  /** keyset cursor: papers strictly older than this (published_at, id) */
+  before?: { publishedAt: string; id: string };
+  category?: string;
+}
+
+export interface PaperStore {
+  /** Insert new papers and update changed ones in one transaction; an older version never replaces a newer one. */
+  upsertMany(records: PaperRecord[]): Promise<UpsertSummary>;
+  get(id: string): Promise<Paper | null>;
+  getMany(ids: string[]): Promise<Paper[]>;
+  count(): Promise<number>;
+  listNewest(options: ListNewestOptions): Promise<Paper[]>;
+  setLinks(id: string, links: { githubRepo?: string | null; projectPage?: string | null }): Promise<boolean>;
+}
+
+export function toPaper(row: Selectable<PapersTable>): Paper {
+  return {
+    id: row.id,
+    version: Number(row.version),
+    title: row.title,
+    abstract: row.abstract,
+    authors: JSON.parse(row.authors),
+    categories: JSON.parse(row.categories),
+    publishedAt: row.published_at,
+    updatedAt: row.updated_at,
+    comments: row.comments,
+    journalRef: row.journal_ref,
+    doi: row.doi,
+    license: row.license,
+    githubRepo: row.github_repo,
+    projectPage: row.project_page,
+  };
+}
+
+// SQLite allows 32,766 bound variables per statement; 17 columns x 500 rows stays well below.
+const ROWS_PER_STATEMENT = 500;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+async function writeBatch(trx: Kysely<Schema>, records: PaperRecord[]): Promise<UpsertSummary> {
+  const hashes = new Map<string, string>();
+  const outcomes = new Map<string, UpsertOutcome>();
+  // Within one batch the newest version of an id wins, as across batches.
+  const byId = new Map<string, PaperRecord>();
+  for (const r of records) {
+    const prev = byId.get(r.id);
+    if (!prev || r.version >= prev.version || (r.version === 0 && r.updatedAt >= prev.updatedAt)) byId.set(r.id, r);
+  }
+  const ids = [...byId.keys()];
+  const existing = new Map<string, { version: number; updated_at: string; content_hash: string }>();
+  for (const part of chunks(ids, ROWS_PER_STATEMENT)) {
+    const rows = await trx.selectFrom('papers').select(['id', 'version', 'updated_at', 'content_hash']).where('id', 'in', part).execute();
+    for (const r of rows) existing.set(r.id, { version: Number(r.version), updated_at: r.updated_at, content_hash: r.content_hash });
+  }
+  const toWrite: PaperRecord[] = [];
+  const changedIds: string[] = [];
+  for (const incoming of byId.values()) {
+    const old = existing.get(incoming.id);
+    // Version 0 (OAI-PMH's arXiv format has none) is "unknown": ordered by updated date, and the
+    // stored version number is kept.
+    const r = incoming.version === 0 ? { ...incoming, version: Math.max(1, old?.version ?? 1) } : incoming;
+    const stale = old && (incoming.version === 0 ? old.updated_at > incoming.updatedAt : old.version > incoming.version);
+    const hash = contentHash(r);
+    hashes.set(r.id, hash);
+    if (!old) {
+      outcomes.set(r.id, 'inserted');
+      toWrite.push(r);
+    } else if (stale || old.content_hash === hash) {
+      outcomes.set(r.id, 'unchanged');
+    } else {
+      outcomes.set(r.id, 'updated');
+      toWrite.push(r);
+      changedIds.push(r.id);
+    }
+  }
+  const now = new Date().toISOString();
+  for (const part of chunks(toWrite, ROWS_PER_STATEMENT)) {
+    await trx
+      .insertInto('papers')
+      .values(
+        part.map((r) => ({
+          id: r.id,
+          version: r.version,
+          title: r.title,
+          abstract: r.abstract,
+          authors: JSON.stringify(r.authors),
+          categories: JSON.stringify(r.categories),
+          primary_category: r.categories[0],
+          published_at: r.publishedAt,
+          updated_at: r.updatedAt,
+          comments: r.comments,
+          journal_ref: r.journalRef,
+          doi: r.doi,
+          license: r.license,
+          github_repo: null,
+          project_page: null,
+          content_hash: hashes.get(r.id)!,
+          ingested_at: now,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({
+          // arXiv-owned fields only: links added by members survive a re-import.
+          version: eb.ref('excluded.version'),
+          title: eb.ref('excluded.title'),
+          abstract: eb.ref('excluded.abstract'),
+          authors: eb.ref('excluded.authors'),
+          categories: eb.ref('excluded.categories'),
+          primary_category: eb.ref('excluded.primary_category'),
+          published_at: eb.ref('excluded.published_at'),
+          updated_at: eb.ref('excluded.updated_at'),
+          comments: eb.ref('excluded.comments'),
+          journal_ref: eb.ref('excluded.journal_ref'),
+          doi: eb.ref('excluded.doi'),
+          license: eb.ref('excluded.license'),
+          content_hash: eb.ref('excluded.content_hash'),
+        })),
+      )
+      .execute();
+  }
+  for (const part of chunks(changedIds, ROWS_PER_STATEMENT)) {
+    await trx.deleteFrom('paper_categories').where('paper_id', 'in', part).execute();
+  }
+  const categoryRows = toWrite.flatMap((r) => [...new Set(r.categories)].map((category, position) => ({ paper_id: r.id, category, position })));
+  for (const part of chunks(categoryRows, 2000)) {
+    await trx.insertInto('paper_categories').values(part).execute();
+  }
+  let inserted = 0;
+  let updated = 0;
+  let unchanged = 0;
+  for (const o of outcomes.values()) {
+    if (o === 'inserted') inserted++;
+    else if (o === 'updated') updated++;
+    else unchanged++;
+  }
+  return { inserted, updated, unchanged, outcomes };
+}
+
+export function createPaperStore(database: Database): PaperStore {
+  const { db } = database;
+  return {
+    async upsertMany(records) {
+      if (records.length === 0) return { inserted: 0, updated: 0, unchanged: 0, outcomes: new Map() };
+      for (const r of records) {
+        if (!r.categories.length) throw new Error(`store: paper ${r.id} has no category`);
+      }
+      return db.transaction().execute((trx) => writeBatch(trx, records));
+    },
+    async get(id) {
+      const row = await db.selectFrom('papers').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toPaper(row) : null;
+    },
+    async getMany(ids) {
+      if (!ids.length) return [];
+      const rows = [];
+      for (const part of chunks(ids, ROWS_PER_STATEMENT)) {
+        rows.push(...(await db.selectFrom('papers').selectAll().where('id', 'in', part).execute()));
+      }
+      const byId = new Map(rows.map((r) => [r.id, toPaper(r)]));
+      return ids.map((id) => byId.get(id)).filter((p): p is Paper => p !== undefined);
+    },
+    async count() {
+      const row = await db.selectFrom('papers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+    async listNewest({ limit, before, category }) {
+      let q = db.selectFrom('papers').selectAll('papers');
+      if (category) {
+        q = q.where('papers.id', 'in', db.selectFrom('paper_categories').select('paper_id').where('category', '=', category));
+      }
+      if (before) {
+        q = q.where((eb) =>
+          eb.or([
+            eb('papers.published_at', '<', before.publishedAt),
+            eb.and([eb('papers.published_at', '=', before.publishedAt), eb('papers.id', '<', before.id)]),
+          ]),
+        );
+      }
+      const rows = await q.orderBy('papers.published_at', 'desc').orderBy('papers.id', 'desc').limit(limit).execute();
+      return rows.map(toPaper);
+    },
+    async setLinks(id, links) {
+      const set: { github_repo?: string | null; project_page?: string | null } = {};
+      if (links.githubRepo !== undefined) set.github_repo = links.githubRepo;
+      if (links.projectPage !== undefined) set.project_page = links.projectPage;
+      if (!Object.keys(set).length) return false;
+      const res = await db.updateTable('papers').set(set).where('id', '=', id).executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import type { Schema } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** An open database: the typed query builder plus what the dialect adapters need. */
+export interface Database {
+  dialect: Dialect;
+  db: Kysely<Schema>;
+  /** Run a script of several statements (migrations only) inside the given transaction. */
+  runScript(trx: Transaction<Schema>, script: string): Promise<void>;
+  /** Take the migration lock inside a transaction, so concurrent migrators run one at a time. */
+  lockMigrations(trx: Transaction<Schema>): Promise<void>;
+  close(): Promise<void>;
+}
+
+// pg returns int8 (count(*)) as text; our counts fit in a JS number.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+export function sqlitePath(url: string): string {
+  return url.slice('sqlite:'.length);
+}
+
+export async function openDatabase(url: string): Promise<Database> {
+  if (url.startsWith('sqlite:')) return openSqlite(sqlitePath(url));
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url);
+  throw new Error(`storage: unsupported DATABASE_URL (want sqlite:PATH or postgres://...)`);
+}
+
+function openSqlite(file: string): Database {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const raw = new BetterSqlite3(file);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('foreign_keys = ON');
+  raw.pragma('synchronous = NORMAL');
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }) });
+  return {
+    dialect: 'sqlite',
+    db,
+    async runScript(_trx, script) {
+      // Kysely's sqlite driver runs one statement per call; the raw handle runs a whole script
+      // on the same single connection, so it is inside the transaction Kysely opened.
+      raw.exec(script);
+    },
+    async lockMigrations(trx) {
+      // A write as the first statement takes SQLite's write lock now, rather than failing with
+      // SQLITE_BUSY when a read transaction later tries to upgrade.
+      await trx.deleteFrom('schema_migrations').where('version', '<', 0).execute();
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+function openPostgres(url: string): Database {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    dialect: 'postgres',
+    db,
+    async runScript(trx, script) {
+      // A query without parameters goes over pg's simple protocol, which runs several statements.
+      await sql.raw(script).execute(trx);
+    },
+    async lockMigrations(trx) {
+      await sql`SELECT pg_advisory_xact_lock(7271001)`.execute(trx);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { SMTPServer } from 'smtp-server';
+import { simpleParser, type ParsedMail } from 'mailparser';
+
+// A real SMTP server on loopback for tests: it speaks SMTP, parses what arrives, and can be told
+// to fail (a 4xx or 5xx reply, or dropping the connection) for the next N messages.
+
+export type Failure = { kind: 'reply'; code: number; message?: string } | { kind: 'drop' };
+
+export interface TestSmtp {
+  port: number;
+  url: string;
+  messages: ParsedMail[];
+  /** fail the next `times` messages this way */
+  failNext(failure: Failure, times?: number): void;
+  waitFor(count: number, timeoutMs?: number): Promise<ParsedMail[]>;
+  close(): Promise<void>;
+}
+
+export async function startTestSmtp(): Promise<TestSmtp> {
+  const messages: ParsedMail[] = [];
+  const failures: Failure[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      const failure = failures.shift();
+      if (failure?.kind === 'drop') {
+        stream.resume();
+        // Close the socket mid-transaction, as a crashing or overloaded server would.
+        (session as unknown as { socket?: { destroy(): void } }).socket?.destroy();
+        (server as unknown as { connections: Set<{ _socket: { destroy(): void } }> }).connections.forEach((c) => c._socket.destroy());
+        return;
+      }
+      simpleParser(stream)
+        .then((mail) => {
+          if (failure?.kind === 'reply') {
+            const err = new Error(failure.message ?? `test failure ${failure.code}`) as Error & { responseCode: number };
+            err.responseCode = failure.code;
+            return callback(err);
+          }
+          messages.push(mail);
+          callback();
+        })
+        .catch(callback);
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as { port: number }).port;
+  return {
+    port,
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    failNext(failure, times = 1) {
+      for (let i = 0; i < times; i++) failures.push(failure);
+    },
+    async waitFor(count, timeoutMs = 5000) {
+      const end = Date.now() + timeoutMs;
+      while (messages.length < count) {
+        if (Date.now() > end) throw new Error(`smtp: waited for ${count} messages, got ${messages.length}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return messages;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

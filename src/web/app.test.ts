@@ -1,0 +1,108 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { loadConfig } from '../config.js';
+import { createPaperStore } from '../papers/store.js';
+import { buildPaper } from '../papers/paper.js';
+import { freshDatabase, type TestDatabase } from '../testing/databases.js';
+import { launchChromium, screenshotPath } from '../testing/browser.js';
+
+const EVIL = {
+  id: '2401.66666',
+  title: 'Breaking <script>alert(1)</script> & <img src=x onerror=alert(2)> $\\mathcal{O}(n^2)$',
+  abstract: 'We show <b>bold</b> claims & "quotes" with $a<b$ and <a href="javascript:alert(3)">click</a>.',
+  authors: ['Eve <Evil>', "O'Brien"],
+};
+
+describe('web skeleton', () => {
+  let db: TestDatabase;
+  let app: FastifyInstance;
+  before(async () => {
+    db = await freshDatabase('sqlite');
+    const papers = createPaperStore(db);
+    await papers.upsertMany([
+      buildPaper({ ...EVIL, comments: '12 pages <i>x</i>', doi: '10.1000/xyz' }),
+      buildPaper({ id: 'hep-th/9901001', title: 'An old-style paper', categories: ['hep-th'], publishedAt: '1999-01-01T00:00:00.000Z', updatedAt: '1999-01-01T00:00:00.000Z' }),
+    ]);
+    app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), database: db, papers });
+  });
+  after(async () => {
+    await app.close();
+    await db.destroy();
+  });
+
+  test('healthz reports status, database and paper count', async () => {
+    const res = await app.inject('/healthz');
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(res.json(), { status: 'ok', database: 'sqlite', papers: 2 });
+  });
+
+  test('paper page escapes title, abstract, authors and comments', async () => {
+    const res = await app.inject('/papers/2401.66666');
+    assert.equal(res.statusCode, 200);
+    const body = res.body;
+    assert.ok(!body.includes('<script>alert'), 'raw script tag rendered');
+    assert.ok(!body.includes('<img src=x'), 'raw img tag rendered');
+    assert.ok(!body.includes('href="javascript:'), 'javascript: link rendered');
+    assert.ok(body.includes('Breaking &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(2)&gt; $\\mathcal{O}(n^2)$'));
+    assert.ok(body.includes('Eve &lt;Evil&gt;, O&#39;Brien'));
+    assert.ok(body.includes('href="https://arxiv.org/abs/2401.66666"'));
+    assert.ok(body.includes('href="https://arxiv.org/pdf/2401.66666"'));
+    assert.match(res.headers['content-security-policy'] as string, /script-src 'self'/);
+  });
+
+  test('ids in other forms redirect to the canonical page; old-style ids work', async () => {
+    const r = await app.inject('/papers/2401.66666v3');
+    assert.equal(r.statusCode, 301);
+    assert.equal(r.headers.location, '/papers/2401.66666');
+    const old = await app.inject('/papers/hep-th/9901001');
+    assert.equal(old.statusCode, 200);
+    assert.ok(old.body.includes('An old-style paper'));
+  });
+
+  test('unknown and malformed ids give a 404 page, not a 500', async () => {
+    for (const url of ['/papers/2401.99999', '/papers/not-an-id', '/papers/%3Cscript%3E', '/papers/' + 'x'.repeat(90), '/nowhere']) {
+      const res = await app.inject(url);
+      assert.equal(res.statusCode, 404, url);
+      assert.match(res.headers['content-type'] as string, /text\/html/);
+      assert.ok(!res.body.includes('<script>'), url);
+    }
+    // Fastify's router answers over-long paths with 414 before any handler runs.
+    assert.equal((await app.inject('/papers/' + 'x'.repeat(5000))).statusCode, 414);
+    const api = await app.inject('/api/nothing');
+    assert.equal(api.statusCode, 404);
+    assert.equal(api.json().error, 'Not Found');
+  });
+
+  test('home lists the newest papers first, filters by category, rejects a bad cursor', async () => {
+    const res = await app.inject('/');
+    assert.equal(res.statusCode, 200);
+    assert.ok(res.body.indexOf('2401.66666') < res.body.indexOf('hep-th/9901001'));
+    const hep = await app.inject('/?category=hep-th');
+    assert.ok(hep.body.includes('An old-style paper') && !hep.body.includes('2401.66666'));
+    assert.equal((await app.inject('/?before=garbage')).statusCode, 400);
+  });
+
+  test('in Chromium: the pages render, scripts in data stay inert; screenshots saved', async () => {
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      const dialogs: string[] = [];
+      page.on('dialog', (d) => {
+        dialogs.push(d.message());
+        void d.dismiss();
+      });
+      await page.goto(`${address}/papers/2401.66666`);
+      assert.equal(await page.locator('h1').innerText(), EVIL.title);
+      await page.screenshot({ path: screenshotPath('skeleton-paper'), fullPage: true });
+      await page.goto(`${address}/`);
+      assert.equal(await page.locator('.paper-card').count(), 2);
+      await page.screenshot({ path: screenshotPath('skeleton-home'), fullPage: true });
+      assert.deepEqual(dialogs, []);
+    } finally {
+      await browser.close();
+    }
+  });
+});

@@ -1,0 +1,65 @@
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import type { Config } from '../config.js';
+import type { Database } from '../storage/database.js';
+import type { PaperStore } from '../papers/store.js';
+import { layout } from './layout.js';
+import { html } from './html.js';
+import { ROUTES } from './routes.js';
+
+/** What request handlers may use; built once in main.ts. */
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  papers: PaperStore;
+}
+
+const STATIC_DIR = fileURLToPath(new URL('../../../src/web/static/', import.meta.url));
+
+function wantsJson(url: string): boolean {
+  return url.startsWith('/api/') || url === '/healthz';
+}
+
+export function errorPage(status: number, title: string, message: string): string {
+  return layout({ title: `${title} · Paperboy`, body: html`<section class="error-page"><h1>${status} · ${title}</h1><p class="muted">${message}</p><p><a href="/">Back to today's papers</a></p></section>` });
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: deps.config.logLevel,
+      redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+    },
+    trustProxy: true,
+    bodyLimit: 256 * 1024,
+  });
+  await app.register(fastifyStatic, { root: STATIC_DIR, prefix: '/static/', maxAge: '1h' });
+
+  app.setNotFoundHandler((req, reply) => {
+    if (wantsJson(req.url)) return reply.code(404).send({ error: 'Not Found', message: `no route for ${req.method} ${req.url.split('?')[0]}` });
+    return reply.code(404).type('text/html; charset=utf-8').send(errorPage(404, 'Not found', 'There is no page at this address.'));
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) req.log.error({ err }, 'request failed');
+    const message = status === 500 ? 'Something went wrong on our side; it has been logged.' : err.message;
+    if (wantsJson(req.url)) return reply.code(status).send({ error: status === 500 ? 'Internal Server Error' : 'Bad Request', message });
+    return reply.code(status).type('text/html; charset=utf-8').send(errorPage(status, status === 500 ? 'Server error' : 'Bad request', message));
+  });
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'strict-origin-when-cross-origin');
+    reply.header('X-Frame-Options', 'DENY');
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+      reply.header('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+    }
+    return payload;
+  });
+
+  for (const register of ROUTES) await register(app, deps);
+  return app;
+}
+

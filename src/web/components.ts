@@ -1,0 +1,57 @@
+import { absUrl, pdfUrl } from '../papers/arxiv-id.js';
+import type { Paper } from '../papers/paper.js';
+import { html, safeUrl, type SafeHtml } from './html.js';
+
+export function paperPath(id: string): string {
+  return `/papers/${id}`;
+}
+
+export function formatDate(iso: string, timeZone = 'UTC'): string {
+  return new Date(iso).toLocaleDateString('en-US', { year: 'numeric', month: 'short', day: 'numeric', timeZone });
+}
+
+export function authorLine(authors: string[], max = 6): string {
+  if (authors.length <= max) return authors.join(', ');
+  return `${authors.slice(0, max).join(', ')} et al. (${authors.length} authors)`;
+}
+
+export function excerpt(text: string, chars = 320): string {
+  if (text.length <= chars) return text;
+  const cut = text.slice(0, chars);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), chars - 40))}…`;
+}
+
+export function paperLinks(p: Pick<Paper, 'id' | 'githubRepo' | 'projectPage'>): SafeHtml {
+  const gh = safeUrl(p.githubRepo);
+  const project = safeUrl(p.projectPage);
+  return html`<a href="${absUrl(p.id)}" rel="noopener">arXiv</a>
+    <a href="${pdfUrl(p.id)}" rel="noopener">PDF</a>
+    ${gh ? html`<a href="${gh}" rel="noopener nofollow">GitHub</a>` : ''}
+    ${project ? html`<a href="${project}" rel="noopener nofollow">Project page</a>` : ''}`;
+}
+
+export interface CardExtras {
+  /** left column: upvote box or similar (trusted markup) */
+  side?: SafeHtml;
+  /** extra meta items after the links */
+  meta?: SafeHtml;
+  /** a highlighted snippet to show instead of the abstract excerpt */
+  snippet?: SafeHtml;
+}
+
+export function paperCard(p: Paper, extras: CardExtras = {}): SafeHtml {
+  return html`<li class="paper-card" data-paper-id="${p.id}">
+  <div class="side">${extras.side ?? html`<div class="votes" aria-hidden="true"><span class="chip">${p.categories[0]}</span></div>`}</div>
+  <article>
+    <h2><a href="${paperPath(p.id)}">${p.title}</a></h2>
+    <p class="authors">${authorLine(p.authors)}</p>
+    <p class="excerpt">${extras.snippet ?? excerpt(p.abstract)}</p>
+    <div class="meta">
+      <time datetime="${p.publishedAt}">${formatDate(p.publishedAt)}</time>
+      ${p.categories.slice(0, 3).map((c) => html`<span class="chip">${c}</span>`)}
+      ${paperLinks(p)}
+      ${extras.meta ?? ''}
+    </div>
+  </article>
+</li>`;
+}

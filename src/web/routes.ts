@@ -1,0 +1,10 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from './app.js';
+import { registerHealthz } from './api/healthz.js';
+import { registerHome } from './pages/home.js';
+import { registerPaperShow } from './pages/paper-show.js';
+
+export type RouteModule = (app: FastifyInstance, deps: AppDeps) => void | Promise<void>;
+
+/** Every page and endpoint, one module each; add new ones here. */
+export const ROUTES: RouteModule[] = [registerHealthz, registerHome, registerPaperShow];

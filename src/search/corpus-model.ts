@@ -108,7 +108,7 @@ export class CorpusModel {
         version: this.version,
         dim: this.dim,
         vocab: this.vocab,
-        idf: Array.from(this.idf, (x) => Math.round(x * 1e4) / 1e4),
+        idf: Array.from(this.idf),
       }),
     );
     const len = Buffer.alloc(4);

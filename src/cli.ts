@@ -7,6 +7,7 @@ import { openContext, startServices, type Context } from './main.js';
 import { migrate } from './storage/migrate.js';
 import { importFiles, formatSummary } from './papers/import.js';
 import { loadDemoIfEmpty } from './papers/demo.js';
+import { SEARCH_COMMANDS } from './search/commands.js';
 
 // `paperboy <command>`: every job the server runs is also a one-shot command here.
 
@@ -103,6 +104,7 @@ export const COMMANDS: Record<string, Command> = {
       console.log(describeConfig(config));
     },
   },
+  ...SEARCH_COMMANDS,
 };
 
 export class UsageError extends Error {}

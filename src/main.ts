@@ -4,6 +4,8 @@ import { openDatabase, type Database } from './storage/database.js';
 import { assertSchemaCurrent } from './storage/migrate.js';
 import { createPaperStore, type PaperStore } from './papers/store.js';
 import { buildApp } from './web/app.js';
+import { loadEmbedder } from './search/embedder.js';
+import { createSearchService, type SearchService } from './search/service.js';
 
 // Composition root: config -> database -> stores -> services, and the roles SERVICES names.
 
@@ -11,11 +13,14 @@ export interface Context {
   config: Config;
   database: Database;
   papers: PaperStore;
+  search: SearchService;
 }
 
 export async function openContext(config: Config): Promise<Context> {
   const database = await openDatabase(config.databaseUrl);
-  return { config, database, papers: createPaperStore(database) };
+  const papers = createPaperStore(database);
+  const embedder = await loadEmbedder(config.raw.EMBEDDER ?? 'corpus', config.dataDir);
+  return { config, database, papers, search: createSearchService({ database, papers, embedder }) };
 }
 
 export interface Running {

@@ -36,8 +36,19 @@ export interface SchemaMigrationsTable {
   applied_at: string;
 }
 
+/** One embedding per paper for the current model (search/). */
+export interface PaperVectorsTable {
+  paper_id: string;
+  model: string;
+  model_version: string;
+  dim: number;
+  vector: Uint8Array;
+  embedded_at: string;
+}
+
 export interface Schema {
   papers: PapersTable;
+  paper_vectors: PaperVectorsTable;
   paper_categories: PaperCategoriesTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -4,6 +4,7 @@ import fastifyStatic from '@fastify/static';
 import type { Config } from '../config.js';
 import type { Database } from '../storage/database.js';
 import type { PaperStore } from '../papers/store.js';
+import type { SearchService } from '../search/service.js';
 import { layout } from './layout.js';
 import { html } from './html.js';
 import { ROUTES } from './routes.js';
@@ -13,6 +14,7 @@ export interface AppDeps {
   config: Config;
   database: Database;
   papers: PaperStore;
+  search: SearchService;
 }
 
 const STATIC_DIR = fileURLToPath(new URL('../../../src/web/static/', import.meta.url));

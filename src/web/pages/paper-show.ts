@@ -4,20 +4,22 @@ import { errorPage } from '../app.js';
 import { absUrl, parseArxivId } from '../../papers/arxiv-id.js';
 import { html, safeUrl } from '../html.js';
 import { layout } from '../layout.js';
-import { formatDate, paperLinks, paperPath } from '../components.js';
+import { formatDate, paperCard, paperLinks, paperPath } from '../components.js';
 
 function notFound(reply: FastifyReply, what: string) {
   return reply.code(404).type('text/html; charset=utf-8').send(errorPage(404, 'Paper not found', what));
 }
 
 /** GET /papers/:arxivId (and old-style /papers/hep-th/9901001): the paper page. */
-export function registerPaperShow(app: FastifyInstance, { papers }: AppDeps) {
+export function registerPaperShow(app: FastifyInstance, { papers, search }: AppDeps) {
   const show = async (raw: string, reply: FastifyReply) => {
     const ref = parseArxivId(raw);
     if (!ref) return notFound(reply, `"${raw.slice(0, 80)}" is not an arXiv id.`);
     if (ref.id !== raw) return reply.redirect(paperPath(ref.id), 301);
     const p = await papers.get(ref.id);
     if (!p) return notFound(reply, `Paper ${ref.id} is not in this Paperboy instance yet.`);
+    // Similar papers come from stored vectors only (no model call); none until `paperboy embed` ran.
+    const similar = await search.similar(p.id, 6).catch(() => []);
     const doi = p.doi ? safeUrl(`https://doi.org/${p.doi}`) : null;
     const body = html`<article class="paper-page">
 <p class="muted">arXiv:${p.id}v${p.version} · ${p.categories.map((c) => html`<span class="chip">${c}</span> `)}</p>
@@ -35,6 +37,7 @@ export function registerPaperShow(app: FastifyInstance, { papers }: AppDeps) {
   ${p.license ? html`<dt>License</dt><dd>${safeUrl(p.license) ? html`<a href="${safeUrl(p.license)}" rel="noopener">${p.license}</a>` : p.license}</dd>` : ''}
   <dt>arXiv</dt><dd><a href="${absUrl(p.id)}">${absUrl(p.id)}</a></dd>
 </dl>
+${similar.length ? html`<section class="similar"><h2>Similar papers</h2><ol class="paper-list">${similar.map((x) => paperCard(x.paper))}</ol></section>` : ''}
 </article>`;
     return reply.type('text/html; charset=utf-8').send(layout({ title: `${p.title} · Paperboy`, description: p.abstract.slice(0, 200), body }));
   };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CorpusModel, DEFAULT_TRAIN_OPTIONS, type TrainOptions, trainCorpusModel } from '../src/search/corpus-model.js';
 import { SqliteLexicalIndex, createStandaloneSchema, DEFAULT_COLUMN_WEIGHTS } from '../src/search/sqlite-lexical.js';
 import { ExactVectorIndex } from '../src/search/vector-index.js';
+import { EXACT_WORD_WEIGHT } from '../src/search/lexical.js';
 import { DEFAULT_FUSION, fuse, type ScoredId } from '../src/search/fusion.js';
 import { type Benchmark, type BenchQuery, loadParaphraseDev, loadSciFact } from './datasets.js';
 import { mean, mrrAt, ndcgAt, recallAt } from './metrics.js';
@@ -30,7 +31,7 @@ async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>):
   const lexical = new SqliteLexicalIndex(db, {
     ...DEFAULT_COLUMN_WEIGHTS,
     title: Number(process.env.SEARCH_TITLE_WEIGHT ?? DEFAULT_COLUMN_WEIGHTS.title),
-  });
+  }, Number(process.env.SEARCH_EXACT_WEIGHT ?? EXACT_WORD_WEIGHT));
 
   const opts = { ...DEFAULT_TRAIN_OPTIONS, ...trainOverrides };
   const key = createHash('sha1').update(JSON.stringify({ opts, n: bench.docs.length })).digest('hex').slice(0, 10);
@@ -133,7 +134,11 @@ export async function searchQuality(args: string[]): Promise<void> {
       db.transaction(() => {
         for (const d of bench.docs) ins.run(d.id, d.title, d.abstract, '');
       })();
-      const lex = new SqliteLexicalIndex(db, { ...DEFAULT_COLUMN_WEIGHTS, title: Number(process.env.SEARCH_TITLE_WEIGHT ?? DEFAULT_COLUMN_WEIGHTS.title) });
+      const lex = new SqliteLexicalIndex(
+        db,
+        { ...DEFAULT_COLUMN_WEIGHTS, title: Number(process.env.SEARCH_TITLE_WEIGHT ?? DEFAULT_COLUMN_WEIGHTS.title) },
+        Number(process.env.SEARCH_EXACT_WEIGHT ?? EXACT_WORD_WEIGHT),
+      );
       const { queries, qrels } = bench.splits[reportSplit];
       const r = queries.map((q) => lex.searchSync(q.text, { limit: CANDIDATES }).map((h) => h.id));
       console.log(JSON.stringify({ benchmark: name, split: reportSplit, mode: 'lexical', ...round(score(name, r, queries, qrels)) }));

@@ -6,6 +6,7 @@ import { createPaperStore, type PaperStore } from './papers/store.js';
 import { buildApp } from './web/app.js';
 import { loadEmbedder } from './search/embedder.js';
 import { createSearchService, type SearchService } from './search/service.js';
+import { startEmbedWorker } from './search/jobs.js';
 
 // Composition root: config -> database -> stores -> services, and the roles SERVICES names.
 
@@ -38,10 +39,13 @@ export async function startServices(ctx: Context, log: (line: string) => void = 
     const shown = ctx.config.host === '0.0.0.0' || ctx.config.host === '::' ? 'localhost' : ctx.config.host;
     log(`paperboy: serving http://${shown}:${(app.server.address() as { port: number }).port} (${ctx.database.dialect})`);
   }
+  const stopEmbedding =
+    ctx.config.services.includes('worker') && ctx.search.embedder ? startEmbedWorker(ctx.database, ctx.search.embedder, log) : null;
   return {
     app,
     async stop() {
       if (app) await app.close();
+      if (stopEmbedding) await stopEmbedding();
       await ctx.database.close();
     },
   };

@@ -50,3 +50,39 @@ export async function trainEmbedder(
   bar.finish(`train-embedder: ${model.vocab.length} words, ${model.dim} dimensions -> ${out}`);
   return { file: out, papers: rows.length, version: model.version };
 }
+
+/**
+ * Background embedding for the worker role: every `intervalMs`, embeds papers that have no vector
+ * from the current model (new imports and harvests, or everything after a model change).
+ */
+export function startEmbedWorker(database: Database, embedder: Embedder, log: (line: string) => void, intervalMs = 60_000): () => Promise<void> {
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  const tick = async () => {
+    try {
+      let n = 0;
+      while (!stopped) {
+        const batch = await papersMissingVectors(database, embedder, 100);
+        if (!batch.length) break;
+        const vectors = await embedder.embedPapers(batch);
+        await putVectors(database, embedder, batch.map((p, i) => ({ id: p.id, vector: vectors[i] })));
+        n += batch.length;
+        // Let requests in between batches: SQLite calls are synchronous.
+        await new Promise((r) => setImmediate(r));
+      }
+      if (n) log(`embed: ${n} papers embedded with ${embedder.name}@${embedder.version}`);
+    } catch (e) {
+      log(`embed: background embedding failed: ${(e as Error).message}`);
+    }
+  };
+  running = tick();
+  const timer = setInterval(() => {
+    running = running.then(tick);
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await running;
+  };
+}

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../storage/database.js';
 import {
+  combineStemmedAndExact,
   type LexicalHit,
   type LexicalIndex,
   type LexicalSearchOptions,
@@ -23,11 +24,16 @@ export function createLexicalIndex(database: Database, weights: ColumnWeights = 
       ? async (parsed: ParsedQuery, limit: number) => {
           const match = toFts5Query(parsed);
           if (match === null) return [];
-          const r = await sql<{ id: string; rank: number }>`
+          const stemmed = await sql<{ id: string; rank: number }>`
             SELECT d.paper_id AS id, bm25(papers_fts, ${weights.title}, ${weights.abstract}, ${weights.authors}) AS rank
               FROM papers_fts JOIN search_docs d ON d.doc_id = papers_fts.rowid
              WHERE papers_fts MATCH ${match} ORDER BY rank LIMIT ${limit}`.execute(db);
-          return r.rows.map((x) => ({ id: x.id, score: -x.rank }));
+          const exact = await sql<{ id: string; rank: number }>`
+            SELECT d.paper_id AS id, bm25(papers_fts_exact, ${weights.title}, ${weights.abstract}, ${weights.authors}) AS rank
+              FROM papers_fts_exact JOIN search_docs d ON d.doc_id = papers_fts_exact.rowid
+             WHERE papers_fts_exact MATCH ${match} ORDER BY rank LIMIT ${limit}`.execute(db);
+          const hits = (rows: { id: string; rank: number }[]) => rows.map((x) => ({ id: x.id, score: -x.rank }));
+          return combineStemmedAndExact(hits(stemmed.rows), hits(exact.rows)).slice(0, limit);
         }
       : async (parsed: ParsedQuery, limit: number) => {
           // websearch_to_tsquery never fails on user text; we still hand it only words and quoted

@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
 import {
+  EXACT_WORD_WEIGHT,
+  combineStemmedAndExact,
   type LexicalHit,
   type LexicalIndex,
   type LexicalSearchOptions,
@@ -27,17 +29,24 @@ const EXACT_MATCH_SCORE = 1e6;
  */
 export class SqliteLexicalIndex implements LexicalIndex {
   private readonly byRank: Database.Statement;
+  private readonly byRankExact: Database.Statement;
   private readonly byTitle: Database.Statement;
   private readonly byId: Database.Statement;
 
   constructor(
     db: Database.Database,
     private readonly weights: ColumnWeights = DEFAULT_COLUMN_WEIGHTS,
+    private readonly exactWeight = EXACT_WORD_WEIGHT,
   ) {
     this.byRank = db.prepare(
       `SELECT p.arxiv_id AS id, bm25(papers_fts, ?, ?, ?) AS rank
          FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
         WHERE papers_fts MATCH ? ORDER BY rank LIMIT ?`,
+    );
+    this.byRankExact = db.prepare(
+      `SELECT p.arxiv_id AS id, bm25(papers_fts_exact, ?, ?, ?) AS rank
+         FROM papers_fts_exact JOIN papers p ON p.rowid = papers_fts_exact.rowid
+        WHERE papers_fts_exact MATCH ? ORDER BY rank LIMIT ?`,
     );
     this.byTitle = db.prepare(
       `SELECT p.arxiv_id AS id, p.title AS title
@@ -68,13 +77,15 @@ export class SqliteLexicalIndex implements LexicalIndex {
     }
     for (const e of exact) hits.push({ id: e, score: EXACT_MATCH_SCORE });
     if (match === null) return hits.slice(0, options.limit);
-    const rows = this.byRank.all(
-      this.weights.title, this.weights.abstract, this.weights.authors, match, options.limit + exact.size,
-    ) as { id: string; rank: number }[];
-    for (const r of rows) {
-      if (exact.has(r.id)) continue;
-      hits.push({ id: r.id, score: -r.rank });
-    }
+    const w = [this.weights.title, this.weights.abstract, this.weights.authors];
+    const n = options.limit + exact.size;
+    const toHits = (rows: unknown[]) => (rows as { id: string; rank: number }[]).map((r) => ({ id: r.id, score: -r.rank }));
+    const combined = combineStemmedAndExact(
+      toHits(this.byRank.all(...w, match, n)),
+      this.exactWeight > 0 ? toHits(this.byRankExact.all(...w, match, n)) : [],
+      this.exactWeight,
+    );
+    for (const h of combined) if (!exact.has(h.id)) hits.push(h);
     return hits.slice(0, options.limit);
   }
 
@@ -92,14 +103,21 @@ export function createStandaloneSchema(db: Database.Database): void {
     CREATE VIRTUAL TABLE IF NOT EXISTS papers_fts USING fts5(
       title, abstract, authors, content='papers', content_rowid='rowid',
       tokenize='porter unicode61 remove_diacritics 2');
+    CREATE VIRTUAL TABLE IF NOT EXISTS papers_fts_exact USING fts5(
+      title, abstract, authors, content='papers', content_rowid='rowid',
+      tokenize='unicode61 remove_diacritics 2');
     CREATE TRIGGER IF NOT EXISTS papers_fts_ai AFTER INSERT ON papers BEGIN
       INSERT INTO papers_fts(rowid, title, abstract, authors) VALUES (new.rowid, new.title, new.abstract, new.authors);
+      INSERT INTO papers_fts_exact(rowid, title, abstract, authors) VALUES (new.rowid, new.title, new.abstract, new.authors);
     END;
     CREATE TRIGGER IF NOT EXISTS papers_fts_ad AFTER DELETE ON papers BEGIN
       INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors) VALUES ('delete', old.rowid, old.title, old.abstract, old.authors);
+      INSERT INTO papers_fts_exact(papers_fts_exact, rowid, title, abstract, authors) VALUES ('delete', old.rowid, old.title, old.abstract, old.authors);
     END;
     CREATE TRIGGER IF NOT EXISTS papers_fts_au AFTER UPDATE ON papers BEGIN
       INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors) VALUES ('delete', old.rowid, old.title, old.abstract, old.authors);
+      INSERT INTO papers_fts_exact(papers_fts_exact, rowid, title, abstract, authors) VALUES ('delete', old.rowid, old.title, old.abstract, old.authors);
       INSERT INTO papers_fts(rowid, title, abstract, authors) VALUES (new.rowid, new.title, new.abstract, new.authors);
+      INSERT INTO papers_fts_exact(rowid, title, abstract, authors) VALUES (new.rowid, new.title, new.abstract, new.authors);
     END;`);
 }

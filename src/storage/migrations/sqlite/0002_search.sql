@@ -10,26 +10,40 @@ CREATE VIRTUAL TABLE papers_fts USING fts5(
   title, abstract, authors,
   tokenize = 'porter unicode61 remove_diacritics 2'
 );
+-- The same text without stemming: FTS5's Porter stemmer folds "generalization" and "generation"
+-- into "gener"; scoring exact words too puts the paper about the word typed first.
+CREATE VIRTUAL TABLE papers_fts_exact USING fts5(
+  title, abstract, authors,
+  tokenize = 'unicode61 remove_diacritics 2'
+);
 
 CREATE TRIGGER papers_search_ai AFTER INSERT ON papers BEGIN
   INSERT INTO search_docs (paper_id) VALUES (new.id);
   INSERT INTO papers_fts (rowid, title, abstract, authors)
     VALUES ((SELECT doc_id FROM search_docs WHERE paper_id = new.id), new.title, new.abstract, new.authors);
+  INSERT INTO papers_fts_exact (rowid, title, abstract, authors)
+    VALUES ((SELECT doc_id FROM search_docs WHERE paper_id = new.id), new.title, new.abstract, new.authors);
 END;
 
 CREATE TRIGGER papers_search_au AFTER UPDATE OF title, abstract, authors ON papers BEGIN
   DELETE FROM papers_fts WHERE rowid = (SELECT doc_id FROM search_docs WHERE paper_id = old.id);
+  DELETE FROM papers_fts_exact WHERE rowid = (SELECT doc_id FROM search_docs WHERE paper_id = old.id);
   INSERT INTO papers_fts (rowid, title, abstract, authors)
+    VALUES ((SELECT doc_id FROM search_docs WHERE paper_id = new.id), new.title, new.abstract, new.authors);
+  INSERT INTO papers_fts_exact (rowid, title, abstract, authors)
     VALUES ((SELECT doc_id FROM search_docs WHERE paper_id = new.id), new.title, new.abstract, new.authors);
 END;
 
 CREATE TRIGGER papers_search_ad AFTER DELETE ON papers BEGIN
   DELETE FROM papers_fts WHERE rowid = (SELECT doc_id FROM search_docs WHERE paper_id = old.id);
+  DELETE FROM papers_fts_exact WHERE rowid = (SELECT doc_id FROM search_docs WHERE paper_id = old.id);
   DELETE FROM search_docs WHERE paper_id = old.id;
 END;
 
 INSERT INTO search_docs (paper_id) SELECT id FROM papers ORDER BY published_at, id;
 INSERT INTO papers_fts (rowid, title, abstract, authors)
+  SELECT d.doc_id, p.title, p.abstract, p.authors FROM papers p JOIN search_docs d ON d.paper_id = p.id;
+INSERT INTO papers_fts_exact (rowid, title, abstract, authors)
   SELECT d.doc_id, p.title, p.abstract, p.authors FROM papers p JOIN search_docs d ON d.paper_id = p.id;
 
 -- One vector per paper for the current model; a model change re-embeds (rows with another

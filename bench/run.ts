@@ -1,10 +1,12 @@
 // `npm run bench -- <name> [args]`: each benchmark prints JSON lines on stdout.
 import { benchImport } from './import.js';
 import { searchQuality } from './search-quality.js';
+import { benchSearch } from './search.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   import: benchImport,
   'search-quality': searchQuality,
+  search: benchSearch,
 };
 
 const [name, ...args] = process.argv.slice(2);

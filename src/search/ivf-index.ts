@@ -33,8 +33,19 @@ export class IvfVectorIndex implements VectorIndex {
     this.nprobe = nprobe;
   }
 
+  private inverse: Int32Array | null = null;
+
   get size(): number {
     return this.order.length;
+  }
+
+  /** Similarity of the query to the vector of original row `row` (for fusion of lexical candidates). */
+  score(query: Float32Array, row: number): number {
+    if (!this.inverse) {
+      this.inverse = new Int32Array(this.size);
+      for (let at = 0; at < this.size; at++) this.inverse[this.order[at]] = at;
+    }
+    return dot(query, 0, this.data, this.inverse[row] * this.dim, this.dim);
   }
   get lists(): number {
     return this.offsets.length - 1;

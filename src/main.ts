@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './storage/database.js';
@@ -21,7 +22,7 @@ export async function openContext(config: Config): Promise<Context> {
   const database = await openDatabase(config.databaseUrl);
   const papers = createPaperStore(database);
   const embedder = await loadEmbedder(config.raw.EMBEDDER ?? 'corpus', config.dataDir);
-  return { config, database, papers, search: createSearchService({ database, papers, embedder }) };
+  return { config, database, papers, search: createSearchService({ database, papers, embedder, vectorIndexPath: path.join(config.dataDir, 'models', 'vectors.ivf') }) };
 }
 
 export interface Running {

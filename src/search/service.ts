@@ -43,6 +43,8 @@ export interface SearchDeps {
   fusion?: FusionWeights;
   /** query embedding time limit; past it lexical results are served alone */
   embedTimeoutMs?: number;
+  /** file for the persisted ANN index (DATA_DIR/models/…); none keeps it in memory only */
+  vectorIndexPath?: string;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {
@@ -63,7 +65,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {
 
 export function createSearchService(deps: SearchDeps): SearchService {
   const lexical: LexicalIndex = createLexicalIndex(deps.database);
-  const vectors = deps.embedder ? new VectorCache(deps.database, deps.embedder) : null;
+  const vectors = deps.embedder ? new VectorCache(deps.database, deps.embedder, 30_000, deps.vectorIndexPath ?? null) : null;
   const fusion = deps.fusion ?? DEFAULT_FUSION;
   const timeout = deps.embedTimeoutMs ?? 1000;
 

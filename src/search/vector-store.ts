@@ -1,6 +1,10 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Database } from '../storage/database.js';
 import type { Embedder } from './embedder.js';
 import { ExactVectorIndex } from './vector-index.js';
+import { EXACT_SCAN_LIMIT, IvfVectorIndex } from './ivf-index.js';
+import { TopK, dot } from './vector-math.js';
 
 /** Float32 vector <-> bytes as stored in paper_vectors.vector (little-endian, as on every supported host). */
 export function vectorToBytes(v: Float32Array): Uint8Array {
@@ -82,10 +86,16 @@ export class VectorCache {
   private lastSeen = '';
   private lastRefresh = 0;
 
+  /** ANN index over the first `ivfRows` rows; rows after them (new since the build) are scanned exactly. */
+  private ivf: IvfVectorIndex | null = null;
+  private ivfRows = 0;
+
   constructor(
     private readonly database: Database,
     readonly embedder: Embedder,
     private readonly refreshMs = 30_000,
+    /** where the ANN index is persisted, so a restart with unchanged vectors does not rebuild it */
+    private readonly indexPath: string | null = null,
   ) {}
 
   async refresh(force = false): Promise<void> {
@@ -97,13 +107,21 @@ export class VectorCache {
       .where('model', '=', this.embedder.name)
       .where('model_version', '=', this.embedder.version)
       .where('embedded_at', '>=', this.lastSeen)
+      .orderBy('paper_id')
       .execute();
     const dim = this.embedder.dim;
-    const fresh = rows.filter((r) => !this.rowOf.has(r.paper_id) || r.embedded_at >= this.lastSeen);
+    const fresh = rows.filter((r) => !this.rowOf.has(r.paper_id) || r.embedded_at > this.lastSeen);
     if (!fresh.length && this.index) return;
     const added = fresh.filter((r) => !this.rowOf.has(r.paper_id));
-    const next = new Float32Array((this.ids.length + added.length) * dim);
-    next.set(this.data);
+    const prevSeen = this.lastSeen;
+    // Rows at exactly lastSeen come back every time; only a later write to a known paper is a change.
+    const changedInPlace = fresh.some((r) => this.rowOf.has(r.paper_id) && r.embedded_at > prevSeen);
+    void prevSeen;
+    let next = this.data;
+    if (added.length) {
+      next = new Float32Array((this.ids.length + added.length) * dim);
+      next.set(this.data);
+    }
     for (const r of fresh) {
       let row = this.rowOf.get(r.paper_id);
       if (row === undefined) {
@@ -116,6 +134,22 @@ export class VectorCache {
     }
     this.data = next;
     this.index = new ExactVectorIndex(dim, this.data);
+    if (this.ids.length < EXACT_SCAN_LIMIT) {
+      this.ivf = null;
+    } else if (!this.ivf || changedInPlace || this.ids.length > this.ivfRows * 1.1) {
+      const key = `${this.embedder.name}@${this.embedder.version}:${this.ids.length}:${this.lastSeen}`;
+      this.ivf = this.indexPath ? await IvfVectorIndex.load(this.indexPath, key) : null;
+      if (!this.ivf) {
+        this.ivf = IvfVectorIndex.build(dim, this.data);
+        if (this.indexPath) {
+          const file = this.indexPath;
+          await mkdir(dirname(file), { recursive: true })
+            .then(() => this.ivf!.save(file, key))
+            .catch(() => undefined); // a cache: failing to write it only costs a rebuild next start
+        }
+      }
+      this.ivfRows = this.ids.length;
+    }
   }
 
   get size(): number {
@@ -130,7 +164,12 @@ export class VectorCache {
 
   search(query: Float32Array, k: number): { id: string; score: number }[] {
     if (!this.index || this.ids.length === 0) return [];
-    return this.index.search(query, k).map((h) => ({ id: this.ids[h.index], score: h.score }));
+    if (!this.ivf) return this.index.search(query, k).map((h) => ({ id: this.ids[h.index], score: h.score }));
+    const top = new TopK(k);
+    for (const h of this.ivf.search(query, k)) top.push(h.index, h.score);
+    const dim = this.embedder.dim;
+    for (let row = this.ivfRows; row < this.ids.length; row++) top.push(row, dot(query, 0, this.data, row * dim, dim));
+    return top.sorted().map((h) => ({ id: this.ids[h.index], score: h.score }));
   }
 
   score(query: Float32Array, id: string): number | undefined {

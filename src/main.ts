@@ -21,7 +21,7 @@ export interface Context {
 export async function openContext(config: Config): Promise<Context> {
   const database = await openDatabase(config.databaseUrl);
   const papers = createPaperStore(database);
-  const embedder = await loadEmbedder(config.raw.EMBEDDER ?? 'corpus', config.dataDir);
+  const embedder = await loadEmbedder(config.raw.EMBEDDER ?? 'corpus', config.dataDir, config.raw.EMBEDDER_MODEL);
   return { config, database, papers, search: createSearchService({ database, papers, embedder, vectorIndexPath: path.join(config.dataDir, 'models', 'vectors.ivf') }) };
 }
 

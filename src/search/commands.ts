@@ -39,7 +39,7 @@ export const SEARCH_COMMANDS: Record<string, Command> = {
       const ctx = await openContext(config);
       try {
         await migrate(ctx.database, console.log);
-        const embedder = await loadEmbedder(config.raw.EMBEDDER ?? 'corpus', config.dataDir);
+        const embedder = await loadEmbedder(config.raw.EMBEDDER ?? 'corpus', config.dataDir, config.raw.EMBEDDER_MODEL);
         if (!embedder) {
           console.error('embed: no embedder (EMBEDDER=none, or no model: run `paperboy train-embedder`)');
           return 1;

@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CorpusModel } from './corpus-model.js';
+import { httpEmbedder } from './http-embedder.js';
 
-/** Turns text into unit vectors. Chosen by EMBEDDER: `corpus` (default) or `none`. */
+/** Turns text into unit vectors. Chosen by EMBEDDER: `corpus` (default), `http:URL` or `none`. */
 export interface Embedder {
   readonly name: string;
   readonly version: string;
@@ -35,9 +36,10 @@ export function corpusEmbedder(model: CorpusModel): Embedder {
 }
 
 /** The embedder EMBEDDER names, or null for `none` (lexical search only) and when no model exists yet. */
-export async function loadEmbedder(setting: string, dataDir: string): Promise<Embedder | null> {
+export async function loadEmbedder(setting: string, dataDir: string, httpModel = 'default'): Promise<Embedder | null> {
   if (setting === 'none') return null;
-  if (setting !== 'corpus') throw new Error(`search: unknown EMBEDDER "${setting}" (want corpus or none)`);
+  if (setting.startsWith('http:')) return httpEmbedder(setting.slice('http:'.length), httpModel);
+  if (setting !== 'corpus') throw new Error(`search: unknown EMBEDDER "${setting}" (want corpus, http:URL or none)`);
   const own = corpusModelPath(dataDir);
   const file = fs.existsSync(own) ? own : fs.existsSync(SHIPPED_MODEL) ? SHIPPED_MODEL : null;
   return file ? corpusEmbedder(await CorpusModel.load(file)) : null;

@@ -21,7 +21,11 @@ export interface Context {
 export async function openContext(config: Config): Promise<Context> {
   const database = await openDatabase(config.databaseUrl);
   const papers = createPaperStore(database);
-  const embedder = await loadEmbedder(config.raw.EMBEDDER ?? 'corpus', config.dataDir, config.raw.EMBEDDER_MODEL);
+  // Search must not keep the site down: without an embedder it serves lexical results.
+  const embedder = await loadEmbedder(config.raw.EMBEDDER ?? 'corpus', config.dataDir, config.raw.EMBEDDER_MODEL).catch((e: Error) => {
+    console.error(`${e.message}; searching by words only`);
+    return null;
+  });
   return { config, database, papers, search: createSearchService({ database, papers, embedder, vectorIndexPath: path.join(config.dataDir, 'models', 'vectors.ivf') }) };
 }
 

@@ -2,10 +2,14 @@
 // A name is required: some benchmarks (search at 1M papers) run for a long time.
 import { benchImport } from './import.js';
 import { web } from './web.js';
+import { searchQuality } from './search-quality.js';
+import { benchSearch } from './search.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   import: benchImport,
   web,
+  'search-quality': searchQuality,
+  search: benchSearch,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -10,6 +10,7 @@ import { loadDemoIfEmpty } from './papers/demo.js';
 import { harvestOnce } from './ingest/harvest-command.js';
 import { createAccounts } from './community/accounts.js';
 import { seedDemoActivity } from './feed/demo-activity.js';
+import { SEARCH_COMMANDS } from './search/commands.js';
 
 // `paperboy <command>`: every job the server runs is also a one-shot command here.
 
@@ -162,6 +163,7 @@ export const COMMANDS: Record<string, Command> = {
       console.log(describeConfig(config));
     },
   },
+  ...SEARCH_COMMANDS,
 };
 
 export class UsageError extends Error {}

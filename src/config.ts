@@ -26,6 +26,8 @@ export const SETTINGS: Setting[] = [
   { name: 'FEED_TIMEZONE', type: 'timezone', default: 'America/New_York', help: 'time zone in which feed days are counted' },
   { name: 'SMTP_URL', type: 'string', default: '', secret: true, help: 'smtp://user:pass@host:port; empty writes mail to DATA_DIR/outbox' },
   { name: 'MAIL_FROM', type: 'string', default: 'Paperboy <paperboy@localhost>', help: 'From address of outgoing mail' },
+  { name: 'EMBEDDER', type: 'string', default: 'corpus', help: 'search embedder: corpus (model trained on this instance\'s papers by `paperboy train-embedder`; the demo model until then), http:URL (an OpenAI-compatible /v1 base URL) or none (lexical only)' },
+  { name: 'EMBEDDER_MODEL', type: 'string', default: 'default', help: 'model name sent to an http: embedder' },
   { name: 'SESSION_SECRET', type: 'string', default: '', secret: true, help: 'secret for signing links and cookies; generated into DATA_DIR when empty' },
   { name: 'ARXIV_API_URL', type: 'url', default: 'https://export.arxiv.org/api/query', help: 'arXiv API (Atom) endpoint' },
   { name: 'ARXIV_OAI_URL', type: 'url', default: 'https://export.arxiv.org/oai2', help: 'arXiv OAI-PMH endpoint' },

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './storage/database.js';
@@ -7,6 +8,9 @@ import { buildApp } from './web/app.js';
 import { startJobRoles, type JobRoles } from './jobs/roles.js';
 import { createCommunity } from './community/community.js';
 import { arxivPaperFetcher } from './ingest/harvester.js';
+import { loadEmbedder } from './search/embedder.js';
+import { createSearchService, type SearchService } from './search/service.js';
+import { startEmbedWorker } from './search/jobs.js';
 
 // Composition root: config -> database -> stores -> services, and the roles SERVICES names.
 
@@ -14,11 +18,18 @@ export interface Context {
   config: Config;
   database: Database;
   papers: PaperStore;
+  search: SearchService;
 }
 
 export async function openContext(config: Config): Promise<Context> {
   const database = await openDatabase(config.databaseUrl);
-  return { config, database, papers: createPaperStore(database) };
+  const papers = createPaperStore(database);
+  // Search must not keep the site down: without an embedder it serves lexical results.
+  const embedder = await loadEmbedder(config.raw.EMBEDDER ?? 'corpus', config.dataDir, config.raw.EMBEDDER_MODEL).catch((e: Error) => {
+    console.error(`${e.message}; searching by words only`);
+    return null;
+  });
+  return { config, database, papers, search: createSearchService({ database, papers, embedder, vectorIndexPath: path.join(config.dataDir, 'models', 'vectors.ivf') }) };
 }
 
 export interface Running {
@@ -39,11 +50,14 @@ export async function startServices(ctx: Context, log: (line: string) => void = 
   }
   let jobs: JobRoles | null = null;
   if (ctx.config.services.includes('worker') || ctx.config.services.includes('scheduler')) jobs = await startJobRoles(ctx, log);
+  const stopEmbedding =
+    ctx.config.services.includes('worker') && ctx.search.embedder ? startEmbedWorker(ctx.database, ctx.search.embedder, log) : null;
   return {
     app,
     async stop() {
       if (app) await app.close();
       if (jobs) await jobs.stop();
+      if (stopEmbedding) await stopEmbedding();
       await ctx.database.close();
     },
   };

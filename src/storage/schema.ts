@@ -1,6 +1,7 @@
+import type { Generated } from 'kysely';
+
 // Table types for Kysely. Each domain adds its tables here; both dialects store the same
 // columns with the same types (dates as ISO-8601 UTC text, lists as JSON text).
-import type { Generated } from 'kysely';
 
 export interface PapersTable {
   id: string;
@@ -37,7 +38,6 @@ export interface SchemaMigrationsTable {
   applied_at: string;
 }
 
-// Community (migration 0004). PostgreSQL ids are BIGINT, read back as numbers (see database.ts).
 export type Role = 'member' | 'curator' | 'admin' | 'system';
 
 export interface UsersTable {
@@ -124,29 +124,11 @@ export interface AuthorClaimsTable {
   decided_at: string | null;
 }
 
-/** Feed (migration 0005): one row, bumped by triggers on every write to submissions. */
 export interface FeedStateTable {
   id: number;
   version: number;
 }
 
-export interface Schema {
-  papers: PapersTable;
-  paper_categories: PaperCategoriesTable;
-  schema_migrations: SchemaMigrationsTable;
-  users: UsersTable;
-  login_tokens: LoginTokensTable;
-  sessions: SessionsTable;
-  api_tokens: ApiTokensTable;
-  submissions: SubmissionsTable;
-  upvotes: UpvotesTable;
-  comments: CommentsTable;
-  author_claims: AuthorClaimsTable;
-  feed_state: FeedStateTable;
-  harvest_windows: HarvestWindowsTable;
-}
-
-// 0003_harvest
 export interface HarvestWindowsTable {
   /** `${source}:${set_spec}:${day}` */
   key: string;
@@ -178,4 +160,30 @@ export interface HarvestWindowsTable {
   created_at: string;
   updated_at: string;
   finished_at: Generated<string | null>;
+}
+
+export interface PaperVectorsTable {
+  paper_id: string;
+  model: string;
+  model_version: string;
+  dim: number;
+  vector: Uint8Array;
+  embedded_at: string;
+}
+
+export interface Schema {
+  papers: PapersTable;
+  paper_categories: PaperCategoriesTable;
+  schema_migrations: SchemaMigrationsTable;
+  users: UsersTable;
+  login_tokens: LoginTokensTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  submissions: SubmissionsTable;
+  upvotes: UpvotesTable;
+  comments: CommentsTable;
+  author_claims: AuthorClaimsTable;
+  feed_state: FeedStateTable;
+  harvest_windows: HarvestWindowsTable;
+  paper_vectors: PaperVectorsTable;
 }

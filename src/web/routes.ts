@@ -25,6 +25,9 @@ import { registerUserShow } from './pages/user-show.js';
 import { registerSubmissionFeature } from './pages/submission-feature.js';
 import { registerApiPaperSubmit } from './api/paper-submit.js';
 import { registerApiPaperUpvote } from './api/paper-upvote.js';
+import { registerSearchPage } from './pages/search.js';
+import { registerPapersSearch } from './api/papers-search.js';
+import { registerPaperSimilar } from './api/paper-similar.js';
 
 export type RouteModule = (app: FastifyInstance, deps: AppDeps) => void | Promise<void>;
 
@@ -32,6 +35,10 @@ export type RouteModule = (app: FastifyInstance, deps: AppDeps) => void | Promis
 export const ROUTES: RouteModule[] = [
   registerHealthz,
   registerPaperShow,
+  // search
+  registerSearchPage,
+  registerPapersSearch,
+  registerPaperSimilar,
   // feed: pages, Atom feeds, JSON API
   registerFeedHome,
   registerFeedDay,

@@ -3,7 +3,7 @@ import type { AppDeps } from '../app.js';
 import { errorPage } from '../app.js';
 import { absUrl, parseArxivId } from '../../papers/arxiv-id.js';
 import { html, safeUrl } from '../html.js';
-import { formatDate, paperLinks, paperPath } from '../components.js';
+import { formatDate, paperCard, paperLinks, paperPath } from '../components.js';
 import { communityDeps, page } from '../session.js';
 import { paperCommunity } from './paper-community.js';
 
@@ -13,7 +13,7 @@ function notFound(reply: FastifyReply, what: string) {
 
 /** GET /papers/:arxivId (and old-style /papers/hep-th/9901001): the paper page. */
 export function registerPaperShow(app: FastifyInstance, deps: AppDeps) {
-  const { papers } = deps;
+  const { papers, search } = deps;
   const { community } = communityDeps(deps);
   const show = async (req: FastifyRequest, raw: string, reply: FastifyReply) => {
     const ref = parseArxivId(raw);
@@ -21,7 +21,8 @@ export function registerPaperShow(app: FastifyInstance, deps: AppDeps) {
     if (ref.id !== raw) return reply.redirect(paperPath(ref.id), 301);
     const p = await papers.get(ref.id);
     if (!p) return notFound(reply, `Paper ${ref.id} is not in this Paperboy instance yet.`);
-    const c = await paperCommunity(req, p, community);
+    // Similar papers come from stored vectors only (no model call); none until `paperboy embed` ran.
+    const [c, similar] = await Promise.all([paperCommunity(req, p, community), search.similar(p.id, 6).catch(() => [])]);
     const doi = p.doi ? safeUrl(`https://doi.org/${p.doi}`) : null;
     const body = html`<article class="paper-page">
 <p class="muted">arXiv:${p.id}v${p.version} · ${p.categories.map((c) => html`<span class="chip">${c}</span> `)}</p>
@@ -41,6 +42,7 @@ ${c.submission}
   <dt>arXiv</dt><dd><a href="${absUrl(p.id)}">${absUrl(p.id)}</a></dd>
 </dl>
 ${c.sections}
+${similar.length ? html`<section class="similar"><h2>Similar papers</h2><ol class="papers">${similar.map((x) => paperCard(x.paper))}</ol></section>` : ''}
 </article>`;
     return reply.type('text/html; charset=utf-8').send(page(req, { title: `${p.title} · Paperboy`, description: p.abstract.slice(0, 200), body, scripts: ['community.js'] }));
   };

@@ -1,0 +1,102 @@
+import { createReadStream, readFileSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+
+export const DATA_DIR = process.env.PAPERBOY_SHARED_DATA ?? '/work/shared/data';
+
+export interface BenchDoc {
+  id: string;
+  title: string;
+  abstract: string;
+  published?: string;
+  categories?: string[];
+}
+
+export interface BenchQuery {
+  id: string;
+  text: string;
+}
+
+export interface Benchmark {
+  name: string;
+  docs: BenchDoc[];
+  /** Queries and judgements per split ("train" for tuning, "test" or "dev" for reporting). */
+  splits: Record<string, { queries: BenchQuery[]; qrels: Map<string, Map<string, number>> }>;
+}
+
+function readQrels(path: string): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  for (const line of readFileSync(path, 'utf8').split('\n').slice(1)) {
+    const [q, d, s] = line.split('\t');
+    if (!q || !d) continue;
+    if (!out.has(q)) out.set(q, new Map());
+    out.get(q)!.set(d, Number(s));
+  }
+  return out;
+}
+
+export function loadSciFact(): Benchmark {
+  const dir = join(DATA_DIR, 'retrieval/scifact/beir');
+  const docs = readFileSync(join(dir, 'corpus.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { _id: string; title: string; text: string })
+    .map((d) => ({ id: d._id, title: d.title, abstract: d.text }));
+  const queries = new Map(
+    readFileSync(join(dir, 'queries.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { _id: string; text: string })
+      .map((q) => [q._id, q.text] as const),
+  );
+  const split = (name: string) => {
+    const qrels = readQrels(join(dir, `qrels/${name}.tsv`));
+    return { queries: [...qrels.keys()].map((id) => ({ id, text: queries.get(id) ?? '' })), qrels };
+  };
+  return { name: 'scifact', docs, splits: { train: split('train'), test: split('test') } };
+}
+
+/** arxiver-cs-2025, one row per arXiv id (the latest version). */
+export async function loadArxiver(): Promise<BenchDoc[]> {
+  const path = join(DATA_DIR, 'arxiv-metadata/arxiver-cs-2025.jsonl.gz');
+  const rl = createInterface({ input: createReadStream(path).pipe(createGunzip()), crlfDelay: Infinity });
+  const best = new Map<string, { v: number; doc: BenchDoc }>();
+  for await (const line of rl) {
+    if (!line) continue;
+    const r = JSON.parse(line) as {
+      title: string;
+      abstract: string;
+      published: string;
+      link: string;
+      categories: string | string[];
+    };
+    const m = /arxiv\.org\/abs\/(.+?)v(\d+)$/.exec(r.link);
+    if (!m) continue;
+    const v = Number(m[2]);
+    const prev = best.get(m[1]);
+    if (prev && prev.v >= v) continue;
+    const categories = Array.isArray(r.categories)
+      ? r.categories
+      : (String(r.categories).match(/'([^']+)'/g) ?? []).map((c) => c.slice(1, -1));
+    best.set(m[1], {
+      v,
+      doc: { id: m[1], title: r.title.replace(/\s+/g, ' ').trim(), abstract: r.abstract.replace(/\s+/g, ' ').trim(), published: r.published, categories },
+    });
+  }
+  return [...best.values()].map((b) => b.doc);
+}
+
+export async function loadParaphraseDev(): Promise<Benchmark> {
+  const docs = await loadArxiver();
+  const lines = readFileSync(join(DATA_DIR, 'retrieval/paraphrase-dev/queries.tsv'), 'utf8').split('\n').slice(1);
+  const queries: BenchQuery[] = [];
+  const qrels = new Map<string, Map<string, number>>();
+  lines.filter(Boolean).forEach((l, i) => {
+    const [id, text] = l.split('\t');
+    const qid = `p${i}`;
+    queries.push({ id: qid, text });
+    qrels.set(qid, new Map([[id, 1]]));
+  });
+  return { name: 'paraphrase-dev', docs, splits: { dev: { queries, qrels } } };
+}

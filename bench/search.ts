@@ -1,0 +1,148 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CorpusModel, trainCorpusModel } from '../src/search/corpus-model.js';
+import { SqliteLexicalIndex, createStandaloneSchema } from '../src/search/sqlite-lexical.js';
+import { IvfVectorIndex } from '../src/search/ivf-index.js';
+import { ExactVectorIndex } from '../src/search/vector-index.js';
+import { DEFAULT_FUSION, fuse } from '../src/search/fusion.js';
+import { sentences } from '../src/search/tokenize.js';
+import { rng } from '../src/search/vector-math.js';
+import { loadRealRecords, syntheticId } from './synthetic.js';
+
+// `npm run bench -- search [--papers N] [--queries N]`: latency of lexical, vector and hybrid search
+// over N papers made from real records (re-numbered ids, sentences recombined across records), with
+// vectors from the real corpus embedder. Not part of `npm test`.
+
+const CACHE_DIR = process.env.PAPERBOY_BENCH_CACHE ?? 'data/bench-cache';
+
+function arg(args: string[], name: string, dflt: number): number {
+  const a = args.find((x) => x.startsWith(`--${name}=`));
+  return a ? Number(a.split('=')[1]) : dflt;
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 100) / 100;
+}
+
+let peakRss = 0;
+const sampleRss = () => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+};
+
+export async function benchSearch(args: string[]): Promise<void> {
+  const N = arg(args, 'papers', 1_000_000);
+  const Q = arg(args, 'queries', 1000);
+  const rssTimer = setInterval(sampleRss, 200);
+  const real = (await loadRealRecords()).filter((r) => r.abstract && r.title);
+  const rand = rng(42);
+
+  // The embedder: the model trained for search-quality on arxiver-cs-2025 when cached, else a fresh one.
+  fs.mkdirSync(CACHE_DIR, { recursive: true });
+  const cached = fs.readdirSync(CACHE_DIR).filter((f) => f.startsWith('paraphrase-dev-') && f.endsWith('.pbem'));
+  let model: CorpusModel;
+  if (cached.length) model = await CorpusModel.load(path.join(CACHE_DIR, cached[0]));
+  else model = trainCorpusModel(real.slice(0, 20_000).map((r) => ({ title: r.title, abstract: r.abstract }))).model;
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-bench-search-'));
+  try {
+    const db = new Database(path.join(dir, 'bench.db'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = OFF');
+    createStandaloneSchema(db);
+    const ins = db.prepare('INSERT INTO papers (arxiv_id, title, abstract, authors) VALUES (?, ?, ?, ?)');
+    const sents = real.map((r) => sentences(r.abstract));
+    const dim = model.dim;
+    const vectors = new Float32Array(N * dim);
+    let embedMs = 0;
+    const t0 = Date.now();
+    const CHUNK = 10_000;
+    for (let start = 0; start < N; start += CHUNK) {
+      const rows: [string, string, string, string][] = [];
+      for (let i = start; i < Math.min(N, start + CHUNK); i++) {
+        const a = i % real.length;
+        const b = Math.floor(rand() * real.length);
+        // Recombine: the first half of one abstract with the second half of another.
+        const sa = sents[a];
+        const sb = sents[b];
+        const abstract = i < real.length ? real[a].abstract : [...sa.slice(0, Math.ceil(sa.length / 2)), ...sb.slice(Math.ceil(sb.length / 2))].join(' ') || real[a].abstract;
+        rows.push([syntheticId(i), real[a].title, abstract, real[a].authors.join(', ')]);
+      }
+      db.transaction(() => {
+        for (const r of rows) ins.run(...r);
+      })();
+      const e0 = performance.now();
+      rows.forEach((r, j) => model.embedPaper(r[1], r[2], vectors, (start + j) * dim));
+      embedMs += performance.now() - e0;
+      sampleRss();
+    }
+    const lexicalBuildS = (Date.now() - t0 - embedMs) / 1000;
+    const a0 = Date.now();
+    const ivf = N > 100_000 || args.includes('--ivf') ? IvfVectorIndex.build(dim, vectors, { lists: Math.round(2 * Math.sqrt(N)) }) : null;
+    const annBuildS = (Date.now() - a0) / 1000;
+    const lex = new SqliteLexicalIndex(db);
+
+    // Queries: the hand-written paraphrase queries, then titles and title fragments of real papers.
+    const para = fs
+      .readFileSync(path.join(process.env.PAPERBOY_SHARED_DATA ?? '/work/shared/data', 'retrieval/paraphrase-dev/queries.tsv'), 'utf8')
+      .split('\n')
+      .slice(1)
+      .filter(Boolean)
+      .map((l) => l.split('\t')[1]);
+    const queries: string[] = [...para];
+    while (queries.length < Q) {
+      const r = real[Math.floor(rand() * real.length)];
+      const w = r.title.split(/\s+/);
+      const k = 2 + Math.floor(rand() * 6);
+      queries.push(rand() < 0.3 ? r.title : w.slice(0, k).join(' '));
+    }
+    queries.length = Q;
+    const exact = ivf ? null : new ExactVectorIndex(dim, vectors);
+    const vsearch = (q: Float32Array, k: number) => (ivf ? ivf.search(q, k) : exact!.search(q, k));
+    const vscore = (q: Float32Array, row: number) => (ivf ? ivf.score(q, row) : exact!.score(q, row));
+    const rowOf = (id: string) => {
+      // syntheticId is a bijection for i < 90000 * 12 * 79; invert it.
+      const [ym, num] = id.split('.');
+      const month = (Number(ym.slice(0, 2)) - 21) * 12 + Number(ym.slice(2)) - 1;
+      return month * 90000 + Number(num) - 10000;
+    };
+    const times = { lexical: [] as number[], vector: [] as number[], hybrid: [] as number[] };
+    for (const q of queries.slice(0, 20)) lex.searchSync(q, { limit: 100 }); // warm-up
+    for (const q of queries) {
+      let s = performance.now();
+      lex.searchSync(q, { limit: 100 });
+      times.lexical.push(performance.now() - s);
+      s = performance.now();
+      const qv = model.embed(q);
+      vsearch(qv, 100);
+      times.vector.push(performance.now() - s);
+      s = performance.now();
+      const lh = lex.searchSync(q, { limit: 100 });
+      const qv2 = model.embed(q);
+      const vh = vsearch(qv2, 100).map((h) => ({ id: syntheticId(h.index), score: h.score }));
+      fuse(lh, vh, (id) => vscore(qv2, rowOf(id)), DEFAULT_FUSION);
+      times.hybrid.push(performance.now() - s);
+      sampleRss();
+    }
+    clearInterval(rssTimer);
+    sampleRss();
+    const base = { benchmark: 'search', papers: N, queries: Q, dim, vectorIndex: ivf ? `ivf(lists=${ivf.lists},nprobe=${ivf.nprobe})` : 'exact' };
+    for (const mode of ['lexical', 'vector', 'hybrid'] as const) {
+      console.log(JSON.stringify({ ...base, mode, p50_ms: pct(times[mode], 50), p99_ms: pct(times[mode], 99) }));
+    }
+    console.log(
+      JSON.stringify({
+        ...base,
+        lexical_index_build_s: Math.round(lexicalBuildS * 10) / 10,
+        ann_build_s: Math.round(annBuildS * 10) / 10,
+        embed_papers_per_s: Math.round(N / (embedMs / 1000)),
+        peak_rss_mb: Math.round(peakRss / 1048576),
+      }),
+    );
+    db.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

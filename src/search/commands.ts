@@ -1,0 +1,72 @@
+import type { Command } from '../cli.js';
+import { openContext } from '../main.js';
+import { migrate } from '../storage/migrate.js';
+import { loadEmbedder } from './embedder.js';
+import { embedMissing, trainEmbedder } from './jobs.js';
+import { MAX_LIMIT } from './service.js';
+
+// `paperboy search | embed | train-embedder`: registered in cli.ts's COMMANDS.
+
+export const SEARCH_COMMANDS: Record<string, Command> = {
+  search: {
+    summary: 'search the papers by words and meaning',
+    usage: 'paperboy search "QUERY" [--limit N] [--json]',
+    options: { limit: { type: 'string' }, json: { type: 'boolean' } },
+    async run({ values, positionals }, config) {
+      const q = positionals.join(' ').trim();
+      if (!q) throw new Error('search: give a QUERY');
+      const limit = values.limit === undefined ? 10 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new Error(`search: --limit must be 1 to ${MAX_LIMIT}`);
+      const ctx = await openContext(config);
+      try {
+        const r = await ctx.search.search({ q, limit });
+        if (values.json) {
+          console.log(JSON.stringify({ query: q, mode: r.mode, papers: r.papers.map((x) => ({ id: x.paper.id, title: x.paper.title, score: x.score })) }));
+        } else {
+          r.papers.forEach((x, i) => console.log(`${String(i + 1).padStart(3)}. ${x.paper.id.padEnd(16)} ${x.paper.title}`));
+          console.error(`search: ${r.papers.length} results (${r.mode})`);
+        }
+      } finally {
+        await ctx.database.close();
+      }
+    },
+  },
+  embed: {
+    summary: 'compute missing paper vectors for the current embedder (resumable)',
+    usage: 'paperboy embed [--quiet]',
+    options: { quiet: { type: 'boolean' } },
+    async run({ values }, config) {
+      const ctx = await openContext(config);
+      try {
+        await migrate(ctx.database, console.log);
+        const embedder = await loadEmbedder(config.raw.EMBEDDER ?? 'corpus', config.dataDir, config.raw.EMBEDDER_MODEL);
+        if (!embedder) {
+          console.error('embed: no embedder (EMBEDDER=none, or no model: run `paperboy train-embedder`)');
+          return 1;
+        }
+        await embedMissing(ctx.database, embedder, { progress: !values.quiet });
+      } finally {
+        await ctx.database.close();
+      }
+    },
+  },
+  'train-embedder': {
+    summary: "train the corpus embedding model on this instance's papers (then run `paperboy embed`)",
+    usage: 'paperboy train-embedder [--dim N] [--epochs N] [--out FILE]',
+    options: { dim: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' } },
+    async run({ values }, config) {
+      const dim = values.dim === undefined ? undefined : Number(values.dim);
+      const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
+      if (dim !== undefined && (!Number.isInteger(dim) || dim < 8 || dim > 1024)) throw new Error('train-embedder: --dim must be 8 to 1024');
+      if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1 || epochs > 10)) throw new Error('train-embedder: --epochs must be 1 to 10');
+      const ctx = await openContext(config);
+      try {
+        await migrate(ctx.database, console.log);
+        const r = await trainEmbedder(ctx.database, config.dataDir, { ...(dim ? { dim } : {}), ...(epochs ? { epochs } : {}) }, values.out as string | undefined);
+        console.log(`train-embedder: trained on ${r.papers} papers, version ${r.version}, wrote ${r.file}`);
+      } finally {
+        await ctx.database.close();
+      }
+    },
+  },
+};

@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Database } from '../storage/database.js';
+import { createProgress } from '../util/progress.js';
+import { type TrainOptions, trainCorpusModel } from './corpus-model.js';
+import type { Embedder } from './embedder.js';
+import { corpusModelPath } from './embedder.js';
+import { countMissingVectors, papersMissingVectors, putVectors } from './vector-store.js';
+
+const EMBED_BATCH = 500;
+
+/**
+ * Embeds every paper that has no vector from this model version. Resumable: each batch is committed,
+ * and a rerun picks up the papers still missing.
+ */
+export async function embedMissing(database: Database, embedder: Embedder, opts: { progress?: boolean } = {}): Promise<number> {
+  const total = await countMissingVectors(database, embedder);
+  const bar = createProgress('embed', 'papers', process.stderr, opts.progress ?? true);
+  let done = 0;
+  for (;;) {
+    const batch = await papersMissingVectors(database, embedder, EMBED_BATCH);
+    if (!batch.length) break;
+    const vectors = await embedder.embedPapers(batch);
+    await putVectors(database, embedder, batch.map((p, i) => ({ id: p.id, vector: vectors[i] })));
+    done += batch.length;
+    bar.update(done, total ? Math.min(1, done / total) : undefined);
+  }
+  bar.finish(`embed: ${done} papers embedded with ${embedder.name}@${embedder.version}`);
+  return done;
+}
+
+/** Trains the corpus model on every paper in the database and writes it to DATA_DIR/models. */
+export async function trainEmbedder(
+  database: Database,
+  dataDir: string,
+  options: Partial<TrainOptions> = {},
+  out = corpusModelPath(dataDir),
+): Promise<{ file: string; papers: number; version: string }> {
+  const rows = await database.db.selectFrom('papers').select(['title', 'abstract']).orderBy('id').execute();
+  if (rows.length < 50) throw new Error(`search: ${rows.length} papers are too few to train an embedder (want 50 or more)`);
+  const bar = createProgress('train-embedder', 'batches', process.stderr, true);
+  const { model } = trainCorpusModel(rows, {
+    ...options,
+    onProgress: ({ batch, batches, epoch }) => {
+      if (batch % 10 === 0) bar.update(epoch * batches + batch, (epoch * batches + batch) / (batches * (options.epochs ?? 1)));
+    },
+  });
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  await model.save(out);
+  bar.finish(`train-embedder: ${model.vocab.length} words, ${model.dim} dimensions -> ${out}`);
+  return { file: out, papers: rows.length, version: model.version };
+}
+
+/**
+ * Background embedding for the worker role: every `intervalMs`, embeds papers that have no vector
+ * from the current model (new imports and harvests, or everything after a model change).
+ */
+export function startEmbedWorker(database: Database, embedder: Embedder, log: (line: string) => void, intervalMs = 60_000): () => Promise<void> {
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  const tick = async () => {
+    try {
+      let n = 0;
+      while (!stopped) {
+        const batch = await papersMissingVectors(database, embedder, 100);
+        if (!batch.length) break;
+        const vectors = await embedder.embedPapers(batch);
+        await putVectors(database, embedder, batch.map((p, i) => ({ id: p.id, vector: vectors[i] })));
+        n += batch.length;
+        // Let requests in between batches: SQLite calls are synchronous.
+        await new Promise((r) => setImmediate(r));
+      }
+      if (n) log(`embed: ${n} papers embedded with ${embedder.name}@${embedder.version}`);
+    } catch (e) {
+      log(`embed: background embedding failed: ${(e as Error).message}`);
+    }
+  };
+  running = tick();
+  const timer = setInterval(() => {
+    running = running.then(tick);
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await running;
+  };
+}

@@ -1,0 +1,83 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
+import { buildPaper } from '../papers/paper.js';
+import { createPaperStore, type PaperStore } from '../papers/store.js';
+import { trainCorpusModel } from './corpus-model.js';
+import { corpusEmbedder } from './embedder.js';
+import { embedMissing } from './jobs.js';
+import { createLexicalIndex } from './lexical-index.js';
+import { createSearchService } from './service.js';
+import { countMissingVectors } from './vector-store.js';
+
+const PAPERS = [
+  buildPaper({ id: '2501.00001', title: 'Graph neural networks for molecules', abstract: 'Message passing predicts molecular properties of small compounds.', authors: ['Ada Lovelace'] }),
+  buildPaper({ id: '2501.00002', title: 'A survey of networks', abstract: 'Neural networks, graph methods and molecules of all kinds are reviewed.', authors: ['Alan Turing'], categories: ['cs.AI'] }),
+  buildPaper({ id: '2501.00003', title: 'Sharpness and generalization', abstract: 'Flat minima generalize better in deep networks trained with noise.', authors: ['Grace Hopper'], publishedAt: '2025-03-01T00:00:00.000Z' }),
+  buildPaper({ id: '2501.00004', title: 'Attention is all you need', abstract: 'Transformers replace recurrence with attention for translation.', authors: ['Ashish Vaswani'] }),
+  buildPaper({ id: '2501.00005', title: 'Text generation with diffusion', abstract: 'We generate text by denoising token sequences.', authors: ['Noam Shazeer'] }),
+];
+
+const HOSTILE = ['"NEAR(', 'NEAR(a b, 2)', '-foo *bar* title:baz', '((((', "'; DROP TABLE papers; --", 'x'.repeat(10_000), '"unterminated', '&|!<->:*', ''];
+
+for (const dialect of DIALECTS) {
+  describe(`search contract [${dialect}]`, () => {
+    let db: TestDatabase;
+    let store: PaperStore;
+    before(async () => {
+      db = await freshDatabase(dialect);
+      store = createPaperStore(db);
+      await store.upsertMany(PAPERS);
+    });
+    after(async () => db.destroy());
+
+    test('the lexical index follows inserts and updates in the same transaction', async () => {
+      const lex = createLexicalIndex(db);
+      assert.equal((await lex.search('molecules', { limit: 5 }))[0].id, '2501.00001');
+      await store.upsertMany([buildPaper({ ...PAPERS[3], version: 2, title: 'Attention for protein folding' })]);
+      assert.deepEqual((await lex.search('protein', { limit: 5 })).map((h) => h.id), ['2501.00004']);
+      assert.deepEqual(await lex.search('translation recurrence nonexistentword', { limit: 5 }).then((h) => h.map((x) => x.id)), ['2501.00004']);
+    });
+
+    test('hostile input never throws; a quoted phrase is required', async () => {
+      const lex = createLexicalIndex(db);
+      for (const q of HOSTILE) await assert.doesNotReject(lex.search(q, { limit: 5 }), q.slice(0, 20));
+      const phrase = (await lex.search('"neural networks"', { limit: 5 })).map((h) => h.id);
+      assert.deepEqual(phrase.sort(), ['2501.00001', '2501.00002']);
+      // (On PostgreSQL a phrase may span the end of the title and the start of the abstract: tsvector concatenation.)
+      assert.deepEqual(await lex.search('"neural graph"', { limit: 5 }), []);
+    });
+
+    test('an arXiv id or the exact title comes first; title words outrank abstract words', async () => {
+      const lex = createLexicalIndex(db);
+      assert.equal((await lex.search('2501.00003v2', { limit: 5 }))[0].id, '2501.00003');
+      assert.equal((await lex.search('A survey of networks', { limit: 5 }))[0].id, '2501.00002');
+      assert.equal((await lex.search('generalization', { limit: 5 }))[0].id, '2501.00003');
+    });
+
+    test('embed backfills vectors; search is hybrid, filters apply, similar papers come from stored vectors', async () => {
+      const { model } = trainCorpusModel(
+        PAPERS.flatMap((p) => Array.from({ length: 20 }, () => ({ title: p.title, abstract: p.abstract }))),
+        { dim: 16, batchSize: 16, minDf: 1 },
+      );
+      const embedder = corpusEmbedder(model);
+      const papers = createPaperStore(db);
+      const lexicalOnly = createSearchService({ database: db, papers, embedder: null });
+      assert.equal((await lexicalOnly.search({ q: 'molecules', limit: 5 })).mode, 'lexical');
+      assert.equal(await countMissingVectors(db, embedder), PAPERS.length);
+      assert.equal(await embedMissing(db, embedder, { progress: false }), PAPERS.length);
+      assert.equal(await embedMissing(db, embedder, { progress: false }), 0);
+      const search = createSearchService({ database: db, papers, embedder });
+      const r = await search.search({ q: 'molecules', limit: 5 });
+      assert.equal(r.mode, 'hybrid');
+      assert.equal(r.papers[0].paper.id, '2501.00001');
+      const filtered = await search.search({ q: 'networks', limit: 5, category: 'cs.AI' });
+      assert.deepEqual(filtered.papers.map((x) => x.paper.id), ['2501.00002']);
+      const dated = await search.search({ q: 'networks', limit: 5, from: '2025-01-01' });
+      assert.deepEqual(dated.papers.map((x) => x.paper.id), ['2501.00003']);
+      const similar = await search.similar('2501.00001', 3);
+      assert.equal(similar.length, 3);
+      assert.ok(!similar.some((x) => x.paper.id === '2501.00001'));
+    });
+  });
+}

@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app.js';
+import { html } from '../html.js';
+import { layout } from '../layout.js';
+import { paperCard } from '../components.js';
+import { snippet } from '../../search/snippet.js';
+import { parseSearchQuery } from '../api/search-schema.js';
+
+/** GET /search?q=: results with highlighted snippets, and filters for dates, category and sort. */
+export function registerSearchPage(app: FastifyInstance, { search }: AppDeps) {
+  app.get<{ Querystring: Record<string, unknown> }>('/search', async (req, reply) => {
+    const parsed = parseSearchQuery(req.query, 50);
+    const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 250) : '';
+    const send = (status: number, body: unknown) =>
+      reply.code(status).type('text/html; charset=utf-8').send(layout({ title: q ? `${q} · Search · Paperboy` : 'Search · Paperboy', query: q, body: body as never }));
+    if ('error' in parsed) return send(400, html`<section class="error-page"><h1>Search</h1><p class="muted">${parsed.error}</p></section>`);
+    const filters = html`<form class="search-filters" action="/search" method="get">
+  <input type="hidden" name="q" value="${parsed.q}">
+  <label>From <input type="date" name="from" value="${parsed.from ?? ''}"></label>
+  <label>To <input type="date" name="to" value="${parsed.to ?? ''}"></label>
+  <label>Category <input name="category" placeholder="cs.LG" value="${parsed.category ?? ''}" size="8"></label>
+  <label>Sort <select name="sort">
+    <option value="relevance"${parsed.sort !== 'date' ? ' selected' : ''}>relevance</option>
+    <option value="date"${parsed.sort === 'date' ? ' selected' : ''}>newest</option>
+  </select></label>
+  <button type="submit">Apply</button>
+</form>`;
+    if (!parsed.q) return send(200, html`<section><h1>Search</h1><p class="muted">Type words or a description of the paper you half remember.</p></section>`);
+    const r = await search.search(parsed);
+    const cards = r.papers.map(({ paper }) =>
+      paperCard(paper, { snippet: html`${snippet(paper.abstract, parsed.q).map((p) => (p.hit ? html`<mark>${p.text}</mark>` : html`${p.text}`))}` }),
+    );
+    return send(
+      200,
+      html`<section class="search-results">
+<h1>Search: ${parsed.q}</h1>
+${filters}
+<p class="muted">${r.papers.length} ${r.papers.length === 1 ? 'paper' : 'papers'} · ${r.mode === 'hybrid' ? 'by meaning and words' : 'by words'}</p>
+${r.papers.length ? html`<ol class="paper-list">${cards}</ol>` : html`<p>No papers match.</p>`}
+</section>`,
+    );
+  });
+}

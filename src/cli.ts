@@ -4,9 +4,10 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
 import { openContext, startServices, type Context } from './main.js';
-import { migrate } from './storage/migrate.js';
+import { assertSchemaCurrent, migrate } from './storage/migrate.js';
 import { importFiles, formatSummary } from './papers/import.js';
 import { loadDemoIfEmpty } from './papers/demo.js';
+import { digestCommand, DigestUsageError } from './digest/cli.js';
 
 // `paperboy <command>`: every job the server runs is also a one-shot command here.
 
@@ -93,6 +94,22 @@ export const COMMANDS: Record<string, Command> = {
         if (s.rejected > shown) console.error(`import: ... and ${s.rejected - shown} more rejected`);
         console.log(formatSummary(s));
         return 0;
+      });
+    },
+  },
+  digest: {
+    summary: 'email digests: `digest send` sends the digests due today (or --date), `digest preview --to EMAIL` writes one to an HTML file',
+    usage: 'paperboy digest send [--frequency daily|weekly] [--dry-run] [--to EMAIL] [--date YYYY-MM-DD]\n       paperboy digest preview --to EMAIL [--date YYYY-MM-DD]',
+    options: { frequency: { type: 'string' }, 'dry-run': { type: 'boolean' }, to: { type: 'string' }, date: { type: 'string' } },
+    async run({ values, positionals }, config) {
+      return withContext(config, async (ctx) => {
+        await assertSchemaCurrent(ctx.database);
+        try {
+          return await digestCommand(positionals[0], values, config, ctx.database);
+        } catch (e) {
+          if (e instanceof DigestUsageError) throw new UsageError(`digest: ${e.message}`);
+          throw e;
+        }
       });
     },
   },

@@ -26,6 +26,11 @@ export const SETTINGS: Setting[] = [
   { name: 'FEED_TIMEZONE', type: 'timezone', default: 'America/New_York', help: 'time zone in which feed days are counted' },
   { name: 'SMTP_URL', type: 'string', default: '', secret: true, help: 'smtp://user:pass@host:port; empty writes mail to DATA_DIR/outbox' },
   { name: 'MAIL_FROM', type: 'string', default: 'Paperboy <paperboy@localhost>', help: 'From address of outgoing mail' },
+  { name: 'DIGEST_HOUR', type: 'int', default: '8', min: 0, max: 23, help: 'hour (in FEED_TIMEZONE) from which the scheduler sends the day\'s email digests' },
+  { name: 'DIGEST_RATE', type: 'int', default: '10', min: 0, max: 100000, help: 'email digests sent per second at most (0: unthrottled)' },
+  { name: 'DIGEST_CONCURRENCY', type: 'int', default: '4', min: 1, max: 64, help: 'digests in flight at once (and SMTP connections kept open)' },
+  { name: 'DIGEST_LEASE_SECONDS', type: 'int', default: '300', min: 1, max: 86400, help: 'a digest claimed by a run that died is sent by a later run after this long' },
+  { name: 'DIGEST_RETRY_MS', type: 'int', default: '2000', min: 0, max: 600000, help: 'first backoff after a temporary SMTP failure (then x4, 4 attempts)' },
   { name: 'SESSION_SECRET', type: 'string', default: '', secret: true, help: 'secret for signing links and cookies; generated into DATA_DIR when empty' },
 ];
 

@@ -34,6 +34,8 @@ export interface MailerOptions {
   from: string;
   dataDir: string;
   log?: (line: string) => void;
+  /** keep up to this many SMTP connections open and reuse them (bulk sending, e.g. digests) */
+  pool?: number;
 }
 
 /** SMTP 4xx replies and dropped or refused connections are worth retrying; 5xx replies are not. */
@@ -51,7 +53,16 @@ function messageIdFor(from: string): string {
 export function createMailer(options: MailerOptions): Mailer {
   const log = options.log ?? (() => {});
   if (options.smtpUrl) {
-    const transport = nodemailer.createTransport(options.smtpUrl, { from: options.from });
+    let url = options.smtpUrl;
+    if (options.pool) {
+      // nodemailer reads transport options from the URL's query; a pool saves a TCP and SMTP handshake per message.
+      const u = new URL(url);
+      u.searchParams.set('pool', 'true');
+      u.searchParams.set('maxConnections', String(options.pool));
+      u.searchParams.set('maxMessages', '1000');
+      url = u.toString();
+    }
+    const transport = nodemailer.createTransport(url, { from: options.from });
     return {
       kind: 'smtp',
       async send(m) {

@@ -4,7 +4,7 @@ import type { Paper } from '../papers/paper.js';
 import type { Period } from './period.js';
 
 // Where a digest's papers come from. Trending: the period's visible submissions (the community
-// feed) by upvotes, then hotness. Topics: papers published in the period. Kept behind an
+// feed, migration 0004) by upvotes, then hotness. Topics: papers published in the period. Kept behind an
 // interface so tests and the benchmark can also run on a plain papers table.
 
 export interface DigestPaper {
@@ -21,21 +21,11 @@ export interface DigestSource {
   upvotes(ids: string[]): Promise<Map<string, number>>;
 }
 
-/** The columns of the community branch's submissions table that digests read. */
-interface SubmissionsTable {
-  paper_id: string;
-  feed_day: string;
-  upvotes: number;
-  hotness: number;
-  hidden: number;
-  submitted_at: string;
-}
-
 /** Upper bound on a weekly period's candidates for topic matching (arXiv lists ~20k papers a week). */
 export const MAX_PERIOD_PAPERS = 50_000;
 
 export function createDigestSource(database: Database): DigestSource {
-  const db = database.db.withTables<{ submissions: SubmissionsTable }>();
+  const { db } = database;
   return {
     async trending(period, limit) {
       const rows = await db

@@ -1,5 +1,6 @@
 // Table types for Kysely. Each domain adds its tables here; both dialects store the same
 // columns with the same types (dates as ISO-8601 UTC text, lists as JSON text).
+import type { Generated } from 'kysely';
 
 export interface PapersTable {
   id: string;
@@ -87,6 +88,93 @@ export interface DigestSentPapersTable {
   period: string;
 }
 
+// Community (migration 0004). PostgreSQL ids are BIGINT, read back as numbers (see database.ts).
+export type Role = 'member' | 'curator' | 'admin' | 'system';
+
+export interface UsersTable {
+  id: Generated<number>;
+  /** lower-cased */
+  email: string;
+  username: string;
+  display_name: string | null;
+  role: Role;
+  created_at: string;
+}
+
+export interface LoginTokensTable {
+  /** SHA-256 (base64url) of the emailed token */
+  token_hash: string;
+  email: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface SessionsTable {
+  /** SHA-256 (base64url) of the cookie value */
+  token_hash: string;
+  user_id: number;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface SubmissionsTable {
+  paper_id: string;
+  /** YYYY-MM-DD in FEED_TIMEZONE on the day it was submitted */
+  feed_day: string;
+  submitted_by: number | null;
+  submitted_at: string;
+  comment: string | null;
+  github_repo: string | null;
+  project_page: string | null;
+  upvotes: Generated<number>;
+  comments_count: Generated<number>;
+  /** src/feed/hotness.ts, recomputed in the transaction of every vote */
+  hotness: Generated<number>;
+  /** 0 or 1: unfeatured by a curator */
+  hidden: Generated<number>;
+}
+
+export interface UpvotesTable {
+  paper_id: string;
+  user_id: number;
+  created_at: string;
+}
+
+export interface CommentsTable {
+  id: Generated<number>;
+  paper_id: string;
+  user_id: number;
+  parent_id: number | null;
+  body: string;
+  created_at: string;
+  updated_at: string;
+  deleted: Generated<number>;
+  hidden: Generated<number>;
+}
+
+export interface AuthorClaimsTable {
+  id: Generated<number>;
+  paper_id: string;
+  author_index: number;
+  author_name: string;
+  user_id: number;
+  status: Generated<'pending' | 'approved' | 'rejected'>;
+  created_at: string;
+  decided_by: number | null;
+  decided_at: string | null;
+}
+
 export interface Schema {
   papers: PapersTable;
   paper_categories: PaperCategoriesTable;
@@ -95,4 +183,12 @@ export interface Schema {
   digest_topics: DigestTopicsTable;
   digest_sends: DigestSendsTable;
   digest_sent_papers: DigestSentPapersTable;
+  users: UsersTable;
+  login_tokens: LoginTokensTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  submissions: SubmissionsTable;
+  upvotes: UpvotesTable;
+  comments: CommentsTable;
+  author_claims: AuthorClaimsTable;
 }

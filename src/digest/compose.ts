@@ -88,7 +88,7 @@ export function periodLabel(period: Period): string {
 }
 
 /** About two lines of a mail client's column. */
-export function twoLineExcerpt(text: string, chars = 220): string {
+export function twoLineExcerpt(text: string, chars = 170): string {
   const t = text.replace(/\s+/g, ' ').trim();
   if (t.length <= chars) return t;
   const cut = t.slice(0, chars);
@@ -150,7 +150,7 @@ export function renderDigestHtml(content: DigestContent, period: Period, links: 
 <table role="presentation" class="pb-outer" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:${C.bg};"><tr><td align="center" style="padding:24px 12px;">
 <table role="presentation" class="pb-inner" width="640" cellpadding="0" cellspacing="0" border="0" style="width:100%;max-width:640px;background:${C.card};border:1px solid ${C.line};border-radius:10px;">
 <tr><td class="pb-card" style="padding:20px 18px 8px;">
-<div class="pb-h" style="${FONT}font-size:22px;font-weight:700;color:${C.fg};">&#128240; ${title}</div>
+<div class="pb-h" style="${FONT}font-size:22px;font-weight:700;color:${C.fg};">${title}</div>
 <div class="pb-muted" style="${FONT}font-size:14px;color:${C.muted};padding-top:4px;">${periodLabel(period)} &#183; ${content.paperIds.length} paper${content.paperIds.length === 1 ? '' : 's'}</div>
 </td></tr>
 ${content.sections.map(

@@ -139,7 +139,7 @@ for (const dialect of DIALECTS) {
       assert.doesNotMatch(html, /Hidden paper|Yesterday graph/);
       assert.match(html, /<table role="presentation"/);
       assert.match(mail.text!, /1\. Trending <b>One<\/b> & friends\n {3}http:\/\/pb\.test\/papers\/2605\.00001\n {3}Ada Lovelace, Alan Turing · ▲ 42 upvotes\n {3}(A ){50,}/);
-      assert.ok(mail.text!.split('\n').find((l) => l.startsWith('   A A'))!.length < 240, 'excerpt is about two lines');
+      assert.ok(mail.text!.split('\n').find((l) => l.startsWith('   A A'))!.length < 180, 'excerpt is about two lines');
       // RFC 8058 headers
       const unsub = header(mail, 'list-unsubscribe')!;
       assert.match(unsub, /^<http:\/\/pb\.test\/digest\/unsubscribe\/[A-Za-z0-9_.-]+>$/);

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
-import readline from 'node:readline';
-import zlib from 'node:zlib';
+import { Worker } from 'node:worker_threads';
 import { parseAtomFeed, type Rejected } from '../ingest/atom.js';
 import { parseOaiPmh } from '../ingest/oai-pmh.js';
 import { createProgress } from '../util/progress.js';
-import { parseArxivId } from './arxiv-id.js';
-import { cleanText, optionalText, texAccentsToUnicode, type PaperRecord } from './paper.js';
+import type { ReaderBatch, ReaderInput } from './snapshot-reader.js';
 import type { PaperStore } from './store.js';
+
+export { snapshotToRecord } from './snapshot.js';
 
 // Bulk import of the arXiv metadata snapshot (Kaggle JSON lines, plain or .gz), streamed in
 // constant memory and written in batched transactions; plus arXiv API Atom and OAI-PMH files.
@@ -27,58 +27,6 @@ export interface ImportOptions {
   progress?: boolean;
   /** called for each rejected line or entry as it happens */
   onReject?: (file: string, r: Rejected) => void;
-}
-
-function isoFromDateText(s: unknown): string | null {
-  if (typeof s !== 'string' || s.trim() === '') return null;
-  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(s.trim()) ? `${s.trim()}T00:00:00Z` : s);
-  return Number.isNaN(t) ? null : new Date(t).toISOString();
-}
-
-function splitAuthors(authors: string): string[] {
-  return cleanText(authors)
-    .split(/,\s*|\s+and\s+/)
-    .map((a) => a.trim())
-    .filter(Boolean);
-}
-
-/** One record of the Kaggle arxiv-metadata-oai-snapshot layout; throws with the reason if unusable. */
-export function snapshotToRecord(obj: any): PaperRecord {
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new Error('not a JSON object');
-  const ref = parseArxivId(typeof obj.id === 'string' ? obj.id : '');
-  if (!ref) throw new Error(`bad arXiv id ${JSON.stringify(obj.id ?? null)}`);
-  const title = cleanText(typeof obj.title === 'string' ? obj.title : '');
-  if (!title) throw new Error(`${ref.id}: missing title`);
-  const categories = [...new Set(cleanText(typeof obj.categories === 'string' ? obj.categories : '').split(' ').filter(Boolean))];
-  if (!categories.length) throw new Error(`${ref.id}: missing categories`);
-  const versions: { version: string; created: string }[] = Array.isArray(obj.versions) ? obj.versions : [];
-  const versionNumbers = versions.map((v) => Number(/^v(\d+)$/.exec(String(v?.version))?.[1] ?? NaN)).filter(Number.isFinite);
-  const version = versionNumbers.length ? Math.max(...versionNumbers) : ref.version ?? 1;
-  const published = isoFromDateText(versions[0]?.created) ?? isoFromDateText(obj.update_date);
-  if (!published) throw new Error(`${ref.id}: no date (versions[].created or update_date)`);
-  const updated = isoFromDateText(versions[versions.length - 1]?.created) ?? isoFromDateText(obj.update_date) ?? published;
-  let authors: string[];
-  if (Array.isArray(obj.authors_parsed) && obj.authors_parsed.length) {
-    authors = obj.authors_parsed
-      .map((p: unknown) => (Array.isArray(p) ? texAccentsToUnicode(cleanText([p[1], p[0], p[2]].filter((x) => typeof x === 'string' && x).join(' '))) : ''))
-      .filter(Boolean);
-  } else {
-    authors = typeof obj.authors === 'string' ? splitAuthors(texAccentsToUnicode(obj.authors)) : [];
-  }
-  return {
-    id: ref.id,
-    version,
-    title,
-    abstract: cleanText(typeof obj.abstract === 'string' ? obj.abstract : ''),
-    authors,
-    categories,
-    publishedAt: published,
-    updatedAt: updated < published ? published : updated,
-    comments: optionalText(obj.comments),
-    journalRef: optionalText(obj['journal-ref']),
-    doi: optionalText(obj.doi),
-    license: optionalText(obj.license),
-  };
 }
 
 function emptySummary(): ImportSummary {
@@ -111,49 +59,47 @@ export function sniffFormat(file: string): 'snapshot' | 'atom' | 'oai-pmh' {
 }
 
 async function importSnapshot(store: PaperStore, file: string, options: ImportOptions, summary: ImportSummary): Promise<void> {
-  const batchSize = options.batchSize ?? 2000;
-  const total = fs.statSync(file).size;
-  const raw = fs.createReadStream(file, { highWaterMark: 1 << 20 });
-  const gz = file.endsWith('.gz');
-  const input = gz ? raw.pipe(zlib.createGunzip()) : raw;
-  raw.on('error', (e) => input.destroy(e));
-  const rl = readline.createInterface({ input, crlfDelay: Infinity });
   const progress = createProgress(`import ${file}`, 'papers', process.stderr, options.progress ?? false);
-  let batch: PaperRecord[] = [];
-  let lineNo = 0;
+  const worker = new Worker(new URL('./snapshot-reader.js', import.meta.url), {
+    workerData: { file, batchSize: options.batchSize ?? 2000 } satisfies ReaderInput,
+  });
   let seen = 0;
-  const reject = (where: string, reason: string) => {
-    const r = { where: `line ${where}`, reason };
-    summary.rejected++;
-    if (summary.rejections.length < 1000) summary.rejections.push(r);
-    options.onReject?.(file, r);
-  };
-  const flush = async () => {
-    if (!batch.length) return;
-    addCounts(summary, await store.upsertMany(batch));
-    batch = [];
-    progress.update(seen, raw.bytesRead / total);
-  };
-  for await (const line of rl) {
-    lineNo++;
-    if (line.trim() === '') continue;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(line);
-    } catch (e) {
-      reject(String(lineNo), `invalid JSON (${(e as Error).message})`);
-      continue;
-    }
-    try {
-      batch.push(snapshotToRecord(obj));
-      seen++;
-    } catch (e) {
-      reject(String(lineNo), (e as Error).message);
-      continue;
-    }
-    if (batch.length >= batchSize) await flush();
+  let finished = false;
+  // Batches are written strictly one after another, in file order.
+  let chain = Promise.resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      worker.on('error', reject);
+      worker.on('exit', (code) => {
+        if (!finished) reject(new Error(`import: reader thread stopped early (exit code ${code})`));
+      });
+      worker.on('message', (msg: ReaderBatch | { type: 'done' }) => {
+        if (msg.type === 'done') {
+          chain.then(() => {
+            finished = true;
+            resolve();
+          }, reject);
+          return;
+        }
+        chain = chain.then(async () => {
+          for (const r of msg.rejects) {
+            const rej = { where: `line ${r.line}`, reason: r.reason };
+            summary.rejected++;
+            if (summary.rejections.length < 1000) summary.rejections.push(rej);
+            options.onReject?.(file, rej);
+          }
+          addCounts(summary, await store.upsertMany(msg.records));
+          seen += msg.records.length;
+          progress.update(seen, msg.fraction);
+          worker.postMessage('ack');
+        });
+        chain.catch(reject);
+      });
+    });
+  } finally {
+    finished = true;
+    await worker.terminate();
   }
-  await flush();
   progress.finish();
 }
 

@@ -24,7 +24,7 @@ export type PaperRecord = Omit<Paper, 'githubRepo' | 'projectPage'>;
 
 /** Collapse the hard line breaks and runs of spaces found in arXiv metadata. */
 export function cleanText(s: string | null | undefined): string {
-  return (s ?? '').replace(/\s+/g, ' ').trim();
+  return (s ?? '').replace(/\s{2,}|[\t\n\r\f\v]/g, ' ').trim();
 }
 
 export function optionalText(s: unknown): string | null {

@@ -1,3 +1,4 @@
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../storage/database.js';
 import type { PapersTable, Schema } from '../storage/schema.js';
@@ -57,94 +58,87 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-async function writeBatch(trx: Kysely<Schema>, records: PaperRecord[]): Promise<UpsertSummary> {
-  const hashes = new Map<string, string>();
+interface Existing {
+  version: number;
+  updated_at: string;
+  content_hash: string;
+}
+
+interface Plan {
+  outcomes: Map<string, UpsertOutcome>;
+  /** records to insert or update, with their content hash */
+  toWrite: { record: PaperRecord; hash: string }[];
+  /** ids that existed and changed: their category rows are replaced */
+  changedIds: string[];
+}
+
+/** Decide per record: insert, update, or leave unchanged (same content, or an older version). */
+function plan(records: PaperRecord[], existing: Map<string, Existing>): Plan {
   const outcomes = new Map<string, UpsertOutcome>();
-  // Within one batch the newest version of an id wins, as across batches.
-  const byId = new Map<string, PaperRecord>();
-  for (const r of records) {
-    const prev = byId.get(r.id);
-    if (!prev || r.version >= prev.version || (r.version === 0 && r.updatedAt >= prev.updatedAt)) byId.set(r.id, r);
-  }
-  const ids = [...byId.keys()];
-  const existing = new Map<string, { version: number; updated_at: string; content_hash: string }>();
-  for (const part of chunks(ids, ROWS_PER_STATEMENT)) {
-    const rows = await trx.selectFrom('papers').select(['id', 'version', 'updated_at', 'content_hash']).where('id', 'in', part).execute();
-    for (const r of rows) existing.set(r.id, { version: Number(r.version), updated_at: r.updated_at, content_hash: r.content_hash });
-  }
-  const toWrite: PaperRecord[] = [];
+  const toWrite: Plan['toWrite'] = [];
   const changedIds: string[] = [];
-  for (const incoming of byId.values()) {
+  for (const incoming of records) {
     const old = existing.get(incoming.id);
     // Version 0 (OAI-PMH's arXiv format has none) is "unknown": ordered by updated date, and the
     // stored version number is kept.
     const r = incoming.version === 0 ? { ...incoming, version: Math.max(1, old?.version ?? 1) } : incoming;
     const stale = old && (incoming.version === 0 ? old.updated_at > incoming.updatedAt : old.version > incoming.version);
-    const hash = contentHash(r);
-    hashes.set(r.id, hash);
+    // The import's reader thread hashes records ahead of time; others are hashed here.
+    const pre = (incoming as { contentHash?: string }).contentHash;
+    const hash = incoming.version !== 0 && pre ? pre : contentHash(r);
     if (!old) {
       outcomes.set(r.id, 'inserted');
-      toWrite.push(r);
+      toWrite.push({ record: r, hash });
     } else if (stale || old.content_hash === hash) {
       outcomes.set(r.id, 'unchanged');
     } else {
       outcomes.set(r.id, 'updated');
-      toWrite.push(r);
+      toWrite.push({ record: r, hash });
       changedIds.push(r.id);
     }
   }
-  const now = new Date().toISOString();
-  for (const part of chunks(toWrite, ROWS_PER_STATEMENT)) {
-    await trx
-      .insertInto('papers')
-      .values(
-        part.map((r) => ({
-          id: r.id,
-          version: r.version,
-          title: r.title,
-          abstract: r.abstract,
-          authors: JSON.stringify(r.authors),
-          categories: JSON.stringify(r.categories),
-          primary_category: r.categories[0],
-          published_at: r.publishedAt,
-          updated_at: r.updatedAt,
-          comments: r.comments,
-          journal_ref: r.journalRef,
-          doi: r.doi,
-          license: r.license,
-          github_repo: null,
-          project_page: null,
-          content_hash: hashes.get(r.id)!,
-          ingested_at: now,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet((eb) => ({
-          // arXiv-owned fields only: links added by members survive a re-import.
-          version: eb.ref('excluded.version'),
-          title: eb.ref('excluded.title'),
-          abstract: eb.ref('excluded.abstract'),
-          authors: eb.ref('excluded.authors'),
-          categories: eb.ref('excluded.categories'),
-          primary_category: eb.ref('excluded.primary_category'),
-          published_at: eb.ref('excluded.published_at'),
-          updated_at: eb.ref('excluded.updated_at'),
-          comments: eb.ref('excluded.comments'),
-          journal_ref: eb.ref('excluded.journal_ref'),
-          doi: eb.ref('excluded.doi'),
-          license: eb.ref('excluded.license'),
-          content_hash: eb.ref('excluded.content_hash'),
-        })),
-      )
-      .execute();
+  return { outcomes, toWrite, changedIds };
+}
+
+/** Within one batch the newest version of an id wins, as across batches. */
+function newestPerId(records: PaperRecord[]): PaperRecord[] {
+  const byId = new Map<string, PaperRecord>();
+  for (const r of records) {
+    const prev = byId.get(r.id);
+    if (!prev || r.version >= prev.version || (r.version === 0 && r.updatedAt >= prev.updatedAt)) byId.set(r.id, r);
   }
-  for (const part of chunks(changedIds, ROWS_PER_STATEMENT)) {
-    await trx.deleteFrom('paper_categories').where('paper_id', 'in', part).execute();
-  }
-  const categoryRows = toWrite.flatMap((r) => [...new Set(r.categories)].map((category, position) => ({ paper_id: r.id, category, position })));
-  for (const part of chunks(categoryRows, 2000)) {
-    await trx.insertInto('paper_categories').values(part).execute();
-  }
+  return [...byId.values()];
+}
+
+function row(r: PaperRecord, hash: string, now: string) {
+  return {
+    id: r.id,
+    version: r.version,
+    title: r.title,
+    abstract: r.abstract,
+    authors: JSON.stringify(r.authors),
+    categories: JSON.stringify(r.categories),
+    primary_category: r.categories[0],
+    published_at: r.publishedAt,
+    updated_at: r.updatedAt,
+    comments: r.comments,
+    journal_ref: r.journalRef,
+    doi: r.doi,
+    license: r.license,
+    github_repo: null,
+    project_page: null,
+    content_hash: hash,
+    ingested_at: now,
+  };
+}
+
+// arXiv-owned columns only: links added by members survive a re-import.
+const UPDATED_COLUMNS = [
+  'version', 'title', 'abstract', 'authors', 'categories', 'primary_category', 'published_at', 'updated_at',
+  'comments', 'journal_ref', 'doi', 'license', 'content_hash',
+] as const;
+
+function summarise(outcomes: Map<string, UpsertOutcome>): UpsertSummary {
   let inserted = 0;
   let updated = 0;
   let unchanged = 0;
@@ -156,15 +150,79 @@ async function writeBatch(trx: Kysely<Schema>, records: PaperRecord[]): Promise<
   return { inserted, updated, unchanged, outcomes };
 }
 
+/** Portable path: multi-row statements through Kysely (PostgreSQL). */
+async function writeBatchKysely(trx: Kysely<Schema>, records: PaperRecord[]): Promise<UpsertSummary> {
+  const existing = new Map<string, Existing>();
+  for (const part of chunks(records.map((r) => r.id), ROWS_PER_STATEMENT)) {
+    const rows = await trx.selectFrom('papers').select(['id', 'version', 'updated_at', 'content_hash']).where('id', 'in', part).execute();
+    for (const r of rows) existing.set(r.id, { version: Number(r.version), updated_at: r.updated_at, content_hash: r.content_hash });
+  }
+  const { outcomes, toWrite, changedIds } = plan(records, existing);
+  const now = new Date().toISOString();
+  for (const part of chunks(toWrite, ROWS_PER_STATEMENT)) {
+    await trx
+      .insertInto('papers')
+      .values(part.map((w) => row(w.record, w.hash, now)))
+      .onConflict((oc) => oc.column('id').doUpdateSet((eb) => Object.fromEntries(UPDATED_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)]))))
+      .execute();
+  }
+  for (const part of chunks(changedIds, ROWS_PER_STATEMENT)) {
+    await trx.deleteFrom('paper_categories').where('paper_id', 'in', part).execute();
+  }
+  const categoryRows = toWrite.flatMap(({ record: r }) => [...new Set(r.categories)].map((category, position) => ({ paper_id: r.id, category, position })));
+  for (const part of chunks(categoryRows, 2000)) {
+    await trx.insertInto('paper_categories').values(part).execute();
+  }
+  return summarise(outcomes);
+}
+
+/**
+ * SQLite path: cached prepared single-row statements on the raw connection, run inside the
+ * transaction Kysely opened on that same connection. Re-preparing an 8,500-parameter statement
+ * per batch cost more than the writes themselves.
+ */
+function sqliteStatements(raw: BetterSqlite3.Database) {
+  const cols = Object.keys(row({ id: '', version: 0, title: '', abstract: '', authors: [], categories: [''], publishedAt: '', updatedAt: '', comments: null, journalRef: null, doi: null, license: null }, '', ''));
+  return {
+    existing: raw.prepare<[string], { version: number; updated_at: string; content_hash: string }>('SELECT version, updated_at, content_hash FROM papers WHERE id = ?'),
+    upsert: raw.prepare(
+      `INSERT INTO papers (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')}) ON CONFLICT (id) DO UPDATE SET ${UPDATED_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`,
+    ),
+    deleteCategories: raw.prepare('DELETE FROM paper_categories WHERE paper_id = ?'),
+    insertCategory: raw.prepare('INSERT INTO paper_categories (paper_id, category, position) VALUES (?, ?, ?)'),
+  };
+}
+
+function writeBatchSqlite(st: ReturnType<typeof sqliteStatements>, records: PaperRecord[]): UpsertSummary {
+  const existing = new Map<string, Existing>();
+  for (const r of records) {
+    const e = st.existing.get(r.id);
+    if (e) existing.set(r.id, e);
+  }
+  const { outcomes, toWrite, changedIds } = plan(records, existing);
+  const now = new Date().toISOString();
+  const changed = new Set(changedIds);
+  for (const { record, hash } of toWrite) {
+    st.upsert.run(row(record, hash, now));
+    if (changed.has(record.id)) st.deleteCategories.run(record.id);
+    [...new Set(record.categories)].forEach((c, i) => st.insertCategory.run(record.id, c, i));
+  }
+  return summarise(outcomes);
+}
+
 export function createPaperStore(database: Database): PaperStore {
   const { db } = database;
+  // Prepared on first use: the table may not exist yet when the store is created.
+  let statements: ReturnType<typeof sqliteStatements> | null = null;
   return {
     async upsertMany(records) {
       if (records.length === 0) return { inserted: 0, updated: 0, unchanged: 0, outcomes: new Map() };
       for (const r of records) {
         if (!r.categories.length) throw new Error(`store: paper ${r.id} has no category`);
       }
-      return db.transaction().execute((trx) => writeBatch(trx, records));
+      const unique = newestPerId(records);
+      if (database.sqlite && !statements) statements = sqliteStatements(database.sqlite);
+      return db.transaction().execute(async (trx) => (statements ? writeBatchSqlite(statements, unique) : writeBatchKysely(trx, unique)));
     },
     async get(id) {
       const row = await db.selectFrom('papers').selectAll().where('id', '=', id).executeTakeFirst();

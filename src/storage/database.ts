@@ -11,6 +11,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Database {
   dialect: Dialect;
   db: Kysely<Schema>;
+  /** SQLite only: the raw connection, for storage adapters' bulk paths (prepared statements). */
+  sqlite?: BetterSqlite3.Database;
   /** Run a script of several statements (migrations only) inside the given transaction. */
   runScript(trx: Transaction<Schema>, script: string): Promise<void>;
   /** Take the migration lock inside a transaction, so concurrent migrators run one at a time. */
@@ -42,6 +44,7 @@ function openSqlite(file: string): Database {
   return {
     dialect: 'sqlite',
     db,
+    sqlite: raw,
     async runScript(_trx, script) {
       // Kysely's sqlite driver runs one statement per call; the raw handle runs a whole script
       // on the same single connection, so it is inside the transaction Kysely opened.

@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT, SHARED_DATA } from './testing/paths.js';
+import { freshDatabaseUrl } from './testing/databases.js';
+
+const CLI = path.join(REPO_ROOT, 'dist/src/cli.js');
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
+}
+
+test('--help lists the commands; an unknown command exits 2', () => {
+  const help = cli(['--help']);
+  assert.equal(help.status, 0);
+  for (const c of ['serve', 'migrate', 'import', 'config']) assert.match(help.stdout, new RegExp(`\\n  ${c} `));
+  assert.match(cli(['import', '--help']).stdout, /paperboy import FILE/);
+  assert.equal(cli(['frobnicate']).status, 2);
+});
+
+test('config prints effective settings with secrets hidden', () => {
+  const r = cli(['config'], { DATABASE_URL: 'postgres://paper:hunter2@db.example:5432/pb', PORT: '8080', SMTP_URL: 'smtp://u:mailpass@mx.example:587' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(!r.stdout.includes('hunter2') && !r.stdout.includes('mailpass'));
+  assert.match(r.stdout, /DATABASE_URL\s+"postgres:\/\/paper:\*\*\*\*@db\.example:5432\/pb"/);
+  assert.match(r.stdout, /PORT\s+"8080"/);
+  assert.match(r.stdout, /HOST\s+"0\.0\.0\.0"\s+\(default\)/);
+});
+
+test('bad settings are all reported at once with a non-zero exit', () => {
+  const r = cli(['config'], { PORT: 'eighty', DATABASE_URL: 'mysql://x', FEED_TIMEZONE: 'Mars/Olympus', SERVICES: 'web,bogus' });
+  assert.equal(r.status, 78);
+  for (const s of ['PORT', 'DATABASE_URL', 'FEED_TIMEZONE', 'SERVICES']) assert.match(r.stderr, new RegExp(`- ${s}`));
+});
+
+test('import names each bad line and imports the good ones; a repeat reports unchanged', async () => {
+  const { url, drop } = await freshDatabaseUrl('sqlite');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-cli-'));
+  try {
+    const good = fs.readFileSync(path.join(SHARED_DATA, 'arxiv-metadata/kaggle-oai-snapshot-head200.jsonl'), 'utf8').split('\n').filter(Boolean);
+    const noTitle = { ...JSON.parse(good[5]), title: '' };
+    const badId = { ...JSON.parse(good[6]), id: '99.99' };
+    const file = path.join(dir, 'mixed.jsonl');
+    fs.writeFileSync(file, [good[0], '{broken', JSON.stringify(noTitle), JSON.stringify(badId), good[1]].join('\n'));
+    const r = cli(['import', file], { DATABASE_URL: url });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /2 inserted, 0 updated, 0 unchanged, 3 rejected/);
+    assert.match(r.stderr, /line 2: invalid JSON/);
+    assert.match(r.stderr, /line 3: 0704\.0006: missing title/);
+    assert.match(r.stderr, /line 4: bad arXiv id "99\.99"/);
+    const again = cli(['import', file, '--quiet'], { DATABASE_URL: url });
+    assert.match(again.stdout, /0 inserted, 0 updated, 2 unchanged, 3 rejected/);
+    const missing = cli(['import', path.join(dir, 'nope.jsonl')], { DATABASE_URL: url });
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /no such file/);
+  } finally {
+    await drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

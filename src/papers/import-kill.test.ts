@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase } from '../storage/database.js';
+import { DIALECTS, freshDatabaseUrl } from '../testing/databases.js';
+import { REPO_ROOT } from '../testing/paths.js';
+import { writeSyntheticSnapshot } from '../../bench/synthetic.js';
+
+const CLI = path.join(REPO_ROOT, 'dist/src/cli.js');
+const RECORDS = 12_000;
+
+async function dump(url: string): Promise<string> {
+  const database = await openDatabase(url);
+  try {
+    const papers = await database.db
+      .selectFrom('papers')
+      .select(['id', 'version', 'title', 'abstract', 'authors', 'categories', 'primary_category', 'published_at', 'updated_at', 'comments', 'content_hash'])
+      .orderBy('id')
+      .execute();
+    const cats = await database.db.selectFrom('paper_categories').selectAll().orderBy('paper_id').orderBy('category').execute();
+    return JSON.stringify({ papers, cats });
+  } finally {
+    await database.close();
+  }
+}
+
+async function paperCount(url: string): Promise<number> {
+  const database = await openDatabase(url);
+  try {
+    const r = await database.db.selectFrom('papers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    return Number(r?.n ?? 0);
+  } catch {
+    return 0; // not migrated yet
+  } finally {
+    await database.close();
+  }
+}
+
+function runImport(url: string, file: string) {
+  return spawnSync(process.execPath, [CLI, 'import', file, '--batch-size', '500', '--quiet'], { env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8' });
+}
+
+for (const dialect of DIALECTS) {
+  test(`[${dialect}] an import killed mid-run and run again ends with the same database as an uninterrupted run`, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-kill-'));
+    const file = path.join(dir, 'snapshot.jsonl');
+    await writeSyntheticSnapshot(file, RECORDS);
+    const whole = await freshDatabaseUrl(dialect);
+    const killed = await freshDatabaseUrl(dialect);
+    try {
+      const full = runImport(whole.url, file);
+      assert.equal(full.status, 0, full.stderr);
+      assert.match(full.stdout, new RegExp(`${RECORDS} inserted, 0 updated, 0 unchanged, 0 rejected`));
+
+      const child = spawn(process.execPath, [CLI, 'import', file, '--batch-size', '500', '--quiet'], { env: { ...process.env, DATABASE_URL: killed.url }, stdio: 'ignore' });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      let atKill = 0;
+      for (;;) {
+        atKill = await paperCount(killed.url);
+        if (atKill >= 1000) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      child.kill('SIGKILL');
+      await exited;
+      const partial = await paperCount(killed.url);
+      assert.ok(partial < RECORDS, `the kill came too late to test anything (${partial} papers)`);
+      assert.equal(partial % 500, 0, 'a batch was half-committed');
+
+      const rerun = runImport(killed.url, file);
+      assert.equal(rerun.status, 0, rerun.stderr);
+      assert.match(rerun.stdout, new RegExp(`${RECORDS - partial} inserted, 0 updated, ${partial} unchanged, 0 rejected`));
+      assert.equal(await dump(killed.url), await dump(whole.url));
+    } finally {
+      await whole.drop();
+      await killed.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}

@@ -1,8 +1,10 @@
 // `npm run bench -- <name> [args]`: each benchmark prints JSON lines on stdout.
 import { benchImport } from './import.js';
+import { benchDigest } from './digest.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   import: benchImport,
+  digest: benchDigest,
 };
 
 const [name, ...args] = process.argv.slice(2);

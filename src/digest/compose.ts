@@ -83,7 +83,18 @@ function shortDate(day: string): string {
   return new Date(`${day}T12:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
 }
 
+const labels = new Map<string, string>();
 export function periodLabel(period: Period): string {
+  let label = labels.get(period.key);
+  if (label === undefined) {
+    label = periodLabelUncached(period);
+    if (labels.size > 1000) labels.clear();
+    labels.set(period.key, label);
+  }
+  return label;
+}
+
+function periodLabelUncached(period: Period): string {
   return period.frequency === 'daily' ? shortDate(period.firstDay) : `the week of ${shortDate(period.firstDay)} to ${shortDate(period.lastDay)}`;
 }
 
@@ -107,13 +118,30 @@ function upvoteLabel(n: number): string {
   return `▲ ${n} upvote${n === 1 ? '' : 's'}`;
 }
 
+// Thousands of digests of one period show the same papers: each paper's rendering is made once
+// (per base URL and upvote count) and reused.
+const rendered = new WeakMap<Paper, Map<string, { text: string; html: string }>>();
+
+function renderedPaper(item: DigestPaper, baseUrl: string): { text: string; html: string } {
+  let byKey = rendered.get(item.paper);
+  if (!byKey) rendered.set(item.paper, (byKey = new Map()));
+  const key = `${item.upvotes}\n${baseUrl}`;
+  let r = byKey.get(key);
+  if (!r) {
+    const p = item.paper;
+    const url = paperUrl(baseUrl, p.id);
+    const ex = twoLineExcerpt(p.abstract);
+    r = { text: `${p.title}\n   ${url}\n   ${authorsShort(p.authors)} · ${upvoteLabel(item.upvotes)}\n   ${ex}\n`, html: paperRow(item, baseUrl, ex).value };
+    byKey.set(key, r);
+  }
+  return r;
+}
+
 export function renderDigestText(content: DigestContent, period: Period, links: DigestLinks): string {
   const out: string[] = [`Paperboy ${period.frequency} digest: ${periodLabel(period)}`, ''];
   for (const s of content.sections) {
     out.push(s.title, '='.repeat(Math.min(s.title.length, 72)), '');
-    s.items.forEach((item, i) => {
-      out.push(`${i + 1}. ${item.paper.title}`, `   ${paperUrl(links.baseUrl, item.paper.id)}`, `   ${authorsShort(item.paper.authors)} · ${upvoteLabel(item.upvotes)}`, `   ${twoLineExcerpt(item.paper.abstract)}`, '');
-    });
+    s.items.forEach((item, i) => out.push(`${i + 1}. ${renderedPaper(item, links.baseUrl).text}`));
   }
   out.push('--', `Change frequency, topics or pause: ${links.manageUrl}`, `Unsubscribe: ${links.unsubscribeUrl}`, '');
   return out.join('\n');
@@ -124,12 +152,12 @@ export function renderDigestText(content: DigestContent, period: Period, links: 
 const C = { bg: '#f3f4f6', card: '#ffffff', fg: '#111827', muted: '#4b5563', line: '#e5e7eb', link: '#1d4ed8', accent: '#b45309' };
 const FONT = "font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;";
 
-function paperRow(item: DigestPaper, baseUrl: string): SafeHtml {
+function paperRow(item: DigestPaper, baseUrl: string, ex: string): SafeHtml {
   const p = item.paper;
   return html`<tr><td class="pb-card" style="padding:14px 18px;border-top:1px solid ${C.line};">
 <a class="pb-link" href="${paperUrl(baseUrl, p.id)}" style="${FONT}font-size:16px;line-height:1.35;font-weight:600;color:${C.link};text-decoration:none;">${p.title}</a>
 <div class="pb-muted" style="${FONT}font-size:13px;line-height:1.5;color:${C.muted};padding-top:3px;">${authorsShort(p.authors)} &#183; <span style="color:${C.accent};font-weight:600;">${upvoteLabel(item.upvotes)}</span> &#183; arXiv:${p.id}</div>
-<div class="pb-fg" style="${FONT}font-size:14px;line-height:1.5;color:${C.fg};padding-top:5px;">${twoLineExcerpt(p.abstract)}</div>
+<div class="pb-fg" style="${FONT}font-size:14px;line-height:1.5;color:${C.fg};padding-top:5px;">${ex}</div>
 </td></tr>`;
 }
 
@@ -155,7 +183,7 @@ export function renderDigestHtml(content: DigestContent, period: Period, links: 
 </td></tr>
 ${content.sections.map(
   (s) => html`<tr><td class="pb-card" style="padding:18px 18px 6px;"><div class="pb-h" style="${FONT}font-size:13px;font-weight:700;letter-spacing:.06em;text-transform:uppercase;color:${C.accent};">${s.title}</div></td></tr>
-${s.items.map((i) => paperRow(i, links.baseUrl))}`,
+${s.items.map((i) => raw(renderedPaper(i, links.baseUrl).html))}`,
 )}
 <tr><td class="pb-card" style="padding:16px 18px 20px;border-top:1px solid ${C.line};">
 <div class="pb-muted" style="${FONT}font-size:12px;line-height:1.6;color:${C.muted};">You receive this because you subscribed at <a class="pb-link" href="${links.baseUrl}/" style="color:${C.link};">${links.baseUrl.replace(/^https?:\/\//, '')}</a>.<br>

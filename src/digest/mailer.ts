@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
 
 // Outgoing mail: over SMTP when SMTP_URL is set (STARTTLS where the server offers it), otherwise
@@ -50,6 +51,16 @@ function messageIdFor(from: string): string {
   return `<${crypto.randomUUID()}@${domain}>`;
 }
 
+/**
+ * The HTML part as nodemailer wants it. A large HTML body (a digest) goes as a stream encoded
+ * base64: given a string, nodemailer scans it and quoted-printable encodes it in JavaScript, which
+ * costs about twice the CPU per message and limits bulk sending.
+ */
+function htmlPart(m: MailMessage): { html?: string | Readable; textEncoding?: 'base64' } {
+  if (!m.html || m.html.length < 8192) return { html: m.html };
+  return { html: Readable.from([m.html]), textEncoding: 'base64' };
+}
+
 export function createMailer(options: MailerOptions): Mailer {
   const log = options.log ?? (() => {});
   if (options.smtpUrl) {
@@ -67,7 +78,7 @@ export function createMailer(options: MailerOptions): Mailer {
       kind: 'smtp',
       async send(m) {
         const messageId = m.messageId ?? messageIdFor(options.from);
-        await transport.sendMail({ from: options.from, to: m.to, subject: m.subject, text: m.text, html: m.html, headers: m.headers, messageId });
+        await transport.sendMail({ from: options.from, to: m.to, subject: m.subject, text: m.text, ...htmlPart(m), headers: m.headers, messageId });
         return { messageId };
       },
       close() {
@@ -81,7 +92,7 @@ export function createMailer(options: MailerOptions): Mailer {
     kind: 'outbox',
     async send(m) {
       const messageId = m.messageId ?? messageIdFor(options.from);
-      const info = await builder.sendMail({ from: options.from, to: m.to, subject: m.subject, text: m.text, html: m.html, headers: m.headers, messageId });
+      const info = await builder.sendMail({ from: options.from, to: m.to, subject: m.subject, text: m.text, ...htmlPart(m), headers: m.headers, messageId });
       fs.mkdirSync(outbox, { recursive: true });
       const safeTo = m.to.replace(/[^a-zA-Z0-9@._-]/g, '_').slice(0, 80);
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${safeTo}-${crypto.randomBytes(3).toString('hex')}.eml`;

@@ -38,8 +38,15 @@ export function weekdayOf(date: string): number {
   return new Date(`${date}T00:00:00Z`).getUTCDay();
 }
 
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 function parts(instant: Date, timeZone: string): Record<string, number> {
-  const f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  // Building a DateTimeFormat costs about a millisecond; one per zone is kept.
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    formatters.set(timeZone, f);
+  }
   const out: Record<string, number> = {};
   for (const p of f.formatToParts(instant)) if (p.type !== 'literal') out[p.type] = Number(p.value);
   return out;

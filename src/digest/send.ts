@@ -270,7 +270,7 @@ export function createDigestSender(deps: SenderDeps) {
       try {
         await mailer.send({ to: c.subscriber.email, subject: c.rendered.subject, text: c.rendered.text, html: c.rendered.html, headers: c.headers, messageId: c.messageId });
         await finish(c, period, 'sent', null);
-        await subscriptions.recordDelivery(c.subscriber.id, true);
+        if (c.subscriber.consecutiveFailures > 0) await subscriptions.recordDelivery(c.subscriber.id, true);
         report.sent++;
         return;
       } catch (err) {

@@ -70,6 +70,13 @@ export async function benchDigest(args: string[]): Promise<void> {
     process.stderr.write(`bench digest: ${count} subscribers, sending ${SEND_DATE}'s digests to smtp://127.0.0.1:${port}\n`);
     const cpu = process.cpuUsage();
     const start = process.hrtime.bigint();
+    if (process.env.BENCH_DIGEST_DRY) {
+      // compose only: how much of the cost is composition
+      const c0 = process.cpuUsage();
+      const dry = await service.sender.send({ sendDate: SEND_DATE, dryRun: true });
+      const u = process.cpuUsage(c0);
+      process.stderr.write(`bench digest: dry run composed ${dry.plan.length} in ${((u.user + u.system) / 1000 / dry.plan.length).toFixed(2)} ms CPU each\n`);
+    }
     const report = await service.sender.send({ sendDate: SEND_DATE });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const used = process.cpuUsage(cpu);

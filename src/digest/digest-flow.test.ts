@@ -237,6 +237,22 @@ for (const dialect of DIALECTS) {
       assert.equal((await digest.subscriptions.get(a.id))!.status, 'active');
     });
 
+    test('the scheduler hook sends from DIGEST_HOUR (8) in FEED_TIMEZONE on, and only once', async () => {
+      await digest.subscriptions.createConfirmed('hook@example.test');
+      // 2026-05-29 07:59 in New York: too early
+      assert.equal(await digest.runDue(new Date('2026-05-29T11:59:00Z')), null);
+      const n = smtp.messages.length;
+      const r = await digest.runDue(new Date('2026-05-29T12:00:00Z'));
+      assert.deepEqual(r?.periods, ['daily:2026-05-28', 'weekly:2026-05-22..2026-05-28']);
+      const again = await digest.runDue(new Date('2026-05-29T15:00:00Z'));
+      assert.equal(again?.sent, 0);
+      await new Promise((res) => setTimeout(res, 50));
+      // 2026-05-28 has no submissions in these fixtures: the digests are empty and not sent
+      assert.equal(smtp.messages.length, n + (r?.sent ?? 0));
+      assert.equal(r?.sent, 0);
+      assert.ok((r?.empty ?? 0) >= 1);
+    });
+
     test('subscribe requests are rate-limited per address and per client (429)', async () => {
       const page = await app.inject('/subscribe');
       const cookie = cookieOf(page);

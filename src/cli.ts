@@ -8,6 +8,7 @@ import { assertSchemaCurrent, migrate } from './storage/migrate.js';
 import { importFiles, formatSummary } from './papers/import.js';
 import { loadDemoIfEmpty } from './papers/demo.js';
 import { digestCommand, DigestUsageError } from './digest/cli.js';
+import { createAccounts } from './community/accounts.js';
 
 // `paperboy <command>`: every job the server runs is also a one-shot command here.
 
@@ -110,6 +111,30 @@ export const COMMANDS: Record<string, Command> = {
           if (e instanceof DigestUsageError) throw new UsageError(`digest: ${e.message}`);
           throw e;
         }
+      });
+    },
+  },
+  user: {
+    summary: 'accounts: `user create --email E --username U [--admin|--curator]` prints a one-time sign-in link',
+    usage: 'paperboy user create --email E --username U [--display-name NAME] [--admin | --curator]',
+    options: { email: { type: 'string' }, username: { type: 'string' }, 'display-name': { type: 'string' }, admin: { type: 'boolean' }, curator: { type: 'boolean' } },
+    async run({ values, positionals }, config) {
+      if (positionals[0] !== 'create' || positionals.length !== 1) throw new UsageError('user: the only subcommand is `create`');
+      if (typeof values.email !== 'string' || typeof values.username !== 'string') throw new UsageError('user create: --email and --username are required');
+      if (values.admin && values.curator) throw new UsageError('user create: choose --admin or --curator, not both');
+      return withContext(config, async (ctx) => {
+        await migrate(ctx.database, console.log);
+        const accounts = createAccounts(ctx.database);
+        const user = await accounts.createUser({
+          email: values.email as string,
+          username: values.username as string,
+          displayName: (values['display-name'] as string | undefined) ?? null,
+          role: values.admin ? 'admin' : values.curator ? 'curator' : 'member',
+        });
+        const { token, expiresAt } = await accounts.createLoginToken(user.email);
+        console.log(`user: created ${user.username} <${user.email}> (${user.role})`);
+        console.log(`Sign in once, before ${expiresAt}, with:\n${config.baseUrl}/signin/confirm?token=${encodeURIComponent(token)}`);
+        return 0;
       });
     },
   },

@@ -32,6 +32,13 @@ export const SETTINGS: Setting[] = [
   { name: 'DIGEST_LEASE_SECONDS', type: 'int', default: '300', min: 1, max: 86400, help: 'a digest claimed by a run that died is sent by a later run after this long' },
   { name: 'DIGEST_RETRY_MS', type: 'int', default: '2000', min: 0, max: 600000, help: 'first backoff after a temporary SMTP failure (then x4, 4 attempts)' },
   { name: 'SESSION_SECRET', type: 'string', default: '', secret: true, help: 'secret for signing links and cookies; generated into DATA_DIR when empty' },
+  { name: 'SIGNUPS', type: 'enum', default: 'open', choices: ['open', 'closed'], help: 'open: signing in with a new email creates an account; closed: accounts come from `paperboy user create`' },
+  { name: 'SUBMIT_MAX_AGE_DAYS', type: 'int', default: '14', min: 1, max: 3650, help: 'submissions close this many days after arXiv publication' },
+  { name: 'SUBMIT_DAILY_CAP', type: 'int', default: '5', min: 1, max: 1000, help: 'papers a member may submit per feed day' },
+  { name: 'SUBMIT_WEEKENDS', type: 'enum', default: 'true', choices: ['true', 'false'], help: 'false: no submissions on Saturdays and Sundays (in FEED_TIMEZONE)' },
+  { name: 'SIGNIN_RATE_LIMIT', type: 'int', default: '10', min: 1, max: 100000, help: 'sign-in link requests per client address per hour' },
+  { name: 'SIGNIN_EMAIL_RATE_LIMIT', type: 'int', default: '5', min: 1, max: 100000, help: 'sign-in link requests per email address per hour' },
+  { name: 'SUBMIT_RATE_LIMIT', type: 'int', default: '30', min: 1, max: 100000, help: 'submission attempts per member per hour' },
 ];
 
 export interface Config {

@@ -67,7 +67,7 @@ for (const dialect of DIALECTS) {
 
     test('SIGKILL mid-run, then run again: everyone gets exactly one digest, at most two for the one in flight, none missed', async () => {
       const first = run('2026-05-28', { DIGEST_RATE: '20', DIGEST_LEASE_SECONDS: '1' });
-      await smtp.waitFor(8, 20_000);
+      await smtp.waitFor(8, 60_000);
       first.child.kill('SIGKILL');
       const killed = await first.done;
       assert.equal(killed.signal, 'SIGKILL');

@@ -94,7 +94,7 @@ export function digestMessageId(subscriberId: string, periodKey: string, from: s
 }
 
 export function unsubscribeUrl(baseUrl: string, token: string): string {
-  return `${baseUrl}/digest/unsubscribe/${token}`;
+  return `${baseUrl}/api/digest/unsubscribe/${token}`;
 }
 
 export function manageUrl(baseUrl: string, token: string): string {

@@ -7,12 +7,19 @@ import type { PaperStore } from '../papers/store.js';
 import { layout } from './layout.js';
 import { html } from './html.js';
 import { ROUTES } from './routes.js';
+import { installSessions } from './session.js';
+import type { Community } from '../community/community.js';
+import type { Mailer } from '../digest/mailer.js';
 
 /** What request handlers may use; built once in main.ts. */
 export interface AppDeps {
   config: Config;
   database: Database;
   papers: PaperStore;
+  /** built from config when left out (tests); see src/web/session.ts */
+  community?: Community;
+  mailer?: Mailer;
+  sessionSecret?: string;
 }
 
 const STATIC_DIR = fileURLToPath(new URL('../../../src/web/static/', import.meta.url));
@@ -59,6 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return payload;
   });
 
+  await installSessions(app, deps);
   for (const register of ROUTES) await register(app, deps);
   return app;
 }

@@ -3,17 +3,16 @@ import type { AppDeps } from './app.js';
 import { createDigestService, type DigestService } from '../digest/service.js';
 import { createRateLimiter, type RateLimiter } from '../digest/rate-limit.js';
 import type { Subscriber } from '../digest/subscriptions.js';
-import { createDoubleSubmitCsrf, type DoubleSubmitCsrf } from './csrf-double-submit.js';
 import { ensureFormParser } from './form-body.js';
 import { layout } from './layout.js';
 import type { SafeHtml } from './html.js';
 
-// What the digest pages share: one digest service per app (one mail transport), the form CSRF
-// and the subscribe rate limits. Kept out of AppDeps so other branches' edits to it do not collide.
+// What the digest pages share: one digest service per app (one mail transport) and the
+// subscribe rate limits. CSRF is the community sessions' (src/web/session.ts): every form POST
+// outside /api/ must carry `_csrf`. Kept out of AppDeps so other branches' edits to it do not collide.
 
 export interface DigestWeb {
   service: DigestService;
-  csrf: DoubleSubmitCsrf;
   perAddress: RateLimiter;
   perClient: RateLimiter;
   /** the subscriber a signed link names, if the signature matches its current address */
@@ -34,7 +33,6 @@ export function digestWeb(app: FastifyInstance, deps: AppDeps): DigestWeb {
   app.addHook('onClose', async () => service.close());
   d = {
     service,
-    csrf: createDoubleSubmitCsrf(service.secret, deps.config.baseUrl.startsWith('https:')),
     perAddress: createRateLimiter(SUBSCRIBE_PER_ADDRESS, 15 * 60_000),
     perClient: createRateLimiter(SUBSCRIBE_PER_CLIENT, 60 * 60_000),
     async fromLink(purpose, token) {

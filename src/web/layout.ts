@@ -10,6 +10,8 @@ export interface PageOptions {
   head?: SafeHtml;
   /** page-specific scripts under /static (kept small: pages work without them) */
   scripts?: string[];
+  /** header account links for this visitor: accountNav(req) from src/web/session.ts */
+  account?: SafeHtml;
 }
 
 export function layout(o: PageOptions): string {
@@ -38,6 +40,7 @@ ${o.head ?? ''}
       <a href="/">Daily</a>
       <a href="/papers/trending">Trending</a>
       <a href="/submit">Submit</a>
+      ${o.account ?? html`<a href="/signin">Sign in</a>`}
     </nav>
   </div>
 </header>

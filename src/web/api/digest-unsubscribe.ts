@@ -3,10 +3,11 @@ import type { AppDeps } from '../app.js';
 import { html } from '../html.js';
 import { digestWeb, sendPage } from '../digest-web.js';
 
-// /digest/unsubscribe/:token: the List-Unsubscribe URL of every digest. RFC 8058 one-click: the
-// mail provider POSTs `List-Unsubscribe=One-Click` (form-encoded or multipart) without cookies,
-// so the signed token alone authorises it, and no CSRF token is asked for. GET only shows a
-// button, because mail scanners fetch links.
+// /api/digest/unsubscribe/:token: the List-Unsubscribe URL of every digest. RFC 8058 one-click:
+// the mail provider POSTs `List-Unsubscribe=One-Click` (form-encoded or multipart) without
+// cookies, so the signed token alone authorises it; it lives under /api/, where the sessions'
+// CSRF check does not apply. A GET (a client opening the link in a browser) goes to the page at
+// /digest/unsubscribe/:token, which only shows a button, because mail scanners fetch links.
 
 export function registerDigestUnsubscribe(app: FastifyInstance, deps: AppDeps) {
   const d = digestWeb(app, deps);
@@ -23,10 +24,11 @@ export function registerDigestUnsubscribe(app: FastifyInstance, deps: AppDeps) {
         200,
         'Unsubscribe',
         html`<section class="narrow"><h1>Unsubscribe</h1><p>Stop sending the Paperboy digest to <strong>${s.email}</strong>?</p>
-<form method="post" action="/digest/unsubscribe/${req.params.token}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form></section>`,
+<form method="post" action="/api/digest/unsubscribe/${req.params.token}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form></section>`,
       );
     });
-    scope.post<{ Params: { token: string } }>('/digest/unsubscribe/:token', async (req, reply) => {
+    scope.get<{ Params: { token: string } }>('/api/digest/unsubscribe/:token', async (req, reply) => reply.redirect(`/digest/unsubscribe/${encodeURIComponent(req.params.token)}`, 303));
+    scope.post<{ Params: { token: string } }>('/api/digest/unsubscribe/:token', async (req, reply) => {
       const s = await d.fromLink('unsubscribe', req.params.token);
       if (!s) return sendPage(reply, 404, 'Link not valid', html`<section class="narrow"><h1>This link is not valid</h1></section>`);
       await d.service.subscriptions.unsubscribe(s.id);

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app.js';
 import { html } from '../html.js';
 import { field } from '../form-body.js';
-import { CSRF_FIELD } from '../csrf-double-submit.js';
+import { csrfField } from '../session.js';
 import { WEEKDAYS } from '../../digest/period.js';
 import { MAX_TRENDING, type Subscriber } from '../../digest/subscriptions.js';
 import { normaliseTopic } from '../../digest/topics.js';
@@ -16,10 +16,9 @@ import { digestWeb, sendPage, type DigestWeb } from '../digest-web.js';
 type Req = FastifyRequest<{ Params: { token: string } }>;
 
 async function render(d: DigestWeb, req: Req, reply: FastifyReply, s: Subscriber, status = 200, note = '') {
-  const csrf = d.csrf.issue(req, reply);
   const topics = await d.service.subscriptions.topics(s.id);
   const action = `/digest/manage/${req.params.token}`;
-  const hidden = html`<input type="hidden" name="${CSRF_FIELD}" value="${csrf}">`;
+  const hidden = csrfField(req);
   if (s.status === 'unsubscribed' || s.status === 'pending') {
     return sendPage(reply, status, 'Digest', html`<section class="narrow"><h1>Not subscribed</h1><p><strong>${s.email}</strong> receives no digest. <a href="/subscribe">Subscribe again</a>.</p></section>`);
   }
@@ -64,7 +63,6 @@ export function registerDigestManage(app: FastifyInstance, deps: AppDeps) {
   app.post<{ Params: { token: string } }>('/digest/manage/:token', async (req, reply) => {
     const s = await d.fromLink('manage', req.params.token);
     if (!s) return notFound(reply);
-    if (!d.csrf.verify(req, field(req.body, CSRF_FIELD))) return render(d, req, reply, s, 403, 'The form expired; nothing was changed. Please try again.');
     const subs = d.service.subscriptions;
     const action = field(req.body, 'action');
     if (action === 'unsubscribe') {

@@ -11,7 +11,7 @@ const PAGE_SIZE = 30;
 /** The newest papers in the store, newest first, with a keyset "older" link. */
 export function registerHome(app: FastifyInstance, deps: AppDeps) {
   const { papers } = deps;
-  const digest = digestWeb(app, deps);
+  digestWeb(app, deps);
   app.get<{ Querystring: { before?: string; category?: string } }>('/', async (req, reply) => {
     const category = typeof req.query.category === 'string' && /^[a-zA-Z.-]{1,40}$/.test(req.query.category) ? req.query.category : undefined;
     let before: { publishedAt: string; id: string } | undefined;
@@ -24,7 +24,7 @@ export function registerHome(app: FastifyInstance, deps: AppDeps) {
     const last = list[list.length - 1];
     const qs = (extra: string) => `/?${category ? `category=${encodeURIComponent(category)}&` : ''}${extra}`;
     const body = html`<div class="page-head"><div><h1>Newest papers${category ? html` in <span class="chip">${category}</span>` : ''}</h1>
-<p class="muted">The latest papers in this Paperboy instance.</p></div>${subscribeBox(digest.csrf.issue(req, reply))}</div>
+<p class="muted">The latest papers in this Paperboy instance.</p></div>${subscribeBox(req)}</div>
 ${list.length ? html`<ol class="papers">${list.map((p) => paperCard(p))}</ol>` : html`<p class="notice">No papers yet. Import some with <code>paperboy import FILE</code>.</p>`}
 <nav class="pager" aria-label="Pages">${before ? html`<a href="${category ? `/?category=${encodeURIComponent(category)}` : '/'}">Newest</a>` : html`<span></span>`}
 ${list.length === PAGE_SIZE && last ? html`<a href="${qs(`before=${encodeURIComponent(`${last.publishedAt}_${last.id}`)}`)}">Older papers →</a>` : ''}</nav>`;

@@ -1,29 +1,34 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app.js';
 import { errorPage } from '../app.js';
 import { absUrl, parseArxivId } from '../../papers/arxiv-id.js';
 import { html, safeUrl } from '../html.js';
-import { layout } from '../layout.js';
 import { formatDate, paperLinks, paperPath } from '../components.js';
+import { communityDeps, page } from '../session.js';
+import { paperCommunity } from './paper-community.js';
 
 function notFound(reply: FastifyReply, what: string) {
   return reply.code(404).type('text/html; charset=utf-8').send(errorPage(404, 'Paper not found', what));
 }
 
 /** GET /papers/:arxivId (and old-style /papers/hep-th/9901001): the paper page. */
-export function registerPaperShow(app: FastifyInstance, { papers }: AppDeps) {
-  const show = async (raw: string, reply: FastifyReply) => {
+export function registerPaperShow(app: FastifyInstance, deps: AppDeps) {
+  const { papers } = deps;
+  const { community } = communityDeps(deps);
+  const show = async (req: FastifyRequest, raw: string, reply: FastifyReply) => {
     const ref = parseArxivId(raw);
     if (!ref) return notFound(reply, `"${raw.slice(0, 80)}" is not an arXiv id.`);
     if (ref.id !== raw) return reply.redirect(paperPath(ref.id), 301);
     const p = await papers.get(ref.id);
     if (!p) return notFound(reply, `Paper ${ref.id} is not in this Paperboy instance yet.`);
+    const c = await paperCommunity(req, p, community);
     const doi = p.doi ? safeUrl(`https://doi.org/${p.doi}`) : null;
     const body = html`<article class="paper-page">
 <p class="muted">arXiv:${p.id}v${p.version} · ${p.categories.map((c) => html`<span class="chip">${c}</span> `)}</p>
-<h1>${p.title}</h1>
-<p class="authors">${p.authors.join(', ')}</p>
+<div class="paper-title-row">${c.upvote}<h1>${p.title}</h1></div>
+${c.authors}
 <div class="links">${paperLinks(p)}</div>
+${c.submission}
 <h2>Abstract</h2>
 <p class="abstract">${p.abstract}</p>
 <dl>
@@ -35,10 +40,11 @@ export function registerPaperShow(app: FastifyInstance, { papers }: AppDeps) {
   ${p.license ? html`<dt>License</dt><dd>${safeUrl(p.license) ? html`<a href="${safeUrl(p.license)}" rel="noopener">${p.license}</a>` : p.license}</dd>` : ''}
   <dt>arXiv</dt><dd><a href="${absUrl(p.id)}">${absUrl(p.id)}</a></dd>
 </dl>
+${c.sections}
 </article>`;
-    return reply.type('text/html; charset=utf-8').send(layout({ title: `${p.title} · Paperboy`, description: p.abstract.slice(0, 200), body }));
+    return reply.type('text/html; charset=utf-8').send(page(req, { title: `${p.title} · Paperboy`, description: p.abstract.slice(0, 200), body, scripts: ['community.js'] }));
   };
-  app.get<{ Params: { arxivId: string } }>('/papers/:arxivId', (req, reply) => show(req.params.arxivId, reply));
+  app.get<{ Params: { arxivId: string } }>('/papers/:arxivId', (req, reply) => show(req, req.params.arxivId, reply));
   // Old-style ids contain a slash: /papers/hep-th/9901001
-  app.get<{ Params: { archive: string; number: string } }>('/papers/:archive/:number', (req, reply) => show(`${req.params.archive}/${req.params.number}`, reply));
+  app.get<{ Params: { archive: string; number: string } }>('/papers/:archive/:number', (req, reply) => show(req, `${req.params.archive}/${req.params.number}`, reply));
 }

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app.js';
 import { html } from '../html.js';
-import { field } from '../form-body.js';
-import { CSRF_FIELD } from '../csrf-double-submit.js';
+import { csrfField } from '../session.js';
 import { manageUrl } from '../../digest/send.js';
 import { digestWeb, sendPage } from '../digest-web.js';
 
@@ -12,19 +11,15 @@ import { digestWeb, sendPage } from '../digest-web.js';
 export function registerSubscribeConfirm(app: FastifyInstance, deps: AppDeps) {
   const d = digestWeb(app, deps);
   app.get<{ Params: { token: string } }>('/subscribe/confirm/:token', async (req, reply) => {
-    const token = d.csrf.issue(req, reply);
     return sendPage(
       reply,
       200,
       'Confirm subscription',
       html`<section class="narrow"><h1>Confirm your subscription</h1><p>Press the button to start receiving the Paperboy digest.</p>
-<form method="post" action="/subscribe/confirm/${req.params.token}"><input type="hidden" name="${CSRF_FIELD}" value="${token}"><button type="submit">Confirm</button></form></section>`,
+<form method="post" action="/subscribe/confirm/${req.params.token}">${csrfField(req)}<button type="submit">Confirm</button></form></section>`,
     );
   });
   app.post<{ Params: { token: string } }>('/subscribe/confirm/:token', async (req, reply) => {
-    if (!d.csrf.verify(req, field(req.body, CSRF_FIELD))) {
-      return sendPage(reply, 403, 'Expired form', html`<section class="narrow"><h1>Please try again</h1><p>This form expired. <a href="/subscribe/confirm/${req.params.token}">Open the confirmation page again</a>.</p></section>`);
-    }
     const s = await d.service.subscriptions.confirm(req.params.token);
     if (!s) {
       return sendPage(reply, 410, 'Link expired', html`<section class="narrow"><h1>This link is used or expired</h1><p>Confirmation links work once, for 48 hours. <a href="/subscribe">Subscribe again</a> to get a new one.</p></section>`);

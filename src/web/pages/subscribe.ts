@@ -2,25 +2,24 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app.js';
 import { html } from '../html.js';
 import { field } from '../form-body.js';
-import { CSRF_FIELD } from '../csrf-double-submit.js';
+import { csrfField } from '../session.js';
 import { normaliseEmail } from '../../digest/subscriptions.js';
-import { digestWeb, sendPage, type DigestWeb } from '../digest-web.js';
+import { digestWeb, sendPage } from '../digest-web.js';
 
 // GET/POST /subscribe: the "Get trending papers in your email inbox" box. Every valid request
 // gets the same answer, so the page never tells whether an address is already subscribed.
 
-/** The box for feed pages; token from digestWeb(...).csrf.issue(req, reply). */
-export function subscribeBox(csrfToken: string, email = '') {
+/** The box for feed pages. */
+export function subscribeBox(req: FastifyRequest, email = '') {
   return html`<form class="subscribe" action="/subscribe" method="post">
   <label for="subscribe-email">Get trending papers in your email inbox!</label>
   <input id="subscribe-email" type="email" name="email" required maxlength="254" placeholder="you@example.org" value="${email}" autocomplete="email">
-  <input type="hidden" name="${CSRF_FIELD}" value="${csrfToken}">
+  ${csrfField(req)}
   <button type="submit">Subscribe</button>
 </form>`;
 }
 
-function formPage(d: DigestWeb, req: FastifyRequest, reply: FastifyReply, status: number, email: string, note: string) {
-  const token = d.csrf.issue(req, reply);
+function formPage(req: FastifyRequest, reply: FastifyReply, status: number, email: string, note: string) {
   return sendPage(
     reply,
     status,
@@ -28,21 +27,18 @@ function formPage(d: DigestWeb, req: FastifyRequest, reply: FastifyReply, status
     html`<section class="narrow"><h1>Email digest</h1>
 <p class="muted">The period's trending papers, and papers matching your topics, daily or weekly. We send a confirmation link first; nothing else arrives until you use it.</p>
 ${note ? html`<p class="notice" role="alert">${note}</p>` : ''}
-${subscribeBox(token, email)}</section>`,
+${subscribeBox(req, email)}</section>`,
   );
 }
 
 export function registerSubscribe(app: FastifyInstance, deps: AppDeps) {
   const d = digestWeb(app, deps);
-  app.get('/subscribe', async (req, reply) => formPage(d, req, reply, 200, '', ''));
+  app.get('/subscribe', async (req, reply) => formPage(req, reply, 200, '', ''));
   app.post('/subscribe', async (req, reply) => {
+    // The CSRF token was checked by the sessions' preHandler before we get here.
     const raw = field(req.body, 'email') ?? '';
-    if (!d.csrf.verify(req, field(req.body, CSRF_FIELD))) {
-      // A box without a (valid) token, e.g. a cached page: ask once more with a fresh token.
-      return formPage(d, req, reply, 403, raw.slice(0, 254), 'Please press Subscribe once more to confirm this request.');
-    }
     const email = normaliseEmail(raw);
-    if (!email) return formPage(d, req, reply, 400, raw.slice(0, 254), 'That does not look like an email address.');
+    if (!email) return formPage(req, reply, 400, raw.slice(0, 254), 'That does not look like an email address.');
     const clientOk = d.perClient.hit(req.ip);
     const addressOk = d.perAddress.hit(email);
     if (!clientOk || !addressOk) {

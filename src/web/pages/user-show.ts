@@ -1,0 +1,86 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppDeps } from '../app.js';
+import { html } from '../html.js';
+import { communityDeps, csrfField, page, requireUser } from '../session.js';
+import { paperCard, formatDate } from '../components.js';
+import { CommunityError } from '../../community/errors.js';
+import type { User } from '../../community/accounts.js';
+
+// GET /u/:username: a member's submitted, upvoted and claimed papers; on your own profile also
+// your personal API tokens (POST /account/tokens creates one, shown once; POST
+// /account/tokens/:id/revoke deletes one).
+
+export const userShowSchema = {
+  params: { type: 'object', required: ['username'], properties: { username: { type: 'string', maxLength: 40 } } },
+} as const;
+
+export const tokenCreateSchema = {
+  body: { type: 'object', properties: { name: { type: 'string', maxLength: 60 }, _csrf: { type: 'string' } } },
+} as const;
+
+export const tokenRevokeSchema = {
+  params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9]{1,12}$' } } },
+} as const;
+
+export function registerUserShow(app: FastifyInstance, deps: AppDeps) {
+  const { community } = communityDeps(deps);
+  const { papers } = deps;
+
+  const profile = async (req: FastifyRequest, user: User, newToken?: string) => {
+    const [submitted, upvotedIds, claims] = await Promise.all([
+      community.submissions.listBySubmitter(user.id, 30),
+      community.votes.listUpvotedBy(user.id, 30),
+      community.claims.forUser(user.id, 'approved'),
+    ]);
+    const [submittedPapers, upvotedPapers, claimedPapers] = await Promise.all([
+      papers.getMany(submitted.map((s) => s.paperId)),
+      papers.getMany(upvotedIds),
+      papers.getMany(claims.map((c) => c.paperId)),
+    ]);
+    const own = req.user?.id === user.id;
+    const list = (items: typeof submittedPapers, empty: string) => (items.length ? html`<ol class="papers">${items.map((p) => paperCard(p))}</ol>` : html`<p class="muted">${empty}</p>`);
+    const tokens = own ? await community.accounts.listApiTokens(user.id) : [];
+    return html`<section class="profile">
+<h1>${user.displayName ?? user.username}</h1>
+<p class="muted">@${user.username}${user.role !== 'member' ? html` · <span class="chip">${user.role}</span>` : ''} · member since ${formatDate(user.createdAt)}</p>
+<h2 id="submitted">Submitted papers (${submittedPapers.length})</h2>
+${list(submittedPapers, 'No submissions yet.')}
+<h2 id="claimed">Claimed papers (${claimedPapers.length})</h2>
+${list(claimedPapers, 'No claimed papers yet.')}
+<h2 id="upvoted">Upvoted papers (${upvotedPapers.length})</h2>
+${list(upvotedPapers, 'No upvotes yet.')}
+${own
+  ? html`<h2 id="tokens">API tokens</h2>
+<p class="muted">Use a token as <code>Authorization: Bearer …</code> with <code>POST /api/papers/submit</code> and <code>POST /api/papers/{arxivId}/upvote</code>.</p>
+${newToken ? html`<p class="notice" role="status">Your new token (copy it now, it is not shown again): <code id="new-token">${newToken}</code></p>` : ''}
+${tokens.length ? html`<ul class="tokens">${tokens.map((t) => html`<li>${t.name} · created ${formatDate(t.createdAt)}${t.lastUsedAt ? html` · last used ${formatDate(t.lastUsedAt)}` : ''}
+<form class="inline" method="post" action="/account/tokens/${t.id}/revoke">${csrfField(req)}<button type="submit" class="link">Revoke</button></form></li>`)}</ul>` : ''}
+<form method="post" action="/account/tokens" class="inline-form">${csrfField(req)}
+<label for="token-name">Token name</label> <input id="token-name" name="name" maxlength="60" placeholder="my script"> <button type="submit">Create token</button></form>`
+  : ''}
+</section>`;
+  };
+
+  app.get<{ Params: { username: string } }>('/u/:username', { schema: userShowSchema }, async (req, reply) => {
+    const user = await community.accounts.getByUsername(req.params.username);
+    if (!user) throw new CommunityError(404, `there is no member called ${req.params.username.slice(0, 40)}`);
+    const body = await profile(req, user);
+    return reply.type('text/html; charset=utf-8').send(page(req, { title: `${user.username} · Paperboy`, body }));
+  });
+
+  app.post<{ Body: { name?: string } }>('/account/tokens', { schema: tokenCreateSchema }, async (req, reply) => {
+    const user = requireUser(req, reply);
+    if (!user) return reply;
+    const { token } = await community.accounts.createApiToken(user.id, req.body?.name ?? '');
+    // Shown in this response only; never stored in clear, so a reload does not show it again.
+    reply.header('Cache-Control', 'no-store');
+    return reply.type('text/html; charset=utf-8').send(page(req, { title: `${user.username} · Paperboy`, body: await profile(req, user, token) }));
+  });
+
+  app.post<{ Params: { id: string } }>('/account/tokens/:id/revoke', { schema: tokenRevokeSchema }, async (req, reply) => {
+    const user = requireUser(req, reply);
+    if (!user) return reply;
+    await community.accounts.revokeApiToken(user.id, Number(req.params.id));
+    return reply.redirect(`/u/${user.username}#tokens`, 303);
+  });
+}

@@ -1,0 +1,139 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import type { AppDeps } from './app.js';
+import { errorPage } from './app.js';
+import { createCommunity, type Community } from '../community/community.js';
+import { loadSessionSecret } from '../community/secret.js';
+import { hmac, sameSecret, randomToken } from '../community/tokens.js';
+import { SESSION_DAYS, type User } from '../community/accounts.js';
+import { createMailer, type Mailer } from '../digest/mailer.js';
+import { html, type SafeHtml } from './html.js';
+import { layout, type PageOptions } from './layout.js';
+
+// Sessions and CSRF for every page. The session cookie holds a random token (the database keeps
+// its hash); the CSRF cookie holds another random value, and forms carry HMAC(secret, value):
+// a cross-site form can neither read the cookie nor compute the token, so every state-changing
+// POST outside /api/ without a valid `_csrf` field (or X-CSRF-Token header) is refused with 403.
+// /api/ accepts only `Authorization: Bearer` tokens, never cookies, so it needs no CSRF token.
+
+export const SESSION_COOKIE = 'pb_session';
+export const CSRF_COOKIE = 'pb_csrf';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** the signed-in member (pages only; null on /api/ and /static/) */
+    user: User | null;
+    /** this visitor's CSRF token for forms; sets the CSRF cookie on first use */
+    csrfToken: () => string;
+  }
+}
+
+export interface CommunityDeps {
+  community: Community;
+  mailer: Mailer;
+  secret: string;
+}
+
+const built = new WeakMap<AppDeps, CommunityDeps>();
+
+/** The community services for these app deps: passed in by main.ts, or built once from config. */
+export function communityDeps(deps: AppDeps): CommunityDeps {
+  let c = built.get(deps);
+  if (!c) {
+    const { config } = deps;
+    c = {
+      community: deps.community ?? createCommunity(deps.database, deps.papers, config),
+      // Without SMTP_URL the sign-in mail lands in DATA_DIR/outbox; the log names the file.
+      mailer: deps.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log: (line) => console.log(line) }),
+      secret: deps.sessionSecret ?? loadSessionSecret(config.sessionSecret, config.dataDir),
+    };
+    built.set(deps, c);
+  }
+  return c;
+}
+
+function skipsSessions(url: string): boolean {
+  return url.startsWith('/static/') || url.startsWith('/api/') || url === '/healthz' || url === '/favicon.ico';
+}
+
+export function cookieOptions(req: FastifyRequest, maxAgeSeconds?: number) {
+  // Secure whenever the visitor came over HTTPS (directly or, with trustProxy, via a proxy).
+  return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: req.protocol === 'https', ...(maxAgeSeconds ? { maxAge: maxAgeSeconds } : {}) };
+}
+
+const CSRF_VALUE_RE = /^[A-Za-z0-9_-]{43}$/;
+
+/** Register cookie and form parsing, the session lookup and the CSRF check on the root app. */
+export async function installSessions(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const { community, secret } = communityDeps(deps);
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
+  app.decorateRequest('user', null);
+  app.decorateRequest('csrfToken', null as unknown as () => string);
+
+  app.addHook('onRequest', async (req, reply) => {
+    let value = req.cookies[CSRF_COOKIE];
+    req.csrfToken = () => {
+      if (!value || !CSRF_VALUE_RE.test(value)) {
+        value = randomToken();
+        reply.setCookie(CSRF_COOKIE, value, cookieOptions(req, 365 * 86400));
+      }
+      return hmac(secret, `csrf:${value}`);
+    };
+    req.user = null;
+    if (skipsSessions(req.url)) return;
+    const session = req.cookies[SESSION_COOKIE];
+    if (session) req.user = await community.accounts.sessionUser(session);
+  });
+
+  app.addHook('preHandler', async (req, reply) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || req.url.startsWith('/api/')) return;
+    const cookie = req.cookies[CSRF_COOKIE];
+    const sent = (req.body as Record<string, unknown> | undefined)?._csrf ?? req.headers['x-csrf-token'];
+    if (!cookie || typeof sent !== 'string' || !sameSecret(sent, hmac(secret, `csrf:${cookie}`))) {
+      return reply
+        .code(403)
+        .type('text/html; charset=utf-8')
+        .send(errorPage(403, 'Form expired', 'This form was not sent from this site, or it is too old. Go back, reload the page and try again.'));
+    }
+  });
+}
+
+/** The hidden field every POST form carries. */
+export function csrfField(req: FastifyRequest): SafeHtml {
+  return html`<input type="hidden" name="_csrf" value="${req.csrfToken()}">`;
+}
+
+/** Header links for this visitor: sign in, or their profile and a sign-out button. */
+export function accountNav(req: FastifyRequest): SafeHtml {
+  if (!req.user) return html`<a href="/signin">Sign in</a>`;
+  return html`<a href="/u/${req.user.username}">${req.user.username}</a>
+<form class="inline" method="post" action="/signout">${csrfField(req)}<button type="submit" class="link">Sign out</button></form>`;
+}
+
+/** A local path to go back to after a form (never another site). */
+export function backPath(value: unknown, fallback: string): string {
+  return typeof value === 'string' && /^\/(?![/\\])[^\s]*$/.test(value) && value.length < 500 ? value : fallback;
+}
+
+/** Send visitors who are not signed in to the sign-in page; returns the user or null (replied). */
+export function requireUser(req: FastifyRequest, reply: FastifyReply): User | null {
+  if (req.user) return req.user;
+  const next = req.method === 'GET' ? req.url : backPath((req.body as Record<string, unknown> | undefined)?.back, '/');
+  reply.redirect(`/signin?next=${encodeURIComponent(next)}`, 303);
+  return null;
+}
+
+export function startSession(req: FastifyRequest, reply: FastifyReply, token: string): void {
+  reply.setCookie(SESSION_COOKIE, token, cookieOptions(req, SESSION_DAYS * 86400));
+}
+
+export function endSession(req: FastifyRequest, reply: FastifyReply): void {
+  reply.clearCookie(SESSION_COOKIE, cookieOptions(req));
+}
+
+/** layout() with this visitor's account links in the header. */
+export function page(req: FastifyRequest, options: PageOptions): string {
+  return layout({ ...options, account: accountNav(req), head: html`<link rel="stylesheet" href="/static/community.css">${options.head ?? ''}` });
+}

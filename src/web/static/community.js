@@ -1,0 +1,47 @@
+// Paperboy community: upvote without a reload and copy BibTeX. No framework; every form works
+// without this file, which only enhances it.
+(function () {
+  'use strict';
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-upvote')) return;
+    event.preventDefault();
+    var button = form.querySelector('button');
+    if (button) button.disabled = true;
+    fetch(form.action, {
+      method: 'POST',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(new FormData(form)).toString(),
+      credentials: 'same-origin',
+    })
+      .then(function (res) {
+        if (res.status === 401) return res.json().then(function (j) { window.location.href = j.signin || '/signin'; });
+        if (!res.ok) throw new Error('upvote failed: ' + res.status);
+        return res.json().then(function (j) {
+          var voted = !!j.voted;
+          form.classList.toggle('voted', voted);
+          form.action = form.action.replace(/\/(upvote|unvote)$/, voted ? '/unvote' : '/upvote');
+          var count = form.querySelector('.count');
+          if (count) count.textContent = String(j.upvotes);
+          if (button) {
+            button.setAttribute('aria-pressed', voted ? 'true' : 'false');
+            button.setAttribute('aria-label', voted ? 'Remove your upvote' : 'Upvote');
+            button.title = voted ? 'Remove your upvote' : 'Upvote';
+          }
+        });
+      })
+      .catch(function () { form.submit(); })
+      .finally(function () { if (button) button.disabled = false; });
+  });
+  document.querySelectorAll('[data-copy]').forEach(function (button) {
+    var target = document.querySelector(button.getAttribute('data-copy'));
+    if (!target || !navigator.clipboard) return;
+    button.hidden = false;
+    button.addEventListener('click', function () {
+      navigator.clipboard.writeText(target.textContent || '').then(function () {
+        button.textContent = 'Copied';
+        setTimeout(function () { button.textContent = 'Copy BibTeX'; }, 1500);
+      });
+    });
+  });
+})();

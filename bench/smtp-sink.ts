@@ -17,6 +17,7 @@ const server = new SMTPServer({
     });
   },
 });
+server.on('error', () => {});
 server.listen(0, '127.0.0.1', () => {
   parentPort!.postMessage({ port: (server.server.address() as { port: number }).port });
 });

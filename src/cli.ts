@@ -115,11 +115,23 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   user: {
-    summary: 'accounts: `user create --email E --username U [--admin|--curator]` prints a one-time sign-in link',
-    usage: 'paperboy user create --email E --username U [--display-name NAME] [--admin | --curator]',
-    options: { email: { type: 'string' }, username: { type: 'string' }, 'display-name': { type: 'string' }, admin: { type: 'boolean' }, curator: { type: 'boolean' } },
+    summary: 'accounts: `user create --email E --username U [--admin|--curator]` prints a one-time sign-in link; `user role`',
+    usage: 'paperboy user create --email E --username U [--display-name NAME] [--admin | --curator]\n       paperboy user role --username U --role member|curator|admin',
+    options: { email: { type: 'string' }, username: { type: 'string' }, 'display-name': { type: 'string' }, admin: { type: 'boolean' }, curator: { type: 'boolean' }, role: { type: 'string' } },
     async run({ values, positionals }, config) {
-      if (positionals[0] !== 'create' || positionals.length !== 1) throw new UsageError('user: the only subcommand is `create`');
+      if (positionals[0] === 'role' && positionals.length === 1) {
+        const role = values.role as 'member' | 'curator' | 'admin' | undefined;
+        if (typeof values.username !== 'string' || !role || !['member', 'curator', 'admin'].includes(role)) throw new UsageError('user role: --username and --role member|curator|admin are required');
+        return withContext(config, async (ctx) => {
+          const accounts = createAccounts(ctx.database);
+          const user = await accounts.getByUsername(values.username as string);
+          if (!user) throw new Error(`community: there is no user ${values.username}`);
+          await accounts.setRole(user.id, role);
+          console.log(`user: ${user.username} is now ${role}`);
+          return 0;
+        });
+      }
+      if (positionals[0] !== 'create' || positionals.length !== 1) throw new UsageError('user: subcommands are `create` and `role`');
       if (typeof values.email !== 'string' || typeof values.username !== 'string') throw new UsageError('user create: --email and --username are required');
       if (values.admin && values.curator) throw new UsageError('user create: choose --admin or --curator, not both');
       return withContext(config, async (ctx) => {

@@ -44,6 +44,8 @@ export interface Accounts {
   getByUsername(username: string): Promise<User | null>;
   getByEmail(email: string): Promise<User | null>;
   setRole(userId: number, role: Role): Promise<void>;
+  /** the name shown beside comments and on the profile; empty clears it */
+  setDisplayName(userId: number, displayName: string): Promise<void>;
   /** Make a single-use sign-in token for email; the caller mails the link. */
   createLoginToken(email: string): Promise<{ token: string; expiresAt: string }>;
   /** Use a sign-in token once; a first sign-in creates the account (when allowed). */
@@ -110,6 +112,11 @@ export function createAccounts(database: Database, now: () => Date = () => new D
       if (!ROLES.includes(role)) throw new CommunityError(400, `unknown role ${role}`);
       await db.updateTable('users').set({ role }).where('id', '=', userId).execute();
     },
+    async setDisplayName(userId, displayName) {
+      const name = displayName.replace(/\s+/g, ' ').trim();
+      if (name.length > 60) throw new CommunityError(400, 'a display name has at most 60 characters');
+      await db.updateTable('users').set({ display_name: name || null }).where('id', '=', userId).execute();
+    },
     async createLoginToken(email) {
       const e = normaliseEmail(email);
       if (!e) throw new CommunityError(400, `"${email.slice(0, 80)}" is not an email address`);
@@ -117,6 +124,8 @@ export function createAccounts(database: Database, now: () => Date = () => new D
       const t = now();
       const expiresAt = new Date(t.getTime() + LOGIN_LINK_MINUTES * 60_000).toISOString();
       await db.insertInto('login_tokens').values({ token_hash: sha256(token), email: e, created_at: t.toISOString(), expires_at: expiresAt, used_at: null }).execute();
+      // Housekeeping on the way: links expired for a day are of no use to anyone.
+      await db.deleteFrom('login_tokens').where('expires_at', '<', new Date(t.getTime() - 86_400_000).toISOString()).execute();
       return { token, expiresAt };
     },
     async consumeLoginToken(token, { allowSignup = true } = {}) {
@@ -146,6 +155,7 @@ export function createAccounts(database: Database, now: () => Date = () => new D
       const t = now();
       const expiresAt = new Date(t.getTime() + SESSION_DAYS * 86_400_000).toISOString();
       await db.insertInto('sessions').values({ token_hash: sha256(token), user_id: userId, created_at: t.toISOString(), expires_at: expiresAt, last_seen_at: t.toISOString() }).execute();
+      await db.deleteFrom('sessions').where('expires_at', '<', t.toISOString()).execute();
       return { token, expiresAt };
     },
     async sessionUser(token) {

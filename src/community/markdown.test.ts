@@ -13,6 +13,10 @@ test('the subset: paragraphs, emphasis, strong, code, links, bare URLs, code blo
   assert.equal(md('```\nx = <y>\n```'), '<pre><code>x = &lt;y&gt;</code></pre>');
 });
 
+test('arithmetic is not emphasis', () => {
+  assert.equal(md('2 * 3 * 4 and *x*'), '<p>2 * 3 * 4 and <em>x</em></p>');
+});
+
 test('LaTeX stays readable: no emphasis inside $...$', () => {
   assert.equal(md('loss $L_{a} * b_c$ is *low*'), '<p>loss $L_{a} * b_c$ is <em>low</em></p>');
 });

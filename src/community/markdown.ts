@@ -27,8 +27,9 @@ function inline(text: string): string {
   });
   s = escapeHtml(s);
   s = s.replace(/\*\*([^*\n]+)\*\*/g, '<strong>$1</strong>');
-  s = s.replace(/(^|[\s(])\*([^*\n]+)\*(?=$|[\s).,;:!?])/g, '$1<em>$2</em>');
-  s = s.replace(/(^|[\s(])_([^_\n]+)_(?=$|[\s).,;:!?])/g, '$1<em>$2</em>');
+  // Emphasis hugs its text (`*word*`, not `2 * 3 * 4`).
+  s = s.replace(/(^|[\s(])\*(\S|\S[^*\n]*?\S)\*(?=$|[\s).,;:!?])/g, '$1<em>$2</em>');
+  s = s.replace(/(^|[\s(])_(\S|\S[^_\n]*?\S)_(?=$|[\s).,;:!?])/g, '$1<em>$2</em>');
   s = s.replace(/\n/g, '<br>');
   return s.replace(new RegExp(`${PLACEHOLDER}(\\d+)${PLACEHOLDER}`, 'g'), (_m, i: string) => kept[Number(i)]);
 }

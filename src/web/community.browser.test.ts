@@ -126,6 +126,12 @@ describe('community in Chromium', () => {
       await page.waitForSelector('#new-token');
       await page.screenshot({ path: screenshotPath('community-profile'), fullPage: true });
       assert.deepEqual(errors, []);
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await page.goto(`${address}/papers/2603.20001`);
+      await page.screenshot({ path: screenshotPath('community-paper-dark'), fullPage: true });
+      await page.emulateMedia({ colorScheme: 'light' });
+      await page.goto(`${address}/signin`);
+      await page.screenshot({ path: screenshotPath('community-signin') });
       if (AXE) {
         for (const scheme of ['light', 'dark'] as const) {
           await page.emulateMedia({ colorScheme: scheme });

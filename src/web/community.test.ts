@@ -5,7 +5,7 @@ import { buildApp } from './app.js';
 import { loadConfig } from '../config.js';
 import { createPaperStore } from '../papers/store.js';
 import { buildPaper } from '../papers/paper.js';
-import { freshDatabase, type TestDatabase } from '../testing/databases.js';
+import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { startTestSmtp, type TestSmtp } from '../testing/smtp.js';
 import { createCommunity, type Community } from '../community/community.js';
 import { createMailer } from '../digest/mailer.js';
@@ -50,7 +50,7 @@ class Visitor {
   }
 }
 
-describe('community over HTTP', () => {
+for (const dialect of DIALECTS) describe(`[${dialect}] community over HTTP`, () => {
   let db: TestDatabase;
   let app: FastifyInstance;
   let smtp: TestSmtp;
@@ -76,7 +76,7 @@ describe('community over HTTP', () => {
   }
 
   before(async () => {
-    db = await freshDatabase('sqlite');
+    db = await freshDatabase(dialect);
     smtp = await startTestSmtp();
     const papers = createPaperStore(db);
     await papers.upsertMany([
@@ -164,7 +164,9 @@ describe('community over HTTP', () => {
     assert.match(page.body, /Featured on <a href="\/papers\/date\/\d{4}-\d\d-\d\d">/);
     assert.match(page.body, /<blockquote class="submitter-comment">Read this<\/blockquote>/);
     assert.match(page.body, /@misc\{lovelace\d{4}attention/);
+    assert.equal((await v.postForm('/account/profile', { display_name: '  Grace  <Hopper> ' }, '/u/grace')).statusCode, 303);
     const profile = await v.get('/u/grace');
+    assert.match(profile.body, /<h1>Grace &lt;Hopper&gt;<\/h1>/);
     assert.match(profile.body, /Submitted papers \(1\)/);
     assert.match(profile.body, /Upvoted papers \(1\)/);
     const anon = await new Visitor(app).get('/papers/2603.10001');

@@ -42,7 +42,8 @@ export function registerSignin(app: FastifyInstance, deps: AppDeps) {
 
   app.get<{ Querystring: { next?: string } }>('/signin', async (req, reply) => {
     const next = backPath(req.query.next, '/');
-    return reply.type('text/html; charset=utf-8').send(page(req, { title: 'Sign in · Paperboy', body: signinForm(req, next) }));
+    const already = req.user ? { text: `You are signed in as ${req.user.username}. Ask for a link to sign in with another address.` } : undefined;
+    return reply.type('text/html; charset=utf-8').send(page(req, { title: 'Sign in · Paperboy', body: signinForm(req, next, already) }));
   });
 
   app.post<{ Body: { email: string; next?: string } }>('/signin', { schema: signinSchema }, async (req, reply) => {

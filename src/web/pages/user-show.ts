@@ -7,7 +7,7 @@ import { CommunityError } from '../../community/errors.js';
 import type { User } from '../../community/accounts.js';
 
 // GET /u/:username: a member's submitted, upvoted and claimed papers; on your own profile also
-// your personal API tokens (POST /account/tokens creates one, shown once; POST
+// your display name (POST /account/profile) and personal API tokens (POST /account/tokens creates one, shown once; POST
 // /account/tokens/:id/revoke deletes one).
 
 export const userShowSchema = {
@@ -16,6 +16,10 @@ export const userShowSchema = {
 
 export const tokenCreateSchema = {
   body: { type: 'object', properties: { name: { type: 'string', maxLength: 60 }, _csrf: { type: 'string' } } },
+} as const;
+
+export const profileUpdateSchema = {
+  body: { type: 'object', properties: { display_name: { type: 'string', maxLength: 60 }, _csrf: { type: 'string' } } },
 } as const;
 
 export const tokenRevokeSchema = {
@@ -50,7 +54,10 @@ ${list(claimedPapers, 'No claimed papers yet.')}
 <h2 id="upvoted">Upvoted papers (${upvotedPapers.length})</h2>
 ${list(upvotedPapers, 'No upvotes yet.')}
 ${own
-  ? html`<h2 id="tokens">API tokens</h2>
+  ? html`<h2 id="account">Display name</h2>
+<form method="post" action="/account/profile" class="inline-form">${csrfField(req)}
+<label for="display-name">Shown instead of your username</label> <input id="display-name" name="display_name" maxlength="60" value="${user.displayName ?? ''}"> <button type="submit">Save</button></form>
+<h2 id="tokens">API tokens</h2>
 <p class="muted">Use a token as <code>Authorization: Bearer …</code> with <code>POST /api/papers/submit</code> and <code>POST /api/papers/{arxivId}/upvote</code>.</p>
 ${newToken ? html`<p class="notice" role="status">Your new token (copy it now, it is not shown again): <code id="new-token">${newToken}</code></p>` : ''}
 ${tokens.length ? html`<ul class="tokens">${tokens.map((t) => html`<li>${t.name} · created ${formatDate(t.createdAt)}${t.lastUsedAt ? html` · last used ${formatDate(t.lastUsedAt)}` : ''}
@@ -75,6 +82,13 @@ ${tokens.length ? html`<ul class="tokens">${tokens.map((t) => html`<li>${t.name}
     // Shown in this response only; never stored in clear, so a reload does not show it again.
     reply.header('Cache-Control', 'no-store');
     return reply.type('text/html; charset=utf-8').send(page(req, { title: `${user.username} · Paperboy`, body: await profile(req, user, token) }));
+  });
+
+  app.post<{ Body: { display_name?: string } }>('/account/profile', { schema: profileUpdateSchema }, async (req, reply) => {
+    const user = requireUser(req, reply);
+    if (!user) return reply;
+    await community.accounts.setDisplayName(user.id, req.body?.display_name ?? '');
+    return reply.redirect(`/u/${user.username}`, 303);
   });
 
   app.post<{ Params: { id: string } }>('/account/tokens/:id/revoke', { schema: tokenRevokeSchema }, async (req, reply) => {

@@ -4,12 +4,14 @@ import { benchImport } from './import.js';
 import { web } from './web.js';
 import { searchQuality } from './search-quality.js';
 import { benchSearch } from './search.js';
+import { benchDigest } from './digest.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   import: benchImport,
   web,
   'search-quality': searchQuality,
   search: benchSearch,
+  digest: benchDigest,
 };
 
 const [name, ...args] = process.argv.slice(2);

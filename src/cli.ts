@@ -4,10 +4,11 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
 import { openContext, startServices, type Context } from './main.js';
-import { migrate } from './storage/migrate.js';
+import { assertSchemaCurrent, migrate } from './storage/migrate.js';
 import { importFiles, formatSummary } from './papers/import.js';
 import { loadDemoIfEmpty } from './papers/demo.js';
 import { harvestOnce } from './ingest/harvest-command.js';
+import { digestCommand, DigestUsageError } from './digest/cli.js';
 import { createAccounts } from './community/accounts.js';
 import { seedDemoActivity } from './feed/demo-activity.js';
 import { SEARCH_COMMANDS } from './search/commands.js';
@@ -118,6 +119,22 @@ export const COMMANDS: Record<string, Command> = {
       }
       const running = await startServices({ ...ctx, config: { ...config, services: ['worker', 'scheduler'] } });
       return waitForSignal(running.stop);
+    },
+  },
+  digest: {
+    summary: 'email digests: `digest send` sends the digests due today (or --date), `digest preview --to EMAIL` writes one to an HTML file',
+    usage: 'paperboy digest send [--frequency daily|weekly] [--dry-run] [--to EMAIL] [--date YYYY-MM-DD]\n       paperboy digest preview --to EMAIL [--date YYYY-MM-DD]',
+    options: { frequency: { type: 'string' }, 'dry-run': { type: 'boolean' }, to: { type: 'string' }, date: { type: 'string' } },
+    async run({ values, positionals }, config) {
+      return withContext(config, async (ctx) => {
+        await assertSchemaCurrent(ctx.database);
+        try {
+          return await digestCommand(positionals[0], values, config, ctx.database);
+        } catch (e) {
+          if (e instanceof DigestUsageError) throw new UsageError(`digest: ${e.message}`);
+          throw e;
+        }
+      });
     },
   },
   user: {

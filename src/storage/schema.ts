@@ -171,6 +171,57 @@ export interface PaperVectorsTable {
   embedded_at: string;
 }
 
+export interface DigestSubscribersTable {
+  id: string;
+  /** lower-cased address */
+  email: string;
+  /** pending (not confirmed), active, paused, unsubscribed, suspended (3 permanent failures in a row) */
+  status: string;
+  /** daily | weekly */
+  frequency: string;
+  /** 0 (Sunday) to 6: the weekday weekly digests go out */
+  weekday: number;
+  trending_count: number;
+  confirm_token_hash: string | null;
+  confirm_expires_at: string | null;
+  confirm_sent_at: string | null;
+  consecutive_failures: number;
+  created_at: string;
+  confirmed_at: string | null;
+  updated_at: string;
+}
+
+export interface DigestTopicsTable {
+  id: string;
+  subscriber_id: string;
+  query: string;
+  /** JSON array of arXiv categories; empty means any */
+  categories: string;
+  created_at: string;
+}
+
+export interface DigestSendsTable {
+  subscriber_id: string;
+  period: string;
+  /** sending (claimed, lease in lease_until), retry, sent, empty, failed */
+  status: string;
+  owner: string | null;
+  lease_until: string | null;
+  attempts: number;
+  /** JSON array of the paper ids this digest carries */
+  paper_ids: string;
+  message_id: string | null;
+  error: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export interface DigestSentPapersTable {
+  subscriber_id: string;
+  paper_id: string;
+  period: string;
+}
+
 export interface Schema {
   papers: PapersTable;
   paper_categories: PaperCategoriesTable;
@@ -186,4 +237,8 @@ export interface Schema {
   feed_state: FeedStateTable;
   harvest_windows: HarvestWindowsTable;
   paper_vectors: PaperVectorsTable;
+  digest_subscribers: DigestSubscribersTable;
+  digest_topics: DigestTopicsTable;
+  digest_sends: DigestSendsTable;
+  digest_sent_papers: DigestSentPapersTable;
 }

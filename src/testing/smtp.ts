@@ -45,6 +45,9 @@ export async function startTestSmtp(): Promise<TestSmtp> {
         .catch(callback);
     },
   });
+  // A client that dies mid-conversation (a killed sender) resets its socket; that is the client's
+  // failure, not the server's, and must not surface as an uncaught error in the test process.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as { port: number }).port;
   return {

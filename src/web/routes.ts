@@ -15,6 +15,10 @@ import { registerPapersList } from './api/papers-list.js';
 import { registerOpenApiShow } from './api/openapi-show.js';
 import { registerApiDocs } from './pages/api-docs.js';
 import { registerAbout } from './pages/about.js';
+import { registerSubscribe } from './pages/subscribe.js';
+import { registerSubscribeConfirm } from './pages/subscribe-confirm.js';
+import { registerDigestManage } from './pages/digest-manage.js';
+import { registerDigestUnsubscribe } from './api/digest-unsubscribe.js';
 import { registerSignin } from './pages/signin.js';
 import { registerPaperSubmit } from './pages/paper-submit.js';
 import { registerPaperUpvote } from './pages/paper-upvote.js';
@@ -52,6 +56,11 @@ export const ROUTES: RouteModule[] = [
   registerOpenApiShow,
   registerApiDocs,
   registerAbout,
+  // email digests
+  registerSubscribe,
+  registerSubscribeConfirm,
+  registerDigestManage,
+  registerDigestUnsubscribe,
   // community
   registerSignin,
   registerPaperSubmit,

@@ -7,6 +7,7 @@ import { planHarvest } from '../ingest/harvest-plan.js';
 import { processOwner } from '../ingest/harvest-store.js';
 import { startWorkerPool } from './worker-pool.js';
 import { startScheduler } from './scheduler.js';
+import { createDigestService } from '../digest/service.js';
 
 // The `worker` and `scheduler` roles of SERVICES. Both work from database state only, so they
 // may run in different processes or on different hosts.
@@ -54,6 +55,23 @@ export async function startJobRoles(ctx: { config: Config; database: Database; p
       },
     });
     stops.unshift(() => scheduler.stop());
+  }
+  if (services.includes('scheduler')) {
+    // Digests go out from DIGEST_HOUR in the feed's time zone. runDue is idempotent and claims
+    // each (subscriber, period) before sending, so several schedulers never send one twice.
+    const digests = createDigestService(ctx.config, ctx.database, { log });
+    const hour = String(digests.settings.digestHour).padStart(2, '0');
+    const digestScheduler = await startScheduler({
+      time: `${hour}:00`,
+      timeZone: ctx.config.feedTimezone,
+      log,
+      async tick() {
+        const r = await digests.runDue();
+        log(`scheduler: digests ${JSON.stringify(r)}`);
+      },
+    });
+    stops.unshift(() => digestScheduler.stop());
+    stops.push(() => digests.close());
   }
   return {
     async stop() {

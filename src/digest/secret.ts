@@ -1,26 +1,12 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+import { loadSessionSecret } from '../community/secret.js';
 
 // SESSION_SECRET signs links and cookies. When it is empty, one is generated once into
 // DATA_DIR/session-secret so that links in already-sent emails keep working after a restart.
 
 export function resolveSessionSecret(config: { sessionSecret: string; dataDir: string }): string {
-  if (config.sessionSecret) return config.sessionSecret;
-  const file = path.join(config.dataDir, 'session-secret');
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch {
-    fs.mkdirSync(config.dataDir, { recursive: true });
-    const fresh = crypto.randomBytes(32).toString('base64url');
-    try {
-      // wx: when two processes start at once, the first writer wins and the other reads its value.
-      fs.writeFileSync(file, fresh, { flag: 'wx', mode: 0o600 });
-      return fresh;
-    } catch {
-      return fs.readFileSync(file, 'utf8').trim();
-    }
-  }
+  // One secret for the whole instance: the same DATA_DIR/session-secret file the sessions use.
+  return loadSessionSecret(config.sessionSecret, config.dataDir);
 }
 
 /** A key for one purpose, so a signature made for one use is never valid for another. */

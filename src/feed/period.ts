@@ -2,6 +2,8 @@
 // FEED_TIMEZONE). Days are plain calendar dates, so all arithmetic here is done in UTC on
 // midnight instants: no time zone can shift a calendar date by accident.
 
+import { feedDay } from '../community/feed-day.js';
+
 export type PeriodKind = 'day' | 'week' | 'month';
 
 export interface Period {
@@ -30,11 +32,9 @@ export function addDays(day: string, n: number): string {
   return toDay(dayMs(day) + n * DAY_MS);
 }
 
-/** The feed day (YYYY-MM-DD) of an instant in the given IANA time zone. */
+/** The feed day (YYYY-MM-DD) of an instant in the given IANA time zone: the community's rule. */
 export function feedDayOf(instant: Date | string, timeZone: string): string {
-  const d = typeof instant === 'string' ? new Date(instant) : instant;
-  // en-CA formats dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+  return feedDay(typeof instant === 'string' ? new Date(instant) : instant, timeZone);
 }
 
 export function parseDay(text: string): Period {

@@ -62,6 +62,7 @@ export async function startJobRoles(ctx: { config: Config; database: Database; p
     const digests = createDigestService(ctx.config, ctx.database, { log });
     const hour = String(digests.settings.digestHour).padStart(2, '0');
     const digestScheduler = await startScheduler({
+      name: 'digests',
       time: `${hour}:00`,
       timeZone: ctx.config.feedTimezone,
       log,

@@ -13,6 +13,8 @@ export interface Scheduler {
 export interface SchedulerOptions {
   time: string;
   timeZone: string;
+  /** what the ticks do, for the log ("harvest", "digests") */
+  name?: string;
   tick(): Promise<void>;
   log: (line: string) => void;
   now?: () => Date;
@@ -27,7 +29,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
     try {
       await opts.tick();
     } catch (e) {
-      opts.log(`scheduler: planning failed: ${(e as Error).message}`);
+      opts.log(`scheduler: ${opts.name ?? 'harvest'} failed: ${(e as Error).message}`);
     }
   };
   const arm = () => {
@@ -38,7 +40,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
   };
   await run();
   arm();
-  opts.log(`scheduler: next harvest at ${nextAt!.toISOString()} (${opts.time} ${opts.timeZone})`);
+  opts.log(`scheduler: next ${opts.name ?? 'harvest'} at ${nextAt!.toISOString()} (${opts.time} ${opts.timeZone})`);
   return {
     next: () => nextAt,
     stop() {

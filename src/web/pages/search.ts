@@ -36,7 +36,7 @@ export function registerSearchPage(app: FastifyInstance, { search }: AppDeps) {
 <h1>Search: ${parsed.q}</h1>
 ${filters}
 <p class="muted">${r.papers.length} ${r.papers.length === 1 ? 'paper' : 'papers'} · ${r.mode === 'hybrid' ? 'by meaning and words' : 'by words'}</p>
-${r.papers.length ? html`<ol class="paper-list">${cards}</ol>` : html`<p>No papers match.</p>`}
+${r.papers.length ? html`<ol class="papers">${cards}</ol>` : html`<p>No papers match.</p>`}
 </section>`,
     );
   });

@@ -211,10 +211,18 @@ export function createSubscriptionStore(database: Database): SubscriptionStore {
       return out;
     },
     async addTopic(id, topic) {
-      const count = await db.selectFrom('digest_topics').select((eb) => eb.fn.countAll<number>().as('n')).where('subscriber_id', '=', id).executeTakeFirstOrThrow();
-      if (Number(count.n) >= MAX_TOPICS) throw new Error(`digest: at most ${MAX_TOPICS} topics per subscription`);
+      const existing = await db
+        .selectFrom('digest_topics')
+        .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('created_at').as('last')])
+        .where('subscriber_id', '=', id)
+        .executeTakeFirstOrThrow();
+      if (Number(existing.n) >= MAX_TOPICS) throw new Error(`digest: at most ${MAX_TOPICS} topics per subscription`);
       const t = { id: newId(), query: topic.query, categories: topic.categories };
-      await db.insertInto('digest_topics').values({ id: t.id, subscriber_id: id, query: t.query, categories: JSON.stringify(t.categories), created_at: new Date().toISOString() }).execute();
+      // Sections follow the order topics were added (created_at, then a random id): two topics
+      // added in the same millisecond get distinct, increasing times.
+      const last = existing.last ? Date.parse(existing.last as string) : 0;
+      const createdAt = new Date(Math.max(Date.now(), last + 1)).toISOString();
+      await db.insertInto('digest_topics').values({ id: t.id, subscriber_id: id, query: t.query, categories: JSON.stringify(t.categories), created_at: createdAt }).execute();
       return t;
     },
     async removeTopic(id, topicId) {

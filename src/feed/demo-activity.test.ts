@@ -5,7 +5,8 @@ import { createPaperStore } from '../papers/store.js';
 import { buildPaper } from '../papers/paper.js';
 import { loadConfig } from '../config.js';
 import { buildApp } from '../web/app.js';
-import { DEMO_DAYS, demoActivitySummary, seedDemoActivity, seededRandom } from './demo-activity.js';
+import { DEMO_DAYS, demoActivitySummary, seedDemoActivity } from './demo-activity.js';
+import { seededRandom } from '../util/prng.js';
 import { latestFeedDay, listDailyPapers } from './daily.js';
 import { addDays } from './period.js';
 

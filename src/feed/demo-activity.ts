@@ -7,6 +7,7 @@ import type { PaperStore } from '../papers/store.js';
 import { createCommunity } from '../community/community.js';
 import type { User } from '../community/accounts.js';
 import { addDays, feedDayOf } from './period.js';
+import { seededRandom } from '../util/prng.js';
 
 /** Demo members' emails end with this (a reserved, undeliverable domain): that is the label. */
 export const DEMO_EMAIL_DOMAIN = 'demo.paperboy.invalid';
@@ -56,18 +57,6 @@ const REMARKS = [
   'The scaling plot suggests the gains shrink with model size.',
 ];
 const REPLIES = ['Agreed, the appendix answers part of this.', 'Good point; the authors mention it as future work.', 'I tried it on a smaller model and saw similar trends.'];
-
-/** mulberry32: a small, well-known 32-bit PRNG; enough for demo data, and reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface DemoContext {
   database: Database;

@@ -1,4 +1,5 @@
 /** Small Float32 kernels shared by the embedder and the vector index. */
+import { seededRandom } from '../util/prng.js';
 
 export function dot(a: Float32Array, aOff: number, b: Float32Array, bOff: number, dim: number): number {
   let s0 = 0;
@@ -26,16 +27,7 @@ export function normalize(v: Float32Array, off = 0, dim = v.length): number {
 }
 
 /** Deterministic PRNG (mulberry32) so training and tests are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 export function gaussian(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);

@@ -1,4 +1,5 @@
-import { deriveKey, hmac, safeEqual } from './secret.js';
+import { deriveKey, hmac } from './secret.js';
+import { sameSecret } from '../community/tokens.js';
 
 // Signed links in every digest: the manage page and the one-click unsubscribe. A link names one
 // subscriber and carries an HMAC over its id, address and purpose, so it cannot be edited to
@@ -26,7 +27,7 @@ export function createLinkSigner(secret: string): LinkSigner {
     },
     verify(purpose, token, email) {
       const p = this.parse(token);
-      return !!p && safeEqual(p.mac, mac(purpose, p.subscriberId, email));
+      return !!p && sameSecret(p.mac, mac(purpose, p.subscriberId, email));
     },
   };
 }

@@ -17,17 +17,3 @@ export function deriveKey(secret: string, purpose: string): Buffer {
 export function hmac(key: Buffer, data: string): string {
   return crypto.createHmac('sha256', key).update(data).digest('base64url');
 }
-
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && crypto.timingSafeEqual(x, y);
-}
-
-export function randomToken(bytes = 32): string {
-  return crypto.randomBytes(bytes).toString('base64url');
-}
-
-export function sha256(s: string): string {
-  return crypto.createHash('sha256').update(s).digest('base64url');
-}

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { Database } from '../storage/database.js';
 import type { DigestSubscribersTable } from '../storage/schema.js';
-import { randomToken, sha256 } from './secret.js';
+import { randomToken, sha256 } from '../community/tokens.js';
 import type { Frequency } from './period.js';
 import { MAX_TOPICS, type Topic } from './topics.js';
 

@@ -37,8 +37,8 @@ export interface WindowSpec {
   day: string;
 }
 
-export interface PageProgress {
-  cursor: WindowCursor | null;
+/** What one window, one run or the whole instance counted: requests made and records stored. */
+export interface HarvestCounts {
   requests: number;
   errors: number;
   inserted: number;
@@ -47,13 +47,11 @@ export interface PageProgress {
   rejected: number;
 }
 
-export interface HarvestStats {
-  requests: number;
-  errors: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
+export interface PageProgress extends HarvestCounts {
+  cursor: WindowCursor | null;
+}
+
+export interface HarvestStats extends HarvestCounts {
   windowsDone: number;
   windowsFailed: number;
   /** due windows not yet claimed */

@@ -5,7 +5,7 @@ import { BadResumptionTokenError, fetchOaiPage, oaiListUrl, oaiResumeUrl } from 
 import type { Rejected } from './atom.js';
 import type { HarvestSettings } from './settings.js';
 import type { PoliteHttp, Tally } from './polite-http.js';
-import type { HarvestStore, HarvestWindow, WindowCursor } from './harvest-store.js';
+import type { HarvestCounts, HarvestStore, HarvestWindow, WindowCursor } from './harvest-store.js';
 
 // Running one harvest window page by page: fetch, store the good records, name the bad ones,
 // then save the cursor, so a killed run picks up after the last committed page. A page stored
@@ -40,16 +40,10 @@ export interface PageOutcome {
   last: boolean;
 }
 
-export interface WindowResult {
+export interface WindowResult extends HarvestCounts {
   key: string;
   status: 'done' | 'failed' | 'lost' | 'stopped';
   pages: number;
-  requests: number;
-  errors: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
   error?: string;
 }
 
@@ -178,17 +172,11 @@ export async function runWindow(deps: HarvestDeps, w: HarvestWindow, owner: stri
   }
 }
 
-export interface HarvestTotals {
+export interface HarvestTotals extends HarvestCounts {
   windows: number;
   done: number;
   failed: number;
   pages: number;
-  requests: number;
-  errors: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
   failures: string[];
 }
 

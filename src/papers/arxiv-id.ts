@@ -60,10 +60,6 @@ export function parseArxivId(input: string): ArxivRef | null {
   return null;
 }
 
-export function isArxivId(input: string): boolean {
-  return parseArxivId(input) !== null;
-}
-
 export function absUrl(id: string, version?: number | null): string {
   return `https://arxiv.org/abs/${id}${version ? `v${version}` : ''}`;
 }

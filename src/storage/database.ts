@@ -23,7 +23,7 @@ export interface Database {
 // pg returns int8 (count(*)) as text; our counts fit in a JS number.
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
-export function sqlitePath(url: string): string {
+function sqlitePath(url: string): string {
   return url.slice('sqlite:'.length);
 }
 

@@ -150,4 +150,27 @@ describe('feed pages in Chromium', () => {
       await browser.close();
     }
   });
+
+  test('signed in: u on a paper page upvotes that paper in place', async () => {
+    const { token } = await community.accounts.createSession(ada);
+    const browser = await launchChromium();
+    try {
+      const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+      await context.addCookies([{ name: 'pb_session', value: token, url: address }]);
+      const page = await context.newPage();
+      await page.goto(`${address}/papers/2605.00102`);
+      assert.equal(await community.votes.hasVoted(ada, '2605.00102'), false);
+      await page.keyboard.press('u');
+      await page.locator('.paper-title-row form.votes.voted').waitFor();
+      assert.ok(await community.votes.hasVoted(ada, '2605.00102'));
+      assert.equal(page.url(), `${address}/papers/2605.00102`, 'no navigation');
+      // Typing u in the comment box is text, not a vote toggle.
+      await page.locator('textarea').first().focus();
+      await page.keyboard.press('u');
+      assert.equal(await page.locator('textarea').first().inputValue(), 'u');
+      assert.ok(await community.votes.hasVoted(ada, '2605.00102'));
+    } finally {
+      await browser.close();
+    }
+  });
 });

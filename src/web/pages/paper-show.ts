@@ -44,7 +44,7 @@ ${c.submission}
 ${c.sections}
 ${similar.length ? html`<section class="similar"><h2>Similar papers</h2><ol class="papers">${similar.map((x) => paperCard(x.paper))}</ol></section>` : ''}
 </article>`;
-    return reply.type('text/html; charset=utf-8').send(page(req, { title: `${p.title} · Paperboy`, description: p.abstract.slice(0, 200), body, scripts: ['community.js'] }));
+    return reply.type('text/html; charset=utf-8').send(page(req, { title: `${p.title} · Paperboy`, description: p.abstract.slice(0, 200), body, scripts: ['feed.js', 'community.js'] }));
   };
   app.get<{ Params: { arxivId: string } }>('/papers/:arxivId', (req, reply) => show(req, req.params.arxivId, reply));
   // Old-style ids contain a slash: /papers/hep-th/9901001

@@ -7,6 +7,7 @@ import { createPaperStore } from '../papers/store.js';
 import { buildPaper } from '../papers/paper.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { startTestSmtp, type TestSmtp } from '../testing/smtp.js';
+import { createSubscriptionStore } from '../digest/subscriptions.js';
 import { createCommunity, type Community } from '../community/community.js';
 import { createMailer } from '../digest/mailer.js';
 
@@ -171,6 +172,28 @@ for (const dialect of DIALECTS) describe(`[${dialect}] community over HTTP`, () 
     assert.match(profile.body, /Upvoted papers \(1\)/);
     const anon = await new Visitor(app).get('/papers/2603.10001');
     assert.match(anon.body, /Sign in<\/a> to comment/);
+  });
+
+  test('your own profile offers the email digest, and links to its manage page once subscribed', async () => {
+    const v = await signIn('linus@example.org');
+    const mine = await v.get('/u/linus');
+    assert.match(mine.body, /<h2 id="digest">Email digest<\/h2>/);
+    assert.match(mine.body, /<form method="post" action="\/subscribe"[^>]*><input type="hidden" name="_csrf"[^>]*><input type="hidden" name="email" value="linus@example.org">/);
+    const before = smtp.messages.length;
+    assert.equal((await v.postForm('/subscribe', { email: 'linus@example.org' }, '/u/linus')).statusCode, 200);
+    const [mail] = (await smtp.waitFor(before + 1)).slice(before);
+    assert.match(mail.text ?? '', /\/subscribe\/confirm\//);
+    // Others do not see it on your profile.
+    assert.doesNotMatch((await new Visitor(app).get('/u/linus')).body, /id="digest"/);
+
+    const k = await signIn('ken@example.org');
+    await createSubscriptionStore(db).createConfirmed('ken@example.org', { frequency: 'weekly' });
+    const profile = await k.get('/u/ken');
+    const manage = /You get the weekly digest at ken@example.org\. <a href="http:\/\/paperboy\.test(\/digest\/manage\/[^"]+)"/.exec(profile.body);
+    assert.ok(manage, profile.body.slice(profile.body.indexOf('id="digest"'), profile.body.indexOf('id="digest"') + 400));
+    const page = await new Visitor(app).get(manage[1]);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /ken@example\.org/);
   });
 
   test('comments with <script>, <img onerror> and javascript: links render inert', async () => {

@@ -9,27 +9,32 @@ import { monthOf, periodLabel, periodPath, shiftPeriod, weekOf, type Period } fr
 import { html, raw } from './html.js';
 import { csrfField, page as pageWithAccount } from './session.js';
 import { upvoteBox } from './community-components.js';
-import { feedBody, FEED_PAGE_SIZE, type FeedView, type NavLink } from './feed-view.js';
+import { feedBody, FEED_PAGE_SIZE, type FeedFilters, type FeedView, type NavLink } from './feed-view.js';
+import { USERNAME_RE } from '../community/accounts.js';
 import { viewerOf } from './viewer.js';
 import { CATEGORY_PATTERN, MAX_PAGE } from './api/daily-papers-list.schema.js';
 
 export interface FeedPageQuery {
   category?: string;
+  submitter?: string;
   p?: string;
 }
 
 const CATEGORY = new RegExp(CATEGORY_PATTERN);
 
-/** Input of every feed page: ?category= and ?p=, checked here (a bad value is a 400 page). */
-export function parseFeedPageQuery(q: FeedPageQuery): { category?: string; page: number } | string {
-  const category = typeof q.category === 'string' && q.category.trim() !== '' ? q.category.trim() : undefined;
+/** Input of every feed page: ?category=, ?submitter= and ?p=, checked here (a bad value is a 400 page). */
+export function parseFeedPageQuery(q: FeedPageQuery): { filters: FeedFilters; page: number } | string {
+  const given = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+  const category = given(q.category);
   if (category !== undefined && !CATEGORY.test(category)) return `"${category.slice(0, 40)}" is not an arXiv category (e.g. cs.CL).`;
+  const submitter = given(q.submitter);
+  if (submitter !== undefined && !USERNAME_RE.test(submitter)) return `"${submitter.slice(0, 40)}" is not a username (2 to 30 letters, digits, "-" or "_").`;
   let page = 0;
   if (q.p !== undefined) {
     if (typeof q.p !== 'string' || !/^\d{1,4}$/.test(q.p) || Number(q.p) > MAX_PAGE) return `Page "${String(q.p).slice(0, 20)}" is not a page number.`;
     page = Number(q.p);
   }
-  return { category, page };
+  return { filters: { category, submitter }, page };
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -74,7 +79,8 @@ export interface FeedPageOptions {
 export async function sendFeedPage(req: FastifyRequest<{ Querystring: FeedPageQuery }>, reply: FastifyReply, deps: AppDeps, options: FeedPageOptions | (() => Promise<FeedPageOptions>)) {
   const parsed = parseFeedPageQuery(req.query);
   if (typeof parsed === 'string') return badRequestPage(reply, parsed);
-  const { category, page } = parsed;
+  const { filters, page } = parsed;
+  const { category, submitter } = filters;
   const { database } = deps;
   const viewer = viewerOf(req);
   // Anonymous visitors all see the same page: serve it from the cache while the feed is unchanged.
@@ -85,7 +91,7 @@ export async function sendFeedPage(req: FastifyRequest<{ Querystring: FeedPageQu
   const o = typeof options === 'function' ? await options() : options;
   const period = o.period;
   const [list, range] = await Promise.all([
-    listDailyPapers(database, { period: period ?? undefined, category, sort: period ? 'publishedAt' : 'trending', page, limit: FEED_PAGE_SIZE, viewerId: viewer.userId }),
+    listDailyPapers(database, { period: period ?? undefined, category, submitter, sort: period ? 'publishedAt' : 'trending', page, limit: FEED_PAGE_SIZE, viewerId: viewer.userId }),
     feedDayRange(database),
   ]);
   let previous: NavLink | null = null;
@@ -110,7 +116,7 @@ export async function sendFeedPage(req: FastifyRequest<{ Querystring: FeedPageQu
     previous,
     next,
     tabLinks: { daily: `/papers/date/${dayOfPeriod}`, weekly: periodPath(weekOf(dayOfPeriod)), monthly: periodPath(monthOf(dayOfPeriod)) },
-    category,
+    filters,
     entries: list.entries,
     page,
     hasMore: list.hasMore,
@@ -118,7 +124,9 @@ export async function sendFeedPage(req: FastifyRequest<{ Querystring: FeedPageQu
     // Shared (cached) pages carry a slot that each response fills with its visitor's token.
     csrf: cache ? raw(`<input type="hidden" name="_csrf" value="${CSRF_SLOT}">`) : csrfField(req),
     voteBox: viewer.userId === null ? undefined : (e) => upvoteBox(req, { paperId: e.paper.id, upvotes: e.upvotes, voted: e.viewerUpvoted, back: req.url }),
-    empty: category
+    empty: submitter
+      ? html`No papers submitted by <strong>${submitter}</strong>${category ? html` in <strong>${category}</strong>` : ''} here. <a href="${o.path}">Show everyone's</a>.`
+      : category
       ? html`No papers in <strong>${category}</strong> here. <a href="${o.path}">Show all categories</a>.`
       : period
         ? 'No papers were submitted in this period.'

@@ -23,7 +23,8 @@ export interface FeedView {
   next?: NavLink | null;
   /** links for the Daily / Weekly / Monthly tabs, pointing at the period around this one */
   tabLinks: { daily: string; weekly: string; monthly: string };
-  category?: string;
+  /** the listing's filters: a category, and the username of the member who submitted */
+  filters: FeedFilters;
   entries: DailyEntry[];
   page: number;
   hasMore: boolean;
@@ -36,10 +37,16 @@ export interface FeedView {
   empty: SafeHtml | string;
 }
 
-/** path + the category filter + a page number, as one URL. */
-export function feedHref(path: string, category: string | undefined, page = 0): string {
+export interface FeedFilters {
+  category?: string;
+  submitter?: string;
+}
+
+/** path + the filters + a page number, as one URL. */
+export function feedHref(path: string, filters: FeedFilters, page = 0): string {
   const q = new URLSearchParams();
-  if (category) q.set('category', category);
+  if (filters.category) q.set('category', filters.category);
+  if (filters.submitter) q.set('submitter', filters.submitter);
   if (page > 0) q.set('p', String(page));
   const s = q.toString();
   return s ? `${path}?${s}` : path;
@@ -74,14 +81,14 @@ function feedCard(e: DailyEntry, v: FeedView): SafeHtml {
   const p = e.paper;
   const who = e.submitter;
   return html`<li class="paper-card" data-paper-id="${p.id}">
-  <div class="side">${v.voteBox ? v.voteBox(e) : signInToUpvote(e, feedHref(v.path, v.category, v.page))}</div>
+  <div class="side">${v.voteBox ? v.voteBox(e) : signInToUpvote(e, feedHref(v.path, v.filters, v.page))}</div>
   <article>
     <h3><a class="title" href="${paperPath(p.id)}">${p.title}</a></h3>
     <p class="authors">${authorLine(p.authors)}</p>
     <p class="excerpt">${excerpt(p.abstract)}</p>
     <div class="meta">
       ${v.showDay ? html`<a href="/papers/date/${e.feedDay}"><time datetime="${e.feedDay}">${formatDate(`${e.feedDay}T12:00:00Z`)}</time></a>` : ''}
-      ${p.categories.slice(0, 3).map((c) => html`<a class="chip" href="${feedHref(v.path, c)}" title="Only ${c}">${c}</a>`)}
+      ${p.categories.slice(0, 3).map((c) => html`<a class="chip" href="${feedHref(v.path, { ...v.filters, category: c })}" title="Only ${c}">${c}</a>`)}
       ${paperLinks({ id: p.id, githubRepo: e.githubRepo, projectPage: e.projectPage })}
       <a href="${paperPath(p.id)}#comments">${e.commentsCount} comment${e.commentsCount === 1 ? '' : 's'}</a>
       ${who ? html`<span class="submitter">Submitted by <a href="/u/${encodeURIComponent(who.username)}">${who.displayName ?? who.username}</a></span>` : ''}
@@ -100,7 +107,7 @@ function tabs(v: FeedView): SafeHtml {
 
 export function feedBody(v: FeedView): SafeHtml {
   const nav = (l: NavLink | null | undefined, rel: 'prev' | 'next') =>
-    l ? html`<a rel="${rel}" href="${feedHref(l.href, v.category)}">${rel === 'prev' ? '← ' : ''}${l.label}${rel === 'next' ? ' →' : ''}</a>` : html`<span></span>`;
+    l ? html`<a rel="${rel}" href="${feedHref(l.href, v.filters)}">${rel === 'prev' ? '← ' : ''}${l.label}${rel === 'next' ? ' →' : ''}</a>` : html`<span></span>`;
   return html`${subscribeBox(v.csrf)}
 <div class="page-head feed-head">
   <div><h1>Daily Papers</h1><p class="muted">by the research community</p></div>
@@ -113,14 +120,16 @@ export function feedBody(v: FeedView): SafeHtml {
 </div>
 <form class="filter" method="get" action="${v.path}">
   <label for="category">Category</label>
-  <input id="category" name="category" value="${v.category ?? ''}" placeholder="e.g. cs.CL" maxlength="40" pattern="[A-Za-z][A-Za-z.\\-]*">
+  <input id="category" name="category" value="${v.filters.category ?? ''}" placeholder="e.g. cs.CL" maxlength="40" pattern="[A-Za-z][A-Za-z.\\-]*">
+  <label for="submitter">Submitted by</label>
+  <input id="submitter" name="submitter" value="${v.filters.submitter ?? ''}" placeholder="username" maxlength="30" pattern="[a-zA-Z0-9][a-zA-Z0-9_\\-]{1,29}">
   <button type="submit" class="secondary">Filter</button>
-  ${v.category ? html`<a href="${v.path}">Clear filter</a>` : ''}
+  ${v.filters.category || v.filters.submitter ? html`<a href="${v.path}">Clear filters</a>` : ''}
 </form>
 ${v.entries.length ? html`<ol class="papers feed" start="${v.page * FEED_PAGE_SIZE + 1}">${v.entries.map((e) => feedCard(e, v))}</ol>` : html`<p class="notice">${v.empty}</p>`}
 <nav class="pager" aria-label="Pages">
-  ${v.page > 0 ? html`<a rel="prev" href="${feedHref(v.path, v.category, v.page - 1)}">← Previous page</a>` : html`<span></span>`}
-  ${v.hasMore ? html`<a rel="next" href="${feedHref(v.path, v.category, v.page + 1)}">Next page →</a>` : ''}
+  ${v.page > 0 ? html`<a rel="prev" href="${feedHref(v.path, v.filters, v.page - 1)}">← Previous page</a>` : html`<span></span>`}
+  ${v.hasMore ? html`<a rel="next" href="${feedHref(v.path, v.filters, v.page + 1)}">Next page →</a>` : ''}
 </nav>
 <p class="muted keys">Keys: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>u</kbd> upvote, <kbd>o</kbd> open.</p>`;
 }

@@ -117,8 +117,22 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     assert.ok(none.body.includes('No papers in <strong>math.AG</strong>'));
   });
 
+  test('the submitter filter lists one member\'s submissions and survives paging links', async () => {
+    const all = await app.inject('/papers/trending');
+    assert.ok(all.body.includes('Paper number 16'), 'unfiltered trending has papers nobody in particular submitted');
+    const res = await app.inject('/papers/trending?submitter=ada');
+    assert.equal(res.statusCode, 200);
+    for (const id of ['2605.00001', '2605.00002', '2605.00003']) assert.ok(res.body.includes(`/papers/${id}`), id);
+    assert.ok(!res.body.includes('/papers/2605.00016'), 'papers others submitted are left out');
+    assert.ok(res.body.includes('value="ada"') && res.body.includes('Clear filters'));
+    // Category chips keep the submitter filter.
+    assert.match(res.body, /href="\/papers\/trending\?category=[^"]+&amp;submitter=ada"/);
+    const nobody = await app.inject('/papers/trending?submitter=grace');
+    assert.ok(nobody.body.includes('No papers submitted by <strong>grace</strong>'));
+  });
+
   test('bad periods and parameters give 400 pages, never 500', async () => {
-    for (const url of ['/papers/date/2025-13-45', '/papers/date/2026-02-30', '/papers/week/2026-W60', '/papers/month/2026-13', '/papers/date/2026-05-29?category=%3Cscript%3E', '/papers/trending?p=-1']) {
+    for (const url of ['/papers/date/2025-13-45', '/papers/date/2026-02-30', '/papers/week/2026-W60', '/papers/month/2026-13', '/papers/date/2026-05-29?category=%3Cscript%3E', '/papers/trending?submitter=%3Cscript%3E', '/papers/trending?p=-1']) {
       const res = await app.inject(url);
       assert.equal(res.statusCode, 400, url);
       assert.match(res.headers['content-type'] as string, /text\/html/);

@@ -5,6 +5,8 @@ import { communityDeps, csrfField, page, requireUser } from '../session.js';
 import { paperCard, formatDate } from '../components.js';
 import { CommunityError } from '../../community/errors.js';
 import type { User } from '../../community/accounts.js';
+import { digestWeb } from '../digest-web.js';
+import { manageUrl } from '../../digest/send.js';
 
 // GET /u/:username: a member's submitted, upvoted and claimed papers; on your own profile also
 // your display name (POST /account/profile) and personal API tokens (POST /account/tokens creates one, shown once; POST
@@ -30,6 +32,21 @@ export function registerUserShow(app: FastifyInstance, deps: AppDeps) {
   const { community } = communityDeps(deps);
   const { papers } = deps;
 
+  /** Own profile: the digest this account's address gets (a signed manage link), or a way to ask for it. */
+  const digestSection = async (req: FastifyRequest, user: User) => {
+    const { service } = digestWeb(app, deps);
+    const s = await service.subscriptions.getByEmail(user.email);
+    if (s && (s.status === 'active' || s.status === 'paused')) {
+      const url = manageUrl(service.settings.baseUrl, service.links.sign('manage', s.id, s.email));
+      const what = s.status === 'paused' ? 'Your email digest is paused.' : `You get the ${s.frequency} digest at ${s.email}.`;
+      return html`<h2 id="digest">Email digest</h2>
+<p>${what} <a href="${url}" rel="noreferrer">Change topics, frequency or unsubscribe</a>.</p>`;
+    }
+    return html`<h2 id="digest">Email digest</h2>
+<form method="post" action="/subscribe" class="inline-form">${csrfField(req)}<input type="hidden" name="email" value="${user.email}">
+<label>Trending papers and your topics, daily or weekly, at ${user.email}.</label> <button type="submit">Subscribe</button></form>`;
+  };
+
   const profile = async (req: FastifyRequest, user: User, newToken?: string) => {
     const [submitted, upvotedIds, claims] = await Promise.all([
       community.submissions.listBySubmitter(user.id, 30),
@@ -49,10 +66,12 @@ export function registerUserShow(app: FastifyInstance, deps: AppDeps) {
 <p class="muted">@${user.username}${user.role !== 'member' ? html` · <span class="chip">${user.role}</span>` : ''} · member since ${formatDate(user.createdAt)}</p>
 <h2 id="submitted">Submitted papers (${submittedPapers.length})</h2>
 ${list(submittedPapers, 'No submissions yet.')}
+${submittedPapers.length ? html`<p><a href="/papers/trending?submitter=${encodeURIComponent(user.username)}">All of ${user.username}'s submissions in the feed →</a></p>` : ''}
 <h2 id="claimed">Claimed papers (${claimedPapers.length})</h2>
 ${list(claimedPapers, 'No claimed papers yet.')}
 <h2 id="upvoted">Upvoted papers (${upvotedPapers.length})</h2>
 ${list(upvotedPapers, 'No upvotes yet.')}
+${own ? await digestSection(req, user) : ''}
 ${own
   ? html`<h2 id="account">Display name</h2>
 <form method="post" action="/account/profile" class="inline-form">${csrfField(req)}

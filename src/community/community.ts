@@ -47,7 +47,7 @@ export function createCommunity(
   options: { now?: () => Date; fetcher?: PaperFetcher } = {},
 ): Community {
   const now = options.now ?? (() => new Date());
-  const perHour = (name: string, fallback: number) => createRateLimiter({ limit: Number(config.raw[name] ?? fallback), windowMs: HOUR_MS, now: () => now().getTime() });
+  const perHour = (name: string, fallback: number) => createRateLimiter(database, { name, limit: Number(config.raw[name] ?? fallback), windowMs: HOUR_MS, now: () => now().getTime() });
   return {
     accounts: createAccounts(database, now),
     submissions: createSubmissions(database, papers, submissionRules(config), { now, fetcher: options.fetcher }),

@@ -1,7 +1,11 @@
-// A small fixed-window rate limiter kept in memory, keyed by whatever the caller chooses (client
-// address, email, user id). Reusable: sign-in requests, submissions, digest subscriptions.
-// In memory on purpose: limits are per process, which is what a single-node self-hosted instance
-// runs; several web processes behind a balancer each allow the limit.
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Database } from '../storage/database.js';
+
+// A fixed-window rate limiter kept in the database, keyed by whatever the caller chooses (client
+// address, email, user id): sign-in requests, submissions, digest subscriptions. In the database so
+// that several web processes behind a balancer share one limit, and a restart does not reset it.
+// One upsert per attempt; these are rare actions (never page views).
 
 export interface RateDecision {
   ok: boolean;
@@ -14,36 +18,45 @@ export interface RateLimiter {
   readonly limit: number;
   readonly windowMs: number;
   /** count one attempt for key and say whether it is allowed */
-  hit(key: string): RateDecision;
-  reset(key?: string): void;
+  hit(key: string): Promise<RateDecision>;
 }
 
-export function createRateLimiter(options: { limit: number; windowMs: number; now?: () => number; maxKeys?: number }): RateLimiter {
+export interface RateLimiterOptions {
+  /** names the limiter: keys of different limiters never collide */
+  name: string;
+  limit: number;
+  windowMs: number;
+  now?: () => number;
+}
+
+/** Windows older than this are deleted now and then. */
+const KEEP_MS = 24 * 3600_000;
+
+export function createRateLimiter(database: Database, options: RateLimiterOptions): RateLimiter {
   const now = options.now ?? Date.now;
-  const maxKeys = options.maxKeys ?? 100_000;
-  const windows = new Map<string, { start: number; count: number }>();
+  let sinceCleanup = 0;
   return {
     limit: options.limit,
     windowMs: options.windowMs,
-    hit(key) {
+    async hit(key) {
       const t = now();
-      let w = windows.get(key);
-      if (!w || t - w.start >= options.windowMs) {
-        // Bound memory: when full, drop expired windows first, then the oldest.
-        if (!w && windows.size >= maxKeys) {
-          for (const [k, v] of windows) if (t - v.start >= options.windowMs) windows.delete(k);
-          if (windows.size >= maxKeys) windows.delete(windows.keys().next().value as string);
-        }
-        w = { start: t, count: 0 };
-        windows.set(key, w);
+      const expired = t - options.windowMs;
+      const hashed = createHash('sha256').update(`${options.name}\u0000${key}`).digest('hex');
+      // Every SET expression sees the old row, so both CASEs test the same window.
+      const r = await sql<{ window_start: number | string; hits: number | string }>`
+        INSERT INTO rate_limits (key, window_start, hits) VALUES (${hashed}, ${t}, 1)
+        ON CONFLICT (key) DO UPDATE SET
+          hits = CASE WHEN rate_limits.window_start <= ${expired} THEN 1 ELSE rate_limits.hits + 1 END,
+          window_start = CASE WHEN rate_limits.window_start <= ${expired} THEN excluded.window_start ELSE rate_limits.window_start END
+        RETURNING window_start, hits`.execute(database.db);
+      const start = Number(r.rows[0].window_start);
+      const hits = Number(r.rows[0].hits);
+      if (++sinceCleanup >= 500) {
+        sinceCleanup = 0;
+        await database.db.deleteFrom('rate_limits').where('window_start', '<', t - Math.max(KEEP_MS, options.windowMs)).execute();
       }
-      w.count++;
-      const retryAfterSeconds = Math.max(1, Math.ceil((w.start + options.windowMs - t) / 1000));
-      return { ok: w.count <= options.limit, retryAfterSeconds, remaining: Math.max(0, options.limit - w.count) };
-    },
-    reset(key) {
-      if (key === undefined) windows.clear();
-      else windows.delete(key);
+      const retryAfterSeconds = Math.max(1, Math.ceil((start + options.windowMs - t) / 1000));
+      return { ok: hits <= options.limit, retryAfterSeconds, remaining: Math.max(0, options.limit - hits) };
     },
   };
 }

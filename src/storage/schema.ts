@@ -222,6 +222,14 @@ export interface DigestSentPapersTable {
   period: string;
 }
 
+export interface RateLimitsTable {
+  /** SHA-256 (hex) of limiter name and key */
+  key: string;
+  /** epoch milliseconds; bigint on PostgreSQL */
+  window_start: number | string;
+  hits: number;
+}
+
 export interface Schema {
   papers: PapersTable;
   paper_categories: PaperCategoriesTable;
@@ -239,6 +247,7 @@ export interface Schema {
   paper_vectors: PaperVectorsTable;
   digest_subscribers: DigestSubscribersTable;
   digest_topics: DigestTopicsTable;
+  rate_limits: RateLimitsTable;
   digest_sends: DigestSendsTable;
   digest_sent_papers: DigestSentPapersTable;
 }

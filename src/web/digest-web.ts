@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDeps } from './app.js';
 import { createDigestService, type DigestService } from '../digest/service.js';
-import { createRateLimiter, type RateLimiter } from '../digest/rate-limit.js';
+import { createRateLimiter, type RateLimiter } from '../community/rate-limit.js';
 import type { Subscriber } from '../digest/subscriptions.js';
 import { ensureFormParser } from './form-body.js';
 import { layout } from './layout.js';
@@ -33,8 +33,8 @@ export function digestWeb(app: FastifyInstance, deps: AppDeps): DigestWeb {
   app.addHook('onClose', async () => service.close());
   d = {
     service,
-    perAddress: createRateLimiter(SUBSCRIBE_PER_ADDRESS, 15 * 60_000),
-    perClient: createRateLimiter(SUBSCRIBE_PER_CLIENT, 60 * 60_000),
+    perAddress: createRateLimiter(deps.database, { name: 'subscribe-address', limit: SUBSCRIBE_PER_ADDRESS, windowMs: 15 * 60_000 }),
+    perClient: createRateLimiter(deps.database, { name: 'subscribe-client', limit: SUBSCRIBE_PER_CLIENT, windowMs: 60 * 60_000 }),
     async fromLink(purpose, token) {
       const parsed = service.links.parse(token);
       if (!parsed) return null;

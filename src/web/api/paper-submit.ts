@@ -28,7 +28,7 @@ export function registerApiPaperSubmit(app: FastifyInstance, deps: AppDeps) {
   app.post<{ Body: Body }>('/api/papers/submit', { schema: apiSubmitSchema }, async (req, reply) => {
     const user = await bearerUser(req, reply, community);
     if (!user) return reply;
-    const d = community.limits.submitPerUser.hit(`user:${user.id}`);
+    const d = await community.limits.submitPerUser.hit(`user:${user.id}`);
     if (!d.ok) {
       return reply.code(429).header('Retry-After', String(d.retryAfterSeconds)).send({ error: 'Too Many Requests', message: `community: too many submission attempts; retry in ${d.retryAfterSeconds} s` });
     }

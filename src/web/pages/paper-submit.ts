@@ -56,7 +56,7 @@ ${error ? html`<p class="notice error" role="alert">${error}</p>` : ''}
     if (!user) return reply;
     const again = (status: number, message: string) =>
       reply.code(status).type('text/html; charset=utf-8').send(page(req, { title: 'Submit a paper · Paperboy', body: form(req, req.body, message) }));
-    const d = community.limits.submitPerUser.hit(`user:${user.id}`);
+    const d = await community.limits.submitPerUser.hit(`user:${user.id}`);
     if (!d.ok) {
       reply.header('Retry-After', String(d.retryAfterSeconds));
       return again(429, `Too many submission attempts; try again in ${Math.ceil(d.retryAfterSeconds / 60)} minute(s).`);

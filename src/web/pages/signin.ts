@@ -56,7 +56,7 @@ export function registerSignin(app: FastifyInstance, deps: AppDeps) {
       [community.limits.signinPerClient, req.ip],
       [community.limits.signinPerEmail, email],
     ] as const) {
-      const d = limiter.hit(key);
+      const d = await limiter.hit(key);
       if (!d.ok) {
         reply.header('Retry-After', String(d.retryAfterSeconds));
         return send(429, `Too many sign-in requests; try again in ${Math.ceil(d.retryAfterSeconds / 60)} minute(s).`);

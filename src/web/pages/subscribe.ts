@@ -39,10 +39,10 @@ export function registerSubscribe(app: FastifyInstance, deps: AppDeps) {
     const raw = field(req.body, 'email') ?? '';
     const email = normaliseEmail(raw);
     if (!email) return formPage(req, reply, 400, raw.slice(0, 254), 'That does not look like an email address.');
-    const clientOk = d.perClient.hit(req.ip);
-    const addressOk = d.perAddress.hit(email);
-    if (!clientOk || !addressOk) {
-      reply.header('Retry-After', '900');
+    const client = await d.perClient.hit(req.ip);
+    const address = await d.perAddress.hit(email);
+    if (!client.ok || !address.ok) {
+      reply.header('Retry-After', String(Math.max(client.ok ? 0 : client.retryAfterSeconds, address.ok ? 0 : address.retryAfterSeconds)));
       return sendPage(reply, 429, 'Too many requests', html`<section class="narrow"><h1>Too many requests</h1><p>Please try again in a few minutes.</p></section>`);
     }
     try {

@@ -43,7 +43,7 @@ export async function startServices(ctx: Context, log: (line: string) => void = 
   let app: FastifyInstance | null = null;
   if (ctx.config.services.includes('web')) {
     // /submit fetches a paper that is not harvested yet from the arXiv API.
-    app = await buildApp({ ...ctx, community: createCommunity(ctx.database, ctx.papers, ctx.config, { fetcher: arxivPaperFetcher(ctx.config) }) });
+    app = await buildApp({ ...ctx, community: createCommunity(ctx.database, ctx.papers, ctx.config, { fetcher: arxivPaperFetcher(ctx.config, ctx.database) }) });
     await app.listen({ port: ctx.config.port, host: ctx.config.host });
     const shown = ctx.config.host === '0.0.0.0' || ctx.config.host === '::' ? 'localhost' : ctx.config.host;
     log(`paperboy: serving http://${shown}:${(app.server.address() as { port: number }).port} (${ctx.database.dialect})`);

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPoliteHttp, retryAfterMs, userAgent, HttpError } from './polite-http.js';
+import { databaseTurns } from './shared-slots.js';
+import { DIALECTS, freshDatabase } from '../testing/databases.js';
 
 // The polite client against a loopback server that answers as told.
 
@@ -69,3 +71,29 @@ test('backoff grows exponentially with full jitter, and Retry-After is a floor',
   assert.equal(retryAfterMs(new Date(Date.now() + 60_000).toUTCString(), Date.now())! > 58_000, true);
   assert.equal(retryAfterMs('soon'), null);
 });
+
+for (const dialect of DIALECTS) {
+  test(`[${dialect}] two processes sharing a database keep one pace per host between them`, async () => {
+    const db = await freshDatabase(dialect);
+    const starts: number[] = [];
+    const s = await server((_req, res) => {
+      starts.push(Date.now());
+      res.end('ok');
+    });
+    try {
+      // Two clients stand for two worker processes: each has its own in-process queue.
+      const a = createPoliteHttp({ ...base, intervalMs: 200, sharedTurn: databaseTurns(db) });
+      const b = createPoliteHttp({ ...base, intervalMs: 200, sharedTurn: databaseTurns(db) });
+      await Promise.all([a, b, a, b].map((c) => c.get(s.url, (r) => r.body)));
+      starts.sort((x, y) => x - y);
+      const gaps = starts.slice(1).map((t, i) => t - starts[i]);
+      assert.equal(starts.length, 4);
+      // Alone, each client would send its first request at once (a gap near 0 ms); a few ms of
+      // slack for when the loopback server sees the connection.
+      assert.ok(gaps.every((g) => g >= 170), `gaps ${gaps.join(', ')} ms`);
+    } finally {
+      await s.close();
+      await db.destroy();
+    }
+  });
+}

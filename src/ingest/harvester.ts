@@ -5,6 +5,7 @@ import type { PaperStore } from '../papers/store.js';
 import { createHarvestStore } from './harvest-store.js';
 import { createPoliteHttp, userAgent, type PoliteHttp } from './polite-http.js';
 import { harvestSettings } from './settings.js';
+import { databaseTurns } from './shared-slots.js';
 import { autoFeatureHook, type FeedSubmitter } from './auto-feature.js';
 import { communitySubmitter } from './auto-feature-community.js';
 import { fetchPaperById } from './arxiv-api.js';
@@ -15,9 +16,11 @@ import type { HarvestDeps } from './harvest.js';
 
 const VERSION: string = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version;
 
-export function createArxivHttp(config: Config): PoliteHttp {
+/** database: share the request pace with every other process on it (recommended). */
+export function createArxivHttp(config: Config, database?: Database): PoliteHttp {
   const s = harvestSettings(config);
   return createPoliteHttp({
+    sharedTurn: database && s.requestIntervalMs > 0 ? databaseTurns(database) : undefined,
     userAgent: userAgent(VERSION, s.contact),
     intervalMs: s.requestIntervalMs,
     timeoutMs: s.timeoutMs,
@@ -36,7 +39,7 @@ export function createHarvester(
   return {
     papers: deps.papers,
     windows: createHarvestStore(deps.database),
-    http: createArxivHttp(deps.config),
+    http: createArxivHttp(deps.config, deps.database),
     settings,
     log,
     onNewPapers: autoFeatureHook(settings.autoCategories, submitter, log),
@@ -44,8 +47,8 @@ export function createHarvester(
 }
 
 /** /submit's fetcher for papers not yet harvested: one API request by id. */
-export function arxivPaperFetcher(config: Config): (arxivId: string) => Promise<PaperRecord | null> {
-  const http = createArxivHttp(config);
+export function arxivPaperFetcher(config: Config, database?: Database): (arxivId: string) => Promise<PaperRecord | null> {
+  const http = createArxivHttp(config, database);
   const { apiUrl } = harvestSettings(config);
   return (arxivId) => fetchPaperById(http, apiUrl, arxivId);
 }

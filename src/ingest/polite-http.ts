@@ -1,7 +1,9 @@
 // The one way Paperboy talks to arXiv: a GET that waits its turn per host, names the operator in
 // its User-Agent, gives up after a time limit, and retries failures with exponential backoff and
 // jitter, honouring Retry-After. arXiv asks for one request every 3 seconds over a single
-// connection; several jobs in one process share this client and so take turns.
+// connection; several jobs in one process share this client and so take turns, and with
+// `sharedTurn` several processes on one database do too.
+import type { SharedTurn } from './shared-slots.js';
 
 export interface PoliteHttpOptions {
   userAgent: string;
@@ -17,6 +19,8 @@ export interface PoliteHttpOptions {
   onAttempt?: (host: string, outcome: 'ok' | 'error', detail?: string) => void;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** reserves a start shared with other processes (src/ingest/shared-slots.ts); none: this process only */
+  sharedTurn?: SharedTurn;
 }
 
 export interface HttpResponse {
@@ -81,6 +85,10 @@ export function createPoliteHttp(opts: PoliteHttpOptions): PoliteHttp {
     await prev;
     const wait = Math.max((nextSlot.get(host) ?? 0) - Date.now(), extraWaitMs);
     if (wait > 0) await sleep(Math.min(wait, maxWait));
+    if (opts.sharedTurn) {
+      const shared = await opts.sharedTurn(host, opts.intervalMs);
+      if (shared > 0) await sleep(Math.min(shared, maxWait));
+    }
     return () => {
       nextSlot.set(host, Date.now() + opts.intervalMs);
       release();

@@ -7,3 +7,11 @@ CREATE TABLE rate_limits (
   hits         INTEGER NOT NULL
 );
 CREATE INDEX rate_limits_window ON rate_limits (window_start);
+
+-- Politeness towards arXiv across processes: the earliest start of the next request per host.
+-- Every process reserves its start here, so two workers together still make one request per
+-- ARXIV_REQUEST_INTERVAL_MS.
+CREATE TABLE http_slots (
+  host    TEXT PRIMARY KEY,
+  next_at BIGINT NOT NULL
+);

@@ -126,13 +126,21 @@ describe('feed pages in Chromium', () => {
     }
   });
 
-  test('signed in: u upvotes the selected paper in place (community.js), and the page after a reload agrees', async () => {
+  /** Runs body with a page signed in as ada, in its own browser. */
+  async function signedIn(body: (page: Page) => Promise<void>) {
     const { token } = await community.accounts.createSession(ada);
     const browser = await launchChromium();
     try {
       const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
       await context.addCookies([{ name: 'pb_session', value: token, url: address }]);
-      const page = await context.newPage();
+      await body(await context.newPage());
+    } finally {
+      await browser.close();
+    }
+  }
+
+  test('signed in: u upvotes the selected paper in place (community.js), and the page after a reload agrees', () =>
+    signedIn(async (page) => {
       await page.goto(`${address}/papers/date/2026-05-29`);
       const second = page.locator('.paper-card').nth(1);
       await page.keyboard.press('j');
@@ -146,18 +154,10 @@ describe('feed pages in Chromium', () => {
       await page.screenshot({ path: screenshotPath('feed-day-signed-in'), fullPage: true });
       await page.reload();
       assert.equal(await page.locator('.paper-card').nth(1).locator('form.votes.voted').count(), 1);
-    } finally {
-      await browser.close();
-    }
-  });
+    }));
 
-  test('signed in: u on a paper page upvotes that paper in place', async () => {
-    const { token } = await community.accounts.createSession(ada);
-    const browser = await launchChromium();
-    try {
-      const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-      await context.addCookies([{ name: 'pb_session', value: token, url: address }]);
-      const page = await context.newPage();
+  test('signed in: u on a paper page upvotes that paper in place', () =>
+    signedIn(async (page) => {
       await page.goto(`${address}/papers/2605.00102`);
       assert.equal(await community.votes.hasVoted(ada, '2605.00102'), false);
       await page.keyboard.press('u');
@@ -169,8 +169,5 @@ describe('feed pages in Chromium', () => {
       await page.keyboard.press('u');
       assert.equal(await page.locator('textarea').first().inputValue(), 'u');
       assert.ok(await community.votes.hasVoted(ada, '2605.00102'));
-    } finally {
-      await browser.close();
-    }
-  });
+    }));
 });

@@ -99,6 +99,12 @@ describe('web skeleton', () => {
       await page.goto(`${address}/`);
       assert.equal(await page.locator('.notice').count(), 1);
       await page.screenshot({ path: screenshotPath('skeleton-home'), fullPage: true });
+      // The search page marks the query's words in an abstract full of markup, and runs none of it.
+      await page.goto(`${address}/search?q=${encodeURIComponent('bold claims')}`);
+      assert.equal(await page.locator('.paper-card').count(), 1);
+      assert.deepEqual(await page.locator('mark').allInnerTexts(), ['bold', 'claims']);
+      assert.equal(await page.locator('input[name="q"]').first().inputValue(), 'bold claims');
+      await page.screenshot({ path: screenshotPath('search'), fullPage: true });
       assert.deepEqual(dialogs, []);
     } finally {
       await browser.close();

@@ -27,6 +27,8 @@ export interface ImportOptions {
   progress?: boolean;
   /** called for each rejected line or entry as it happens */
   onReject?: (file: string, r: Rejected) => void;
+  /** called after each committed batch (the CLI keeps its search-index deferral alive) */
+  onBatch?: () => void;
 }
 
 function emptySummary(): ImportSummary {
@@ -91,6 +93,7 @@ async function importSnapshot(store: PaperStore, file: string, options: ImportOp
           addCounts(summary, await store.upsertMany(msg.records));
           seen += msg.records.length;
           progress.update(seen, msg.fraction);
+          options.onBatch?.();
           worker.postMessage('ack');
         });
         chain.catch(reject);
@@ -112,6 +115,7 @@ async function importXml(store: PaperStore, file: string, format: 'atom' | 'oai-
     options.onReject?.(file, r);
   }
   addCounts(summary, await store.upsertMany(page.records));
+  options.onBatch?.();
 }
 
 /** Import one or more files (snapshot JSON lines, .gz, Atom or OAI-PMH XML) into the store. */

@@ -4,11 +4,13 @@ import type { Database } from '../storage/database.js';
 import { createProgress } from '../util/progress.js';
 
 // Deferred lexical indexing for bulk imports (SQLite; migration 0007): "load, then build the
-// index". A bulk import switches the papers triggers into deferred mode, where a write only
-// records its search doc in search_pending; the build then drains search_pending into both FTS
-// tables in batched transactions and switches deferral off in the transaction that empties it.
-// Each batch commits on its own, so a killed build resumes where it stopped. PostgreSQL's tsvector
-// is a generated column, always in step: there, every function here is a no-op.
+// index". A bulk import switches the papers triggers into deferred mode, where a new paper gets no
+// search doc (nor FTS rows) and a changed, already indexed one is queued in search_pending. The
+// build then indexes, in batched transactions, the papers after search_state.built_through (in
+// rowid order) that have no search doc, and the queued docs, and switches deferral off in the
+// transaction that finds nothing left. Each batch commits with the new built_through, so a killed
+// build resumes where it stopped. PostgreSQL's tsvector is a generated column, always in step:
+// there every function here is a no-op.
 
 /** Docs per build transaction: large enough to amortise the commit, small enough to keep other writers waiting briefly. */
 const BUILD_BATCH = 5000;
@@ -30,7 +32,14 @@ export function deferSearchIndexing(database: Database): IndexDeferral {
   const raw = database.sqlite;
   if (!raw) return { heartbeat() {} };
   const owner = crypto.randomBytes(8).toString('hex');
-  raw.prepare("UPDATE search_state SET deferred = 1, deferred_by = ?, heartbeat_at = ? WHERE id = 1").run(owner, new Date().toISOString());
+  // Papers that exist now are indexed, unless an earlier deferral was never built: then the
+  // build goes on from where that one stopped.
+  raw
+    .prepare(
+      `UPDATE search_state SET built_through = CASE WHEN deferred = 1 THEN built_through ELSE (SELECT coalesce(max(rowid), 0) FROM papers) END,
+              deferred = 1, deferred_by = ?, heartbeat_at = ? WHERE id = 1`,
+    )
+    .run(owner, new Date().toISOString());
   const beat = raw.prepare('UPDATE search_state SET heartbeat_at = ? WHERE id = 1 AND deferred = 1 AND deferred_by = ?');
   let last = Date.now();
   return {
@@ -59,34 +68,52 @@ export interface SearchIndexState {
 export async function searchIndexState(database: Database): Promise<SearchIndexState> {
   const raw = database.sqlite;
   if (!raw) return { deferred: false, pending: 0, heartbeatAt: null, importAlive: false };
-  const s = raw.prepare('SELECT deferred, heartbeat_at FROM search_state WHERE id = 1').get() as { deferred: number; heartbeat_at: string | null };
-  const { n } = raw.prepare('SELECT count(*) AS n FROM search_pending').get() as { n: number };
-  return { deferred: s.deferred === 1, pending: n, heartbeatAt: s.heartbeat_at, importAlive: s.deferred === 1 && importAlive(s.heartbeat_at) };
+  const s = raw.prepare('SELECT deferred, heartbeat_at, built_through FROM search_state WHERE id = 1').get() as {
+    deferred: number;
+    heartbeat_at: string | null;
+    built_through: number;
+  };
+  const pending = s.deferred ? countPending(raw, s.built_through) : 0;
+  return { deferred: s.deferred === 1, pending, heartbeatAt: s.heartbeat_at, importAlive: s.deferred === 1 && importAlive(s.heartbeat_at) };
+}
+
+/** Papers after `builtThrough` (a few may have a doc already) plus queued docs: for progress, not exact. */
+function countPending(raw: BetterSqlite3.Database, builtThrough: number): number {
+  const r = raw.prepare('SELECT (SELECT count(*) FROM papers WHERE rowid > ?) + (SELECT count(*) FROM search_pending) AS n').get(builtThrough) as { n: number };
+  return r.n;
 }
 
 function buildStatements(raw: BetterSqlite3.Database) {
-  // The batch is the first BUILD_BATCH pending docs; `hi` is its last doc_id, so every statement
-  // below sees the same set (the transaction holds the write lock).
-  const inBatch = 'doc_id IN (SELECT doc_id FROM search_pending WHERE doc_id <= @hi)';
-  const insert = (table: string) =>
-    raw.prepare(
-      `INSERT INTO ${table} (rowid, title, abstract, authors)
-       SELECT d.doc_id, p.title, p.abstract, p.authors
-         FROM search_pending q JOIN search_docs d ON d.doc_id = q.doc_id JOIN papers p ON p.id = d.paper_id
-        WHERE q.doc_id <= @hi ORDER BY q.doc_id`,
-    );
+  const ftsInsert = (table: string, from: string) =>
+    raw.prepare(`INSERT INTO ${table} (rowid, title, abstract, authors) SELECT d.doc_id, p.title, p.abstract, p.authors ${from}`);
+  // New papers: a batch is the next rowids after built_through, up to @to.
+  const newDocs = 'FROM search_docs d JOIN papers p ON p.id = d.paper_id WHERE d.doc_id > @lastDoc ORDER BY d.doc_id';
+  // Changed papers: the first queued docs, up to doc_id @hi.
+  const queued = 'FROM search_pending q JOIN search_docs d ON d.doc_id = q.doc_id JOIN papers p ON p.id = d.paper_id WHERE q.doc_id <= @hi';
   return {
-    hi: raw.prepare<[number], { hi: number | null }>('SELECT max(doc_id) AS hi FROM (SELECT doc_id FROM search_pending ORDER BY doc_id LIMIT ?)'),
-    deleteStale: [
-      raw.prepare(`DELETE FROM papers_fts WHERE rowid IN (SELECT doc_id FROM search_pending WHERE doc_id <= @hi AND in_fts = 1)`),
-      raw.prepare(`DELETE FROM papers_fts_exact WHERE rowid IN (SELECT doc_id FROM search_pending WHERE doc_id <= @hi AND in_fts = 1)`),
-    ],
-    insert: [insert('papers_fts'), insert('papers_fts_exact')],
-    done: raw.prepare(`DELETE FROM search_pending WHERE ${inBatch}`),
-    left: raw.prepare<[], { one: number }>('SELECT 1 AS one FROM search_pending LIMIT 1'),
-    state: raw.prepare<[], { deferred: number; deferred_by: string | null; heartbeat_at: string | null }>(
-      'SELECT deferred, deferred_by, heartbeat_at FROM search_state WHERE id = 1',
+    state: raw.prepare<[], { deferred: number; heartbeat_at: string | null; built_through: number }>(
+      'SELECT deferred, heartbeat_at, built_through FROM search_state WHERE id = 1',
     ),
+    nextRange: raw.prepare<[number, number], { to: number | null }>('SELECT max(rowid) AS "to" FROM (SELECT rowid FROM papers WHERE rowid > ? ORDER BY rowid LIMIT ?)'),
+    lastDoc: raw.prepare<[], { last: number }>('SELECT coalesce(max(doc_id), 0) AS last FROM search_docs'),
+    // search_docs is AUTOINCREMENT: the docs made here are exactly those after lastDoc.
+    addDocs: raw.prepare(
+      `INSERT INTO search_docs (paper_id) SELECT id FROM papers p
+        WHERE p.rowid > @from AND p.rowid <= @to AND NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.paper_id = p.id) ORDER BY p.rowid`,
+    ),
+    indexNew: [ftsInsert('papers_fts', newDocs), ftsInsert('papers_fts_exact', newDocs)],
+    setBuiltThrough: raw.prepare('UPDATE search_state SET built_through = ? WHERE id = 1'),
+    queuedHi: raw.prepare<[number], { hi: number | null }>('SELECT max(doc_id) AS hi FROM (SELECT doc_id FROM search_pending ORDER BY doc_id LIMIT ?)'),
+    // FTS5 keeps its own copy of the text, so a stale row is deleted by rowid alone.
+    deleteStale: [
+      raw.prepare('DELETE FROM papers_fts WHERE rowid IN (SELECT doc_id FROM search_pending WHERE doc_id <= @hi)'),
+      raw.prepare('DELETE FROM papers_fts_exact WHERE rowid IN (SELECT doc_id FROM search_pending WHERE doc_id <= @hi)'),
+    ],
+    indexQueued: [ftsInsert('papers_fts', queued), ftsInsert('papers_fts_exact', queued)],
+    dequeue: raw.prepare('DELETE FROM search_pending WHERE doc_id <= @hi'),
+    // Papers are never deleted by Paperboy; should one be deleted by hand while deferred, a new
+    // paper could take its rowid behind built_through: the counts tell, and the build rescans.
+    counts: raw.prepare<[], { papers: number; docs: number }>('SELECT (SELECT count(*) FROM papers) AS papers, (SELECT count(*) FROM search_docs) AS docs'),
     undefer: raw.prepare('UPDATE search_state SET deferred = 0, deferred_by = NULL, heartbeat_at = NULL WHERE id = 1'),
   };
 }
@@ -121,46 +148,64 @@ export interface BuildResult {
 export async function buildSearchIndex(database: Database, options: BuildOptions = {}): Promise<BuildResult | null> {
   const start = process.hrtime.bigint();
   const raw = database.sqlite;
-  const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
   if (!raw) return null;
   const st = buildStatements(raw);
   const batchSize = options.batchSize ?? BUILD_BATCH;
   const role = options.role ?? 'import';
-  const total = (raw.prepare('SELECT count(*) AS n FROM search_pending').get() as { n: number }).n;
+  const initial = st.state.get()!;
+  if (!initial.deferred) return { indexed: 0, seconds: 0, complete: true };
+  const total = countPending(raw, initial.built_through);
   const bar = createProgress('index', 'papers', process.stderr, options.progress ?? false);
   let indexed = 0;
   let complete = false;
-  // One batch: index, mark done, and if that emptied the queue, end deferral in the same
-  // transaction, so no write can slip in between as pending and stay unindexed.
+  // One batch: index the next papers (or queued docs) and record how far it got; when nothing is
+  // left, end deferral in the same transaction, so no write can slip in between unindexed.
   const batch = raw
-    .transaction((): { n: number; empty: boolean } => {
-      const { hi } = st.hi.get(batchSize)!;
-      let n = 0;
-      if (hi !== null) {
-        for (const s of st.deleteStale) s.run({ hi });
-        n = st.insert[0].run({ hi }).changes;
-        st.insert[1].run({ hi });
-        st.done.run({ hi });
-      }
-      if (st.left.get()) return { n, empty: false };
+    .transaction((): { n: number; done: boolean } => {
       const s = st.state.get()!;
+      if (!s.deferred) {
+        complete = true;
+        return { n: 0, done: true };
+      }
+      const { to } = st.nextRange.get(s.built_through, batchSize)!;
+      if (to !== null) {
+        const { last } = st.lastDoc.get()!;
+        st.addDocs.run({ from: s.built_through, to });
+        const n = st.indexNew[0].run({ lastDoc: last }).changes;
+        st.indexNew[1].run({ lastDoc: last });
+        st.setBuiltThrough.run(to);
+        return { n, done: false };
+      }
+      const { hi } = st.queuedHi.get(batchSize)!;
+      if (hi !== null) {
+        for (const d of st.deleteStale) d.run({ hi });
+        const n = st.indexQueued[0].run({ hi }).changes;
+        st.indexQueued[1].run({ hi });
+        st.dequeue.run({ hi });
+        return { n, done: false };
+      }
+      const c = st.counts.get()!;
+      if (c.papers !== c.docs) {
+        st.setBuiltThrough.run(0);
+        return { n: 0, done: false };
+      }
       // The import that finishes ends its deferral; the worker never ends a live import's.
-      if (s.deferred === 1 && (role === 'import' || !importAlive(s.heartbeat_at))) st.undefer.run();
-      complete = s.deferred === 0 || role === 'import' || !importAlive(s.heartbeat_at);
-      return { n, empty: true };
+      complete = role === 'import' || !importAlive(s.heartbeat_at);
+      if (complete) st.undefer.run();
+      return { n: 0, done: true };
     })
     .immediate;
   for (;;) {
     if (options.shouldStop?.()) break;
-    const { n, empty } = batch();
+    const { n, done } = batch();
     indexed += n;
     bar.update(indexed, total ? Math.min(1, indexed / total) : undefined);
-    if (empty) break;
+    if (done) break;
     options.deferral?.heartbeat();
     await options.between?.();
   }
   bar.finish();
-  return { indexed, seconds: seconds(), complete };
+  return { indexed, seconds: Number(process.hrtime.bigint() - start) / 1e9, complete };
 }
 
 export function formatBuild(r: BuildResult): string {

@@ -1,24 +1,25 @@
 -- Deferred lexical indexing for bulk imports ("load, then build the index"). FTS5 takes about
 -- 100 us per document and table, so indexing two FTS tables inside a snapshot import caps it far
 -- below the papers' own write rate. While search_state.deferred is 1 (set by `paperboy import`),
--- paper writes only record their search doc in search_pending, in the same transaction as the
--- write; the index build (src/search/index-build.ts) drains it into both FTS tables in batches
--- and switches deferral off when nothing is left. Other writes index at once, as before.
+-- a new paper gets no search doc and no FTS rows, and a changed paper that has them is queued in
+-- search_pending, in the same transaction as the write; the index build
+-- (src/search/index-build.ts) then indexes papers without a search doc and the queued ones in
+-- batches, and switches deferral off when nothing is left. Otherwise writes index at once, as before.
 CREATE TABLE search_state (
   id           INTEGER PRIMARY KEY CHECK (id = 1),
   deferred     INTEGER NOT NULL DEFAULT 0,
   -- the import run that deferred indexing, and when it last showed it was alive: the worker role
   -- builds the index of an import that stopped (was killed) without doing so itself
   deferred_by  TEXT,
-  heartbeat_at TEXT
+  heartbeat_at TEXT,
+  -- papers up to this rowid have their search doc: where the build goes on from (after a kill too)
+  built_through INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO search_state (id, deferred) VALUES (1, 0);
 
--- Search docs whose FTS rows are missing or stale. in_fts: the doc's old row is in the FTS tables
--- and must be deleted (by rowid; FTS5 keeps its own copy of the text) before the current text goes in.
+-- Search docs whose FTS rows hold an older text of their paper.
 CREATE TABLE search_pending (
-  doc_id INTEGER PRIMARY KEY,
-  in_fts INTEGER NOT NULL
+  doc_id INTEGER PRIMARY KEY
 );
 
 DROP TRIGGER papers_search_ai;
@@ -34,12 +35,6 @@ WHEN (SELECT deferred FROM search_state WHERE id = 1) = 0 BEGIN
     VALUES ((SELECT doc_id FROM search_docs WHERE paper_id = new.id), new.title, new.abstract, new.authors);
 END;
 
-CREATE TRIGGER papers_search_ai_deferred AFTER INSERT ON papers
-WHEN (SELECT deferred FROM search_state WHERE id = 1) = 1 BEGIN
-  INSERT INTO search_docs (paper_id) VALUES (new.id);
-  INSERT INTO search_pending (doc_id, in_fts) VALUES ((SELECT doc_id FROM search_docs WHERE paper_id = new.id), 0);
-END;
-
 CREATE TRIGGER papers_search_au AFTER UPDATE OF title, abstract, authors ON papers
 WHEN (SELECT deferred FROM search_state WHERE id = 1) = 0 BEGIN
   DELETE FROM papers_fts WHERE rowid = (SELECT doc_id FROM search_docs WHERE paper_id = old.id);
@@ -50,13 +45,13 @@ WHEN (SELECT deferred FROM search_state WHERE id = 1) = 0 BEGIN
     VALUES ((SELECT doc_id FROM search_docs WHERE paper_id = new.id), new.title, new.abstract, new.authors);
 END;
 
--- A doc already pending keeps its in_fts: if it was inserted while deferred, it has no FTS row yet.
+-- A paper with no search doc yet (inserted while deferred) needs nothing: the build indexes its current text.
 CREATE TRIGGER papers_search_au_deferred AFTER UPDATE OF title, abstract, authors ON papers
 WHEN (SELECT deferred FROM search_state WHERE id = 1) = 1 BEGIN
-  INSERT OR IGNORE INTO search_pending (doc_id, in_fts) VALUES ((SELECT doc_id FROM search_docs WHERE paper_id = new.id), 1);
+  INSERT OR IGNORE INTO search_pending (doc_id) SELECT doc_id FROM search_docs WHERE paper_id = new.id;
 END;
 
--- Deletes take effect at once in either mode (deleting an FTS row that was never written is a no-op).
+-- Deletes take effect at once in either mode.
 CREATE TRIGGER papers_search_ad AFTER DELETE ON papers BEGIN
   DELETE FROM papers_fts WHERE rowid = (SELECT doc_id FROM search_docs WHERE paper_id = old.id);
   DELETE FROM papers_fts_exact WHERE rowid = (SELECT doc_id FROM search_docs WHERE paper_id = old.id);

@@ -6,6 +6,7 @@ import { ConfigError, describeConfig, loadConfig, type Config } from './config.j
 import { openContext, startServices, type Context } from './main.js';
 import { assertSchemaCurrent, migrate } from './storage/migrate.js';
 import { importFiles, formatSummary } from './papers/import.js';
+import { buildSearchIndex, deferSearchIndexing, formatBuild } from './search/index-build.js';
 import { loadDemoIfEmpty } from './papers/demo.js';
 import { harvestOnce } from './ingest/harvest-command.js';
 import { digestCommand, DigestUsageError } from './digest/cli.js';
@@ -89,15 +90,27 @@ export const COMMANDS: Record<string, Command> = {
       return withContext(config, async (ctx) => {
         await migrate(ctx.database, console.log);
         let shown = 0;
+        // Load, then build the search index: papers are in the feed, pages and API as each batch
+        // commits; lexical search finds them once the build below has indexed them.
+        const deferral = deferSearchIndexing(ctx.database);
+        const build = () => buildSearchIndex(ctx.database, { progress: !values.quiet, deferral });
+        const started = process.hrtime.bigint();
         const s = await importFiles(ctx.papers, positionals, {
           batchSize,
           progress: !values.quiet,
           onReject: (file, r) => {
             if (shown++ < 100) console.error(`import: ${file} ${r.where}: ${r.reason}`);
           },
+          onBatch: () => deferral.heartbeat(),
+        }).catch(async (e) => {
+          // Index what was committed before the failure, so search is not left behind.
+          await build().catch(() => {});
+          throw e;
         });
         if (s.rejected > shown) console.error(`import: ... and ${s.rejected - shown} more rejected`);
-        console.log(formatSummary(s));
+        console.log(`${formatSummary(s)} in ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s`);
+        const built = await build();
+        if (built) console.log(formatBuild(built));
         return 0;
       });
     },

@@ -10,7 +10,7 @@ import { createCommunity } from './community/community.js';
 import { arxivPaperFetcher } from './ingest/harvester.js';
 import { loadEmbedder } from './search/embedder.js';
 import { createSearchService, type SearchService } from './search/service.js';
-import { startEmbedWorker } from './search/jobs.js';
+import { startEmbedWorker, startIndexWorker } from './search/jobs.js';
 
 // Composition root: config -> database -> stores -> services, and the roles SERVICES names.
 
@@ -50,6 +50,8 @@ export async function startServices(ctx: Context, log: (line: string) => void = 
   }
   let jobs: JobRoles | null = null;
   if (ctx.config.services.includes('worker') || ctx.config.services.includes('scheduler')) jobs = await startJobRoles(ctx, log);
+  // Builds the search index of an import that was killed before building it itself.
+  const stopIndexing = ctx.config.services.includes('worker') ? startIndexWorker(ctx.database, log) : null;
   const stopEmbedding =
     ctx.config.services.includes('worker') && ctx.search.embedder ? startEmbedWorker(ctx.database, ctx.search.embedder, log) : null;
   return {
@@ -57,6 +59,7 @@ export async function startServices(ctx: Context, log: (line: string) => void = 
     async stop() {
       if (app) await app.close();
       if (jobs) await jobs.stop();
+      if (stopIndexing) await stopIndexing();
       if (stopEmbedding) await stopEmbedding();
       await ctx.database.close();
     },

@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../storage/database.js';
+import { createLexicalIndex } from '../search/lexical-index.js';
+import { searchIndexState } from '../search/index-build.js';
 import { DIALECTS, freshDatabaseUrl } from '../testing/databases.js';
 import { REPO_ROOT } from '../testing/paths.js';
 import { writeSyntheticSnapshot } from '../../bench/synthetic.js';
@@ -21,7 +23,12 @@ async function dump(url: string): Promise<string> {
       .orderBy('id')
       .execute();
     const cats = await database.db.selectFrom('paper_categories').selectAll().orderBy('paper_id').orderBy('category').execute();
-    return JSON.stringify({ papers, cats });
+    // The search index too (doc ids may differ between the runs; what each paper's rows hold may not).
+    const fts = (table: string) =>
+      database.sqlite
+        ?.prepare(`SELECT d.paper_id, f.title, f.abstract, f.authors FROM ${table} f JOIN search_docs d ON d.doc_id = f.rowid ORDER BY d.paper_id`)
+        .all();
+    return JSON.stringify({ papers, cats, fts: fts('papers_fts'), exact: fts('papers_fts_exact') });
   } finally {
     await database.close();
   }
@@ -68,11 +75,28 @@ for (const dialect of DIALECTS) {
       const partial = await paperCount(killed.url);
       assert.ok(partial < RECORDS, `the kill came too late to test anything (${partial} papers)`);
       assert.equal(partial % 500, 0, 'a batch was half-committed');
+      if (dialect === 'sqlite') {
+        const database = await openDatabase(killed.url);
+        const state = await searchIndexState(database).finally(() => database.close());
+        assert.ok(state.deferred && state.pending > 0, 'killed while search indexing was deferred');
+      }
 
       const rerun = runImport(killed.url, file);
       assert.equal(rerun.status, 0, rerun.stderr);
       assert.match(rerun.stdout, new RegExp(`${RECORDS - partial} inserted, 0 updated, ${partial} unchanged, 0 rejected`));
       assert.equal(await dump(killed.url), await dump(whole.url));
+      // Killed while search indexing was deferred: the rerun built the whole index.
+      const database = await openDatabase(killed.url);
+      try {
+        const lex = createLexicalIndex(database);
+        const some = await database.db.selectFrom('papers').select(['id', 'title']).orderBy('id').execute();
+        for (const p of [some[0], some[Math.floor(partial / 2)], some[some.length - 1]]) {
+          assert.ok((await lex.search(p.title, { limit: 50 })).some((h) => h.id === p.id), `"${p.title}" finds ${p.id}`);
+        }
+        assert.deepEqual(await searchIndexState(database), { deferred: false, pending: 0, heartbeatAt: null, importAlive: false });
+      } finally {
+        await database.close();
+      }
     } finally {
       await whole.drop();
       await killed.drop();

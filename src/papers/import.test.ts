@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { snapshotToRecord, importFiles } from './import.js';
 import { createPaperStore } from './store.js';
 import { freshDatabase } from '../testing/databases.js';
 import { SHARED_DATA } from '../testing/paths.js';
+import { writeSyntheticSnapshot } from '../../bench/synthetic.js';
 
 const HEAD200 = path.join(SHARED_DATA, 'arxiv-metadata/kaggle-oai-snapshot-head200.jsonl');
 
@@ -47,5 +49,41 @@ test('import of a broken file keeps the good lines and names the bad ones', asyn
     assert.match(s.rejections[2].reason, /bad arXiv id "not-an-id"/);
   } finally {
     await db.destroy();
+  }
+});
+
+test('a large plain file read in chunks by several readers gives what one reader of the same file gzipped gives', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-chunks-'));
+  const plainDb = await freshDatabase('sqlite');
+  const gzDb = await freshDatabase('sqlite');
+  try {
+    const synthetic = path.join(dir, 'synthetic.jsonl');
+    await writeSyntheticSnapshot(synthetic, 6000);
+    // Bad lines spread over the file (several chunks), CRLF and lone-CR line ends, blank lines,
+    // and a later version of an earlier paper.
+    const lines = fs.readFileSync(synthetic, 'utf8').split('\n').filter(Boolean);
+    const out: string[] = [];
+    lines.forEach((l, i) => {
+      if (i % 1000 === 500) out.push('{"broken": ');
+      if (i % 1500 === 700) out.push('');
+      out.push(i % 7 === 3 ? `${l}\r` : l);
+      if (i === 4000) out.push(`${l.replace(/"v1"/, '"v3"').replace(/"title":"/, '"title":"Later ')}\r{"id": "not-an-id", "title": "x"}`);
+    });
+    const plain = path.join(dir, 'snapshot.jsonl');
+    fs.writeFileSync(plain, out.join('\n') + '\n');
+    assert.ok(fs.statSync(plain).size > 8 << 20, 'big enough for chunked reading');
+    fs.writeFileSync(`${plain}.gz`, zlib.gzipSync(fs.readFileSync(plain)));
+    const a = await importFiles(createPaperStore(plainDb), [plain], { batchSize: 700 });
+    const b = await importFiles(createPaperStore(gzDb), [`${plain}.gz`], { batchSize: 700 });
+    assert.deepEqual(a, b);
+    assert.equal(a.rejected, 7);
+    assert.equal(a.rejections[0].where, 'line 501');
+    const dump = (db: typeof plainDb) => db.sqlite!.prepare('SELECT id, version, title, content_hash FROM papers ORDER BY id').all();
+    assert.deepEqual(dump(plainDb), dump(gzDb));
+    assert.equal(dump(plainDb).length, 6000);
+  } finally {
+    await plainDb.destroy();
+    await gzDb.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

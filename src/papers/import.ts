@@ -27,6 +27,8 @@ export interface ImportOptions {
   progress?: boolean;
   /** called for each rejected line or entry as it happens */
   onReject?: (file: string, r: Rejected) => void;
+  /** called after each committed batch (the CLI keeps its search-index deferral alive) */
+  onBatch?: () => void;
 }
 
 function emptySummary(): ImportSummary {
@@ -58,49 +60,99 @@ export function sniffFormat(file: string): 'snapshot' | 'atom' | 'oai-pmh' {
   }
 }
 
+// Plain files at least this big are read by several reader threads, each taking every Nth chunk.
+const CHUNK_BYTES = 4 << 20;
+const READERS = 2;
+
 async function importSnapshot(store: PaperStore, file: string, options: ImportOptions, summary: ImportSummary): Promise<void> {
   const progress = createProgress(`import ${file}`, 'papers', process.stderr, options.progress ?? false);
-  const worker = new Worker(new URL('./snapshot-reader.js', import.meta.url), {
-    workerData: { file, batchSize: options.batchSize ?? 2000 } satisfies ReaderInput,
-  });
+  const batchSize = options.batchSize ?? 2000;
+  const total = fs.statSync(file).size || 1;
+  const inputs: ReaderInput[] =
+    file.endsWith('.gz') || sniffGzip(file) || total < 2 * CHUNK_BYTES
+      ? [{ mode: 'stream', file, batchSize }]
+      : Array.from({ length: READERS }, (_, reader) => ({ mode: 'chunks', file, reader, readers: READERS, chunkBytes: CHUNK_BYTES }) as const);
+  const workers = inputs.map((workerData) => new Worker(new URL('./snapshot-reader.js', import.meta.url), { workerData }));
+  // Messages arrive from the readers in any order; they are taken strictly in file order (seq),
+  // and their records written in batches of exactly batchSize, one batch after another.
+  const arrived = new Map<number, { msg: ReaderBatch; from: Worker }>();
+  let nextSeq = 0;
+  let lineBase = 0;
+  let bytes = 0;
   let seen = 0;
+  let pendingRecords: ReaderBatch['records'] = [];
+  let readersDone = 0;
   let finished = false;
-  // Batches are written strictly one after another, in file order.
   let chain = Promise.resolve();
+  const write = async (records: ReaderBatch['records']) => {
+    addCounts(summary, await store.upsertMany(records));
+    seen += records.length;
+    progress.update(seen, Math.min(1, bytes / total));
+    options.onBatch?.();
+  };
   try {
     await new Promise<void>((resolve, reject) => {
-      worker.on('error', reject);
-      worker.on('exit', (code) => {
-        if (!finished) reject(new Error(`import: reader thread stopped early (exit code ${code})`));
-      });
-      worker.on('message', (msg: ReaderBatch | { type: 'done' }) => {
-        if (msg.type === 'done') {
-          chain.then(() => {
-            finished = true;
-            resolve();
-          }, reject);
-          return;
-        }
-        chain = chain.then(async () => {
+      const take = async () => {
+        for (let next = arrived.get(nextSeq); next; next = arrived.get(nextSeq)) {
+          arrived.delete(nextSeq++);
+          const { msg, from } = next;
           for (const r of msg.rejects) {
-            const rej = { where: `line ${r.line}`, reason: r.reason };
+            const rej = { where: `line ${lineBase + r.line}`, reason: r.reason };
             summary.rejected++;
             if (summary.rejections.length < 1000) summary.rejections.push(rej);
             options.onReject?.(file, rej);
           }
-          addCounts(summary, await store.upsertMany(msg.records));
-          seen += msg.records.length;
-          progress.update(seen, msg.fraction);
-          worker.postMessage('ack');
+          lineBase += msg.lines;
+          bytes += msg.bytes;
+          pendingRecords = pendingRecords.length ? pendingRecords.concat(msg.records) : msg.records;
+          from.postMessage('ack');
+          while (pendingRecords.length >= batchSize) {
+            const batch = pendingRecords.slice(0, batchSize);
+            pendingRecords = pendingRecords.slice(batchSize);
+            await write(batch);
+          }
+        }
+      };
+      for (const worker of workers) {
+        worker.on('error', reject);
+        worker.on('exit', (code) => {
+          if (!finished) reject(new Error(`import: reader thread stopped early (exit code ${code})`));
         });
-        chain.catch(reject);
-      });
+        worker.on('message', (msg: ReaderBatch | { type: 'done' }) => {
+          if (msg.type === 'done') {
+            if (++readersDone < workers.length) return;
+            chain = chain.then(async () => {
+              await take();
+              if (arrived.size) throw new Error(`import: reader messages out of order (next ${nextSeq})`);
+              if (pendingRecords.length) await write(pendingRecords);
+              pendingRecords = [];
+              finished = true;
+              resolve();
+            });
+            chain.catch(reject);
+            return;
+          }
+          arrived.set(msg.seq, { msg, from: worker });
+          chain = chain.then(take);
+          chain.catch(reject);
+        });
+      }
     });
   } finally {
     finished = true;
-    await worker.terminate();
+    await Promise.all(workers.map((w) => w.terminate()));
   }
   progress.finish();
+}
+
+function sniffGzip(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(2);
+    return fs.readSync(fd, buf, 0, 2, 0) === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 async function importXml(store: PaperStore, file: string, format: 'atom' | 'oai-pmh', options: ImportOptions, summary: ImportSummary) {
@@ -112,6 +164,7 @@ async function importXml(store: PaperStore, file: string, format: 'atom' | 'oai-
     options.onReject?.(file, r);
   }
   addCounts(summary, await store.upsertMany(page.records));
+  options.onBatch?.();
 }
 
 /** Import one or more files (snapshot JSON lines, .gz, Atom or OAI-PMH XML) into the store. */

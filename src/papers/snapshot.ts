@@ -3,8 +3,24 @@ import { cleanText, optionalText, texAccentsToUnicode, type PaperRecord } from '
 
 // The Kaggle arxiv-metadata-oai-snapshot JSON-lines layout (one paper per line).
 
+const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
+// versions[].created as the snapshot writes it: "Mon, 2 Apr 2007 19:18:42 GMT".
+const RFC1123 = /^[A-Z][a-z]{2}, (\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+
 function isoFromDateText(s: unknown): string | null {
   if (typeof s !== 'string' || s.trim() === '') return null;
+  // Fast path for the snapshot's own format (Date.parse's general parser was a tenth of the
+  // reader's time); anything else, or a day the month does not have, goes the general way.
+  const m = RFC1123.exec(s);
+  const month = m ? MONTHS[m[2]] : undefined;
+  if (m && month !== undefined) {
+    const [day, year, h, min, sec] = [Number(m[1]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])];
+    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    const days = month === 1 ? (leap ? 29 : 28) : [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month];
+    if (year >= 1000 && day >= 1 && day <= days && h < 24 && min < 60 && sec < 60) {
+      return `${m[3]}-${String(month + 1).padStart(2, '0')}-${String(day).padStart(2, '0')}T${m[4]}:${m[5]}:${m[6]}.000Z`;
+    }
+  }
   const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(s.trim()) ? `${s.trim()}T00:00:00Z` : s);
   return Number.isNaN(t) ? null : new Date(t).toISOString();
 }

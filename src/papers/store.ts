@@ -178,37 +178,53 @@ async function writeBatchKysely(trx: Kysely<Schema>, records: PaperRecord[]): Pr
   return summarise(outcomes);
 }
 
+// Category rows per multi-row INSERT on the SQLite path (3 parameters each).
+const CATEGORY_ROWS_PER_STATEMENT = 100;
+
 /**
- * SQLite path: cached prepared single-row statements on the raw connection, run inside the
- * transaction Kysely opened on that same connection. Re-preparing an 8,500-parameter statement
- * per batch cost more than the writes themselves.
+ * SQLite path: cached prepared statements on the raw connection, run inside the transaction Kysely
+ * opened on that same connection. Re-preparing an 8,500-parameter statement per batch cost more
+ * than the writes themselves; so one lookup per batch (ids as a JSON array), one positional
+ * single-row upsert per paper, and category rows a hundred to a statement.
  */
 function sqliteStatements(raw: BetterSqlite3.Database) {
   const cols = Object.keys(row({ id: '', version: 0, title: '', abstract: '', authors: [], categories: [''], publishedAt: '', updatedAt: '', comments: null, journalRef: null, doi: null, license: null }, '', ''));
+  const categoryRows = (n: number) => Array.from({ length: n }, () => '(?, ?, ?)').join(', ');
   return {
-    existing: raw.prepare<[string], { version: number; updated_at: string; content_hash: string }>('SELECT version, updated_at, content_hash FROM papers WHERE id = ?'),
+    existing: raw.prepare<[string], { id: string; version: number; updated_at: string; content_hash: string }>(
+      'SELECT id, version, updated_at, content_hash FROM papers WHERE id IN (SELECT value FROM json_each(?))',
+    ),
     upsert: raw.prepare(
-      `INSERT INTO papers (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')}) ON CONFLICT (id) DO UPDATE SET ${UPDATED_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`,
+      `INSERT INTO papers (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT (id) DO UPDATE SET ${UPDATED_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`,
     ),
     deleteCategories: raw.prepare('DELETE FROM paper_categories WHERE paper_id = ?'),
-    insertCategory: raw.prepare('INSERT INTO paper_categories (paper_id, category, position) VALUES (?, ?, ?)'),
+    insertCategory: raw.prepare(`INSERT INTO paper_categories (paper_id, category, position) VALUES ${categoryRows(1)}`),
+    insertCategories: raw.prepare(`INSERT INTO paper_categories (paper_id, category, position) VALUES ${categoryRows(CATEGORY_ROWS_PER_STATEMENT)}`),
   };
 }
 
 function writeBatchSqlite(st: ReturnType<typeof sqliteStatements>, records: PaperRecord[]): UpsertSummary {
   const existing = new Map<string, Existing>();
-  for (const r of records) {
-    const e = st.existing.get(r.id);
-    if (e) existing.set(r.id, e);
-  }
+  for (const e of st.existing.all(JSON.stringify(records.map((r) => r.id)))) existing.set(e.id, e);
   const { outcomes, toWrite, changedIds } = plan(records, existing);
   const now = new Date().toISOString();
   const changed = new Set(changedIds);
-  for (const { record, hash } of toWrite) {
-    st.upsert.run(row(record, hash, now));
-    if (changed.has(record.id)) st.deleteCategories.run(record.id);
-    [...new Set(record.categories)].forEach((c, i) => st.insertCategory.run(record.id, c, i));
+  // paper_id, category, position, ... for every category row of the batch
+  const categories: (string | number)[] = [];
+  for (const { record: r, hash } of toWrite) {
+    // In the order of `row()`'s keys, which name the columns.
+    st.upsert.run(
+      r.id, r.version, r.title, r.abstract, JSON.stringify(r.authors), JSON.stringify(r.categories), r.categories[0], r.publishedAt, r.updatedAt,
+      r.comments, r.journalRef, r.doi, r.license, null, null, hash, now,
+    );
+    if (changed.has(r.id)) st.deleteCategories.run(r.id);
+    let position = 0;
+    for (const c of new Set(r.categories)) categories.push(r.id, c, position++);
   }
+  const per = CATEGORY_ROWS_PER_STATEMENT * 3;
+  let i = 0;
+  for (; i + per <= categories.length; i += per) st.insertCategories.run(categories.slice(i, i + per));
+  for (; i < categories.length; i += 3) st.insertCategory.run(categories[i], categories[i + 1], categories[i + 2]);
   return summarise(outcomes);
 }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from '../storage/database.js';
 import { createProgress } from '../util/progress.js';
+import { buildSearchIndex, formatBuild, searchIndexState } from './index-build.js';
 import { type TrainOptions, trainCorpusModel } from './corpus-model.js';
 import type { Embedder } from './embedder.js';
 import { corpusModelPath } from './embedder.js';
@@ -73,6 +74,42 @@ export function startEmbedWorker(database: Database, embedder: Embedder, log: (l
       if (n) log(`embed: ${n} papers embedded with ${embedder.name}@${embedder.version}`);
     } catch (e) {
       log(`embed: background embedding failed: ${(e as Error).message}`);
+    }
+  };
+  running = tick();
+  const timer = setInterval(() => {
+    running = running.then(tick);
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await running;
+  };
+}
+
+/**
+ * Worker role: every `intervalMs`, build the index of papers left pending by an import that is no
+ * longer running (killed before its own build finished). A live import builds its own.
+ */
+export function startIndexWorker(database: Database, log: (line: string) => void, intervalMs = 60_000): () => Promise<void> {
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  const tick = async () => {
+    if (stopped) return;
+    try {
+      const s = await searchIndexState(database);
+      if ((!s.pending && !s.deferred) || s.importAlive) return;
+      const r = await buildSearchIndex(database, {
+        role: 'worker',
+        batchSize: 1000,
+        shouldStop: () => stopped,
+        // Let requests in between batches: SQLite calls are synchronous.
+        between: () => new Promise((r) => setImmediate(r)),
+      });
+      if (r) log(`${formatBuild(r)}${r.complete ? '' : ' (stopped early)'}`);
+    } catch (e) {
+      log(`index: background index build failed: ${(e as Error).message}`);
     }
   };
   running = tick();

@@ -6,7 +6,7 @@ import { CorpusModel, DEFAULT_TRAIN_OPTIONS, type TrainOptions, trainCorpusModel
 import { SqliteLexicalIndex, createStandaloneSchema, DEFAULT_COLUMN_WEIGHTS } from '../src/search/sqlite-lexical.js';
 import { ExactVectorIndex } from '../src/search/vector-index.js';
 import { EXACT_WORD_WEIGHT } from '../src/search/lexical.js';
-import { DEFAULT_FUSION, fuse, type ScoredId } from '../src/search/fusion.js';
+import { DEFAULT_FUSION, type FusionWeights, hybridRank, type ScoredId, type VectorSide } from '../src/search/fusion.js';
 import { type Benchmark, type BenchQuery, loadParaphraseDev, loadSciFact } from './datasets.js';
 import { mean, mrrAt, ndcgAt, recallAt } from './metrics.js';
 
@@ -73,29 +73,21 @@ function run(p: Prepared, queries: BenchQuery[]): Runs {
   return out;
 }
 
-const PRF_DOCS = Number(process.env.SEARCH_PRF_DOCS ?? 0);
-const PRF_BETA = Number(process.env.SEARCH_PRF_BETA ?? 0.5);
-
-function hybrid(p: Prepared, runs: Runs, i: number, lexWeight: number): ScoredId[] {
-  let qv = runs.qvecs[i];
-  let vector = runs.vector[i];
-  if (PRF_DOCS > 0 && runs.lexical[i].length > 0) {
-    // Dense pseudo-relevance feedback: move the query towards the top lexical hits.
-    qv = Float32Array.from(qv);
-    for (const h of runs.lexical[i].slice(0, PRF_DOCS)) {
-      const r = p.rowOf.get(h.id)!;
-      for (let d = 0; d < qv.length; d++) qv[d] += (PRF_BETA / PRF_DOCS) * p.vectors.vectors[r * qv.length + d];
-    }
-    let n = 0;
-    for (let d = 0; d < qv.length; d++) n += qv[d] * qv[d];
-    n = Math.sqrt(n) || 1;
-    for (let d = 0; d < qv.length; d++) qv[d] /= n;
-    vector = p.vectors.search(qv, CANDIDATES).map((h) => ({ id: p.bench.docs[h.index].id, score: h.score }));
-  }
-  return fuse(runs.lexical[i], vector, (id) => {
-    const r = p.rowOf.get(id);
-    return r === undefined ? undefined : p.vectors.score(qv, r);
-  }, { lexical: lexWeight, norm: (process.env.SEARCH_NORM as 'minmax' | 'zscore') ?? 'minmax' });
+/** The service's hybrid ranking (hybridRank) over the bench's exact index. */
+function hybrid(p: Prepared, runs: Runs, i: number, weights: FusionWeights): ScoredId[] {
+  const { dim } = p.model;
+  const side: VectorSide = {
+    search: (q, k) => p.vectors.search(q, k).map((h) => ({ id: p.bench.docs[h.index].id, score: h.score })),
+    score: (q, id) => {
+      const r = p.rowOf.get(id);
+      return r === undefined ? undefined : p.vectors.score(q, r);
+    },
+    vectorOf: (id) => {
+      const r = p.rowOf.get(id);
+      return r === undefined ? null : p.vectors.vectors.subarray(r * dim, (r + 1) * dim);
+    },
+  };
+  return hybridRank(runs.lexical[i], runs.qvecs[i], side, weights);
 }
 
 function score(bench: string, rankings: string[][], queries: BenchQuery[], qrels: Map<string, Map<string, number>>): Record<string, number> {
@@ -118,7 +110,8 @@ export async function searchQuality(args: string[]): Promise<void> {
   const tune = args.includes('--tune');
   const only = args.find((a) => a.startsWith('--only='))?.slice(7);
   const overrides = JSON.parse(process.env.SEARCH_TRAIN ?? '{}') as Partial<TrainOptions>;
-  const lexW = process.env.SEARCH_LEX_WEIGHT ? Number(process.env.SEARCH_LEX_WEIGHT) : DEFAULT_FUSION.lexical;
+  // SEARCH_FUSION='{"lexical":0.8,"feedbackDocs":3}' measures other fusion settings than the default.
+  const fusion: FusionWeights = { ...DEFAULT_FUSION, ...(JSON.parse(process.env.SEARCH_FUSION ?? '{}') as Partial<FusionWeights>) };
   const loaders: [string, () => Promise<Benchmark>, string, string][] = [
     ['scifact', async () => loadSciFact(), 'train', 'test'],
     ['paraphrase-dev', loadParaphraseDev, 'dev', 'dev'],
@@ -148,19 +141,22 @@ export async function searchQuality(args: string[]): Promise<void> {
     if (tune) {
       const { queries, qrels } = p.bench.splits[tuneSplit];
       const runs = run(p, queries);
-      const sweep: Record<string, number> = {};
-      for (let w = 0; w <= 1.0001; w += 0.1) {
-        const r = queries.map((_, i) => hybrid(p, runs, i, w).map((h) => h.id));
-        sweep[w.toFixed(1)] = Object.values(score(name, r, queries, qrels))[0];
+      for (const [docs, weight] of [[0, 0], [3, 0.5], [3, 1], [5, 1]]) {
+        const sweep: Record<string, number> = {};
+        for (let w = 0.5; w <= 1.0001; w += 0.05) {
+          const weights = { ...fusion, lexical: w, feedbackDocs: docs, feedbackWeight: weight };
+          const r = queries.map((_, i) => hybrid(p, runs, i, weights).map((h) => h.id));
+          sweep[w.toFixed(2)] = Object.values(score(name, r, queries, qrels))[0];
+        }
+        console.log(JSON.stringify({ benchmark: name, split: tuneSplit, tune: 'lexical-weight', feedbackDocs: docs, feedbackWeight: weight, sweep: round(sweep) }));
       }
-      console.log(JSON.stringify({ benchmark: name, split: tuneSplit, tune: 'lexical-weight', sweep: round(sweep) }));
     }
     const { queries, qrels } = p.bench.splits[reportSplit];
     const runs = run(p, queries);
     const modes: Record<string, string[][]> = {
       lexical: runs.lexical.map((r) => r.map((h) => h.id)),
       vector: runs.vector.map((r) => r.map((h) => h.id)),
-      hybrid: queries.map((_, i) => hybrid(p, runs, i, lexW).map((h) => h.id)),
+      hybrid: queries.map((_, i) => hybrid(p, runs, i, fusion).map((h) => h.id)),
     };
     for (const [mode, rankings] of Object.entries(modes)) {
       console.log(

@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
+import { DEMO_PAPERS } from '../papers/demo.js';
+import { SHIPPED_MODEL } from './embedder.js';
+import { ExactVectorIndex } from './vector-index.js';
 import { CorpusModel, trainCorpusModel } from './corpus-model.js';
 import { dot, rng } from './vector-math.js';
 
@@ -47,5 +51,31 @@ test('a saved model loads back identical', async () => {
     assert.equal(model.embed('zzz unknown').every((x) => x === 0), true);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// The shipped demo model against the shipped demo papers: queries written in other words than each
+// paper's title find that paper in the top 1% of all 7,307 by meaning alone (no lexical index, no
+// feedback). Ranks with the temperature-0.1 model: 1, 32, 21, 12 (the earlier 0.05 model: 3, 137, 6, 152).
+test('the shipped demo model finds papers described in other words', async () => {
+  const model = await CorpusModel.load(SHIPPED_MODEL);
+  const papers = zlib
+    .gunzipSync(fs.readFileSync(DEMO_PAPERS))
+    .toString()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { id: string; title: string; abstract: string });
+  const vectors = new Float32Array(papers.length * model.dim);
+  papers.forEach((p, i) => model.embedPaper(p.title, p.abstract, vectors, i * model.dim));
+  const index = new ExactVectorIndex(model.dim, vectors);
+  const cases: [string, string][] = [
+    ['a collection of spoken Romanian recordings to make transcription models robust to new domains', '2603.02368'],
+    ['models that cheat the unit tests instead of solving the task when trained with verifiable rewards', '2603.07084'],
+    ['editing facts stored in an LLM so that edits about one subject still hold when it follows instructions', '2603.15518'],
+    ['transformers that loop over one shared block to reason for more steps at inference time', '2603.21676'],
+  ];
+  for (const [query, id] of cases) {
+    const top = index.search(model.embed(query), 50).map((h) => papers[h.index].id);
+    assert.ok(top.includes(id), `${query} -> ${top.slice(0, 10).join(' ')} ...`);
   }
 });

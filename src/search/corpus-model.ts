@@ -28,6 +28,8 @@ export interface TrainOptions {
   temperature: number;
   learningRate: number;
   sentencePairsPerDoc: number;
+  /** learning rate falls linearly to this fraction of itself by the last batch (1 = constant) */
+  finalLearningRate: number;
   init: 'cooccurrence' | 'random';
   seed: number;
   onProgress?: (info: { epoch: number; batch: number; batches: number; loss: number }) => void;
@@ -41,9 +43,11 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   bigramMinDf: 4,
   epochs: 1,
   batchSize: 256,
-  temperature: 0.05,
+  // 0.1 over 0.05: SciFact train nDCG@10 dense 0.567 -> 0.591, paraphrase-dev MRR@10 dense 0.426 -> 0.460
+  temperature: 0.1,
   learningRate: 0.05,
   sentencePairsPerDoc: 2,
+  finalLearningRate: 1,
   init: 'cooccurrence',
   seed: 1,
 };
@@ -51,6 +55,12 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
 interface SparseText {
   ids: Int32Array;
   weights: Float32Array;
+}
+
+interface Pair {
+  a: SparseText;
+  b: SparseText;
+  doc: number;
 }
 
 export class CorpusModel {
@@ -233,21 +243,22 @@ export function trainCorpusModel(docs: TrainingDoc[], options: Partial<TrainOpti
     E.set(next);
   }
 
-  // Self-supervised pairs: (title, abstract) and (one sentence, title + the other sentences).
-  const pairs: [SparseText, SparseText][] = [];
+  // Self-supervised pairs: (title, abstract) and (one sentence, title + the other sentences), each
+  // remembering its paper so that two pairs of one paper are never each other's negatives.
+  const pairs: Pair[] = [];
   const feat = (text: string) => featuresOf(tokenize(text), index, idf);
-  for (const d of docs) {
-    if (d.title && d.abstract) pairs.push([feat(d.title), feat(d.abstract)]);
+  docs.forEach((d, doc) => {
+    if (d.title && d.abstract) pairs.push({ a: feat(d.title), b: feat(d.abstract), doc });
     const sents = sentences(d.abstract);
     if (sents.length >= 2) {
       for (let s = 0; s < Math.min(opts.sentencePairsPerDoc, sents.length); s++) {
         const k = Math.floor(rand() * sents.length);
         const rest = sents.filter((_, i) => i !== k).join(' ');
-        pairs.push([feat(sents[k]), feat(`${d.title}. ${rest}`)]);
+        pairs.push({ a: feat(sents[k]), b: feat(`${d.title}. ${rest}`), doc });
       }
     }
-  }
-  const usable = pairs.filter(([a, b]) => a.ids.length > 0 && b.ids.length > 0);
+  });
+  const usable = pairs.filter((p) => p.a.ids.length > 0 && p.b.ids.length > 0);
 
   const B = opts.batchSize;
   const g2 = new Float32Array(V); // row-wise Adagrad accumulators
@@ -265,23 +276,26 @@ export function trainCorpusModel(docs: TrainingDoc[], options: Partial<TrainOpti
   const losses: number[] = [];
   const invT = 1 / opts.temperature;
 
+  const totalBatches = Math.floor(usable.length / B) * opts.epochs;
+  let step = 0;
   for (let epoch = 0; epoch < opts.epochs; epoch++) {
-    // Fisher-Yates shuffle.
-    for (let i = usable.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [usable[i], usable[j]] = [usable[j], usable[i]];
-    }
-    const batches = Math.floor(usable.length / B);
-    let epochLoss = 0;
+    const epochBatches = makeBatches(usable, B, rand);
+    const batches = epochBatches.length;
     for (let bi = 0; bi < batches; bi++) {
-      const batch = usable.slice(bi * B, (bi + 1) * B);
+      const batch = epochBatches[bi];
+      const lr = opts.learningRate * (1 - ((1 - opts.finalLearningRate) * step++) / Math.max(1, totalBatches));
       for (let i = 0; i < B; i++) {
-        sumInto(E, dim, batch[i][0], ua, i * dim);
+        sumInto(E, dim, batch[i].a, ua, i * dim);
         na[i] = normalize(ua, i * dim, dim) || 1;
-        sumInto(E, dim, batch[i][1], ub, i * dim);
+        sumInto(E, dim, batch[i].b, ub, i * dim);
         nb[i] = normalize(ub, i * dim, dim) || 1;
       }
-      for (let i = 0; i < B; i++) for (let j = 0; j < B; j++) S[i * B + j] = dot(ua, i * dim, ub, j * dim, dim) * invT;
+      for (let i = 0; i < B; i++) {
+        for (let j = 0; j < B; j++) {
+          // Another pair of the same paper is no negative: leave it out of the softmax.
+          S[i * B + j] = i !== j && batch[i].doc === batch[j].doc ? -Infinity : dot(ua, i * dim, ub, j * dim, dim) * invT;
+        }
+      }
       // Symmetric InfoNCE: rows (a -> b) and columns (b -> a).
       dS.fill(0);
       let loss = 0;
@@ -304,7 +318,6 @@ export function trainCorpusModel(docs: TrainingDoc[], options: Partial<TrainOpti
         dS[j * B + j] -= 1 / (2 * B);
       }
       loss /= 2 * B;
-      epochLoss += loss;
       losses.push(loss);
       // dL/dva_i = sum_j dS_ij vb_j / T ; dL/dvb_j = sum_i dS_ij va_i / T
       dva.fill(0);
@@ -322,7 +335,7 @@ export function trainCorpusModel(docs: TrainingDoc[], options: Partial<TrainOpti
         }
       }
       // Through the normalisation, then into the word rows.
-      const back = (v: Float32Array, dv: Float32Array, n: Float32Array, side: 0 | 1) => {
+      const back = (v: Float32Array, dv: Float32Array, n: Float32Array, side: 'a' | 'b') => {
         for (let i = 0; i < B; i++) {
           const o = i * dim;
           const p = dot(v, o, dv, o, dim);
@@ -340,16 +353,16 @@ export function trainCorpusModel(docs: TrainingDoc[], options: Partial<TrainOpti
           }
         }
       };
-      back(ua, dva, na, 0);
-      back(ub, dvb, nb, 1);
+      back(ua, dva, na, 'a');
+      back(ub, dvb, nb, 'b');
       for (const id of touchedList) {
         const base = id * dim;
         let s = 0;
         for (let d = 0; d < dim; d++) s += grad[base + d] * grad[base + d];
         g2[id] += s / dim;
-        const step = opts.learningRate / Math.sqrt(g2[id] + 1e-8);
+        const rate = lr / Math.sqrt(g2[id] + 1e-8);
         for (let d = 0; d < dim; d++) {
-          E[base + d] -= step * grad[base + d];
+          E[base + d] -= rate * grad[base + d];
           grad[base + d] = 0;
         }
         touched[id] = 0;
@@ -357,8 +370,23 @@ export function trainCorpusModel(docs: TrainingDoc[], options: Partial<TrainOpti
       touchedList.length = 0;
       opts.onProgress?.({ epoch, batch: bi, batches, loss });
     }
-    void epochLoss;
   }
   const version = `${new Date().toISOString().slice(0, 10)}-${docs.length}d-${V}v-${dim}`;
   return { model: new CorpusModel(vocab, idf, dim, E, version), losses };
+}
+
+function shuffle<T>(xs: T[], rand: () => number): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
+}
+
+/** One epoch's batches of B pairs in random order (the last, incomplete batch is left out). */
+function makeBatches(pairs: Pair[], B: number, rand: () => number): Pair[][] {
+  const mixed = shuffle(pairs.slice(), rand);
+  const out: Pair[][] = [];
+  for (let i = 0; i + B <= mixed.length; i += B) out.push(mixed.slice(i, i + B));
+  return out;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fuse, minMax } from './fusion.js';
+import { type VectorSide, feedbackQuery, fuse, hybridRank, minMax } from './fusion.js';
 
 test('minMax maps the range onto [0, 1]', () => {
   assert.deepEqual(minMax([2, 4, 3]), [0, 1, 0.5]);
@@ -36,4 +36,58 @@ test('fuse with lexical weight 1 keeps the lexical order; with no vectors too', 
   ];
   assert.deepEqual(fuse(lexical, [{ id: 'y', score: 1 }], () => 0, { lexical: 1 }).map((h) => h.id), ['x', 'y']);
   assert.deepEqual(fuse(lexical, [], () => undefined, { lexical: 0.5 }).map((h) => h.id), ['x', 'y']);
+});
+
+test('feedbackQuery moves the query towards the hits and keeps unit length', () => {
+  const q = Float32Array.from([1, 0, 0]);
+  const moved = feedbackQuery(q, [Float32Array.from([0, 1, 0]), Float32Array.from([0, 0.6, 0.8])], 1);
+  const norm = Math.hypot(...moved);
+  assert.ok(Math.abs(norm - 1) < 1e-6);
+  assert.ok(moved[1] > 0.5 && moved[0] < 1 && moved[2] > 0, String(moved));
+  assert.deepEqual(Array.from(feedbackQuery(q, [], 1)), [1, 0, 0]);
+  assert.deepEqual(Array.from(feedbackQuery(q, [Float32Array.from([0, 1, 0])], 0)), [1, 0, 0]);
+});
+
+// Four papers on a circle: a at angle 0, b at 60 degrees, c at 90, d at 180.
+const VECS: Record<string, Float32Array> = {
+  a: Float32Array.from([1, 0]),
+  b: Float32Array.from([0.5, Math.sqrt(3) / 2]),
+  c: Float32Array.from([0, 1]),
+  d: Float32Array.from([-1, 0]),
+};
+const side: VectorSide = {
+  search: (q, k) =>
+    Object.entries(VECS)
+      .map(([id, v]) => ({ id, score: q[0] * v[0] + q[1] * v[1] }))
+      .sort((x, y) => y.score - x.score)
+      .slice(0, k),
+  score: (q, id) => (VECS[id] ? q[0] * VECS[id][0] + q[1] * VECS[id][1] : undefined),
+  vectorOf: (id) => VECS[id] ?? null,
+};
+
+test('hybridRank without feedback is fuse over the vector search; lexical weight 1 keeps the lexical order', () => {
+  const lexical = [
+    { id: 'd', score: 5 },
+    { id: 'b', score: 4 },
+    { id: 'a', score: 1 },
+  ];
+  const q = Float32Array.from([1, 0]);
+  const w = { lexical: 0.5, feedbackDocs: 0 };
+  assert.deepEqual(hybridRank(lexical, q, side, w), fuse(lexical, side.search(q, 100), (id) => side.score(q, id), w));
+  assert.deepEqual(hybridRank(lexical, q, side, { lexical: 1 }).slice(0, 3).map((h) => h.id), ['d', 'b', 'a']);
+});
+
+test('hybridRank with feedback follows the top lexical hits: c overtakes a when the best lexical hit is c', () => {
+  const lexical = [
+    { id: 'c', score: 3 },
+    { id: 'a', score: 2.9 },
+    { id: 'b', score: 0.1 },
+  ];
+  const q = Float32Array.from([1, 0]); // the query vector alone prefers a
+  const plain = hybridRank(lexical, q, side, { lexical: 0.3, feedbackDocs: 0 }).map((h) => h.id);
+  const fed = hybridRank(lexical, q, side, { lexical: 0.3, feedbackDocs: 1, feedbackWeight: 2 }).map((h) => h.id);
+  assert.equal(plain[0], 'a');
+  assert.equal(fed[0], 'c');
+  // Only the candidate depth is fused.
+  assert.equal(hybridRank(lexical, q, side, { lexical: 0.5, candidates: 1 }).length, 2);
 });

@@ -2,7 +2,7 @@ import type { Database } from '../storage/database.js';
 import type { Paper } from '../papers/paper.js';
 import type { PaperStore } from '../papers/store.js';
 import type { Embedder } from './embedder.js';
-import { DEFAULT_FUSION, type FusionWeights, fuse } from './fusion.js';
+import { DEFAULT_FUSION, type FusionWeights, hybridRank } from './fusion.js';
 import { EXACT_MATCH_SCORE, createLexicalIndex } from './lexical-index.js';
 import type { LexicalIndex } from './lexical.js';
 import { VectorCache } from './vector-store.js';
@@ -76,9 +76,14 @@ export function createSearchService(deps: SearchDeps): SearchService {
     const rest = lex.filter((h) => h.score < EXACT_MATCH_SCORE);
     const [qv] = await Promise.all([withTimeout(deps.embedder.embedQuery(q.slice(0, 1000)), timeout), vectors.refresh()]);
     if (!qv || vectors.size === 0 || qv.every((x) => x === 0)) return { ids: lex, mode: 'lexical' };
-    const fused = fuse(rest, vectors.search(qv, CANDIDATES), (id) => vectors.score(qv, id), fusion);
+    const fused = hybridRank(rest, qv, vectors, fusion);
+    // Lexical hits below the fused depth follow, so that filters still have candidates to choose from.
     const seen = new Set(pinned.map((h) => h.id));
-    return { ids: [...pinned, ...fused.filter((h) => !seen.has(h.id))], mode: 'hybrid' };
+    const ranked = [...pinned, ...fused.filter((h) => !seen.has(h.id))];
+    for (const h of ranked) seen.add(h.id);
+    const floor = ranked.length ? Math.min(0, ...ranked.map((h) => h.score)) : 0;
+    for (const h of rest) if (!seen.has(h.id)) ranked.push({ id: h.id, score: floor });
+    return { ids: ranked, mode: 'hybrid' };
   }
 
   return {

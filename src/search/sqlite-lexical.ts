@@ -31,9 +31,15 @@ export const EXACT_MATCH_SCORE = 1e6;
  */
 export type SqliteLayout = 'standalone' | 'app';
 
-const LAYOUTS: Record<SqliteLayout, { docs: string; rowid: string; id: string; idCol: string }> = {
-  standalone: { docs: 'papers p', rowid: 'p.rowid', id: 'p.arxiv_id', idCol: 'arxiv_id' },
-  app: { docs: 'search_docs d JOIN papers p ON p.id = d.paper_id', rowid: 'd.doc_id', id: 'd.paper_id', idCol: 'id' },
+const LAYOUTS: Record<SqliteLayout, { docs: string; join: (fts: string) => string; rowid: string; id: string; idCol: string }> = {
+  standalone: { docs: 'papers p', join: (fts) => `JOIN papers p ON p.rowid = ${fts}.rowid`, rowid: 'p.rowid', id: 'p.arxiv_id', idCol: 'arxiv_id' },
+  app: {
+    docs: 'search_docs d JOIN papers p ON p.id = d.paper_id',
+    join: (fts) => `JOIN search_docs d ON d.doc_id = ${fts}.rowid JOIN papers p ON p.id = d.paper_id`,
+    rowid: 'd.doc_id',
+    id: 'd.paper_id',
+    idCol: 'id',
+  },
 };
 
 /** Below this many papers FTS5 answers in milliseconds and the in-memory index is not worth its memory. */
@@ -71,7 +77,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
   ) {
     this.layout = options.layout ?? 'standalone';
     const L = LAYOUTS[this.layout];
-    const join = (fts: string) => `FROM ${fts} JOIN ${L.docs} ON ${L.rowid} = ${fts}.rowid`;
+    const join = (fts: string) => `FROM ${fts} ${L.join(fts)}`;
     this.byRank = db.prepare(
       `SELECT ${L.id} AS id, bm25(papers_fts, ?, ?, ?) AS rank ${join('papers_fts')} WHERE papers_fts MATCH ? ORDER BY rank LIMIT ?`,
     );

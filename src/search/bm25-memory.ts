@@ -224,6 +224,47 @@ function topK(rows: Int32Array, count: number, acc: Float64Array, k: number): Ro
   return out.sort((a, b) => b.score - a.score || a.rowid - b.rowid);
 }
 
+interface ScoreContext {
+  avgdl: number;
+  wT: number;
+  wA: number;
+  wU: number;
+}
+
+/** Every SKIP-th posting of a list: the row before it and its byte offset. */
+interface Skips {
+  prev: Int32Array;
+  off: Int32Array;
+  n: number;
+  bytes: number;
+}
+const SKIP = 64;
+
+const cursor = { at: 0 };
+
+/** Reads the escaped form of a posting's counts (three varints) at cursor.at; returns the weighted count. */
+function readCounts(buf: Uint8Array, wT: number, wA: number, wU: number): number {
+  let at = cursor.at;
+  let f = 0;
+  for (let k = 0; k < 3; k++) {
+    let x = buf[at++];
+    let val = x & 0x7f;
+    for (let shift = 7; x & 0x80; shift += 7) {
+      x = buf[at++];
+      val |= (x & 0x7f) << shift;
+    }
+    f += (k === 0 ? wT : k === 1 ? wA : wU) * val;
+  }
+  cursor.at = at;
+  return f;
+}
+
+/** The k-th best score of `rows` (k <= count). */
+function kthBest(rows: Int32Array, count: number, acc: Float64Array, k: number): number {
+  const top = topK(rows, count, acc, k);
+  return top[top.length - 1].score;
+}
+
 /** Signature of the FTS5 content the index was built from; a mismatch means rebuild. */
 export interface Bm25State {
   maxRowid: number;
@@ -239,6 +280,8 @@ export class MemoryBm25Index {
   /** hash of titleKey(title) by rowid, to find "the user typed the exact title" without FTS5 */
   private titleHash: Int32Array = new Int32Array(1024);
   private acc = new Float64Array(0);
+  private readonly skipsStemmed = new Map<number, Skips>();
+  private readonly skipsExact = new Map<number, Skips>();
   private touched = new Int32Array(0);
   rows = 0;
   tokens = 0;
@@ -360,55 +403,174 @@ export class MemoryBm25Index {
       this.acc = new Float64Array(this.maxRowid + 1);
       this.touched = new Int32Array(this.maxRowid + 1);
     }
-    const { acc, touched, len } = this;
-    const avgdl = this.tokens / this.rows;
-    const wT = weights.title;
-    const wA = weights.abstract;
-    const wU = weights.authors;
-    let count = 0;
+    const { acc, touched } = this;
+    const lists: { t: number; idf: number; ub: number }[] = [];
     for (const term of terms) {
       const t = p.termOf.get(exact ? term : this.stemmer.stem(term));
       if (t === undefined) continue;
       const nHit = p.df[t];
       let idf = Math.log((this.rows - nHit + 0.5) / (nHit + 0.5));
       if (idf <= 0.0) idf = 1e-6;
-      const buf = p.bufs[t];
-      const end = p.lens[t];
-      let at = 0;
-      let row = -1;
+      // f / (f + K) < 1, so one term adds less than idf * (k1 + 1) to any row.
+      lists.push({ t, idf, ub: idf * (K1 + 1.0) });
+    }
+    // MaxScore, term at a time: rare terms first; once the k-th best partial score beats what the
+    // remaining (common) terms could add together, rows they alone contain cannot make the top k,
+    // so those terms only update the rows that still can, found through skip entries.
+    lists.sort((a, b) => b.ub - a.ub);
+    const rest = new Float64Array(lists.length + 1);
+    for (let j = lists.length - 1; j >= 0; j--) rest[j] = rest[j + 1] + lists[j].ub;
+    const ctx = { avgdl: this.tokens / this.rows, wT: weights.title, wA: weights.abstract, wU: weights.authors };
+    let count = 0;
+    let j = 0;
+    let theta = -Infinity;
+    for (; j < lists.length; j++) {
+      if (count >= limit) {
+        theta = kthBest(touched, count, acc, limit);
+        if (theta >= rest[j]) break;
+      }
+      count = this.scoreAll(p, lists[j].t, lists[j].idf, ctx, count);
+    }
+    let rows = touched;
+    let n = count;
+    if (j < lists.length) {
+      let cand = new Int32Array(count);
+      let m = 0;
+      for (let i = 0; i < count; i++) if (acc[touched[i]] + rest[j] >= theta) cand[m++] = touched[i];
+      cand = cand.slice(0, m).sort();
+      for (; j < lists.length; j++) {
+        this.scoreSome(p, lists[j].t, lists[j].idf, ctx, cand, m);
+        if (m > limit) {
+          theta = kthBest(cand, m, acc, limit);
+          let k = 0;
+          for (let i = 0; i < m; i++) if (acc[cand[i]] + rest[j + 1] >= theta) cand[k++] = cand[i];
+          m = k;
+        }
+      }
+      rows = cand;
+      n = m;
+    }
+    const out = topK(rows, n, acc, limit);
+    for (let i = 0; i < count; i++) acc[touched[i]] = 0;
+    return out;
+  }
+
+  /** Adds term t's contribution to every row holding it; returns the new count of touched rows. */
+  private scoreAll(p: Postings, t: number, idf: number, ctx: ScoreContext, count: number): number {
+    const { acc, touched, len } = this;
+    const { avgdl, wT, wA, wU } = ctx;
+    const buf = p.bufs[t];
+    const end = p.lens[t];
+    let at = 0;
+    let row = -1;
+    while (at < end) {
+      let b = buf[at++];
+      let gap = b & 0x7f;
+      for (let shift = 7; b & 0x80; shift += 7) {
+        b = buf[at++];
+        gap |= (b & 0x7f) << shift;
+      }
+      row += gap;
+      const c = buf[at++];
+      let f: number;
+      if (c !== 0) {
+        f = wT * (c >> 6) + wA * ((c >> 2) & 15) + wU * (c & 3);
+      } else {
+        cursor.at = at;
+        f = readCounts(buf, wT, wA, wU);
+        at = cursor.at;
+      }
+      const D = len[row];
+      const s = idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl)));
+      if (acc[row] === 0) touched[count++] = row;
+      acc[row] += s;
+    }
+    return count;
+  }
+
+  /** Adds term t's contribution to the rows in `cand` (ascending) that hold it, skipping blocks. */
+  private scoreSome(p: Postings, t: number, idf: number, ctx: ScoreContext, cand: Int32Array, m: number): void {
+    const { acc, len } = this;
+    const { avgdl, wT, wA, wU } = ctx;
+    const buf = p.bufs[t];
+    const end = p.lens[t];
+    const sk = this.skipsOf(p, t);
+    let blk = 0;
+    let at = 0;
+    let row = -1;
+    for (let i = 0; i < m; i++) {
+      const r = cand[i];
+      if (r <= row) continue;
+      // Jump to the last block that starts before r, when that is ahead of the cursor.
+      let nb = blk;
+      while (nb + 1 < sk.n && sk.prev[nb + 1] < r) nb++;
+      if (nb > blk && sk.off[nb] > at) {
+        at = sk.off[nb];
+        row = sk.prev[nb];
+      }
+      blk = nb;
       while (at < end) {
-        let b = buf[at++];
+        let pos = at;
+        let b = buf[pos++];
         let gap = b & 0x7f;
         for (let shift = 7; b & 0x80; shift += 7) {
-          b = buf[at++];
+          b = buf[pos++];
           gap |= (b & 0x7f) << shift;
         }
-        row += gap;
-        const c = buf[at++];
+        const next = row + gap;
+        if (next > r) break;
+        const c = buf[pos++];
         let f: number;
         if (c !== 0) {
           f = wT * (c >> 6) + wA * ((c >> 2) & 15) + wU * (c & 3);
         } else {
-          const v = [0, 0, 0];
-          for (let k = 0; k < 3; k++) {
-            let x = buf[at++];
-            let val = x & 0x7f;
-            for (let shift = 7; x & 0x80; shift += 7) {
-              x = buf[at++];
-              val |= (x & 0x7f) << shift;
-            }
-            v[k] = val;
-          }
-          f = wT * v[0] + wA * v[1] + wU * v[2];
+          cursor.at = pos;
+          f = readCounts(buf, wT, wA, wU);
+          pos = cursor.at;
         }
-        const D = len[row];
-        const s = idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl)));
-        if (acc[row] === 0) touched[count++] = row;
-        acc[row] += s;
+        at = pos;
+        row = next;
+        if (next === r) {
+          const D = len[r];
+          acc[r] += idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl)));
+          break;
+        }
+      }
+      if (at >= end) return;
+    }
+  }
+
+  /** Skip entries every SKIP postings of term t (built on first use, rebuilt when the list grew). */
+  private skipsOf(p: Postings, t: number): Skips {
+    const cache = p === this.exact ? this.skipsExact : this.skipsStemmed;
+    const have = cache.get(t);
+    const end = p.lens[t];
+    if (have && have.bytes === end) return have;
+    const buf = p.bufs[t];
+    const prev: number[] = [];
+    const off: number[] = [];
+    let at = 0;
+    let row = -1;
+    for (let k = 0; at < end; k++) {
+      if (k % SKIP === 0) {
+        prev.push(row);
+        off.push(at);
+      }
+      let b = buf[at++];
+      let gap = b & 0x7f;
+      for (let shift = 7; b & 0x80; shift += 7) {
+        b = buf[at++];
+        gap |= (b & 0x7f) << shift;
+      }
+      row += gap;
+      if (buf[at++] === 0) {
+        cursor.at = at;
+        readCounts(buf, 0, 0, 0);
+        at = cursor.at;
       }
     }
-    const out = topK(touched, count, acc, limit);
-    for (let i = 0; i < count; i++) acc[touched[i]] = 0;
+    const out = { prev: Int32Array.from(prev), off: Int32Array.from(off), n: prev.length, bytes: end };
+    cache.set(t, out);
     return out;
   }
 

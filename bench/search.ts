@@ -87,8 +87,20 @@ export async function benchSearch(args: string[]): Promise<void> {
     const a0 = Date.now();
     const ivf = N > 100_000 || args.includes('--ivf') ? IvfVectorIndex.build(dim, vectors, { lists: Math.round(2 * Math.sqrt(N)) }) : null;
     const annBuildS = (Date.now() - a0) / 1000;
-    // The IVF index holds its own copy of the vectors: drop ours so they are not counted twice.
-    if (ivf) vectors = new Float32Array(0);
+    // Recall of the IVF index against the exact scan, on real papers' titles as queries.
+    let ivfRecall10: number | undefined;
+    if (ivf) {
+      const full = new ExactVectorIndex(dim, vectors);
+      let hit = 0;
+      for (let i = 0; i < 50; i++) {
+        const qv = model.embed(real[(i * 977) % real.length].title);
+        const want = new Set(full.search(qv, 10).map((h) => h.index));
+        hit += ivf.search(qv, 10).filter((h) => want.has(h.index)).length;
+      }
+      ivfRecall10 = hit / 500;
+      // The IVF index holds its own copy of the vectors: drop ours so they are not counted twice.
+      vectors = new Float32Array(0);
+    }
     sampleRss();
     // The app's lexical index (createLexicalIndex uses this class): FTS5 plus the in-memory bm25 index.
     const lex = new SqliteLexicalIndex(db);
@@ -189,6 +201,7 @@ export async function benchSearch(args: string[]): Promise<void> {
         memory_index_build_s: Math.round(memoryBuildS * 10) / 10,
         memory_index_mb: memory ? Math.round(memory.bytes / 1048576) : 0,
         ann_build_s: Math.round(annBuildS * 10) / 10,
+        ann_recall_at_10: ivfRecall10,
         embed_papers_per_s: Math.round(N / (embedMs / 1000)),
         peak_rss_mb: Math.round(peakRss / 1048576),
       }),

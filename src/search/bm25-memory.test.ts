@@ -5,6 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SHARED_DATA } from '../testing/paths.js';
+import { freshDatabase } from '../testing/databases.js';
+import { buildPaper } from '../papers/paper.js';
+import { createPaperStore } from '../papers/store.js';
+import { startMemoryIndex } from './lexical-index.js';
 import { MemoryBm25Index, unicode61Tokens } from './bm25-memory.js';
 import { parseQuery, toFts5Query } from './lexical.js';
 import { DEFAULT_COLUMN_WEIGHTS, SqliteLexicalIndex, createStandaloneSchema } from './sqlite-lexical.js';
@@ -134,6 +138,32 @@ test('a saved memory index loads with the same answers and refuses another key',
     loaded.addAll([{ rowid: 501, title: 'Zymurgy', abstract: 'cells zymurgy', authors: '' }]);
     assert.equal(loaded.search(['zymurgy'], DEFAULT_COLUMN_WEIGHTS, 5, true)[0].rowid, 501);
   } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the app (search_docs layout) builds, persists and reloads the memory index', async () => {
+  const db = await freshDatabase('sqlite');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-bm25-app-'));
+  try {
+    await createPaperStore(db).upsertMany(
+      DOCS.slice(0, 300).map((d, i) => buildPaper({ id: `2501.${String(10000 + i)}`, title: d.title, abstract: d.text, authors: ['Ada Lovelace'] })),
+    );
+    const file = path.join(dir, 'models', 'lexical.bm25');
+    const plain = new SqliteLexicalIndex(db.sqlite!, DEFAULT_COLUMN_WEIGHTS, undefined, { layout: 'app' });
+    const fast = new SqliteLexicalIndex(db.sqlite!, DEFAULT_COLUMN_WEIGHTS, undefined, { layout: 'app' });
+    await startMemoryIndex(fast, file, 1);
+    assert.equal(fast.memoryIndex?.rows, 300);
+    assert.equal((await MemoryBm25Index.readHeader(file))?.rows, 300);
+    for (const q of [...QUERIES.slice(0, 40), DOCS[3].title, '2501.10007']) {
+      assert.deepEqual(fast.searchSync(q, { limit: 10 }).map((h) => h.id), plain.searchSync(q, { limit: 10 }).map((h) => h.id), q);
+    }
+    const again = new SqliteLexicalIndex(db.sqlite!, DEFAULT_COLUMN_WEIGHTS, undefined, { layout: 'app' });
+    await startMemoryIndex(again, file, 1);
+    assert.equal(again.memoryIndex?.rows, 300);
+    assert.deepEqual(again.searchSync(QUERIES[0], { limit: 10 }), fast.searchSync(QUERIES[0], { limit: 10 }));
+  } finally {
+    await db.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

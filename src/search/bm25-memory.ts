@@ -56,6 +56,8 @@ export function unicode61Tokens(text: string): string[] {
   return out;
 }
 
+const MAX_CACHED_STEMS = 2_000_000;
+
 /** Porter stems exactly as FTS5's porter tokenizer makes them, from an in-memory FTS5 table, cached. */
 export class Fts5Stemmer {
   private readonly db = new BetterSqlite3(':memory:');
@@ -74,6 +76,8 @@ export class Fts5Stemmer {
   stemAll(words: Iterable<string>): void {
     const fresh = [...new Set([...words].filter((w) => !this.cache.has(w)))];
     if (!fresh.length) return;
+    // Query words are user input: keep the cache bounded (it is only a cache).
+    if (this.cache.size + fresh.length > MAX_CACHED_STEMS) this.cache.clear();
     this.db.transaction(() => {
       fresh.forEach((w, i) => this.insert.run(i, w));
       for (const [doc, term] of this.read.all() as [number, string][]) this.cache.set(fresh[doc], term);

@@ -20,9 +20,9 @@ import { ACCELERATE_MIN_PAPERS, DEFAULT_COLUMN_WEIGHTS, EXACT_MATCH_SCORE, Sqlit
  * appended since are added on the next query), else builds it from the database, yielding to the
  * event loop between chunks, and saves it.
  */
-export async function startMemoryIndex(index: SqliteLexicalIndex, file: string | null): Promise<void> {
+export async function startMemoryIndex(index: SqliteLexicalIndex, file: string | null, minPapers = ACCELERATE_MIN_PAPERS): Promise<void> {
   const rows = index.ftsRowCount();
-  if (rows < ACCELERATE_MIN_PAPERS) return;
+  if (rows < minPapers || rows === 0) return;
   const keyOf = (m: MemoryBm25Index) => `rows=${m.rows}:max=${m.maxRowid}`;
   let m: MemoryBm25Index | null = null;
   if (file) {
@@ -31,7 +31,8 @@ export async function startMemoryIndex(index: SqliteLexicalIndex, file: string |
     if (head && head.rows <= rows) m = await MemoryBm25Index.load(file, head.key);
   }
   if (!m) {
-    m = await index.buildMemoryIndex({ yieldEvery: () => new Promise((r) => setImmediate(r)) });
+    // Small chunks: requests are served between them.
+    m = await index.buildMemoryIndex({ chunk: 1000, yieldEvery: () => new Promise((r) => setImmediate(r)) });
     if (file) {
       const built = m;
       await mkdir(dirname(file), { recursive: true })

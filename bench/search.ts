@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CorpusModel, trainCorpusModel } from '../src/search/corpus-model.js';
 import { SqliteLexicalIndex, createStandaloneSchema } from '../src/search/sqlite-lexical.js';
-import { IvfVectorIndex } from '../src/search/ivf-index.js';
+import { EXACT_SCAN_LIMIT, IvfVectorIndex } from '../src/search/ivf-index.js';
 import { ExactVectorIndex } from '../src/search/vector-index.js';
 import { DEFAULT_FUSION, fuse } from '../src/search/fusion.js';
 import { sentences } from '../src/search/tokenize.js';
@@ -85,7 +85,8 @@ export async function benchSearch(args: string[]): Promise<void> {
     }
     const lexicalBuildS = (Date.now() - t0 - embedMs) / 1000;
     const a0 = Date.now();
-    const ivf = N > 100_000 || args.includes('--ivf') ? IvfVectorIndex.build(dim, vectors, { lists: Math.round(2 * Math.sqrt(N)) }) : null;
+    // The app's rule (VectorCache): IVF from EXACT_SCAN_LIMIT vectors, an exact scan below.
+    const ivf = N >= EXACT_SCAN_LIMIT || args.includes('--ivf') ? IvfVectorIndex.build(dim, vectors) : null;
     const annBuildS = (Date.now() - a0) / 1000;
     // Recall of the IVF index against the exact scan, on real papers' titles as queries.
     let ivfRecall10: number | undefined;

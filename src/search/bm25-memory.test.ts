@@ -117,6 +117,12 @@ test('the memory index follows appended rows and steps aside when rows are delet
   db.prepare('DELETE FROM papers WHERE arxiv_id = ?').run('new-1');
   // FTS5 answers now (the memory index still has the deleted row).
   assert.deepEqual(fast.searchSync('zymurgy', { limit: 5 }), []);
+  assert.equal(fast.stale, true);
+  // A change in place is seen too (FTS5's token count moves) and FTS5 answers.
+  const again = await accelerated(db);
+  db.prepare('UPDATE papers SET abstract = ? WHERE arxiv_id = ?').run('Zzyzx road.', DOCS[10]._id);
+  assert.deepEqual(again.searchSync('zzyzx', { limit: 5 }).map((h) => h.id), [DOCS[10]._id]);
+  assert.equal(again.stale, true);
 });
 
 test('a saved memory index loads with the same answers and refuses another key', async () => {

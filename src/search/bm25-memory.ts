@@ -290,6 +290,8 @@ export class MemoryBm25Index {
   rows = 0;
   tokens = 0;
   maxRowid = 0;
+  /** FTS5's own token total when this index was last in step with it (its tokenizer may count a few differently) */
+  ftsTokens = NaN;
 
   constructor(readonly stemmer: Fts5Stemmer = new Fts5Stemmer()) {}
 
@@ -586,6 +588,7 @@ export class MemoryBm25Index {
       key,
       rows: this.rows,
       tokens: this.tokens,
+      ftsTokens: this.ftsTokens,
       maxRowid: this.maxRowid,
       stemmed: [...this.stemmed.termOf.keys()],
       exact: [...this.exact.termOf.keys()],
@@ -639,6 +642,7 @@ export class MemoryBm25Index {
       key: string;
       rows: number;
       tokens: number;
+      ftsTokens: number | null;
       maxRowid: number;
       stemmed: string[];
       exact: string[];
@@ -673,6 +677,7 @@ export class MemoryBm25Index {
     out.titleHash = ints(h.maxRowid + 1);
     out.rows = h.rows;
     out.tokens = h.tokens;
+    out.ftsTokens = h.ftsTokens ?? NaN;
     out.maxRowid = h.maxRowid;
     return out;
   }

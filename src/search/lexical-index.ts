@@ -20,12 +20,15 @@ import { ACCELERATE_MIN_PAPERS, DEFAULT_COLUMN_WEIGHTS, EXACT_MATCH_SCORE, Sqlit
  * appended since are added on the next query), else builds it from the database, yielding to the
  * event loop between chunks, and saves it.
  */
-export async function startMemoryIndex(index: SqliteLexicalIndex, file: string | null, minPapers = ACCELERATE_MIN_PAPERS): Promise<void> {
+/** At most one rebuild of a stale memory index per this many milliseconds. */
+const REBUILD_EVERY_MS = 10 * 60_000;
+
+export async function startMemoryIndex(index: SqliteLexicalIndex, file: string | null, minPapers = ACCELERATE_MIN_PAPERS, rebuild = false): Promise<void> {
   const rows = index.ftsRowCount();
   if (rows < minPapers || rows === 0) return;
   const keyOf = (m: MemoryBm25Index) => `rows=${m.rows}:max=${m.maxRowid}`;
   let m: MemoryBm25Index | null = null;
-  if (file) {
+  if (file && !rebuild) {
     // Saved for fewer rows than FTS5 holds now is fine: the rows appended since are added on use.
     const head = await MemoryBm25Index.readHeader(file);
     if (head && head.rows <= rows) m = await MemoryBm25Index.load(file, head.key);
@@ -61,15 +64,30 @@ export function createLexicalIndex(database: Database, options: LexicalIndexOpti
   const weights = options.weights ?? DEFAULT_COLUMN_WEIGHTS;
   if (database.dialect === 'sqlite') {
     if (!database.sqlite) throw new Error('search: the SQLite database has no raw connection');
-    const index = new SqliteLexicalIndex(database.sqlite, weights, EXACT_WORD_WEIGHT, { layout: 'app' });
+    const raw = database.sqlite;
+    const file = options.memoryIndexPath ?? null;
+    // Prepared on first use: the app wires search up before `migrate` may have created the tables.
+    let index: SqliteLexicalIndex | null = null;
     let started = options.accelerate === false;
+    let rebuilding = false;
+    let lastRebuild = 0;
     return {
       async search(query, opts) {
+        index ??= new SqliteLexicalIndex(raw, weights, EXACT_WORD_WEIGHT, { layout: 'app' });
         if (!started) {
           started = true;
-          void startMemoryIndex(index, options.memoryIndexPath ?? null).catch(() => undefined); // FTS5 keeps answering
+          void startMemoryIndex(index, file).catch(() => undefined); // FTS5 keeps answering
         }
-        return index.searchSync(query, opts);
+        const hits = index.searchSync(query, opts);
+        // Deleted or changed papers: FTS5 answers until a fresh memory index replaces the old one.
+        if (index.stale && !rebuilding && Date.now() - lastRebuild > REBUILD_EVERY_MS) {
+          rebuilding = true;
+          lastRebuild = Date.now();
+          void startMemoryIndex(index, file, ACCELERATE_MIN_PAPERS, true)
+            .catch(() => undefined)
+            .finally(() => (rebuilding = false));
+        }
+        return hits;
       },
     };
   }

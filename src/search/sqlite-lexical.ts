@@ -99,15 +99,35 @@ export class SqliteLexicalIndex implements LexicalIndex {
 
   /** Number of rows FTS5 holds (from its averages record; no scan). */
   ftsRowCount(): number {
-    const block = this.ftsCounts.get() as Uint8Array | undefined;
-    return block ? readVarint(block, 0) : 0;
+    return this.ftsTotals().rows;
   }
+
+  /** FTS5's row count and token count over all columns, from its averages record (no scan). */
+  ftsTotals(): { rows: number; tokens: number } {
+    const block = this.ftsCounts.get() as Uint8Array | undefined;
+    if (!block) return { rows: 0, tokens: 0 };
+    const out = { rows: 0, tokens: 0 };
+    let at = 0;
+    for (let i = 0; at < block.length; i++) {
+      const [v, next] = readVarint(block, at);
+      if (i === 0) out.rows = v;
+      else out.tokens += v;
+      at = next;
+    }
+    return out;
+  }
+
+  /** True once the attached memory index has missed a change it cannot follow: rebuild it. */
+  stale = false;
 
   /** Builds the in-memory index from the database (in chunks, yielding between them). */
   async buildMemoryIndex(opts: { chunk?: number; yieldEvery?: () => Promise<void> } = {}): Promise<MemoryBm25Index> {
     const index = new MemoryBm25Index();
     await this.catchUp(index, opts.chunk ?? 5000, opts.yieldEvery);
     index.trim();
+    // FTS5's token count when the index was in step; NaN (never in step) if rows changed meanwhile.
+    const fts = this.ftsTotals();
+    index.ftsTokens = fts.rows === index.rows ? fts.tokens : NaN;
     return index;
   }
 
@@ -123,6 +143,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
   /** Answers from `index` from now on while it is in step with FTS5 (null: FTS5 only). */
   accelerate(index: MemoryBm25Index | null): void {
     this.memory = index;
+    this.stale = false;
   }
 
   get memoryIndex(): MemoryBm25Index | null {
@@ -131,19 +152,27 @@ export class SqliteLexicalIndex implements LexicalIndex {
 
   /**
    * The attached in-memory index when it agrees with FTS5, after adding rows appended since;
-   * null (FTS5 answers) when rows were deleted or replaced in place, which only a rebuild follows.
+   * null (FTS5 answers, `stale` is set) after deletes or changes in place, which only a rebuild
+   * follows. A change is seen in FTS5's row and token counts: one that keeps both (a title fix of
+   * the same length) goes unseen until the next rebuild.
    */
   private current(): MemoryBm25Index | null {
     const m = this.memory;
-    if (!m) return null;
-    const rows = this.ftsRowCount();
-    if (rows > m.rows) {
-      const before = m.rows;
-      const added = this.newRows.all(m.maxRowid, rows - m.rows + 1) as Bm25Doc[];
+    if (!m || this.stale) return null;
+    const fts = this.ftsTotals();
+    if (fts.rows === m.rows && fts.tokens === m.ftsTokens) return m;
+    if (fts.rows > m.rows) {
+      const tokens = m.tokens;
+      const added = this.newRows.all(m.maxRowid, fts.rows - m.rows + 1) as Bm25Doc[];
       if (added.length) m.addAll(added);
-      if (m.rows === before) return null;
+      // Appends only: FTS5 counted as many new tokens as the memory index did.
+      if (fts.rows === m.rows && fts.tokens - m.ftsTokens === m.tokens - tokens) {
+        m.ftsTokens = fts.tokens;
+        return m;
+      }
     }
-    return rows === m.rows ? m : null;
+    this.stale = true;
+    return null;
   }
 
   searchSync(query: string, options: LexicalSearchOptions): LexicalHit[] {
@@ -198,14 +227,14 @@ export class SqliteLexicalIndex implements LexicalIndex {
 }
 
 /** An SQLite varint (as FTS5 writes them): big-endian groups of 7 bits, the 9th byte whole. */
-function readVarint(b: Uint8Array, at: number): number {
+function readVarint(b: Uint8Array, at: number): [number, number] {
   let v = 0;
   for (let i = 0; i < 8; i++) {
     const x = b[at + i];
     v = v * 128 + (x & 0x7f);
-    if (!(x & 0x80)) return v;
+    if (!(x & 0x80)) return [v, at + i + 1];
   }
-  return v * 256 + b[at + 8];
+  return [v * 256 + b[at + 8], at + 9];
 }
 
 /** Creates the papers table and its FTS5 index in a bare database (benchmarks and unit tests). */

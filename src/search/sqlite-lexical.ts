@@ -163,7 +163,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
     if (fts.rows === m.rows && fts.tokens === m.ftsTokens) return m;
     if (fts.rows > m.rows) {
       const tokens = m.tokens;
-      const added = this.newRows.all(m.maxRowid, fts.rows - m.rows + 1) as Bm25Doc[];
+      const added = this.newRows.all(m.maxRowid, fts.rows - m.rows) as Bm25Doc[];
       if (added.length) m.addAll(added);
       // Appends only: FTS5 counted as many new tokens as the memory index did.
       if (fts.rows === m.rows && fts.tokens - m.ftsTokens === m.tokens - tokens) {

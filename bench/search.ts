@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CorpusModel, trainCorpusModel } from '../src/search/corpus-model.js';
 import { SqliteLexicalIndex, createStandaloneSchema } from '../src/search/sqlite-lexical.js';
-import { IvfVectorIndex } from '../src/search/ivf-index.js';
+import { EXACT_SCAN_LIMIT, IvfVectorIndex } from '../src/search/ivf-index.js';
 import { ExactVectorIndex } from '../src/search/vector-index.js';
 import { DEFAULT_FUSION, fuse } from '../src/search/fusion.js';
 import { sentences } from '../src/search/tokenize.js';
@@ -47,15 +47,19 @@ export async function benchSearch(args: string[]): Promise<void> {
   else model = trainCorpusModel(real.slice(0, 20_000).map((r) => ({ title: r.title, abstract: r.abstract }))).model;
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-bench-search-'));
+  // --db=FILE keeps the papers database between runs (building it is most of the run at 1M).
+  const dbFile = args.find((a) => a.startsWith('--db='))?.slice(5) ?? path.join(dir, 'bench.db');
   try {
-    const db = new Database(path.join(dir, 'bench.db'));
+    const db = new Database(dbFile);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = OFF');
     createStandaloneSchema(db);
     const ins = db.prepare('INSERT INTO papers (arxiv_id, title, abstract, authors) VALUES (?, ?, ?, ?)');
+    const have = (db.prepare('SELECT count(*) AS n FROM papers').get() as { n: number }).n;
+    if (have !== 0 && have !== N) throw new Error(`bench: ${dbFile} holds ${have} papers, not ${N}`);
     const sents = real.map((r) => sentences(r.abstract));
     const dim = model.dim;
-    const vectors = new Float32Array(N * dim);
+    let vectors = new Float32Array(N * dim);
     let embedMs = 0;
     const t0 = Date.now();
     const CHUNK = 10_000;
@@ -70,9 +74,10 @@ export async function benchSearch(args: string[]): Promise<void> {
         const abstract = i < real.length ? real[a].abstract : [...sa.slice(0, Math.ceil(sa.length / 2)), ...sb.slice(Math.ceil(sb.length / 2))].join(' ') || real[a].abstract;
         rows.push([syntheticId(i), real[a].title, abstract, real[a].authors.join(', ')]);
       }
-      db.transaction(() => {
-        for (const r of rows) ins.run(...r);
-      })();
+      if (have === 0)
+        db.transaction(() => {
+          for (const r of rows) ins.run(...r);
+        })();
       const e0 = performance.now();
       rows.forEach((r, j) => model.embedPaper(r[1], r[2], vectors, (start + j) * dim));
       embedMs += performance.now() - e0;
@@ -80,23 +85,63 @@ export async function benchSearch(args: string[]): Promise<void> {
     }
     const lexicalBuildS = (Date.now() - t0 - embedMs) / 1000;
     const a0 = Date.now();
-    const ivf = N > 100_000 || args.includes('--ivf') ? IvfVectorIndex.build(dim, vectors, { lists: Math.round(2 * Math.sqrt(N)) }) : null;
+    // The app's rule (VectorCache): IVF from EXACT_SCAN_LIMIT vectors, an exact scan below.
+    const ivf = N >= EXACT_SCAN_LIMIT || args.includes('--ivf') ? IvfVectorIndex.build(dim, vectors) : null;
     const annBuildS = (Date.now() - a0) / 1000;
+    // Recall of the IVF index against the exact scan, on real papers' titles as queries.
+    let ivfRecall10: number | undefined;
+    if (ivf) {
+      const full = new ExactVectorIndex(dim, vectors);
+      let hit = 0;
+      for (let i = 0; i < 50; i++) {
+        const qv = model.embed(real[(i * 977) % real.length].title);
+        const want = new Set(full.search(qv, 10).map((h) => h.index));
+        hit += ivf.search(qv, 10).filter((h) => want.has(h.index)).length;
+      }
+      ivfRecall10 = hit / 500;
+      // The IVF index holds its own copy of the vectors: drop ours so they are not counted twice.
+      vectors = new Float32Array(0);
+    }
+    sampleRss();
+    // The app's lexical index (createLexicalIndex uses this class): FTS5 plus the in-memory bm25 index.
     const lex = new SqliteLexicalIndex(db);
+    const m0 = Date.now();
+    const useMemory = !args.includes('--fts5-only');
+    const memory = useMemory ? await lex.buildMemoryIndex() : null;
+    const memoryBuildS = (Date.now() - m0) / 1000;
+    sampleRss();
+    lex.accelerate(memory);
 
-    // Queries: the hand-written paraphrase queries, then titles and title fragments of real papers.
+    // Queries: the hand-written paraphrase queries, then a mix of what people type: short keyword
+    // queries, natural-language descriptions (a run of words from an abstract), title fragments,
+    // whole titles (the exact-title path) and arXiv ids.
     const para = fs
       .readFileSync(path.join(process.env.PAPERBOY_SHARED_DATA ?? '/work/shared/data', 'retrieval/paraphrase-dev/queries.tsv'), 'utf8')
       .split('\n')
       .slice(1)
       .filter(Boolean)
       .map((l) => l.split('\t')[1]);
-    const queries: string[] = [...para];
+    const queries: { kind: string; text: string }[] = para.map((text) => ({ kind: 'paraphrase', text }));
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
     while (queries.length < Q) {
-      const r = real[Math.floor(rand() * real.length)];
-      const w = r.title.split(/\s+/);
-      const k = 2 + Math.floor(rand() * 6);
-      queries.push(rand() < 0.3 ? r.title : w.slice(0, k).join(' '));
+      const r = pick(real);
+      const u = rand();
+      if (u < 0.3) {
+        const ws = r.abstract.split(/\s+/).filter((w) => w.length > 4);
+        queries.push({ kind: 'keywords', text: Array.from({ length: 1 + Math.floor(rand() * 3) }, () => pick(ws)).join(' ') });
+      } else if (u < 0.55) {
+        const ws = (pick(sentences(r.abstract)) ?? r.abstract).split(/\s+/);
+        const k = 6 + Math.floor(rand() * 10);
+        const at = Math.floor(rand() * Math.max(1, ws.length - k));
+        queries.push({ kind: 'description', text: ws.slice(at, at + k).join(' ') });
+      } else if (u < 0.8) {
+        const w = r.title.split(/\s+/);
+        queries.push({ kind: 'title-words', text: w.slice(0, 2 + Math.floor(rand() * 5)).join(' ') });
+      } else if (u < 0.95) {
+        queries.push({ kind: 'title', text: r.title });
+      } else {
+        queries.push({ kind: 'arxiv-id', text: syntheticId(Math.floor(rand() * N)) });
+      }
     }
     queries.length = Q;
     const exact = ivf ? null : new ExactVectorIndex(dim, vectors);
@@ -109,11 +154,15 @@ export async function benchSearch(args: string[]): Promise<void> {
       return month * 90000 + Number(num) - 10000;
     };
     const times = { lexical: [] as number[], vector: [] as number[], hybrid: [] as number[] };
-    for (const q of queries.slice(0, 20)) lex.searchSync(q, { limit: 100 }); // warm-up
-    for (const q of queries) {
+    const byKind = new Map<string, number[]>();
+    for (const q of queries.slice(0, 20)) lex.searchSync(q.text, { limit: 100 }); // warm-up
+    for (const { kind, text: q } of queries) {
       let s = performance.now();
       lex.searchSync(q, { limit: 100 });
-      times.lexical.push(performance.now() - s);
+      const t = performance.now() - s;
+      times.lexical.push(t);
+      if (!byKind.has(kind)) byKind.set(kind, []);
+      byKind.get(kind)!.push(t);
       s = performance.now();
       const qv = model.embed(q);
       vsearch(qv, 100);
@@ -126,22 +175,40 @@ export async function benchSearch(args: string[]): Promise<void> {
       times.hybrid.push(performance.now() - s);
       sampleRss();
     }
+    // The same queries through FTS5 alone (the fallback path), on a sample: it is slow at scale.
+    const ftsSample = Number(args.find((a) => a.startsWith('--fts5-sample='))?.slice(14) ?? 100);
+    const ftsTimes: number[] = [];
+    if (memory && ftsSample > 0) {
+      lex.accelerate(null);
+      for (const { text } of queries.slice(0, ftsSample)) {
+        const s = performance.now();
+        lex.searchSync(text, { limit: 100 });
+        ftsTimes.push(performance.now() - s);
+      }
+      lex.accelerate(memory);
+    }
     clearInterval(rssTimer);
     sampleRss();
-    const base = { benchmark: 'search', papers: N, queries: Q, dim, vectorIndex: ivf ? `ivf(lists=${ivf.lists},nprobe=${ivf.nprobe})` : 'exact' };
+    const base = { benchmark: 'search', papers: N, queries: Q, dim, vectorIndex: ivf ? `ivf(lists=${ivf.lists},nprobe=${ivf.nprobe})` : 'exact', lexicalIndex: memory ? 'fts5+memory' : 'fts5' };
     for (const mode of ['lexical', 'vector', 'hybrid'] as const) {
       console.log(JSON.stringify({ ...base, mode, p50_ms: pct(times[mode], 50), p99_ms: pct(times[mode], 99) }));
     }
+    for (const [kind, ts] of byKind) console.log(JSON.stringify({ ...base, mode: 'lexical', kind, queries: ts.length, p50_ms: pct(ts, 50), p99_ms: pct(ts, 99) }));
+    if (ftsTimes.length) console.log(JSON.stringify({ ...base, lexicalIndex: 'fts5', mode: 'lexical', queries: ftsTimes.length, p50_ms: pct(ftsTimes, 50), p99_ms: pct(ftsTimes, 99) }));
     console.log(
       JSON.stringify({
         ...base,
         lexical_index_build_s: Math.round(lexicalBuildS * 10) / 10,
+        memory_index_build_s: Math.round(memoryBuildS * 10) / 10,
+        memory_index_mb: memory ? Math.round(memory.bytes / 1048576) : 0,
         ann_build_s: Math.round(annBuildS * 10) / 10,
+        ann_recall_at_10: ivfRecall10,
         embed_papers_per_s: Math.round(N / (embedMs / 1000)),
         peak_rss_mb: Math.round(peakRss / 1048576),
       }),
     );
     db.close();
+    memory?.stemmer.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

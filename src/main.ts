@@ -29,7 +29,7 @@ export async function openContext(config: Config): Promise<Context> {
     console.error(`${e.message}; searching by words only`);
     return null;
   });
-  return { config, database, papers, search: createSearchService({ database, papers, embedder, vectorIndexPath: path.join(config.dataDir, 'models', 'vectors.ivf') }) };
+  return { config, database, papers, search: createSearchService({ database, papers, embedder, vectorIndexPath: path.join(config.dataDir, 'models', 'vectors.ivf'), lexicalIndexPath: path.join(config.dataDir, 'models', 'lexical.bm25') }) };
 }
 
 export interface Running {

@@ -1,7 +1,10 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { sql } from 'kysely';
 import type { Database } from '../storage/database.js';
+import { MemoryBm25Index } from './bm25-memory.js';
 import {
-  combineStemmedAndExact,
+  EXACT_WORD_WEIGHT,
   type LexicalHit,
   type LexicalIndex,
   type LexicalSearchOptions,
@@ -9,48 +12,102 @@ import {
   parseQuery,
   queryArxivId,
   titleKey,
-  toFts5Query,
 } from './lexical.js';
-import { DEFAULT_COLUMN_WEIGHTS, type ColumnWeights } from './sqlite-lexical.js';
+import { ACCELERATE_MIN_PAPERS, DEFAULT_COLUMN_WEIGHTS, EXACT_MATCH_SCORE, SqliteLexicalIndex, type ColumnWeights } from './sqlite-lexical.js';
 
-/** Score given to an exact id or title match so it sorts above any text score. */
-export const EXACT_MATCH_SCORE = 1e6;
+/**
+ * Loads the persisted in-memory bm25 index when it was saved for the rows FTS5 holds now (rows
+ * appended since are added on the next query), else builds it from the database, yielding to the
+ * event loop between chunks, and saves it.
+ */
+/** At most one rebuild of a stale memory index per this many milliseconds. */
+const REBUILD_EVERY_MS = 10 * 60_000;
+
+export async function startMemoryIndex(index: SqliteLexicalIndex, file: string | null, minPapers = ACCELERATE_MIN_PAPERS, rebuild = false): Promise<void> {
+  const rows = index.ftsRowCount();
+  if (rows < minPapers || rows === 0) return;
+  const keyOf = (m: MemoryBm25Index) => `rows=${m.rows}:max=${m.maxRowid}`;
+  let m: MemoryBm25Index | null = null;
+  if (file && !rebuild) {
+    // Saved for fewer rows than FTS5 holds now is fine: the rows appended since are added on use.
+    const head = await MemoryBm25Index.readHeader(file);
+    if (head && head.rows <= rows) m = await MemoryBm25Index.load(file, head.key);
+  }
+  if (!m) {
+    // Small chunks: requests are served between them.
+    m = await index.buildMemoryIndex({ chunk: 1000, yieldEvery: () => new Promise((r) => setImmediate(r)) });
+    if (file) {
+      const built = m;
+      await mkdir(dirname(file), { recursive: true })
+        .then(() => built.save(file, keyOf(built)))
+        .catch(() => undefined); // a cache: failing to write it only costs a rebuild next start
+    }
+  }
+  index.accelerate(m);
+}
+
+export { EXACT_MATCH_SCORE };
+
+export interface LexicalIndexOptions {
+  weights?: ColumnWeights;
+  /**
+   * SQLite: file for the persisted in-memory bm25 index, built in the background once the database
+   * holds ACCELERATE_MIN_PAPERS papers (FTS5 answers meanwhile); null keeps it in memory only.
+   */
+  memoryIndexPath?: string | null;
+  /** SQLite: false answers every query from FTS5 */
+  accelerate?: boolean;
+}
 
 /** The lexical index of the open database's dialect (FTS5 on SQLite, tsvector on PostgreSQL). */
-export function createLexicalIndex(database: Database, weights: ColumnWeights = DEFAULT_COLUMN_WEIGHTS): LexicalIndex {
-  const { db } = database;
-  const ranked =
-    database.dialect === 'sqlite'
-      ? async (parsed: ParsedQuery, limit: number) => {
-          const match = toFts5Query(parsed);
-          if (match === null) return [];
-          const stemmed = await sql<{ id: string; rank: number }>`
-            SELECT d.paper_id AS id, bm25(papers_fts, ${weights.title}, ${weights.abstract}, ${weights.authors}) AS rank
-              FROM papers_fts JOIN search_docs d ON d.doc_id = papers_fts.rowid
-             WHERE papers_fts MATCH ${match} ORDER BY rank LIMIT ${limit}`.execute(db);
-          const exact = await sql<{ id: string; rank: number }>`
-            SELECT d.paper_id AS id, bm25(papers_fts_exact, ${weights.title}, ${weights.abstract}, ${weights.authors}) AS rank
-              FROM papers_fts_exact JOIN search_docs d ON d.doc_id = papers_fts_exact.rowid
-             WHERE papers_fts_exact MATCH ${match} ORDER BY rank LIMIT ${limit}`.execute(db);
-          const hits = (rows: { id: string; rank: number }[]) => rows.map((x) => ({ id: x.id, score: -x.rank }));
-          return combineStemmedAndExact(hits(stemmed.rows), hits(exact.rows)).slice(0, limit);
+export function createLexicalIndex(database: Database, options: LexicalIndexOptions = {}): LexicalIndex {
+  const weights = options.weights ?? DEFAULT_COLUMN_WEIGHTS;
+  if (database.dialect === 'sqlite') {
+    if (!database.sqlite) throw new Error('search: the SQLite database has no raw connection');
+    const raw = database.sqlite;
+    const file = options.memoryIndexPath ?? null;
+    // Prepared on first use: the app wires search up before `migrate` may have created the tables.
+    let index: SqliteLexicalIndex | null = null;
+    let started = options.accelerate === false;
+    let rebuilding = false;
+    let lastRebuild = 0;
+    return {
+      async search(query, opts) {
+        index ??= new SqliteLexicalIndex(raw, weights, EXACT_WORD_WEIGHT, { layout: 'app' });
+        if (!started) {
+          started = true;
+          void startMemoryIndex(index, file).catch(() => undefined); // FTS5 keeps answering
         }
-      : async (parsed: ParsedQuery, limit: number) => {
-          // websearch_to_tsquery never fails on user text; we still hand it only words and quoted
-          // phrases we built, OR-ed for ranking and with every phrase required.
-          const any = [...parsed.phrases.map((p) => `"${p.join(' ')}"`), ...parsed.terms].join(' or ');
-          if (!any) return [];
-          const phrases = parsed.phrases.map((p) => `"${p.join(' ')}"`).join(' ');
-          // ts_rank weights are {D, C, B, A}: title (A) over abstract (B) over authors (C).
-          const w = `{0, ${weights.authors / weights.title}, ${weights.abstract / weights.title}, 1}`;
-          const r = await sql<{ id: string; rank: number }>`
-            SELECT id, ts_rank_cd(${w}::float4[], search_vector, q, 1) AS rank
-              FROM papers, websearch_to_tsquery('english', ${any}) AS q
-             WHERE search_vector @@ q
-               AND (${phrases} = '' OR search_vector @@ websearch_to_tsquery('english', ${phrases}))
-             ORDER BY rank DESC, id LIMIT ${limit}`.execute(db);
-          return r.rows.map((x) => ({ id: x.id, score: Number(x.rank) }));
-        };
+        const hits = index.searchSync(query, opts);
+        // Deleted or changed papers: FTS5 answers until a fresh memory index replaces the old one.
+        if (index.stale && !rebuilding && Date.now() - lastRebuild > REBUILD_EVERY_MS) {
+          rebuilding = true;
+          lastRebuild = Date.now();
+          void startMemoryIndex(index, file, ACCELERATE_MIN_PAPERS, true)
+            .catch(() => undefined)
+            .finally(() => (rebuilding = false));
+        }
+        return hits;
+      },
+    };
+  }
+  const { db } = database;
+  const ranked = async (parsed: ParsedQuery, limit: number) => {
+    // websearch_to_tsquery never fails on user text; we still hand it only words and quoted
+    // phrases we built, OR-ed for ranking and with every phrase required.
+    const any = [...parsed.phrases.map((p) => `"${p.join(' ')}"`), ...parsed.terms].join(' or ');
+    if (!any) return [];
+    const phrases = parsed.phrases.map((p) => `"${p.join(' ')}"`).join(' ');
+    // ts_rank weights are {D, C, B, A}: title (A) over abstract (B) over authors (C).
+    const w = `{0, ${weights.authors / weights.title}, ${weights.abstract / weights.title}, 1}`;
+    const r = await sql<{ id: string; rank: number }>`
+      SELECT id, ts_rank_cd(${w}::float4[], search_vector, q, 1) AS rank
+        FROM papers, websearch_to_tsquery('english', ${any}) AS q
+       WHERE search_vector @@ q
+         AND (${phrases} = '' OR search_vector @@ websearch_to_tsquery('english', ${phrases}))
+       ORDER BY rank DESC, id LIMIT ${limit}`.execute(db);
+    return r.rows.map((x) => ({ id: x.id, score: Number(x.rank) }));
+  };
 
   async function exactMatches(query: string): Promise<string[]> {
     const id = queryArxivId(query);

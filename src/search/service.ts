@@ -45,6 +45,8 @@ export interface SearchDeps {
   embedTimeoutMs?: number;
   /** file for the persisted ANN index (DATA_DIR/models/…); none keeps it in memory only */
   vectorIndexPath?: string;
+  /** file for the persisted in-memory bm25 index (SQLite, large corpora); none keeps it in memory only */
+  lexicalIndexPath?: string;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {
@@ -64,7 +66,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {
 }
 
 export function createSearchService(deps: SearchDeps): SearchService {
-  const lexical: LexicalIndex = createLexicalIndex(deps.database);
+  const lexical: LexicalIndex = createLexicalIndex(deps.database, { memoryIndexPath: deps.lexicalIndexPath ?? null });
   const vectors = deps.embedder ? new VectorCache(deps.database, deps.embedder, 30_000, deps.vectorIndexPath ?? null) : null;
   const fusion = deps.fusion ?? DEFAULT_FUSION;
   const timeout = deps.embedTimeoutMs ?? 1000;

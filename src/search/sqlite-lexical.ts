@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { type Bm25Doc, MemoryBm25Index, type RowHit, unicode61Tokens } from './bm25-memory.js';
 import {
   EXACT_WORD_WEIGHT,
   combineStemmedAndExact,
@@ -21,44 +22,163 @@ export interface ColumnWeights {
 export const DEFAULT_COLUMN_WEIGHTS: ColumnWeights = { title: 2.5, abstract: 1, authors: 0.5 };
 
 /** Score given to an exact id/title match so it sorts above any bm25 score. */
-const EXACT_MATCH_SCORE = 1e6;
+export const EXACT_MATCH_SCORE = 1e6;
 
 /**
- * FTS5 lexical index. Expects `papers(rowid, arxiv_id, title, abstract, authors)` and an
- * external-content FTS5 table `papers_fts(title, abstract, authors)` over it (see the 0002 migration).
+ * Where the FTS5 rows' text and paper ids live: `standalone` is createStandaloneSchema's
+ * `papers(rowid, arxiv_id, ...)` (benchmarks, unit tests); `app` is the migrations' schema, where
+ * `search_docs(doc_id, paper_id)` gives each paper its FTS5 rowid.
+ */
+export type SqliteLayout = 'standalone' | 'app';
+
+const LAYOUTS: Record<SqliteLayout, { docs: string; join: (fts: string) => string; rowid: string; id: string; idCol: string }> = {
+  standalone: { docs: 'papers p', join: (fts) => `JOIN papers p ON p.rowid = ${fts}.rowid`, rowid: 'p.rowid', id: 'p.arxiv_id', idCol: 'arxiv_id' },
+  app: {
+    docs: 'search_docs d JOIN papers p ON p.id = d.paper_id',
+    join: (fts) => `JOIN search_docs d ON d.doc_id = ${fts}.rowid JOIN papers p ON p.id = d.paper_id`,
+    rowid: 'd.doc_id',
+    id: 'd.paper_id',
+    idCol: 'id',
+  },
+};
+
+/** Below this many papers FTS5 answers in milliseconds and the in-memory index is not worth its memory. */
+export const ACCELERATE_MIN_PAPERS = 50_000;
+
+export interface SqliteLexicalOptions {
+  layout?: SqliteLayout;
+}
+
+/**
+ * FTS5 lexical index over `papers_fts` (Porter) and `papers_fts_exact` (unstemmed). The one
+ * implementation behind the app (createLexicalIndex) and the benchmarks.
+ *
+ * With an attached MemoryBm25Index (accelerate()), OR-queries of plain words are answered from
+ * memory with the same bm25 scores; phrases, words that are not one FTS5 token and an index that
+ * is behind the database (rows changed in place or deleted) go to FTS5.
  */
 export class SqliteLexicalIndex implements LexicalIndex {
   private readonly byRank: Database.Statement;
   private readonly byRankExact: Database.Statement;
   private readonly byTitle: Database.Statement;
   private readonly byId: Database.Statement;
+  private readonly idsOf: Database.Statement;
+  private readonly titlesOf: Database.Statement;
+  private readonly newRows: Database.Statement;
+  private readonly ftsCounts: Database.Statement;
+  private memory: MemoryBm25Index | null = null;
+  readonly layout: SqliteLayout;
 
   constructor(
-    db: Database.Database,
+    private readonly db: Database.Database,
     private readonly weights: ColumnWeights = DEFAULT_COLUMN_WEIGHTS,
     private readonly exactWeight = EXACT_WORD_WEIGHT,
+    options: SqliteLexicalOptions = {},
   ) {
+    this.layout = options.layout ?? 'standalone';
+    const L = LAYOUTS[this.layout];
+    const join = (fts: string) => `FROM ${fts} ${L.join(fts)}`;
     this.byRank = db.prepare(
-      `SELECT p.arxiv_id AS id, bm25(papers_fts, ?, ?, ?) AS rank
-         FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
-        WHERE papers_fts MATCH ? ORDER BY rank LIMIT ?`,
+      `SELECT ${L.id} AS id, bm25(papers_fts, ?, ?, ?) AS rank ${join('papers_fts')} WHERE papers_fts MATCH ? ORDER BY rank LIMIT ?`,
     );
     this.byRankExact = db.prepare(
-      `SELECT p.arxiv_id AS id, bm25(papers_fts_exact, ?, ?, ?) AS rank
-         FROM papers_fts_exact JOIN papers p ON p.rowid = papers_fts_exact.rowid
-        WHERE papers_fts_exact MATCH ? ORDER BY rank LIMIT ?`,
+      `SELECT ${L.id} AS id, bm25(papers_fts_exact, ?, ?, ?) AS rank ${join('papers_fts_exact')} WHERE papers_fts_exact MATCH ? ORDER BY rank LIMIT ?`,
     );
-    this.byTitle = db.prepare(
-      `SELECT p.arxiv_id AS id, p.title AS title
-         FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
-        WHERE papers_fts MATCH ? LIMIT 50`,
+    this.byTitle = db.prepare(`SELECT ${L.id} AS id, p.title AS title ${join('papers_fts')} WHERE papers_fts MATCH ? LIMIT 50`);
+    this.byId = db.prepare(`SELECT ${L.idCol} AS id FROM papers WHERE ${L.idCol} = ?`);
+    this.idsOf = db.prepare(`SELECT ${L.rowid} AS rowid, ${L.id} AS id FROM ${L.docs} WHERE ${L.rowid} IN (SELECT value FROM json_each(?))`);
+    this.titlesOf = db.prepare(
+      `SELECT ${L.id} AS id, p.title AS title FROM ${L.docs} WHERE ${L.rowid} IN (SELECT value FROM json_each(?))`,
     );
-    this.byId = db.prepare(`SELECT arxiv_id AS id FROM papers WHERE arxiv_id = ?`);
+    this.newRows = db.prepare(
+      `SELECT ${L.rowid} AS rowid, p.title AS title, p.abstract AS abstract, p.authors AS authors FROM ${L.docs} WHERE ${L.rowid} > ? ORDER BY ${L.rowid} LIMIT ?`,
+    );
+    // FTS5's own record of its row count (the "averages" record, id 1 of the %_data table).
+    this.ftsCounts = db.prepare(`SELECT block FROM papers_fts_data WHERE id = 1`).pluck();
+  }
+
+  /** Number of rows FTS5 holds (from its averages record; no scan). */
+  ftsRowCount(): number {
+    return this.ftsTotals().rows;
+  }
+
+  /** FTS5's row count and token count over all columns, from its averages record (no scan). */
+  ftsTotals(): { rows: number; tokens: number } {
+    const block = this.ftsCounts.get() as Uint8Array | undefined;
+    if (!block) return { rows: 0, tokens: 0 };
+    const out = { rows: 0, tokens: 0 };
+    let at = 0;
+    for (let i = 0; at < block.length; i++) {
+      const [v, next] = readVarint(block, at);
+      if (i === 0) out.rows = v;
+      else out.tokens += v;
+      at = next;
+    }
+    return out;
+  }
+
+  /** True once the attached memory index has missed a change it cannot follow: rebuild it. */
+  stale = false;
+
+  /** Builds the in-memory index from the database (in chunks, yielding between them). */
+  async buildMemoryIndex(opts: { chunk?: number; yieldEvery?: () => Promise<void> } = {}): Promise<MemoryBm25Index> {
+    const index = new MemoryBm25Index();
+    await this.catchUp(index, opts.chunk ?? 5000, opts.yieldEvery);
+    index.trim();
+    // FTS5's token count when the index was in step; NaN (never in step) if rows changed meanwhile.
+    const fts = this.ftsTotals();
+    index.ftsTokens = fts.rows === index.rows ? fts.tokens : NaN;
+    return index;
+  }
+
+  private async catchUp(index: MemoryBm25Index, chunk: number, yieldEvery?: () => Promise<void>): Promise<void> {
+    for (;;) {
+      const rows = this.newRows.all(index.maxRowid, chunk) as Bm25Doc[];
+      if (!rows.length) return;
+      index.addAll(rows);
+      if (yieldEvery) await yieldEvery();
+    }
+  }
+
+  /** Answers from `index` from now on while it is in step with FTS5 (null: FTS5 only). */
+  accelerate(index: MemoryBm25Index | null): void {
+    this.memory = index;
+    this.stale = false;
+  }
+
+  get memoryIndex(): MemoryBm25Index | null {
+    return this.memory;
+  }
+
+  /**
+   * The attached in-memory index when it agrees with FTS5, after adding rows appended since;
+   * null (FTS5 answers, `stale` is set) after deletes or changes in place, which only a rebuild
+   * follows. A change is seen in FTS5's row and token counts: one that keeps both (a title fix of
+   * the same length) goes unseen until the next rebuild.
+   */
+  private current(): MemoryBm25Index | null {
+    const m = this.memory;
+    if (!m || this.stale) return null;
+    const fts = this.ftsTotals();
+    if (fts.rows === m.rows && fts.tokens === m.ftsTokens) return m;
+    if (fts.rows > m.rows) {
+      const tokens = m.tokens;
+      const added = this.newRows.all(m.maxRowid, fts.rows - m.rows) as Bm25Doc[];
+      if (added.length) m.addAll(added);
+      // Appends only: FTS5 counted as many new tokens as the memory index did.
+      if (fts.rows === m.rows && fts.tokens - m.ftsTokens === m.tokens - tokens) {
+        m.ftsTokens = fts.tokens;
+        return m;
+      }
+    }
+    this.stale = true;
+    return null;
   }
 
   searchSync(query: string, options: LexicalSearchOptions): LexicalHit[] {
     const parsed = parseQuery(query);
     const match = toFts5Query(parsed);
+    const memory = this.current();
     const hits: LexicalHit[] = [];
     const exact = new Set<string>();
     const id = queryArxivId(query);
@@ -69,22 +189,34 @@ export class SqliteLexicalIndex implements LexicalIndex {
     const allWords = [...parsed.phrases.flat(), ...parsed.terms];
     if (!id && allWords.length > 0 && query.length <= 400) {
       const key = titleKey(query);
-      const rows = this.byTitle.all(`title : "${key}"`) as {
-        id: string;
-        title: string;
-      }[];
+      const rows = memory
+        ? (this.titlesOf.all(JSON.stringify(memory.rowsWithTitleKey(key))) as { id: string; title: string }[])
+        : (this.byTitle.all(`title : "${key}"`) as { id: string; title: string }[]);
       for (const r of rows) if (titleKey(r.title) === key) exact.add(r.id);
     }
     for (const e of exact) hits.push({ id: e, score: EXACT_MATCH_SCORE });
     if (match === null) return hits.slice(0, options.limit);
-    const w = [this.weights.title, this.weights.abstract, this.weights.authors];
     const n = options.limit + exact.size;
-    const toHits = (rows: unknown[]) => (rows as { id: string; rank: number }[]).map((r) => ({ id: r.id, score: -r.rank }));
-    const combined = combineStemmedAndExact(
-      toHits(this.byRank.all(...w, match, n)),
-      this.exactWeight > 0 ? toHits(this.byRankExact.all(...w, match, n)) : [],
-      this.exactWeight,
-    );
+    // Plain words that FTS5 reads as one token each: the in-memory index has their postings.
+    const tokens = parsed.terms.map(unicode61Tokens);
+    const plain = parsed.phrases.length === 0 && tokens.every((t) => t.length === 1);
+    let combined: LexicalHit[];
+    if (memory && plain) {
+      const terms = tokens.map((t) => t[0]);
+      const rowHits = [memory.search(terms, this.weights, n, false), this.exactWeight > 0 ? memory.search(terms, this.weights, n, true) : []];
+      const rowids = [...new Set(rowHits.flat().map((h) => h.rowid))];
+      const idOf = new Map((this.idsOf.all(JSON.stringify(rowids)) as { rowid: number; id: string }[]).map((r) => [r.rowid, r.id]));
+      const toHits = (hs: RowHit[]) => hs.flatMap((h) => (idOf.has(h.rowid) ? [{ id: idOf.get(h.rowid)!, score: h.score }] : []));
+      combined = combineStemmedAndExact(toHits(rowHits[0]), toHits(rowHits[1]), this.exactWeight);
+    } else {
+      const w = [this.weights.title, this.weights.abstract, this.weights.authors];
+      const toHits = (rows: unknown[]) => (rows as { id: string; rank: number }[]).map((r) => ({ id: r.id, score: -r.rank }));
+      combined = combineStemmedAndExact(
+        toHits(this.byRank.all(...w, match, n)),
+        this.exactWeight > 0 ? toHits(this.byRankExact.all(...w, match, n)) : [],
+        this.exactWeight,
+      );
+    }
     for (const h of combined) if (!exact.has(h.id)) hits.push(h);
     return hits.slice(0, options.limit);
   }
@@ -92,6 +224,17 @@ export class SqliteLexicalIndex implements LexicalIndex {
   async search(query: string, options: LexicalSearchOptions): Promise<LexicalHit[]> {
     return this.searchSync(query, options);
   }
+}
+
+/** An SQLite varint (as FTS5 writes them): big-endian groups of 7 bits, the 9th byte whole. */
+function readVarint(b: Uint8Array, at: number): [number, number] {
+  let v = 0;
+  for (let i = 0; i < 8; i++) {
+    const x = b[at + i];
+    v = v * 128 + (x & 0x7f);
+    if (!(x & 0x80)) return [v, at + i + 1];
+  }
+  return [v * 256 + b[at + 8], at + 9];
 }
 
 /** Creates the papers table and its FTS5 index in a bare database (benchmarks and unit tests). */

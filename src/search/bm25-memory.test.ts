@@ -1,0 +1,175 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { SHARED_DATA } from '../testing/paths.js';
+import { freshDatabase } from '../testing/databases.js';
+import { buildPaper } from '../papers/paper.js';
+import { createPaperStore } from '../papers/store.js';
+import { startMemoryIndex } from './lexical-index.js';
+import { MemoryBm25Index, unicode61Tokens } from './bm25-memory.js';
+import { parseQuery, toFts5Query } from './lexical.js';
+import { DEFAULT_COLUMN_WEIGHTS, SqliteLexicalIndex, createStandaloneSchema } from './sqlite-lexical.js';
+
+// Real text: 2,000 SciFact abstracts and the SciFact queries (questions and claims in natural language).
+const scifact = path.join(SHARED_DATA, 'retrieval/scifact/beir');
+const DOCS = fs
+  .readFileSync(path.join(scifact, 'corpus.jsonl'), 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .slice(0, 2000)
+  .map((l) => JSON.parse(l) as { _id: string; title: string; text: string });
+const QUERIES = fs
+  .readFileSync(path.join(scifact, 'queries.jsonl'), 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .slice(0, 150)
+  .map((l) => (JSON.parse(l) as { text: string }).text)
+  .concat(['cell', 'protein expression', 'naïve café Straße', 'TNF-α', 'δ cells', 'x', 'the of']);
+
+function database(docs = DOCS): Database.Database {
+  const db = new Database(':memory:');
+  createStandaloneSchema(db);
+  const ins = db.prepare('INSERT INTO papers (arxiv_id, title, abstract, authors) VALUES (?, ?, ?, ?)');
+  db.transaction(() => docs.forEach((d, i) => ins.run(d._id, d.title, d.text, i % 3 ? '' : 'Ada Lovelace, Grace Hopper')))();
+  return db;
+}
+
+async function accelerated(db: Database.Database): Promise<SqliteLexicalIndex> {
+  const lex = new SqliteLexicalIndex(db);
+  lex.accelerate(await lex.buildMemoryIndex({ chunk: 700 }));
+  return lex;
+}
+
+/** FTS5 and the memory index agree: same rows in the same order, same scores (up to float rounding of avgdl). */
+function assertSameRanking(fts: { rowid: number; rank: number }[], mem: { rowid: number; score: number }[], what: string): void {
+  assert.equal(mem.length, fts.length, `${what}: number of hits`);
+  for (let i = 0; i < fts.length; i++) {
+    const want = -fts[i].rank;
+    assert.ok(Math.abs(mem[i].score - want) <= 1e-9 * Math.max(1, Math.abs(want)), `${what}: score at ${i}: ${mem[i].score} vs ${want}`);
+    // Equal scores may come in either order.
+    if (mem[i].rowid !== fts[i].rowid) assert.ok(Math.abs(-fts[i].rank - mem[i].score) < 1e-9 && fts.some((f) => f.rowid === mem[i].rowid && Math.abs(-f.rank - mem[i].score) < 1e-9), `${what}: row at ${i}`);
+  }
+}
+
+test('unicode61Tokens splits and folds like FTS5 unicode61 remove_diacritics 2', () => {
+  assert.deepEqual(unicode61Tokens('Naïve Café-au-lait, TNF-α_β x2 3.5'), ['naive', 'cafe', 'au', 'lait', 'tnf', 'α', 'β', 'x2', '3', '5']);
+});
+
+test('the memory index ranks exactly as FTS5 bm25 on real abstracts (stemmed and exact tables)', async () => {
+  const db = database();
+  const index = await new SqliteLexicalIndex(db).buildMemoryIndex({ chunk: 700 });
+  const fts = (table: string) =>
+    db.prepare(`SELECT rowid, bm25(${table}, 2.5, 1, 0.5) AS rank FROM ${table} WHERE ${table} MATCH ? ORDER BY rank, rowid LIMIT 20`);
+  // The row and token counts bm25 uses (N, avgdl) are FTS5's.
+  const block = db.prepare(`SELECT block FROM papers_fts_data WHERE id = 1`).pluck().get() as Uint8Array;
+  assert.ok(block.length > 0);
+  assert.equal(index.rows, DOCS.length);
+  let compared = 0;
+  for (const q of QUERIES) {
+    const parsed = parseQuery(q);
+    const match = toFts5Query(parsed);
+    if (!match) continue;
+    const terms = parsed.terms.map((t) => unicode61Tokens(t)[0]);
+    assertSameRanking(fts('papers_fts').all(match) as never, index.search(terms, DEFAULT_COLUMN_WEIGHTS, 20, false), `stemmed ${q}`);
+    assertSameRanking(fts('papers_fts_exact').all(match) as never, index.search(terms, DEFAULT_COLUMN_WEIGHTS, 20, true), `exact ${q}`);
+    compared++;
+  }
+  assert.ok(compared > 100);
+  index.stemmer.close();
+});
+
+test('SqliteLexicalIndex answers the same with and without the memory index', async () => {
+  const db = database();
+  const plain = new SqliteLexicalIndex(db);
+  const fast = await accelerated(db);
+  const queries = [...QUERIES, DOCS[5].title, DOCS[6].title.toUpperCase(), '"protein expression" cells', DOCS[7]._id];
+  for (const q of queries) {
+    const a = plain.searchSync(q, { limit: 30 });
+    const b = fast.searchSync(q, { limit: 30 });
+    assert.deepEqual(b.map((h) => h.id).slice(0, 10), a.map((h) => h.id).slice(0, 10), q);
+    b.forEach((h, i) => assert.ok(Math.abs(h.score - a[i].score) <= 1e-9 * Math.max(1, a[i].score), `${q} score ${i}`));
+  }
+});
+
+test('with the memory index: exact title first, hostile input safe, phrases honoured', async () => {
+  const db = database();
+  const fast = await accelerated(db);
+  for (const q of ['"', '"NEAR(', 'NEAR(a b, 2)', '((((unbalanced', "'; DROP TABLE papers; --", 'x'.repeat(10_000), 'word '.repeat(2_000), '', '\u0000 🤖']) {
+    assert.doesNotThrow(() => fast.searchSync(q, { limit: 10 }), q.slice(0, 20));
+  }
+  const target = DOCS[42];
+  assert.equal(fast.searchSync(target.title, { limit: 5 })[0].id, target._id);
+  const phrase = fast.searchSync('"gene expression"', { limit: 50 });
+  const text = new Map(DOCS.map((d) => [d._id, `${d.title} ${d.text}`.toLowerCase()]));
+  assert.ok(phrase.length > 0);
+  for (const h of phrase) assert.match(text.get(h.id)!, /gene[^a-z0-9]+express/);
+});
+
+test('the memory index follows appended rows and steps aside when rows are deleted', async () => {
+  const db = database(DOCS.slice(0, 500));
+  const fast = await accelerated(db);
+  db.prepare('INSERT INTO papers (arxiv_id, title, abstract, authors) VALUES (?, ?, ?, ?)').run('new-1', 'Zymurgy of quasicrystals', 'Brewing meets zymurgy.', '');
+  assert.equal(fast.searchSync('zymurgy', { limit: 5 })[0].id, 'new-1');
+  assert.equal(fast.memoryIndex!.rows, 501);
+  db.prepare('DELETE FROM papers WHERE arxiv_id = ?').run('new-1');
+  // FTS5 answers now (the memory index still has the deleted row).
+  assert.deepEqual(fast.searchSync('zymurgy', { limit: 5 }), []);
+  assert.equal(fast.stale, true);
+  // A change in place is seen too (FTS5's token count moves) and FTS5 answers.
+  const again = await accelerated(db);
+  db.prepare('UPDATE papers SET abstract = ? WHERE arxiv_id = ?').run('Zzyzx road.', DOCS[10]._id);
+  assert.deepEqual(again.searchSync('zzyzx', { limit: 5 }).map((h) => h.id), [DOCS[10]._id]);
+  assert.equal(again.stale, true);
+});
+
+test('a saved memory index loads with the same answers and refuses another key', async () => {
+  const db = database(DOCS.slice(0, 500));
+  const lex = new SqliteLexicalIndex(db);
+  const built = await lex.buildMemoryIndex();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-bm25-'));
+  try {
+    const file = path.join(dir, 'lexical.bm25');
+    await built.save(file, 'k1');
+    assert.equal(await MemoryBm25Index.load(file, 'k2'), null);
+    assert.deepEqual(await MemoryBm25Index.readHeader(file), { key: 'k1', rows: 500, maxRowid: 500 });
+    const loaded = (await MemoryBm25Index.load(file, 'k1'))!;
+    for (const q of QUERIES.slice(0, 30)) {
+      const terms = parseQuery(q).terms;
+      assert.deepEqual(loaded.search(terms, DEFAULT_COLUMN_WEIGHTS, 10, false), built.search(terms, DEFAULT_COLUMN_WEIGHTS, 10, false), q);
+    }
+    // Appending after a load extends the loaded lists.
+    loaded.addAll([{ rowid: 501, title: 'Zymurgy', abstract: 'cells zymurgy', authors: '' }]);
+    assert.equal(loaded.search(['zymurgy'], DEFAULT_COLUMN_WEIGHTS, 5, true)[0].rowid, 501);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the app (search_docs layout) builds, persists and reloads the memory index', async () => {
+  const db = await freshDatabase('sqlite');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-bm25-app-'));
+  try {
+    await createPaperStore(db).upsertMany(
+      DOCS.slice(0, 300).map((d, i) => buildPaper({ id: `2501.${String(10000 + i)}`, title: d.title, abstract: d.text, authors: ['Ada Lovelace'] })),
+    );
+    const file = path.join(dir, 'models', 'lexical.bm25');
+    const plain = new SqliteLexicalIndex(db.sqlite!, DEFAULT_COLUMN_WEIGHTS, undefined, { layout: 'app' });
+    const fast = new SqliteLexicalIndex(db.sqlite!, DEFAULT_COLUMN_WEIGHTS, undefined, { layout: 'app' });
+    await startMemoryIndex(fast, file, 1);
+    assert.equal(fast.memoryIndex?.rows, 300);
+    assert.equal((await MemoryBm25Index.readHeader(file))?.rows, 300);
+    for (const q of [...QUERIES.slice(0, 40), DOCS[3].title, '2501.10007']) {
+      assert.deepEqual(fast.searchSync(q, { limit: 10 }).map((h) => h.id), plain.searchSync(q, { limit: 10 }).map((h) => h.id), q);
+    }
+    const again = new SqliteLexicalIndex(db.sqlite!, DEFAULT_COLUMN_WEIGHTS, undefined, { layout: 'app' });
+    await startMemoryIndex(again, file, 1);
+    assert.equal(again.memoryIndex?.rows, 300);
+    assert.deepEqual(again.searchSync(QUERIES[0], { limit: 10 }), fast.searchSync(QUERIES[0], { limit: 10 }));
+  } finally {
+    await db.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

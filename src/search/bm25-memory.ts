@@ -1,0 +1,684 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { open, readFile, rename, writeFile } from 'node:fs/promises';
+import { titleKey } from './lexical.js';
+
+/**
+ * An in-memory inverted index that reproduces FTS5's bm25() over the papers_fts (Porter) and
+ * papers_fts_exact (unstemmed) tables, so OR queries over a million papers take milliseconds:
+ * FTS5 evaluates bm25 row by row through its auxiliary-function API (a docsize lookup per row),
+ * which costs seconds when a query word occurs in a third of the corpus.
+ *
+ * FTS5 stays the transactional index and the fallback (phrases, words that are not one token).
+ * Scores are computed with FTS5's formula (sqlite/ext/fts5/fts5_aux.c, fts5Bm25Function):
+ *   score(d) = sum over query phrases i of idf_i * f_i(d) * (k1 + 1) / (f_i(d) + k1 * (1 - b + b * |d| / avgdl))
+ *   f_i(d)   = sum over the columns c of weight_c * (occurrences of i in column c of d)
+ *   idf_i    = log((N - n_i + 0.5) / (n_i + 0.5)), or 1e-6 where that is <= 0
+ * with |d| the tokens of all columns of d, avgdl the mean of |d|, k1 = 1.2 and b = 0.75, evaluated in
+ * the same order so that scores are equal to the last bit, not just close.
+ *
+ * Tokens: unicode61 with remove_diacritics 2 (letters, digits and private-use characters, case-folded,
+ * Latin diacritics removed), re-implemented here; Porter stems come from FTS5 itself (an in-memory
+ * FTS5 table), so the stemmed vocabulary is FTS5's by construction.
+ */
+
+const K1 = 1.2;
+const B = 0.75;
+const COLUMNS = 3;
+
+export interface Bm25Doc {
+  rowid: number;
+  title: string;
+  abstract: string;
+  authors: string;
+}
+
+export interface Bm25Weights {
+  title: number;
+  abstract: number;
+  authors: number;
+}
+
+export interface RowHit {
+  rowid: number;
+  score: number;
+}
+
+const TOKEN = /[\p{L}\p{N}\p{Co}]+/gu;
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** FTS5 unicode61 (remove_diacritics 2) tokens of `text`, in order. */
+export function unicode61Tokens(text: string): string[] {
+  const out = text.toLowerCase().match(TOKEN) ?? [];
+  for (let i = 0; i < out.length; i++) {
+    const t = out[i];
+    if (!ASCII.test(t)) out[i] = t.normalize('NFD').replace(/\p{Mn}+/gu, '').normalize('NFC');
+  }
+  return out;
+}
+
+const MAX_CACHED_STEMS = 2_000_000;
+
+/** Porter stems exactly as FTS5's porter tokenizer makes them, from an in-memory FTS5 table, cached. */
+export class Fts5Stemmer {
+  private readonly db = new BetterSqlite3(':memory:');
+  private readonly cache = new Map<string, string>();
+  private readonly insert: BetterSqlite3.Statement;
+  private readonly read: BetterSqlite3.Statement;
+
+  constructor() {
+    this.db.exec(`CREATE VIRTUAL TABLE s USING fts5(w, tokenize = 'porter unicode61 remove_diacritics 2');
+                  CREATE VIRTUAL TABLE si USING fts5vocab(s, instance);`);
+    this.insert = this.db.prepare('INSERT INTO s (rowid, w) VALUES (?, ?)');
+    this.read = this.db.prepare('SELECT doc, term FROM si').raw();
+  }
+
+  /** Stems of words that are single unicode61 tokens; one FTS5 round trip for all new ones. */
+  stemAll(words: Iterable<string>): void {
+    const fresh = [...new Set([...words].filter((w) => !this.cache.has(w)))];
+    if (!fresh.length) return;
+    // Query words are user input: keep the cache bounded (it is only a cache).
+    if (this.cache.size + fresh.length > MAX_CACHED_STEMS) this.cache.clear();
+    this.db.transaction(() => {
+      fresh.forEach((w, i) => this.insert.run(i, w));
+      for (const [doc, term] of this.read.all() as [number, string][]) this.cache.set(fresh[doc], term);
+      this.db.exec('DELETE FROM s');
+    })();
+    for (const w of fresh) if (!this.cache.has(w)) this.cache.set(w, w);
+  }
+
+  stem(word: string): string {
+    let s = this.cache.get(word);
+    if (s === undefined) {
+      this.stemAll([word]);
+      s = this.cache.get(word)!;
+    }
+    return s;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/**
+ * One FTS5 table's postings: per term a byte list of (rowid gap as varint, per-column counts) in
+ * rowid order. Counts are one byte `title<<6 | abstract<<2 | authors` when they fit (never 0, since a
+ * posting has an occurrence), else a 0 byte and three varints.
+ */
+class Postings {
+  readonly termOf = new Map<string, number>();
+  bufs: Uint8Array[] = [];
+  lens: Int32Array = new Int32Array(1024);
+  last: Int32Array = new Int32Array(1024);
+  df: Int32Array = new Int32Array(1024);
+
+  get terms(): number {
+    return this.bufs.length;
+  }
+
+  id(term: string): number {
+    let t = this.termOf.get(term);
+    if (t === undefined) {
+      t = this.bufs.length;
+      this.termOf.set(term, t);
+      this.bufs.push(new Uint8Array(8));
+      if (t >= this.lens.length) {
+        this.lens = grow(this.lens, t + 1);
+        this.last = grow(this.last, t + 1);
+        this.df = grow(this.df, t + 1);
+      }
+      this.last[t] = -1;
+    }
+    return t;
+  }
+
+  add(t: number, rowid: number, title: number, abstract: number, authors: number): void {
+    let buf = this.bufs[t];
+    let at = this.lens[t];
+    if (at + 24 > buf.length) {
+      const next = new Uint8Array(Math.max(16, buf.length * 2));
+      next.set(buf.subarray(0, at));
+      this.bufs[t] = buf = next;
+    }
+    at = putVarint(buf, at, rowid - this.last[t]);
+    if (title < 4 && abstract < 16 && authors < 4) {
+      buf[at++] = (title << 6) | (abstract << 2) | authors;
+    } else {
+      buf[at++] = 0;
+      at = putVarint(buf, at, title);
+      at = putVarint(buf, at, abstract);
+      at = putVarint(buf, at, authors);
+    }
+    this.lens[t] = at;
+    this.last[t] = rowid;
+    this.df[t]++;
+  }
+
+  /** Drops the slack of growing buffers (after a bulk build). */
+  trim(): void {
+    for (let t = 0; t < this.bufs.length; t++) if (this.bufs[t].length > this.lens[t] + 64) this.bufs[t] = this.bufs[t].slice(0, this.lens[t]);
+  }
+
+  bytes(): number {
+    let n = 0;
+    for (let t = 0; t < this.bufs.length; t++) n += this.lens[t];
+    return n;
+  }
+}
+
+/** FNV-1a over UTF-16 code units; collisions only cost a title comparison. */
+function hashKey(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h | 0;
+}
+
+function grow(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
+  const out = new Int32Array(Math.max(min, a.length * 2));
+  out.set(a);
+  return out;
+}
+
+function putVarint(buf: Uint8Array, at: number, v: number): number {
+  while (v >= 0x80) {
+    buf[at++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  buf[at++] = v;
+  return at;
+}
+
+/** Top `k` of (rowid, score) by score, ties by rowid; a binary min-heap over parallel arrays. */
+function topK(rows: Int32Array, count: number, acc: Float64Array, k: number): RowHit[] {
+  const hr = new Int32Array(k);
+  const hs = new Float64Array(k);
+  let n = 0;
+  const worse = (sa: number, ra: number, sb: number, rb: number) => sa < sb || (sa === sb && ra > rb);
+  for (let i = 0; i < count; i++) {
+    const r = rows[i];
+    const s = acc[r];
+    if (n < k) {
+      let j = n++;
+      while (j > 0) {
+        const p = (j - 1) >> 1;
+        if (!worse(s, r, hs[p], hr[p])) break;
+        hs[j] = hs[p];
+        hr[j] = hr[p];
+        j = p;
+      }
+      hs[j] = s;
+      hr[j] = r;
+    } else if (worse(hs[0], hr[0], s, r)) {
+      let j = 0;
+      for (;;) {
+        const l = 2 * j + 1;
+        if (l >= n) break;
+        const c = l + 1 < n && worse(hs[l + 1], hr[l + 1], hs[l], hr[l]) ? l + 1 : l;
+        if (!worse(hs[c], hr[c], s, r)) break;
+        hs[j] = hs[c];
+        hr[j] = hr[c];
+        j = c;
+      }
+      hs[j] = s;
+      hr[j] = r;
+    }
+  }
+  const out: RowHit[] = [];
+  for (let i = 0; i < n; i++) out.push({ rowid: hr[i], score: hs[i] });
+  return out.sort((a, b) => b.score - a.score || a.rowid - b.rowid);
+}
+
+interface ScoreContext {
+  avgdl: number;
+  wT: number;
+  wA: number;
+  wU: number;
+}
+
+/** Every SKIP-th posting of a list: the row before it and its byte offset. */
+interface Skips {
+  prev: Int32Array;
+  off: Int32Array;
+  n: number;
+  bytes: number;
+}
+const SKIP = 64;
+
+const cursor = { at: 0 };
+
+/** Reads the escaped form of a posting's counts (three varints) at cursor.at; returns the weighted count. */
+function readCounts(buf: Uint8Array, wT: number, wA: number, wU: number): number {
+  let at = cursor.at;
+  let f = 0;
+  for (let k = 0; k < 3; k++) {
+    let x = buf[at++];
+    let val = x & 0x7f;
+    for (let shift = 7; x & 0x80; shift += 7) {
+      x = buf[at++];
+      val |= (x & 0x7f) << shift;
+    }
+    f += (k === 0 ? wT : k === 1 ? wA : wU) * val;
+  }
+  cursor.at = at;
+  return f;
+}
+
+/** The k-th best score of `rows` (k <= count). */
+function kthBest(rows: Int32Array, count: number, acc: Float64Array, k: number): number {
+  const top = topK(rows, count, acc, k);
+  return top[top.length - 1].score;
+}
+
+/** Signature of the FTS5 content the index was built from; a mismatch means rebuild. */
+export interface Bm25State {
+  maxRowid: number;
+  rows: number;
+  tokens: number;
+}
+
+export class MemoryBm25Index {
+  readonly stemmed = new Postings();
+  readonly exact = new Postings();
+  /** tokens of each row (all columns), by rowid; 0 for no row */
+  private len: Int32Array = new Int32Array(1024);
+  /** hash of titleKey(title) by rowid, to find "the user typed the exact title" without FTS5 */
+  private titleHash: Int32Array = new Int32Array(1024);
+  private acc = new Float64Array(0);
+  private readonly skipsStemmed = new Map<number, Skips>();
+  private readonly skipsExact = new Map<number, Skips>();
+  private touched = new Int32Array(0);
+  rows = 0;
+  tokens = 0;
+  maxRowid = 0;
+  /** FTS5's own token total when this index was last in step with it (its tokenizer may count a few differently) */
+  ftsTokens = NaN;
+
+  constructor(readonly stemmer: Fts5Stemmer = new Fts5Stemmer()) {}
+
+  get state(): Bm25State {
+    return { maxRowid: this.maxRowid, rows: this.rows, tokens: this.tokens };
+  }
+
+  /** stemmed term of each exact term */
+  private stemOf: Int32Array = new Int32Array(1024);
+  private ids: Int32Array = new Int32Array(1 << 16);
+  private cntExact: Int32Array = new Int32Array(3 * 1024);
+  private cntStem: Int32Array = new Int32Array(3 * 1024);
+
+  /** Adds documents with rowids above every rowid already indexed, in rowid order. */
+  addAll(docs: Bm25Doc[]): void {
+    // Pass 1: tokens to exact term ids (3 column boundaries per doc), new terms stemmed in one go.
+    const bounds = new Int32Array(docs.length * COLUMNS + 1);
+    const fresh: string[] = [];
+    const freshIds: number[] = [];
+    let n = 0;
+    const termOf = this.exact.termOf;
+    docs.forEach((d, i) => {
+      if (d.rowid <= (i ? docs[i - 1].rowid : this.maxRowid)) throw new Error(`search: bm25 index rows must be added in rowid order (${d.rowid})`);
+      const texts = [d.title, d.abstract, d.authors];
+      for (let c = 0; c < COLUMNS; c++) {
+        const toks = unicode61Tokens(texts[c]);
+        if (n + toks.length > this.ids.length) this.ids = grow(this.ids, n + toks.length);
+        for (const tok of toks) {
+          let e = termOf.get(tok);
+          if (e === undefined) {
+            e = this.exact.id(tok);
+            fresh.push(tok);
+            freshIds.push(e);
+          }
+          this.ids[n++] = e;
+        }
+        bounds[i * COLUMNS + c + 1] = n;
+      }
+    });
+    this.stemmer.stemAll(fresh);
+    if (this.exact.terms > this.stemOf.length) this.stemOf = grow(this.stemOf, this.exact.terms);
+    fresh.forEach((tok, j) => (this.stemOf[freshIds[j]] = this.stemmed.id(this.stemmer.stem(tok))));
+    if (3 * this.exact.terms > this.cntExact.length) this.cntExact = grow(this.cntExact, 3 * this.exact.terms);
+    if (3 * this.stemmed.terms > this.cntStem.length) this.cntStem = grow(this.cntStem, 3 * this.stemmed.terms);
+    // Pass 2: per document, counts per column of each exact and each stemmed term.
+    const { ids, stemOf, cntExact: ce, cntStem: cs } = this;
+    const touchedE: number[] = [];
+    const touchedS: number[] = [];
+    docs.forEach((d, i) => {
+      for (let c = 0; c < COLUMNS; c++) {
+        for (let k = bounds[i * COLUMNS + c]; k < bounds[i * COLUMNS + c + 1]; k++) {
+          const e = ids[k];
+          if (ce[3 * e] + ce[3 * e + 1] + ce[3 * e + 2] === 0) touchedE.push(e);
+          ce[3 * e + c]++;
+        }
+      }
+      for (const e of touchedE) {
+        const t = ce[3 * e];
+        const a = ce[3 * e + 1];
+        const u = ce[3 * e + 2];
+        this.exact.add(e, d.rowid, t, a, u);
+        ce[3 * e] = ce[3 * e + 1] = ce[3 * e + 2] = 0;
+        const s = stemOf[e];
+        if (cs[3 * s] + cs[3 * s + 1] + cs[3 * s + 2] === 0) touchedS.push(s);
+        cs[3 * s] += t;
+        cs[3 * s + 1] += a;
+        cs[3 * s + 2] += u;
+      }
+      for (const s of touchedS) {
+        this.stemmed.add(s, d.rowid, cs[3 * s], cs[3 * s + 1], cs[3 * s + 2]);
+        cs[3 * s] = cs[3 * s + 1] = cs[3 * s + 2] = 0;
+      }
+      touchedE.length = 0;
+      touchedS.length = 0;
+      const len = bounds[(i + 1) * COLUMNS] - bounds[i * COLUMNS];
+      if (d.rowid >= this.len.length) {
+        this.len = grow(this.len, d.rowid + 1);
+        this.titleHash = grow(this.titleHash, this.len.length);
+      }
+      this.len[d.rowid] = len;
+      this.titleHash[d.rowid] = hashKey(titleKey(d.title));
+      this.rows++;
+      this.tokens += len;
+      this.maxRowid = d.rowid;
+    });
+  }
+
+  /** Rows whose title has this titleKey hash (candidates: the caller compares the titles). */
+  rowsWithTitleKey(key: string): number[] {
+    const h = hashKey(key);
+    const out: number[] = [];
+    const th = this.titleHash;
+    for (let r = 0, n = this.maxRowid; r <= n; r++) if (th[r] === h && this.len[r] > 0) out.push(r);
+    return out;
+  }
+
+  trim(): void {
+    this.stemmed.trim();
+    this.exact.trim();
+  }
+
+  /** Bytes held by postings and row lengths. */
+  get bytes(): number {
+    return this.stemmed.bytes() + this.exact.bytes() + this.len.byteLength;
+  }
+
+  /**
+   * The top `limit` rows by FTS5 bm25 for `"t1" OR "t2" OR ...`, where each term is one token of the
+   * table (`exact`: unstemmed; else stemmed). Equal to `ORDER BY bm25(...) LIMIT limit` of FTS5 up
+   * to the order of equal scores.
+   */
+  search(terms: string[], weights: Bm25Weights, limit: number, exact: boolean): RowHit[] {
+    const p = exact ? this.exact : this.stemmed;
+    if (this.acc.length < this.maxRowid + 1) {
+      this.acc = new Float64Array(this.maxRowid + 1);
+      this.touched = new Int32Array(this.maxRowid + 1);
+    }
+    const { acc, touched } = this;
+    const lists: { t: number; idf: number; ub: number }[] = [];
+    for (const term of terms) {
+      const t = p.termOf.get(exact ? term : this.stemmer.stem(term));
+      if (t === undefined) continue;
+      const nHit = p.df[t];
+      let idf = Math.log((this.rows - nHit + 0.5) / (nHit + 0.5));
+      if (idf <= 0.0) idf = 1e-6;
+      // f / (f + K) < 1, so one term adds less than idf * (k1 + 1) to any row.
+      lists.push({ t, idf, ub: idf * (K1 + 1.0) });
+    }
+    // MaxScore, term at a time: rare terms first; once the k-th best partial score beats what the
+    // remaining (common) terms could add together, rows they alone contain cannot make the top k,
+    // so those terms only update the rows that still can, found through skip entries.
+    lists.sort((a, b) => b.ub - a.ub);
+    const rest = new Float64Array(lists.length + 1);
+    for (let j = lists.length - 1; j >= 0; j--) rest[j] = rest[j + 1] + lists[j].ub;
+    const ctx = { avgdl: this.tokens / this.rows, wT: weights.title, wA: weights.abstract, wU: weights.authors };
+    let count = 0;
+    let j = 0;
+    let theta = -Infinity;
+    for (; j < lists.length; j++) {
+      if (count >= limit) {
+        theta = kthBest(touched, count, acc, limit);
+        if (theta >= rest[j]) break;
+      }
+      count = this.scoreAll(p, lists[j].t, lists[j].idf, ctx, count);
+    }
+    let rows = touched;
+    let n = count;
+    if (j < lists.length) {
+      let cand = new Int32Array(count);
+      let m = 0;
+      for (let i = 0; i < count; i++) if (acc[touched[i]] + rest[j] >= theta) cand[m++] = touched[i];
+      cand = cand.slice(0, m).sort();
+      for (; j < lists.length; j++) {
+        this.scoreSome(p, lists[j].t, lists[j].idf, ctx, cand, m);
+        if (m > limit) {
+          theta = kthBest(cand, m, acc, limit);
+          let k = 0;
+          for (let i = 0; i < m; i++) if (acc[cand[i]] + rest[j + 1] >= theta) cand[k++] = cand[i];
+          m = k;
+        }
+      }
+      rows = cand;
+      n = m;
+    }
+    const out = topK(rows, n, acc, limit);
+    for (let i = 0; i < count; i++) acc[touched[i]] = 0;
+    return out;
+  }
+
+  /** Adds term t's contribution to every row holding it; returns the new count of touched rows. */
+  private scoreAll(p: Postings, t: number, idf: number, ctx: ScoreContext, count: number): number {
+    const { acc, touched, len } = this;
+    const { avgdl, wT, wA, wU } = ctx;
+    const buf = p.bufs[t];
+    const end = p.lens[t];
+    let at = 0;
+    let row = -1;
+    while (at < end) {
+      let b = buf[at++];
+      let gap = b & 0x7f;
+      for (let shift = 7; b & 0x80; shift += 7) {
+        b = buf[at++];
+        gap |= (b & 0x7f) << shift;
+      }
+      row += gap;
+      const c = buf[at++];
+      let f: number;
+      if (c !== 0) {
+        f = wT * (c >> 6) + wA * ((c >> 2) & 15) + wU * (c & 3);
+      } else {
+        cursor.at = at;
+        f = readCounts(buf, wT, wA, wU);
+        at = cursor.at;
+      }
+      const D = len[row];
+      const s = idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl)));
+      if (acc[row] === 0) touched[count++] = row;
+      acc[row] += s;
+    }
+    return count;
+  }
+
+  /** Adds term t's contribution to the rows in `cand` (ascending) that hold it, skipping blocks. */
+  private scoreSome(p: Postings, t: number, idf: number, ctx: ScoreContext, cand: Int32Array, m: number): void {
+    const { acc, len } = this;
+    const { avgdl, wT, wA, wU } = ctx;
+    const buf = p.bufs[t];
+    const end = p.lens[t];
+    const sk = this.skipsOf(p, t);
+    let blk = 0;
+    let at = 0;
+    let row = -1;
+    for (let i = 0; i < m; i++) {
+      const r = cand[i];
+      if (r <= row) continue;
+      // Jump to the last block that starts before r, when that is ahead of the cursor.
+      let nb = blk;
+      while (nb + 1 < sk.n && sk.prev[nb + 1] < r) nb++;
+      if (nb > blk && sk.off[nb] > at) {
+        at = sk.off[nb];
+        row = sk.prev[nb];
+      }
+      blk = nb;
+      while (at < end) {
+        let pos = at;
+        let b = buf[pos++];
+        let gap = b & 0x7f;
+        for (let shift = 7; b & 0x80; shift += 7) {
+          b = buf[pos++];
+          gap |= (b & 0x7f) << shift;
+        }
+        const next = row + gap;
+        if (next > r) break;
+        const c = buf[pos++];
+        let f: number;
+        if (c !== 0) {
+          f = wT * (c >> 6) + wA * ((c >> 2) & 15) + wU * (c & 3);
+        } else {
+          cursor.at = pos;
+          f = readCounts(buf, wT, wA, wU);
+          pos = cursor.at;
+        }
+        at = pos;
+        row = next;
+        if (next === r) {
+          const D = len[r];
+          acc[r] += idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl)));
+          break;
+        }
+      }
+      if (at >= end) return;
+    }
+  }
+
+  /** Skip entries every SKIP postings of term t (built on first use, rebuilt when the list grew). */
+  private skipsOf(p: Postings, t: number): Skips {
+    const cache = p === this.exact ? this.skipsExact : this.skipsStemmed;
+    const have = cache.get(t);
+    const end = p.lens[t];
+    if (have && have.bytes === end) return have;
+    const buf = p.bufs[t];
+    const prev: number[] = [];
+    const off: number[] = [];
+    let at = 0;
+    let row = -1;
+    for (let k = 0; at < end; k++) {
+      if (k % SKIP === 0) {
+        prev.push(row);
+        off.push(at);
+      }
+      let b = buf[at++];
+      let gap = b & 0x7f;
+      for (let shift = 7; b & 0x80; shift += 7) {
+        b = buf[at++];
+        gap |= (b & 0x7f) << shift;
+      }
+      row += gap;
+      if (buf[at++] === 0) {
+        cursor.at = at;
+        readCounts(buf, 0, 0, 0);
+        at = cursor.at;
+      }
+    }
+    const out = { prev: Int32Array.from(prev), off: Int32Array.from(off), n: prev.length, bytes: end };
+    cache.set(t, out);
+    return out;
+  }
+
+  /** Writes the index (JSON header + raw arrays); `key` says what database state it reflects. */
+  async save(path: string, key: string): Promise<void> {
+    const parts: Buffer[] = [];
+    const header = {
+      format: 1,
+      key,
+      rows: this.rows,
+      tokens: this.tokens,
+      ftsTokens: this.ftsTokens,
+      maxRowid: this.maxRowid,
+      stemmed: [...this.stemmed.termOf.keys()],
+      exact: [...this.exact.termOf.keys()],
+    };
+    const raw = (a: Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    for (const p of [this.stemmed, this.exact]) {
+      const n = p.terms;
+      parts.push(raw(p.lens.subarray(0, n)), raw(p.last.subarray(0, n)), raw(p.df.subarray(0, n)));
+      for (let t = 0; t < n; t++) parts.push(Buffer.from(p.bufs[t].buffer, p.bufs[t].byteOffset, p.lens[t]));
+    }
+    parts.push(raw(this.stemOf.subarray(0, this.exact.terms)));
+    parts.push(raw(this.len.subarray(0, this.maxRowid + 1)), raw(this.titleHash.subarray(0, this.maxRowid + 1)));
+    const h = Buffer.from(JSON.stringify(header));
+    const hl = Buffer.alloc(4);
+    hl.writeUInt32LE(h.length);
+    const tmp = `${path}.tmp-${process.pid}`;
+    await writeFile(tmp, [Buffer.from('PBBM'), hl, h, ...parts]);
+    await rename(tmp, path);
+  }
+
+  /** The key and row count of a saved index, reading only its header; null when there is none. */
+  static async readHeader(path: string): Promise<{ key: string; rows: number; maxRowid: number } | null> {
+    let fh;
+    try {
+      fh = await open(path, 'r');
+      const head = Buffer.alloc(8);
+      await fh.read(head, 0, 8, 0);
+      if (head.subarray(0, 4).toString() !== 'PBBM') return null;
+      const h = Buffer.alloc(head.readUInt32LE(4));
+      await fh.read(h, 0, h.length, 8);
+      const j = JSON.parse(h.toString()) as { key: string; rows: number; maxRowid: number };
+      return { key: j.key, rows: j.rows, maxRowid: j.maxRowid };
+    } catch {
+      return null;
+    } finally {
+      await fh?.close();
+    }
+  }
+
+  /** Loads a saved index when its key still matches, else null. */
+  static async load(path: string, key: string, stemmer?: Fts5Stemmer): Promise<MemoryBm25Index | null> {
+    let buf: Buffer;
+    try {
+      buf = await readFile(path);
+    } catch {
+      return null;
+    }
+    if (buf.subarray(0, 4).toString() !== 'PBBM') return null;
+    const hl = buf.readUInt32LE(4);
+    const h = JSON.parse(buf.subarray(8, 8 + hl).toString()) as {
+      key: string;
+      rows: number;
+      tokens: number;
+      ftsTokens: number | null;
+      maxRowid: number;
+      stemmed: string[];
+      exact: string[];
+    };
+    if (h.key !== key) return null;
+    const out = new MemoryBm25Index(stemmer);
+    let at = 8 + hl;
+    const ints = (n: number) => {
+      const a = new Int32Array(Math.max(n, 1));
+      new Uint8Array(a.buffer).set(buf.subarray(at, at + n * 4));
+      at += n * 4;
+      return a;
+    };
+    for (const [p, terms] of [
+      [out.stemmed, h.stemmed],
+      [out.exact, h.exact],
+    ] as const) {
+      const n = terms.length;
+      p.lens = ints(n);
+      p.last = ints(n);
+      p.df = ints(n);
+      p.bufs = new Array(n);
+      for (let t = 0; t < n; t++) {
+        p.termOf.set(terms[t], t);
+        // A copy of the bytes, so one list growing does not keep the whole file alive.
+        p.bufs[t] = Uint8Array.prototype.slice.call(buf, at, at + p.lens[t]) as Uint8Array;
+        at += p.lens[t];
+      }
+    }
+    out.stemOf = ints(h.exact.length);
+    out.len = ints(h.maxRowid + 1);
+    out.titleHash = ints(h.maxRowid + 1);
+    out.rows = h.rows;
+    out.tokens = h.tokens;
+    out.ftsTokens = h.ftsTokens ?? NaN;
+    out.maxRowid = h.maxRowid;
+    return out;
+  }
+}

@@ -13,6 +13,12 @@ import { mean, mrrAt, ndcgAt, recallAt } from './metrics.js';
 const CANDIDATES = 100;
 const CACHE_DIR = process.env.PAPERBOY_BENCH_CACHE ?? 'data/bench-cache';
 
+/** Where the model trained for benchmark `name` on `docs` papers with `opts` is cached. */
+export function cachedModelFile(name: string, docs: number, opts: TrainOptions): string {
+  const key = createHash('sha1').update(JSON.stringify({ opts, n: docs })).digest('hex').slice(0, 10);
+  return join(CACHE_DIR, `${name}-${key}.pbem`);
+}
+
 interface Prepared {
   bench: Benchmark;
   lexical: SqliteLexicalIndex;
@@ -34,9 +40,8 @@ async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>):
   }, Number(process.env.SEARCH_EXACT_WEIGHT ?? EXACT_WORD_WEIGHT));
 
   const opts = { ...DEFAULT_TRAIN_OPTIONS, ...trainOverrides };
-  const key = createHash('sha1').update(JSON.stringify({ opts, n: bench.docs.length })).digest('hex').slice(0, 10);
   mkdirSync(CACHE_DIR, { recursive: true });
-  const file = join(CACHE_DIR, `${bench.name}-${key}.pbem`);
+  const file = cachedModelFile(bench.name, bench.docs.length, opts);
   let model: CorpusModel;
   if (existsSync(file) && !process.env.RETRAIN) {
     model = await CorpusModel.load(file);

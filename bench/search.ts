@@ -2,7 +2,11 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CorpusModel, trainCorpusModel } from '../src/search/corpus-model.js';
+import { CorpusModel, DEFAULT_TRAIN_OPTIONS, trainCorpusModel } from '../src/search/corpus-model.js';
+import { cachedModelFile } from './search-quality.js';
+
+/** papers in arxiver-cs-2025, the corpus the paraphrase-dev model is trained on */
+const PARAPHRASE_DEV_DOCS = 45_904;
 import { SqliteLexicalIndex, createStandaloneSchema } from '../src/search/sqlite-lexical.js';
 import { EXACT_SCAN_LIMIT, IvfVectorIndex } from '../src/search/ivf-index.js';
 import { ExactVectorIndex } from '../src/search/vector-index.js';
@@ -15,7 +19,6 @@ import { loadRealRecords, syntheticId } from './synthetic.js';
 // over N papers made from real records (re-numbered ids, sentences recombined across records), with
 // vectors from the real corpus embedder. Not part of `npm test`.
 
-const CACHE_DIR = process.env.PAPERBOY_BENCH_CACHE ?? 'data/bench-cache';
 
 function arg(args: string[], name: string, dflt: number): number {
   const a = args.find((x) => x.startsWith(`--${name}=`));
@@ -39,12 +42,13 @@ export async function benchSearch(args: string[]): Promise<void> {
   const real = (await loadRealRecords()).filter((r) => r.abstract && r.title);
   const rand = rng(42);
 
-  // The embedder: the model trained for search-quality on arxiver-cs-2025 when cached, else a fresh one.
-  fs.mkdirSync(CACHE_DIR, { recursive: true });
-  const cached = fs.readdirSync(CACHE_DIR).filter((f) => f.startsWith('paraphrase-dev-') && f.endsWith('.pbem'));
+  // The embedder: the default model trained by search-quality on arxiver-cs-2025 when cached, else a
+  // fresh one on 20k of the real records.
+  const cached = cachedModelFile('paraphrase-dev', PARAPHRASE_DEV_DOCS, DEFAULT_TRAIN_OPTIONS);
   let model: CorpusModel;
-  if (cached.length) model = await CorpusModel.load(path.join(CACHE_DIR, cached[0]));
+  if (fs.existsSync(cached)) model = await CorpusModel.load(cached);
   else model = trainCorpusModel(real.slice(0, 20_000).map((r) => ({ title: r.title, abstract: r.abstract }))).model;
+  process.stderr.write(`bench search: embedder ${model.name}@${model.version}\n`);
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-bench-search-'));
   // --db=FILE keeps the papers database between runs (building it is most of the run at 1M).

@@ -4,6 +4,7 @@ import type { Database } from '../storage/database.js';
 import type { Embedder } from './embedder.js';
 import { ExactVectorIndex } from './vector-index.js';
 import { EXACT_SCAN_LIMIT, IvfVectorIndex } from './ivf-index.js';
+import { buildIvfInWorker } from './ivf-worker.js';
 import { TopK, dot } from './vector-math.js';
 
 /** Float32 vector <-> bytes as stored in paper_vectors.vector (little-endian, as on every supported host). */
@@ -89,6 +90,15 @@ export class VectorCache {
   /** ANN index over the first `ivfRows` rows; rows after them (new since the build) are scanned exactly. */
   private ivf: IvfVectorIndex | null = null;
   private ivfRows = 0;
+  /** an IVF build in progress on a worker thread */
+  private building: Promise<void> | null = null;
+  /** vectors changed in place since the IVF index was built from them */
+  private ivfStale = false;
+
+  /** Resolves when no IVF build is in progress (tests, benchmarks). */
+  async settled(): Promise<void> {
+    while (this.building) await this.building;
+  }
 
   constructor(
     private readonly database: Database,
@@ -96,7 +106,14 @@ export class VectorCache {
     private readonly refreshMs = 30_000,
     /** where the ANN index is persisted, so a restart with unchanged vectors does not rebuild it */
     private readonly indexPath: string | null = null,
+    /** below this many vectors an exact scan is used (tests lower it) */
+    private readonly exactScanLimit = EXACT_SCAN_LIMIT,
   ) {}
+
+  /** whether searches use the IVF index (else an exact scan) */
+  get approximate(): boolean {
+    return this.ivf !== null;
+  }
 
   async refresh(force = false): Promise<void> {
     if (!force && Date.now() - this.lastRefresh < this.refreshMs && this.index) return;
@@ -134,21 +151,36 @@ export class VectorCache {
     }
     this.data = next;
     this.index = new ExactVectorIndex(dim, this.data);
-    if (this.ids.length < EXACT_SCAN_LIMIT) {
+    if (changedInPlace) this.ivfStale = true;
+    if (this.ids.length < this.exactScanLimit) {
       this.ivf = null;
-    } else if (!this.ivf || changedInPlace || this.ids.length > this.ivfRows * 1.1) {
+    } else if (!this.ivf || this.ivfStale || this.ids.length > this.ivfRows * 1.1) {
       const key = `${this.embedder.name}@${this.embedder.version}:${this.ids.length}:${this.lastSeen}`;
-      this.ivf = this.indexPath ? await IvfVectorIndex.load(this.indexPath, key) : null;
-      if (!this.ivf) {
-        this.ivf = IvfVectorIndex.build(dim, this.data);
-        if (this.indexPath) {
-          const file = this.indexPath;
-          await mkdir(dirname(file), { recursive: true })
-            .then(() => this.ivf!.save(file, key))
-            .catch(() => undefined); // a cache: failing to write it only costs a rebuild next start
-        }
+      const saved = this.indexPath && !this.building ? await IvfVectorIndex.load(this.indexPath, key) : null;
+      if (saved) {
+        this.ivf = saved;
+        this.ivfRows = this.ids.length;
+      } else if (!this.building) {
+        // k-means takes minutes at 1M vectors: build on a thread and keep serving meanwhile (the
+        // previous index plus an exact scan of the rows after it, or an exact scan of all).
+        const rows = this.ids.length;
+        this.ivfStale = false;
+        this.building = buildIvfInWorker(dim, this.data.subarray(0, rows * dim))
+          .then(async (ivf) => {
+            this.ivf = ivf;
+            this.ivfRows = rows;
+            if (this.indexPath) {
+              const file = this.indexPath;
+              await mkdir(dirname(file), { recursive: true })
+                .then(() => ivf.save(file, key))
+                .catch(() => undefined); // a cache: failing to write it only costs a rebuild next start
+            }
+          })
+          .catch(() => undefined) // exact scans go on; the next refresh tries again
+          .finally(() => {
+            this.building = null;
+          });
       }
-      this.ivfRows = this.ids.length;
     }
   }
 

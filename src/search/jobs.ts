@@ -57,12 +57,10 @@ export async function trainEmbedder(
  * from the current model (new imports and harvests, or everything after a model change).
  */
 export function startEmbedWorker(database: Database, embedder: Embedder, log: (line: string) => void, intervalMs = 60_000): () => Promise<void> {
-  let stopped = false;
-  let running: Promise<void> = Promise.resolve();
-  const tick = async () => {
+  return everyInterval(intervalMs, async (stopped) => {
     try {
       let n = 0;
-      while (!stopped) {
+      while (!stopped()) {
         const batch = await papersMissingVectors(database, embedder, 100);
         if (!batch.length) break;
         const vectors = await embedder.embedPapers(batch);
@@ -75,17 +73,7 @@ export function startEmbedWorker(database: Database, embedder: Embedder, log: (l
     } catch (e) {
       log(`embed: background embedding failed: ${(e as Error).message}`);
     }
-  };
-  running = tick();
-  const timer = setInterval(() => {
-    running = running.then(tick);
-  }, intervalMs);
-  timer.unref();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running;
-  };
+  });
 }
 
 /**
@@ -93,17 +81,15 @@ export function startEmbedWorker(database: Database, embedder: Embedder, log: (l
  * longer running (killed before its own build finished). A live import builds its own.
  */
 export function startIndexWorker(database: Database, log: (line: string) => void, intervalMs = 60_000): () => Promise<void> {
-  let stopped = false;
-  let running: Promise<void> = Promise.resolve();
-  const tick = async () => {
-    if (stopped) return;
+  return everyInterval(intervalMs, async (stopped) => {
+    if (stopped()) return;
     try {
       const s = await searchIndexState(database);
       if ((!s.pending && !s.deferred) || s.importAlive) return;
       const r = await buildSearchIndex(database, {
         role: 'worker',
         batchSize: 1000,
-        shouldStop: () => stopped,
+        shouldStop: stopped,
         // Let requests in between batches: SQLite calls are synchronous.
         between: () => new Promise((r) => setImmediate(r)),
       });
@@ -111,10 +97,19 @@ export function startIndexWorker(database: Database, log: (line: string) => void
     } catch (e) {
       log(`index: background index build failed: ${(e as Error).message}`);
     }
-  };
-  running = tick();
+  });
+}
+
+/**
+ * Runs `tick` now and every `intervalMs`, one run at a time; the returned stop waits for the run in
+ * progress. `tick` is told whether a stop was asked for, to end long work early.
+ */
+function everyInterval(intervalMs: number, tick: (stopped: () => boolean) => Promise<void>): () => Promise<void> {
+  let stopped = false;
+  const isStopped = () => stopped;
+  let running = tick(isStopped);
   const timer = setInterval(() => {
-    running = running.then(tick);
+    running = running.then(() => tick(isStopped));
   }, intervalMs);
   timer.unref();
   return async () => {

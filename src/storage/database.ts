@@ -63,6 +63,12 @@ function openSqlite(file: string): Database {
 
 function openPostgres(url: string): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle pooled connection that the server ends (a restart, an admin's pg_terminate_backend,
+  // DROP DATABASE ... FORCE) emits 'error'; unheard, that is an uncaught exception that stops the
+  // process. The pool drops the connection and opens a new one on next use, so say so and go on.
+  pool.on('error', (err) => {
+    process.stderr.write(`storage: a pooled PostgreSQL connection was closed by the server (${err.message}); it will be replaced\n`);
+  });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return {
     dialect: 'postgres',

@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { freshDatabase } from '../testing/databases.js';
+
+// A PostgreSQL restart or an administrator ending connections must not stop Paperboy: the pool
+// replaces the lost connection and the next query works.
+
+test('[postgres] an idle pooled connection ended by the server is replaced, not a crash', async () => {
+  const db = await freshDatabase('postgres');
+  const crashes: Error[] = [];
+  const onCrash = (e: Error) => crashes.push(e);
+  process.on('uncaughtException', onCrash);
+  try {
+    // Two queries at once open two pooled connections; both are idle in the pool afterwards.
+    const pidOf = () => sql<{ pid: number }>`SELECT pg_backend_pid() AS pid, pg_sleep(0.1)`.execute(db.db).then((r) => Number(r.rows[0].pid));
+    const pids = await Promise.all([pidOf(), pidOf()]);
+    assert.equal(new Set(pids).size, 2);
+    // An administrator ends them from outside the pool.
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ANY($1::int[])', [pids]);
+    await admin.end();
+    await new Promise((r) => setTimeout(r, 300));
+    const n = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM papers`.execute(db.db)).rows[0].n;
+    assert.equal(n, 0);
+    assert.deepEqual(crashes, []);
+  } finally {
+    process.off('uncaughtException', onCrash);
+    await db.destroy();
+  }
+});

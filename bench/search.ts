@@ -160,7 +160,10 @@ export async function benchSearch(args: string[]): Promise<void> {
     const side: VectorSide = {
       search: (q, k) => vsearch(q, k).map((h) => ({ id: syntheticId(h.index), score: h.score })),
       score: (q, id) => vscore(q, rowOf(id)),
-      vectorOf: (id) => (ivf ? ivf.vectorOf(rowOf(id)) : vectors.subarray(rowOf(id) * dim, (rowOf(id) + 1) * dim)),
+      vectorOf: (id) => {
+        const row = rowOf(id);
+        return ivf ? ivf.vectorOf(row) : vectors.subarray(row * dim, (row + 1) * dim);
+      },
     };
     const times = { lexical: [] as number[], vector: [] as number[], hybrid: [] as number[] };
     const byKind = new Map<string, number[]>();

@@ -35,25 +35,30 @@ export class IvfVectorIndex implements VectorIndex {
 
   private inverse: Int32Array | null = null;
 
+  /** Where original row `row` is stored in `data` (in vectors, not floats). */
+  private positionOf(row: number): number {
+    if (!this.inverse) {
+      this.inverse = new Int32Array(this.size);
+      for (let at = 0; at < this.size; at++) this.inverse[this.order[at]] = at;
+    }
+    return this.inverse[row];
+  }
+
   get size(): number {
     return this.order.length;
   }
 
   /** The stored vector of original row `row`. */
   vectorOf(row: number): Float32Array {
-    if (!this.inverse) this.score(this.centroids, 0);
-    const at = this.inverse![row];
+    const at = this.positionOf(row);
     return this.data.subarray(at * this.dim, (at + 1) * this.dim);
   }
 
   /** Similarity of the query to the vector of original row `row` (for fusion of lexical candidates). */
   score(query: Float32Array, row: number): number {
-    if (!this.inverse) {
-      this.inverse = new Int32Array(this.size);
-      for (let at = 0; at < this.size; at++) this.inverse[this.order[at]] = at;
-    }
-    return dot(query, 0, this.data, this.inverse[row] * this.dim, this.dim);
+    return dot(query, 0, this.data, this.positionOf(row) * this.dim, this.dim);
   }
+
   get lists(): number {
     return this.offsets.length - 1;
   }

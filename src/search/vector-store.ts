@@ -133,7 +133,6 @@ export class VectorCache {
     const prevSeen = this.lastSeen;
     // Rows at exactly lastSeen come back every time; only a later write to a known paper is a change.
     const changedInPlace = fresh.some((r) => this.rowOf.has(r.paper_id) && r.embedded_at > prevSeen);
-    void prevSeen;
     let next = this.data;
     if (added.length) {
       next = new Float32Array((this.ids.length + added.length) * dim);

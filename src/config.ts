@@ -1,5 +1,6 @@
 // One typed table of settings, read from the environment once at start-up.
 // Every bad value is collected and reported together; nothing reads process.env elsewhere.
+import { onnxModelFiles } from './search/onnx-embedder.js';
 
 export type SettingType = 'string' | 'int' | 'url' | 'list' | 'timezone' | 'enum';
 
@@ -26,7 +27,7 @@ export const SETTINGS: Setting[] = [
   { name: 'FEED_TIMEZONE', type: 'timezone', default: 'America/New_York', help: 'time zone in which feed days are counted' },
   { name: 'SMTP_URL', type: 'string', default: '', secret: true, help: 'smtp://user:pass@host:port; empty writes mail to DATA_DIR/outbox' },
   { name: 'MAIL_FROM', type: 'string', default: 'Paperboy <paperboy@localhost>', help: 'From address of outgoing mail' },
-  { name: 'EMBEDDER', type: 'string', default: 'corpus', help: 'search embedder: corpus (model trained on this instance\'s papers by `paperboy train-embedder`; the demo model until then), http:URL (an OpenAI-compatible /v1 base URL) or none (lexical only)' },
+  { name: 'EMBEDDER', type: 'string', default: 'corpus', help: 'search embedder: corpus (model trained on this instance\'s papers by `paperboy train-embedder`; the demo model until then), onnx:DIR (a sentence-transformers model exported to ONNX: DIR holds model.onnx and tokenizer.json; run locally on the CPU), http:URL (an OpenAI-compatible /v1 base URL) or none (lexical only)' },
   { name: 'EMBEDDER_MODEL', type: 'string', default: 'default', help: 'model name sent to an http: embedder' },
   { name: 'DIGEST_HOUR', type: 'int', default: '8', min: 0, max: 23, help: 'hour (in FEED_TIMEZONE) from which the scheduler sends the day\'s email digests' },
   { name: 'DIGEST_RATE', type: 'int', default: '10', min: 0, max: 100000, help: 'email digests sent per second at most (0: unthrottled)' },
@@ -135,6 +136,23 @@ function checkDatabaseUrl(value: string): string | null {
   return 'DATABASE_URL must start with sqlite: or postgres://';
 }
 
+function checkEmbedder(value: string): string | null {
+  if (value === 'corpus' || value === 'none') return null;
+  if (value.startsWith('http:')) {
+    const base = value.slice('http:'.length);
+    return /^https?:\/\//.test(base) && URL.canParse(base) ? null : `EMBEDDER=${JSON.stringify(value)}: http: wants a base URL, e.g. http:http://127.0.0.1:8080/v1`;
+  }
+  if (value.startsWith('onnx:')) {
+    try {
+      onnxModelFiles(value.slice('onnx:'.length));
+      return null;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+  return `EMBEDDER=${JSON.stringify(value)} must be corpus, onnx:DIR, http:URL or none`;
+}
+
 /** Parse and validate all settings; throws ConfigError listing every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const raw: Record<string, string> = {};
@@ -147,6 +165,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const dbProblem = checkDatabaseUrl(raw.DATABASE_URL);
   if (dbProblem) problems.push(dbProblem);
+  const embedderProblem = checkEmbedder(raw.EMBEDDER);
+  if (embedderProblem) problems.push(embedderProblem);
   if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(raw.HARVEST_TIME)) problems.push(`HARVEST_TIME=${JSON.stringify(raw.HARVEST_TIME)} is not HH:MM`);
   if (problems.length) throw new ConfigError(problems);
   const port = Number(raw.PORT);

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CorpusModel } from './corpus-model.js';
 import { httpEmbedder } from './http-embedder.js';
+import { onnxEmbedder } from './onnx-embedder.js';
 
-/** Turns text into unit vectors. Chosen by EMBEDDER: `corpus` (default), `http:URL` or `none`. */
+/** Turns text into unit vectors. Chosen by EMBEDDER: `corpus` (default), `onnx:DIR`, `http:URL` or `none`. */
 export interface Embedder {
   readonly name: string;
   readonly version: string;
@@ -39,7 +40,8 @@ export function corpusEmbedder(model: CorpusModel): Embedder {
 export async function loadEmbedder(setting: string, dataDir: string, httpModel = 'default'): Promise<Embedder | null> {
   if (setting === 'none') return null;
   if (setting.startsWith('http:')) return httpEmbedder(setting.slice('http:'.length), httpModel);
-  if (setting !== 'corpus') throw new Error(`search: unknown EMBEDDER "${setting}" (want corpus, http:URL or none)`);
+  if (setting.startsWith('onnx:')) return onnxEmbedder(setting.slice('onnx:'.length));
+  if (setting !== 'corpus') throw new Error(`search: unknown EMBEDDER "${setting}" (want corpus, onnx:DIR, http:URL or none)`);
   const own = corpusModelPath(dataDir);
   const file = fs.existsSync(own) ? own : fs.existsSync(SHIPPED_MODEL) ? SHIPPED_MODEL : null;
   return file ? corpusEmbedder(await CorpusModel.load(file)) : null;

@@ -31,8 +31,13 @@ function pct(xs: number[], p: number): number {
 }
 
 let peakRss = 0;
+/** Peak RSS per phase of the run, to show which phase sets the peak. */
+const peakByPhase: Record<string, number> = {};
+let phase = 'database';
 const sampleRss = () => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const rss = process.memoryUsage().rss;
+  peakRss = Math.max(peakRss, rss);
+  peakByPhase[phase] = Math.max(peakByPhase[phase] ?? 0, Math.round(rss / 1048576));
 };
 
 export async function benchSearch(args: string[]): Promise<void> {
@@ -63,7 +68,7 @@ export async function benchSearch(args: string[]): Promise<void> {
     if (have !== 0 && have !== N) throw new Error(`bench: ${dbFile} holds ${have} papers, not ${N}`);
     const sents = real.map((r) => sentences(r.abstract));
     const dim = model.dim;
-    let vectors = new Float32Array(N * dim);
+    const vectors = new Float32Array(N * dim);
     let embedMs = 0;
     const t0 = Date.now();
     const CHUNK = 10_000;
@@ -88,6 +93,7 @@ export async function benchSearch(args: string[]): Promise<void> {
       sampleRss();
     }
     const lexicalBuildS = (Date.now() - t0 - embedMs) / 1000;
+    phase = 'ivf';
     const a0 = Date.now();
     // The app's rule (VectorCache): IVF from EXACT_SCAN_LIMIT vectors, an exact scan below.
     const ivf = N >= EXACT_SCAN_LIMIT || args.includes('--ivf') ? IvfVectorIndex.build(dim, vectors) : null;
@@ -103,18 +109,25 @@ export async function benchSearch(args: string[]): Promise<void> {
         hit += ivf.search(qv, 10).filter((h) => want.has(h.index)).length;
       }
       ivfRecall10 = hit / 500;
-      // The IVF index holds its own copy of the vectors: drop ours so they are not counted twice.
-      vectors = new Float32Array(0);
     }
+    // As the app does (VectorCache.adopt): move the vectors into list order, so probes scan
+    // contiguous runs; `moved[row]` is the paper a row now holds, `where` the inverse.
+    const moved = ivf?.compact();
+    const where = new Int32Array(moved?.length ?? 0);
+    if (moved) for (let row = 0; row < moved.length; row++) where[moved[row]] = row;
+    const rowNow = (original: number) => (moved ? where[original] : original);
+    const paperAt = (row: number) => (moved ? moved[row] : row);
     sampleRss();
     // The app's lexical index (createLexicalIndex uses this class): FTS5 plus the in-memory bm25 index.
     const lex = new SqliteLexicalIndex(db);
+    phase = 'memory-index';
     const m0 = Date.now();
     const useMemory = !args.includes('--fts5-only');
     const memory = useMemory ? await lex.buildMemoryIndex() : null;
     const memoryBuildS = (Date.now() - m0) / 1000;
     sampleRss();
     lex.accelerate(memory);
+    phase = 'queries';
 
     // Queries: the hand-written paraphrase queries, then a mix of what people type: short keyword
     // queries, natural-language descriptions (a run of words from an abstract), title fragments,
@@ -158,11 +171,11 @@ export async function benchSearch(args: string[]): Promise<void> {
       return month * 90000 + Number(num) - 10000;
     };
     const side: VectorSide = {
-      search: (q, k) => vsearch(q, k).map((h) => ({ id: syntheticId(h.index), score: h.score })),
-      score: (q, id) => vscore(q, rowOf(id)),
+      search: (q, k) => vsearch(q, k).map((h) => ({ id: syntheticId(paperAt(h.index)), score: h.score })),
+      score: (q, id) => vscore(q, rowNow(rowOf(id))),
       vectorOf: (id) => {
-        const row = rowOf(id);
-        return ivf ? ivf.vectorOf(row) : vectors.subarray(row * dim, (row + 1) * dim);
+        const row = rowNow(rowOf(id));
+        return vectors.subarray(row * dim, (row + 1) * dim);
       },
     };
     const times = { lexical: [] as number[], vector: [] as number[], hybrid: [] as number[] };
@@ -215,6 +228,7 @@ export async function benchSearch(args: string[]): Promise<void> {
         ann_recall_at_10: ivfRecall10,
         embed_papers_per_s: Math.round(N / (embedMs / 1000)),
         peak_rss_mb: Math.round(peakRss / 1048576),
+        peak_rss_mb_by_phase: peakByPhase,
       }),
     );
     db.close();

@@ -36,20 +36,43 @@ test('IVF recall@10 against the exact scan is high on clustered vectors', () => 
   assert.ok(found / 500 >= 0.9, `recall ${found / 500}`);
 });
 
-test('a saved IVF index loads back only with the same key', async () => {
+test('a saved IVF index loads back only with the same key and ids', async () => {
   const dim = 8;
   const v = data(500, dim, 10, 1);
   const ivf = IvfVectorIndex.build(dim, v, { lists: 10 });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-ivf-'));
+  const idOf = (row: number) => `p${row}`;
+  const rowOf = (id: string) => (/^p\d+$/.test(id) ? Number(id.slice(1)) : undefined);
   try {
     const file = path.join(dir, 'ivf.bin');
-    await ivf.save(file, 'm@1:500');
-    assert.equal(await IvfVectorIndex.load(file, 'm@1:501'), null);
-    const back = await IvfVectorIndex.load(file, 'm@1:500');
+    await ivf.save(file, 'm@1:500', idOf);
+    assert.equal(await IvfVectorIndex.load(file, 'm@1:501', v, rowOf), null);
+    assert.equal(await IvfVectorIndex.load(file, 'm@1:500', v.subarray(0, 499 * dim), rowOf), null, 'fewer vectors than it indexes');
+    assert.equal(await IvfVectorIndex.load(file, 'm@1:500', v, (id) => (id === 'p7' ? undefined : rowOf(id))), null, 'a paper without a row');
+    const back = await IvfVectorIndex.load(file, 'm@1:500', v, rowOf);
     assert.ok(back);
     const q = v.subarray(0, dim);
     assert.deepEqual(back.search(q, 5), ivf.search(q, 5));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('compact moves the vectors into list order in place; results are the same papers', () => {
+  const dim = 8;
+  const v = data(2000, dim, 20, 3);
+  const original = v.slice();
+  const ivf = IvfVectorIndex.build(dim, v, { lists: 30 });
+  const queries = data(20, dim, 20, 4);
+  const before = Array.from({ length: 20 }, (_, q) => ivf.search(queries.subarray(q * dim, (q + 1) * dim), 10));
+  const moved = ivf.compact();
+  assert.deepEqual([...moved].sort((a, b) => a - b), Array.from({ length: 2000 }, (_, i) => i), 'a permutation');
+  for (let row = 0; row < 2000; row++) {
+    assert.deepEqual(v.subarray(row * dim, (row + 1) * dim), original.subarray(moved[row] * dim, (moved[row] + 1) * dim));
+  }
+  for (let q = 0; q < 20; q++) {
+    const after = ivf.search(queries.subarray(q * dim, (q + 1) * dim), 10);
+    assert.deepEqual(after.map((h) => moved[h.index]), before[q].map((h) => h.index));
+    assert.deepEqual(after.map((h) => h.score), before[q].map((h) => h.score));
   }
 });

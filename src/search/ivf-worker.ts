@@ -14,14 +14,16 @@ interface Built {
   centroids: Float32Array;
   offsets: Int32Array;
   order: Int32Array;
-  data: Float32Array;
 }
 
-/** Build on a worker thread; `vectors` is copied to it, the result is moved back without a copy. */
+/**
+ * Build on a worker thread. `vectors` on a SharedArrayBuffer is shared with it, any other array is
+ * copied; the lists come back without a copy, and the index reads the caller's `vectors`.
+ */
 export function buildIvfInWorker(dim: number, vectors: Float32Array, opts: IvfOptions = {}): Promise<IvfVectorIndex> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), { workerData: { dim, vectors, opts } satisfies Job });
-    worker.once('message', (b: Built) => resolve(new IvfVectorIndex(dim, b.centroids, b.offsets, b.order, b.data)));
+    worker.once('message', (b: Built) => resolve(new IvfVectorIndex(dim, b.centroids, b.offsets, b.order, vectors)));
     worker.once('error', reject);
     worker.once('exit', (code) => {
       if (code !== 0) reject(new Error(`search: the IVF build thread exited with code ${code}`));
@@ -32,6 +34,6 @@ export function buildIvfInWorker(dim: number, vectors: Float32Array, opts: IvfOp
 if (!isMainThread && parentPort && (workerData as Job | undefined)?.vectors) {
   const { dim, vectors, opts } = workerData as Job;
   const ivf = IvfVectorIndex.build(dim, vectors, opts);
-  const out: Built = { centroids: ivf.centroids, offsets: ivf.offsets, order: ivf.order, data: ivf.data };
-  parentPort.postMessage(out, [out.centroids.buffer, out.offsets.buffer, out.order.buffer, out.data.buffer] as ArrayBuffer[]);
+  const out: Built = { centroids: ivf.centroids, offsets: ivf.offsets, order: ivf.order };
+  parentPort.postMessage(out, [out.centroids.buffer, out.offsets.buffer, out.order.buffer] as ArrayBuffer[]);
 }

@@ -1,5 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { createPaperStore } from '../papers/store.js';
 import { buildPaper } from '../papers/paper.js';
@@ -52,5 +55,46 @@ describe('VectorCache with an IVF index', () => {
     for (let i = 0; i < 50; i++) if (cache.search(vectors[i * 37], 1)[0]?.id === id(i * 37)) found++;
     assert.ok(found >= 45, `a stored vector finds itself first in ${found} of 50 probes`);
     assert.ok(Math.abs(cache.score(vectors[5], id(5))! - 1) < 1e-5);
+  });
+
+  test('read in pages; the index follows its vectors into a larger array; a saved index is reused', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-vectors-'));
+    try {
+      const file = path.join(dir, 'vectors.ivf');
+      const cache = new VectorCache(db, embedder, 0, file, 1000, 700);
+      await cache.refresh(true);
+      assert.equal(cache.size, N, 'every page read');
+      await cache.settled();
+      assert.equal(cache.approximate, true);
+      // More papers than the array has room for: it moves, and the index must read the new one.
+      const more = Array.from({ length: 2000 }, (_, i) => N + i);
+      await createPaperStore(db).upsertMany(more.map((i) => buildPaper({ id: id(i), title: `Paper ${i}` })));
+      const rand = rng(11);
+      const extra = more.map(() => {
+        const v = Float32Array.from({ length: DIM }, () => rand() - 0.5);
+        normalize(v, 0, DIM);
+        return v;
+      });
+      await new Promise((r) => setTimeout(r, 5)); // a later embedded_at than the first batch
+      await putVectors(db, embedder, extra.map((vector, j) => ({ id: id(more[j]), vector })));
+      await cache.refresh(true);
+      assert.equal(cache.size, N + 2000);
+      // One copy of the vectors: the index reads the cache's array, not the one it was built on.
+      const inside = cache as unknown as { data: Float32Array; ivf: { vectors: Float32Array } };
+      assert.equal(inside.ivf.vectors.buffer, inside.data.buffer);
+      assert.equal(cache.search(extra[1500], 1)[0].id, id(more[1500]), 'a new row, by the exact tail scan or a new index');
+      for (const i of [3, 1234, 2999]) assert.ok(Math.abs(cache.score(vectors[i], id(i))! - 1) < 1e-5, `row ${i} after the move`);
+      let found = 0;
+      for (let i = 0; i < 50; i++) if (cache.search(vectors[i * 37], 1)[0]?.id === id(i * 37)) found++;
+      assert.ok(found >= 45, `after the move a stored vector finds itself first in ${found} of 50 probes`);
+      await cache.settled();
+      assert.ok(fs.existsSync(file));
+      const restarted = new VectorCache(db, embedder, 0, file, 1000, 700);
+      await restarted.refresh(true);
+      assert.equal(restarted.approximate, true, 'the saved index is loaded, not rebuilt');
+      assert.equal(restarted.search(extra[7], 1)[0].id, id(more[7]));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

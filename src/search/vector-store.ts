@@ -79,10 +79,13 @@ export async function putVectors(database: Database, embedder: Embedder, rows: {
  * The in-memory vector index of one model version, loaded from paper_vectors and refreshed with
  * vectors written since (by this or another instance) at most every `refreshMs`.
  */
+/** Vectors read from the database per query while the cache loads. */
+const VECTOR_PAGE = 20_000;
+
 export class VectorCache {
   private ids: string[] = [];
   private rowOf = new Map<string, number>();
-  private data = new Float32Array(0);
+  private data: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private index: ExactVectorIndex | null = null;
   private lastSeen = '';
   private lastRefresh = 0;
@@ -108,6 +111,8 @@ export class VectorCache {
     private readonly indexPath: string | null = null,
     /** below this many vectors an exact scan is used (tests lower it) */
     private readonly exactScanLimit = EXACT_SCAN_LIMIT,
+    /** vectors read per query */
+    private readonly pageSize = VECTOR_PAGE,
   ) {}
 
   /** whether searches use the IVF index (else an exact scan) */
@@ -117,48 +122,76 @@ export class VectorCache {
 
   async refresh(force = false): Promise<void> {
     if (!force && Date.now() - this.lastRefresh < this.refreshMs && this.index) return;
-    this.lastRefresh = Date.now();
-    const rows = await this.database.db
-      .selectFrom('paper_vectors')
-      .select(['paper_id', 'vector', 'embedded_at'])
-      .where('model', '=', this.embedder.name)
-      .where('model_version', '=', this.embedder.version)
-      .where('embedded_at', '>=', this.lastSeen)
-      .orderBy('paper_id')
-      .execute();
+    // One refresh at a time: a second caller waits for the running one instead of reading twice.
+    while (this.refreshing) await this.refreshing;
+    if (!force && Date.now() - this.lastRefresh < this.refreshMs && this.index) return;
+    this.refreshing = this.readNewVectors().finally(() => {
+      this.refreshing = null;
+    });
+    await this.refreshing;
+  }
+
+  private refreshing: Promise<void> | null = null;
+
+  /** Room for `rows` vectors; grows by a quarter so daily additions do not copy a gigabyte each time. */
+  private reserve(rows: number): void {
     const dim = this.embedder.dim;
-    const fresh = rows.filter((r) => !this.rowOf.has(r.paper_id) || r.embedded_at > this.lastSeen);
-    if (!fresh.length && this.index) return;
-    const added = fresh.filter((r) => !this.rowOf.has(r.paper_id));
-    const prevSeen = this.lastSeen;
-    // Rows at exactly lastSeen come back every time; only a later write to a known paper is a change.
-    const changedInPlace = fresh.some((r) => this.rowOf.has(r.paper_id) && r.embedded_at > prevSeen);
-    let next = this.data;
-    if (added.length) {
-      next = new Float32Array((this.ids.length + added.length) * dim);
-      next.set(this.data);
-    }
-    for (const r of fresh) {
-      let row = this.rowOf.get(r.paper_id);
-      if (row === undefined) {
-        row = this.ids.length;
-        this.ids.push(r.paper_id);
-        this.rowOf.set(r.paper_id, row);
-      }
-      next.set(bytesToVector(r.vector, dim), row * dim);
-      if (r.embedded_at > this.lastSeen) this.lastSeen = r.embedded_at;
-    }
+    if (rows * dim <= this.data.length) return;
+    const capacity = Math.max(rows, Math.ceil((this.data.length / dim) * 1.25), 1024);
+    // Shared memory, so the IVF build thread reads these vectors instead of a copy of them.
+    const next = new Float32Array(new SharedArrayBuffer(capacity * dim * 4));
+    next.set(this.data.subarray(0, this.ids.length * dim));
     this.data = next;
-    this.index = new ExactVectorIndex(dim, this.data);
+    this.ivf?.rebind(next);
+  }
+
+  private async readNewVectors(): Promise<void> {
+    this.lastRefresh = Date.now();
+    const dim = this.embedder.dim;
+    const prevSeen = this.lastSeen;
+    let changed = false;
+    let changedInPlace = false;
+    // In pages by paper id: a first read of 1M vectors as one result would hold another gigabyte
+    // of row buffers at once.
+    for (let after = ''; ; ) {
+      const rows = await this.database.db
+        .selectFrom('paper_vectors')
+        .select(['paper_id', 'vector', 'embedded_at'])
+        .where('model', '=', this.embedder.name)
+        .where('model_version', '=', this.embedder.version)
+        .where('embedded_at', '>=', prevSeen)
+        .where('paper_id', '>', after)
+        .orderBy('paper_id')
+        .limit(this.pageSize)
+        .execute();
+      for (const r of rows) {
+        let row = this.rowOf.get(r.paper_id);
+        // Rows at exactly lastSeen come back every time; only a later write to a known paper is a change.
+        if (row !== undefined && !(r.embedded_at > prevSeen)) continue;
+        changed = true;
+        if (row === undefined) {
+          row = this.ids.length;
+          this.reserve(row + 1);
+          this.ids.push(r.paper_id);
+          this.rowOf.set(r.paper_id, row);
+        } else changedInPlace = true;
+        this.data.set(bytesToVector(r.vector, dim), row * dim);
+        if (r.embedded_at > this.lastSeen) this.lastSeen = r.embedded_at;
+      }
+      if (rows.length < this.pageSize) break;
+      after = rows[rows.length - 1].paper_id;
+    }
+    if (!changed && this.index) return;
+    this.index = new ExactVectorIndex(dim, this.data.subarray(0, this.ids.length * dim));
     if (changedInPlace) this.ivfStale = true;
     if (this.ids.length < this.exactScanLimit) {
       this.ivf = null;
     } else if (!this.ivf || this.ivfStale || this.ids.length > this.ivfRows * 1.1) {
       const key = `${this.embedder.name}@${this.embedder.version}:${this.ids.length}:${this.lastSeen}`;
-      const saved = this.indexPath && !this.building ? await IvfVectorIndex.load(this.indexPath, key) : null;
+      const saved = this.indexPath && !this.building ? await IvfVectorIndex.load(this.indexPath, key, this.data, (id) => this.rowOf.get(id)) : null;
       if (saved) {
-        this.ivf = saved;
-        this.ivfRows = this.ids.length;
+        saved.rebind(this.data);
+        this.adopt(saved);
       } else if (!this.building) {
         // k-means takes minutes at 1M vectors: build on a thread and keep serving meanwhile (the
         // previous index plus an exact scan of the rows after it, or an exact scan of all).
@@ -166,12 +199,12 @@ export class VectorCache {
         this.ivfStale = false;
         this.building = buildIvfInWorker(dim, this.data.subarray(0, rows * dim))
           .then(async (ivf) => {
-            this.ivf = ivf;
-            this.ivfRows = rows;
+            ivf.rebind(this.data); // the vectors may have moved to a larger array meanwhile
+            this.adopt(ivf);
             if (this.indexPath) {
               const file = this.indexPath;
               await mkdir(dirname(file), { recursive: true })
-                .then(() => ivf.save(file, key))
+                .then(() => ivf.save(file, key, (row) => this.ids[row]))
                 .catch(() => undefined); // a cache: failing to write it only costs a rebuild next start
             }
           })
@@ -181,6 +214,22 @@ export class VectorCache {
           });
       }
     }
+  }
+
+  /**
+   * Serve searches from `ivf`, after moving its rows into list order (about a second at 1M vectors,
+   * once per build): the cache's rows are relabelled to match.
+   */
+  private adopt(ivf: IvfVectorIndex): void {
+    const moved = ivf.compact();
+    const before = this.ids.slice(0, moved.length);
+    for (let row = 0; row < moved.length; row++) {
+      const id = before[moved[row]];
+      this.ids[row] = id;
+      this.rowOf.set(id, row);
+    }
+    this.ivf = ivf;
+    this.ivfRows = moved.length;
   }
 
   get size(): number {

@@ -2,7 +2,7 @@
 // listDailyPapers(), answers the HTML pages, the JSON API and the Atom feeds alike.
 import type { Database } from '../storage/database.js';
 import type { Paper } from '../papers/paper.js';
-import { toPaper } from '../papers/store.js';
+import { chunks, toPaper } from '../papers/store.js';
 import type { Period } from './period.js';
 
 export type FeedSort = 'publishedAt' | 'trending';
@@ -131,6 +131,16 @@ export async function listDailyPapers(database: Database, query: DailyQuery): Pr
     };
   });
   return { entries, page, limit, hasMore };
+}
+
+/** The feed entries of those of `ids` that are featured (and not hidden), by paper id. */
+export async function dailyEntriesOf(database: Database, ids: string[]): Promise<Map<string, DailyEntry>> {
+  const out = new Map<string, DailyEntry>();
+  for (const part of chunks(ids, MAX_LIMIT)) {
+    const { entries } = await listDailyPapers(database, { paperIds: part, limit: part.length });
+    for (const e of entries) out.set(e.paper.id, e);
+  }
+  return out;
 }
 
 /** The newest feed day that has a visible submission, or null on an empty feed. */

@@ -52,7 +52,7 @@ export function toPaper(row: Selectable<PapersTable>): Paper {
 // SQLite allows 32,766 bound variables per statement; 17 columns x 500 rows stays well below.
 const ROWS_PER_STATEMENT = 500;
 
-function chunks<T>(items: T[], size: number): T[][] {
+export function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;

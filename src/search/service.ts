@@ -1,13 +1,14 @@
 import type { Database } from '../storage/database.js';
 import type { Paper } from '../papers/paper.js';
-import type { PaperStore } from '../papers/store.js';
+import { chunks, type PaperStore } from '../papers/store.js';
 import type { Embedder } from './embedder.js';
 import { DEFAULT_FUSION, type FusionWeights, hybridRank } from './fusion.js';
 import { EXACT_MATCH_SCORE, createLexicalIndex } from './lexical-index.js';
 import type { LexicalIndex } from './lexical.js';
 import { VectorCache } from './vector-store.js';
 
-export type SearchSort = 'relevance' | 'date';
+export type SearchSort = 'relevance' | 'date' | 'upvotes';
+export const SEARCH_SORTS: SearchSort[] = ['relevance', 'date', 'upvotes'];
 
 export interface SearchRequest {
   q: string;
@@ -16,11 +17,22 @@ export interface SearchRequest {
   from?: string;
   to?: string;
   category?: string;
+  /** only papers featured in the daily feed (submitted and not hidden) */
+  featured?: boolean;
+  /** date and upvotes re-sort the most relevant matches (at least 50) */
   sort?: SearchSort;
 }
 
+export interface SearchHit {
+  paper: Paper;
+  score: number;
+  /** whether it is in the daily feed, and its upvotes there (0 when not) */
+  featured: boolean;
+  upvotes: number;
+}
+
 export interface SearchResult {
-  papers: { paper: Paper; score: number }[];
+  papers: SearchHit[];
   /** what actually ran: hybrid, or lexical when there is no model, no vectors or the embedder was too slow */
   mode: 'hybrid' | 'lexical';
 }
@@ -28,13 +40,17 @@ export interface SearchResult {
 export interface SearchService {
   search(req: SearchRequest): Promise<SearchResult>;
   /** Nearest papers by stored vector (no model call). Empty when the paper has no vector. */
-  similar(id: string, limit: number): Promise<{ paper: Paper; score: number }[]>;
+  similar(id: string, limit: number): Promise<SearchHit[]>;
   readonly embedder: Embedder | null;
 }
 
 export const MAX_QUERY_LENGTH = 250;
 export const MAX_LIMIT = 120;
 const CANDIDATES = 200;
+/** With filters, candidate depths tried in turn until enough matches pass them. */
+const FILTERED_DEPTHS = [CANDIDATES, 2_000, 10_000];
+/** How many of the most relevant matches a date or upvotes sort re-orders. */
+const RESORT_DEPTH = 50;
 
 export interface SearchDeps {
   database: Database;
@@ -71,13 +87,17 @@ export function createSearchService(deps: SearchDeps): SearchService {
   const fusion = deps.fusion ?? DEFAULT_FUSION;
   const timeout = deps.embedTimeoutMs ?? 1000;
 
-  async function rank(q: string): Promise<{ ids: { id: string; score: number }[]; mode: SearchResult['mode'] }> {
-    const lex = await lexical.search(q, { limit: CANDIDATES });
-    if (!vectors || !deps.embedder) return { ids: lex, mode: 'lexical' };
+  /** The query vector, or null for lexical search (no model, no vectors, or past the time limit). */
+  async function queryVector(q: string): Promise<Float32Array | null> {
+    if (!vectors || !deps.embedder) return null;
+    const [qv] = await Promise.all([withTimeout(deps.embedder.embedQuery(q.slice(0, 1000)), timeout), vectors.refresh()]);
+    return !qv || vectors.size === 0 || qv.every((x) => x === 0) ? null : qv;
+  }
+
+  function rank(lex: { id: string; score: number }[], qv: Float32Array | null): { id: string; score: number }[] {
+    if (!qv || !vectors) return lex;
     const pinned = lex.filter((h) => h.score >= EXACT_MATCH_SCORE);
     const rest = lex.filter((h) => h.score < EXACT_MATCH_SCORE);
-    const [qv] = await Promise.all([withTimeout(deps.embedder.embedQuery(q.slice(0, 1000)), timeout), vectors.refresh()]);
-    if (!qv || vectors.size === 0 || qv.every((x) => x === 0)) return { ids: lex, mode: 'lexical' };
     const fused = hybridRank(rest, qv, vectors, fusion);
     // Lexical hits below the fused depth follow, so that filters still have candidates to choose from.
     const seen = new Set(pinned.map((h) => h.id));
@@ -85,27 +105,50 @@ export function createSearchService(deps: SearchDeps): SearchService {
     for (const h of ranked) seen.add(h.id);
     const floor = ranked.length ? Math.min(0, ...ranked.map((h) => h.score)) : 0;
     for (const h of rest) if (!seen.has(h.id)) ranked.push({ id: h.id, score: floor });
-    return { ids: ranked, mode: 'hybrid' };
+    return ranked;
+  }
+
+  /** Upvotes of the papers among `ids` that are in the daily feed. */
+  async function feedUpvotes(ids: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const part of chunks(ids, 500)) {
+      const rows = await deps.database.db.selectFrom('submissions').select(['paper_id', 'upvotes']).where('hidden', '=', 0).where('paper_id', 'in', part).execute();
+      for (const r of rows) out.set(r.paper_id, Number(r.upvotes));
+    }
+    return out;
   }
 
   return {
     embedder: deps.embedder,
     async search(req) {
       const limit = Math.max(1, Math.min(MAX_LIMIT, req.limit));
-      const { ids, mode } = await rank(req.q);
-      const byId = new Map((await deps.papers.getMany(ids.map((h) => h.id))).map((p) => [p.id, p]));
-      let out = ids.flatMap((h) => {
-        const paper = byId.get(h.id);
-        return paper ? [{ paper, score: h.score }] : [];
-      });
-      if (req.from) out = out.filter((r) => r.paper.publishedAt.slice(0, 10) >= req.from!);
-      if (req.to) out = out.filter((r) => r.paper.publishedAt.slice(0, 10) <= req.to!);
-      if (req.category) out = out.filter((r) => r.paper.categories.includes(req.category!));
-      if (req.sort === 'date') {
-        out = out.slice(0, Math.max(limit, 50));
-        out.sort((a, b) => (a.paper.publishedAt < b.paper.publishedAt ? 1 : a.paper.publishedAt > b.paper.publishedAt ? -1 : 0));
+      const wanted = req.sort === 'date' || req.sort === 'upvotes' ? Math.max(limit, RESORT_DEPTH) : limit;
+      const filtered = Boolean(req.from || req.to || req.category || req.featured);
+      const qv = await queryVector(req.q);
+      let out: SearchHit[] = [];
+      // Filters are applied to ranked candidates; when too few pass, look deeper into the lexical
+      // matches (a rare category, featured papers only) instead of answering with too few.
+      for (const depth of filtered ? FILTERED_DEPTHS : [CANDIDATES]) {
+        const lex = await lexical.search(req.q, { limit: depth });
+        let ranked = rank(lex, qv);
+        const upvotes = await feedUpvotes(ranked.map((h) => h.id));
+        if (req.featured) ranked = ranked.filter((h) => upvotes.has(h.id));
+        const byId = new Map((await deps.papers.getMany(ranked.map((h) => h.id))).map((p) => [p.id, p]));
+        out = ranked.flatMap((h) => {
+          const paper = byId.get(h.id);
+          if (!paper) return [];
+          const day = paper.publishedAt.slice(0, 10);
+          if ((req.from && day < req.from) || (req.to && day > req.to) || (req.category && !paper.categories.includes(req.category))) return [];
+          return [{ paper, score: h.score, featured: upvotes.has(h.id), upvotes: upvotes.get(h.id) ?? 0 }];
+        });
+        if (out.length >= wanted || lex.length < depth) break;
       }
-      return { papers: out.slice(0, limit), mode };
+      if (req.sort === 'date' || req.sort === 'upvotes') {
+        out = out.slice(0, wanted);
+        const key = req.sort === 'date' ? (h: SearchHit) => Date.parse(h.paper.publishedAt) : (h: SearchHit) => h.upvotes;
+        out.sort((a, b) => key(b) - key(a)); // stable: ties keep their relevance order
+      }
+      return { papers: out.slice(0, limit), mode: qv ? 'hybrid' : 'lexical' };
     },
     async similar(id, limit) {
       if (!vectors) return [];
@@ -114,7 +157,11 @@ export function createSearchService(deps: SearchDeps): SearchService {
       if (!v) return [];
       const hits = vectors.search(v, limit + 1).filter((h) => h.id !== id).slice(0, limit);
       const byId = new Map((await deps.papers.getMany(hits.map((h) => h.id))).map((p) => [p.id, p]));
-      return hits.flatMap((h) => (byId.has(h.id) ? [{ paper: byId.get(h.id)!, score: h.score }] : []));
+      const upvotes = await feedUpvotes(hits.map((h) => h.id));
+      return hits.flatMap((h) => {
+        const paper = byId.get(h.id);
+        return paper ? [{ paper, score: h.score, featured: upvotes.has(h.id), upvotes: upvotes.get(h.id) ?? 0 }] : [];
+      });
     },
   };
 }

@@ -253,7 +253,7 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     assert.equal(res.statusCode, 200);
     const doc = res.json();
     assert.equal(doc.openapi, '3.1.0');
-    assert.deepEqual(Object.keys(doc.paths).sort(), ['/api/daily_papers', '/api/papers', '/api/papers/submit', '/api/papers/{arxivId}', '/api/papers/{arxivId}/upvote', '/papers/feed.xml', '/papers/trending/feed.xml']);
+    assert.deepEqual(Object.keys(doc.paths).sort(), ['/api/daily_papers', '/api/papers', '/api/papers/search', '/api/papers/submit', '/api/papers/{arxivId}', '/api/papers/{arxivId}/similar', '/api/papers/{arxivId}/upvote', '/papers/feed.xml', '/papers/trending/feed.xml']);
     assert.ok(doc.components.schemas.DailyPaper.properties.numComments);
     // Every documented GET answers (the documented example ids and periods are real routes).
     for (const path of Object.keys(doc.paths).filter((p) => doc.paths[p].get)) {
@@ -265,7 +265,7 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     const docs = await app.inject('/api/docs');
     assert.equal(docs.statusCode, 200);
     assert.match(docs.headers['content-type'] as string, /text\/html/);
-    for (const id of ['listDailyPapers', 'listPapers', 'getPaper', 'submitPaper', 'upvotePaper', 'schema-DailyPaper']) assert.ok(docs.body.includes(`id="${id}"`), id);
+    for (const id of ['listDailyPapers', 'listPapers', 'getPaper', 'submitPaper', 'upvotePaper', 'searchPapers', 'similarPapers', 'schema-DailyPaper']) assert.ok(docs.body.includes(`id="${id}"`), id);
     assert.ok(!docs.body.includes('<script src="http'), 'nothing from a CDN');
   });
 });

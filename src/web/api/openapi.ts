@@ -3,6 +3,7 @@
 import { MAX_LIMIT } from '../../feed/daily.js';
 import { DEFAULT_LIMIT, MAX_PAGE } from './daily-papers-list.schema.js';
 import { DEFAULT_PAPERS_LIMIT } from './papers-list.schema.js';
+import { MAX_LIMIT as MAX_SEARCH_LIMIT, MAX_QUERY_LENGTH, SEARCH_SORTS } from '../../search/service.js';
 
 export interface OpenApiParameter {
   name: string;
@@ -103,6 +104,45 @@ export function openApiDocument(baseUrl: string): OpenApiDocument {
           },
         },
       },
+      '/api/papers/search': {
+        get: {
+          operationId: 'searchPapers',
+          tags: ['papers'],
+          summary: 'Search every paper by words and meaning',
+          description:
+            'Hybrid search: bm25 over title, abstract and authors fused with the embedding model\'s nearest neighbours (lexical alone when there is no model or the query embedding is slow). An arXiv id or an exact title puts that paper first; a quoted phrase is honoured. The header `X-Search-Mode` says `hybrid` or `lexical`.',
+          parameters: [
+            { name: 'q', in: 'query', required: true, description: `the query: words, a description, a title or an arXiv id (at most ${MAX_QUERY_LENGTH} characters)`, schema: { type: 'string', maxLength: MAX_QUERY_LENGTH } },
+            { name: 'limit', in: 'query', description: 'results', schema: { type: 'integer', minimum: 1, maximum: MAX_SEARCH_LIMIT, default: 30 } },
+            { name: 'from', in: 'query', description: 'published on or after, YYYY-MM-DD', schema: { type: 'string', format: 'date' } },
+            { name: 'to', in: 'query', description: 'published on or before, YYYY-MM-DD', schema: { type: 'string', format: 'date' } },
+            { name: 'category', in: 'query', description: 'arXiv category, any of the paper\'s (e.g. cs.CL)', schema: { type: 'string' } },
+            { name: 'featured', in: 'query', description: '1: only papers featured in the daily feed', schema: { type: 'string', enum: ['0', '1'] } },
+            { name: 'sort', in: 'query', description: '`relevance`, or the most relevant 50 (or `limit`) by `date` or `upvotes`', schema: { type: 'string', enum: SEARCH_SORTS, default: 'relevance' } },
+          ],
+          responses: {
+            '200': {
+              description: 'Matching papers, best first, as daily feed items (feed fields empty for papers never featured) with a `score`',
+              headers: { 'X-Search-Mode': { description: '`hybrid` or `lexical`', schema: { type: 'string' } } },
+              content: json({ type: 'array', items: ref('DailyPaper') }),
+            },
+            '400': error,
+          },
+        },
+      },
+      '/api/papers/{arxivId}/similar': {
+        get: {
+          operationId: 'similarPapers',
+          tags: ['papers'],
+          summary: 'The papers nearest to one paper by its stored vector',
+          parameters: [arxivIdParam, { name: 'limit', in: 'query', description: 'papers', schema: { type: 'integer', minimum: 1, maximum: 50, default: 10 } }],
+          responses: {
+            '200': { description: '`{ id, papers }`: papers as daily feed items with a `score`; empty while the paper has no vector', content: json({ type: 'object', properties: { id: { type: 'string' }, papers: { type: 'array', items: ref('DailyPaper') } } }) },
+            '400': error,
+            '404': { description: 'The paper is not in this instance', content: json(ref('Error')) },
+          },
+        },
+      },
       '/api/papers/{arxivId}': {
         get: {
           operationId: 'getPaper',
@@ -188,7 +228,7 @@ export function openApiDocument(baseUrl: string): OpenApiDocument {
             githubRepo: nullableStr('the code repository (same as paper.githubRepo)'),
             projectPage: nullableStr('the project page (same as paper.projectPage)'),
             comment: nullableStr('the submitter\'s note'),
-            feedDay: str('the feed day it was featured on, YYYY-MM-DD', 'date'),
+            feedDay: { oneOf: [str('the feed day it was featured on, YYYY-MM-DD', 'date'), { type: 'null' }], description: 'null for a search hit never featured' },
             mediaUrls: { type: 'array', items: { type: 'string' }, description: 'always empty here' },
             isAuthorParticipating: { type: 'boolean', description: 'always false here' },
           },

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDeps } from '../app.js';
 import { parseArxivId } from '../../papers/arxiv-id.js';
-import { presentPaper } from './paper-presenter.js';
+import { presentHits } from './papers-search.js';
 
 /** GET /api/papers/:arxivId/similar?limit=: nearest papers by stored vector. */
-export function registerPaperSimilar(app: FastifyInstance, { search, papers }: AppDeps) {
+export function registerPaperSimilar(app: FastifyInstance, { search, papers, database }: AppDeps) {
   const handle = async (raw: string, limitRaw: string | undefined, reply: FastifyReply) => {
     const ref = parseArxivId(raw);
     if (!ref) return reply.code(400).send({ error: 'Bad Request', message: `search: "${raw.slice(0, 80)}" is not an arXiv id` });
@@ -12,7 +12,7 @@ export function registerPaperSimilar(app: FastifyInstance, { search, papers }: A
     if (!Number.isInteger(limit) || limit < 1 || limit > 50) return reply.code(400).send({ error: 'Bad Request', message: 'search: limit must be 1 to 50' });
     if (!(await papers.get(ref.id))) return reply.code(404).send({ error: 'Not Found', message: `search: paper ${ref.id} is not here` });
     const r = await search.similar(ref.id, limit);
-    return { id: ref.id, papers: r.map((x) => presentPaper(x.paper, { score: x.score })) };
+    return { id: ref.id, papers: await presentHits(database, r) };
   };
   app.get<{ Params: { arxivId: string }; Querystring: { limit?: string } }>('/api/papers/:arxivId/similar', (req, reply) =>
     handle(req.params.arxivId, req.query.limit, reply),

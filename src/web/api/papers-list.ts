@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app.js';
-import { listDailyPapers } from '../../feed/daily.js';
+import { dailyEntriesOf } from '../../feed/daily.js';
 import { presentPaper } from './presenters.js';
 import { DEFAULT_PAPERS_LIMIT, decodeCursor, encodeCursor, papersListQuerySchema, type PapersListQuerystring } from './papers-list.schema.js';
 
@@ -12,8 +12,7 @@ export function registerPapersList(app: FastifyInstance, { config, database, pap
     // One extra row says whether another page exists.
     const list = await papers.listNewest({ limit: limit + 1, before });
     const shown = list.slice(0, limit);
-    const { entries } = await listDailyPapers(database, { paperIds: shown.map((p) => p.id), limit: Math.max(1, shown.length) });
-    const byId = new Map(entries.map((e) => [e.paper.id, e]));
+    const byId = await dailyEntriesOf(database, shown.map((p) => p.id));
     if (list.length > limit) {
       const last = shown[shown.length - 1];
       const next = new URLSearchParams({ cursor: encodeCursor({ publishedAt: last.publishedAt, id: last.id }), limit: String(limit) });

@@ -7,6 +7,7 @@ import { createPaperStore } from '../../papers/store.js';
 import { buildPaper } from '../../papers/paper.js';
 import { createSearchService } from '../../search/service.js';
 import { freshDatabase, type TestDatabase } from '../../testing/databases.js';
+import { addSubmission, addUser } from '../../testing/feed-fixtures.js';
 
 describe('search endpoints', () => {
   let db: TestDatabase;
@@ -17,7 +18,22 @@ describe('search endpoints', () => {
     await papers.upsertMany([
       buildPaper({ id: '2501.00003', title: 'Sharpness and <b>generalization</b>', abstract: 'Flat minima generalize better in deep networks & <script>x</script>.' }),
       buildPaper({ id: '2501.00005', title: 'Text generation with diffusion', abstract: 'We generate text by denoising.' }),
+      // 300 papers on one topic: the best 200 by words are cs.LG, the last 100 (weaker matches) cs.RO;
+      // three are featured in the feed.
+      ...Array.from({ length: 300 }, (_, i) =>
+        buildPaper({
+          id: `2502.${String(10000 + i)}`,
+          title: i < 200 ? `Robust grasping grasping grasping study ${i}` : `A note on grasping ${i}`,
+          abstract: 'Robots pick up objects.',
+          categories: i < 200 ? ['cs.LG'] : ['cs.RO'],
+          publishedAt: `2025-0${1 + (i % 9)}-15T00:00:00.000Z`,
+        }),
+      ),
     ]);
+    const alice = await addUser(db, 'alice');
+    await addSubmission(db, { paperId: '2502.10005', feedDay: '2025-02-16', submittedBy: alice, upvotes: 2, commentsCount: 1 });
+    await addSubmission(db, { paperId: '2502.10250', feedDay: '2025-02-16', submittedBy: alice, upvotes: 9 });
+    await addSubmission(db, { paperId: '2502.10299', feedDay: '2025-02-16', submittedBy: alice, upvotes: 40, hidden: true });
     app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), database: db, papers, search: createSearchService({ database: db, papers, embedder: null }) });
   });
   after(async () => {
@@ -25,12 +41,39 @@ describe('search endpoints', () => {
     await db.destroy();
   });
 
-  test('GET /api/papers/search returns papers in the API shape', async () => {
+  test('GET /api/papers/search answers an array in the daily papers shape', async () => {
     const r = await app.inject('/api/papers/search?q=generalization&limit=5');
     assert.equal(r.statusCode, 200);
+    assert.equal(r.headers['x-search-mode'], 'lexical');
     const body = r.json();
-    assert.equal(body.papers[0].id, '2501.00003');
-    assert.deepEqual(Object.keys(body.papers[0]).slice(0, 4), ['id', 'version', 'title', 'summary']);
+    assert.ok(Array.isArray(body));
+    assert.equal(body[0].paper.id, '2501.00003');
+    assert.equal(body[0].paper.upvotes, 0);
+    assert.equal(body[0].title, 'Sharpness and <b>generalization</b>');
+    for (const k of ['publishedAt', 'summary', 'numComments', 'submittedBy', 'feedDay', 'score']) assert.ok(k in body[0], k);
+    assert.equal(body[0].feedDay, null);
+  });
+
+  test('featured only, sorted by upvotes: feed data in the answer, hidden submissions left out', async () => {
+    const r = await app.inject('/api/papers/search?q=grasping&featured=1&sort=upvotes');
+    assert.equal(r.statusCode, 200);
+    const body = r.json();
+    // 2502.10250 is past the first 200 candidates by words; the search looks deeper for it.
+    assert.deepEqual(body.map((x: { paper: { id: string } }) => x.paper.id), ['2502.10250', '2502.10005']);
+    assert.equal(body[0].paper.upvotes, 9);
+    assert.equal(body[1].numComments, 1);
+    assert.equal(body[1].submittedBy.name, 'alice');
+    assert.equal(body[1].feedDay, '2025-02-16');
+    assert.equal((await app.inject('/api/papers/search?q=grasping&featured=maybe')).statusCode, 400);
+  });
+
+  test('a filter that the best 200 matches do not pass still fills the page', async () => {
+    const body = (await app.inject('/api/papers/search?q=grasping&category=cs.RO&limit=50')).json();
+    assert.equal(body.length, 50);
+    assert.ok(body.every((x: { paper: { categories: string[] } }) => x.paper.categories.includes('cs.RO')));
+    const dated = (await app.inject('/api/papers/search?q=grasping&sort=date&limit=5')).json();
+    const days = dated.map((x: { publishedAt: string }) => x.publishedAt);
+    assert.deepEqual(days, [...days].sort().reverse());
   });
 
   test('hostile and oversized input: 200 or 400 with a message, never 500', async () => {
@@ -56,5 +99,14 @@ describe('search endpoints', () => {
   test('similar papers: 404 for an unknown paper, empty without vectors', async () => {
     assert.equal((await app.inject('/api/papers/2501.09999/similar')).statusCode, 404);
     assert.deepEqual((await app.inject('/api/papers/2501.00003/similar')).json().papers, []);
+  });
+
+  test('/search offers the featured filter and the upvotes sort, and shows upvotes', async () => {
+    const r = await app.inject('/search?q=grasping&featured=1&sort=upvotes');
+    assert.equal(r.statusCode, 200);
+    assert.match(r.body, /name="featured" value="1" checked/);
+    assert.match(r.body, /<option value="upvotes" selected>/);
+    assert.match(r.body, /▲ 9/);
+    assert.match(r.body, /2 papers/);
   });
 });

@@ -49,8 +49,8 @@ export interface ApiDailyPaper {
   projectPage: string | null;
   /** the submitter's note */
   comment: string | null;
-  /** the feed day (YYYY-MM-DD, FEED_TIMEZONE) it was featured on */
-  feedDay: string;
+  /** the feed day (YYYY-MM-DD, FEED_TIMEZONE) it was featured on; null for a search hit never featured */
+  feedDay: string | null;
   mediaUrls: string[];
   isAuthorParticipating: boolean;
 }
@@ -80,18 +80,26 @@ export function presentPaper(p: Paper, entry: DailyEntry | null): ApiPaper {
 }
 
 export function presentDailyPaper(e: DailyEntry): ApiDailyPaper {
-  const paper = presentPaper(e.paper, e);
+  return presentPaperItem(e.paper, e);
+}
+
+/**
+ * Any paper in the daily papers item shape (search results, similar papers), so clients of the
+ * hosted API read them alike; the feed fields are empty for a paper that was never featured.
+ */
+export function presentPaperItem(p: Paper, e: DailyEntry | null): ApiDailyPaper {
+  const paper = presentPaper(p, e);
   return {
     paper,
-    publishedAt: e.paper.publishedAt,
-    title: e.paper.title,
-    summary: e.paper.abstract,
-    numComments: e.commentsCount,
+    publishedAt: p.publishedAt,
+    title: p.title,
+    summary: p.abstract,
+    numComments: e?.commentsCount ?? 0,
     submittedBy: paper.submittedOnDailyBy,
     githubRepo: paper.githubRepo,
     projectPage: paper.projectPage,
-    comment: e.comment,
-    feedDay: e.feedDay,
+    comment: e?.comment ?? null,
+    feedDay: e?.feedDay ?? null,
     mediaUrls: [],
     isAuthorParticipating: false,
   };

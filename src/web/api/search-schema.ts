@@ -1,4 +1,4 @@
-import { MAX_LIMIT, MAX_QUERY_LENGTH, type SearchRequest } from '../../search/service.js';
+import { MAX_LIMIT, MAX_QUERY_LENGTH, SEARCH_SORTS, type SearchRequest, type SearchSort } from '../../search/service.js';
 
 /** Query-string schema shared by /search and /api/papers/search. Returns an error message or the request. */
 export function parseSearchQuery(qs: Record<string, unknown>, defaultLimit: number): SearchRequest | { error: string } {
@@ -18,7 +18,10 @@ export function parseSearchQuery(qs: Record<string, unknown>, defaultLimit: numb
   if (from === null || to === null) return { error: 'search: from and to must be dates like 2025-06-30' };
   const category = str('category') || undefined;
   if (category !== undefined && !/^[a-zA-Z-]+(\.[a-zA-Z-]+)?$/.test(category)) return { error: 'search: category must look like cs.LG' };
-  const sort = str('sort') || 'relevance';
-  if (sort !== 'relevance' && sort !== 'date') return { error: 'search: sort must be relevance or date' };
-  return { q, limit, from, to, category, sort };
+  const sort = (str('sort') || 'relevance') as SearchSort;
+  if (!SEARCH_SORTS.includes(sort)) return { error: `search: sort must be one of ${SEARCH_SORTS.join(', ')}` };
+  const featuredRaw = str('featured') ?? '';
+  if (!['', '0', '1', 'true', 'false', 'on'].includes(featuredRaw)) return { error: 'search: featured must be 1 or 0' };
+  const featured = featuredRaw === '1' || featuredRaw === 'true' || featuredRaw === 'on';
+  return { q, limit, from, to, category, featured, sort };
 }

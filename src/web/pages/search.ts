@@ -6,7 +6,7 @@ import { paperCard } from '../components.js';
 import { snippet } from '../../search/snippet.js';
 import { parseSearchQuery } from '../api/search-schema.js';
 
-/** GET /search?q=: results with highlighted snippets, and filters for dates, category and sort. */
+/** GET /search?q=: results with highlighted snippets, and filters for dates, category, featured papers and sort. */
 export function registerSearchPage(app: FastifyInstance, { search }: AppDeps) {
   app.get<{ Querystring: Record<string, unknown> }>('/search', async (req, reply) => {
     const parsed = parseSearchQuery(req.query, 50);
@@ -19,16 +19,21 @@ export function registerSearchPage(app: FastifyInstance, { search }: AppDeps) {
   <label>From <input type="date" name="from" value="${parsed.from ?? ''}"></label>
   <label>To <input type="date" name="to" value="${parsed.to ?? ''}"></label>
   <label>Category <input name="category" placeholder="cs.LG" value="${parsed.category ?? ''}" size="8"></label>
+  <label><input type="checkbox" name="featured" value="1"${parsed.featured ? ' checked' : ''}> Featured only</label>
   <label>Sort <select name="sort">
-    <option value="relevance"${parsed.sort !== 'date' ? ' selected' : ''}>relevance</option>
+    <option value="relevance"${parsed.sort === 'relevance' ? ' selected' : ''}>relevance</option>
     <option value="date"${parsed.sort === 'date' ? ' selected' : ''}>newest</option>
+    <option value="upvotes"${parsed.sort === 'upvotes' ? ' selected' : ''}>most upvoted</option>
   </select></label>
   <button type="submit">Apply</button>
 </form>`;
     if (!parsed.q) return send(200, html`<section><h1>Search</h1><p class="muted">Type words or a description of the paper you half remember.</p></section>`);
     const r = await search.search(parsed);
-    const cards = r.papers.map(({ paper }) =>
-      paperCard(paper, { snippet: html`${snippet(paper.abstract, parsed.q).map((p) => (p.hit ? html`<mark>${p.text}</mark>` : html`${p.text}`))}` }),
+    const cards = r.papers.map(({ paper, featured, upvotes }) =>
+      paperCard(paper, {
+        snippet: html`${snippet(paper.abstract, parsed.q).map((p) => (p.hit ? html`<mark>${p.text}</mark>` : html`${p.text}`))}`,
+        meta: featured ? html`<span class="chip featured" title="featured in the daily feed">▲ ${upvotes}</span>` : undefined,
+      }),
     );
     return send(
       200,

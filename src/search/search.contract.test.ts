@@ -9,6 +9,7 @@ import { embedMissing } from './jobs.js';
 import { createLexicalIndex } from './lexical-index.js';
 import { createSearchService } from './service.js';
 import { countMissingVectors } from './vector-store.js';
+import { addSubmission } from '../testing/feed-fixtures.js';
 
 const PAPERS = [
   buildPaper({ id: '2501.00001', title: 'Graph neural networks for molecules', abstract: 'Message passing predicts molecular properties of small compounds.', authors: ['Ada Lovelace'] }),
@@ -75,6 +76,10 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(filtered.papers.map((x) => x.paper.id), ['2501.00002']);
       const dated = await search.search({ q: 'networks', limit: 5, from: '2025-01-01' });
       assert.deepEqual(dated.papers.map((x) => x.paper.id), ['2501.00003']);
+      await addSubmission(db, { paperId: '2501.00002', feedDay: '2025-01-03', upvotes: 4 });
+      await addSubmission(db, { paperId: '2501.00003', feedDay: '2025-03-02', upvotes: 9 });
+      const featured = await search.search({ q: 'networks', limit: 5, featured: true, sort: 'upvotes' });
+      assert.deepEqual(featured.papers.map((x) => [x.paper.id, x.upvotes]), [['2501.00003', 9], ['2501.00002', 4]]);
       const similar = await search.similar('2501.00001', 3);
       assert.equal(similar.length, 3);
       assert.ok(!similar.some((x) => x.paper.id === '2501.00001'));

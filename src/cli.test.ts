@@ -61,3 +61,27 @@ test('import names each bad line and imports the good ones; a repeat reports unc
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('search prints ranked papers, takes the page filters as flags and names a bad one', async () => {
+  const { url, drop } = await freshDatabaseUrl('sqlite');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-cli-'));
+  try {
+    const env = { DATABASE_URL: url, DATA_DIR: dir, EMBEDDER: 'none' };
+    assert.equal(cli(['import', path.join(SHARED_DATA, 'arxiv-metadata/kaggle-oai-snapshot-head200.jsonl'), '--quiet'], env).status, 0);
+    const r = cli(['search', 'quantum field theory', '--limit', '3', '--json'], env);
+    assert.equal(r.status, 0, r.stderr);
+    const body = JSON.parse(r.stdout);
+    assert.equal(body.mode, 'lexical');
+    assert.equal(body.papers.length, 3);
+    assert.match(body.papers[0].title, /Quantum Field Theory/i);
+    const filtered = JSON.parse(cli(['search', 'quantum field theory', '--category', 'math-ph', '--json'], env).stdout);
+    assert.ok(filtered.papers.length > 0);
+    for (const p of filtered.papers) assert.ok(p.categories.includes('math-ph'), p.id);
+    const bad = cli(['search', 'quantum', '--sort', 'bogus'], env);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /--sort must be one of relevance, date, upvotes/);
+  } finally {
+    await drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

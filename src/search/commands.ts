@@ -3,25 +3,34 @@ import { openContext } from '../main.js';
 import { migrate } from '../storage/migrate.js';
 import { loadEmbedder } from './embedder.js';
 import { embedMissing, trainEmbedder } from './jobs.js';
-import { MAX_LIMIT } from './service.js';
+import { parseSearchQuery } from '../web/api/search-schema.js';
 
 // `paperboy search | embed | train-embedder`: registered in cli.ts's COMMANDS.
 
 export const SEARCH_COMMANDS: Record<string, Command> = {
   search: {
     summary: 'search the papers by words and meaning',
-    usage: 'paperboy search "QUERY" [--limit N] [--json]',
-    options: { limit: { type: 'string' }, json: { type: 'boolean' } },
+    usage: 'paperboy search "QUERY" [--limit N] [--json] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--category cs.LG] [--featured] [--sort relevance|date|upvotes]',
+    options: {
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      category: { type: 'string' },
+      featured: { type: 'boolean' },
+      sort: { type: 'string' },
+    },
     async run({ values, positionals }, config) {
       const q = positionals.join(' ').trim();
       if (!q) throw new Error('search: give a QUERY');
-      const limit = values.limit === undefined ? 10 : Number(values.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new Error(`search: --limit must be 1 to ${MAX_LIMIT}`);
+      // The same rules as /search and /api/papers/search.
+      const parsed = parseSearchQuery({ ...values, q, featured: values.featured ? '1' : undefined, json: undefined }, 10);
+      if ('error' in parsed) throw new Error(parsed.error.replace(/^search: (limit|category|sort) /, 'search: --$1 ').replace('search: from and to', 'search: --from and --to').replace('search: q is', 'search: QUERY is'));
       const ctx = await openContext(config);
       try {
-        const r = await ctx.search.search({ q, limit });
+        const r = await ctx.search.search(parsed);
         if (values.json) {
-          console.log(JSON.stringify({ query: q, mode: r.mode, papers: r.papers.map((x) => ({ id: x.paper.id, title: x.paper.title, score: x.score })) }));
+          console.log(JSON.stringify({ query: q, mode: r.mode, papers: r.papers.map((x) => ({ id: x.paper.id, title: x.paper.title, categories: x.paper.categories, publishedAt: x.paper.publishedAt, score: x.score, upvotes: x.upvotes })) }));
         } else {
           r.papers.forEach((x, i) => console.log(`${String(i + 1).padStart(3)}. ${x.paper.id.padEnd(16)} ${x.paper.title}`));
           console.error(`search: ${r.papers.length} results (${r.mode})`);

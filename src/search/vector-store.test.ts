@@ -97,4 +97,19 @@ describe('VectorCache with an IVF index', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('a vector stamped before the newest seen but committed after it is still picked up', async () => {
+    const cache = new VectorCache(db, embedder, 0, null, 1_000_000);
+    await cache.refresh(true);
+    const before = cache.size;
+    const newest = await db.db.selectFrom('paper_vectors').select((eb) => eb.fn.max('embedded_at').as('t')).executeTakeFirstOrThrow();
+    const late = new Date(Date.parse(String(newest.t)) - 2000).toISOString();
+    await createPaperStore(db).upsertMany([buildPaper({ id: id(9000), title: 'Late' })]);
+    const v = Float32Array.from({ length: DIM }, (_, d) => (d === 3 ? 1 : 0));
+    await putVectors(db, embedder, [{ id: id(9000), vector: v }]);
+    await db.db.updateTable('paper_vectors').set({ embedded_at: late }).where('paper_id', '=', id(9000)).execute();
+    await cache.refresh(true);
+    assert.equal(cache.size, before + 1);
+    assert.equal(cache.search(v, 1)[0].id, id(9000));
+  });
 });

@@ -81,11 +81,18 @@ export async function putVectors(database: Database, embedder: Embedder, rows: {
  */
 /** Vectors read from the database per query while the cache loads. */
 const VECTOR_PAGE = 20_000;
+/**
+ * Each refresh re-reads vectors embedded this long before the newest one it has seen: a write
+ * stamped earlier but committed later (another instance, or during a paged read) is not skipped.
+ */
+const LATE_COMMIT_MS = 10_000;
 
 export class VectorCache {
   private ids: string[] = [];
   private rowOf = new Map<string, number>();
   private data: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  /** when each row's vector was embedded (ms), to tell a re-read row from a changed one */
+  private stamps = new Float64Array(0);
   private index: ExactVectorIndex | null = null;
   private lastSeen = '';
   private lastRefresh = 0;
@@ -143,12 +150,15 @@ export class VectorCache {
     next.set(this.data.subarray(0, this.ids.length * dim));
     this.data = next;
     this.ivf?.rebind(next);
+    const stamps = new Float64Array(capacity);
+    stamps.set(this.stamps.subarray(0, this.ids.length));
+    this.stamps = stamps;
   }
 
   private async readNewVectors(): Promise<void> {
     this.lastRefresh = Date.now();
     const dim = this.embedder.dim;
-    const prevSeen = this.lastSeen;
+    const since = this.lastSeen ? new Date(Date.parse(this.lastSeen) - LATE_COMMIT_MS).toISOString() : '';
     let changed = false;
     let changedInPlace = false;
     // In pages by paper id: a first read of 1M vectors as one result would hold another gigabyte
@@ -159,15 +169,16 @@ export class VectorCache {
         .select(['paper_id', 'vector', 'embedded_at'])
         .where('model', '=', this.embedder.name)
         .where('model_version', '=', this.embedder.version)
-        .where('embedded_at', '>=', prevSeen)
+        .where('embedded_at', '>=', since)
         .where('paper_id', '>', after)
         .orderBy('paper_id')
         .limit(this.pageSize)
         .execute();
       for (const r of rows) {
         let row = this.rowOf.get(r.paper_id);
-        // Rows at exactly lastSeen come back every time; only a later write to a known paper is a change.
-        if (row !== undefined && !(r.embedded_at > prevSeen)) continue;
+        const stamp = Date.parse(r.embedded_at);
+        // Rows inside the overlap come back every time; only a later write to a known paper is a change.
+        if (row !== undefined && !(stamp > this.stamps[row])) continue;
         changed = true;
         if (row === undefined) {
           row = this.ids.length;
@@ -176,6 +187,7 @@ export class VectorCache {
           this.rowOf.set(r.paper_id, row);
         } else changedInPlace = true;
         this.data.set(bytesToVector(r.vector, dim), row * dim);
+        this.stamps[row] = stamp;
         if (r.embedded_at > this.lastSeen) this.lastSeen = r.embedded_at;
       }
       if (rows.length < this.pageSize) break;
@@ -223,10 +235,12 @@ export class VectorCache {
   private adopt(ivf: IvfVectorIndex): void {
     const moved = ivf.compact();
     const before = this.ids.slice(0, moved.length);
+    const stamps = this.stamps.slice(0, moved.length);
     for (let row = 0; row < moved.length; row++) {
       const id = before[moved[row]];
       this.ids[row] = id;
       this.rowOf.set(id, row);
+      this.stamps[row] = stamps[moved[row]];
     }
     this.ivf = ivf;
     this.ivfRows = moved.length;

@@ -87,3 +87,17 @@ test('a large plain file read in chunks by several readers gives what one reader
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a snapshot import checkpoints the WAL in large steps, and restores the setting after', async () => {
+  const db = await freshDatabase('sqlite');
+  try {
+    const autocheckpoint = () => Number(db.sqlite!.pragma('wal_autocheckpoint', { simple: true }));
+    const before = autocheckpoint();
+    const during: number[] = [];
+    await importFiles(createPaperStore(db), [HEAD200], { onBatch: () => during.push(autocheckpoint()) });
+    assert.ok(during.length > 0 && during.every((n) => n > before), `during: ${during}`);
+    assert.equal(autocheckpoint(), before);
+  } finally {
+    await db.destroy();
+  }
+});

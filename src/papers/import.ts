@@ -173,7 +173,7 @@ export async function importFiles(store: PaperStore, files: string[], options: I
   for (const file of files) {
     if (!fs.existsSync(file)) throw new Error(`import: no such file ${file}`);
     const format = sniffFormat(file);
-    if (format === 'snapshot') await importSnapshot(store, file, options, summary);
+    if (format === 'snapshot') await store.bulkLoad(() => importSnapshot(store, file, options, summary));
     else await importXml(store, file, format, options, summary);
   }
   return summary;

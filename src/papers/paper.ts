@@ -53,10 +53,51 @@ export function texAccentsToUnicode(s: string): string {
     });
 }
 
-/** Hash of the arXiv-owned fields, so a repeated import can tell "unchanged" cheaply. */
+/**
+ * Hash of the arXiv-owned fields, so a repeated import can tell "unchanged" cheaply. The hashed
+ * text is JSON.stringify([version, title, abstract, authors, categories, publishedAt, updatedAt,
+ * comments, journalRef, doi, license]), byte for byte (hashes stored by earlier versions must
+ * still match), but built by hand: Node 20's JSON.stringify takes about 12 ns per character, which
+ * made it three quarters of the hashing time and a fifth of a snapshot reader's.
+ */
 export function contentHash(p: PaperRecord): string {
-  const text = JSON.stringify([p.version, p.title, p.abstract, p.authors, p.categories, p.publishedAt, p.updatedAt, p.comments, p.journalRef, p.doi, p.license]);
+  const text = plainFields(p)
+    ? `[${p.version},${jsonString(p.title)},${jsonString(p.abstract)},${jsonStrings(p.authors)},${jsonStrings(p.categories)},${jsonString(p.publishedAt)},${jsonString(p.updatedAt)},${jsonOptional(p.comments)},${jsonOptional(p.journalRef)},${jsonOptional(p.doi)},${jsonOptional(p.license)}]`
+    : JSON.stringify([p.version, p.title, p.abstract, p.authors, p.categories, p.publishedAt, p.updatedAt, p.comments, p.journalRef, p.doi, p.license]);
   return oneShotHash ? oneShotHash('sha1', text, 'base64url') : createHash('sha1').update(text).digest('base64url');
+}
+
+// What JSON.stringify escapes: '"', '\\', control characters and (when unpaired) surrogates. The
+// first two are escaped here; strings with the others, rare in metadata, go to JSON.stringify.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+const NEEDS_STRINGIFY = /[\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify(s) for a string, byte for byte. */
+export function jsonString(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
+  if (NEEDS_STRINGIFY.test(s)) return JSON.stringify(s);
+  return `"${s.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/** The field types the hand-built text is for (a record from untyped input may break them). */
+function plainFields(p: PaperRecord): boolean {
+  const optional = (s: unknown) => s === null || typeof s === 'string';
+  const strings = (a: unknown) => Array.isArray(a) && a.every((s) => typeof s === 'string');
+  return (
+    Number.isSafeInteger(p.version) && typeof p.title === 'string' && typeof p.abstract === 'string' && strings(p.authors) &&
+    strings(p.categories) && typeof p.publishedAt === 'string' && typeof p.updatedAt === 'string' && optional(p.comments) &&
+    optional(p.journalRef) && optional(p.doi) && optional(p.license)
+  );
+}
+
+function jsonOptional(s: string | null): string {
+  return s === null ? 'null' : jsonString(s);
+}
+
+function jsonStrings(items: string[]): string {
+  let out = '[';
+  for (let i = 0; i < items.length; i++) out += i ? `,${jsonString(items[i])}` : jsonString(items[i]);
+  return `${out}]`;
 }
 
 // crypto.hash (Node 20.12+) skips the Hash object: a third of the hashing time of a bulk import.

@@ -128,17 +128,22 @@ async function runChunks({ file, reader, readers, chunkBytes }: { file: string; 
         const buf = Buffer.allocUnsafe(end - start);
         let got = 0;
         while (got < buf.length) got += fs.readSync(fd, buf, got, buf.length - got, start + got);
-        const text = buf.toString('utf8');
-        const parts = text.split('\n');
-        // The text ends with '\n' unless it ends the file; either way the last part is no line of its own when empty.
-        if (parts[parts.length - 1] === '') parts.pop();
-        for (const part of parts) {
-          const line = part.endsWith('\r') ? part.slice(0, -1) : part;
+        // Each line is decoded on its own: decoding the whole chunk turns all of it into a
+        // two-byte string at its first non-ASCII character, which made decoding a sixth of the
+        // reader's time and slowed everything after it; most lines are pure ASCII. A '\n' or '\r'
+        // byte is never part of a multi-byte UTF-8 sequence, so splitting on bytes is safe.
+        // The chunk ends with '\n' unless it ends the file; either way nothing after the last '\n' is a line when empty.
+        for (let from = 0; from < buf.length; ) {
+          let to = buf.indexOf(10, from);
+          if (to < 0) to = buf.length;
+          const end = to > from && buf[to - 1] === 13 ? to - 1 : to;
+          const line = buf.toString('utf8', from, end);
           if (line.includes('\r')) {
             for (const sub of line.split('\r')) parseLine(sub, ++batch.lines, batch);
           } else {
             parseLine(line, ++batch.lines, batch);
           }
+          from = to + 1;
         }
       }
       await out.send(batch);

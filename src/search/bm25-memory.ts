@@ -111,6 +111,15 @@ class Postings {
   lens: Int32Array = new Int32Array(1024);
   last: Int32Array = new Int32Array(1024);
   df: Int32Array = new Int32Array(1024);
+  /**
+   * Skip entries of the lists longer than SKIP postings: for each posting i * SKIP (i >= 1), the
+   * row of the posting before it and its byte offset, interleaved; skipCount(t) of them are set.
+   */
+  readonly skips = new Map<number, Int32Array>();
+
+  skipCount(t: number): number {
+    return this.df[t] > 0 ? Math.floor((this.df[t] - 1) / SKIP) : 0;
+  }
 
   get terms(): number {
     return this.bufs.length;
@@ -140,6 +149,7 @@ class Postings {
       next.set(buf.subarray(0, at));
       this.bufs[t] = buf = next;
     }
+    if (this.df[t] > 0 && this.df[t] % SKIP === 0) this.addSkip(t, this.df[t] / SKIP - 1, this.last[t], at);
     at = putVarint(buf, at, rowid - this.last[t]);
     if (title < 4 && abstract < 16 && authors < 4) {
       buf[at++] = (title << 6) | (abstract << 2) | authors;
@@ -154,14 +164,53 @@ class Postings {
     this.df[t]++;
   }
 
+  private addSkip(t: number, i: number, prev: number, off: number): void {
+    let sk = this.skips.get(t);
+    if (!sk || 2 * i + 2 > sk.length) {
+      const next = new Int32Array(Math.max(8, 4 * i + 4));
+      if (sk) next.set(sk);
+      this.skips.set(t, (sk = next));
+    }
+    sk[2 * i] = prev;
+    sk[2 * i + 1] = off;
+  }
+
+  /** Sets the skip entries of every list from its postings (after loading them). */
+  buildSkips(): void {
+    this.skips.clear();
+    for (let t = 0; t < this.bufs.length; t++) {
+      if (this.df[t] <= SKIP) continue;
+      const buf = this.bufs[t];
+      const end = this.lens[t];
+      let at = 0;
+      let row = -1;
+      for (let k = 0; at < end; k++) {
+        if (k > 0 && k % SKIP === 0) this.addSkip(t, k / SKIP - 1, row, at);
+        let b = buf[at++];
+        let gap = b & 0x7f;
+        for (let shift = 7; b & 0x80; shift += 7) {
+          b = buf[at++];
+          gap |= (b & 0x7f) << shift;
+        }
+        row += gap;
+        if (buf[at++] === 0) {
+          // Three varints of counts: skip their bytes.
+          for (let v = 0; v < 3; v++) while (buf[at++] & 0x80);
+        }
+      }
+    }
+  }
+
   /** Drops the slack of growing buffers (after a bulk build). */
   trim(): void {
     for (let t = 0; t < this.bufs.length; t++) if (this.bufs[t].length > this.lens[t] + 64) this.bufs[t] = this.bufs[t].slice(0, this.lens[t]);
+    for (const [t, sk] of this.skips) if (sk.length > 2 * this.skipCount(t) + 16) this.skips.set(t, sk.slice(0, 2 * this.skipCount(t)));
   }
 
   bytes(): number {
     let n = 0;
     for (let t = 0; t < this.bufs.length; t++) n += this.lens[t];
+    for (const sk of this.skips.values()) n += sk.byteLength;
     return n;
   }
 }
@@ -188,85 +237,154 @@ function putVarint(buf: Uint8Array, at: number, v: number): number {
   return at;
 }
 
-/** Top `k` of (rowid, score) by score, ties by rowid; a binary min-heap over parallel arrays. */
-function topK(rows: Int32Array, count: number, acc: Float64Array, k: number): RowHit[] {
-  const hr = new Int32Array(k);
-  const hs = new Float64Array(k);
-  let n = 0;
-  const worse = (sa: number, ra: number, sb: number, rb: number) => sa < sb || (sa === sb && ra > rb);
-  for (let i = 0; i < count; i++) {
-    const r = rows[i];
-    const s = acc[r];
-    if (n < k) {
-      let j = n++;
-      while (j > 0) {
-        const p = (j - 1) >> 1;
-        if (!worse(s, r, hs[p], hr[p])) break;
-        hs[j] = hs[p];
-        hr[j] = hr[p];
-        j = p;
-      }
-      hs[j] = s;
-      hr[j] = r;
-    } else if (worse(hs[0], hr[0], s, r)) {
-      let j = 0;
-      for (;;) {
-        const l = 2 * j + 1;
-        if (l >= n) break;
-        const c = l + 1 < n && worse(hs[l + 1], hr[l + 1], hs[l], hr[l]) ? l + 1 : l;
-        if (!worse(hs[c], hr[c], s, r)) break;
-        hs[j] = hs[c];
-        hr[j] = hr[c];
-        j = c;
-      }
-      hs[j] = s;
-      hr[j] = r;
-    }
-  }
-  const out: RowHit[] = [];
-  for (let i = 0; i < n; i++) out.push({ rowid: hr[i], score: hs[i] });
-  return out.sort((a, b) => b.score - a.score || a.rowid - b.rowid);
-}
-
-interface ScoreContext {
-  avgdl: number;
-  wT: number;
-  wA: number;
-  wU: number;
-}
-
-/** Every SKIP-th posting of a list: the row before it and its byte offset. */
-interface Skips {
-  prev: Int32Array;
-  off: Int32Array;
-  n: number;
-  bytes: number;
-}
 const SKIP = 64;
+/** rows scored together, term at a time: 32 KiB of scores, which stay in the CPU's cache */
+const WINDOW = 4096;
+/** cursor row of a list that has no postings left */
+const END = 0x7fffffff;
 
-const cursor = { at: 0 };
+/**
+ * Cursors over the posting lists of one query, in parallel arrays: list j is at the posting of row
+ * row[j] (END when done), whose weighted count f[j] = sum of column weight * occurrences; the
+ * posting after it starts at byte pos[j].
+ */
+class Cursors {
+  readonly row: Int32Array;
+  readonly f: Float64Array;
+  readonly pos: Int32Array;
+  /** next skip entry of list j worth looking at */
+  readonly blk: Int32Array;
+  readonly bufs: Uint8Array[] = [];
+  readonly ends: Int32Array;
+  readonly skips: (Int32Array | undefined)[] = [];
+  readonly skipN: Int32Array;
 
-/** Reads the escaped form of a posting's counts (three varints) at cursor.at; returns the weighted count. */
-function readCounts(buf: Uint8Array, wT: number, wA: number, wU: number): number {
-  let at = cursor.at;
-  let f = 0;
-  for (let k = 0; k < 3; k++) {
-    let x = buf[at++];
-    let val = x & 0x7f;
-    for (let shift = 7; x & 0x80; shift += 7) {
-      x = buf[at++];
-      val |= (x & 0x7f) << shift;
-    }
-    f += (k === 0 ? wT : k === 1 ? wA : wU) * val;
+  constructor(
+    p: Postings,
+    ts: number[],
+    private readonly wT: number,
+    private readonly wA: number,
+    private readonly wU: number,
+  ) {
+    const n = ts.length;
+    this.row = new Int32Array(n).fill(-1);
+    this.f = new Float64Array(n);
+    this.pos = new Int32Array(n);
+    this.blk = new Int32Array(n);
+    this.ends = new Int32Array(n);
+    this.skipN = new Int32Array(n);
+    ts.forEach((t, j) => {
+      this.bufs.push(p.bufs[t]);
+      this.ends[j] = p.lens[t];
+      this.skips.push(p.skips.get(t));
+      this.skipN[j] = p.skipCount(t);
+      this.next(j);
+    });
   }
-  cursor.at = at;
-  return f;
-}
 
-/** The k-th best score of `rows` (k <= count). */
-function kthBest(rows: Int32Array, count: number, acc: Float64Array, k: number): number {
-  const top = topK(rows, count, acc, k);
-  return top[top.length - 1].score;
+  /** Moves list j to its next posting. */
+  next(j: number): void {
+    let at = this.pos[j];
+    if (at >= this.ends[j]) {
+      this.row[j] = END;
+      return;
+    }
+    const buf = this.bufs[j];
+    let b = buf[at++];
+    let gap = b & 0x7f;
+    for (let shift = 7; b & 0x80; shift += 7) {
+      b = buf[at++];
+      gap |= (b & 0x7f) << shift;
+    }
+    this.row[j] += gap;
+    const c = buf[at++];
+    if (c !== 0) {
+      this.f[j] = this.wT * (c >> 6) + this.wA * ((c >> 2) & 15) + this.wU * (c & 3);
+    } else {
+      // Escaped counts: three varints, summed as wT * t + wA * a + wU * u like the one-byte form.
+      let f = 0;
+      for (let k = 0; k < 3; k++) {
+        let x = buf[at++];
+        let val = x & 0x7f;
+        for (let shift = 7; x & 0x80; shift += 7) {
+          x = buf[at++];
+          val |= (x & 0x7f) << shift;
+        }
+        f += (k === 0 ? this.wT : k === 1 ? this.wA : this.wU) * val;
+      }
+      this.f[j] = f;
+    }
+    this.pos[j] = at;
+  }
+
+  /**
+   * Adds list j's bm25 term to acc[row - base] for its rows below `top`, leaving the cursor at its
+   * first row >= top (the scoring loop of a search, kept tight).
+   */
+  addUpTo(j: number, top: number, acc: Float64Array, base: number, idf: number, len: Int32Array, avgdl: number): void {
+    let row = this.row[j];
+    if (row >= top) return;
+    let f = this.f[j];
+    let at = this.pos[j];
+    const buf = this.bufs[j];
+    const end = this.ends[j];
+    const { wT, wA, wU } = this;
+    for (;;) {
+      const D = len[row];
+      acc[row - base] += idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl)));
+      if (at >= end) {
+        row = END;
+        break;
+      }
+      let b = buf[at++];
+      let gap = b & 0x7f;
+      for (let shift = 7; b & 0x80; shift += 7) {
+        b = buf[at++];
+        gap |= (b & 0x7f) << shift;
+      }
+      row += gap;
+      const c = buf[at++];
+      if (c !== 0) {
+        f = wT * (c >> 6) + wA * ((c >> 2) & 15) + wU * (c & 3);
+      } else {
+        f = 0;
+        for (let k = 0; k < 3; k++) {
+          let x = buf[at++];
+          let val = x & 0x7f;
+          for (let shift = 7; x & 0x80; shift += 7) {
+            x = buf[at++];
+            val |= (x & 0x7f) << shift;
+          }
+          f += (k === 0 ? wT : k === 1 ? wA : wU) * val;
+        }
+      }
+      if (row >= top) break;
+    }
+    this.row[j] = row;
+    this.f[j] = f;
+    this.pos[j] = at;
+  }
+
+  /** Moves list j to its first posting of a row >= r, jumping over whole blocks through the skip entries. */
+  advance(j: number, r: number): void {
+    if (this.row[j] >= r) return;
+    const sk = this.skips[j];
+    if (sk !== undefined) {
+      let i = this.blk[j];
+      const n = this.skipN[j];
+      if (i < n && sk[2 * i] < r) {
+        while (i + 1 < n && sk[2 * i + 2] < r) i++;
+        // Entry i: the block after it starts past the row before r.
+        if (sk[2 * i] > this.row[j]) {
+          this.row[j] = sk[2 * i];
+          this.pos[j] = sk[2 * i + 1];
+        }
+        this.blk[j] = i + 1;
+      }
+    }
+    do this.next(j);
+    while (this.row[j] < r);
+  }
 }
 
 /** Signature of the FTS5 content the index was built from; a mismatch means rebuild. */
@@ -283,10 +401,8 @@ export class MemoryBm25Index {
   private len: Int32Array = new Int32Array(1024);
   /** hash of titleKey(title) by rowid, to find "the user typed the exact title" without FTS5 */
   private titleHash: Int32Array = new Int32Array(1024);
-  private acc = new Float64Array(0);
-  private readonly skipsStemmed = new Map<number, Skips>();
-  private readonly skipsExact = new Map<number, Skips>();
-  private touched = new Int32Array(0);
+  /** one window's scores, all 0 between searches */
+  private readonly window = new Float64Array(WINDOW);
   rows = 0;
   tokens = 0;
   maxRowid = 0;
@@ -401,15 +517,19 @@ export class MemoryBm25Index {
   /**
    * The top `limit` rows by FTS5 bm25 for `"t1" OR "t2" OR ...`, where each term is one token of the
    * table (`exact`: unstemmed; else stemmed). Equal to `ORDER BY bm25(...) LIMIT limit` of FTS5 up
-   * to the order of equal scores.
+   * to the order of equal scores (here: lower rowid first).
+   *
+   * MaxScore over windows of rows: a term adds less than ub = idf * (k1 + 1) to any row
+   * (f / (f + K) < 1), so once the k-th best score so far beats the bounds of the commonest terms
+   * added up, a row that only they hold cannot make the top k. Window by window in rowid order
+   * (WINDOW rows, whose scores fit in cache), the other (essential) lists add their terms into the
+   * window's scores, term at a time; then each row with a score, in rowid order, gets the common
+   * terms from their lists (probed through skip entries) while its score plus the bounds of the
+   * terms left can still reach the k-th best, and enters a heap of the k best. Each window starts
+   * with the essential lists that the k-th best score so far leaves.
    */
   search(terms: string[], weights: Bm25Weights, limit: number, exact: boolean): RowHit[] {
     const p = exact ? this.exact : this.stemmed;
-    if (this.acc.length < this.maxRowid + 1) {
-      this.acc = new Float64Array(this.maxRowid + 1);
-      this.touched = new Int32Array(this.maxRowid + 1);
-    }
-    const { acc, touched } = this;
     const lists: { t: number; idf: number; ub: number }[] = [];
     for (const term of terms) {
       const t = p.termOf.get(exact ? term : this.stemmer.stem(term));
@@ -417,167 +537,94 @@ export class MemoryBm25Index {
       const nHit = p.df[t];
       let idf = Math.log((this.rows - nHit + 0.5) / (nHit + 0.5));
       if (idf <= 0.0) idf = 1e-6;
-      // f / (f + K) < 1, so one term adds less than idf * (k1 + 1) to any row.
       lists.push({ t, idf, ub: idf * (K1 + 1.0) });
     }
-    // MaxScore, term at a time: rare terms first; once the k-th best partial score beats what the
-    // remaining (common) terms could add together, rows they alone contain cannot make the top k,
-    // so those terms only update the rows that still can, found through skip entries.
+    if (lists.length === 0 || limit <= 0) return [];
+    // Rarest first; a row's score adds its terms up in this order (the order of the scores it is
+    // compared with, to the last bit).
     lists.sort((a, b) => b.ub - a.ub);
-    const rest = new Float64Array(lists.length + 1);
-    for (let j = lists.length - 1; j >= 0; j--) rest[j] = rest[j + 1] + lists[j].ub;
-    const ctx = { avgdl: this.tokens / this.rows, wT: weights.title, wA: weights.abstract, wU: weights.authors };
-    let count = 0;
-    let j = 0;
+    const L = lists.length;
+    const idf = Float64Array.from(lists, (l) => l.idf);
+    // rest[j]: bound on what lists j.. add together, with room for rounding in the sums.
+    const rest = new Float64Array(L + 1);
+    for (let j = L - 1; j >= 0; j--) rest[j] = rest[j + 1] + lists[j].ub;
+    for (let j = 0; j < L; j++) rest[j] = rest[j] * (1 + 1e-9) + 1e-12;
+    const c = new Cursors(
+      p,
+      lists.map((l) => l.t),
+      weights.title,
+      weights.abstract,
+      weights.authors,
+    );
+    const { row, f } = c;
+    const len = this.len;
+    const avgdl = this.tokens / this.rows;
+    // Min-heap of the best rows so far: worst (lowest score, then highest rowid) on top.
+    const hs = new Float64Array(limit);
+    const hr = new Int32Array(limit);
+    let n = 0;
     let theta = -Infinity;
-    for (; j < lists.length; j++) {
-      if (count >= limit) {
-        theta = kthBest(touched, count, acc, limit);
-        if (theta >= rest[j]) break;
-      }
-      count = this.scoreAll(p, lists[j].t, lists[j].idf, ctx, count);
-    }
-    let rows = touched;
-    let n = count;
-    if (j < lists.length) {
-      let cand = new Int32Array(count);
-      let m = 0;
-      for (let i = 0; i < count; i++) if (acc[touched[i]] + rest[j] >= theta) cand[m++] = touched[i];
-      cand = cand.slice(0, m).sort();
-      for (; j < lists.length; j++) {
-        this.scoreSome(p, lists[j].t, lists[j].idf, ctx, cand, m);
-        if (m > limit) {
-          theta = kthBest(cand, m, acc, limit);
+    let e = L;
+    const acc = this.window;
+    while (e > 0) {
+      let base = END;
+      for (let j = 0; j < e; j++) if (row[j] < base) base = row[j];
+      if (base === END) break;
+      base -= base % WINDOW;
+      const top = base + WINDOW;
+      const ew = e;
+      for (let j = 0; j < ew; j++) c.addUpTo(j, top, acc, base, idf[j], len, avgdl);
+      for (let i = 0; i < WINDOW; i++) {
+        let score = acc[i];
+        if (score === 0) continue;
+        acc[i] = 0;
+        const d = base + i;
+        let out = false;
+        for (let j = ew; j < L; j++) {
+          if (score + rest[j] < theta) {
+            out = true;
+            break;
+          }
+          c.advance(j, d);
+          if (row[j] === d) {
+            const fj = f[j];
+            score += idf[j] * ((fj * (K1 + 1.0)) / (fj + K1 * (1 - B + (B * len[d]) / avgdl)));
+          }
+        }
+        if (out) continue;
+        // d is above every row in the heap, so it must score higher than the top to beat it.
+        if (n < limit) {
+          let k = n++;
+          while (k > 0) {
+            const up = (k - 1) >> 1;
+            if (!(score < hs[up] || (score === hs[up] && d > hr[up]))) break;
+            hs[k] = hs[up];
+            hr[k] = hr[up];
+            k = up;
+          }
+          hs[k] = score;
+          hr[k] = d;
+        } else if (score > hs[0]) {
           let k = 0;
-          for (let i = 0; i < m; i++) if (acc[cand[i]] + rest[j + 1] >= theta) cand[k++] = cand[i];
-          m = k;
-        }
+          for (;;) {
+            const l = 2 * k + 1;
+            if (l >= n) break;
+            const m = l + 1 < n && (hs[l + 1] < hs[l] || (hs[l + 1] === hs[l] && hr[l + 1] > hr[l])) ? l + 1 : l;
+            if (!(hs[m] < score || (hs[m] === score && hr[m] > d))) break;
+            hs[k] = hs[m];
+            hr[k] = hr[m];
+            k = m;
+          }
+          hs[k] = score;
+          hr[k] = d;
+        } else continue;
+        if (n === limit) theta = hs[0];
       }
-      rows = cand;
-      n = m;
+      while (e > 0 && rest[e - 1] < theta) e--;
     }
-    const out = topK(rows, n, acc, limit);
-    for (let i = 0; i < count; i++) acc[touched[i]] = 0;
-    return out;
-  }
-
-  /** Adds term t's contribution to every row holding it; returns the new count of touched rows. */
-  private scoreAll(p: Postings, t: number, idf: number, ctx: ScoreContext, count: number): number {
-    const { acc, touched, len } = this;
-    const { avgdl, wT, wA, wU } = ctx;
-    const buf = p.bufs[t];
-    const end = p.lens[t];
-    let at = 0;
-    let row = -1;
-    while (at < end) {
-      let b = buf[at++];
-      let gap = b & 0x7f;
-      for (let shift = 7; b & 0x80; shift += 7) {
-        b = buf[at++];
-        gap |= (b & 0x7f) << shift;
-      }
-      row += gap;
-      const c = buf[at++];
-      let f: number;
-      if (c !== 0) {
-        f = wT * (c >> 6) + wA * ((c >> 2) & 15) + wU * (c & 3);
-      } else {
-        cursor.at = at;
-        f = readCounts(buf, wT, wA, wU);
-        at = cursor.at;
-      }
-      const D = len[row];
-      const s = idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl)));
-      if (acc[row] === 0) touched[count++] = row;
-      acc[row] += s;
-    }
-    return count;
-  }
-
-  /** Adds term t's contribution to the rows in `cand` (ascending) that hold it, skipping blocks. */
-  private scoreSome(p: Postings, t: number, idf: number, ctx: ScoreContext, cand: Int32Array, m: number): void {
-    const { acc, len } = this;
-    const { avgdl, wT, wA, wU } = ctx;
-    const buf = p.bufs[t];
-    const end = p.lens[t];
-    const sk = this.skipsOf(p, t);
-    let blk = 0;
-    let at = 0;
-    let row = -1;
-    for (let i = 0; i < m; i++) {
-      const r = cand[i];
-      if (r <= row) continue;
-      // Jump to the last block that starts before r, when that is ahead of the cursor.
-      let nb = blk;
-      while (nb + 1 < sk.n && sk.prev[nb + 1] < r) nb++;
-      if (nb > blk && sk.off[nb] > at) {
-        at = sk.off[nb];
-        row = sk.prev[nb];
-      }
-      blk = nb;
-      while (at < end) {
-        let pos = at;
-        let b = buf[pos++];
-        let gap = b & 0x7f;
-        for (let shift = 7; b & 0x80; shift += 7) {
-          b = buf[pos++];
-          gap |= (b & 0x7f) << shift;
-        }
-        const next = row + gap;
-        if (next > r) break;
-        const c = buf[pos++];
-        let f: number;
-        if (c !== 0) {
-          f = wT * (c >> 6) + wA * ((c >> 2) & 15) + wU * (c & 3);
-        } else {
-          cursor.at = pos;
-          f = readCounts(buf, wT, wA, wU);
-          pos = cursor.at;
-        }
-        at = pos;
-        row = next;
-        if (next === r) {
-          const D = len[r];
-          acc[r] += idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl)));
-          break;
-        }
-      }
-      if (at >= end) return;
-    }
-  }
-
-  /** Skip entries every SKIP postings of term t (built on first use, rebuilt when the list grew). */
-  private skipsOf(p: Postings, t: number): Skips {
-    const cache = p === this.exact ? this.skipsExact : this.skipsStemmed;
-    const have = cache.get(t);
-    const end = p.lens[t];
-    if (have && have.bytes === end) return have;
-    const buf = p.bufs[t];
-    const prev: number[] = [];
-    const off: number[] = [];
-    let at = 0;
-    let row = -1;
-    for (let k = 0; at < end; k++) {
-      if (k % SKIP === 0) {
-        prev.push(row);
-        off.push(at);
-      }
-      let b = buf[at++];
-      let gap = b & 0x7f;
-      for (let shift = 7; b & 0x80; shift += 7) {
-        b = buf[at++];
-        gap |= (b & 0x7f) << shift;
-      }
-      row += gap;
-      if (buf[at++] === 0) {
-        cursor.at = at;
-        readCounts(buf, 0, 0, 0);
-        at = cursor.at;
-      }
-    }
-    const out = { prev: Int32Array.from(prev), off: Int32Array.from(off), n: prev.length, bytes: end };
-    cache.set(t, out);
-    return out;
+    const out: RowHit[] = [];
+    for (let i = 0; i < n; i++) out.push({ rowid: hr[i], score: hs[i] });
+    return out.sort((a, b) => b.score - a.score || a.rowid - b.rowid);
   }
 
   /** Writes the index (JSON header + raw arrays); `key` says what database state it reflects. */
@@ -672,6 +719,8 @@ export class MemoryBm25Index {
         at += p.lens[t];
       }
     }
+    out.stemmed.buildSkips();
+    out.exact.buildSkips();
     out.stemOf = ints(h.exact.length);
     out.len = ints(h.maxRowid + 1);
     out.titleHash = ints(h.maxRowid + 1);

@@ -38,6 +38,9 @@ export interface Bm25Weights {
   authors: number;
 }
 
+/** bm25 column weights: a title word says more about a paper than an abstract word, an author name less. */
+export const DEFAULT_BM25_WEIGHTS: Bm25Weights = { title: 2.5, abstract: 1, authors: 0.5 };
+
 export interface RowHit {
   rowid: number;
   score: number;
@@ -116,6 +119,11 @@ class Postings {
    * row of the posting before it and its byte offset, interleaved; skipCount(t) of them are set.
    */
   readonly skips = new Map<number, Int32Array>();
+  /**
+   * Of the lists longer than SKIP postings, per block of SKIP postings: a bound on the bm25 term of
+   * its rows without the idf, f (k1 + 1) / (f + K), for the index's bound weights and bound avgdl.
+   */
+  readonly blockMax = new Map<number, Float32Array>();
 
   skipCount(t: number): number {
     return this.df[t] > 0 ? Math.floor((this.df[t] - 1) / SKIP) : 0;
@@ -180,6 +188,7 @@ class Postings {
     this.skips.clear();
     for (let t = 0; t < this.bufs.length; t++) {
       if (this.df[t] <= SKIP) continue;
+      this.skips.set(t, new Int32Array(2 * this.skipCount(t)));
       const buf = this.bufs[t];
       const end = this.lens[t];
       let at = 0;
@@ -201,18 +210,66 @@ class Postings {
     }
   }
 
+  /** Block maxima of list t (see blockMax) from its postings. */
+  computeBlockMax(t: number, len: Int32Array, avgdl: number, w: Bm25Weights): Float32Array {
+    const buf = this.bufs[t];
+    const end = this.lens[t];
+    const out = new Float32Array(this.skipCount(t) + 1);
+    let at = 0;
+    let row = -1;
+    for (let k = 0; at < end; k++) {
+      let b = buf[at++];
+      let gap = b & 0x7f;
+      for (let shift = 7; b & 0x80; shift += 7) {
+        b = buf[at++];
+        gap |= (b & 0x7f) << shift;
+      }
+      row += gap;
+      const c = buf[at++];
+      let f: number;
+      if (c !== 0) {
+        f = w.title * (c >> 6) + w.abstract * ((c >> 2) & 15) + w.authors * (c & 3);
+      } else {
+        f = 0;
+        for (let v = 0; v < 3; v++) {
+          let x = buf[at++];
+          let val = x & 0x7f;
+          for (let shift = 7; x & 0x80; shift += 7) {
+            x = buf[at++];
+            val |= (x & 0x7f) << shift;
+          }
+          f += (v === 0 ? w.title : v === 1 ? w.abstract : w.authors) * val;
+        }
+      }
+      const g = termBound(f, len[row], avgdl);
+      if (g > out[k >> 6]) out[k >> 6] = g;
+    }
+    return out;
+  }
+
   /** Drops the slack of growing buffers (after a bulk build). */
   trim(): void {
     for (let t = 0; t < this.bufs.length; t++) if (this.bufs[t].length > this.lens[t] + 64) this.bufs[t] = this.bufs[t].slice(0, this.lens[t]);
     for (const [t, sk] of this.skips) if (sk.length > 2 * this.skipCount(t) + 16) this.skips.set(t, sk.slice(0, 2 * this.skipCount(t)));
+    for (const [t, bm] of this.blockMax) if (bm.length > this.skipCount(t) + 9) this.blockMax.set(t, bm.slice(0, this.skipCount(t) + 1));
   }
 
   bytes(): number {
     let n = 0;
     for (let t = 0; t < this.bufs.length; t++) n += this.lens[t];
     for (const sk of this.skips.values()) n += sk.byteLength;
+    for (const bm of this.blockMax.values()) n += bm.byteLength;
     return n;
   }
+}
+
+/**
+ * f (k1 + 1) / (f + K) of a row of D tokens, rounded up to a float32 (a bound, stored in 4 bytes).
+ * The bm25 term of the row is at most idf times this for any avgdl up to the given one (K falls as
+ * avgdl grows).
+ */
+function termBound(f: number, D: number, avgdl: number): number {
+  return Math.fround(((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl))) * (1 + 1e-6));
 }
 
 /** FNV-1a over UTF-16 code units; collisions only cost a title comparison. */
@@ -258,10 +315,14 @@ class Cursors {
   readonly ends: Int32Array;
   readonly skips: (Int32Array | undefined)[] = [];
   readonly skipN: Int32Array;
+  /** index of list j's current posting in the list */
+  readonly idx: Int32Array;
+  readonly blockMax: (Float32Array | undefined)[] = [];
 
   constructor(
     p: Postings,
     ts: number[],
+    bounded: boolean,
     private readonly wT: number,
     private readonly wA: number,
     private readonly wU: number,
@@ -273,7 +334,9 @@ class Cursors {
     this.blk = new Int32Array(n);
     this.ends = new Int32Array(n);
     this.skipN = new Int32Array(n);
+    this.idx = new Int32Array(n).fill(-1);
     ts.forEach((t, j) => {
+      this.blockMax.push(bounded ? p.blockMax.get(t) : undefined);
       this.bufs.push(p.bufs[t]);
       this.ends[j] = p.lens[t];
       this.skips.push(p.skips.get(t));
@@ -297,6 +360,7 @@ class Cursors {
       gap |= (b & 0x7f) << shift;
     }
     this.row[j] += gap;
+    this.idx[j]++;
     const c = buf[at++];
     if (c !== 0) {
       this.f[j] = this.wT * (c >> 6) + this.wA * ((c >> 2) & 15) + this.wU * (c & 3);
@@ -318,20 +382,40 @@ class Cursors {
   }
 
   /**
-   * Adds list j's bm25 term to acc[row - base] for its rows below `top`, leaving the cursor at its
-   * first row >= top (the scoring loop of a search, kept tight).
+   * Adds list j's bm25 term to acc[row - base] for its rows below `top`, noting rows first scored in
+   * touched[nt..]; leaves the cursor at its first row >= top and returns the new nt. Skips the
+   * blocks whose bound plus `others` (a bound on the other terms) is below `theta`: their rows
+   * cannot reach it. The scoring loop of a search, kept tight.
    */
-  addUpTo(j: number, top: number, acc: Float64Array, base: number, idf: number, len: Int32Array, avgdl: number): void {
+  addUpTo(j: number, top: number, acc: Float64Array, base: number, touched: Int32Array, nt: number, idf: number, len: Int32Array, avgdl: number, others: number, theta: number): number {
     let row = this.row[j];
-    if (row >= top) return;
+    if (row >= top) return nt;
     let f = this.f[j];
     let at = this.pos[j];
+    let k = this.idx[j];
     const buf = this.bufs[j];
     const end = this.ends[j];
+    const bm = this.blockMax[j];
+    const sk = this.skips[j];
+    const skipN = this.skipN[j];
     const { wT, wA, wU } = this;
     for (;;) {
-      const D = len[row];
-      acc[row - base] += idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl)));
+      if (bm !== undefined && k % SKIP === 0 && idf * bm[k / SKIP] + others < theta) {
+        // The whole block is out: on to the next block's first posting.
+        const b = k / SKIP;
+        if (b >= skipN) {
+          row = END;
+          break;
+        }
+        row = sk![2 * b];
+        at = sk![2 * b + 1];
+        k = (b + 1) * SKIP - 1;
+      } else {
+        const D = len[row];
+        const x = row - base;
+        if (acc[x] === 0) touched[nt++] = x;
+        acc[x] += idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl)));
+      }
       if (at >= end) {
         row = END;
         break;
@@ -343,19 +427,20 @@ class Cursors {
         gap |= (b & 0x7f) << shift;
       }
       row += gap;
+      k++;
       const c = buf[at++];
       if (c !== 0) {
         f = wT * (c >> 6) + wA * ((c >> 2) & 15) + wU * (c & 3);
       } else {
         f = 0;
-        for (let k = 0; k < 3; k++) {
+        for (let v = 0; v < 3; v++) {
           let x = buf[at++];
           let val = x & 0x7f;
           for (let shift = 7; x & 0x80; shift += 7) {
             x = buf[at++];
             val |= (x & 0x7f) << shift;
           }
-          f += (k === 0 ? wT : k === 1 ? wA : wU) * val;
+          f += (v === 0 ? wT : v === 1 ? wA : wU) * val;
         }
       }
       if (row >= top) break;
@@ -363,6 +448,8 @@ class Cursors {
     this.row[j] = row;
     this.f[j] = f;
     this.pos[j] = at;
+    this.idx[j] = k;
+    return nt;
   }
 
   /** Moves list j to its first posting of a row >= r, jumping over whole blocks through the skip entries. */
@@ -378,6 +465,7 @@ class Cursors {
         if (sk[2 * i] > this.row[j]) {
           this.row[j] = sk[2 * i];
           this.pos[j] = sk[2 * i + 1];
+          this.idx[j] = (i + 1) * SKIP - 1;
         }
         this.blk[j] = i + 1;
       }
@@ -403,13 +491,20 @@ export class MemoryBm25Index {
   private titleHash: Int32Array = new Int32Array(1024);
   /** one window's scores, all 0 between searches */
   private readonly window = new Float64Array(WINDOW);
+  private readonly touched = new Int32Array(WINDOW);
+  /** avgdl the block maxima were computed for (they hold for any lower one); NaN: none yet */
+  private boundAvgdl = NaN;
   rows = 0;
   tokens = 0;
   maxRowid = 0;
   /** FTS5's own token total when this index was last in step with it (its tokenizer may count a few differently) */
   ftsTokens = NaN;
 
-  constructor(readonly stemmer: Fts5Stemmer = new Fts5Stemmer()) {}
+  constructor(
+    readonly stemmer: Fts5Stemmer = new Fts5Stemmer(),
+    /** the column weights the block maxima are for (searches with others get no block pruning) */
+    readonly boundWeights: Bm25Weights = DEFAULT_BM25_WEIGHTS,
+  ) {}
 
   get state(): Bm25State {
     return { maxRowid: this.maxRowid, rows: this.rows, tokens: this.tokens };
@@ -456,7 +551,14 @@ export class MemoryBm25Index {
     const { ids, stemOf, cntExact: ce, cntStem: cs } = this;
     const touchedE: number[] = [];
     const touchedS: number[] = [];
+    const w = this.boundWeights;
     docs.forEach((d, i) => {
+      const len = bounds[(i + 1) * COLUMNS] - bounds[i * COLUMNS];
+      if (d.rowid >= this.len.length) {
+        this.len = grow(this.len, d.rowid + 1);
+        this.titleHash = grow(this.titleHash, this.len.length);
+      }
+      this.len[d.rowid] = len;
       for (let c = 0; c < COLUMNS; c++) {
         for (let k = bounds[i * COLUMNS + c]; k < bounds[i * COLUMNS + c + 1]; k++) {
           const e = ids[k];
@@ -469,6 +571,7 @@ export class MemoryBm25Index {
         const a = ce[3 * e + 1];
         const u = ce[3 * e + 2];
         this.exact.add(e, d.rowid, t, a, u);
+        this.noteBound(this.exact, e, w.title * t + w.abstract * a + w.authors * u, len);
         ce[3 * e] = ce[3 * e + 1] = ce[3 * e + 2] = 0;
         const s = stemOf[e];
         if (cs[3 * s] + cs[3 * s + 1] + cs[3 * s + 2] === 0) touchedS.push(s);
@@ -478,21 +581,18 @@ export class MemoryBm25Index {
       }
       for (const s of touchedS) {
         this.stemmed.add(s, d.rowid, cs[3 * s], cs[3 * s + 1], cs[3 * s + 2]);
+        this.noteBound(this.stemmed, s, w.title * cs[3 * s] + w.abstract * cs[3 * s + 1] + w.authors * cs[3 * s + 2], len);
         cs[3 * s] = cs[3 * s + 1] = cs[3 * s + 2] = 0;
       }
       touchedE.length = 0;
       touchedS.length = 0;
-      const len = bounds[(i + 1) * COLUMNS] - bounds[i * COLUMNS];
-      if (d.rowid >= this.len.length) {
-        this.len = grow(this.len, d.rowid + 1);
-        this.titleHash = grow(this.titleHash, this.len.length);
-      }
-      this.len[d.rowid] = len;
       this.titleHash[d.rowid] = hashKey(titleKey(d.title));
       this.rows++;
       this.tokens += len;
       this.maxRowid = d.rowid;
     });
+    // Longer rows moved avgdl past the one the block maxima hold for (rare: it has 5% room).
+    if (this.tokens / this.rows > this.boundAvgdl) this.computeBounds();
   }
 
   /** Rows whose title has this titleKey hash (candidates: the caller compares the titles). */
@@ -504,9 +604,43 @@ export class MemoryBm25Index {
     return out;
   }
 
+  /** Drops the slack of growing buffers and sets the block maxima (after a bulk build). */
   trim(): void {
     this.stemmed.trim();
     this.exact.trim();
+    this.computeBounds();
+  }
+
+  /**
+   * Block maxima of every list longer than SKIP, for an avgdl 5% above the current one, so that
+   * appended rows rarely move avgdl past it (addAll then recomputes them).
+   */
+  computeBounds(): void {
+    if (this.rows === 0) return;
+    this.boundAvgdl = (this.tokens / this.rows) * 1.05;
+    for (const p of [this.stemmed, this.exact]) {
+      p.blockMax.clear();
+      for (let t = 0; t < p.terms; t++) if (p.df[t] > SKIP) p.blockMax.set(t, p.computeBlockMax(t, this.len, this.boundAvgdl, this.boundWeights));
+    }
+  }
+
+  /** Keeps the block maxima of list t in step with the posting just added (f weighted with the bound weights, D tokens). */
+  private noteBound(p: Postings, t: number, f: number, D: number): void {
+    const df = p.df[t];
+    if (df <= SKIP || !(this.boundAvgdl > 0)) return;
+    let bm = p.blockMax.get(t);
+    if (!bm) {
+      p.blockMax.set(t, p.computeBlockMax(t, this.len, this.boundAvgdl, this.boundWeights));
+      return;
+    }
+    const b = (df - 1) >> 6;
+    if (b >= bm.length) {
+      const next = new Float32Array(Math.max(8, 2 * b));
+      next.set(bm);
+      p.blockMax.set(t, (bm = next));
+    }
+    const g = termBound(f, D, this.boundAvgdl);
+    if (g > bm[b]) bm[b] = g;
   }
 
   /** Bytes held by postings and row lengths. */
@@ -530,35 +664,49 @@ export class MemoryBm25Index {
    */
   search(terms: string[], weights: Bm25Weights, limit: number, exact: boolean): RowHit[] {
     const p = exact ? this.exact : this.stemmed;
-    const lists: { t: number; idf: number; ub: number }[] = [];
+    const avgdl = this.tokens / this.rows;
+    const w = this.boundWeights;
+    // Block maxima hold for the bound weights and any avgdl up to the bound one.
+    const bounded = avgdl <= this.boundAvgdl && weights.title === w.title && weights.abstract === w.abstract && weights.authors === w.authors;
+    const lists: { t: number; idf: number; order: number; ub: number }[] = [];
     for (const term of terms) {
       const t = p.termOf.get(exact ? term : this.stemmer.stem(term));
       if (t === undefined) continue;
       const nHit = p.df[t];
       let idf = Math.log((this.rows - nHit + 0.5) / (nHit + 0.5));
       if (idf <= 0.0) idf = 1e-6;
-      lists.push({ t, idf, ub: idf * (K1 + 1.0) });
+      // f / (f + K) < 1, so a term adds less than idf * (k1 + 1) to any row; the block maxima say how much less.
+      const bm = bounded ? p.blockMax.get(t) : undefined;
+      let ub = idf * (K1 + 1.0);
+      if (bm) {
+        let max = 0;
+        for (let b = 0, n = p.skipCount(t) + 1; b < n; b++) if (bm[b] > max) max = bm[b];
+        ub = idf * max;
+      }
+      lists.push({ t, idf, order: idf * (K1 + 1.0), ub });
     }
     if (lists.length === 0 || limit <= 0) return [];
     // Rarest first; a row's score adds its terms up in this order (the order of the scores it is
     // compared with, to the last bit).
-    lists.sort((a, b) => b.ub - a.ub);
+    lists.sort((a, b) => b.order - a.order);
     const L = lists.length;
     const idf = Float64Array.from(lists, (l) => l.idf);
-    // rest[j]: bound on what lists j.. add together, with room for rounding in the sums.
+    // rest[j]: bound on what lists j.. add together, with room for rounding in the sums;
+    // others[j]: on what the lists but j add.
     const rest = new Float64Array(L + 1);
     for (let j = L - 1; j >= 0; j--) rest[j] = rest[j + 1] + lists[j].ub;
     for (let j = 0; j < L; j++) rest[j] = rest[j] * (1 + 1e-9) + 1e-12;
+    const others = Float64Array.from(lists, (l) => rest[0] - l.ub * (1 - 1e-9));
     const c = new Cursors(
       p,
       lists.map((l) => l.t),
+      bounded,
       weights.title,
       weights.abstract,
       weights.authors,
     );
     const { row, f } = c;
     const len = this.len;
-    const avgdl = this.tokens / this.rows;
     // Min-heap of the best rows so far: worst (lowest score, then highest rowid) on top.
     const hs = new Float64Array(limit);
     const hr = new Int32Array(limit);
@@ -566,6 +714,7 @@ export class MemoryBm25Index {
     let theta = -Infinity;
     let e = L;
     const acc = this.window;
+    const touched = this.touched;
     while (e > 0) {
       let base = END;
       for (let j = 0; j < e; j++) if (row[j] < base) base = row[j];
@@ -573,10 +722,13 @@ export class MemoryBm25Index {
       base -= base % WINDOW;
       const top = base + WINDOW;
       const ew = e;
-      for (let j = 0; j < ew; j++) c.addUpTo(j, top, acc, base, idf[j], len, avgdl);
-      for (let i = 0; i < WINDOW; i++) {
+      let nt = 0;
+      for (let j = 0; j < ew; j++) nt = c.addUpTo(j, top, acc, base, touched, nt, idf[j], len, avgdl, others[j], theta);
+      // In rowid order: the lists are probed forwards.
+      if (ew > 1) touched.subarray(0, nt).sort();
+      for (let ti = 0; ti < nt; ti++) {
+        const i = touched[ti];
         let score = acc[i];
-        if (score === 0) continue;
         acc[i] = 0;
         const d = base + i;
         let out = false;
@@ -728,6 +880,7 @@ export class MemoryBm25Index {
     out.tokens = h.tokens;
     out.ftsTokens = h.ftsTokens ?? NaN;
     out.maxRowid = h.maxRowid;
+    out.computeBounds();
     return out;
   }
 }

@@ -11,7 +11,7 @@ import { buildPaper } from '../papers/paper.js';
 import { createPaperStore } from '../papers/store.js';
 import { startMemoryIndex } from './lexical-index.js';
 import { MemoryBm25Index, unicode61Tokens } from './bm25-memory.js';
-import { parseQuery, toFts5Query } from './lexical.js';
+import { parseQuery, titleKey, toFts5Query } from './lexical.js';
 import { DEFAULT_COLUMN_WEIGHTS, SqliteLexicalIndex, createStandaloneSchema } from './sqlite-lexical.js';
 
 // Real text: 2,000 SciFact abstracts and the SciFact queries (questions and claims in natural language).
@@ -246,6 +246,10 @@ test('pruned search returns exactly the top k of scoring every row (long lists, 
       checked += want.length;
     }
     assert.ok(checked > 10_000);
+    // The title lookup (a hash table) finds every row with the title, in both.
+    const title = docs[1234].title;
+    const want = docs.filter((d) => titleKey(d.title) === titleKey(title)).map((d) => d.rowid);
+    for (const index of [built, loaded]) assert.deepEqual(index.rowsWithTitleKey(titleKey(title)).filter((r) => want.includes(r)), want);
     loaded.stemmer.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -489,6 +489,9 @@ export class MemoryBm25Index {
   private len: Int32Array = new Int32Array(1024);
   /** hash of titleKey(title) by rowid, to find "the user typed the exact title" without FTS5 */
   private titleHash: Int32Array = new Int32Array(1024);
+  /** rowid + 1 of each row, in the slot of its title hash (linear probing); 0: empty */
+  private titleTable = new Int32Array(1024);
+  private titleRows = 0;
   /** one window's scores, all 0 between searches */
   private readonly window = new Float64Array(WINDOW);
   private readonly touched = new Int32Array(WINDOW);
@@ -587,6 +590,7 @@ export class MemoryBm25Index {
       touchedE.length = 0;
       touchedS.length = 0;
       this.titleHash[d.rowid] = hashKey(titleKey(d.title));
+      this.addTitle(d.rowid);
       this.rows++;
       this.tokens += len;
       this.maxRowid = d.rowid;
@@ -595,13 +599,33 @@ export class MemoryBm25Index {
     if (this.tokens / this.rows > this.boundAvgdl) this.computeBounds();
   }
 
-  /** Rows whose title has this titleKey hash (candidates: the caller compares the titles). */
+  /** Rows whose title has this titleKey hash (candidates: the caller compares the titles), ascending. */
   rowsWithTitleKey(key: string): number[] {
     const h = hashKey(key);
     const out: number[] = [];
-    const th = this.titleHash;
-    for (let r = 0, n = this.maxRowid; r <= n; r++) if (th[r] === h && this.len[r] > 0) out.push(r);
-    return out;
+    const { titleTable: table, titleHash } = this;
+    const mask = table.length - 1;
+    for (let i = h & mask; table[i] !== 0; i = (i + 1) & mask) {
+      const r = table[i] - 1;
+      if (titleHash[r] === h && this.len[r] > 0) out.push(r);
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  /** Adds a row to the title hash table (open addressing, at most half full). */
+  private addTitle(row: number): void {
+    if (2 * (this.titleRows + 1) > this.titleTable.length) {
+      const old = this.titleTable;
+      this.titleTable = new Int32Array(old.length * 2);
+      this.titleRows = 0;
+      for (const r1 of old) if (r1 !== 0) this.addTitle(r1 - 1);
+    }
+    const table = this.titleTable;
+    const mask = table.length - 1;
+    let i = this.titleHash[row] & mask;
+    while (table[i] !== 0) i = (i + 1) & mask;
+    table[i] = row + 1;
+    this.titleRows++;
   }
 
   /** Drops the slack of growing buffers and sets the block maxima (after a bulk build). */
@@ -724,11 +748,14 @@ export class MemoryBm25Index {
       const ew = e;
       let nt = 0;
       for (let j = 0; j < ew; j++) nt = c.addUpTo(j, top, acc, base, touched, nt, idf[j], len, avgdl, others[j], theta);
-      // In rowid order: the lists are probed forwards.
-      if (ew > 1) touched.subarray(0, nt).sort();
-      for (let ti = 0; ti < nt; ti++) {
-        const i = touched[ti];
+      // Rows in rowid order (the lists are probed forwards): one list's come in order; from more
+      // lists, a few are sorted, many are found by reading the whole window.
+      const scan = ew > 1 && nt > WINDOW / 16;
+      if (ew > 1 && !scan) touched.subarray(0, nt).sort();
+      for (let ti = 0, stop = scan ? WINDOW : nt; ti < stop; ti++) {
+        const i = scan ? ti : touched[ti];
         let score = acc[i];
+        if (score === 0) continue;
         acc[i] = 0;
         const d = base + i;
         let out = false;
@@ -880,6 +907,7 @@ export class MemoryBm25Index {
     out.tokens = h.tokens;
     out.ftsTokens = h.ftsTokens ?? NaN;
     out.maxRowid = h.maxRowid;
+    for (let r = 0; r <= out.maxRowid; r++) if (out.len[r] > 0) out.addTitle(r);
     out.computeBounds();
     return out;
   }

@@ -309,7 +309,7 @@ class Cursors {
   readonly row: Int32Array;
   readonly f: Float64Array;
   readonly pos: Int32Array;
-  /** next skip entry of list j worth looking at */
+  /** first skip entry of list j that may hold a row not yet asked for */
   readonly blk: Int32Array;
   readonly bufs: Uint8Array[] = [];
   readonly ends: Int32Array;
@@ -383,13 +383,13 @@ class Cursors {
 
   /**
    * Adds list j's bm25 term to acc[row - base] for its rows below `top`, noting rows first scored in
-   * touched[nt..]; leaves the cursor at its first row >= top and returns the new nt. Skips the
+   * the bit set `touched`; leaves the cursor at its first row >= top. Skips the
    * blocks whose bound plus `others` (a bound on the other terms) is below `theta`: their rows
    * cannot reach it. The scoring loop of a search, kept tight.
    */
-  addUpTo(j: number, top: number, acc: Float64Array, base: number, touched: Int32Array, nt: number, idf: number, len: Int32Array, avgdl: number, others: number, theta: number): number {
+  addUpTo(j: number, top: number, acc: Float64Array, base: number, touched: Int32Array, idf: number, len: Int32Array, avgdl: number, others: number, theta: number): void {
     let row = this.row[j];
-    if (row >= top) return nt;
+    if (row >= top) return;
     let f = this.f[j];
     let at = this.pos[j];
     let k = this.idx[j];
@@ -413,7 +413,7 @@ class Cursors {
       } else {
         const D = len[row];
         const x = row - base;
-        if (acc[x] === 0) touched[nt++] = x;
+        touched[x >> 5] |= 1 << (x & 31);
         acc[x] += idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl)));
       }
       if (at >= end) {
@@ -449,29 +449,80 @@ class Cursors {
     this.f[j] = f;
     this.pos[j] = at;
     this.idx[j] = k;
-    return nt;
+  }
+
+  /**
+   * The block of list j where row r would be (r above the cursor's row; rows asked for ascending):
+   * skip entry i holds the last row of block i.
+   */
+  blockOf(j: number, r: number): number {
+    const sk = this.skips[j];
+    if (sk === undefined) return 0;
+    let i = this.blk[j];
+    const n = this.skipN[j];
+    while (i < n && sk[2 * i] < r) i++;
+    this.blk[j] = i;
+    return i;
   }
 
   /** Moves list j to its first posting of a row >= r, jumping over whole blocks through the skip entries. */
   advance(j: number, r: number): void {
-    if (this.row[j] >= r) return;
-    const sk = this.skips[j];
-    if (sk !== undefined) {
-      let i = this.blk[j];
-      const n = this.skipN[j];
-      if (i < n && sk[2 * i] < r) {
-        while (i + 1 < n && sk[2 * i + 2] < r) i++;
-        // Entry i: the block after it starts past the row before r.
-        if (sk[2 * i] > this.row[j]) {
-          this.row[j] = sk[2 * i];
-          this.pos[j] = sk[2 * i + 1];
-          this.idx[j] = (i + 1) * SKIP - 1;
-        }
-        this.blk[j] = i + 1;
+    let row = this.row[j];
+    if (row >= r) return;
+    const b = this.blockOf(j, r);
+    let at = this.pos[j];
+    let k = this.idx[j];
+    // Block b starts past the cursor: jump to it (to the posting before it, then read on).
+    if (b > 0) {
+      const sk = this.skips[j]!;
+      const prev = sk[2 * b - 2];
+      if (prev > row) {
+        row = prev;
+        at = sk[2 * b - 1];
+        k = b * SKIP - 1;
       }
     }
-    do this.next(j);
-    while (this.row[j] < r);
+    // Read rows up to r; the counts only of the posting it stops at.
+    const buf = this.bufs[j];
+    const end = this.ends[j];
+    let counts = 0;
+    while (row < r) {
+      if (at >= end) {
+        this.row[j] = END;
+        this.pos[j] = at;
+        return;
+      }
+      let x = buf[at++];
+      let gap = x & 0x7f;
+      for (let shift = 7; x & 0x80; shift += 7) {
+        x = buf[at++];
+        gap |= (x & 0x7f) << shift;
+      }
+      row += gap;
+      k++;
+      counts = at;
+      if (buf[at++] === 0) for (let v = 0; v < 3; v++) while (buf[at++] & 0x80);
+    }
+    const c = buf[counts];
+    if (c !== 0) {
+      this.f[j] = this.wT * (c >> 6) + this.wA * ((c >> 2) & 15) + this.wU * (c & 3);
+    } else {
+      let f = 0;
+      let p = counts + 1;
+      for (let v = 0; v < 3; v++) {
+        let y = buf[p++];
+        let val = y & 0x7f;
+        for (let shift = 7; y & 0x80; shift += 7) {
+          y = buf[p++];
+          val |= (y & 0x7f) << shift;
+        }
+        f += (v === 0 ? this.wT : v === 1 ? this.wA : this.wU) * val;
+      }
+      this.f[j] = f;
+    }
+    this.row[j] = row;
+    this.pos[j] = at;
+    this.idx[j] = k;
   }
 }
 
@@ -494,7 +545,8 @@ export class MemoryBm25Index {
   private titleRows = 0;
   /** one window's scores, all 0 between searches */
   private readonly window = new Float64Array(WINDOW);
-  private readonly touched = new Int32Array(WINDOW);
+  /** bit set of the window's rows with a score */
+  private readonly touched = new Int32Array(WINDOW / 32);
   /** avgdl the block maxima were computed for (they hold for any lower one); NaN: none yet */
   private boundAvgdl = NaN;
   rows = 0;
@@ -729,7 +781,7 @@ export class MemoryBm25Index {
       weights.abstract,
       weights.authors,
     );
-    const { row, f } = c;
+    const { row, f, blockMax } = c;
     const len = this.len;
     // Min-heap of the best rows so far: worst (lowest score, then highest rowid) on top.
     const hs = new Float64Array(limit);
@@ -746,58 +798,64 @@ export class MemoryBm25Index {
       base -= base % WINDOW;
       const top = base + WINDOW;
       const ew = e;
-      let nt = 0;
-      for (let j = 0; j < ew; j++) nt = c.addUpTo(j, top, acc, base, touched, nt, idf[j], len, avgdl, others[j], theta);
-      // Rows in rowid order (the lists are probed forwards): one list's come in order; from more
-      // lists, a few are sorted, many are found by reading the whole window.
-      const scan = ew > 1 && nt > WINDOW / 16;
-      if (ew > 1 && !scan) touched.subarray(0, nt).sort();
-      for (let ti = 0, stop = scan ? WINDOW : nt; ti < stop; ti++) {
-        const i = scan ? ti : touched[ti];
-        let score = acc[i];
-        if (score === 0) continue;
-        acc[i] = 0;
-        const d = base + i;
-        let out = false;
-        for (let j = ew; j < L; j++) {
-          if (score + rest[j] < theta) {
-            out = true;
-            break;
+      for (let j = 0; j < ew; j++) c.addUpTo(j, top, acc, base, touched, idf[j], len, avgdl, others[j], theta);
+      // The rows with a score in rowid order (the lists are probed forwards), lowest set bit first.
+      for (let word = 0; word < WINDOW / 32; word++) {
+        let bits = touched[word];
+        if (bits === 0) continue;
+        touched[word] = 0;
+        for (; bits !== 0; bits &= bits - 1) {
+          const i = (word << 5) | (31 - Math.clz32(bits & -bits));
+          let score = acc[i];
+          acc[i] = 0;
+          const d = base + i;
+          let out = false;
+          for (let j = ew; j < L; j++) {
+            if (score + rest[j] < theta) {
+              out = true;
+              break;
+            }
+            // The bound of the block that would hold d, before reading it.
+            const bm = blockMax[j];
+            if (bm !== undefined && row[j] < d && score + idf[j] * bm[c.blockOf(j, d)] + rest[j + 1] < theta) {
+              out = true;
+              break;
+            }
+            c.advance(j, d);
+            if (row[j] === d) {
+              const fj = f[j];
+              score += idf[j] * ((fj * (K1 + 1.0)) / (fj + K1 * (1 - B + (B * len[d]) / avgdl)));
+            }
           }
-          c.advance(j, d);
-          if (row[j] === d) {
-            const fj = f[j];
-            score += idf[j] * ((fj * (K1 + 1.0)) / (fj + K1 * (1 - B + (B * len[d]) / avgdl)));
-          }
+          if (out) continue;
+          // d is above every row in the heap, so it must score higher than the top to beat it.
+          if (n < limit) {
+            let k = n++;
+            while (k > 0) {
+              const up = (k - 1) >> 1;
+              if (!(score < hs[up] || (score === hs[up] && d > hr[up]))) break;
+              hs[k] = hs[up];
+              hr[k] = hr[up];
+              k = up;
+            }
+            hs[k] = score;
+            hr[k] = d;
+          } else if (score > hs[0]) {
+            let k = 0;
+            for (;;) {
+              const l = 2 * k + 1;
+              if (l >= n) break;
+              const m = l + 1 < n && (hs[l + 1] < hs[l] || (hs[l + 1] === hs[l] && hr[l + 1] > hr[l])) ? l + 1 : l;
+              if (!(hs[m] < score || (hs[m] === score && hr[m] > d))) break;
+              hs[k] = hs[m];
+              hr[k] = hr[m];
+              k = m;
+            }
+            hs[k] = score;
+            hr[k] = d;
+          } else continue;
+          if (n === limit) theta = hs[0];
         }
-        if (out) continue;
-        // d is above every row in the heap, so it must score higher than the top to beat it.
-        if (n < limit) {
-          let k = n++;
-          while (k > 0) {
-            const up = (k - 1) >> 1;
-            if (!(score < hs[up] || (score === hs[up] && d > hr[up]))) break;
-            hs[k] = hs[up];
-            hr[k] = hr[up];
-            k = up;
-          }
-          hs[k] = score;
-          hr[k] = d;
-        } else if (score > hs[0]) {
-          let k = 0;
-          for (;;) {
-            const l = 2 * k + 1;
-            if (l >= n) break;
-            const m = l + 1 < n && (hs[l + 1] < hs[l] || (hs[l + 1] === hs[l] && hr[l + 1] > hr[l])) ? l + 1 : l;
-            if (!(hs[m] < score || (hs[m] === score && hr[m] > d))) break;
-            hs[k] = hs[m];
-            hr[k] = hr[m];
-            k = m;
-          }
-          hs[k] = score;
-          hr[k] = d;
-        } else continue;
-        if (n === limit) theta = hs[0];
       }
       while (e > 0 && rest[e - 1] < theta) e--;
     }

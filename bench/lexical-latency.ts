@@ -9,7 +9,7 @@ import { benchQueries, syntheticPapers } from './search.js';
 import { loadRealRecords } from './synthetic.js';
 import { legacySearch } from './bm25-legacy.js';
 
-// `npm run bench -- lexical-latency [--papers=N] [--queries=N] [--rounds=R]`: the in-memory bm25
+// `npm run bench -- lexical-latency [--papers=N] [--queries=N] [--rounds=R] [--rebuild]`: the in-memory bm25
 // index's part of lexical search (what SqliteLexicalIndex.searchSync runs on it: title-key lookup,
 // stemmed and exact top-k) over the search bench's corpus and queries, without the SQLite database
 // (whose 1M build takes 11 minutes). The index is built from the papers directly and kept in
@@ -63,8 +63,10 @@ export async function benchLexicalLatency(args: string[]): Promise<void> {
   const sents = real.map((r) => sentences(r.abstract));
   const file = path.join('data/bench-cache', `lexical-memory-${N}.pbbm`);
   const key = `bench-lexical:${N}:${real.length}`;
+  let peakRss = 0;
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
   const t0 = Date.now();
-  let index = await MemoryBm25Index.load(file, key);
+  let index = args.includes('--rebuild') ? null : await MemoryBm25Index.load(file, key);
   const loaded = index !== null;
   const CHUNK = 10_000;
   for (let start = 0; start < N; start += CHUNK) {
@@ -74,6 +76,8 @@ export async function benchLexicalLatency(args: string[]): Promise<void> {
     index.addAll(rows.map((r, j) => ({ rowid: start + j + 1, title: r[1], abstract: r[2], authors: r[3] })));
   }
   if (!index) throw new Error('bench: no papers');
+  // Bytes the posting buffers hold before trim (growth slack included): the build's peak.
+  const allocated = [index.stemmed, index.exact].reduce((n, p) => n + p.bufs.reduce((m, b) => m + b.length, 0), 0);
   if (!loaded) {
     index.trim();
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -119,9 +123,12 @@ export async function benchLexicalLatency(args: string[]): Promise<void> {
       index: loaded ? 'loaded' : 'built',
       index_s: Math.round(buildS * 10) / 10,
       memory_index_mb: Math.round(index.bytes / 1048576),
+      postings_before_trim_mb: Math.round(allocated / 1048576),
       rss_mb: Math.round(process.memoryUsage().rss / 1048576),
+      peak_rss_mb: Math.round(Math.max(peakRss, process.memoryUsage().rss) / 1048576),
       mismatches,
     }),
   );
+  clearInterval(rssTimer);
   index.stemmer.close();
 }

@@ -915,7 +915,7 @@ export class MemoryBm25Index {
   }
 
   /** Loads a saved index when its key still matches, else null. */
-  static async load(path: string, key: string, stemmer?: Fts5Stemmer): Promise<MemoryBm25Index | null> {
+  static async load(path: string, key: string, stemmer?: Fts5Stemmer, boundWeights?: Bm25Weights): Promise<MemoryBm25Index | null> {
     let buf: Buffer;
     try {
       buf = await readFile(path);
@@ -934,7 +934,7 @@ export class MemoryBm25Index {
       exact: string[];
     };
     if (h.key !== key) return null;
-    const out = new MemoryBm25Index(stemmer);
+    const out = new MemoryBm25Index(stemmer, boundWeights);
     let at = 8 + hl;
     const ints = (n: number) => {
       const a = new Int32Array(Math.max(n, 1));

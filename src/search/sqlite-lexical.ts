@@ -71,7 +71,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly weights: ColumnWeights = DEFAULT_COLUMN_WEIGHTS,
+    readonly weights: ColumnWeights = DEFAULT_COLUMN_WEIGHTS,
     private readonly exactWeight = EXACT_WORD_WEIGHT,
     options: SqliteLexicalOptions = {},
   ) {

@@ -299,6 +299,8 @@ function putVarint(buf: Uint8Array, at: number, v: number): number {
 const SKIP = 64;
 /** rows scored together, term at a time: 32 KiB of scores, which stay in the CPU's cache */
 const WINDOW = 4096;
+/** a common list is read whole over a window when it has fewer than DENSE postings there per row in the running */
+const DENSE = 8;
 /** cursor row of a list that has no postings left */
 const END = 0x7fffffff;
 
@@ -441,6 +443,65 @@ class Cursors {
           for (let shift = 7; x & 0x80; shift += 7) {
             x = buf[at++];
             val |= (x & 0x7f) << shift;
+          }
+          f += (v === 0 ? wT : v === 1 ? wA : wU) * val;
+        }
+      }
+      if (row >= top) break;
+    }
+    this.row[j] = row;
+    this.f[j] = f;
+    this.pos[j] = at;
+    this.idx[j] = k;
+  }
+
+  /** About how many postings list j has from its cursor to row `top` (from the skip entries; moves nothing). */
+  postingsBelow(j: number, top: number): number {
+    const sk = this.skips[j];
+    if (sk === undefined) return this.ends[j] > this.pos[j] ? SKIP : 0;
+    let i = this.blk[j];
+    const n = this.skipN[j];
+    while (i < n && sk[2 * i] < top) i++;
+    return (i + 1) * SKIP - this.idx[j];
+  }
+
+  /** Adds list j's bm25 term to acc[row - base] for its rows below `top` whose bit is set in `touched`. */
+  addWhereSet(j: number, top: number, acc: Float64Array, base: number, touched: Int32Array, idf: number, len: Int32Array, avgdl: number): void {
+    if (this.row[j] < base) this.advance(j, base);
+    let row = this.row[j];
+    if (row >= top) return;
+    let f = this.f[j];
+    let at = this.pos[j];
+    let k = this.idx[j];
+    const buf = this.bufs[j];
+    const end = this.ends[j];
+    const { wT, wA, wU } = this;
+    for (;;) {
+      const x = row - base;
+      if ((touched[x >> 5] >> (x & 31)) & 1) acc[x] += idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * len[row]) / avgdl)));
+      if (at >= end) {
+        row = END;
+        break;
+      }
+      let b = buf[at++];
+      let gap = b & 0x7f;
+      for (let shift = 7; b & 0x80; shift += 7) {
+        b = buf[at++];
+        gap |= (b & 0x7f) << shift;
+      }
+      row += gap;
+      k++;
+      const c = buf[at++];
+      if (c !== 0) {
+        f = wT * (c >> 6) + wA * ((c >> 2) & 15) + wU * (c & 3);
+      } else {
+        f = 0;
+        for (let v = 0; v < 3; v++) {
+          let y = buf[at++];
+          let val = y & 0x7f;
+          for (let shift = 7; y & 0x80; shift += 7) {
+            y = buf[at++];
+            val |= (y & 0x7f) << shift;
           }
           f += (v === 0 ? wT : v === 1 ? wA : wU) * val;
         }
@@ -801,35 +862,60 @@ export class MemoryBm25Index {
       const top = base + WINDOW;
       const ew = e;
       for (let j = 0; j < ew; j++) c.addUpTo(j, top, acc, base, touched, idf[j], len, avgdl, others[j], theta);
-      // The rows with a score in rowid order (the lists are probed forwards), lowest set bit first.
+      // The common lists one at a time, over the rows still in the running (in rowid order, lowest
+      // set bit first: the lists are read forwards): a row leaves once its score plus the bounds of
+      // the lists left cannot reach the k-th best.
+      for (let j = ew; j < L; j++) {
+        let count = 0;
+        for (let word = 0; word < WINDOW / 32; word++) {
+          let bits = touched[word];
+          for (let left = bits; left !== 0; left &= left - 1) {
+            const low = left & -left;
+            const i = (word << 5) | (31 - Math.clz32(low));
+            if (acc[i] + rest[j] < theta) {
+              acc[i] = 0;
+              bits ^= low;
+            } else count++;
+          }
+          touched[word] = bits;
+        }
+        if (count === 0) break;
+        if (count * DENSE > c.postingsBelow(j, top)) {
+          // Many rows for this list's postings here: read them all, adding to the rows in the running.
+          c.addWhereSet(j, top, acc, base, touched, idf[j], len, avgdl);
+          continue;
+        }
+        const bm = blockMax[j];
+        for (let word = 0; word < WINDOW / 32; word++) {
+          let bits = touched[word];
+          for (let left = bits; left !== 0; left &= left - 1) {
+            const low = left & -left;
+            const i = (word << 5) | (31 - Math.clz32(low));
+            const d = base + i;
+            // The bound of the block that would hold d, before reading it.
+            if (bm !== undefined && row[j] < d && acc[i] + idf[j] * bm[c.blockOf(j, d)] + rest[j + 1] < theta) {
+              acc[i] = 0;
+              bits ^= low;
+              continue;
+            }
+            c.advance(j, d);
+            if (row[j] === d) {
+              const fj = f[j];
+              acc[i] += idf[j] * ((fj * (K1 + 1.0)) / (fj + K1 * (1 - B + (B * len[d]) / avgdl)));
+            }
+          }
+          touched[word] = bits;
+        }
+      }
       for (let word = 0; word < WINDOW / 32; word++) {
         let bits = touched[word];
         if (bits === 0) continue;
         touched[word] = 0;
         for (; bits !== 0; bits &= bits - 1) {
           const i = (word << 5) | (31 - Math.clz32(bits & -bits));
-          let score = acc[i];
+          const score = acc[i];
           acc[i] = 0;
           const d = base + i;
-          let out = false;
-          for (let j = ew; j < L; j++) {
-            if (score + rest[j] < theta) {
-              out = true;
-              break;
-            }
-            // The bound of the block that would hold d, before reading it.
-            const bm = blockMax[j];
-            if (bm !== undefined && row[j] < d && score + idf[j] * bm[c.blockOf(j, d)] + rest[j + 1] < theta) {
-              out = true;
-              break;
-            }
-            c.advance(j, d);
-            if (row[j] === d) {
-              const fj = f[j];
-              score += idf[j] * ((fj * (K1 + 1.0)) / (fj + K1 * (1 - B + (B * len[d]) / avgdl)));
-            }
-          }
-          if (out) continue;
           // d is above every row in the heap, so it must score higher than the top to beat it.
           if (n < limit) {
             let k = n++;

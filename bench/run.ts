@@ -4,6 +4,7 @@ import { benchImport } from './import.js';
 import { web } from './web.js';
 import { searchQuality } from './search-quality.js';
 import { benchSearch } from './search.js';
+import { benchLexicalLatency } from './lexical-latency.js';
 import { benchDigest } from './digest.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
@@ -11,6 +12,7 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   web,
   'search-quality': searchQuality,
   search: benchSearch,
+  'lexical-latency': benchLexicalLatency,
   digest: benchDigest,
 };
 

@@ -13,12 +13,69 @@ import { ExactVectorIndex } from '../src/search/vector-index.js';
 import { DEFAULT_FUSION, hybridRank, type VectorSide } from '../src/search/fusion.js';
 import { sentences } from '../src/search/tokenize.js';
 import { rng } from '../src/search/vector-math.js';
-import { loadRealRecords, syntheticId } from './synthetic.js';
+import { type SourceRecord, loadRealRecords, syntheticId } from './synthetic.js';
 
 // `npm run bench -- search [--papers N] [--queries N]`: latency of lexical, vector and hybrid search
 // over N papers made from real records (re-numbered ids, sentences recombined across records), with
 // vectors from the real corpus embedder. Not part of `npm test`.
 
+/** Papers start..end-1 of the bench corpus as (arxiv id, title, abstract, authors); one rand() per paper. */
+export function syntheticPapers(real: SourceRecord[], sents: string[][], rand: () => number, start: number, end: number): [string, string, string, string][] {
+  const rows: [string, string, string, string][] = [];
+  for (let i = start; i < end; i++) {
+    const a = i % real.length;
+    const b = Math.floor(rand() * real.length);
+    // Recombine: the first half of one abstract with the second half of another.
+    const sa = sents[a];
+    const sb = sents[b];
+    const abstract = i < real.length ? real[a].abstract : [...sa.slice(0, Math.ceil(sa.length / 2)), ...sb.slice(Math.ceil(sb.length / 2))].join(' ') || real[a].abstract;
+    rows.push([syntheticId(i), real[a].title, abstract, real[a].authors.join(', ')]);
+  }
+  return rows;
+}
+
+export interface BenchQuery {
+  kind: string;
+  text: string;
+}
+
+/**
+ * The bench's Q queries over N papers: the hand-written paraphrase queries, then a mix of what
+ * people type: short keyword queries, natural-language descriptions (a run of words from an
+ * abstract), title fragments, whole titles (the exact-title path) and arXiv ids.
+ */
+export function benchQueries(real: SourceRecord[], rand: () => number, N: number, Q: number): BenchQuery[] {
+  const para = fs
+    .readFileSync(path.join(process.env.PAPERBOY_SHARED_DATA ?? '/work/shared/data', 'retrieval/paraphrase-dev/queries.tsv'), 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter(Boolean)
+    .map((l) => l.split('\t')[1]);
+  const queries: BenchQuery[] = para.map((text) => ({ kind: 'paraphrase', text }));
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+  while (queries.length < Q) {
+    const r = pick(real);
+    const u = rand();
+    if (u < 0.3) {
+      const ws = r.abstract.split(/\s+/).filter((w) => w.length > 4);
+      queries.push({ kind: 'keywords', text: Array.from({ length: 1 + Math.floor(rand() * 3) }, () => pick(ws)).join(' ') });
+    } else if (u < 0.55) {
+      const ws = (pick(sentences(r.abstract)) ?? r.abstract).split(/\s+/);
+      const k = 6 + Math.floor(rand() * 10);
+      const at = Math.floor(rand() * Math.max(1, ws.length - k));
+      queries.push({ kind: 'description', text: ws.slice(at, at + k).join(' ') });
+    } else if (u < 0.8) {
+      const w = r.title.split(/\s+/);
+      queries.push({ kind: 'title-words', text: w.slice(0, 2 + Math.floor(rand() * 5)).join(' ') });
+    } else if (u < 0.95) {
+      queries.push({ kind: 'title', text: r.title });
+    } else {
+      queries.push({ kind: 'arxiv-id', text: syntheticId(Math.floor(rand() * N)) });
+    }
+  }
+  queries.length = Q;
+  return queries;
+}
 
 function arg(args: string[], name: string, dflt: number): number {
   const a = args.find((x) => x.startsWith(`--${name}=`));
@@ -73,16 +130,7 @@ export async function benchSearch(args: string[]): Promise<void> {
     const t0 = Date.now();
     const CHUNK = 10_000;
     for (let start = 0; start < N; start += CHUNK) {
-      const rows: [string, string, string, string][] = [];
-      for (let i = start; i < Math.min(N, start + CHUNK); i++) {
-        const a = i % real.length;
-        const b = Math.floor(rand() * real.length);
-        // Recombine: the first half of one abstract with the second half of another.
-        const sa = sents[a];
-        const sb = sents[b];
-        const abstract = i < real.length ? real[a].abstract : [...sa.slice(0, Math.ceil(sa.length / 2)), ...sb.slice(Math.ceil(sb.length / 2))].join(' ') || real[a].abstract;
-        rows.push([syntheticId(i), real[a].title, abstract, real[a].authors.join(', ')]);
-      }
+      const rows = syntheticPapers(real, sents, rand, start, Math.min(N, start + CHUNK));
       if (have === 0)
         db.transaction(() => {
           for (const r of rows) ins.run(...r);
@@ -129,38 +177,7 @@ export async function benchSearch(args: string[]): Promise<void> {
     lex.accelerate(memory);
     phase = 'queries';
 
-    // Queries: the hand-written paraphrase queries, then a mix of what people type: short keyword
-    // queries, natural-language descriptions (a run of words from an abstract), title fragments,
-    // whole titles (the exact-title path) and arXiv ids.
-    const para = fs
-      .readFileSync(path.join(process.env.PAPERBOY_SHARED_DATA ?? '/work/shared/data', 'retrieval/paraphrase-dev/queries.tsv'), 'utf8')
-      .split('\n')
-      .slice(1)
-      .filter(Boolean)
-      .map((l) => l.split('\t')[1]);
-    const queries: { kind: string; text: string }[] = para.map((text) => ({ kind: 'paraphrase', text }));
-    const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
-    while (queries.length < Q) {
-      const r = pick(real);
-      const u = rand();
-      if (u < 0.3) {
-        const ws = r.abstract.split(/\s+/).filter((w) => w.length > 4);
-        queries.push({ kind: 'keywords', text: Array.from({ length: 1 + Math.floor(rand() * 3) }, () => pick(ws)).join(' ') });
-      } else if (u < 0.55) {
-        const ws = (pick(sentences(r.abstract)) ?? r.abstract).split(/\s+/);
-        const k = 6 + Math.floor(rand() * 10);
-        const at = Math.floor(rand() * Math.max(1, ws.length - k));
-        queries.push({ kind: 'description', text: ws.slice(at, at + k).join(' ') });
-      } else if (u < 0.8) {
-        const w = r.title.split(/\s+/);
-        queries.push({ kind: 'title-words', text: w.slice(0, 2 + Math.floor(rand() * 5)).join(' ') });
-      } else if (u < 0.95) {
-        queries.push({ kind: 'title', text: r.title });
-      } else {
-        queries.push({ kind: 'arxiv-id', text: syntheticId(Math.floor(rand() * N)) });
-      }
-    }
-    queries.length = Q;
+    const queries = benchQueries(real, rand, N, Q);
     const exact = ivf ? null : new ExactVectorIndex(dim, vectors);
     const vsearch = (q: Float32Array, k: number) => (ivf ? ivf.search(q, k) : exact!.search(q, k));
     const vscore = (q: Float32Array, row: number) => (ivf ? ivf.score(q, row) : exact!.score(q, row));

@@ -5,12 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SHARED_DATA } from '../testing/paths.js';
+import { seededRandom } from '../util/prng.js';
 import { freshDatabase } from '../testing/databases.js';
 import { buildPaper } from '../papers/paper.js';
 import { createPaperStore } from '../papers/store.js';
 import { startMemoryIndex } from './lexical-index.js';
 import { MemoryBm25Index, unicode61Tokens } from './bm25-memory.js';
-import { parseQuery, toFts5Query } from './lexical.js';
+import { parseQuery, titleKey, toFts5Query } from './lexical.js';
 import { DEFAULT_COLUMN_WEIGHTS, SqliteLexicalIndex, createStandaloneSchema } from './sqlite-lexical.js';
 
 // Real text: 2,000 SciFact abstracts and the SciFact queries (questions and claims in natural language).
@@ -171,5 +172,89 @@ test('the app (search_docs layout) builds, persists and reloads the memory index
   } finally {
     await db.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('pruned search returns exactly the top k of scoring every row (long lists, ties, appends, reload)', async () => {
+  // Few distinct words, so lists run over many skip blocks and scores tie often.
+  const rand = seededRandom(7);
+  const vocab = Array.from({ length: 40 }, (_, i) => `w${i}`);
+  // Zipf-like: low word numbers are common.
+  const word = () => vocab[Math.floor(vocab.length * rand() ** 2.5)];
+  const text = (n: number) => Array.from({ length: n }, word).join(' ');
+  // Rowid gaps of 1 to 3 and now and then of 1000 (two-byte varints).
+  let rowid = 0;
+  const docs = Array.from({ length: 3000 }, (_, i) => ({
+    rowid: (rowid += 1 + (i % 3) + (i % 500 === 0 ? 1000 : 0)),
+    title: text(1 + Math.floor(rand() * 6)),
+    abstract: text(Math.floor(rand() * 40)),
+    authors: i % 4 ? '' : text(2),
+  }));
+  const built = new MemoryBm25Index();
+  // Block maxima from the first 1554 rows (trim), kept up to date by the appends after them.
+  for (let at = 0; at < docs.length; at += 777) {
+    built.addAll(docs.slice(at, at + 777));
+    if (at === 777) built.trim();
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-bm25-prune-'));
+  try {
+    await built.save(path.join(dir, 'i'), 'k');
+    const loaded = (await MemoryBm25Index.load(path.join(dir, 'i'), 'k'))!;
+    const avgdl = built.tokens / built.rows;
+    // Per row: occurrences of each word per column, and the row's length.
+    const counts = docs.map((d) => {
+      const m = new Map<string, number[]>();
+      const cols = [d.title, d.abstract, d.authors].map((c) => (c ? c.split(' ') : []));
+      cols.forEach((c, k) => c.forEach((x) => (m.get(x) ?? m.set(x, [0, 0, 0]).get(x)!)[k]++));
+      return { rowid: d.rowid, m, D: cols[0].length + cols[1].length + cols[2].length };
+    });
+    const df = new Map<string, number>();
+    for (const c of counts) for (const x of c.m.keys()) df.set(x, (df.get(x) ?? 0) + 1);
+    const exhaustive = (terms: string[], limit: number, w = DEFAULT_COLUMN_WEIGHTS) => {
+      // Each row's score adds the terms up in the order search uses: highest idf first, then query order.
+      const lists = terms
+        .filter((t) => df.has(t))
+        .map((t) => {
+          const n = df.get(t)!;
+          const idf = Math.log((docs.length - n + 0.5) / (n + 0.5));
+          return { t, idf: idf <= 0 ? 1e-6 : idf };
+        })
+        .sort((a, b) => b.idf - a.idf);
+      const hits = [];
+      for (const { rowid, m, D } of counts) {
+        let score = 0;
+        let any = false;
+        for (const { t, idf } of lists) {
+          const c = m.get(t);
+          if (!c) continue;
+          any = true;
+          const f = w.title * c[0] + w.abstract * c[1] + w.authors * c[2];
+          score += idf * ((f * (1.2 + 1.0)) / (f + 1.2 * (1 - 0.75 + (0.75 * D) / avgdl)));
+        }
+        if (any) hits.push({ rowid, score });
+      }
+      return hits.sort((a, b) => b.score - a.score || a.rowid - b.rowid).slice(0, limit);
+    };
+    let checked = 0;
+    for (let q = 0; q < 60; q++) {
+      const terms = Array.from({ length: 1 + Math.floor(rand() * 12) }, word);
+      if (q % 7 === 0) terms.push(terms[0], 'nosuchword');
+      const limit = [1, 3, 10, 100, 5000][q % 5];
+      const want = exhaustive(terms, limit);
+      for (const index of [built, loaded]) assert.deepEqual(index.search(terms, DEFAULT_COLUMN_WEIGHTS, limit, true), want, `${terms.join(' ')} top ${limit}`);
+      checked += want.length;
+      // Other column weights than the block maxima are for: the plain bounds.
+      const other = { title: 1, abstract: 2, authors: 3 };
+      if (q % 3 === 0) assert.deepEqual(loaded.search(terms, other, limit, true), exhaustive(terms, limit, other), `${terms.join(' ')} other weights`);
+    }
+    assert.ok(checked > 10_000);
+    // The title lookup (a hash table) finds every row with the title, in both.
+    const title = docs[1234].title;
+    const want = docs.filter((d) => titleKey(d.title) === titleKey(title)).map((d) => d.rowid);
+    for (const index of [built, loaded]) assert.deepEqual(index.rowsWithTitleKey(titleKey(title)).filter((r) => want.includes(r)), want);
+    loaded.stemmer.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    built.stemmer.close();
   }
 });

@@ -38,6 +38,9 @@ export interface Bm25Weights {
   authors: number;
 }
 
+/** bm25 column weights: a title word says more about a paper than an abstract word, an author name less. */
+export const DEFAULT_BM25_WEIGHTS: Bm25Weights = { title: 2.5, abstract: 1, authors: 0.5 };
+
 export interface RowHit {
   rowid: number;
   score: number;
@@ -111,6 +114,20 @@ class Postings {
   lens: Int32Array = new Int32Array(1024);
   last: Int32Array = new Int32Array(1024);
   df: Int32Array = new Int32Array(1024);
+  /**
+   * Skip entries of the lists longer than SKIP postings: for each posting i * SKIP (i >= 1), the
+   * row of the posting before it and its byte offset, interleaved; skipCount(t) of them are set.
+   */
+  readonly skips = new Map<number, Int32Array>();
+  /**
+   * Of the lists longer than SKIP postings, per block of SKIP postings: a bound on the bm25 term of
+   * its rows without the idf, f (k1 + 1) / (f + K), for the index's bound weights and bound avgdl.
+   */
+  readonly blockMax = new Map<number, Float32Array>();
+
+  skipCount(t: number): number {
+    return this.df[t] > 0 ? Math.floor((this.df[t] - 1) / SKIP) : 0;
+  }
 
   get terms(): number {
     return this.bufs.length;
@@ -136,10 +153,13 @@ class Postings {
     let buf = this.bufs[t];
     let at = this.lens[t];
     if (at + 24 > buf.length) {
-      const next = new Uint8Array(Math.max(16, buf.length * 2));
+      // Long lists grow by a quarter: doubling left half the bulk build's postings memory as slack
+      // until trim (at 200k papers 158 MB held for 106 MB of postings, now 125 MB).
+      const next = new Uint8Array(Math.max(16, buf.length < 256 ? buf.length * 2 : Math.ceil(buf.length * 1.25)));
       next.set(buf.subarray(0, at));
       this.bufs[t] = buf = next;
     }
+    if (this.df[t] > 0 && this.df[t] % SKIP === 0) this.addSkip(t, this.df[t] / SKIP - 1, this.last[t], at);
     at = putVarint(buf, at, rowid - this.last[t]);
     if (title < 4 && abstract < 16 && authors < 4) {
       buf[at++] = (title << 6) | (abstract << 2) | authors;
@@ -154,16 +174,104 @@ class Postings {
     this.df[t]++;
   }
 
+  private addSkip(t: number, i: number, prev: number, off: number): void {
+    let sk = this.skips.get(t);
+    if (!sk || 2 * i + 2 > sk.length) {
+      const next = new Int32Array(Math.max(8, 4 * i + 4));
+      if (sk) next.set(sk);
+      this.skips.set(t, (sk = next));
+    }
+    sk[2 * i] = prev;
+    sk[2 * i + 1] = off;
+  }
+
+  /** Sets the skip entries of every list from its postings (after loading them). */
+  buildSkips(): void {
+    this.skips.clear();
+    for (let t = 0; t < this.bufs.length; t++) {
+      if (this.df[t] <= SKIP) continue;
+      this.skips.set(t, new Int32Array(2 * this.skipCount(t)));
+      const buf = this.bufs[t];
+      const end = this.lens[t];
+      let at = 0;
+      let row = -1;
+      for (let k = 0; at < end; k++) {
+        if (k > 0 && k % SKIP === 0) this.addSkip(t, k / SKIP - 1, row, at);
+        let b = buf[at++];
+        let gap = b & 0x7f;
+        for (let shift = 7; b & 0x80; shift += 7) {
+          b = buf[at++];
+          gap |= (b & 0x7f) << shift;
+        }
+        row += gap;
+        if (buf[at++] === 0) {
+          // Three varints of counts: skip their bytes.
+          for (let v = 0; v < 3; v++) while (buf[at++] & 0x80);
+        }
+      }
+    }
+  }
+
+  /** Block maxima of list t (see blockMax) from its postings. */
+  computeBlockMax(t: number, len: Int32Array, avgdl: number, w: Bm25Weights): Float32Array {
+    const buf = this.bufs[t];
+    const end = this.lens[t];
+    const out = new Float32Array(this.skipCount(t) + 1);
+    let at = 0;
+    let row = -1;
+    for (let k = 0; at < end; k++) {
+      let b = buf[at++];
+      let gap = b & 0x7f;
+      for (let shift = 7; b & 0x80; shift += 7) {
+        b = buf[at++];
+        gap |= (b & 0x7f) << shift;
+      }
+      row += gap;
+      const c = buf[at++];
+      let f: number;
+      if (c !== 0) {
+        f = w.title * (c >> 6) + w.abstract * ((c >> 2) & 15) + w.authors * (c & 3);
+      } else {
+        f = 0;
+        for (let v = 0; v < 3; v++) {
+          let x = buf[at++];
+          let val = x & 0x7f;
+          for (let shift = 7; x & 0x80; shift += 7) {
+            x = buf[at++];
+            val |= (x & 0x7f) << shift;
+          }
+          f += (v === 0 ? w.title : v === 1 ? w.abstract : w.authors) * val;
+        }
+      }
+      const g = termBound(f, len[row], avgdl);
+      if (g > out[k >> 6]) out[k >> 6] = g;
+    }
+    return out;
+  }
+
   /** Drops the slack of growing buffers (after a bulk build). */
   trim(): void {
     for (let t = 0; t < this.bufs.length; t++) if (this.bufs[t].length > this.lens[t] + 64) this.bufs[t] = this.bufs[t].slice(0, this.lens[t]);
+    for (const [t, sk] of this.skips) if (sk.length > 2 * this.skipCount(t) + 16) this.skips.set(t, sk.slice(0, 2 * this.skipCount(t)));
+    for (const [t, bm] of this.blockMax) if (bm.length > this.skipCount(t) + 9) this.blockMax.set(t, bm.slice(0, this.skipCount(t) + 1));
   }
 
   bytes(): number {
     let n = 0;
     for (let t = 0; t < this.bufs.length; t++) n += this.lens[t];
+    for (const sk of this.skips.values()) n += sk.byteLength;
+    for (const bm of this.blockMax.values()) n += bm.byteLength;
     return n;
   }
+}
+
+/**
+ * f (k1 + 1) / (f + K) of a row of D tokens, rounded up to a float32 (a bound, stored in 4 bytes).
+ * The bm25 term of the row is at most idf times this for any avgdl up to the given one (K falls as
+ * avgdl grows).
+ */
+function termBound(f: number, D: number, avgdl: number): number {
+  return Math.fround(((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl))) * (1 + 1e-6));
 }
 
 /** FNV-1a over UTF-16 code units; collisions only cost a title comparison. */
@@ -188,85 +296,297 @@ function putVarint(buf: Uint8Array, at: number, v: number): number {
   return at;
 }
 
-/** Top `k` of (rowid, score) by score, ties by rowid; a binary min-heap over parallel arrays. */
-function topK(rows: Int32Array, count: number, acc: Float64Array, k: number): RowHit[] {
-  const hr = new Int32Array(k);
-  const hs = new Float64Array(k);
-  let n = 0;
-  const worse = (sa: number, ra: number, sb: number, rb: number) => sa < sb || (sa === sb && ra > rb);
-  for (let i = 0; i < count; i++) {
-    const r = rows[i];
-    const s = acc[r];
-    if (n < k) {
-      let j = n++;
-      while (j > 0) {
-        const p = (j - 1) >> 1;
-        if (!worse(s, r, hs[p], hr[p])) break;
-        hs[j] = hs[p];
-        hr[j] = hr[p];
-        j = p;
-      }
-      hs[j] = s;
-      hr[j] = r;
-    } else if (worse(hs[0], hr[0], s, r)) {
-      let j = 0;
-      for (;;) {
-        const l = 2 * j + 1;
-        if (l >= n) break;
-        const c = l + 1 < n && worse(hs[l + 1], hr[l + 1], hs[l], hr[l]) ? l + 1 : l;
-        if (!worse(hs[c], hr[c], s, r)) break;
-        hs[j] = hs[c];
-        hr[j] = hr[c];
-        j = c;
-      }
-      hs[j] = s;
-      hr[j] = r;
-    }
-  }
-  const out: RowHit[] = [];
-  for (let i = 0; i < n; i++) out.push({ rowid: hr[i], score: hs[i] });
-  return out.sort((a, b) => b.score - a.score || a.rowid - b.rowid);
-}
-
-interface ScoreContext {
-  avgdl: number;
-  wT: number;
-  wA: number;
-  wU: number;
-}
-
-/** Every SKIP-th posting of a list: the row before it and its byte offset. */
-interface Skips {
-  prev: Int32Array;
-  off: Int32Array;
-  n: number;
-  bytes: number;
-}
 const SKIP = 64;
+/** rows scored together, term at a time: 32 KiB of scores, which stay in the CPU's cache */
+const WINDOW = 4096;
+/** a common list is read whole over a window when it has fewer than DENSE postings there per row in the running */
+const DENSE = 8;
+/** cursor row of a list that has no postings left */
+const END = 0x7fffffff;
 
-const cursor = { at: 0 };
+/**
+ * Cursors over the posting lists of one query, in parallel arrays: list j is at the posting of row
+ * row[j] (END when done), whose weighted count f[j] = sum of column weight * occurrences; the
+ * posting after it starts at byte pos[j].
+ */
+class Cursors {
+  readonly row: Int32Array;
+  readonly f: Float64Array;
+  readonly pos: Int32Array;
+  /** first skip entry of list j that may hold a row not yet asked for */
+  readonly blk: Int32Array;
+  readonly bufs: Uint8Array[] = [];
+  readonly ends: Int32Array;
+  readonly skips: (Int32Array | undefined)[] = [];
+  readonly skipN: Int32Array;
+  /** index of list j's current posting in the list */
+  readonly idx: Int32Array;
+  readonly blockMax: (Float32Array | undefined)[] = [];
 
-/** Reads the escaped form of a posting's counts (three varints) at cursor.at; returns the weighted count. */
-function readCounts(buf: Uint8Array, wT: number, wA: number, wU: number): number {
-  let at = cursor.at;
-  let f = 0;
-  for (let k = 0; k < 3; k++) {
-    let x = buf[at++];
-    let val = x & 0x7f;
-    for (let shift = 7; x & 0x80; shift += 7) {
-      x = buf[at++];
-      val |= (x & 0x7f) << shift;
-    }
-    f += (k === 0 ? wT : k === 1 ? wA : wU) * val;
+  constructor(
+    p: Postings,
+    ts: number[],
+    bounded: boolean,
+    private readonly wT: number,
+    private readonly wA: number,
+    private readonly wU: number,
+  ) {
+    const n = ts.length;
+    this.row = new Int32Array(n).fill(-1);
+    this.f = new Float64Array(n);
+    this.pos = new Int32Array(n);
+    this.blk = new Int32Array(n);
+    this.ends = new Int32Array(n);
+    this.skipN = new Int32Array(n);
+    this.idx = new Int32Array(n).fill(-1);
+    ts.forEach((t, j) => {
+      this.blockMax.push(bounded ? p.blockMax.get(t) : undefined);
+      this.bufs.push(p.bufs[t]);
+      this.ends[j] = p.lens[t];
+      this.skips.push(p.skips.get(t));
+      this.skipN[j] = p.skipCount(t);
+      this.next(j);
+    });
   }
-  cursor.at = at;
-  return f;
-}
 
-/** The k-th best score of `rows` (k <= count). */
-function kthBest(rows: Int32Array, count: number, acc: Float64Array, k: number): number {
-  const top = topK(rows, count, acc, k);
-  return top[top.length - 1].score;
+  /** Moves list j to its next posting. */
+  next(j: number): void {
+    let at = this.pos[j];
+    if (at >= this.ends[j]) {
+      this.row[j] = END;
+      return;
+    }
+    const buf = this.bufs[j];
+    let b = buf[at++];
+    let gap = b & 0x7f;
+    for (let shift = 7; b & 0x80; shift += 7) {
+      b = buf[at++];
+      gap |= (b & 0x7f) << shift;
+    }
+    this.row[j] += gap;
+    this.idx[j]++;
+    const c = buf[at++];
+    if (c !== 0) {
+      this.f[j] = this.wT * (c >> 6) + this.wA * ((c >> 2) & 15) + this.wU * (c & 3);
+    } else {
+      // Escaped counts: three varints, summed as wT * t + wA * a + wU * u like the one-byte form.
+      let f = 0;
+      for (let k = 0; k < 3; k++) {
+        let x = buf[at++];
+        let val = x & 0x7f;
+        for (let shift = 7; x & 0x80; shift += 7) {
+          x = buf[at++];
+          val |= (x & 0x7f) << shift;
+        }
+        f += (k === 0 ? this.wT : k === 1 ? this.wA : this.wU) * val;
+      }
+      this.f[j] = f;
+    }
+    this.pos[j] = at;
+  }
+
+  /**
+   * Adds list j's bm25 term to acc[row - base] for its rows below `top`, noting rows first scored in
+   * the bit set `touched`; leaves the cursor at its first row >= top. Skips the
+   * blocks whose bound plus `others` (a bound on the other terms) is below `theta`: their rows
+   * cannot reach it. The scoring loop of a search, kept tight.
+   */
+  addUpTo(j: number, top: number, acc: Float64Array, base: number, touched: Int32Array, idf: number, len: Int32Array, avgdl: number, others: number, theta: number): void {
+    let row = this.row[j];
+    if (row >= top) return;
+    let f = this.f[j];
+    let at = this.pos[j];
+    let k = this.idx[j];
+    const buf = this.bufs[j];
+    const end = this.ends[j];
+    const bm = this.blockMax[j];
+    const sk = this.skips[j];
+    const skipN = this.skipN[j];
+    const { wT, wA, wU } = this;
+    for (;;) {
+      if (bm !== undefined && k % SKIP === 0 && idf * bm[k / SKIP] + others < theta) {
+        // The whole block is out: on to the next block's first posting.
+        const b = k / SKIP;
+        if (b >= skipN) {
+          row = END;
+          break;
+        }
+        row = sk![2 * b];
+        at = sk![2 * b + 1];
+        k = (b + 1) * SKIP - 1;
+      } else {
+        const D = len[row];
+        const x = row - base;
+        touched[x >> 5] |= 1 << (x & 31);
+        acc[x] += idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl)));
+      }
+      if (at >= end) {
+        row = END;
+        break;
+      }
+      let b = buf[at++];
+      let gap = b & 0x7f;
+      for (let shift = 7; b & 0x80; shift += 7) {
+        b = buf[at++];
+        gap |= (b & 0x7f) << shift;
+      }
+      row += gap;
+      k++;
+      const c = buf[at++];
+      if (c !== 0) {
+        f = wT * (c >> 6) + wA * ((c >> 2) & 15) + wU * (c & 3);
+      } else {
+        f = 0;
+        for (let v = 0; v < 3; v++) {
+          let x = buf[at++];
+          let val = x & 0x7f;
+          for (let shift = 7; x & 0x80; shift += 7) {
+            x = buf[at++];
+            val |= (x & 0x7f) << shift;
+          }
+          f += (v === 0 ? wT : v === 1 ? wA : wU) * val;
+        }
+      }
+      if (row >= top) break;
+    }
+    this.row[j] = row;
+    this.f[j] = f;
+    this.pos[j] = at;
+    this.idx[j] = k;
+  }
+
+  /** About how many postings list j has from its cursor to row `top` (from the skip entries; moves nothing). */
+  postingsBelow(j: number, top: number): number {
+    const sk = this.skips[j];
+    if (sk === undefined) return this.ends[j] > this.pos[j] ? SKIP : 0;
+    let i = this.blk[j];
+    const n = this.skipN[j];
+    while (i < n && sk[2 * i] < top) i++;
+    return (i + 1) * SKIP - this.idx[j];
+  }
+
+  /** Adds list j's bm25 term to acc[row - base] for its rows below `top` whose bit is set in `touched`. */
+  addWhereSet(j: number, top: number, acc: Float64Array, base: number, touched: Int32Array, idf: number, len: Int32Array, avgdl: number): void {
+    if (this.row[j] < base) this.advance(j, base);
+    let row = this.row[j];
+    if (row >= top) return;
+    let f = this.f[j];
+    let at = this.pos[j];
+    let k = this.idx[j];
+    const buf = this.bufs[j];
+    const end = this.ends[j];
+    const { wT, wA, wU } = this;
+    for (;;) {
+      const x = row - base;
+      if ((touched[x >> 5] >> (x & 31)) & 1) acc[x] += idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * len[row]) / avgdl)));
+      if (at >= end) {
+        row = END;
+        break;
+      }
+      let b = buf[at++];
+      let gap = b & 0x7f;
+      for (let shift = 7; b & 0x80; shift += 7) {
+        b = buf[at++];
+        gap |= (b & 0x7f) << shift;
+      }
+      row += gap;
+      k++;
+      const c = buf[at++];
+      if (c !== 0) {
+        f = wT * (c >> 6) + wA * ((c >> 2) & 15) + wU * (c & 3);
+      } else {
+        f = 0;
+        for (let v = 0; v < 3; v++) {
+          let y = buf[at++];
+          let val = y & 0x7f;
+          for (let shift = 7; y & 0x80; shift += 7) {
+            y = buf[at++];
+            val |= (y & 0x7f) << shift;
+          }
+          f += (v === 0 ? wT : v === 1 ? wA : wU) * val;
+        }
+      }
+      if (row >= top) break;
+    }
+    this.row[j] = row;
+    this.f[j] = f;
+    this.pos[j] = at;
+    this.idx[j] = k;
+  }
+
+  /**
+   * The block of list j where row r would be (r above the cursor's row; rows asked for ascending):
+   * skip entry i holds the last row of block i.
+   */
+  blockOf(j: number, r: number): number {
+    const sk = this.skips[j];
+    if (sk === undefined) return 0;
+    let i = this.blk[j];
+    const n = this.skipN[j];
+    while (i < n && sk[2 * i] < r) i++;
+    this.blk[j] = i;
+    return i;
+  }
+
+  /** Moves list j to its first posting of a row >= r, jumping over whole blocks through the skip entries. */
+  advance(j: number, r: number): void {
+    let row = this.row[j];
+    if (row >= r) return;
+    const b = this.blockOf(j, r);
+    let at = this.pos[j];
+    let k = this.idx[j];
+    // Block b starts past the cursor: jump to it (to the posting before it, then read on).
+    if (b > 0) {
+      const sk = this.skips[j]!;
+      const prev = sk[2 * b - 2];
+      if (prev > row) {
+        row = prev;
+        at = sk[2 * b - 1];
+        k = b * SKIP - 1;
+      }
+    }
+    // Read rows up to r; the counts only of the posting it stops at.
+    const buf = this.bufs[j];
+    const end = this.ends[j];
+    let counts = 0;
+    while (row < r) {
+      if (at >= end) {
+        this.row[j] = END;
+        this.pos[j] = at;
+        return;
+      }
+      let x = buf[at++];
+      let gap = x & 0x7f;
+      for (let shift = 7; x & 0x80; shift += 7) {
+        x = buf[at++];
+        gap |= (x & 0x7f) << shift;
+      }
+      row += gap;
+      k++;
+      counts = at;
+      if (buf[at++] === 0) for (let v = 0; v < 3; v++) while (buf[at++] & 0x80);
+    }
+    const c = buf[counts];
+    if (c !== 0) {
+      this.f[j] = this.wT * (c >> 6) + this.wA * ((c >> 2) & 15) + this.wU * (c & 3);
+    } else {
+      let f = 0;
+      let p = counts + 1;
+      for (let v = 0; v < 3; v++) {
+        let y = buf[p++];
+        let val = y & 0x7f;
+        for (let shift = 7; y & 0x80; shift += 7) {
+          y = buf[p++];
+          val |= (y & 0x7f) << shift;
+        }
+        f += (v === 0 ? this.wT : v === 1 ? this.wA : this.wU) * val;
+      }
+      this.f[j] = f;
+    }
+    this.row[j] = row;
+    this.pos[j] = at;
+    this.idx[j] = k;
+  }
 }
 
 /** Signature of the FTS5 content the index was built from; a mismatch means rebuild. */
@@ -283,17 +603,26 @@ export class MemoryBm25Index {
   private len: Int32Array = new Int32Array(1024);
   /** hash of titleKey(title) by rowid, to find "the user typed the exact title" without FTS5 */
   private titleHash: Int32Array = new Int32Array(1024);
-  private acc = new Float64Array(0);
-  private readonly skipsStemmed = new Map<number, Skips>();
-  private readonly skipsExact = new Map<number, Skips>();
-  private touched = new Int32Array(0);
+  /** rowid + 1 of each row, in the slot of its title hash (linear probing); 0: empty */
+  private titleTable = new Int32Array(1024);
+  private titleRows = 0;
+  /** one window's scores, all 0 between searches */
+  private readonly window = new Float64Array(WINDOW);
+  /** bit set of the window's rows with a score */
+  private readonly touched = new Int32Array(WINDOW / 32);
+  /** avgdl the block maxima were computed for (they hold for any lower one); NaN: none yet */
+  private boundAvgdl = NaN;
   rows = 0;
   tokens = 0;
   maxRowid = 0;
   /** FTS5's own token total when this index was last in step with it (its tokenizer may count a few differently) */
   ftsTokens = NaN;
 
-  constructor(readonly stemmer: Fts5Stemmer = new Fts5Stemmer()) {}
+  constructor(
+    readonly stemmer: Fts5Stemmer = new Fts5Stemmer(),
+    /** the column weights the block maxima are for (searches with others get no block pruning) */
+    readonly boundWeights: Bm25Weights = DEFAULT_BM25_WEIGHTS,
+  ) {}
 
   get state(): Bm25State {
     return { maxRowid: this.maxRowid, rows: this.rows, tokens: this.tokens };
@@ -340,7 +669,14 @@ export class MemoryBm25Index {
     const { ids, stemOf, cntExact: ce, cntStem: cs } = this;
     const touchedE: number[] = [];
     const touchedS: number[] = [];
+    const w = this.boundWeights;
     docs.forEach((d, i) => {
+      const len = bounds[(i + 1) * COLUMNS] - bounds[i * COLUMNS];
+      if (d.rowid >= this.len.length) {
+        this.len = grow(this.len, d.rowid + 1);
+        this.titleHash = grow(this.titleHash, this.len.length);
+      }
+      this.len[d.rowid] = len;
       for (let c = 0; c < COLUMNS; c++) {
         for (let k = bounds[i * COLUMNS + c]; k < bounds[i * COLUMNS + c + 1]; k++) {
           const e = ids[k];
@@ -353,6 +689,7 @@ export class MemoryBm25Index {
         const a = ce[3 * e + 1];
         const u = ce[3 * e + 2];
         this.exact.add(e, d.rowid, t, a, u);
+        this.noteBound(this.exact, e, w.title * t + w.abstract * a + w.authors * u, len);
         ce[3 * e] = ce[3 * e + 1] = ce[3 * e + 2] = 0;
         const s = stemOf[e];
         if (cs[3 * s] + cs[3 * s + 1] + cs[3 * s + 2] === 0) touchedS.push(s);
@@ -362,35 +699,87 @@ export class MemoryBm25Index {
       }
       for (const s of touchedS) {
         this.stemmed.add(s, d.rowid, cs[3 * s], cs[3 * s + 1], cs[3 * s + 2]);
+        this.noteBound(this.stemmed, s, w.title * cs[3 * s] + w.abstract * cs[3 * s + 1] + w.authors * cs[3 * s + 2], len);
         cs[3 * s] = cs[3 * s + 1] = cs[3 * s + 2] = 0;
       }
       touchedE.length = 0;
       touchedS.length = 0;
-      const len = bounds[(i + 1) * COLUMNS] - bounds[i * COLUMNS];
-      if (d.rowid >= this.len.length) {
-        this.len = grow(this.len, d.rowid + 1);
-        this.titleHash = grow(this.titleHash, this.len.length);
-      }
-      this.len[d.rowid] = len;
       this.titleHash[d.rowid] = hashKey(titleKey(d.title));
+      this.addTitle(d.rowid);
       this.rows++;
       this.tokens += len;
       this.maxRowid = d.rowid;
     });
+    // Longer rows moved avgdl past the one the block maxima hold for (rare: it has 5% room).
+    if (this.tokens / this.rows > this.boundAvgdl) this.computeBounds();
   }
 
-  /** Rows whose title has this titleKey hash (candidates: the caller compares the titles). */
+  /** Rows whose title has this titleKey hash (candidates: the caller compares the titles), ascending. */
   rowsWithTitleKey(key: string): number[] {
     const h = hashKey(key);
     const out: number[] = [];
-    const th = this.titleHash;
-    for (let r = 0, n = this.maxRowid; r <= n; r++) if (th[r] === h && this.len[r] > 0) out.push(r);
-    return out;
+    const { titleTable: table, titleHash } = this;
+    const mask = table.length - 1;
+    for (let i = h & mask; table[i] !== 0; i = (i + 1) & mask) {
+      const r = table[i] - 1;
+      if (titleHash[r] === h && this.len[r] > 0) out.push(r);
+    }
+    return out.sort((a, b) => a - b);
   }
 
+  /** Adds a row to the title hash table (open addressing, at most half full). */
+  private addTitle(row: number): void {
+    if (2 * (this.titleRows + 1) > this.titleTable.length) {
+      const old = this.titleTable;
+      this.titleTable = new Int32Array(old.length * 2);
+      this.titleRows = 0;
+      for (const r1 of old) if (r1 !== 0) this.addTitle(r1 - 1);
+    }
+    const table = this.titleTable;
+    const mask = table.length - 1;
+    let i = this.titleHash[row] & mask;
+    while (table[i] !== 0) i = (i + 1) & mask;
+    table[i] = row + 1;
+    this.titleRows++;
+  }
+
+  /** Drops the slack of growing buffers and sets the block maxima (after a bulk build). */
   trim(): void {
     this.stemmed.trim();
     this.exact.trim();
+    this.computeBounds();
+  }
+
+  /**
+   * Block maxima of every list longer than SKIP, for an avgdl 5% above the current one, so that
+   * appended rows rarely move avgdl past it (addAll then recomputes them).
+   */
+  computeBounds(): void {
+    if (this.rows === 0) return;
+    this.boundAvgdl = (this.tokens / this.rows) * 1.05;
+    for (const p of [this.stemmed, this.exact]) {
+      p.blockMax.clear();
+      for (let t = 0; t < p.terms; t++) if (p.df[t] > SKIP) p.blockMax.set(t, p.computeBlockMax(t, this.len, this.boundAvgdl, this.boundWeights));
+    }
+  }
+
+  /** Keeps the block maxima of list t in step with the posting just added (f weighted with the bound weights, D tokens). */
+  private noteBound(p: Postings, t: number, f: number, D: number): void {
+    const df = p.df[t];
+    if (df <= SKIP || !(this.boundAvgdl > 0)) return;
+    let bm = p.blockMax.get(t);
+    if (!bm) {
+      p.blockMax.set(t, p.computeBlockMax(t, this.len, this.boundAvgdl, this.boundWeights));
+      return;
+    }
+    const b = (df - 1) >> 6;
+    if (b >= bm.length) {
+      const next = new Float32Array(Math.max(8, 2 * b));
+      next.set(bm);
+      p.blockMax.set(t, (bm = next));
+    }
+    const g = termBound(f, D, this.boundAvgdl);
+    if (g > bm[b]) bm[b] = g;
   }
 
   /** Bytes held by postings and row lengths. */
@@ -401,191 +790,178 @@ export class MemoryBm25Index {
   /**
    * The top `limit` rows by FTS5 bm25 for `"t1" OR "t2" OR ...`, where each term is one token of the
    * table (`exact`: unstemmed; else stemmed). Equal to `ORDER BY bm25(...) LIMIT limit` of FTS5 up
-   * to the order of equal scores.
+   * to the order of equal scores (here: lower rowid first).
+   *
+   * MaxScore over windows of rows: a term adds less than ub = idf * (k1 + 1) to any row
+   * (f / (f + K) < 1), so once the k-th best score so far beats the bounds of the commonest terms
+   * added up, a row that only they hold cannot make the top k. Window by window in rowid order
+   * (WINDOW rows, whose scores fit in cache), the other (essential) lists add their terms into the
+   * window's scores, term at a time; then each row with a score, in rowid order, gets the common
+   * terms from their lists (probed through skip entries) while its score plus the bounds of the
+   * terms left can still reach the k-th best, and enters a heap of the k best. Each window starts
+   * with the essential lists that the k-th best score so far leaves.
    */
   search(terms: string[], weights: Bm25Weights, limit: number, exact: boolean): RowHit[] {
     const p = exact ? this.exact : this.stemmed;
-    if (this.acc.length < this.maxRowid + 1) {
-      this.acc = new Float64Array(this.maxRowid + 1);
-      this.touched = new Int32Array(this.maxRowid + 1);
-    }
-    const { acc, touched } = this;
-    const lists: { t: number; idf: number; ub: number }[] = [];
+    const avgdl = this.tokens / this.rows;
+    const w = this.boundWeights;
+    // Block maxima hold for the bound weights and any avgdl up to the bound one.
+    const bounded = avgdl <= this.boundAvgdl && weights.title === w.title && weights.abstract === w.abstract && weights.authors === w.authors;
+    const lists: { t: number; idf: number; order: number; ub: number }[] = [];
     for (const term of terms) {
       const t = p.termOf.get(exact ? term : this.stemmer.stem(term));
       if (t === undefined) continue;
       const nHit = p.df[t];
       let idf = Math.log((this.rows - nHit + 0.5) / (nHit + 0.5));
       if (idf <= 0.0) idf = 1e-6;
-      // f / (f + K) < 1, so one term adds less than idf * (k1 + 1) to any row.
-      lists.push({ t, idf, ub: idf * (K1 + 1.0) });
+      // f / (f + K) < 1, so a term adds less than idf * (k1 + 1) to any row; the block maxima say how much less.
+      const bm = bounded ? p.blockMax.get(t) : undefined;
+      let ub = idf * (K1 + 1.0);
+      if (bm) {
+        let max = 0;
+        for (let b = 0, n = p.skipCount(t) + 1; b < n; b++) if (bm[b] > max) max = bm[b];
+        ub = idf * max;
+      }
+      lists.push({ t, idf, order: idf * (K1 + 1.0), ub });
     }
-    // MaxScore, term at a time: rare terms first; once the k-th best partial score beats what the
-    // remaining (common) terms could add together, rows they alone contain cannot make the top k,
-    // so those terms only update the rows that still can, found through skip entries.
-    lists.sort((a, b) => b.ub - a.ub);
-    const rest = new Float64Array(lists.length + 1);
-    for (let j = lists.length - 1; j >= 0; j--) rest[j] = rest[j + 1] + lists[j].ub;
-    const ctx = { avgdl: this.tokens / this.rows, wT: weights.title, wA: weights.abstract, wU: weights.authors };
-    let count = 0;
-    let j = 0;
+    if (lists.length === 0 || limit <= 0) return [];
+    // Rarest first; a row's score adds its terms up in this order (the order of the scores it is
+    // compared with, to the last bit).
+    lists.sort((a, b) => b.order - a.order);
+    const L = lists.length;
+    const idf = Float64Array.from(lists, (l) => l.idf);
+    // rest[j]: bound on what lists j.. add together, with room for rounding in the sums;
+    // others[j]: on what the lists but j add.
+    const rest = new Float64Array(L + 1);
+    for (let j = L - 1; j >= 0; j--) rest[j] = rest[j + 1] + lists[j].ub;
+    for (let j = 0; j < L; j++) rest[j] = rest[j] * (1 + 1e-9) + 1e-12;
+    const others = Float64Array.from(lists, (l) => rest[0] - l.ub * (1 - 1e-9));
+    const c = new Cursors(
+      p,
+      lists.map((l) => l.t),
+      bounded,
+      weights.title,
+      weights.abstract,
+      weights.authors,
+    );
+    const { row, f, blockMax } = c;
+    const len = this.len;
+    // Min-heap of the best rows so far: worst (lowest score, then highest rowid) on top.
+    const hs = new Float64Array(limit);
+    const hr = new Int32Array(limit);
+    let n = 0;
     let theta = -Infinity;
-    for (; j < lists.length; j++) {
-      if (count >= limit) {
-        theta = kthBest(touched, count, acc, limit);
-        if (theta >= rest[j]) break;
-      }
-      count = this.scoreAll(p, lists[j].t, lists[j].idf, ctx, count);
-    }
-    let rows = touched;
-    let n = count;
-    if (j < lists.length) {
-      let cand = new Int32Array(count);
-      let m = 0;
-      for (let i = 0; i < count; i++) if (acc[touched[i]] + rest[j] >= theta) cand[m++] = touched[i];
-      cand = cand.slice(0, m).sort();
-      for (; j < lists.length; j++) {
-        this.scoreSome(p, lists[j].t, lists[j].idf, ctx, cand, m);
-        if (m > limit) {
-          theta = kthBest(cand, m, acc, limit);
-          let k = 0;
-          for (let i = 0; i < m; i++) if (acc[cand[i]] + rest[j + 1] >= theta) cand[k++] = cand[i];
-          m = k;
+    let e = L;
+    const acc = this.window;
+    const touched = this.touched;
+    while (e > 0) {
+      let base = END;
+      for (let j = 0; j < e; j++) if (row[j] < base) base = row[j];
+      if (base === END) break;
+      base -= base % WINDOW;
+      const top = base + WINDOW;
+      const ew = e;
+      for (let j = 0; j < ew; j++) c.addUpTo(j, top, acc, base, touched, idf[j], len, avgdl, others[j], theta);
+      // The common lists one at a time, over the rows still in the running (in rowid order, lowest
+      // set bit first: the lists are read forwards): a row leaves once its score plus the bounds of
+      // the lists left cannot reach the k-th best.
+      for (let j = ew; j < L; j++) {
+        let count = 0;
+        for (let word = 0; word < WINDOW / 32; word++) {
+          let bits = touched[word];
+          for (let left = bits; left !== 0; left &= left - 1) {
+            const low = left & -left;
+            const i = (word << 5) | (31 - Math.clz32(low));
+            if (acc[i] + rest[j] < theta) {
+              acc[i] = 0;
+              bits ^= low;
+            } else count++;
+          }
+          touched[word] = bits;
+        }
+        if (count === 0) break;
+        if (count * DENSE > c.postingsBelow(j, top)) {
+          // Many rows for this list's postings here: read them all, adding to the rows in the running.
+          c.addWhereSet(j, top, acc, base, touched, idf[j], len, avgdl);
+          continue;
+        }
+        const bm = blockMax[j];
+        for (let word = 0; word < WINDOW / 32; word++) {
+          let bits = touched[word];
+          for (let left = bits; left !== 0; left &= left - 1) {
+            const low = left & -left;
+            const i = (word << 5) | (31 - Math.clz32(low));
+            const d = base + i;
+            // The bound of the block that would hold d, before reading it.
+            if (bm !== undefined && row[j] < d && acc[i] + idf[j] * bm[c.blockOf(j, d)] + rest[j + 1] < theta) {
+              acc[i] = 0;
+              bits ^= low;
+              continue;
+            }
+            c.advance(j, d);
+            if (row[j] === d) {
+              const fj = f[j];
+              acc[i] += idf[j] * ((fj * (K1 + 1.0)) / (fj + K1 * (1 - B + (B * len[d]) / avgdl)));
+            }
+          }
+          touched[word] = bits;
         }
       }
-      rows = cand;
-      n = m;
-    }
-    const out = topK(rows, n, acc, limit);
-    for (let i = 0; i < count; i++) acc[touched[i]] = 0;
-    return out;
-  }
-
-  /** Adds term t's contribution to every row holding it; returns the new count of touched rows. */
-  private scoreAll(p: Postings, t: number, idf: number, ctx: ScoreContext, count: number): number {
-    const { acc, touched, len } = this;
-    const { avgdl, wT, wA, wU } = ctx;
-    const buf = p.bufs[t];
-    const end = p.lens[t];
-    let at = 0;
-    let row = -1;
-    while (at < end) {
-      let b = buf[at++];
-      let gap = b & 0x7f;
-      for (let shift = 7; b & 0x80; shift += 7) {
-        b = buf[at++];
-        gap |= (b & 0x7f) << shift;
-      }
-      row += gap;
-      const c = buf[at++];
-      let f: number;
-      if (c !== 0) {
-        f = wT * (c >> 6) + wA * ((c >> 2) & 15) + wU * (c & 3);
-      } else {
-        cursor.at = at;
-        f = readCounts(buf, wT, wA, wU);
-        at = cursor.at;
-      }
-      const D = len[row];
-      const s = idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl)));
-      if (acc[row] === 0) touched[count++] = row;
-      acc[row] += s;
-    }
-    return count;
-  }
-
-  /** Adds term t's contribution to the rows in `cand` (ascending) that hold it, skipping blocks. */
-  private scoreSome(p: Postings, t: number, idf: number, ctx: ScoreContext, cand: Int32Array, m: number): void {
-    const { acc, len } = this;
-    const { avgdl, wT, wA, wU } = ctx;
-    const buf = p.bufs[t];
-    const end = p.lens[t];
-    const sk = this.skipsOf(p, t);
-    let blk = 0;
-    let at = 0;
-    let row = -1;
-    for (let i = 0; i < m; i++) {
-      const r = cand[i];
-      if (r <= row) continue;
-      // Jump to the last block that starts before r, when that is ahead of the cursor.
-      let nb = blk;
-      while (nb + 1 < sk.n && sk.prev[nb + 1] < r) nb++;
-      if (nb > blk && sk.off[nb] > at) {
-        at = sk.off[nb];
-        row = sk.prev[nb];
-      }
-      blk = nb;
-      while (at < end) {
-        let pos = at;
-        let b = buf[pos++];
-        let gap = b & 0x7f;
-        for (let shift = 7; b & 0x80; shift += 7) {
-          b = buf[pos++];
-          gap |= (b & 0x7f) << shift;
-        }
-        const next = row + gap;
-        if (next > r) break;
-        const c = buf[pos++];
-        let f: number;
-        if (c !== 0) {
-          f = wT * (c >> 6) + wA * ((c >> 2) & 15) + wU * (c & 3);
-        } else {
-          cursor.at = pos;
-          f = readCounts(buf, wT, wA, wU);
-          pos = cursor.at;
-        }
-        at = pos;
-        row = next;
-        if (next === r) {
-          const D = len[r];
-          acc[r] += idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl)));
-          break;
+      for (let word = 0; word < WINDOW / 32; word++) {
+        let bits = touched[word];
+        if (bits === 0) continue;
+        touched[word] = 0;
+        for (; bits !== 0; bits &= bits - 1) {
+          const i = (word << 5) | (31 - Math.clz32(bits & -bits));
+          const score = acc[i];
+          acc[i] = 0;
+          const d = base + i;
+          // d is above every row in the heap, so it must score higher than the top to beat it.
+          if (n < limit) {
+            let k = n++;
+            while (k > 0) {
+              const up = (k - 1) >> 1;
+              if (!(score < hs[up] || (score === hs[up] && d > hr[up]))) break;
+              hs[k] = hs[up];
+              hr[k] = hr[up];
+              k = up;
+            }
+            hs[k] = score;
+            hr[k] = d;
+          } else if (score > hs[0]) {
+            let k = 0;
+            for (;;) {
+              const l = 2 * k + 1;
+              if (l >= n) break;
+              const m = l + 1 < n && (hs[l + 1] < hs[l] || (hs[l + 1] === hs[l] && hr[l + 1] > hr[l])) ? l + 1 : l;
+              if (!(hs[m] < score || (hs[m] === score && hr[m] > d))) break;
+              hs[k] = hs[m];
+              hr[k] = hr[m];
+              k = m;
+            }
+            hs[k] = score;
+            hr[k] = d;
+          } else continue;
+          if (n === limit) theta = hs[0];
         }
       }
-      if (at >= end) return;
+      while (e > 0 && rest[e - 1] < theta) e--;
     }
-  }
-
-  /** Skip entries every SKIP postings of term t (built on first use, rebuilt when the list grew). */
-  private skipsOf(p: Postings, t: number): Skips {
-    const cache = p === this.exact ? this.skipsExact : this.skipsStemmed;
-    const have = cache.get(t);
-    const end = p.lens[t];
-    if (have && have.bytes === end) return have;
-    const buf = p.bufs[t];
-    const prev: number[] = [];
-    const off: number[] = [];
-    let at = 0;
-    let row = -1;
-    for (let k = 0; at < end; k++) {
-      if (k % SKIP === 0) {
-        prev.push(row);
-        off.push(at);
-      }
-      let b = buf[at++];
-      let gap = b & 0x7f;
-      for (let shift = 7; b & 0x80; shift += 7) {
-        b = buf[at++];
-        gap |= (b & 0x7f) << shift;
-      }
-      row += gap;
-      if (buf[at++] === 0) {
-        cursor.at = at;
-        readCounts(buf, 0, 0, 0);
-        at = cursor.at;
-      }
-    }
-    const out = { prev: Int32Array.from(prev), off: Int32Array.from(off), n: prev.length, bytes: end };
-    cache.set(t, out);
-    return out;
+    const out: RowHit[] = [];
+    for (let i = 0; i < n; i++) out.push({ rowid: hr[i], score: hs[i] });
+    return out.sort((a, b) => b.score - a.score || a.rowid - b.rowid);
   }
 
   /** Writes the index (JSON header + raw arrays); `key` says what database state it reflects. */
   async save(path: string, key: string): Promise<void> {
     const parts: Buffer[] = [];
+    const bounded = this.boundAvgdl > 0;
     const header = {
-      format: 1,
+      // 2: skip entries and block maxima after the row arrays
+      format: 2,
       key,
+      boundAvgdl: bounded ? this.boundAvgdl : null,
+      boundWeights: this.boundWeights,
       rows: this.rows,
       tokens: this.tokens,
       ftsTokens: this.ftsTokens,
@@ -601,6 +977,17 @@ export class MemoryBm25Index {
     }
     parts.push(raw(this.stemOf.subarray(0, this.exact.terms)));
     parts.push(raw(this.len.subarray(0, this.maxRowid + 1)), raw(this.titleHash.subarray(0, this.maxRowid + 1)));
+    for (const p of [this.stemmed, this.exact]) {
+      for (let t = 0; t < p.terms; t++) {
+        if (p.df[t] <= SKIP) continue;
+        const n = p.skipCount(t);
+        parts.push(raw(p.skips.get(t)!.subarray(0, 2 * n)));
+        if (bounded) {
+          const bm = p.blockMax.get(t)!.subarray(0, n + 1);
+          parts.push(Buffer.from(bm.buffer, bm.byteOffset, bm.byteLength));
+        }
+      }
+    }
     const h = Buffer.from(JSON.stringify(header));
     const hl = Buffer.alloc(4);
     hl.writeUInt32LE(h.length);
@@ -629,7 +1016,7 @@ export class MemoryBm25Index {
   }
 
   /** Loads a saved index when its key still matches, else null. */
-  static async load(path: string, key: string, stemmer?: Fts5Stemmer): Promise<MemoryBm25Index | null> {
+  static async load(path: string, key: string, stemmer?: Fts5Stemmer, boundWeights?: Bm25Weights): Promise<MemoryBm25Index | null> {
     let buf: Buffer;
     try {
       buf = await readFile(path);
@@ -639,6 +1026,9 @@ export class MemoryBm25Index {
     if (buf.subarray(0, 4).toString() !== 'PBBM') return null;
     const hl = buf.readUInt32LE(4);
     const h = JSON.parse(buf.subarray(8, 8 + hl).toString()) as {
+      format: number;
+      boundAvgdl?: number | null;
+      boundWeights?: Bm25Weights;
       key: string;
       rows: number;
       tokens: number;
@@ -648,7 +1038,7 @@ export class MemoryBm25Index {
       exact: string[];
     };
     if (h.key !== key) return null;
-    const out = new MemoryBm25Index(stemmer);
+    const out = new MemoryBm25Index(stemmer, boundWeights);
     let at = 8 + hl;
     const ints = (n: number) => {
       const a = new Int32Array(Math.max(n, 1));
@@ -679,6 +1069,31 @@ export class MemoryBm25Index {
     out.tokens = h.tokens;
     out.ftsTokens = h.ftsTokens ?? NaN;
     out.maxRowid = h.maxRowid;
+    for (let r = 0; r <= out.maxRowid; r++) if (out.len[r] > 0) out.addTitle(r);
+    const w = h.boundWeights;
+    const bounded = h.format >= 2 && typeof h.boundAvgdl === 'number';
+    if (h.format >= 2) {
+      // Saved skip entries and block maxima: no pass over the postings (seconds at a million papers).
+      for (const p of [out.stemmed, out.exact]) {
+        for (let t = 0; t < p.terms; t++) {
+          if (p.df[t] <= SKIP) continue;
+          const n = p.skipCount(t);
+          p.skips.set(t, ints(2 * n));
+          if (bounded) {
+            const bm = new Float32Array(n + 1);
+            new Uint8Array(bm.buffer).set(buf.subarray(at, at + 4 * (n + 1)));
+            at += 4 * (n + 1);
+            p.blockMax.set(t, bm);
+          }
+        }
+      }
+    } else {
+      out.stemmed.buildSkips();
+      out.exact.buildSkips();
+    }
+    const ow = out.boundWeights;
+    if (bounded && w && w.title === ow.title && w.abstract === ow.abstract && w.authors === ow.authors) out.boundAvgdl = h.boundAvgdl!;
+    else out.computeBounds();
     return out;
   }
 }

@@ -31,7 +31,7 @@ export async function startMemoryIndex(index: SqliteLexicalIndex, file: string |
   if (file && !rebuild) {
     // Saved for fewer rows than FTS5 holds now is fine: the rows appended since are added on use.
     const head = await MemoryBm25Index.readHeader(file);
-    if (head && head.rows <= rows) m = await MemoryBm25Index.load(file, head.key);
+    if (head && head.rows <= rows) m = await MemoryBm25Index.load(file, head.key, undefined, index.weights);
   }
   if (!m) {
     // Small chunks: requests are served between them.

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { type Bm25Doc, MemoryBm25Index, type RowHit, unicode61Tokens } from './bm25-memory.js';
+import { type Bm25Doc, DEFAULT_BM25_WEIGHTS, MemoryBm25Index, type RowHit, unicode61Tokens } from './bm25-memory.js';
 import {
   EXACT_WORD_WEIGHT,
   combineStemmedAndExact,
@@ -19,7 +19,7 @@ export interface ColumnWeights {
   authors: number;
 }
 
-export const DEFAULT_COLUMN_WEIGHTS: ColumnWeights = { title: 2.5, abstract: 1, authors: 0.5 };
+export const DEFAULT_COLUMN_WEIGHTS: ColumnWeights = DEFAULT_BM25_WEIGHTS;
 
 /** Score given to an exact id/title match so it sorts above any bm25 score. */
 export const EXACT_MATCH_SCORE = 1e6;
@@ -71,7 +71,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly weights: ColumnWeights = DEFAULT_COLUMN_WEIGHTS,
+    readonly weights: ColumnWeights = DEFAULT_COLUMN_WEIGHTS,
     private readonly exactWeight = EXACT_WORD_WEIGHT,
     options: SqliteLexicalOptions = {},
   ) {
@@ -122,7 +122,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
 
   /** Builds the in-memory index from the database (in chunks, yielding between them). */
   async buildMemoryIndex(opts: { chunk?: number; yieldEvery?: () => Promise<void> } = {}): Promise<MemoryBm25Index> {
-    const index = new MemoryBm25Index();
+    const index = new MemoryBm25Index(undefined, this.weights);
     await this.catchUp(index, opts.chunk ?? 5000, opts.yieldEvery);
     index.trim();
     // FTS5's token count when the index was in step; NaN (never in step) if rows changed meanwhile.

@@ -1,0 +1,134 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { MemoryBm25Index, type RowHit, type Bm25Weights, unicode61Tokens } from '../src/search/bm25-memory.js';
+import { parseQuery, queryArxivId, titleKey } from '../src/search/lexical.js';
+import { DEFAULT_COLUMN_WEIGHTS } from '../src/search/sqlite-lexical.js';
+import { sentences } from '../src/search/tokenize.js';
+import { rng } from '../src/search/vector-math.js';
+import { benchQueries, syntheticPapers } from './search.js';
+import { loadRealRecords } from './synthetic.js';
+import { legacySearch } from './bm25-legacy.js';
+
+// `npm run bench -- lexical-latency [--papers=N] [--queries=N] [--rounds=R] [--rebuild]`: the in-memory bm25
+// index's part of lexical search (what SqliteLexicalIndex.searchSync runs on it: title-key lookup,
+// stemmed and exact top-k) over the search bench's corpus and queries, without the SQLite database
+// (whose 1M build takes 11 minutes). The index is built from the papers directly and kept in
+// data/bench-cache. Each query runs through the frozen previous algorithm (bm25-legacy.ts) and the
+// current one, interleaved, and the two must return the same rows and scores.
+
+function arg(args: string[], name: string, dflt: number): number {
+  const a = args.find((x) => x.startsWith(`--${name}=`));
+  return a ? Number(a.split('=')[1]) : dflt;
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 100) / 100;
+}
+
+type Search = (index: MemoryBm25Index, terms: string[], w: Bm25Weights, limit: number, exact: boolean) => RowHit[];
+
+const current: Search = (index, terms, w, limit, exact) => index.search(terms, w, limit, exact);
+
+/** SqliteLexicalIndex.searchSync's work on the memory index for `query` (limit: the caller's, 100 for hybrid). */
+function memoryQuery(index: MemoryBm25Index, query: string, limit: number, search: Search): RowHit[][] {
+  const parsed = parseQuery(query);
+  const id = queryArxivId(query);
+  const allWords = [...parsed.phrases.flat(), ...parsed.terms];
+  let titleRows: number[] = [];
+  if (!id && allWords.length > 0 && query.length <= 400) titleRows = index.rowsWithTitleKey(titleKey(query));
+  const tokens = parsed.terms.map(unicode61Tokens);
+  const plain = parsed.phrases.length === 0 && tokens.every((t) => t.length === 1);
+  if (!plain || parsed.terms.length === 0) return [];
+  const terms = tokens.map((t) => t[0]);
+  const n = limit + titleRows.length;
+  return [search(index, terms, DEFAULT_COLUMN_WEIGHTS, n, false), search(index, terms, DEFAULT_COLUMN_WEIGHTS, n, true)];
+}
+
+function sameHits(a: RowHit[][], b: RowHit[][]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i].length !== b[i].length) return false;
+    for (let j = 0; j < a[i].length; j++) if (a[i][j].rowid !== b[i][j].rowid || a[i][j].score !== b[i][j].score) return false;
+  }
+  return true;
+}
+
+export async function benchLexicalLatency(args: string[]): Promise<void> {
+  const N = arg(args, 'papers', 1_000_000);
+  const Q = arg(args, 'queries', 1000);
+  const rounds = arg(args, 'rounds', 1);
+  const real = (await loadRealRecords()).filter((r) => r.abstract && r.title);
+  const rand = rng(42);
+  const sents = real.map((r) => sentences(r.abstract));
+  const file = path.join('data/bench-cache', `lexical-memory-${N}.pbbm`);
+  const key = `bench-lexical:${N}:${real.length}`;
+  let peakRss = 0;
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+  const t0 = Date.now();
+  let index = args.includes('--rebuild') ? null : await MemoryBm25Index.load(file, key);
+  const loaded = index !== null;
+  const CHUNK = 10_000;
+  for (let start = 0; start < N; start += CHUNK) {
+    const rows = syntheticPapers(real, sents, rand, start, Math.min(N, start + CHUNK));
+    if (loaded) continue;
+    index ??= new MemoryBm25Index();
+    index.addAll(rows.map((r, j) => ({ rowid: start + j + 1, title: r[1], abstract: r[2], authors: r[3] })));
+  }
+  if (!index) throw new Error('bench: no papers');
+  // Bytes the posting buffers hold before trim (growth slack included): the build's peak.
+  const allocated = [index.stemmed, index.exact].reduce((n, p) => n + p.bufs.reduce((m, b) => m + b.length, 0), 0);
+  if (!loaded) {
+    index.trim();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await index.save(file, key);
+  }
+  const buildS = (Date.now() - t0) / 1000;
+  const queries = benchQueries(real, rand, N, Q);
+  (globalThis as { gc?: () => void }).gc?.();
+  const searches: [string, Search][] = [
+    ['legacy', legacySearch],
+    ['current', current],
+  ];
+  for (const q of queries.slice(0, 20)) for (const [, s] of searches) memoryQuery(index, q.text, 100, s);
+  const times = new Map<string, Map<string, number[]>>(searches.map(([name]) => [name, new Map()]));
+  let mismatches = 0;
+  for (let round = 0; round < rounds; round++) {
+    queries.forEach((q, qi) => {
+      const results: RowHit[][][] = [];
+      // Alternate which runs first, so neither always finds the caches warm.
+      const order = (qi + round) % 2 ? [...searches].reverse() : searches;
+      for (const [name, s] of order) {
+        const t = performance.now();
+        results.push(memoryQuery(index, q.text, 100, s));
+        const ms = performance.now() - t;
+        const byKind = times.get(name)!;
+        for (const k of [q.kind, 'all']) {
+          if (!byKind.has(k)) byKind.set(k, []);
+          byKind.get(k)!.push(ms);
+        }
+      }
+      if (!sameHits(results[0], results[1])) {
+        mismatches++;
+        if (mismatches <= 5) process.stderr.write(`bench lexical-latency: results differ for ${JSON.stringify(q.text)}\n`);
+      }
+    });
+  }
+  for (const [name, byKind] of times)
+    for (const [kind, ts] of byKind) console.log(JSON.stringify({ benchmark: 'lexical-latency', papers: N, search: name, kind, queries: ts.length, p50_ms: pct(ts, 50), p99_ms: pct(ts, 99), max_ms: pct(ts, 100) }));
+  console.log(
+    JSON.stringify({
+      benchmark: 'lexical-latency',
+      papers: N,
+      index: loaded ? 'loaded' : 'built',
+      index_s: Math.round(buildS * 10) / 10,
+      memory_index_mb: Math.round(index.bytes / 1048576),
+      postings_before_trim_mb: Math.round(allocated / 1048576),
+      rss_mb: Math.round(process.memoryUsage().rss / 1048576),
+      peak_rss_mb: Math.round(Math.max(peakRss, process.memoryUsage().rss) / 1048576),
+      mismatches,
+    }),
+  );
+  clearInterval(rssTimer);
+  index.stemmer.close();
+}

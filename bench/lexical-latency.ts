@@ -1,37 +1,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { MemoryBm25Index, type RowHit, type Bm25Weights, unicode61Tokens } from '../src/search/bm25-memory.js';
+import { MemoryBm25Index, type RowHit, unicode61Tokens } from '../src/search/bm25-memory.js';
 import { parseQuery, queryArxivId, titleKey } from '../src/search/lexical.js';
 import { DEFAULT_COLUMN_WEIGHTS } from '../src/search/sqlite-lexical.js';
 import { sentences } from '../src/search/tokenize.js';
 import { rng } from '../src/search/vector-math.js';
 import { benchQueries, syntheticPapers } from './search.js';
 import { loadRealRecords } from './synthetic.js';
-import { legacySearch } from './bm25-legacy.js';
+import { numberArg, pct } from './metrics.js';
 
 // `npm run bench -- lexical-latency [--papers=N] [--queries=N] [--rounds=R] [--rebuild]`: the in-memory bm25
 // index's part of lexical search (what SqliteLexicalIndex.searchSync runs on it: title-key lookup,
 // stemmed and exact top-k) over the search bench's corpus and queries, without the SQLite database
 // (whose 1M build takes 11 minutes). The index is built from the papers directly and kept in
-// data/bench-cache. Each query runs through the frozen previous algorithm (bm25-legacy.ts) and the
-// current one, interleaved, and the two must return the same rows and scores.
+// data/bench-cache. (That the pruning returns exactly what scoring every row returns is tested in
+// bm25-memory.test.ts.)
 
-function arg(args: string[], name: string, dflt: number): number {
-  const a = args.find((x) => x.startsWith(`--${name}=`));
-  return a ? Number(a.split('=')[1]) : dflt;
-}
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 100) / 100;
-}
-
-type Search = (index: MemoryBm25Index, terms: string[], w: Bm25Weights, limit: number, exact: boolean) => RowHit[];
-
-const current: Search = (index, terms, w, limit, exact) => index.search(terms, w, limit, exact);
 
 /** SqliteLexicalIndex.searchSync's work on the memory index for `query` (limit: the caller's, 100 for hybrid). */
-function memoryQuery(index: MemoryBm25Index, query: string, limit: number, search: Search): RowHit[][] {
+function memoryQuery(index: MemoryBm25Index, query: string, limit: number): RowHit[][] {
   const parsed = parseQuery(query);
   const id = queryArxivId(query);
   const allWords = [...parsed.phrases.flat(), ...parsed.terms];
@@ -42,22 +29,13 @@ function memoryQuery(index: MemoryBm25Index, query: string, limit: number, searc
   if (!plain || parsed.terms.length === 0) return [];
   const terms = tokens.map((t) => t[0]);
   const n = limit + titleRows.length;
-  return [search(index, terms, DEFAULT_COLUMN_WEIGHTS, n, false), search(index, terms, DEFAULT_COLUMN_WEIGHTS, n, true)];
-}
-
-function sameHits(a: RowHit[][], b: RowHit[][]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i].length !== b[i].length) return false;
-    for (let j = 0; j < a[i].length; j++) if (a[i][j].rowid !== b[i][j].rowid || a[i][j].score !== b[i][j].score) return false;
-  }
-  return true;
+  return [index.search(terms, DEFAULT_COLUMN_WEIGHTS, n, false), index.search(terms, DEFAULT_COLUMN_WEIGHTS, n, true)];
 }
 
 export async function benchLexicalLatency(args: string[]): Promise<void> {
-  const N = arg(args, 'papers', 1_000_000);
-  const Q = arg(args, 'queries', 1000);
-  const rounds = arg(args, 'rounds', 1);
+  const N = numberArg(args, 'papers', 1_000_000);
+  const Q = numberArg(args, 'queries', 1000);
+  const rounds = numberArg(args, 'rounds', 1);
   const real = (await loadRealRecords()).filter((r) => r.abstract && r.title);
   const rand = rng(42);
   const sents = real.map((r) => sentences(r.abstract));
@@ -86,36 +64,20 @@ export async function benchLexicalLatency(args: string[]): Promise<void> {
   const buildS = (Date.now() - t0) / 1000;
   const queries = benchQueries(real, rand, N, Q);
   (globalThis as { gc?: () => void }).gc?.();
-  const searches: [string, Search][] = [
-    ['legacy', legacySearch],
-    ['current', current],
-  ];
-  for (const q of queries.slice(0, 20)) for (const [, s] of searches) memoryQuery(index, q.text, 100, s);
-  const times = new Map<string, Map<string, number[]>>(searches.map(([name]) => [name, new Map()]));
-  let mismatches = 0;
+  for (const q of queries.slice(0, 20)) memoryQuery(index, q.text, 100);
+  const byKind = new Map<string, number[]>();
   for (let round = 0; round < rounds; round++) {
-    queries.forEach((q, qi) => {
-      const results: RowHit[][][] = [];
-      // Alternate which runs first, so neither always finds the caches warm.
-      const order = (qi + round) % 2 ? [...searches].reverse() : searches;
-      for (const [name, s] of order) {
-        const t = performance.now();
-        results.push(memoryQuery(index, q.text, 100, s));
-        const ms = performance.now() - t;
-        const byKind = times.get(name)!;
-        for (const k of [q.kind, 'all']) {
-          if (!byKind.has(k)) byKind.set(k, []);
-          byKind.get(k)!.push(ms);
-        }
+    for (const q of queries) {
+      const t = performance.now();
+      memoryQuery(index, q.text, 100);
+      const ms = performance.now() - t;
+      for (const k of [q.kind, 'all']) {
+        if (!byKind.has(k)) byKind.set(k, []);
+        byKind.get(k)!.push(ms);
       }
-      if (!sameHits(results[0], results[1])) {
-        mismatches++;
-        if (mismatches <= 5) process.stderr.write(`bench lexical-latency: results differ for ${JSON.stringify(q.text)}\n`);
-      }
-    });
+    }
   }
-  for (const [name, byKind] of times)
-    for (const [kind, ts] of byKind) console.log(JSON.stringify({ benchmark: 'lexical-latency', papers: N, search: name, kind, queries: ts.length, p50_ms: pct(ts, 50), p99_ms: pct(ts, 99), max_ms: pct(ts, 100) }));
+  for (const [kind, ts] of byKind) console.log(JSON.stringify({ benchmark: 'lexical-latency', papers: N, kind, queries: ts.length, p50_ms: pct(ts, 50), p99_ms: pct(ts, 99), max_ms: pct(ts, 100) }));
   console.log(
     JSON.stringify({
       benchmark: 'lexical-latency',
@@ -126,7 +88,6 @@ export async function benchLexicalLatency(args: string[]): Promise<void> {
       postings_before_trim_mb: Math.round(allocated / 1048576),
       rss_mb: Math.round(process.memoryUsage().rss / 1048576),
       peak_rss_mb: Math.round(Math.max(peakRss, process.memoryUsage().rss) / 1048576),
-      mismatches,
     }),
   );
   clearInterval(rssTimer);

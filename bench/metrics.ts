@@ -27,3 +27,15 @@ export function mrrAt(ranked: string[], rel: Map<string, number>, k: number): nu
 export function mean(xs: number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
 }
+
+/** The p-th percentile of latencies, rounded to 0.01 ms. */
+export function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 100) / 100;
+}
+
+/** `--name=N` from a bench's arguments, or `dflt`. */
+export function numberArg(args: string[], name: string, dflt: number): number {
+  const a = args.find((x) => x.startsWith(`--${name}=`));
+  return a ? Number(a.split('=')[1]) : dflt;
+}

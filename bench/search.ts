@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CorpusModel, DEFAULT_TRAIN_OPTIONS, trainCorpusModel } from '../src/search/corpus-model.js';
 import { cachedModelFile } from './search-quality.js';
+import { numberArg, pct } from './metrics.js';
 
 /** papers in arxiver-cs-2025, the corpus the paraphrase-dev model is trained on */
 const PARAPHRASE_DEV_DOCS = 45_904;
@@ -77,15 +78,6 @@ export function benchQueries(real: SourceRecord[], rand: () => number, N: number
   return queries;
 }
 
-function arg(args: string[], name: string, dflt: number): number {
-  const a = args.find((x) => x.startsWith(`--${name}=`));
-  return a ? Number(a.split('=')[1]) : dflt;
-}
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 100) / 100;
-}
 
 let peakRss = 0;
 /** Peak RSS per phase of the run, to show which phase sets the peak. */
@@ -98,8 +90,8 @@ const sampleRss = () => {
 };
 
 export async function benchSearch(args: string[]): Promise<void> {
-  const N = arg(args, 'papers', 1_000_000);
-  const Q = arg(args, 'queries', 1000);
+  const N = numberArg(args, 'papers', 1_000_000);
+  const Q = numberArg(args, 'queries', 1000);
   const rssTimer = setInterval(sampleRss, 200);
   const real = (await loadRealRecords()).filter((r) => r.abstract && r.title);
   const rand = rng(42);

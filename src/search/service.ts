@@ -46,9 +46,10 @@ export interface SearchService {
 
 export const MAX_QUERY_LENGTH = 250;
 export const MAX_LIMIT = 120;
-const CANDIDATES = 200;
+/** Lexical candidates of an unfiltered search: what hybridRank fuses (it reads the top 100). */
+const CANDIDATES = 100;
 /** With filters, candidate depths tried in turn until enough matches pass them. */
-const FILTERED_DEPTHS = [CANDIDATES, 2_000, 10_000];
+const FILTERED_DEPTHS = [200, 2_000, 10_000];
 /** How many of the most relevant matches a date or upvotes sort re-orders. */
 const RESORT_DEPTH = 50;
 
@@ -128,7 +129,8 @@ export function createSearchService(deps: SearchDeps): SearchService {
       let out: SearchHit[] = [];
       // Filters are applied to ranked candidates; when too few pass, look deeper into the lexical
       // matches (a rare category, featured papers only) instead of answering with too few.
-      for (const depth of filtered ? FILTERED_DEPTHS : [CANDIDATES]) {
+      const depths = filtered ? FILTERED_DEPTHS.map((d) => Math.max(d, wanted)) : [Math.max(CANDIDATES, wanted)];
+      for (const depth of depths) {
         const lex = await lexical.search(req.q, { limit: depth });
         let ranked = rank(lex, qv);
         const upvotes = await feedUpvotes(ranked.map((h) => h.id));

@@ -125,13 +125,17 @@ export function createSearchService(deps: SearchDeps): SearchService {
       const limit = Math.max(1, Math.min(MAX_LIMIT, req.limit));
       const wanted = req.sort === 'date' || req.sort === 'upvotes' ? Math.max(limit, RESORT_DEPTH) : limit;
       const filtered = Boolean(req.from || req.to || req.category || req.featured);
-      const qv = await queryVector(req.q);
+      // The query is embedded while the lexical index answers (an onnx: or http: embedder runs
+      // off this thread).
+      const embedding = queryVector(req.q);
+      let qv: Float32Array | null = null;
       let out: SearchHit[] = [];
       // Filters are applied to ranked candidates; when too few pass, look deeper into the lexical
       // matches (a rare category, featured papers only) instead of answering with too few.
       const depths = filtered ? FILTERED_DEPTHS.map((d) => Math.max(d, wanted)) : [Math.max(CANDIDATES, wanted)];
       for (const depth of depths) {
-        const lex = await lexical.search(req.q, { limit: depth });
+        const [lex, vector] = await Promise.all([lexical.search(req.q, { limit: depth }), embedding]);
+        qv = vector;
         let ranked = rank(lex, qv);
         const upvotes = await feedUpvotes(ranked.map((h) => h.id));
         if (req.featured) ranked = ranked.filter((h) => upvotes.has(h.id));

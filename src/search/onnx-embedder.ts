@@ -79,9 +79,19 @@ function promptsOf(dir: string): { query: string; document: string } {
   return { query: text(prompts.query), document: text(prompts.document ?? prompts.passage) };
 }
 
+/** A hash of the model's files, read in 4 MiB pieces (a model.onnx can be gigabytes). */
 function versionOf(files: string[]): string {
   const hash = crypto.createHash('sha256');
-  for (const f of files) if (fs.existsSync(f)) hash.update(fs.readFileSync(f));
+  const piece = Buffer.alloc(4 << 20);
+  for (const f of files) {
+    if (!fs.existsSync(f)) continue;
+    const fd = fs.openSync(f, 'r');
+    try {
+      for (let n; (n = fs.readSync(fd, piece, 0, piece.length, null)) > 0; ) hash.update(piece.subarray(0, n));
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
   return hash.digest('hex').slice(0, 16);
 }
 

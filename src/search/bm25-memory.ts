@@ -349,6 +349,10 @@ class Cursors {
     });
   }
 
+  // The posting decode (varint gap, then packed or escaped counts) is written out in next, addUpTo,
+  // addWhereSet and advance on purpose: one shared decoder returning through module variables made
+  // lexical-latency at 200k papers 15-25% slower (p50 3.0 -> 3.5-4.2 ms).
+
   /** Moves list j to its next posting. */
   next(j: number): void {
     let at = this.pos[j];

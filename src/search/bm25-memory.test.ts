@@ -258,3 +258,35 @@ test('pruned search returns exactly the top k of scoring every row (long lists, 
     built.stemmer.close();
   }
 });
+
+test('searchBoth runs the exact half on a worker thread and answers as the two searches on one thread do', async () => {
+  const db = database();
+  const fast = await accelerated(db);
+  const index = fast.memoryIndex!;
+  try {
+    let compared = 0;
+    for (const q of QUERIES) {
+      const terms = parseQuery(q).terms.map((t) => unicode61Tokens(t)[0]).filter(Boolean);
+      if (!terms.length) continue;
+      const [stemmed, exact] = await index.searchBoth(terms, DEFAULT_COLUMN_WEIGHTS, 25);
+      assert.deepEqual(stemmed, index.search(terms, DEFAULT_COLUMN_WEIGHTS, 25, false), q);
+      assert.deepEqual(exact, index.search(terms, DEFAULT_COLUMN_WEIGHTS, 25, true), q);
+      // The served (async) path gives what searchSync gives.
+      assert.deepEqual(await fast.search(q, { limit: 25 }), fast.searchSync(q, { limit: 25 }), q);
+      compared += exact.length;
+    }
+    assert.ok(compared > 1000);
+    assert.ok(index.threaded, 'the exact half ran on the worker thread');
+    // Rows appended after the worker started are found there too (their lists are read in place).
+    db.prepare('INSERT INTO papers (arxiv_id, title, abstract, authors) VALUES (?, ?, ?, ?)').run('new-1', 'Zymurgical xylophones', 'zymurgical xylophones of note', '');
+    const hits = await fast.search('zymurgical', { limit: 5 });
+    assert.equal(hits[0]?.id, 'new-1');
+    // A worker that is gone: the same answers, from this thread.
+    await index.closeWorker();
+    assert.equal(index.threaded, false);
+    assert.deepEqual(await fast.search(QUERIES[3], { limit: 25 }), fast.searchSync(QUERIES[3], { limit: 25 }));
+  } finally {
+    await index.closeWorker();
+    index.stemmer.close();
+  }
+});

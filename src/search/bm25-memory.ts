@@ -1,6 +1,8 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { open, readFile, rename, writeFile } from 'node:fs/promises';
 import { titleKey } from './lexical.js';
+import { Worker } from 'node:worker_threads';
+import type { Bm25Answer, Bm25Job } from './bm25-thread.js';
 
 /**
  * An in-memory inverted index that reproduces FTS5's bm25() over the papers_fts (Porter) and
@@ -155,7 +157,7 @@ class Postings {
     if (at + 24 > buf.length) {
       // Long lists grow by a quarter: doubling left half the bulk build's postings memory as slack
       // until trim (at 200k papers 158 MB held for 106 MB of postings, now 125 MB).
-      const next = new Uint8Array(Math.max(16, buf.length < 256 ? buf.length * 2 : Math.ceil(buf.length * 1.25)));
+      const next = allocBytes(Math.max(16, buf.length < 256 ? buf.length * 2 : Math.ceil(buf.length * 1.25)));
       next.set(buf.subarray(0, at));
       this.bufs[t] = buf = next;
     }
@@ -251,7 +253,7 @@ class Postings {
 
   /** Drops the slack of growing buffers (after a bulk build). */
   trim(): void {
-    for (let t = 0; t < this.bufs.length; t++) if (this.bufs[t].length > this.lens[t] + 64) this.bufs[t] = this.bufs[t].slice(0, this.lens[t]);
+    for (let t = 0; t < this.bufs.length; t++) if (this.bufs[t].length > this.lens[t] + 64) this.bufs[t] = copyBytes(this.bufs[t].subarray(0, this.lens[t]));
     for (const [t, sk] of this.skips) if (sk.length > 2 * this.skipCount(t) + 16) this.skips.set(t, sk.slice(0, 2 * this.skipCount(t)));
     for (const [t, bm] of this.blockMax) if (bm.length > this.skipCount(t) + 9) this.blockMax.set(t, bm.slice(0, this.skipCount(t) + 1));
   }
@@ -279,6 +281,31 @@ function hashKey(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h | 0;
+}
+
+/**
+ * Posting lists from this size up live in shared memory, so that the worker thread of searchBoth
+ * reads them where they are; smaller ones are copied into its message (the worker is sent at most
+ * one list per query word, so at most a few KiB).
+ */
+const SHARED_MIN_BYTES = 1024;
+
+function allocBytes(n: number): Uint8Array {
+  return n >= SHARED_MIN_BYTES ? new Uint8Array(new SharedArrayBuffer(n)) : new Uint8Array(n);
+}
+
+function copyBytes(from: Uint8Array): Uint8Array {
+  const out = allocBytes(from.length);
+  out.set(from);
+  return out;
+}
+
+/** A copy of `a` in shared memory; at least `min` long, and then at least twice as long as `a`. */
+function sharedInts(a: Int32Array, min = a.length): Int32Array {
+  const n = min > a.length ? Math.max(min, 2 * a.length) : a.length;
+  const out = new Int32Array(new SharedArrayBuffer(4 * Math.max(n, 1)));
+  out.set(a);
+  return out;
 }
 
 function grow(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
@@ -324,14 +351,12 @@ class Cursors {
   readonly blockMax: (Float32Array | undefined)[] = [];
 
   constructor(
-    p: Postings,
-    ts: number[],
-    bounded: boolean,
+    lists: ListData[],
     private readonly wT: number,
     private readonly wA: number,
     private readonly wU: number,
   ) {
-    const n = ts.length;
+    const n = lists.length;
     this.row = new Int32Array(n).fill(-1);
     this.f = new Float64Array(n);
     this.pos = new Int32Array(n);
@@ -339,12 +364,12 @@ class Cursors {
     this.ends = new Int32Array(n);
     this.skipN = new Int32Array(n);
     this.idx = new Int32Array(n).fill(-1);
-    ts.forEach((t, j) => {
-      this.blockMax.push(bounded ? p.blockMax.get(t) : undefined);
-      this.bufs.push(p.bufs[t]);
-      this.ends[j] = p.lens[t];
-      this.skips.push(p.skips.get(t));
-      this.skipN[j] = p.skipCount(t);
+    lists.forEach((l, j) => {
+      this.blockMax.push(l.blockMax);
+      this.bufs.push(l.buf);
+      this.ends[j] = l.end;
+      this.skips.push(l.skips);
+      this.skipN[j] = l.skipN;
       this.next(j);
     });
   }
@@ -594,6 +619,204 @@ class Cursors {
 }
 
 /** Signature of the FTS5 content the index was built from; a mismatch means rebuild. */
+/** What scoring one posting list takes (typed arrays and numbers: a worker thread can be sent it). */
+export interface ListData {
+  buf: Uint8Array;
+  /** bytes of postings in buf */
+  end: number;
+  skips: Int32Array | undefined;
+  skipN: number;
+  /** block maxima (undefined: the plain bound) */
+  blockMax: Float32Array | undefined;
+  idf: number;
+  /** bound on the list's bm25 term for any row */
+  ub: number;
+}
+
+/** Per-thread scratch of topRows: one window's scores (all 0 between searches) and its bit set. */
+export interface Scratch {
+  window: Float64Array;
+  touched: Int32Array;
+}
+
+export function newScratch(): Scratch {
+  return { window: new Float64Array(WINDOW), touched: new Int32Array(WINDOW / 32) };
+}
+
+/**
+ * The best `limit` rows of an OR-query over `lists` (MaxScore over windows of rows with block
+ * maxima); what scoring every row would return, to the last bit.
+ */
+export function topRows(lists: ListData[], len: Int32Array, avgdl: number, weights: Bm25Weights, limit: number, scratch: Scratch): RowHit[] {
+    if (lists.length === 0 || limit <= 0) return [];
+  // Rarest first; a row's score adds its terms up in this order (the order of the scores it is
+  // compared with, to the last bit).
+  lists.sort((a, b) => b.idf - a.idf);
+  const L = lists.length;
+  const idf = Float64Array.from(lists, (l) => l.idf);
+  // rest[j]: bound on what lists j.. add together, with room for rounding in the sums;
+  // others[j]: on what the lists but j add.
+  const rest = new Float64Array(L + 1);
+  for (let j = L - 1; j >= 0; j--) rest[j] = rest[j + 1] + lists[j].ub;
+  for (let j = 0; j < L; j++) rest[j] = rest[j] * (1 + 1e-9) + 1e-12;
+  const others = Float64Array.from(lists, (l) => rest[0] - l.ub * (1 - 1e-9));
+  const c = new Cursors(lists, weights.title, weights.abstract, weights.authors);
+  const { row, f, blockMax } = c;
+  // Min-heap of the best rows so far: worst (lowest score, then highest rowid) on top.
+  const hs = new Float64Array(limit);
+  const hr = new Int32Array(limit);
+  let n = 0;
+  let theta = -Infinity;
+  let e = L;
+  const acc = scratch.window;
+  const touched = scratch.touched;
+  while (e > 0) {
+    let base = END;
+    for (let j = 0; j < e; j++) if (row[j] < base) base = row[j];
+    if (base === END) break;
+    base -= base % WINDOW;
+    const top = base + WINDOW;
+    const ew = e;
+    for (let j = 0; j < ew; j++) c.addUpTo(j, top, acc, base, touched, idf[j], len, avgdl, others[j], theta);
+    // The common lists one at a time, over the rows still in the running (in rowid order, lowest
+    // set bit first: the lists are read forwards): a row leaves once its score plus the bounds of
+    // the lists left cannot reach the k-th best.
+    for (let j = ew; j < L; j++) {
+      let count = 0;
+      for (let word = 0; word < WINDOW / 32; word++) {
+        let bits = touched[word];
+        for (let left = bits; left !== 0; left &= left - 1) {
+          const low = left & -left;
+          const i = (word << 5) | (31 - Math.clz32(low));
+          if (acc[i] + rest[j] < theta) {
+            acc[i] = 0;
+            bits ^= low;
+          } else count++;
+        }
+        touched[word] = bits;
+      }
+      if (count === 0) break;
+      if (count * DENSE > c.postingsBelow(j, top)) {
+        // Many rows for this list's postings here: read them all, adding to the rows in the running.
+        c.addWhereSet(j, top, acc, base, touched, idf[j], len, avgdl);
+        continue;
+      }
+      const bm = blockMax[j];
+      for (let word = 0; word < WINDOW / 32; word++) {
+        let bits = touched[word];
+        for (let left = bits; left !== 0; left &= left - 1) {
+          const low = left & -left;
+          const i = (word << 5) | (31 - Math.clz32(low));
+          const d = base + i;
+          // The bound of the block that would hold d, before reading it.
+          if (bm !== undefined && row[j] < d && acc[i] + idf[j] * bm[c.blockOf(j, d)] + rest[j + 1] < theta) {
+            acc[i] = 0;
+            bits ^= low;
+            continue;
+          }
+          c.advance(j, d);
+          if (row[j] === d) {
+            const fj = f[j];
+            acc[i] += idf[j] * ((fj * (K1 + 1.0)) / (fj + K1 * (1 - B + (B * len[d]) / avgdl)));
+          }
+        }
+        touched[word] = bits;
+      }
+    }
+    for (let word = 0; word < WINDOW / 32; word++) {
+      let bits = touched[word];
+      if (bits === 0) continue;
+      touched[word] = 0;
+      for (; bits !== 0; bits &= bits - 1) {
+        const i = (word << 5) | (31 - Math.clz32(bits & -bits));
+        const score = acc[i];
+        acc[i] = 0;
+        const d = base + i;
+        // d is above every row in the heap, so it must score higher than the top to beat it.
+        if (n < limit) {
+          let k = n++;
+          while (k > 0) {
+            const up = (k - 1) >> 1;
+            if (!(score < hs[up] || (score === hs[up] && d > hr[up]))) break;
+            hs[k] = hs[up];
+            hr[k] = hr[up];
+            k = up;
+          }
+          hs[k] = score;
+          hr[k] = d;
+        } else if (score > hs[0]) {
+          let k = 0;
+          for (;;) {
+            const l = 2 * k + 1;
+            if (l >= n) break;
+            const m = l + 1 < n && (hs[l + 1] < hs[l] || (hs[l + 1] === hs[l] && hr[l + 1] > hr[l])) ? l + 1 : l;
+            if (!(hs[m] < score || (hs[m] === score && hr[m] > d))) break;
+            hs[k] = hs[m];
+            hr[k] = hr[m];
+            k = m;
+          }
+          hs[k] = score;
+          hr[k] = d;
+        } else continue;
+        if (n === limit) theta = hs[0];
+      }
+    }
+    while (e > 0 && rest[e - 1] < theta) e--;
+  }
+  const out: RowHit[] = [];
+  for (let i = 0; i < n; i++) out.push({ rowid: hr[i], score: hs[i] });
+  return out.sort((a, b) => b.score - a.score || a.rowid - b.rowid);
+}
+
+/** The thread MemoryBm25Index.searchBoth hands the exact half of a query to (bm25-thread.ts). */
+class Bm25Worker {
+  private seq = 0;
+  private dead: Error | null = null;
+  private readonly pending = new Map<number, { resolve: (hits: RowHit[]) => void; reject: (e: Error) => void }>();
+
+  private constructor(private readonly thread: Worker) {
+    thread.on('message', (a: Bm25Answer) => {
+      const p = this.pending.get(a.id);
+      if (!p) return;
+      this.pending.delete(a.id);
+      if (this.pending.size === 0) thread.unref();
+      if (a.error) p.reject(new Error(`search: bm25 worker: ${a.error}`));
+      else p.resolve(Array.from(a.rows, (rowid, i) => ({ rowid, score: a.scores[i] })));
+    });
+    const fail = (e: Error) => {
+      this.dead ??= e;
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    };
+    thread.on('error', fail);
+    thread.on('exit', (code) => fail(new Error(`search: bm25 worker stopped (exit code ${code})`)));
+    // Idle, it does not keep the process alive; a query in flight does (run refs it).
+    thread.unref();
+  }
+
+  static start(): Bm25Worker | null {
+    try {
+      return new Bm25Worker(new Worker(new URL('./bm25-thread.js', import.meta.url)));
+    } catch {
+      return null;
+    }
+  }
+
+  run(job: Omit<Bm25Job, 'id'>): Promise<RowHit[]> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.thread.ref();
+      this.thread.postMessage({ id, ...job } satisfies Bm25Job);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.thread.terminate();
+  }
+}
+
 export interface Bm25State {
   maxRowid: number;
   rows: number;
@@ -604,16 +827,13 @@ export class MemoryBm25Index {
   readonly stemmed = new Postings();
   readonly exact = new Postings();
   /** tokens of each row (all columns), by rowid; 0 for no row */
-  private len: Int32Array = new Int32Array(1024);
+  private len: Int32Array = sharedInts(new Int32Array(0), 1024);
   /** hash of titleKey(title) by rowid, to find "the user typed the exact title" without FTS5 */
   private titleHash: Int32Array = new Int32Array(1024);
   /** rowid + 1 of each row, in the slot of its title hash (linear probing); 0: empty */
   private titleTable = new Int32Array(1024);
   private titleRows = 0;
-  /** one window's scores, all 0 between searches */
-  private readonly window = new Float64Array(WINDOW);
-  /** bit set of the window's rows with a score */
-  private readonly touched = new Int32Array(WINDOW / 32);
+  private readonly scratch = newScratch();
   /** avgdl the block maxima were computed for (they hold for any lower one); NaN: none yet */
   private boundAvgdl = NaN;
   rows = 0;
@@ -677,7 +897,7 @@ export class MemoryBm25Index {
     docs.forEach((d, i) => {
       const len = bounds[(i + 1) * COLUMNS] - bounds[i * COLUMNS];
       if (d.rowid >= this.len.length) {
-        this.len = grow(this.len, d.rowid + 1);
+        this.len = sharedInts(this.len, d.rowid + 1);
         this.titleHash = grow(this.titleHash, this.len.length);
       }
       this.len[d.rowid] = len;
@@ -806,12 +1026,60 @@ export class MemoryBm25Index {
    * with the essential lists that the k-th best score so far leaves.
    */
   search(terms: string[], weights: Bm25Weights, limit: number, exact: boolean): RowHit[] {
+    return topRows(this.queryLists(terms, weights, exact), this.len, this.tokens / this.rows, weights, limit, this.scratch);
+  }
+
+  /**
+   * The stemmed and the exact search (what search(..., false) and search(..., true) return), the
+   * exact one on a worker thread while this thread runs the stemmed one: a query's two halves on the
+   * machine's two cores. The posting lists it reads are in shared memory (see allocBytes); the
+   * worker gets views of them, not copies. Without a worker (it failed), both run here.
+   */
+  async searchBoth(terms: string[], weights: Bm25Weights, limit: number): Promise<[RowHit[], RowHit[]]> {
+    const exactLists = this.queryLists(terms, weights, true);
+    const worker = exactLists.length > 0 && limit > 0 ? this.worker() : null;
+    if (!worker) return [this.search(terms, weights, limit, false), topRows(exactLists, this.len, this.tokens / this.rows, weights, limit, this.scratch)];
+    const exact = worker.run({ lists: exactLists, len: this.len, avgdl: this.tokens / this.rows, weights, limit });
+    const stemmed = this.search(terms, weights, limit, false);
+    try {
+      return [stemmed, await exact];
+    } catch {
+      // A worker that failed is not started again: this thread answers from now on.
+      const failed = this.pool;
+      this.pool = null;
+      void failed?.close();
+      return [stemmed, topRows(exactLists, this.len, this.tokens / this.rows, weights, limit, this.scratch)];
+    }
+  }
+
+  /** undefined: not started yet; null: it failed, and searchBoth runs both halves here */
+  private pool: Bm25Worker | null | undefined;
+
+  private worker(): Bm25Worker | null {
+    if (this.pool === undefined) this.pool = Bm25Worker.start();
+    return this.pool;
+  }
+
+  /** Whether searchBoth has a worker thread (started by the first searchBoth). */
+  get threaded(): boolean {
+    return this.pool != null;
+  }
+
+  /** Stops the worker thread; a later searchBoth starts another. */
+  async closeWorker(): Promise<void> {
+    const w = this.pool;
+    if (w) this.pool = undefined;
+    await w?.close();
+  }
+
+  /** The query's posting lists in one table with their idf and upper bounds. */
+  queryLists(terms: string[], weights: Bm25Weights, exact: boolean): ListData[] {
     const p = exact ? this.exact : this.stemmed;
     const avgdl = this.tokens / this.rows;
     const w = this.boundWeights;
     // Block maxima hold for the bound weights and any avgdl up to the bound one.
     const bounded = avgdl <= this.boundAvgdl && weights.title === w.title && weights.abstract === w.abstract && weights.authors === w.authors;
-    const lists: { t: number; idf: number; order: number; ub: number }[] = [];
+    const lists: ListData[] = [];
     for (const term of terms) {
       const t = p.termOf.get(exact ? term : this.stemmer.stem(term));
       if (t === undefined) continue;
@@ -826,134 +1094,9 @@ export class MemoryBm25Index {
         for (let b = 0, n = p.skipCount(t) + 1; b < n; b++) if (bm[b] > max) max = bm[b];
         ub = idf * max;
       }
-      lists.push({ t, idf, order: idf * (K1 + 1.0), ub });
+      lists.push({ buf: p.bufs[t], end: p.lens[t], skips: p.skips.get(t), skipN: p.skipCount(t), blockMax: bm, idf, ub });
     }
-    if (lists.length === 0 || limit <= 0) return [];
-    // Rarest first; a row's score adds its terms up in this order (the order of the scores it is
-    // compared with, to the last bit).
-    lists.sort((a, b) => b.order - a.order);
-    const L = lists.length;
-    const idf = Float64Array.from(lists, (l) => l.idf);
-    // rest[j]: bound on what lists j.. add together, with room for rounding in the sums;
-    // others[j]: on what the lists but j add.
-    const rest = new Float64Array(L + 1);
-    for (let j = L - 1; j >= 0; j--) rest[j] = rest[j + 1] + lists[j].ub;
-    for (let j = 0; j < L; j++) rest[j] = rest[j] * (1 + 1e-9) + 1e-12;
-    const others = Float64Array.from(lists, (l) => rest[0] - l.ub * (1 - 1e-9));
-    const c = new Cursors(
-      p,
-      lists.map((l) => l.t),
-      bounded,
-      weights.title,
-      weights.abstract,
-      weights.authors,
-    );
-    const { row, f, blockMax } = c;
-    const len = this.len;
-    // Min-heap of the best rows so far: worst (lowest score, then highest rowid) on top.
-    const hs = new Float64Array(limit);
-    const hr = new Int32Array(limit);
-    let n = 0;
-    let theta = -Infinity;
-    let e = L;
-    const acc = this.window;
-    const touched = this.touched;
-    while (e > 0) {
-      let base = END;
-      for (let j = 0; j < e; j++) if (row[j] < base) base = row[j];
-      if (base === END) break;
-      base -= base % WINDOW;
-      const top = base + WINDOW;
-      const ew = e;
-      for (let j = 0; j < ew; j++) c.addUpTo(j, top, acc, base, touched, idf[j], len, avgdl, others[j], theta);
-      // The common lists one at a time, over the rows still in the running (in rowid order, lowest
-      // set bit first: the lists are read forwards): a row leaves once its score plus the bounds of
-      // the lists left cannot reach the k-th best.
-      for (let j = ew; j < L; j++) {
-        let count = 0;
-        for (let word = 0; word < WINDOW / 32; word++) {
-          let bits = touched[word];
-          for (let left = bits; left !== 0; left &= left - 1) {
-            const low = left & -left;
-            const i = (word << 5) | (31 - Math.clz32(low));
-            if (acc[i] + rest[j] < theta) {
-              acc[i] = 0;
-              bits ^= low;
-            } else count++;
-          }
-          touched[word] = bits;
-        }
-        if (count === 0) break;
-        if (count * DENSE > c.postingsBelow(j, top)) {
-          // Many rows for this list's postings here: read them all, adding to the rows in the running.
-          c.addWhereSet(j, top, acc, base, touched, idf[j], len, avgdl);
-          continue;
-        }
-        const bm = blockMax[j];
-        for (let word = 0; word < WINDOW / 32; word++) {
-          let bits = touched[word];
-          for (let left = bits; left !== 0; left &= left - 1) {
-            const low = left & -left;
-            const i = (word << 5) | (31 - Math.clz32(low));
-            const d = base + i;
-            // The bound of the block that would hold d, before reading it.
-            if (bm !== undefined && row[j] < d && acc[i] + idf[j] * bm[c.blockOf(j, d)] + rest[j + 1] < theta) {
-              acc[i] = 0;
-              bits ^= low;
-              continue;
-            }
-            c.advance(j, d);
-            if (row[j] === d) {
-              const fj = f[j];
-              acc[i] += idf[j] * ((fj * (K1 + 1.0)) / (fj + K1 * (1 - B + (B * len[d]) / avgdl)));
-            }
-          }
-          touched[word] = bits;
-        }
-      }
-      for (let word = 0; word < WINDOW / 32; word++) {
-        let bits = touched[word];
-        if (bits === 0) continue;
-        touched[word] = 0;
-        for (; bits !== 0; bits &= bits - 1) {
-          const i = (word << 5) | (31 - Math.clz32(bits & -bits));
-          const score = acc[i];
-          acc[i] = 0;
-          const d = base + i;
-          // d is above every row in the heap, so it must score higher than the top to beat it.
-          if (n < limit) {
-            let k = n++;
-            while (k > 0) {
-              const up = (k - 1) >> 1;
-              if (!(score < hs[up] || (score === hs[up] && d > hr[up]))) break;
-              hs[k] = hs[up];
-              hr[k] = hr[up];
-              k = up;
-            }
-            hs[k] = score;
-            hr[k] = d;
-          } else if (score > hs[0]) {
-            let k = 0;
-            for (;;) {
-              const l = 2 * k + 1;
-              if (l >= n) break;
-              const m = l + 1 < n && (hs[l + 1] < hs[l] || (hs[l + 1] === hs[l] && hr[l + 1] > hr[l])) ? l + 1 : l;
-              if (!(hs[m] < score || (hs[m] === score && hr[m] > d))) break;
-              hs[k] = hs[m];
-              hr[k] = hr[m];
-              k = m;
-            }
-            hs[k] = score;
-            hr[k] = d;
-          } else continue;
-          if (n === limit) theta = hs[0];
-        }
-      }
-      while (e > 0 && rest[e - 1] < theta) e--;
-    }
-    const out: RowHit[] = [];
-    for (let i = 0; i < n; i++) out.push({ rowid: hr[i], score: hs[i] });
-    return out.sort((a, b) => b.score - a.score || a.rowid - b.rowid);
+    return lists;
   }
 
   /** Writes the index (JSON header + raw arrays); `key` says what database state it reflects. */
@@ -1062,12 +1205,12 @@ export class MemoryBm25Index {
       for (let t = 0; t < n; t++) {
         p.termOf.set(terms[t], t);
         // A copy of the bytes, so one list growing does not keep the whole file alive.
-        p.bufs[t] = Uint8Array.prototype.slice.call(buf, at, at + p.lens[t]) as Uint8Array;
+        p.bufs[t] = copyBytes(buf.subarray(at, at + p.lens[t]));
         at += p.lens[t];
       }
     }
     out.stemOf = ints(h.exact.length);
-    out.len = ints(h.maxRowid + 1);
+    out.len = sharedInts(ints(h.maxRowid + 1));
     out.titleHash = ints(h.maxRowid + 1);
     out.rows = h.rows;
     out.tokens = h.tokens;

@@ -142,6 +142,9 @@ export class SqliteLexicalIndex implements LexicalIndex {
 
   /** Answers from `index` from now on while it is in step with FTS5 (null: FTS5 only). */
   accelerate(index: MemoryBm25Index | null): void {
+    // The replaced index's worker thread (searchBoth) would idle on; a search still waiting on it
+    // finishes on this thread.
+    if (this.memory && this.memory !== index) void this.memory.closeWorker();
     this.memory = index;
     this.stale = false;
   }
@@ -176,6 +179,24 @@ export class SqliteLexicalIndex implements LexicalIndex {
   }
 
   searchSync(query: string, options: LexicalSearchOptions): LexicalHit[] {
+    const plan = this.plan(query, options);
+    if (Array.isArray(plan)) return plan;
+    const rowHits = plan.memory
+      ? ([plan.memory.search(plan.terms, this.weights, plan.n, false), this.exactWeight > 0 ? plan.memory.search(plan.terms, this.weights, plan.n, true) : []] as const)
+      : null;
+    return this.finish(plan, rowHits);
+  }
+
+  /** As searchSync; with the memory index, the stemmed and exact searches run on two threads. */
+  async search(query: string, options: LexicalSearchOptions): Promise<LexicalHit[]> {
+    const plan = this.plan(query, options);
+    if (Array.isArray(plan)) return plan;
+    if (!plan.memory || this.exactWeight <= 0) return this.searchSync(query, options);
+    return this.finish(plan, await plan.memory.searchBoth(plan.terms, this.weights, plan.n));
+  }
+
+  /** Exact id and title matches; the finished answer when there is nothing to rank. */
+  private plan(query: string, options: LexicalSearchOptions): LexicalHit[] | SearchPlan {
     const parsed = parseQuery(query);
     const match = toFts5Query(parsed);
     const memory = this.current();
@@ -200,10 +221,14 @@ export class SqliteLexicalIndex implements LexicalIndex {
     // Plain words that FTS5 reads as one token each: the in-memory index has their postings.
     const tokens = parsed.terms.map(unicode61Tokens);
     const plain = parsed.phrases.length === 0 && tokens.every((t) => t.length === 1);
+    return { hits, exact, match, n, limit: options.limit, memory: memory && plain ? memory : null, terms: tokens.map((t) => t[0]) };
+  }
+
+  /** Ranks by stemmed + weighted exact bm25 (from the memory index's rows, or FTS5 without them). */
+  private finish(plan: SearchPlan, rowHits: readonly [RowHit[], RowHit[]] | null): LexicalHit[] {
+    const { hits, exact, match, n } = plan;
     let combined: LexicalHit[];
-    if (memory && plain) {
-      const terms = tokens.map((t) => t[0]);
-      const rowHits = [memory.search(terms, this.weights, n, false), this.exactWeight > 0 ? memory.search(terms, this.weights, n, true) : []];
+    if (rowHits) {
       const rowids = [...new Set(rowHits.flat().map((h) => h.rowid))];
       const idOf = new Map((this.idsOf.all(JSON.stringify(rowids)) as { rowid: number; id: string }[]).map((r) => [r.rowid, r.id]));
       const toHits = (hs: RowHit[]) => hs.flatMap((h) => (idOf.has(h.rowid) ? [{ id: idOf.get(h.rowid)!, score: h.score }] : []));
@@ -218,12 +243,22 @@ export class SqliteLexicalIndex implements LexicalIndex {
       );
     }
     for (const h of combined) if (!exact.has(h.id)) hits.push(h);
-    return hits.slice(0, options.limit);
+    return hits.slice(0, plan.limit);
   }
+}
 
-  async search(query: string, options: LexicalSearchOptions): Promise<LexicalHit[]> {
-    return this.searchSync(query, options);
-  }
+interface SearchPlan {
+  /** exact id and title matches, first */
+  hits: LexicalHit[];
+  exact: Set<string>;
+  match: string;
+  /** how many ranked hits to ask for */
+  n: number;
+  limit: number;
+  /** the memory index, when it can answer this query */
+  memory: MemoryBm25Index | null;
+  /** the query's words as FTS5 tokens */
+  terms: string[];
 }
 
 /** An SQLite varint (as FTS5 writes them): big-endian groups of 7 bits, the 9th byte whole. */

@@ -189,6 +189,8 @@ export async function benchSearch(args: string[]): Promise<void> {
     };
     const times = { lexical: [] as number[], vector: [] as number[], hybrid: [] as number[] };
     const byKind = new Map<string, number[]>();
+    // --one-thread-too: each query also timed with both lexical halves on one thread, for comparison
+    const oneThread = args.includes('--one-thread-too') ? { lexical: [] as number[], hybrid: [] as number[] } : null;
     // The served path: SqliteLexicalIndex.search runs the stemmed and exact halves on two threads.
     for (const q of queries.slice(0, 20)) await lex.search(q.text, { limit: 100 }); // warm-up
     for (const { kind, text: q } of queries) {
@@ -206,6 +208,15 @@ export async function benchSearch(args: string[]): Promise<void> {
       // What the service runs: dense feedback from the top lexical hits, vector search, fusion.
       hybridRank(await lex.search(q, { limit: 100 }), model.embed(q), side, DEFAULT_FUSION);
       times.hybrid.push(performance.now() - s);
+      if (oneThread) {
+        // Both lexical halves on this thread (searchSync), as before the worker thread.
+        s = performance.now();
+        lex.searchSync(q, { limit: 100 });
+        oneThread.lexical.push(performance.now() - s);
+        s = performance.now();
+        hybridRank(lex.searchSync(q, { limit: 100 }), model.embed(q), side, DEFAULT_FUSION);
+        oneThread.hybrid.push(performance.now() - s);
+      }
       sampleRss();
     }
     // The same queries through FTS5 alone (the fallback path), on a sample: it is slow at scale.
@@ -225,6 +236,9 @@ export async function benchSearch(args: string[]): Promise<void> {
     const base = { benchmark: 'search', papers: N, queries: Q, dim, vectorIndex: ivf ? `ivf(lists=${ivf.lists},nprobe=${ivf.nprobe})` : 'exact', lexicalIndex: memory ? 'fts5+memory' : 'fts5' };
     for (const mode of ['lexical', 'vector', 'hybrid'] as const) {
       console.log(JSON.stringify({ ...base, mode, p50_ms: pct(times[mode], 50), p99_ms: pct(times[mode], 99) }));
+    }
+    for (const mode of ['lexical', 'hybrid'] as const) {
+      if (oneThread) console.log(JSON.stringify({ ...base, mode, lexicalThreads: 1, p50_ms: pct(oneThread[mode], 50), p99_ms: pct(oneThread[mode], 99) }));
     }
     for (const [kind, ts] of byKind) console.log(JSON.stringify({ ...base, mode: 'lexical', kind, queries: ts.length, p50_ms: pct(ts, 50), p99_ms: pct(ts, 99) }));
     if (ftsTimes.length) console.log(JSON.stringify({ ...base, lexicalIndex: 'fts5', mode: 'lexical', queries: ftsTimes.length, p50_ms: pct(ftsTimes, 50), p99_ms: pct(ftsTimes, 99) }));

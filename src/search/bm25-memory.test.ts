@@ -290,3 +290,32 @@ test('searchBoth runs the exact half on a worker thread and answers as the two s
     index.stemmer.close();
   }
 });
+
+test('searchBoth reads long lists in shared memory, also after they grow', async () => {
+  // "common" is in every row: its lists pass SHARED_MIN_BYTES (64 KiB) at about 32k rows.
+  const doc = (i: number) => ({ rowid: i + 1, title: `common topic${i % 97}`, abstract: `common words ${i % 13 === 0 ? 'rare' : 'plain'} body${i % 1000}`, authors: '' });
+  const index = new MemoryBm25Index();
+  try {
+    index.addAll(Array.from({ length: 50_000 }, (_, i) => doc(i)));
+    index.trim();
+    const w = DEFAULT_COLUMN_WEIGHTS;
+    const check = async (terms: string[]) => {
+      const [stemmed, exact] = await index.searchBoth(terms, w, 50);
+      assert.deepEqual(stemmed, index.search(terms, w, 50, false), terms.join(' '));
+      assert.deepEqual(exact, index.search(terms, w, 50, true), terms.join(' '));
+      return exact;
+    };
+    const lists = index.queryLists(['common'], w, true);
+    assert.ok(lists[0].buf.buffer instanceof SharedArrayBuffer && lists[0].end >= 64 * 1024, 'a long list is in shared memory');
+    await check(['common', 'rare', 'topic5']);
+    assert.ok(index.threaded);
+    // Appends grow the long lists into new shared buffers; the worker reads those.
+    index.addAll(Array.from({ length: 5000 }, (_, i) => ({ ...doc(50_000 + i), title: `common fresh${i}` })));
+    assert.ok(index.queryLists(['common'], w, true)[0].buf.buffer instanceof SharedArrayBuffer);
+    const hits = await check(['common', 'fresh4321']);
+    assert.equal(hits[0].rowid, 50_000 + 4321 + 1);
+  } finally {
+    await index.closeWorker();
+    index.stemmer.close();
+  }
+});

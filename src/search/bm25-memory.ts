@@ -127,6 +127,23 @@ class Postings {
    */
   readonly blockMax = new Map<number, Float32Array>();
 
+  /**
+   * Whether long lists are allocated in shared memory: not during a bulk build, whose outgrown
+   * buffers would be shared garbage (with it, building 1M papers' index left 1,485 MB of RSS
+   * against 1,283), but after trim() or load().
+   */
+  shared = false;
+
+  allocBytes(n: number): Uint8Array {
+    return this.shared && n >= SHARED_MIN_BYTES ? new Uint8Array(new SharedArrayBuffer(n)) : new Uint8Array(n);
+  }
+
+  copyBytes(from: Uint8Array): Uint8Array {
+    const out = this.allocBytes(from.length);
+    out.set(from);
+    return out;
+  }
+
   skipCount(t: number): number {
     return this.df[t] > 0 ? Math.floor((this.df[t] - 1) / SKIP) : 0;
   }
@@ -157,7 +174,7 @@ class Postings {
     if (at + 24 > buf.length) {
       // Long lists grow by a quarter: doubling left half the bulk build's postings memory as slack
       // until trim (at 200k papers 158 MB held for 106 MB of postings, now 125 MB).
-      const next = allocBytes(Math.max(16, buf.length < 256 ? buf.length * 2 : Math.ceil(buf.length * 1.25)));
+      const next = this.allocBytes(Math.max(16, buf.length < 256 ? buf.length * 2 : Math.ceil(buf.length * 1.25)));
       next.set(buf.subarray(0, at));
       this.bufs[t] = buf = next;
     }
@@ -253,7 +270,14 @@ class Postings {
 
   /** Drops the slack of growing buffers (after a bulk build). */
   trim(): void {
-    for (let t = 0; t < this.bufs.length; t++) if (this.bufs[t].length > this.lens[t] + 64) this.bufs[t] = copyBytes(this.bufs[t].subarray(0, this.lens[t]));
+    // From here on long lists live in shared memory (see SHARED_MIN_BYTES): the ones built in
+    // plain memory move there now, and the ones that grow later are reallocated there.
+    this.shared = true;
+    for (let t = 0; t < this.bufs.length; t++) {
+      const buf = this.bufs[t];
+      const unshared = this.lens[t] >= SHARED_MIN_BYTES && !(buf.buffer instanceof SharedArrayBuffer);
+      if (buf.length > this.lens[t] + 64 || unshared) this.bufs[t] = this.copyBytes(buf.subarray(0, this.lens[t]));
+    }
     for (const [t, sk] of this.skips) if (sk.length > 2 * this.skipCount(t) + 16) this.skips.set(t, sk.slice(0, 2 * this.skipCount(t)));
     for (const [t, bm] of this.blockMax) if (bm.length > this.skipCount(t) + 9) this.blockMax.set(t, bm.slice(0, this.skipCount(t) + 1));
   }
@@ -285,20 +309,11 @@ function hashKey(s: string): number {
 
 /**
  * Posting lists from this size up live in shared memory, so that the worker thread of searchBoth
- * reads them where they are; smaller ones are copied into its message (the worker is sent at most
- * one list per query word, so at most a few KiB).
+ * reads them where they are; shorter ones are copied into its message (one list per query word,
+ * so a few hundred KiB at most). With 1 KiB here, the many shared buffers a bulk build outgrows
+ * added 570 MB to the RSS after building the index of 1M papers.
  */
-const SHARED_MIN_BYTES = 1024;
-
-function allocBytes(n: number): Uint8Array {
-  return n >= SHARED_MIN_BYTES ? new Uint8Array(new SharedArrayBuffer(n)) : new Uint8Array(n);
-}
-
-function copyBytes(from: Uint8Array): Uint8Array {
-  const out = allocBytes(from.length);
-  out.set(from);
-  return out;
-}
+const SHARED_MIN_BYTES = 64 * 1024;
 
 /** A copy of `a` in shared memory; at least `min` long, and then at least twice as long as `a`. */
 function sharedInts(a: Int32Array, min = a.length): Int32Array {
@@ -1043,8 +1058,9 @@ export class MemoryBm25Index {
     const stemmed = this.search(terms, weights, limit, false);
     try {
       return [stemmed, await exact];
-    } catch {
+    } catch (e) {
       // A worker that failed is not started again: this thread answers from now on.
+      process.emitWarning(`search: the bm25 worker thread failed, lexical search runs on one thread: ${(e as Error).message}`);
       const failed = this.pool;
       this.pool = null;
       void failed?.close();
@@ -1202,10 +1218,11 @@ export class MemoryBm25Index {
       p.last = ints(n);
       p.df = ints(n);
       p.bufs = new Array(n);
+      p.shared = true;
       for (let t = 0; t < n; t++) {
         p.termOf.set(terms[t], t);
         // A copy of the bytes, so one list growing does not keep the whole file alive.
-        p.bufs[t] = copyBytes(buf.subarray(at, at + p.lens[t]));
+        p.bufs[t] = p.copyBytes(buf.subarray(at, at + p.lens[t]));
         at += p.lens[t];
       }
     }

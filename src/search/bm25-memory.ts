@@ -663,7 +663,7 @@ export function newScratch(): Scratch {
  * maxima); what scoring every row would return, to the last bit.
  */
 export function topRows(lists: ListData[], len: Int32Array, avgdl: number, weights: Bm25Weights, limit: number, scratch: Scratch): RowHit[] {
-    if (lists.length === 0 || limit <= 0) return [];
+  if (lists.length === 0 || limit <= 0) return [];
   // Rarest first; a row's score adds its terms up in this order (the order of the scores it is
   // compared with, to the last bit).
   lists.sort((a, b) => b.idf - a.idf);

@@ -181,18 +181,22 @@ export class SqliteLexicalIndex implements LexicalIndex {
   searchSync(query: string, options: LexicalSearchOptions): LexicalHit[] {
     const plan = this.plan(query, options);
     if (Array.isArray(plan)) return plan;
-    const rowHits = plan.memory
-      ? ([plan.memory.search(plan.terms, this.weights, plan.n, false), this.exactWeight > 0 ? plan.memory.search(plan.terms, this.weights, plan.n, true) : []] as const)
-      : null;
-    return this.finish(plan, rowHits);
+    return this.finish(plan, this.memoryRows(plan));
   }
 
   /** As searchSync; with the memory index, the stemmed and exact searches run on two threads. */
   async search(query: string, options: LexicalSearchOptions): Promise<LexicalHit[]> {
     const plan = this.plan(query, options);
     if (Array.isArray(plan)) return plan;
-    if (!plan.memory || this.exactWeight <= 0) return this.searchSync(query, options);
+    if (!plan.memory || this.exactWeight <= 0) return this.finish(plan, this.memoryRows(plan));
     return this.finish(plan, await plan.memory.searchBoth(plan.terms, this.weights, plan.n));
+  }
+
+  /** The memory index's stemmed and exact rows for the plan, on this thread (null: FTS5 ranks). */
+  private memoryRows(plan: SearchPlan): [RowHit[], RowHit[]] | null {
+    const m = plan.memory;
+    if (!m) return null;
+    return [m.search(plan.terms, this.weights, plan.n, false), this.exactWeight > 0 ? m.search(plan.terms, this.weights, plan.n, true) : []];
   }
 
   /** Exact id and title matches; the finished answer when there is nothing to rank. */

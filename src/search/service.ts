@@ -136,7 +136,9 @@ export function createSearchService(deps: SearchDeps): SearchService {
       for (const depth of depths) {
         const [lex, vector] = await Promise.all([lexical.search(req.q, { limit: depth }), embedding]);
         qv = vector;
-        let ranked = rank(lex, qv);
+        // Unfiltered, only the papers shown (or re-sorted) are read; the rest of the candidates
+        // only served the fusion.
+        let ranked = filtered ? rank(lex, qv) : rank(lex, qv).slice(0, wanted);
         const upvotes = await feedUpvotes(ranked.map((h) => h.id));
         if (req.featured) ranked = ranked.filter((h) => upvotes.has(h.id));
         const byId = new Map((await deps.papers.getMany(ranked.map((h) => h.id))).map((p) => [p.id, p]));

@@ -1052,19 +1052,23 @@ export class MemoryBm25Index {
    */
   async searchBoth(terms: string[], weights: Bm25Weights, limit: number): Promise<[RowHit[], RowHit[]]> {
     const exactLists = this.queryLists(terms, weights, true);
+    const avgdl = this.tokens / this.rows;
+    const exactHere = () => topRows(exactLists, this.len, avgdl, weights, limit, this.scratch);
     const worker = exactLists.length > 0 && limit > 0 ? this.worker() : null;
-    if (!worker) return [this.search(terms, weights, limit, false), topRows(exactLists, this.len, this.tokens / this.rows, weights, limit, this.scratch)];
-    const exact = worker.run({ lists: exactLists, len: this.len, avgdl: this.tokens / this.rows, weights, limit });
+    if (!worker) return [this.search(terms, weights, limit, false), exactHere()];
+    const exact = worker.run({ lists: exactLists, len: this.len, avgdl, weights, limit });
     const stemmed = this.search(terms, weights, limit, false);
     try {
       return [stemmed, await exact];
     } catch (e) {
-      // A worker that failed is not started again: this thread answers from now on.
-      process.emitWarning(`search: the bm25 worker thread failed, lexical search runs on one thread: ${(e as Error).message}`);
-      const failed = this.pool;
-      this.pool = null;
-      void failed?.close();
-      return [stemmed, topRows(exactLists, this.len, this.tokens / this.rows, weights, limit, this.scratch)];
+      // Stopped by closeWorker (the index was replaced): just answer here. Failed: it is not
+      // started again, and this thread answers from now on.
+      if (this.pool === worker) {
+        process.emitWarning(`search: the bm25 worker thread failed, lexical search runs on one thread: ${(e as Error).message}`);
+        this.pool = null;
+        void worker.close();
+      }
+      return [stemmed, exactHere()];
     }
   }
 

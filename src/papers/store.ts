@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely, Selectable } from 'kysely';
+import { BackgroundCheckpointer } from '../storage/checkpointer.js';
 import type { Database } from '../storage/database.js';
 import type { PapersTable, Schema } from '../storage/schema.js';
 import { contentHash, type Paper, type PaperRecord } from './paper.js';
@@ -34,8 +35,14 @@ export interface PaperStore {
 
 // SQLite checkpoints the WAL into the database file, with two fsyncs, in the commit that takes the
 // WAL past wal_autocheckpoint pages (1000 by default): in a bulk load that is every batch, and the
-// fsyncs were most of the commit's time. A bulk load checkpoints every 64 MiB instead.
+// fsyncs were most of the commit's time. A bulk load checkpoints on a second thread instead
+// (BackgroundCheckpointer), after every batch, and starts the WAL over once it holds 256 MiB: each
+// restart waits for the batch written during the last checkpoint to be copied, so a longer WAL
+// means fewer waits (alternating runs of 200k papers: 18,638, 18,883 and 19,346 papers/s against
+// 17,830, 18,652 and 17,502 at 64 MiB). Without that thread, SQLite's own auto-checkpoint runs
+// every 64 MiB; with it, at twice the restart length, as a backstop.
 const BULK_CHECKPOINT_PAGES = 16384;
+const BULK_WAL_PAGES = 65536;
 
 export function toPaper(row: Selectable<PapersTable>): Paper {
   return {
@@ -239,6 +246,7 @@ export function createPaperStore(database: Database): PaperStore {
   const { db } = database;
   // Prepared on first use: the table may not exist yet when the store is created.
   let statements: ReturnType<typeof sqliteStatements> | null = null;
+  let checkpointer: BackgroundCheckpointer | null = null;
   return {
     async upsertMany(records) {
       if (records.length === 0) return { inserted: 0, updated: 0, unchanged: 0, outcomes: new Map() };
@@ -247,7 +255,9 @@ export function createPaperStore(database: Database): PaperStore {
       }
       const unique = newestPerId(records);
       if (database.sqlite && !statements) statements = sqliteStatements(database.sqlite);
-      return db.transaction().execute(async (trx) => (statements ? writeBatchSqlite(statements, unique) : writeBatchKysely(trx, unique)));
+      const summary = await db.transaction().execute(async (trx) => (statements ? writeBatchSqlite(statements, unique) : writeBatchKysely(trx, unique)));
+      await checkpointer?.afterCommit();
+      return summary;
     },
     async get(id) {
       const row = await db.selectFrom('papers').selectAll().where('id', '=', id).executeTakeFirst();
@@ -287,10 +297,13 @@ export function createPaperStore(database: Database): PaperStore {
       if (!raw) return run();
       const previous = Number(raw.pragma('wal_autocheckpoint', { simple: true }));
       if (!Number.isInteger(previous) || previous >= BULK_CHECKPOINT_PAGES) return run();
-      raw.pragma(`wal_autocheckpoint = ${BULK_CHECKPOINT_PAGES}`);
+      checkpointer = await BackgroundCheckpointer.start(raw, BULK_WAL_PAGES);
+      raw.pragma(`wal_autocheckpoint = ${checkpointer ? 2 * BULK_WAL_PAGES : BULK_CHECKPOINT_PAGES}`);
       try {
         return await run();
       } finally {
+        await checkpointer?.close();
+        checkpointer = null;
         raw.pragma(`wal_autocheckpoint = ${previous}`);
       }
     },

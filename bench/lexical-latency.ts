@@ -10,9 +10,8 @@ import { loadRealRecords } from './synthetic.js';
 import { numberArg, pct } from './metrics.js';
 
 // `npm run bench -- lexical-latency [--papers=N] [--queries=N] [--rounds=R] [--rebuild] [--one-thread]`: the in-memory bm25
-// index's part of lexical search (what SqliteLexicalIndex.search runs on it: title-key lookup, the
-// stemmed top-k split over two threads (--one-thread: on one, as searchSync), the exact words' scores
-// of its rows) over the search bench's corpus and queries, without the SQLite database
+// index's part of lexical search (what SqliteLexicalIndex.searchSync runs on it: title-key lookup,
+// stemmed and exact top-k) over the search bench's corpus and queries, without the SQLite database
 // (whose 1M build takes 11 minutes). The index is built from the papers directly and kept in
 // data/bench-cache. (That the pruning returns exactly what scoring every row returns is tested in
 // bm25-memory.test.ts.)

@@ -17,7 +17,7 @@ import { numberArg, pct } from './metrics.js';
 // bm25-memory.test.ts.)
 
 
-/** SqliteLexicalIndex.search's work on the memory index for `query` (limit: the caller's, 100 for hybrid). */
+/** SqliteLexicalIndex.searchSync's work on the memory index for `query` (limit: the caller's, 100 for hybrid). */
 async function memoryQuery(index: MemoryBm25Index, query: string, limit: number, oneThread: boolean): Promise<RowHit[][]> {
   const parsed = parseQuery(query);
   const id = queryArxivId(query);
@@ -29,12 +29,10 @@ async function memoryQuery(index: MemoryBm25Index, query: string, limit: number,
   if (!plain || parsed.terms.length === 0) return [];
   const terms = tokens.map((t) => t[0]);
   const n = limit + titleRows.length;
-  // As SqliteLexicalIndex.search: the stemmed table's top rows, its rows split between this thread
-  // and the worker (--one-thread: all here, as searchSync); then the exact words' bm25 of those rows.
-  const stemmed = oneThread ? index.search(terms, DEFAULT_COLUMN_WEIGHTS, n, false) : await index.searchSplit(terms, DEFAULT_COLUMN_WEIGHTS, n);
-  const rows = stemmed.map((h) => h.rowid).sort((a, b) => a - b);
-  const scores = index.scoreRows(terms, DEFAULT_COLUMN_WEIGHTS, rows, true);
-  return [stemmed, rows.map((rowid, i) => ({ rowid, score: scores[i] }))];
+  // As SqliteLexicalIndex.search: the stemmed half here, the exact half on the worker thread
+  // (--one-thread: both here, as searchSync).
+  if (oneThread) return [index.search(terms, DEFAULT_COLUMN_WEIGHTS, n, false), index.search(terms, DEFAULT_COLUMN_WEIGHTS, n, true)];
+  return index.searchBoth(terms, DEFAULT_COLUMN_WEIGHTS, n);
 }
 
 export async function benchLexicalLatency(args: string[]): Promise<void> {

@@ -308,7 +308,7 @@ function hashKey(s: string): number {
 }
 
 /**
- * Posting lists from this size up live in shared memory, so that the worker thread of searchSplit
+ * Posting lists from this size up live in shared memory, so that the worker thread of searchBoth
  * reads them where they are; shorter ones are copied into its message (one list per query word,
  * so a few hundred KiB at most). With 1 KiB here, the many shared buffers a bulk build outgrows
  * added 570 MB to the RSS after building the index of 1M papers.
@@ -648,47 +648,6 @@ export interface ListData {
   ub: number;
 }
 
-/** Below this many rows a search is not split between two threads (not worth a message). */
-const SPLIT_MIN_ROWS = 1000;
-
-/**
- * The rows [from, to) that topRows ranks, and the cell through which
- * it shares the k-th best score so far with the thread that ranks the other rows.
- */
-export interface RowRange {
-  from: number;
-  to: number;
-  shared?: BigInt64Array;
-}
-
-const ALL_ROWS: RowRange = { from: 0, to: END };
-
-const bitsF64 = new Float64Array(1);
-const bitsI64 = new BigInt64Array(bitsF64.buffer);
-
-/**
- * Raises the shared threshold to `mine` (when it is higher) and returns the higher of it and
- * `theta`. Scores are positive, and the bit patterns of positive doubles order as the numbers do,
- * so the cell holds a double's bits and Atomics keeps its updates whole.
- */
-function shareTheta(cell: BigInt64Array, mine: number, theta: number): number {
-  let seen = Atomics.load(cell, 0);
-  if (mine > 0) {
-    bitsF64[0] = mine;
-    const bits = bitsI64[0];
-    while (bits > seen) {
-      const was = Atomics.compareExchange(cell, 0, seen, bits);
-      if (was === seen) {
-        seen = bits;
-        break;
-      }
-      seen = was;
-    }
-  }
-  bitsI64[0] = seen;
-  return bitsF64[0] > theta ? bitsF64[0] : theta;
-}
-
 /** Per-thread scratch of topRows: one window's scores (all 0 between searches) and its bit set. */
 export interface Scratch {
   window: Float64Array;
@@ -703,15 +662,7 @@ export function newScratch(): Scratch {
  * The best `limit` rows of an OR-query over `lists` (MaxScore over windows of rows with block
  * maxima); what scoring every row would return, to the last bit.
  */
-export function topRows(
-  lists: ListData[],
-  len: Int32Array,
-  avgdl: number,
-  weights: Bm25Weights,
-  limit: number,
-  scratch: Scratch,
-  part: RowRange = ALL_ROWS,
-): RowHit[] {
+export function topRows(lists: ListData[], len: Int32Array, avgdl: number, weights: Bm25Weights, limit: number, scratch: Scratch): RowHit[] {
   if (lists.length === 0 || limit <= 0) return [];
   // Rarest first; a row's score adds its terms up in this order (the order of the scores it is
   // compared with, to the last bit).
@@ -726,8 +677,6 @@ export function topRows(
   const others = Float64Array.from(lists, (l) => rest[0] - l.ub * (1 - 1e-9));
   const c = new Cursors(lists, weights.title, weights.abstract, weights.authors);
   const { row, f, blockMax } = c;
-  const { from, to, shared } = part;
-  if (from > 0) for (let j = 0; j < L; j++) c.advance(j, from);
   // Min-heap of the best rows so far: worst (lowest score, then highest rowid) on top.
   const hs = new Float64Array(limit);
   const hr = new Int32Array(limit);
@@ -739,9 +688,9 @@ export function topRows(
   while (e > 0) {
     let base = END;
     for (let j = 0; j < e; j++) if (row[j] < base) base = row[j];
-    if (base === END || base >= to) break;
+    if (base === END) break;
     base -= base % WINDOW;
-    const top = Math.min(base + WINDOW, to);
+    const top = base + WINDOW;
     const ew = e;
     for (let j = 0; j < ew; j++) c.addUpTo(j, top, acc, base, touched, idf[j], len, avgdl, others[j], theta);
     // The common lists one at a time, over the rows still in the running (in rowid order, lowest
@@ -824,12 +773,9 @@ export function topRows(
           hs[k] = score;
           hr[k] = d;
         } else continue;
-        if (n === limit && hs[0] > theta) theta = hs[0];
+        if (n === limit) theta = hs[0];
       }
     }
-    // Splitting the rows with another thread: the k-th best score of either part bounds the k-th
-    // best of both from below, so each prunes with the higher of the two.
-    if (shared) theta = shareTheta(shared, n === limit ? hs[0] : -Infinity, theta);
     while (e > 0 && rest[e - 1] < theta) e--;
   }
   const out: RowHit[] = [];
@@ -837,7 +783,7 @@ export function topRows(
   return out.sort((a, b) => b.score - a.score || a.rowid - b.rowid);
 }
 
-/** The thread MemoryBm25Index.searchSplit hands the upper half of the rows to (bm25-thread.ts). */
+/** The thread MemoryBm25Index.searchBoth hands the exact half of a query to (bm25-thread.ts). */
 class Bm25Worker {
   private seq = 0;
   private dead: Error | null = null;
@@ -1099,23 +1045,21 @@ export class MemoryBm25Index {
   }
 
   /**
-   * What search() returns, with the rows split between this thread and a worker thread: each ranks
-   * its half, the two share their k-th best score as they go (see RowRange), and the two top lists
-   * merge. The posting lists are in shared memory (see allocBytes): the worker gets views of them,
-   * not copies. Without a worker (it failed), all rows are ranked here.
+   * The stemmed and the exact search (what search(..., false) and search(..., true) return), the
+   * exact one on a worker thread while this thread runs the stemmed one: a query's two halves on the
+   * machine's two cores. The posting lists it reads are in shared memory (see allocBytes); the
+   * worker gets views of them, not copies. Without a worker (it failed), both run here.
    */
-  async searchSplit(terms: string[], weights: Bm25Weights, limit: number, exact = false): Promise<RowHit[]> {
-    const lists = this.queryLists(terms, weights, exact);
+  async searchBoth(terms: string[], weights: Bm25Weights, limit: number): Promise<[RowHit[], RowHit[]]> {
+    const exactLists = this.queryLists(terms, weights, true);
     const avgdl = this.tokens / this.rows;
-    const mid = Math.floor(this.maxRowid / 2);
-    const worker = lists.length > 0 && limit > 0 && this.maxRowid >= SPLIT_MIN_ROWS ? this.worker() : null;
-    if (!worker) return topRows(lists, this.len, avgdl, weights, limit, this.scratch);
-    const shared = new BigInt64Array(new SharedArrayBuffer(8));
-    const upper = worker.run({ lists: lists.slice(), len: this.len, avgdl, weights, limit, from: mid, to: END, shared });
-    const lower = topRows(lists, this.len, avgdl, weights, limit, this.scratch, { from: 0, to: mid, shared });
-    let rest: RowHit[];
+    const exactHere = () => topRows(exactLists, this.len, avgdl, weights, limit, this.scratch);
+    const worker = exactLists.length > 0 && limit > 0 ? this.worker() : null;
+    if (!worker) return [this.search(terms, weights, limit, false), exactHere()];
+    const exact = worker.run({ lists: exactLists, len: this.len, avgdl, weights, limit });
+    const stemmed = this.search(terms, weights, limit, false);
     try {
-      rest = await upper;
+      return [stemmed, await exact];
     } catch (e) {
       // Stopped by closeWorker (the index was replaced): just answer here. Failed: it is not
       // started again, and this thread answers from now on.
@@ -1124,12 +1068,11 @@ export class MemoryBm25Index {
         this.pool = null;
         void worker.close();
       }
-      rest = topRows(lists, this.len, avgdl, weights, limit, this.scratch, { from: mid, to: END });
+      return [stemmed, exactHere()];
     }
-    return [...lower, ...rest].sort((a, b) => b.score - a.score || a.rowid - b.rowid).slice(0, limit);
   }
 
-  /** undefined: not started yet; null: it failed, and searchSplit ranks all rows here */
+  /** undefined: not started yet; null: it failed, and searchBoth runs both halves here */
   private pool: Bm25Worker | null | undefined;
 
   private worker(): Bm25Worker | null {
@@ -1137,39 +1080,16 @@ export class MemoryBm25Index {
     return this.pool;
   }
 
-  /** Whether searchSplit has a worker thread (started by the first searchSplit). */
+  /** Whether searchBoth has a worker thread (started by the first searchBoth). */
   get threaded(): boolean {
     return this.pool != null;
   }
 
-  /** Stops the worker thread; a later searchSplit starts another. */
+  /** Stops the worker thread; a later searchBoth starts another. */
   async closeWorker(): Promise<void> {
     const w = this.pool;
     if (w) this.pool = undefined;
     await w?.close();
-  }
-
-  /**
-   * The bm25 of each of `rows` (ascending) for the OR-query of `terms` in one table: FTS5's score of
-   * that row, 0 for a row none of the terms is in. Probes the lists through their skip entries.
-   */
-  scoreRows(terms: string[], weights: Bm25Weights, rows: readonly number[], exact: boolean): Float64Array {
-    const out = new Float64Array(rows.length);
-    if (rows.length === 0 || this.rows === 0) return out;
-    const lists = this.queryLists(terms, weights, exact).sort((a, b) => b.idf - a.idf);
-    const c = new Cursors(lists, weights.title, weights.abstract, weights.authors);
-    const avgdl = this.tokens / this.rows;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i];
-      const D = this.len[r];
-      for (let j = 0; j < lists.length; j++) {
-        c.advance(j, r);
-        if (c.row[j] !== r) continue;
-        const f = c.f[j];
-        out[i] += lists[j].idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl)));
-      }
-    }
-    return out;
   }
 
   /** The query's posting lists in one table with their idf and upper bounds. */

@@ -1,8 +1,8 @@
 import { parentPort } from 'node:worker_threads';
-import { type Bm25Weights, type ListData, newScratch, type RowRange, topRows } from './bm25-memory.js';
+import { type Bm25Weights, type ListData, newScratch, topRows } from './bm25-memory.js';
 
-// The worker side of MemoryBm25Index.searchSplit: runs topRows on its part of the rows, over the
-// lists it is sent (views of the index's shared posting memory), and answers with rows and scores.
+// The worker side of MemoryBm25Index.searchBoth: runs topRows on the lists it is sent (views of the
+// index's shared posting memory) and answers with the rows and scores.
 
 export interface Bm25Job {
   id: number;
@@ -11,9 +11,6 @@ export interface Bm25Job {
   avgdl: number;
   weights: Bm25Weights;
   limit: number;
-  from: number;
-  to: number;
-  shared: BigInt64Array;
 }
 
 export interface Bm25Answer {
@@ -27,8 +24,7 @@ const scratch = newScratch();
 
 parentPort?.on('message', (job: Bm25Job) => {
   try {
-    const part: RowRange = { from: job.from, to: job.to, shared: job.shared };
-    const hits = topRows(job.lists, job.len, job.avgdl, job.weights, job.limit, scratch, part);
+    const hits = topRows(job.lists, job.len, job.avgdl, job.weights, job.limit, scratch);
     const rows = Int32Array.from(hits, (h) => h.rowid);
     const scores = Float64Array.from(hits, (h) => h.score);
     parentPort!.postMessage({ id: job.id, rows, scores } satisfies Bm25Answer, [rows.buffer, scores.buffer]);

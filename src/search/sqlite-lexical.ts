@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { type Bm25Doc, DEFAULT_BM25_WEIGHTS, MemoryBm25Index, type RowHit, unicode61Tokens } from './bm25-memory.js';
 import {
   EXACT_WORD_WEIGHT,
+  combineStemmedAndExact,
   type LexicalHit,
   type LexicalIndex,
   type LexicalSearchOptions,
@@ -58,7 +59,7 @@ export interface SqliteLexicalOptions {
  */
 export class SqliteLexicalIndex implements LexicalIndex {
   private readonly byRank: Database.Statement;
-  private readonly exactOfRows: Database.Statement;
+  private readonly byRankExact: Database.Statement;
   private readonly byTitle: Database.Statement;
   private readonly byId: Database.Statement;
   private readonly idsOf: Database.Statement;
@@ -77,9 +78,11 @@ export class SqliteLexicalIndex implements LexicalIndex {
     this.layout = options.layout ?? 'standalone';
     const L = LAYOUTS[this.layout];
     const join = (fts: string) => `FROM ${fts} ${L.join(fts)}`;
-    this.byRank = db.prepare(`SELECT rowid, bm25(papers_fts, ?, ?, ?) AS rank FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rank LIMIT ?`);
-    this.exactOfRows = db.prepare(
-      `SELECT rowid, bm25(papers_fts_exact, ?, ?, ?) AS rank FROM papers_fts_exact WHERE papers_fts_exact MATCH ? AND rowid IN (SELECT value FROM json_each(?))`,
+    this.byRank = db.prepare(
+      `SELECT ${L.id} AS id, bm25(papers_fts, ?, ?, ?) AS rank ${join('papers_fts')} WHERE papers_fts MATCH ? ORDER BY rank LIMIT ?`,
+    );
+    this.byRankExact = db.prepare(
+      `SELECT ${L.id} AS id, bm25(papers_fts_exact, ?, ?, ?) AS rank ${join('papers_fts_exact')} WHERE papers_fts_exact MATCH ? ORDER BY rank LIMIT ?`,
     );
     this.byTitle = db.prepare(`SELECT ${L.id} AS id, p.title AS title ${join('papers_fts')} WHERE papers_fts MATCH ? LIMIT 50`);
     this.byId = db.prepare(`SELECT ${L.idCol} AS id FROM papers WHERE ${L.idCol} = ?`);
@@ -139,7 +142,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
 
   /** Answers from `index` from now on while it is in step with FTS5 (null: FTS5 only). */
   accelerate(index: MemoryBm25Index | null): void {
-    // The replaced index's worker thread (searchSplit) would idle on; a search still waiting on it
+    // The replaced index's worker thread (searchBoth) would idle on; a search still waiting on it
     // finishes on this thread.
     if (this.memory && this.memory !== index) void this.memory.closeWorker();
     this.memory = index;
@@ -178,42 +181,22 @@ export class SqliteLexicalIndex implements LexicalIndex {
   searchSync(query: string, options: LexicalSearchOptions): LexicalHit[] {
     const plan = this.plan(query, options);
     if (Array.isArray(plan)) return plan;
-    const stemmed = plan.memory ? plan.memory.search(plan.terms, this.weights, plan.n, false) : this.stemmedRows(plan);
-    return this.finish(plan, stemmed);
+    return this.finish(plan, this.memoryRows(plan));
   }
 
-  /** As searchSync; with the memory index, its rows are ranked in two halves on two threads. */
+  /** As searchSync; with the memory index, the stemmed and exact searches run on two threads. */
   async search(query: string, options: LexicalSearchOptions): Promise<LexicalHit[]> {
     const plan = this.plan(query, options);
     if (Array.isArray(plan)) return plan;
-    const stemmed = plan.memory ? await plan.memory.searchSplit(plan.terms, this.weights, plan.n) : this.stemmedRows(plan);
-    return this.finish(plan, stemmed);
+    if (!plan.memory || this.exactWeight <= 0) return this.finish(plan, this.memoryRows(plan));
+    return this.finish(plan, await plan.memory.searchBoth(plan.terms, this.weights, plan.n));
   }
 
-  /** FTS5's top rows of the Porter-stemmed table. */
-  private stemmedRows(plan: SearchPlan): RowHit[] {
-    const w = this.weights;
-    const rows = this.byRank.all(w.title, w.abstract, w.authors, plan.match, plan.n) as { rowid: number; rank: number }[];
-    return rows.map((r) => ({ rowid: r.rowid, score: -r.rank }));
-  }
-
-  /**
-   * The bm25 of the unstemmed table for each of `stemmed`'s rows (0 where none of the words is):
-   * from the memory index, or from FTS5 for just those rows.
-   */
-  private exactScores(plan: SearchPlan, stemmed: RowHit[]): Map<number, number> {
-    const out = new Map<number, number>();
-    if (this.exactWeight <= 0 || stemmed.length === 0) return out;
-    const w = this.weights;
-    const rows = stemmed.map((h) => h.rowid).sort((a, b) => a - b);
-    if (plan.memory) {
-      const scores = plan.memory.scoreRows(plan.terms, w, rows, true);
-      rows.forEach((r, i) => out.set(r, scores[i]));
-    } else {
-      const ranked = this.exactOfRows.all(w.title, w.abstract, w.authors, plan.match, JSON.stringify(rows)) as { rowid: number; rank: number }[];
-      for (const r of ranked) out.set(r.rowid, -r.rank);
-    }
-    return out;
+  /** The memory index's stemmed and exact rows for the plan, on this thread (null: FTS5 ranks). */
+  private memoryRows(plan: SearchPlan): [RowHit[], RowHit[]] | null {
+    const m = plan.memory;
+    if (!m) return null;
+    return [m.search(plan.terms, this.weights, plan.n, false), this.exactWeight > 0 ? m.search(plan.terms, this.weights, plan.n, true) : []];
   }
 
   /** Exact id and title matches; the finished answer when there is nothing to rank. */
@@ -245,22 +228,26 @@ export class SqliteLexicalIndex implements LexicalIndex {
     return { hits, exact, match, n, limit: options.limit, memory: memory && plain ? memory : null, terms: tokens.map((t) => t[0]) };
   }
 
-  /**
-   * Ranks the stemmed top rows by their bm25 plus the weighted bm25 of the exact words (so a paper
-   * with the word typed ranks above one that only shares its Porter stem), after the exact matches.
-   */
-  private finish(plan: SearchPlan, stemmed: RowHit[]): LexicalHit[] {
-    const { hits, exact } = plan;
-    const exactScore = this.exactScores(plan, stemmed);
-    const rowids = stemmed.map((h) => h.rowid);
-    const idOf = new Map((this.idsOf.all(JSON.stringify(rowids)) as { rowid: number; id: string }[]).map((r) => [r.rowid, r.id]));
-    const ranked: LexicalHit[] = [];
-    for (const h of stemmed) {
-      const id = idOf.get(h.rowid);
-      if (id !== undefined && !exact.has(id)) ranked.push({ id, score: h.score + this.exactWeight * (exactScore.get(h.rowid) ?? 0) });
+  /** Ranks by stemmed + weighted exact bm25 (from the memory index's rows, or FTS5 without them). */
+  private finish(plan: SearchPlan, rowHits: readonly [RowHit[], RowHit[]] | null): LexicalHit[] {
+    const { hits, exact, match, n } = plan;
+    let combined: LexicalHit[];
+    if (rowHits) {
+      const rowids = [...new Set(rowHits.flat().map((h) => h.rowid))];
+      const idOf = new Map((this.idsOf.all(JSON.stringify(rowids)) as { rowid: number; id: string }[]).map((r) => [r.rowid, r.id]));
+      const toHits = (hs: RowHit[]) => hs.flatMap((h) => (idOf.has(h.rowid) ? [{ id: idOf.get(h.rowid)!, score: h.score }] : []));
+      combined = combineStemmedAndExact(toHits(rowHits[0]), toHits(rowHits[1]), this.exactWeight);
+    } else {
+      const w = [this.weights.title, this.weights.abstract, this.weights.authors];
+      const toHits = (rows: unknown[]) => (rows as { id: string; rank: number }[]).map((r) => ({ id: r.id, score: -r.rank }));
+      combined = combineStemmedAndExact(
+        toHits(this.byRank.all(...w, match, n)),
+        this.exactWeight > 0 ? toHits(this.byRankExact.all(...w, match, n)) : [],
+        this.exactWeight,
+      );
     }
-    ranked.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return [...hits, ...ranked].slice(0, plan.limit);
+    for (const h of combined) if (!exact.has(h.id)) hits.push(h);
+    return hits.slice(0, plan.limit);
   }
 }
 

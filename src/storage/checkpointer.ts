@@ -43,8 +43,16 @@ export class BackgroundCheckpointer {
     if (raw.memory || String(raw.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') return null;
     const ck = new BackgroundCheckpointer(raw, pages);
     const ready = await new Promise<boolean>((resolve) => {
-      ck.worker.once('message', () => resolve(true));
-      ck.worker.once('exit', () => resolve(false));
+      const onReady = () => {
+        ck.worker.off('exit', onExit);
+        resolve(true);
+      };
+      const onExit = () => {
+        ck.worker.off('message', onReady);
+        resolve(false);
+      };
+      ck.worker.once('message', onReady);
+      ck.worker.once('exit', onExit);
     });
     if (ready && !ck.failed) return ck;
     await ck.worker.terminate();

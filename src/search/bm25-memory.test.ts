@@ -126,6 +126,39 @@ test('the memory index follows appended rows and steps aside when rows are delet
   assert.equal(again.stale, true);
 });
 
+test("whileStale 'memory': a change in place leaves the memory index answering, with the previous text, until a rebuilt one is attached", async () => {
+  const db = database(DOCS.slice(0, 500));
+  const lex = new SqliteLexicalIndex(db, undefined, undefined, { whileStale: 'memory' });
+  const old = await lex.buildMemoryIndex({ chunk: 700 });
+  lex.accelerate(old);
+  const target = DOCS[10];
+  const oldWord = unicode61Tokens(target.title).sort((a, b) => b.length - a.length)[0];
+  const before = lex.searchSync(oldWord, { limit: 500 }).map((h) => h.id);
+  assert.ok(before.includes(target._id), oldWord);
+  db.prepare('UPDATE papers SET title = ?, abstract = ? WHERE arxiv_id = ?').run('Zzyzx road', 'Zzyzx road.', target._id);
+  db.prepare('DELETE FROM papers WHERE arxiv_id = ?').run(DOCS[11]._id);
+  db.prepare('INSERT INTO papers (arxiv_id, title, abstract, authors) VALUES (?, ?, ?, ?)').run('new-1', 'Zymurgy of quasicrystals', 'Brewing meets zymurgy.', '');
+  // The memory index still answers (FTS5 would find zzyzx): the changed paper by its old words,
+  // the deleted one nowhere, the appended one at once.
+  assert.deepEqual(lex.searchSync('zzyzx', { limit: 5 }), []);
+  assert.equal(lex.stale, true);
+  assert.equal(lex.memoryIndex, old);
+  assert.ok(lex.searchSync(oldWord, { limit: 500 }).some((h) => h.id === target._id));
+  assert.equal(lex.searchSync('zymurgy', { limit: 5 })[0].id, 'new-1');
+  assert.ok(!lex.searchSync(DOCS[11].title, { limit: 500 }).some((h) => h.id === DOCS[11]._id));
+  // The rebuilt index agrees with FTS5 again, and is attached in step.
+  lex.accelerate(await lex.buildMemoryIndex({ chunk: 700 }));
+  assert.equal(lex.stale, false);
+  assert.deepEqual(lex.searchSync('zzyzx', { limit: 5 }).map((h) => h.id), [target._id]);
+  assert.equal(lex.stale, false);
+  const plain = new SqliteLexicalIndex(db);
+  for (const q of [oldWord, 'zymurgy', ...QUERIES.slice(0, 20)]) {
+    assert.deepEqual(lex.searchSync(q, { limit: 10 }).map((h) => h.id), plain.searchSync(q, { limit: 10 }).map((h) => h.id), q);
+  }
+  old.stemmer.close();
+  lex.memoryIndex!.stemmer.close();
+});
+
 test('a saved memory index loads with the same answers and refuses another key', async () => {
   const db = database(DOCS.slice(0, 500));
   const lex = new SqliteLexicalIndex(db);

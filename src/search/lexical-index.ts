@@ -73,13 +73,15 @@ export function createLexicalIndex(database: Database, options: LexicalIndexOpti
     let lastRebuild = 0;
     return {
       async search(query, opts) {
-        index ??= new SqliteLexicalIndex(raw, weights, EXACT_WORD_WEIGHT, { layout: 'app' });
+        // Papers changed in place: the memory index keeps answering (with their previous text)
+        // while it is rebuilt below, rather than FTS5 taking seconds a query at a million papers.
+        index ??= new SqliteLexicalIndex(raw, weights, EXACT_WORD_WEIGHT, { layout: 'app', whileStale: 'memory' });
         if (!started) {
           started = true;
           void startMemoryIndex(index, file).catch(() => undefined); // FTS5 keeps answering
         }
         const hits = index.searchSync(query, opts);
-        // Deleted or changed papers: FTS5 answers until a fresh memory index replaces the old one.
+        // Deleted or changed papers: the old memory index answers until a fresh one replaces it.
         if (index.stale && !rebuilding && Date.now() - lastRebuild > REBUILD_EVERY_MS) {
           rebuilding = true;
           lastRebuild = Date.now();

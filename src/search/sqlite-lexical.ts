@@ -47,6 +47,13 @@ export const ACCELERATE_MIN_PAPERS = 50_000;
 
 export interface SqliteLexicalOptions {
   layout?: SqliteLayout;
+  /**
+   * What answers once the memory index has missed a change in place (see current()): 'fts5'
+   * (exact, and the default) or 'memory', the memory index as it was, while its owner rebuilds
+   * it. At a million papers FTS5 takes up to seconds per query (it scores row by row), on the
+   * thread that serves every request, for the minutes a rebuild takes.
+   */
+  whileStale?: 'fts5' | 'memory';
 }
 
 /**
@@ -68,6 +75,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
   private readonly ftsCounts: Database.Statement;
   private memory: MemoryBm25Index | null = null;
   readonly layout: SqliteLayout;
+  readonly whileStale: 'fts5' | 'memory';
 
   constructor(
     private readonly db: Database.Database,
@@ -76,6 +84,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
     options: SqliteLexicalOptions = {},
   ) {
     this.layout = options.layout ?? 'standalone';
+    this.whileStale = options.whileStale ?? 'fts5';
     const L = LAYOUTS[this.layout];
     const join = (fts: string) => `FROM ${fts} ${L.join(fts)}`;
     this.byRank = db.prepare(
@@ -155,13 +164,17 @@ export class SqliteLexicalIndex implements LexicalIndex {
 
   /**
    * The attached in-memory index when it agrees with FTS5, after adding rows appended since;
-   * null (FTS5 answers, `stale` is set) after deletes or changes in place, which only a rebuild
-   * follows. A change is seen in FTS5's row and token counts: one that keeps both (a title fix of
-   * the same length) goes unseen until the next rebuild.
+   * after deletes or changes in place, which only a rebuild follows, `stale` is set and null is
+   * returned (FTS5 answers), or with whileStale 'memory' the index as it is, still given the rows
+   * appended since: changed papers rank by their previous text and deleted ones drop out of the
+   * answers (their rows have no paper any more) until the rebuilt index is attached. A change is
+   * seen in FTS5's row and token counts: one that keeps both (a title fix of the same length) goes
+   * unseen until the next rebuild.
    */
   private current(): MemoryBm25Index | null {
     const m = this.memory;
-    if (!m || this.stale) return null;
+    if (!m) return null;
+    if (this.stale) return this.whileStale === 'memory' ? this.appended(m) : null;
     const fts = this.ftsTotals();
     if (fts.rows === m.rows && fts.tokens === m.ftsTokens) return m;
     if (fts.rows > m.rows) {
@@ -175,7 +188,16 @@ export class SqliteLexicalIndex implements LexicalIndex {
       }
     }
     this.stale = true;
-    return null;
+    return this.whileStale === 'memory' ? this.appended(m) : null;
+  }
+
+  /** `m` given the rows appended to FTS5 after its last row (the counts no longer tell how many). */
+  private appended(m: MemoryBm25Index): MemoryBm25Index {
+    for (;;) {
+      const added = this.newRows.all(m.maxRowid, 1000) as Bm25Doc[];
+      if (!added.length) return m;
+      m.addAll(added);
+    }
   }
 
   searchSync(query: string, options: LexicalSearchOptions): LexicalHit[] {

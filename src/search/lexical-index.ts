@@ -57,37 +57,50 @@ export interface LexicalIndexOptions {
   memoryIndexPath?: string | null;
   /** SQLite: false answers every query from FTS5 */
   accelerate?: boolean;
+  /** SQLite: papers from which the memory index is built (ACCELERATE_MIN_PAPERS; lower in tests) */
+  minPapers?: number;
+}
+
+/** A LexicalIndex whose background work (the SQLite memory index's build) can be waited for. */
+export interface AppLexicalIndex extends LexicalIndex {
+  /** Settles when the memory index build or rebuild running now has finished (or failed). */
+  settled(): Promise<void>;
 }
 
 /** The lexical index of the open database's dialect (FTS5 on SQLite, tsvector on PostgreSQL). */
-export function createLexicalIndex(database: Database, options: LexicalIndexOptions = {}): LexicalIndex {
+export function createLexicalIndex(database: Database, options: LexicalIndexOptions = {}): AppLexicalIndex {
   const weights = options.weights ?? DEFAULT_COLUMN_WEIGHTS;
   if (database.dialect === 'sqlite') {
     if (!database.sqlite) throw new Error('search: the SQLite database has no raw connection');
     const raw = database.sqlite;
     const file = options.memoryIndexPath ?? null;
+    const minPapers = options.minPapers ?? ACCELERATE_MIN_PAPERS;
     // Prepared on first use: the app wires search up before `migrate` may have created the tables.
     let index: SqliteLexicalIndex | null = null;
     let started = options.accelerate === false;
     let rebuilding = false;
     let lastRebuild = 0;
+    let background: Promise<void> = Promise.resolve();
     return {
+      settled: () => background,
       async search(query, opts) {
         // Papers changed in place: the memory index keeps answering (with their previous text)
         // while it is rebuilt below, rather than FTS5 taking seconds a query at a million papers.
         index ??= new SqliteLexicalIndex(raw, weights, EXACT_WORD_WEIGHT, { layout: 'app', whileStale: 'memory' });
         if (!started) {
           started = true;
-          void startMemoryIndex(index, file).catch(() => undefined); // FTS5 keeps answering
+          background = startMemoryIndex(index, file, minPapers).catch(() => undefined); // FTS5 keeps answering
         }
         const hits = index.searchSync(query, opts);
         // Deleted or changed papers: the old memory index answers until a fresh one replaces it.
         if (index.stale && !rebuilding && Date.now() - lastRebuild > REBUILD_EVERY_MS) {
           rebuilding = true;
           lastRebuild = Date.now();
-          void startMemoryIndex(index, file, ACCELERATE_MIN_PAPERS, true)
+          background = startMemoryIndex(index, file, minPapers, true)
             .catch(() => undefined)
-            .finally(() => (rebuilding = false));
+            .finally(() => {
+              rebuilding = false;
+            });
         }
         return hits;
       },
@@ -127,6 +140,7 @@ export function createLexicalIndex(database: Database, options: LexicalIndexOpti
   }
 
   return {
+    settled: async () => undefined,
     async search(query: string, options: LexicalSearchOptions): Promise<LexicalHit[]> {
       const exact = await exactMatches(query);
       const hits: LexicalHit[] = exact.map((id) => ({ id, score: EXACT_MATCH_SCORE }));

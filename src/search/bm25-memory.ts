@@ -1092,6 +1092,31 @@ export class MemoryBm25Index {
     await w?.close();
   }
 
+  /**
+   * The bm25 of each of `rows` (ascending) for the OR-query of `terms` in one table: FTS5's score of
+   * that row, 0 for a row none of the terms is in. Probes the lists through their skip entries, and
+   * adds the terms up in topRows' order (rarest first), so a score equals topRows' to the last bit.
+   */
+  scoreRows(terms: string[], weights: Bm25Weights, rows: readonly number[], exact: boolean): Float64Array {
+    const out = new Float64Array(rows.length);
+    if (rows.length === 0 || this.rows === 0) return out;
+    const lists = this.queryLists(terms, weights, exact).sort((a, b) => b.idf - a.idf);
+    if (lists.length === 0) return out;
+    const c = new Cursors(lists, weights.title, weights.abstract, weights.authors);
+    const avgdl = this.tokens / this.rows;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      const D = this.len[r];
+      for (let j = 0; j < lists.length; j++) {
+        c.advance(j, r);
+        if (c.row[j] !== r) continue;
+        const f = c.f[j];
+        out[i] += lists[j].idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl)));
+      }
+    }
+    return out;
+  }
+
   /** The query's posting lists in one table with their idf and upper bounds. */
   queryLists(terms: string[], weights: Bm25Weights, exact: boolean): ListData[] {
     const p = exact ? this.exact : this.stemmed;

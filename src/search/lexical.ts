@@ -98,16 +98,3 @@ export function queryArxivId(query: string): string | null {
 
 /** Weight of the unstemmed index's bm25 against the Porter-stemmed one (SQLite; tuned on SciFact train). */
 export const EXACT_WORD_WEIGHT = 0.5;
-
-/**
- * Adds the bm25 of the unstemmed index to the stemmed one per paper (both as positive scores), so
- * exact words count more than words that only share a Porter stem.
- */
-export function combineStemmedAndExact(stemmed: LexicalHit[], exact: LexicalHit[], exactWeight = EXACT_WORD_WEIGHT): LexicalHit[] {
-  const score = new Map<string, number>();
-  for (const h of stemmed) score.set(h.id, h.score);
-  for (const h of exact) score.set(h.id, (score.get(h.id) ?? 0) + exactWeight * h.score);
-  return [...score]
-    .map(([id, s]) => ({ id, score: s }))
-    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-}

@@ -2,7 +2,6 @@ import type Database from 'better-sqlite3';
 import { type Bm25Doc, DEFAULT_BM25_WEIGHTS, MemoryBm25Index, type RowHit, unicode61Tokens } from './bm25-memory.js';
 import {
   EXACT_WORD_WEIGHT,
-  combineStemmedAndExact,
   type LexicalHit,
   type LexicalIndex,
   type LexicalSearchOptions,
@@ -67,6 +66,8 @@ export interface SqliteLexicalOptions {
 export class SqliteLexicalIndex implements LexicalIndex {
   private readonly byRank: Database.Statement;
   private readonly byRankExact: Database.Statement;
+  private readonly stemmedOfRows: Database.Statement;
+  private readonly exactOfRows: Database.Statement;
   private readonly byTitle: Database.Statement;
   private readonly byId: Database.Statement;
   private readonly idsOf: Database.Statement;
@@ -87,12 +88,13 @@ export class SqliteLexicalIndex implements LexicalIndex {
     this.whileStale = options.whileStale ?? 'fts5';
     const L = LAYOUTS[this.layout];
     const join = (fts: string) => `FROM ${fts} ${L.join(fts)}`;
-    this.byRank = db.prepare(
-      `SELECT ${L.id} AS id, bm25(papers_fts, ?, ?, ?) AS rank ${join('papers_fts')} WHERE papers_fts MATCH ? ORDER BY rank LIMIT ?`,
-    );
-    this.byRankExact = db.prepare(
-      `SELECT ${L.id} AS id, bm25(papers_fts_exact, ?, ?, ?) AS rank ${join('papers_fts_exact')} WHERE papers_fts_exact MATCH ? ORDER BY rank LIMIT ?`,
-    );
+    const ranked = (fts: string) => `SELECT rowid, bm25(${fts}, ?, ?, ?) AS rank FROM ${fts} WHERE ${fts} MATCH ? ORDER BY rank LIMIT ?`;
+    const ofRows = (fts: string) =>
+      `SELECT rowid, bm25(${fts}, ?, ?, ?) AS rank FROM ${fts} WHERE ${fts} MATCH ? AND rowid IN (SELECT value FROM json_each(?))`;
+    this.byRank = db.prepare(ranked('papers_fts'));
+    this.byRankExact = db.prepare(ranked('papers_fts_exact'));
+    this.stemmedOfRows = db.prepare(ofRows('papers_fts'));
+    this.exactOfRows = db.prepare(ofRows('papers_fts_exact'));
     this.byTitle = db.prepare(`SELECT ${L.id} AS id, p.title AS title ${join('papers_fts')} WHERE papers_fts MATCH ? LIMIT 50`);
     this.byId = db.prepare(`SELECT ${L.idCol} AS id FROM papers WHERE ${L.idCol} = ?`);
     this.idsOf = db.prepare(`SELECT ${L.rowid} AS rowid, ${L.id} AS id FROM ${L.docs} WHERE ${L.rowid} IN (SELECT value FROM json_each(?))`);
@@ -203,14 +205,14 @@ export class SqliteLexicalIndex implements LexicalIndex {
   searchSync(query: string, options: LexicalSearchOptions): LexicalHit[] {
     const plan = this.plan(query, options);
     if (Array.isArray(plan)) return plan;
-    return this.finish(plan, this.memoryRows(plan));
+    return this.finish(plan, this.memoryRows(plan) ?? this.ftsRows(plan));
   }
 
   /** As searchSync; with the memory index, the stemmed and exact searches run on two threads. */
   async search(query: string, options: LexicalSearchOptions): Promise<LexicalHit[]> {
     const plan = this.plan(query, options);
     if (Array.isArray(plan)) return plan;
-    if (!plan.memory || this.exactWeight <= 0) return this.finish(plan, this.memoryRows(plan));
+    if (!plan.memory || this.exactWeight <= 0) return this.finish(plan, this.memoryRows(plan) ?? this.ftsRows(plan));
     return this.finish(plan, await plan.memory.searchBoth(plan.terms, this.weights, plan.n));
   }
 
@@ -219,6 +221,31 @@ export class SqliteLexicalIndex implements LexicalIndex {
     const m = plan.memory;
     if (!m) return null;
     return [m.search(plan.terms, this.weights, plan.n, false), this.exactWeight > 0 ? m.search(plan.terms, this.weights, plan.n, true) : []];
+  }
+
+  /** FTS5's stemmed and exact top rows for the plan. */
+  private ftsRows(plan: SearchPlan): [RowHit[], RowHit[]] {
+    const w = [this.weights.title, this.weights.abstract, this.weights.authors];
+    const rows = (s: Database.Statement) => (s.all(...w, plan.match, plan.n) as { rowid: number; rank: number }[]).map((r) => ({ rowid: r.rowid, score: -r.rank }));
+    return [rows(this.byRank), this.exactWeight > 0 ? rows(this.byRankExact) : []];
+  }
+
+  /**
+   * The bm25 in one table of `rows` (ascending) that its own top rows missed: from the memory
+   * index's lists, or from FTS5 for just those rows. A row none of the words is in gets 0.
+   */
+  private scoresOf(plan: SearchPlan, rows: number[], exact: boolean): Map<number, number> {
+    const out = new Map<number, number>();
+    if (rows.length === 0) return out;
+    const w = this.weights;
+    if (plan.memory) {
+      const scores = plan.memory.scoreRows(plan.terms, w, rows, exact);
+      rows.forEach((r, i) => out.set(r, scores[i]));
+    } else {
+      const st = exact ? this.exactOfRows : this.stemmedOfRows;
+      for (const r of st.all(w.title, w.abstract, w.authors, plan.match, JSON.stringify(rows)) as { rowid: number; rank: number }[]) out.set(r.rowid, -r.rank);
+    }
+    return out;
   }
 
   /** Exact id and title matches; the finished answer when there is nothing to rank. */
@@ -250,25 +277,29 @@ export class SqliteLexicalIndex implements LexicalIndex {
     return { hits, exact, match, n, limit: options.limit, memory: memory && plain ? memory : null, terms: tokens.map((t) => t[0]) };
   }
 
-  /** Ranks by stemmed + weighted exact bm25 (from the memory index's rows, or FTS5 without them). */
-  private finish(plan: SearchPlan, rowHits: readonly [RowHit[], RowHit[]] | null): LexicalHit[] {
-    const { hits, exact, match, n } = plan;
-    let combined: LexicalHit[];
-    if (rowHits) {
-      const rowids = [...new Set(rowHits.flat().map((h) => h.rowid))];
-      const idOf = new Map((this.idsOf.all(JSON.stringify(rowids)) as { rowid: number; id: string }[]).map((r) => [r.rowid, r.id]));
-      const toHits = (hs: RowHit[]) => hs.flatMap((h) => (idOf.has(h.rowid) ? [{ id: idOf.get(h.rowid)!, score: h.score }] : []));
-      combined = combineStemmedAndExact(toHits(rowHits[0]), toHits(rowHits[1]), this.exactWeight);
-    } else {
-      const w = [this.weights.title, this.weights.abstract, this.weights.authors];
-      const toHits = (rows: unknown[]) => (rows as { id: string; rank: number }[]).map((r) => ({ id: r.id, score: -r.rank }));
-      combined = combineStemmedAndExact(
-        toHits(this.byRank.all(...w, match, n)),
-        this.exactWeight > 0 ? toHits(this.byRankExact.all(...w, match, n)) : [],
-        this.exactWeight,
-      );
+  /**
+   * Ranks the union of the stemmed and the exact top rows by stemmed bm25 + exactWeight * exact
+   * bm25, each row with both its scores: the one its other table's top rows missed is looked up
+   * (a paper with the typed word gets its stemmed score too, and the reverse).
+   */
+  private finish(plan: SearchPlan, [stemmed, exactRows]: readonly [RowHit[], RowHit[]]): LexicalHit[] {
+    const { hits, exact } = plan;
+    const sScore = new Map(stemmed.map((h) => [h.rowid, h.score]));
+    const eScore = new Map(exactRows.map((h) => [h.rowid, h.score]));
+    if (this.exactWeight > 0) {
+      const missing = (have: Map<number, number>, from: RowHit[]) => from.map((h) => h.rowid).filter((r) => !have.has(r)).sort((a, b) => a - b);
+      for (const [r, v] of this.scoresOf(plan, missing(sScore, exactRows), false)) sScore.set(r, v);
+      for (const [r, v] of this.scoresOf(plan, missing(eScore, stemmed), true)) eScore.set(r, v);
     }
-    for (const h of combined) if (!exact.has(h.id)) hits.push(h);
+    const rowids = [...new Set([...sScore.keys(), ...eScore.keys()])];
+    const idOf = new Map((this.idsOf.all(JSON.stringify(rowids)) as { rowid: number; id: string }[]).map((r) => [r.rowid, r.id]));
+    const ranked: LexicalHit[] = [];
+    for (const r of rowids) {
+      const id = idOf.get(r);
+      if (id !== undefined && !exact.has(id)) ranked.push({ id, score: (sScore.get(r) ?? 0) + this.exactWeight * (eScore.get(r) ?? 0) });
+    }
+    ranked.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const h of ranked) hits.push(h);
     return hits.slice(0, plan.limit);
   }
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MemoryBm25Index, type RowHit, unicode61Tokens } from '../src/search/bm25-memory.js';
 import { parseQuery, queryArxivId, titleKey } from '../src/search/lexical.js';
-import { DEFAULT_COLUMN_WEIGHTS } from '../src/search/sqlite-lexical.js';
+import { DEFAULT_COLUMN_WEIGHTS, rowsMissing } from '../src/search/sqlite-lexical.js';
 import { sentences } from '../src/search/tokenize.js';
 import { rng } from '../src/search/vector-math.js';
 import { benchQueries, syntheticPapers } from './search.js';
@@ -35,12 +35,9 @@ async function memoryQuery(index: MemoryBm25Index, query: string, limit: number,
     ? [index.search(terms, DEFAULT_COLUMN_WEIGHTS, n, false), index.search(terms, DEFAULT_COLUMN_WEIGHTS, n, true)]
     : await index.searchBoth(terms, DEFAULT_COLUMN_WEIGHTS, n);
   // As SqliteLexicalIndex.finish: each row of one top list gets its score in the other table.
-  const missing = (have: RowHit[], from: RowHit[]) => {
-    const rows = new Set(have.map((h) => h.rowid));
-    return from.map((h) => h.rowid).filter((r) => !rows.has(r)).sort((a, b) => a - b);
-  };
-  index.scoreRows(terms, DEFAULT_COLUMN_WEIGHTS, missing(stemmed, exact), false);
-  index.scoreRows(terms, DEFAULT_COLUMN_WEIGHTS, missing(exact, stemmed), true);
+  const rows = (hits: RowHit[]) => new Set(hits.map((h) => h.rowid));
+  index.scoreRows(terms, DEFAULT_COLUMN_WEIGHTS, rowsMissing(rows(stemmed), exact), false);
+  index.scoreRows(terms, DEFAULT_COLUMN_WEIGHTS, rowsMissing(rows(exact), stemmed), true);
   return [stemmed, exact];
 }
 

@@ -287,9 +287,8 @@ export class SqliteLexicalIndex implements LexicalIndex {
     const sScore = new Map(stemmed.map((h) => [h.rowid, h.score]));
     const eScore = new Map(exactRows.map((h) => [h.rowid, h.score]));
     if (this.exactWeight > 0) {
-      const missing = (have: Map<number, number>, from: RowHit[]) => from.map((h) => h.rowid).filter((r) => !have.has(r)).sort((a, b) => a - b);
-      for (const [r, v] of this.scoresOf(plan, missing(sScore, exactRows), false)) sScore.set(r, v);
-      for (const [r, v] of this.scoresOf(plan, missing(eScore, stemmed), true)) eScore.set(r, v);
+      for (const [r, v] of this.scoresOf(plan, rowsMissing(sScore, exactRows), false)) sScore.set(r, v);
+      for (const [r, v] of this.scoresOf(plan, rowsMissing(eScore, stemmed), true)) eScore.set(r, v);
     }
     const rowids = [...new Set([...sScore.keys(), ...eScore.keys()])];
     const idOf = new Map((this.idsOf.all(JSON.stringify(rowids)) as { rowid: number; id: string }[]).map((r) => [r.rowid, r.id]));
@@ -302,6 +301,11 @@ export class SqliteLexicalIndex implements LexicalIndex {
     for (const h of ranked) hits.push(h);
     return hits.slice(0, plan.limit);
   }
+}
+
+/** The rows of `from` that `have` lacks, ascending (those whose score in the other table is looked up). */
+export function rowsMissing(have: { has(row: number): boolean }, from: readonly RowHit[]): number[] {
+  return from.map((h) => h.rowid).filter((r) => !have.has(r)).sort((a, b) => a - b);
 }
 
 interface SearchPlan {

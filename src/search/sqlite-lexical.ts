@@ -205,26 +205,21 @@ export class SqliteLexicalIndex implements LexicalIndex {
   searchSync(query: string, options: LexicalSearchOptions): LexicalHit[] {
     const plan = this.plan(query, options);
     if (Array.isArray(plan)) return plan;
-    return this.finish(plan, this.memoryRows(plan) ?? this.ftsRows(plan));
+    return this.finish(plan, this.topRowsHere(plan));
   }
 
   /** As searchSync; with the memory index, the stemmed and exact searches run on two threads. */
   async search(query: string, options: LexicalSearchOptions): Promise<LexicalHit[]> {
     const plan = this.plan(query, options);
     if (Array.isArray(plan)) return plan;
-    if (!plan.memory || this.exactWeight <= 0) return this.finish(plan, this.memoryRows(plan) ?? this.ftsRows(plan));
+    if (!plan.memory || this.exactWeight <= 0) return this.finish(plan, this.topRowsHere(plan));
     return this.finish(plan, await plan.memory.searchBoth(plan.terms, this.weights, plan.n));
   }
 
-  /** The memory index's stemmed and exact rows for the plan, on this thread (null: FTS5 ranks). */
-  private memoryRows(plan: SearchPlan): [RowHit[], RowHit[]] | null {
+  /** The stemmed and exact top rows for the plan, on this thread: from the memory index, or FTS5. */
+  private topRowsHere(plan: SearchPlan): [RowHit[], RowHit[]] {
     const m = plan.memory;
-    if (!m) return null;
-    return [m.search(plan.terms, this.weights, plan.n, false), this.exactWeight > 0 ? m.search(plan.terms, this.weights, plan.n, true) : []];
-  }
-
-  /** FTS5's stemmed and exact top rows for the plan. */
-  private ftsRows(plan: SearchPlan): [RowHit[], RowHit[]] {
+    if (m) return [m.search(plan.terms, this.weights, plan.n, false), this.exactWeight > 0 ? m.search(plan.terms, this.weights, plan.n, true) : []];
     const w = [this.weights.title, this.weights.abstract, this.weights.authors];
     const rows = (s: Database.Statement) => (s.all(...w, plan.match, plan.n) as { rowid: number; rank: number }[]).map((r) => ({ rowid: r.rowid, score: -r.rank }));
     return [rows(this.byRank), this.exactWeight > 0 ? rows(this.byRankExact) : []];

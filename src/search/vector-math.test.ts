@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TopK, dot, normalize, rng } from './vector-math.js';
+import { TopK, dot, fromHalf, normalize, rng, toHalf } from './vector-math.js';
 import { ExactVectorIndex } from './vector-index.js';
 
 test('TopK returns the k largest, best first, like a full sort', () => {
@@ -24,4 +24,27 @@ test('exact index finds the vector itself first', () => {
   assert.equal(hits[0].index, 42);
   assert.ok(Math.abs(hits[0].score - 1) < 1e-5);
   assert.ok(Math.abs(dot(q, 0, q, 0, dim) - 1) < 1e-5);
+});
+
+test('half precision: every half value round-trips, known values and ties round to nearest even', () => {
+  for (let h = 0; h < 0x10000; h++) {
+    const x = fromHalf(h);
+    if (Number.isNaN(x)) assert.ok(Number.isNaN(fromHalf(toHalf(x))));
+    else assert.equal(toHalf(x), h, `0x${h.toString(16)}`);
+  }
+  assert.equal(toHalf(1), 0x3c00);
+  assert.equal(toHalf(-2), 0xc000);
+  assert.equal(toHalf(65504), 0x7bff);
+  assert.equal(toHalf(65520), 0x7c00); // rounds up past the largest half: infinity
+  assert.equal(toHalf(2 ** -24), 0x0001); // smallest subnormal
+  assert.equal(toHalf(2 ** -26), 0); // below half of it: zero
+  assert.equal(toHalf(1 + 2 ** -11), 0x3c00); // tie: to the even mantissa
+  assert.equal(toHalf(1 + 3 * 2 ** -11), 0x3c02);
+  assert.equal(toHalf(0.1), 0x2e66);
+  const r = rng(3);
+  for (let i = 0; i < 10_000; i++) {
+    const x = (r() - 0.5) * 8;
+    if (Math.abs(x) < 2 ** -14) continue;
+    assert.ok(Math.abs(fromHalf(toHalf(x)) - x) <= Math.abs(x) * 2 ** -11, String(x));
+  }
 });

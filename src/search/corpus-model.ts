@@ -1,6 +1,6 @@
 import { readFile, writeFile, rename } from 'node:fs/promises';
 import { sentences, tokenize } from './tokenize.js';
-import { TopK, dot, fromHalf, gaussian, normalize, rng, toHalf } from './vector-math.js';
+import { TopK, dot, fromHalf, gaussian, halvesToFloats, normalize, rng, toHalf } from './vector-math.js';
 
 /**
  * Paperboy's own embedding model: static embeddings of stemmed words and word bigrams, combined by an
@@ -156,9 +156,12 @@ export class CorpusModel {
     const size = header.format === 1 ? 4 : 2;
     const count = header.vocab.length * header.dim;
     if (buf.length - start !== count * size) throw new Error(`search: model file ${path} is truncated`);
-    const vectors = new Float32Array(count);
-    if (size === 4) new Uint8Array(vectors.buffer).set(buf.subarray(start));
-    else for (let i = 0; i < count; i++) vectors[i] = fromHalf(buf.readUInt16LE(start + i * 2));
+    let vectors: Float32Array;
+    if (size === 2) vectors = halvesToFloats(buf.subarray(start), count);
+    else {
+      vectors = new Float32Array(count);
+      new Uint8Array(vectors.buffer).set(buf.subarray(start));
+    }
     return new CorpusModel(header.vocab, Float32Array.from(header.idf), header.dim, vectors, header.version);
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TopK, dot, fromHalf, normalize, rng, toHalf } from './vector-math.js';
+import { TopK, dot, fromHalf, halvesToFloats, normalize, rng, toHalf } from './vector-math.js';
 import { ExactVectorIndex } from './vector-index.js';
 
 test('TopK returns the k largest, best first, like a full sort', () => {
@@ -46,5 +46,16 @@ test('half precision: every half value round-trips, known values and ties round 
     const x = (r() - 0.5) * 8;
     if (Math.abs(x) < 2 ** -14) continue;
     assert.ok(Math.abs(fromHalf(toHalf(x)) - x) <= Math.abs(x) * 2 ** -11, String(x));
+  }
+});
+
+test('halvesToFloats decodes little-endian halves at any byte offset as fromHalf does', () => {
+  const buf = Buffer.alloc(1 + 0x10000 * 2);
+  for (let h = 0; h < 0x10000; h++) buf.writeUInt16LE(h, 1 + h * 2);
+  const out = halvesToFloats(buf.subarray(1), 0x10000);
+  for (let h = 0; h < 0x10000; h++) {
+    const want = fromHalf(h);
+    if (Number.isNaN(want)) assert.ok(Number.isNaN(out[h]));
+    else assert.equal(out[h], want, `0x${h.toString(16)}`);
   }
 });

@@ -1,3 +1,5 @@
+import { byScoreThenId } from './lexical.js';
+
 /**
  * Hybrid ranking: a weighted sum of min-max normalised lexical and vector scores over the union of
  * both candidate lists. Rank fusion (RRF) throws away how far apart scores are; measured here it lost
@@ -125,7 +127,7 @@ export function fuse(
     const vn = v === undefined || vector.length === 0 ? 0 : span > 0 ? Math.max(0, (v - lo) / span) : 1;
     out.push({ id, score: wl * (lexN.get(id) ?? 0) + wv * vn });
   }
-  return out.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return out.sort(byScoreThenId);
 }
 
 function zScores(xs: number[]): { mean: number; sd: number } {
@@ -154,5 +156,5 @@ function fuseZ(
     const v = ((vecMap.get(id) ?? vectorScore(id) ?? vecMin) - vs.mean) / vs.sd;
     out.push({ id, score: wl * l + (1 - wl) * (vector.length ? v : 0) });
   }
-  return out.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return out.sort(byScoreThenId);
 }

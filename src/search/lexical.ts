@@ -6,6 +6,11 @@ export interface LexicalHit {
   score: number;
 }
 
+/** Best score first; equal scores in id order, so rankings are the same on every run and database. */
+export function byScoreThenId(a: { id: string; score: number }, b: { id: string; score: number }): number {
+  return b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
 export interface LexicalSearchOptions {
   limit: number;
 }

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { type Bm25Doc, DEFAULT_BM25_WEIGHTS, MemoryBm25Index, type RowHit, unicode61Tokens } from './bm25-memory.js';
 import {
   EXACT_WORD_WEIGHT,
+  byScoreThenId,
   type LexicalHit,
   type LexicalIndex,
   type LexicalSearchOptions,
@@ -292,7 +293,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
       const id = idOf.get(r);
       if (id !== undefined && !exact.has(id)) ranked.push({ id, score: (sScore.get(r) ?? 0) + this.exactWeight * (eScore.get(r) ?? 0) });
     }
-    ranked.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    ranked.sort(byScoreThenId);
     for (const h of ranked) hits.push(h);
     return hits.slice(0, plan.limit);
   }

@@ -1,6 +1,6 @@
 import { readFile, writeFile, rename } from 'node:fs/promises';
 import { sentences, tokenize } from './tokenize.js';
-import { TopK, dot, fromHalf, gaussian, halvesToFloats, normalize, rng, toHalf } from './vector-math.js';
+import { TopK, dot, gaussian, halvesToFloats, normalize, rng, roundToHalf, toHalf } from './vector-math.js';
 
 /**
  * Paperboy's own embedding model: static embeddings of stemmed words and word bigrams, combined by an
@@ -151,7 +151,7 @@ export class CorpusModel {
       vocab: string[];
       idf: number[];
     };
-    if (header.format !== 1 && header.format !== 2) throw new Error(`search: unsupported model format ${header.format}`);
+    if (header.format !== 1 && header.format !== CORPUS_MODEL_FORMAT) throw new Error(`search: unsupported model format ${header.format}`);
     const start = 8 + len;
     const size = header.format === 1 ? 4 : 2;
     const count = header.vocab.length * header.dim;
@@ -393,14 +393,9 @@ export function trainCorpusModel(docs: TrainingDoc[], options: Partial<TrainOpti
       opts.onProgress?.({ epoch, batch: bi, batches, loss });
     }
   }
-  roundToHalf(E);
+  roundToHalf(E); // what a saved model holds: a model embeds the same before and after saving
   const version = `${new Date().toISOString().slice(0, 10)}-${docs.length}d-${V}v-${dim}`;
   return { model: new CorpusModel(vocab, idf, dim, E, version), losses };
-}
-
-/** Rounds weights to what a saved model holds, so a model embeds the same before and after saving. */
-function roundToHalf(v: Float32Array): void {
-  for (let i = 0; i < v.length; i++) v[i] = fromHalf(toHalf(v[i]));
 }
 
 function shuffle<T>(xs: T[], rand: () => number): T[] {

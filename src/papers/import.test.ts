@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { snapshotToRecord, importFiles } from './import.js';
+import { snapshotToRecord, importFiles, defaultReaders } from './import.js';
 import { createPaperStore } from './store.js';
 import { freshDatabase } from '../testing/databases.js';
 import { SHARED_DATA } from '../testing/paths.js';
@@ -73,7 +73,7 @@ test('a large plain file read in chunks by several readers gives what one reader
     fs.writeFileSync(plain, out.join('\n') + '\n');
     assert.ok(fs.statSync(plain).size > 8 << 20, 'big enough for chunked reading');
     fs.writeFileSync(`${plain}.gz`, zlib.gzipSync(fs.readFileSync(plain)));
-    const a = await importFiles(createPaperStore(plainDb), [plain], { batchSize: 700 });
+    const a = await importFiles(createPaperStore(plainDb), [plain], { batchSize: 700, readers: 3 });
     const b = await importFiles(createPaperStore(gzDb), [`${plain}.gz`], { batchSize: 700 });
     assert.deepEqual(a, b);
     assert.equal(a.rejected, 7);
@@ -86,6 +86,10 @@ test('a large plain file read in chunks by several readers gives what one reader
     await gzDb.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('snapshot readers leave the writer a core of its own, and are at most two', () => {
+  assert.deepEqual([1, 2, 3, 4, 16].map(defaultReaders), [1, 1, 2, 2, 2]);
 });
 
 test('a snapshot import checkpoints the WAL in large steps, and restores the setting after', async () => {

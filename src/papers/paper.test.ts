@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildPaper, contentHash, jsonString, type PaperRecord } from './paper.js';
+import { buildPaper, cleanText, contentHash, jsonString, texAccentsToUnicode, type PaperRecord } from './paper.js';
 import { snapshotToRecord } from './snapshot.js';
 import { SHARED_DATA } from '../testing/paths.js';
 
@@ -24,6 +24,20 @@ test('jsonString is JSON.stringify for every kind of string', () => {
     samples.push(String.fromCharCode(...Array.from({ length: i % 12 }, (_, k) => units[(i * 7 + k * 13 + ((i * k) >> 2)) % units.length])));
   }
   for (const s of samples) assert.equal(jsonString(s), JSON.stringify(s), JSON.stringify(s));
+});
+
+test('cleanText and texAccentsToUnicode: the quick paths give what the full replacements give', () => {
+  // cleanText first tests whether there is anything to collapse, texAccentsToUnicode whether there
+  // is a backslash; every string of these characters up to length 4 must come out as before.
+  const full = (s: string) => s.replace(/\s{2,}|[\t\n\r\f\v]/g, ' ').trim();
+  const chars = [' ', '\n', '\t', '\r', '\v', '\f', '\u00a0', '\u2028', '\u3000', '\ufeff', 'a', 'é'];
+  let strings = [''];
+  for (let n = 0; n < 4; n++) strings = strings.flatMap((s) => chars.map((c) => s + c));
+  for (const s of strings) assert.equal(cleanText(s), full(s), JSON.stringify(s));
+  assert.equal(cleanText(null), '');
+  assert.equal(cleanText(' Deep  learning\n  for  graphs '), 'Deep learning for graphs');
+  assert.equal(texAccentsToUnicode(String.raw`Bal\'azs G{\"o}del`), 'Balázs Gödel');
+  assert.equal(texAccentsToUnicode('Plain Name'), 'Plain Name');
 });
 
 test('contentHash is the hash stored by earlier versions (so re-imports over their databases stay unchanged)', () => {

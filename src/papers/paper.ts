@@ -24,8 +24,12 @@ export type PaperRecord = Omit<Paper, 'githubRepo' | 'projectPage'>;
 
 /** Collapse the hard line breaks and runs of spaces found in arXiv metadata. */
 export function cleanText(s: string | null | undefined): string {
-  return (s ?? '').replace(/\s{2,}|[\t\n\r\f\v]/g, ' ').trim();
+  if (!s) return '';
+  // Most fields (names, titles, categories) have nothing to collapse: one test instead of a replace.
+  return (MESSY.test(s) ? s.replace(/\s{2,}|[\t\n\r\f\v]/g, ' ') : s).trim();
 }
+
+const MESSY = /\s\s|[\t\n\r\f\v]/;
 
 export function optionalText(s: unknown): string | null {
   if (typeof s !== 'string') return null;
@@ -45,6 +49,8 @@ const ACCENTS: Record<string, Record<string, string>> = {
 
 /** Turn the TeX accents of arXiv author lists (Bal\'azs, {\"o}) into letters. */
 export function texAccentsToUnicode(s: string): string {
+  // Both patterns need a backslash; most names have none.
+  if (!s.includes('\\')) return s;
   return s
     .replace(/\{?\\(['`"^~]|[cv] ?)\{?\\?([a-zA-Z])\}?\}?/g, (whole, mark: string, letter: string) => ACCENTS[mark.trim()]?.[letter] ?? whole)
     .replace(/\{\\(ss|o|O|l|L|ae|AE|aa|AA)\}|\\(ss|o|O|l|L|ae|AE|aa|AA)\b/g, (whole, a, b) => {

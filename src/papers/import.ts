@@ -71,7 +71,8 @@ const CHUNK_BYTES = 4 << 20;
  * checkpoints'), and at most two. A reader parses a paper in about 32 us and the writer stores it
  * in about 40, so one reader nearly keeps up. On the 2-core machine two readers made four busy
  * threads on two cores, and the writer lost its core to them: `npm run bench -- import` ran at
- * about 17,600 papers/s with two readers and 19,000 with one (alternating runs).
+ * 16,840-17,882 papers/s with two readers and 19,422-21,099 with one (and cleanText's quick path;
+ * five alternating runs each).
  */
 export function defaultReaders(cores = os.availableParallelism()): number {
   return Math.max(1, Math.min(2, cores - 1));

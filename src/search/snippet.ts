@@ -35,7 +35,10 @@ function commonPrefix(a: string, b: string): number {
 function matcher(queryWords: string[]): (word: string) => boolean {
   const light = new Set(queryWords.map(inflectionStem));
   const byStem = new Map<string, string[]>();
-  for (const q of queryWords) byStem.set(stem(q), [...(byStem.get(stem(q)) ?? []), q]);
+  for (const q of queryWords) {
+    const st = stem(q);
+    byStem.set(st, [...(byStem.get(st) ?? []), q]);
+  }
   return (w) => {
     if (light.has(inflectionStem(w))) return true;
     const st = stem(w);

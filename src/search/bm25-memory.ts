@@ -69,12 +69,17 @@ export class Fts5Stemmer {
   private readonly cache = new Map<string, string>();
   private readonly insert: BetterSqlite3.Statement;
   private readonly read: BetterSqlite3.Statement;
+  private readonly clear: BetterSqlite3.Statement;
 
   constructor() {
-    this.db.exec(`CREATE VIRTUAL TABLE s USING fts5(w, tokenize = 'porter unicode61 remove_diacritics 2');
+    // Contentless, so that 'delete-all' empties the index: after `DELETE FROM s` the segments of
+    // the words stemmed while building an index stayed, and every later fts5vocab read walked them
+    // (a query's new words then took 2.9 ms to stem at 200k papers, against 0.1 ms).
+    this.db.exec(`CREATE VIRTUAL TABLE s USING fts5(w, content = '', tokenize = 'porter unicode61 remove_diacritics 2');
                   CREATE VIRTUAL TABLE si USING fts5vocab(s, instance);`);
     this.insert = this.db.prepare('INSERT INTO s (rowid, w) VALUES (?, ?)');
     this.read = this.db.prepare('SELECT doc, term FROM si').raw();
+    this.clear = this.db.prepare(`INSERT INTO s (s) VALUES ('delete-all')`);
   }
 
   /** Stems of words that are single unicode61 tokens; one FTS5 round trip for all new ones. */
@@ -86,7 +91,7 @@ export class Fts5Stemmer {
     this.db.transaction(() => {
       fresh.forEach((w, i) => this.insert.run(i, w));
       for (const [doc, term] of this.read.all() as [number, string][]) this.cache.set(fresh[doc], term);
-      this.db.exec('DELETE FROM s');
+      this.clear.run();
     })();
     for (const w of fresh) if (!this.cache.has(w)) this.cache.set(w, w);
   }
@@ -1174,7 +1179,9 @@ export class MemoryBm25Index {
     const bounded = avgdl <= this.boundAvgdl && weights.title === w.title && weights.abstract === w.abstract && weights.authors === w.authors;
     const lists: ListData[] = [];
     for (const term of terms) {
-      const t = p.termOf.get(exact ? term : this.stemmer.stem(term));
+      const e = this.exact.termOf.get(term);
+      // A word of the papers has had its stem since it was indexed: only other words ask FTS5.
+      const t = exact ? e : e !== undefined ? this.stemOf[e] : p.termOf.get(this.stemmer.stem(term));
       if (t === undefined) continue;
       const nHit = p.df[t];
       let idf = Math.log((this.rows - nHit + 0.5) / (nHit + 0.5));

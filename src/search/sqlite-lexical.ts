@@ -66,7 +66,6 @@ export interface SqliteLexicalOptions {
  */
 export class SqliteLexicalIndex implements LexicalIndex {
   private readonly byRank: Database.Statement;
-  private readonly stemmedOfRows: Database.Statement;
   private readonly exactOfRows: Database.Statement;
   private readonly byTitle: Database.Statement;
   private readonly byId: Database.Statement;
@@ -88,12 +87,10 @@ export class SqliteLexicalIndex implements LexicalIndex {
     this.whileStale = options.whileStale ?? 'fts5';
     const L = LAYOUTS[this.layout];
     const join = (fts: string) => `FROM ${fts} ${L.join(fts)}`;
-    const ranked = (fts: string) => `SELECT rowid, bm25(${fts}, ?, ?, ?) AS rank FROM ${fts} WHERE ${fts} MATCH ? ORDER BY rank LIMIT ?`;
-    const ofRows = (fts: string) =>
-      `SELECT rowid, bm25(${fts}, ?, ?, ?) AS rank FROM ${fts} WHERE ${fts} MATCH ? AND rowid IN (SELECT value FROM json_each(?))`;
-    this.byRank = db.prepare(ranked('papers_fts'));
-    this.stemmedOfRows = db.prepare(ofRows('papers_fts'));
-    this.exactOfRows = db.prepare(ofRows('papers_fts_exact'));
+    this.byRank = db.prepare(`SELECT rowid, bm25(papers_fts, ?, ?, ?) AS rank FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rank LIMIT ?`);
+    this.exactOfRows = db.prepare(
+      `SELECT rowid, bm25(papers_fts_exact, ?, ?, ?) AS rank FROM papers_fts_exact WHERE papers_fts_exact MATCH ? AND rowid IN (SELECT value FROM json_each(?))`,
+    );
     this.byTitle = db.prepare(`SELECT ${L.id} AS id, p.title AS title ${join('papers_fts')} WHERE papers_fts MATCH ? LIMIT 50`);
     this.byId = db.prepare(`SELECT ${L.idCol} AS id FROM papers WHERE ${L.idCol} = ?`);
     this.idsOf = db.prepare(`SELECT ${L.rowid} AS rowid, ${L.id} AS id FROM ${L.docs} WHERE ${L.rowid} IN (SELECT value FROM json_each(?))`);
@@ -224,19 +221,18 @@ export class SqliteLexicalIndex implements LexicalIndex {
   }
 
   /**
-   * The bm25 in one table of `rows` (ascending): from the memory index's lists, or from FTS5 for
-   * just those rows. A row none of the words is in gets 0.
+   * The unstemmed table's bm25 of `rows` (ascending): from the memory index's lists, or from FTS5
+   * for just those rows. A row none of the words is in gets 0.
    */
-  private scoresOf(plan: SearchPlan, rows: number[], exact: boolean): Map<number, number> {
+  private exactScoresOf(plan: SearchPlan, rows: number[]): Map<number, number> {
     const out = new Map<number, number>();
     if (rows.length === 0) return out;
     const w = this.weights;
     if (plan.memory) {
-      const scores = plan.memory.scoreRows(plan.terms, w, rows, exact);
+      const scores = plan.memory.scoreRows(plan.terms, w, rows, true);
       rows.forEach((r, i) => out.set(r, scores[i]));
     } else {
-      const st = exact ? this.exactOfRows : this.stemmedOfRows;
-      for (const r of st.all(w.title, w.abstract, w.authors, plan.match, JSON.stringify(rows)) as { rowid: number; rank: number }[]) out.set(r.rowid, -r.rank);
+      for (const r of this.exactOfRows.all(w.title, w.abstract, w.authors, plan.match, JSON.stringify(rows)) as { rowid: number; rank: number }[]) out.set(r.rowid, -r.rank);
     }
     return out;
   }
@@ -281,7 +277,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
   private finish(plan: SearchPlan, stemmed: RowHit[]): LexicalHit[] {
     const { hits, exact } = plan;
     const rowids = stemmed.map((h) => h.rowid);
-    const eScore = this.exactWeight > 0 ? this.scoresOf(plan, [...rowids].sort((a, b) => a - b), true) : new Map<number, number>();
+    const eScore = this.exactWeight > 0 ? this.exactScoresOf(plan, [...rowids].sort((a, b) => a - b)) : new Map<number, number>();
     const idOf = new Map((this.idsOf.all(JSON.stringify(rowids)) as { rowid: number; id: string }[]).map((r) => [r.rowid, r.id]));
     const ranked: LexicalHit[] = [];
     for (const h of stemmed) {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MemoryBm25Index, type RowHit, unicode61Tokens } from '../src/search/bm25-memory.js';
 import { parseQuery, queryArxivId, titleKey } from '../src/search/lexical.js';
-import { DEFAULT_COLUMN_WEIGHTS } from '../src/search/sqlite-lexical.js';
+import { DEFAULT_COLUMN_WEIGHTS, rowsMissing } from '../src/search/sqlite-lexical.js';
 import { sentences } from '../src/search/tokenize.js';
 import { rng } from '../src/search/vector-math.js';
 import { benchQueries, syntheticPapers } from './search.js';
@@ -10,15 +10,15 @@ import { loadRealRecords } from './synthetic.js';
 import { numberArg, pct } from './metrics.js';
 
 // `npm run bench -- lexical-latency [--papers=N] [--queries=N] [--rounds=R] [--rebuild] [--one-thread]`: the in-memory bm25
-// index's part of lexical search (what SqliteLexicalIndex.search runs on it: title-key lookup,
-// stemmed top-k, the exact score of each top row) over the search bench's corpus and queries, without the SQLite database
+// index's part of lexical search (what SqliteLexicalIndex.searchSync runs on it: title-key lookup,
+// stemmed and exact top-k, each top row's score in the other table) over the search bench's corpus and queries, without the SQLite database
 // (whose 1M build takes 11 minutes). The index is built from the papers directly and kept in
 // data/bench-cache. (That the pruning returns exactly what scoring every row returns is tested in
 // bm25-memory.test.ts.)
 
 
-/** SqliteLexicalIndex.search's work on the memory index for `query` (limit: the caller's, 100 for hybrid). */
-async function memoryQuery(index: MemoryBm25Index, query: string, limit: number, oneThread: boolean): Promise<RowHit[]> {
+/** SqliteLexicalIndex.searchSync's work on the memory index for `query` (limit: the caller's, 100 for hybrid). */
+async function memoryQuery(index: MemoryBm25Index, query: string, limit: number, oneThread: boolean): Promise<RowHit[][]> {
   const parsed = parseQuery(query);
   const id = queryArxivId(query);
   const allWords = [...parsed.phrases.flat(), ...parsed.terms];
@@ -29,11 +29,16 @@ async function memoryQuery(index: MemoryBm25Index, query: string, limit: number,
   if (!plain || parsed.terms.length === 0) return [];
   const terms = tokens.map((t) => t[0]);
   const n = limit + titleRows.length;
-  // As SqliteLexicalIndex.search: the stemmed top rows on two threads (--one-thread: here, as
-  // searchSync), then their scores in the exact table (as SqliteLexicalIndex.finish).
-  const stemmed = oneThread ? index.search(terms, DEFAULT_COLUMN_WEIGHTS, n, false) : await index.searchSplit(terms, DEFAULT_COLUMN_WEIGHTS, n, false);
-  index.scoreRows(terms, DEFAULT_COLUMN_WEIGHTS, stemmed.map((h) => h.rowid).sort((a, b) => a - b), true);
-  return stemmed;
+  // As SqliteLexicalIndex.search: the stemmed half here, the exact half on the worker thread
+  // (--one-thread: both here, as searchSync).
+  const [stemmed, exact] = oneThread
+    ? [index.search(terms, DEFAULT_COLUMN_WEIGHTS, n, false), index.search(terms, DEFAULT_COLUMN_WEIGHTS, n, true)]
+    : await index.searchBoth(terms, DEFAULT_COLUMN_WEIGHTS, n);
+  // As SqliteLexicalIndex.finish: each row of one top list gets its score in the other table.
+  const rows = (hits: RowHit[]) => new Set(hits.map((h) => h.rowid));
+  index.scoreRows(terms, DEFAULT_COLUMN_WEIGHTS, rowsMissing(rows(stemmed), exact), false);
+  index.scoreRows(terms, DEFAULT_COLUMN_WEIGHTS, rowsMissing(rows(exact), stemmed), true);
+  return [stemmed, exact];
 }
 
 export async function benchLexicalLatency(args: string[]): Promise<void> {

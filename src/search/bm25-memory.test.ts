@@ -10,7 +10,7 @@ import { freshDatabase } from '../testing/databases.js';
 import { buildPaper } from '../papers/paper.js';
 import { createPaperStore } from '../papers/store.js';
 import { startMemoryIndex } from './lexical-index.js';
-import { MemoryBm25Index, PART_ALIGN, newScratch, topRows, unicode61Tokens } from './bm25-memory.js';
+import { MemoryBm25Index, unicode61Tokens } from './bm25-memory.js';
 import { parseQuery, titleKey, toFts5Query } from './lexical.js';
 import { DEFAULT_COLUMN_WEIGHTS, SqliteLexicalIndex, createStandaloneSchema } from './sqlite-lexical.js';
 
@@ -95,33 +95,32 @@ test('SqliteLexicalIndex answers the same with and without the memory index', as
   }
 });
 
-test('the stemmed top rows are ranked by their stemmed bm25 plus half their exact bm25', async () => {
+test('each ranked paper scores its stemmed bm25 plus half its exact bm25, also when one table\'s top rows missed it', async () => {
   const db = database();
   const plain = new SqliteLexicalIndex(db);
   const fast = await accelerated(db);
   const bm25Of = (table: string) =>
     db.prepare(`SELECT bm25(${table}, 2.5, 1, 0.5) AS rank FROM ${table} WHERE ${table} MATCH ? AND rowid = (SELECT rowid FROM papers WHERE arxiv_id = ?)`).pluck();
   const [stemmed, exact] = [bm25Of('papers_fts'), bm25Of('papers_fts_exact')];
-  const top10 = db.prepare(`SELECT p.arxiv_id FROM papers_fts f JOIN papers p ON p.rowid = f.rowid WHERE papers_fts MATCH ? ORDER BY bm25(papers_fts, 2.5, 1, 0.5) LIMIT 10`).pluck();
-  let reordered = 0;
+  const top5 = (table: string) => db.prepare(`SELECT rowid FROM ${table} WHERE ${table} MATCH ? ORDER BY bm25(${table}, 2.5, 1, 0.5) LIMIT 5`).pluck();
+  let completed = 0;
   for (const q of QUERIES) {
     const match = toFts5Query(parseQuery(q));
     if (!match) continue;
-    const want = top10.all(match) as string[];
+    // Few rows per table, so that the two tables' top rows differ.
     for (const lex of [plain, fast]) {
-      const hits = lex.searchSync(q, { limit: 10 });
-      if (hits.some((h) => h.score >= 1e6)) continue; // an exact title, pinned first
-      assert.deepEqual(new Set(hits.map((h) => h.id)), new Set(want), `${q}: the stemmed table's top rows`);
-      for (const h of hits) {
+      for (const h of lex.searchSync(q, { limit: 5 })) {
+        if (h.score >= 1e6) continue;
         const s = -((stemmed.get(match, h.id) as number | undefined) ?? 0);
         const e = -((exact.get(match, h.id) as number | undefined) ?? 0);
         assert.ok(Math.abs(h.score - (s + 0.5 * e)) <= 1e-9 * Math.max(1, h.score), `${q}: ${h.id} ${h.score} vs ${s} + 0.5 * ${e}`);
       }
-      if (lex === fast && hits.some((h, k) => h.id !== want[k])) reordered++;
     }
+    const [s5, e5] = [top5('papers_fts'), top5('papers_fts_exact')].map((st) => new Set(st.all(match) as number[]));
+    if ([...e5].some((r) => !s5.has(r))) completed++;
   }
-  // The test meant something: queries whose exact scores put the stemmed top rows in another order.
-  assert.ok(reordered > 10, `${reordered}`);
+  // The test meant something: queries where a row in the exact table's top rows was not in the stemmed one's.
+  assert.ok(completed > 10, `${completed}`);
   fast.memoryIndex!.stemmer.close();
 });
 
@@ -305,17 +304,6 @@ test('pruned search returns exactly the top k of scoring every row (long lists, 
       const limit = [1, 3, 10, 100, 5000][q % 5];
       const want = exhaustive(terms, limit);
       for (const index of [built, loaded]) assert.deepEqual(index.search(terms, DEFAULT_COLUMN_WEIGHTS, limit, true), want, `${terms.join(' ')} top ${limit}`);
-      // Split in two parts of the rows on two threads (searchSplit), and the same parts one after
-      // the other, the second pruning with the k-th best the first published: merged, the same.
-      assert.deepEqual(await built.searchSplit(terms, DEFAULT_COLUMN_WEIGHTS, limit, true), want, `${terms.join(' ')} top ${limit} split`);
-      const lists = loaded.queryLists(terms, DEFAULT_COLUMN_WEIGHTS, true);
-      const mid = 2 * PART_ALIGN;
-      for (const order of [[0, 1], [1, 0]]) {
-        const theta = new Int32Array(new SharedArrayBuffer(8));
-        const parts = [{ lo: 0, hi: mid, theta, slot: 0 }, { lo: mid, hi: 0x7fffffff, theta, slot: 1 }];
-        const hits = order.flatMap((p) => topRows([...lists], loaded.len, loaded.tokens / loaded.rows, DEFAULT_COLUMN_WEIGHTS, limit, newScratch(), parts[p]));
-        assert.deepEqual(hits.sort((a, b) => b.score - a.score || a.rowid - b.rowid).slice(0, limit), want, `${terms.join(' ')} top ${limit} parts ${order}`);
-      }
       checked += want.length;
       // Other column weights than the block maxima are for: the plain bounds.
       const other = { title: 1, abstract: 2, authors: 3 };
@@ -329,15 +317,12 @@ test('pruned search returns exactly the top k of scoring every row (long lists, 
     loaded.stemmer.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
-    await built.closeWorker();
     built.stemmer.close();
   }
 });
 
-test('searchSplit searches half of the rows on a worker thread and answers as search on one thread does', async () => {
-  // 6,000 rows, so that the worker has a part (parts start at multiples of 4,096 rows); each paper
-  // three times, so that equal scores fall in both parts.
-  const db = database([0, 1, 2].flatMap((k) => DOCS.map((d) => ({ ...d, _id: `${d._id}-${k}` }))));
+test('searchBoth runs the exact half on a worker thread and answers as the two searches on one thread do', async () => {
+  const db = database();
   const fast = await accelerated(db);
   const index = fast.memoryIndex!;
   try {
@@ -345,16 +330,15 @@ test('searchSplit searches half of the rows on a worker thread and answers as se
     for (const q of QUERIES) {
       const terms = parseQuery(q).terms.map((t) => unicode61Tokens(t)[0]).filter(Boolean);
       if (!terms.length) continue;
-      for (const exact of [false, true]) {
-        const hits = await index.searchSplit(terms, DEFAULT_COLUMN_WEIGHTS, 25, exact);
-        assert.deepEqual(hits, index.search(terms, DEFAULT_COLUMN_WEIGHTS, 25, exact), q);
-        compared += hits.length;
-      }
+      const [stemmed, exact] = await index.searchBoth(terms, DEFAULT_COLUMN_WEIGHTS, 25);
+      assert.deepEqual(stemmed, index.search(terms, DEFAULT_COLUMN_WEIGHTS, 25, false), q);
+      assert.deepEqual(exact, index.search(terms, DEFAULT_COLUMN_WEIGHTS, 25, true), q);
       // The served (async) path gives what searchSync gives.
       assert.deepEqual(await fast.search(q, { limit: 25 }), fast.searchSync(q, { limit: 25 }), q);
+      compared += exact.length;
     }
     assert.ok(compared > 1000);
-    assert.ok(index.threaded, 'the upper half ran on the worker thread');
+    assert.ok(index.threaded, 'the exact half ran on the worker thread');
     // Rows appended after the worker started are found there too (their lists are read in place).
     db.prepare('INSERT INTO papers (arxiv_id, title, abstract, authors) VALUES (?, ?, ?, ?)').run('new-1', 'Zymurgical xylophones', 'zymurgical xylophones of note', '');
     const hits = await fast.search('zymurgical', { limit: 5 });
@@ -369,7 +353,7 @@ test('searchSplit searches half of the rows on a worker thread and answers as se
   }
 });
 
-test('searchSplit reads long lists in shared memory, also after they grow', async () => {
+test('searchBoth reads long lists in shared memory, also after they grow', async () => {
   // "common" is in every row: its lists pass SHARED_MIN_BYTES (64 KiB) at about 32k rows.
   const doc = (i: number) => ({ rowid: i + 1, title: `common topic${i % 97}`, abstract: `common words ${i % 13 === 0 ? 'rare' : 'plain'} body${i % 1000}`, authors: '' });
   const index = new MemoryBm25Index();
@@ -378,9 +362,8 @@ test('searchSplit reads long lists in shared memory, also after they grow', asyn
     index.trim();
     const w = DEFAULT_COLUMN_WEIGHTS;
     const check = async (terms: string[]) => {
-      const stemmed = await index.searchSplit(terms, w, 50, false);
+      const [stemmed, exact] = await index.searchBoth(terms, w, 50);
       assert.deepEqual(stemmed, index.search(terms, w, 50, false), terms.join(' '));
-      const exact = await index.searchSplit(terms, w, 50, true);
       assert.deepEqual(exact, index.search(terms, w, 50, true), terms.join(' '));
       return exact;
     };

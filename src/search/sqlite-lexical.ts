@@ -66,6 +66,8 @@ export interface SqliteLexicalOptions {
  */
 export class SqliteLexicalIndex implements LexicalIndex {
   private readonly byRank: Database.Statement;
+  private readonly byRankExact: Database.Statement;
+  private readonly stemmedOfRows: Database.Statement;
   private readonly exactOfRows: Database.Statement;
   private readonly byTitle: Database.Statement;
   private readonly byId: Database.Statement;
@@ -87,10 +89,13 @@ export class SqliteLexicalIndex implements LexicalIndex {
     this.whileStale = options.whileStale ?? 'fts5';
     const L = LAYOUTS[this.layout];
     const join = (fts: string) => `FROM ${fts} ${L.join(fts)}`;
-    this.byRank = db.prepare(`SELECT rowid, bm25(papers_fts, ?, ?, ?) AS rank FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rank LIMIT ?`);
-    this.exactOfRows = db.prepare(
-      `SELECT rowid, bm25(papers_fts_exact, ?, ?, ?) AS rank FROM papers_fts_exact WHERE papers_fts_exact MATCH ? AND rowid IN (SELECT value FROM json_each(?))`,
-    );
+    const ranked = (fts: string) => `SELECT rowid, bm25(${fts}, ?, ?, ?) AS rank FROM ${fts} WHERE ${fts} MATCH ? ORDER BY rank LIMIT ?`;
+    const ofRows = (fts: string) =>
+      `SELECT rowid, bm25(${fts}, ?, ?, ?) AS rank FROM ${fts} WHERE ${fts} MATCH ? AND rowid IN (SELECT value FROM json_each(?))`;
+    this.byRank = db.prepare(ranked('papers_fts'));
+    this.byRankExact = db.prepare(ranked('papers_fts_exact'));
+    this.stemmedOfRows = db.prepare(ofRows('papers_fts'));
+    this.exactOfRows = db.prepare(ofRows('papers_fts_exact'));
     this.byTitle = db.prepare(`SELECT ${L.id} AS id, p.title AS title ${join('papers_fts')} WHERE papers_fts MATCH ? LIMIT 50`);
     this.byId = db.prepare(`SELECT ${L.idCol} AS id FROM papers WHERE ${L.idCol} = ?`);
     this.idsOf = db.prepare(`SELECT ${L.rowid} AS rowid, ${L.id} AS id FROM ${L.docs} WHERE ${L.rowid} IN (SELECT value FROM json_each(?))`);
@@ -149,7 +154,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
 
   /** Answers from `index` from now on while it is in step with FTS5 (null: FTS5 only). */
   accelerate(index: MemoryBm25Index | null): void {
-    // The replaced index's worker thread (searchSplit) would idle on; a search still waiting on it
+    // The replaced index's worker thread (searchBoth) would idle on; a search still waiting on it
     // finishes on this thread.
     if (this.memory && this.memory !== index) void this.memory.closeWorker();
     this.memory = index;
@@ -204,35 +209,37 @@ export class SqliteLexicalIndex implements LexicalIndex {
     return this.finish(plan, this.topRowsHere(plan));
   }
 
-  /** As searchSync; with the memory index, the stemmed search runs on two threads (searchSplit). */
+  /** As searchSync; with the memory index, the stemmed and exact searches run on two threads. */
   async search(query: string, options: LexicalSearchOptions): Promise<LexicalHit[]> {
     const plan = this.plan(query, options);
     if (Array.isArray(plan)) return plan;
-    if (!plan.memory) return this.finish(plan, this.topRowsHere(plan));
-    return this.finish(plan, await plan.memory.searchSplit(plan.terms, this.weights, plan.n, false));
+    if (!plan.memory || this.exactWeight <= 0) return this.finish(plan, this.topRowsHere(plan));
+    return this.finish(plan, await plan.memory.searchBoth(plan.terms, this.weights, plan.n));
   }
 
-  /** The stemmed top rows for the plan, on this thread: from the memory index, or FTS5. */
-  private topRowsHere(plan: SearchPlan): RowHit[] {
+  /** The stemmed and exact top rows for the plan, on this thread: from the memory index, or FTS5. */
+  private topRowsHere(plan: SearchPlan): [RowHit[], RowHit[]] {
     const m = plan.memory;
-    if (m) return m.search(plan.terms, this.weights, plan.n, false);
+    if (m) return [m.search(plan.terms, this.weights, plan.n, false), this.exactWeight > 0 ? m.search(plan.terms, this.weights, plan.n, true) : []];
     const w = [this.weights.title, this.weights.abstract, this.weights.authors];
-    return (this.byRank.all(...w, plan.match, plan.n) as { rowid: number; rank: number }[]).map((r) => ({ rowid: r.rowid, score: -r.rank }));
+    const rows = (s: Database.Statement) => (s.all(...w, plan.match, plan.n) as { rowid: number; rank: number }[]).map((r) => ({ rowid: r.rowid, score: -r.rank }));
+    return [rows(this.byRank), this.exactWeight > 0 ? rows(this.byRankExact) : []];
   }
 
   /**
-   * The unstemmed table's bm25 of `rows` (ascending): from the memory index's lists, or from FTS5
-   * for just those rows. A row none of the words is in gets 0.
+   * The bm25 in one table of `rows` (ascending) that its own top rows missed: from the memory
+   * index's lists, or from FTS5 for just those rows. A row none of the words is in gets 0.
    */
-  private exactScoresOf(plan: SearchPlan, rows: number[]): Map<number, number> {
+  private scoresOf(plan: SearchPlan, rows: number[], exact: boolean): Map<number, number> {
     const out = new Map<number, number>();
     if (rows.length === 0) return out;
     const w = this.weights;
     if (plan.memory) {
-      const scores = plan.memory.scoreRows(plan.terms, w, rows, true);
+      const scores = plan.memory.scoreRows(plan.terms, w, rows, exact);
       rows.forEach((r, i) => out.set(r, scores[i]));
     } else {
-      for (const r of this.exactOfRows.all(w.title, w.abstract, w.authors, plan.match, JSON.stringify(rows)) as { rowid: number; rank: number }[]) out.set(r.rowid, -r.rank);
+      const st = exact ? this.exactOfRows : this.stemmedOfRows;
+      for (const r of st.all(w.title, w.abstract, w.authors, plan.match, JSON.stringify(rows)) as { rowid: number; rank: number }[]) out.set(r.rowid, -r.rank);
     }
     return out;
   }
@@ -267,27 +274,34 @@ export class SqliteLexicalIndex implements LexicalIndex {
   }
 
   /**
-   * Ranks the stemmed top rows by stemmed bm25 + exactWeight * exact bm25: a paper with the word as
-   * typed comes before one with only another form of it. The exact scores are looked up for just
-   * these rows. (Until 2026-11-28 the exact table's own top rows joined them, which cost a second
-   * search as long as the first; on the quality benchmarks dropping them changed SciFact test
-   * nDCG@10 0.694 -> 0.694 lexical and 0.702 -> 0.705 hybrid, paraphrase-dev MRR@10 0.525 -> 0.525
-   * lexical and 0.555 -> 0.546 hybrid.)
+   * Ranks the union of the stemmed and the exact top rows by stemmed bm25 + exactWeight * exact
+   * bm25, each row with both its scores: the one its other table's top rows missed is looked up
+   * (a paper with the typed word gets its stemmed score too, and the reverse).
    */
-  private finish(plan: SearchPlan, stemmed: RowHit[]): LexicalHit[] {
+  private finish(plan: SearchPlan, [stemmed, exactRows]: readonly [RowHit[], RowHit[]]): LexicalHit[] {
     const { hits, exact } = plan;
-    const rowids = stemmed.map((h) => h.rowid);
-    const eScore = this.exactWeight > 0 ? this.exactScoresOf(plan, [...rowids].sort((a, b) => a - b)) : new Map<number, number>();
+    const sScore = new Map(stemmed.map((h) => [h.rowid, h.score]));
+    const eScore = new Map(exactRows.map((h) => [h.rowid, h.score]));
+    if (this.exactWeight > 0) {
+      for (const [r, v] of this.scoresOf(plan, rowsMissing(sScore, exactRows), false)) sScore.set(r, v);
+      for (const [r, v] of this.scoresOf(plan, rowsMissing(eScore, stemmed), true)) eScore.set(r, v);
+    }
+    const rowids = [...new Set([...sScore.keys(), ...eScore.keys()])];
     const idOf = new Map((this.idsOf.all(JSON.stringify(rowids)) as { rowid: number; id: string }[]).map((r) => [r.rowid, r.id]));
     const ranked: LexicalHit[] = [];
-    for (const h of stemmed) {
-      const id = idOf.get(h.rowid);
-      if (id !== undefined && !exact.has(id)) ranked.push({ id, score: h.score + this.exactWeight * (eScore.get(h.rowid) ?? 0) });
+    for (const r of rowids) {
+      const id = idOf.get(r);
+      if (id !== undefined && !exact.has(id)) ranked.push({ id, score: (sScore.get(r) ?? 0) + this.exactWeight * (eScore.get(r) ?? 0) });
     }
     ranked.sort(byScoreThenId);
     for (const h of ranked) hits.push(h);
     return hits.slice(0, plan.limit);
   }
+}
+
+/** The rows of `from` that `have` lacks, ascending (those whose score in the other table is looked up). */
+export function rowsMissing(have: { has(row: number): boolean }, from: readonly RowHit[]): number[] {
+  return from.map((h) => h.rowid).filter((r) => !have.has(r)).sort((a, b) => a - b);
 }
 
 interface SearchPlan {

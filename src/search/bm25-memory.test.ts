@@ -10,7 +10,7 @@ import { freshDatabase } from '../testing/databases.js';
 import { buildPaper } from '../papers/paper.js';
 import { createPaperStore } from '../papers/store.js';
 import { startMemoryIndex } from './lexical-index.js';
-import { MemoryBm25Index, unicode61Tokens } from './bm25-memory.js';
+import { Fts5Stemmer, MemoryBm25Index, unicode61Tokens } from './bm25-memory.js';
 import { parseQuery, titleKey, toFts5Query } from './lexical.js';
 import { DEFAULT_COLUMN_WEIGHTS, SqliteLexicalIndex, createStandaloneSchema } from './sqlite-lexical.js';
 
@@ -234,6 +234,21 @@ test('the app (search_docs layout) builds, persists and reloads the memory index
   } finally {
     await db.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the stemmer answers as FTS5 porter and leaves its FTS5 table empty after each round trip', () => {
+  const stemmer = new Fts5Stemmer();
+  try {
+    const words = Array.from({ length: 5000 }, (_, i) => `generalization${i % 7 ? 's' : ''}x${i}`);
+    stemmer.stemAll(words);
+    stemmer.stemAll(['generalization', 'networks', 'learning', '31510']);
+    assert.deepEqual(['generalization', 'networks', 'learning', '31510'].map((w) => stemmer.stem(w)), ['gener', 'network', 'learn', '31510']);
+    // Segments left behind (as DELETE FROM leaves them) were walked by every later fts5vocab read.
+    const db = (stemmer as unknown as { db: Database.Database }).db;
+    assert.equal(db.prepare('SELECT count(*) FROM s_data WHERE id > 10').pluck().get(), 0, 'no segment pages left');
+  } finally {
+    stemmer.close();
   }
 });
 

@@ -243,8 +243,11 @@ test('the stemmer answers as FTS5 porter and leaves its FTS5 table empty after e
     const words = Array.from({ length: 5000 }, (_, i) => `generalization${i % 7 ? 's' : ''}x${i}`);
     stemmer.stemAll(words);
     stemmer.stemAll(['generalization', 'networks', 'learning', '31510']);
+    // Porter's stems (its over-stemming of "generalization" included); digits pass through.
     assert.deepEqual(['generalization', 'networks', 'learning', '31510'].map((w) => stemmer.stem(w)), ['gener', 'network', 'learn', '31510']);
     // Segments left behind (as DELETE FROM leaves them) were walked by every later fts5vocab read.
+    // In FTS5's %_data table, id 1 is the averages record and id 10 the structure record; segment
+    // pages have higher ids.
     const db = (stemmer as unknown as { db: Database.Database }).db;
     assert.equal(db.prepare('SELECT count(*) FROM s_data WHERE id > 10').pluck().get(), 0, 'no segment pages left');
   } finally {

@@ -203,6 +203,10 @@ test('a saved memory index loads with the same answers and refuses another key',
       const terms = parseQuery(q).terms;
       assert.deepEqual(loaded.search(terms, DEFAULT_COLUMN_WEIGHTS, 10, false), built.search(terms, DEFAULT_COLUMN_WEIGHTS, 10, false), q);
     }
+    // The paper ids came with the rows and load with them.
+    assert.ok(built.hasIds && loaded.hasIds);
+    const ids = db.prepare('SELECT rowid, arxiv_id FROM papers').all() as { rowid: number; arxiv_id: string }[];
+    assert.deepEqual(ids.map((r) => loaded.idOf(r.rowid)), ids.map((r) => r.arxiv_id));
     // Appending after a load extends the loaded lists.
     loaded.addAll([{ rowid: 501, title: 'Zymurgy', abstract: 'cells zymurgy', authors: '' }]);
     assert.equal(loaded.search(['zymurgy'], DEFAULT_COLUMN_WEIGHTS, 5, true)[0].rowid, 501);
@@ -234,6 +238,35 @@ test('the app (search_docs layout) builds, persists and reloads the memory index
   } finally {
     await db.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('paper ids by rowid: gaps, non-ASCII ids, save and load, appends, and none once a row comes without one', async () => {
+  const index = new MemoryBm25Index();
+  const doc = (rowid: number, id?: string) => ({ rowid, id, title: `title ${rowid}`, abstract: 'some words', authors: '' });
+  index.addAll([doc(2, '2501.00002'), doc(3, 'hep-th/9901001'), doc(700, 'ünï-7')]);
+  index.addAll([doc(701, '2501.00701')]);
+  const expect = (i: MemoryBm25Index) =>
+    assert.deepEqual([1, 2, 3, 4, 699, 700, 701, 702].map((r) => i.idOf(r)), [undefined, '2501.00002', 'hep-th/9901001', undefined, undefined, 'ünï-7', '2501.00701', undefined]);
+  expect(index);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-bm25-ids-'));
+  try {
+    await index.save(path.join(dir, 'i'), 'k');
+    const loaded = (await MemoryBm25Index.load(path.join(dir, 'i'), 'k'))!;
+    expect(loaded);
+    // Appends after a load grow the loaded arrays (one id longer than everything before it).
+    const long = 'x'.repeat(5000);
+    loaded.addAll([doc(5000, long)]);
+    assert.equal(loaded.idOf(5000), long);
+    assert.equal(loaded.idOf(4999), undefined);
+    expect(loaded);
+    // A row without an id: the index keeps none, and its users look them up elsewhere.
+    loaded.addAll([doc(5001)]);
+    assert.equal(loaded.hasIds, false);
+    assert.equal(loaded.idOf(2), undefined);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    index.stemmer.close();
   }
 });
 

@@ -32,6 +32,8 @@ export interface Bm25Doc {
   title: string;
   abstract: string;
   authors: string;
+  /** the paper's id, which idOf gives back for the row (without it, the index keeps no ids) */
+  id?: string;
 }
 
 export interface Bm25Weights {
@@ -853,6 +855,16 @@ export class MemoryBm25Index {
   /** rowid + 1 of each row, in the slot of its title hash (linear probing); 0: empty */
   private titleTable = new Int32Array(1024);
   private titleRows = 0;
+  /**
+   * Paper ids by rowid, so that a search needs no SQL lookup per top row (at a million papers,
+   * 200 random rowid lookups in a database of several GB took 6 ms at p50 and 15 ms at p99): the
+   * UTF-8 bytes of each row's id in rowid order, row r's at idOff[r] .. idOff[r + 1] (empty for
+   * no row). Kept while every row added came with its id (hasIds).
+   */
+  private idBytes: Buffer = Buffer.alloc(1024);
+  private idOff: Int32Array = new Int32Array(1024);
+  private idEnd = 0;
+  private idsComplete = true;
   private readonly scratch = newScratch();
   /** avgdl the block maxima were computed for (they hold for any lower one); NaN: none yet */
   private boundAvgdl = NaN;
@@ -867,6 +879,36 @@ export class MemoryBm25Index {
     /** the column weights the block maxima are for (searches with others get no block pruning) */
     readonly boundWeights: Bm25Weights = DEFAULT_BM25_WEIGHTS,
   ) {}
+
+  /** Whether idOf knows every row's paper id (each row was added with one). */
+  get hasIds(): boolean {
+    return this.idsComplete && this.rows > 0;
+  }
+
+  /** The paper id of a row of the index (added with its id), else undefined. */
+  idOf(rowid: number): string | undefined {
+    if (!this.idsComplete || rowid <= 0 || rowid > this.maxRowid) return undefined;
+    const a = this.idOff[rowid];
+    const b = this.idOff[rowid + 1];
+    return a === b ? undefined : this.idBytes.toString('utf8', a, b);
+  }
+
+  /** Appends row `rowid`'s id (rows ascending; the rows skipped since the last get none). */
+  private addId(rowid: number, id: string | undefined): void {
+    if (id === undefined || id === '') this.idsComplete = false;
+    if (!this.idsComplete) return;
+    if (rowid + 2 > this.idOff.length) this.idOff = grow(this.idOff, rowid + 2);
+    for (let r = this.maxRowid + 1; r < rowid; r++) this.idOff[r + 1] = this.idEnd;
+    const n = Buffer.byteLength(id!);
+    if (this.idEnd + n > this.idBytes.length) {
+      const next = Buffer.alloc(Math.max(2 * this.idBytes.length, this.idEnd + n));
+      this.idBytes.copy(next, 0, 0, this.idEnd);
+      this.idBytes = next;
+    }
+    this.idEnd += this.idBytes.write(id!, this.idEnd);
+    this.idOff[rowid] = this.idEnd - n;
+    this.idOff[rowid + 1] = this.idEnd;
+  }
 
   get state(): Bm25State {
     return { maxRowid: this.maxRowid, rows: this.rows, tokens: this.tokens };
@@ -950,6 +992,7 @@ export class MemoryBm25Index {
       touchedS.length = 0;
       this.titleHash[d.rowid] = hashKey(titleKey(d.title));
       this.addTitle(d.rowid);
+      this.addId(d.rowid, d.id);
       this.rows++;
       this.tokens += len;
       this.maxRowid = d.rowid;
@@ -1156,8 +1199,10 @@ export class MemoryBm25Index {
     const parts: Buffer[] = [];
     const bounded = this.boundAvgdl > 0;
     const header = {
-      // 2: skip entries and block maxima after the row arrays
-      format: 2,
+      // 2: skip entries and block maxima after the row arrays; 3: then the ids (idOff, idBytes)
+      format: 3,
+      /** bytes of ids at the end; null: the index keeps no ids */
+      ids: this.idsComplete ? this.idEnd : null,
       key,
       boundAvgdl: bounded ? this.boundAvgdl : null,
       boundWeights: this.boundWeights,
@@ -1187,6 +1232,7 @@ export class MemoryBm25Index {
         }
       }
     }
+    if (this.idsComplete) parts.push(raw(this.idOff.subarray(0, this.maxRowid + 2)), this.idBytes.subarray(0, this.idEnd));
     const h = Buffer.from(JSON.stringify(header));
     const hl = Buffer.alloc(4);
     hl.writeUInt32LE(h.length);
@@ -1235,6 +1281,7 @@ export class MemoryBm25Index {
       maxRowid: number;
       stemmed: string[];
       exact: string[];
+      ids?: number | null;
     };
     if (h.key !== key) return null;
     const out = new MemoryBm25Index(stemmer, boundWeights);
@@ -1291,6 +1338,12 @@ export class MemoryBm25Index {
       out.stemmed.buildSkips();
       out.exact.buildSkips();
     }
+    if (h.format >= 3 && typeof h.ids === 'number') {
+      out.idOff = ints(h.maxRowid + 2);
+      out.idBytes = Buffer.from(buf.subarray(at, at + h.ids));
+      out.idEnd = h.ids;
+      at += h.ids;
+    } else out.idsComplete = false;
     const ow = out.boundWeights;
     if (bounded && w && w.title === ow.title && w.abstract === ow.abstract && w.authors === ow.authors) out.boundAvgdl = h.boundAvgdl!;
     else out.computeBounds();

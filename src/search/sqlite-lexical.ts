@@ -103,7 +103,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
       `SELECT ${L.id} AS id, p.title AS title FROM ${L.docs} WHERE ${L.rowid} IN (SELECT value FROM json_each(?))`,
     );
     this.newRows = db.prepare(
-      `SELECT ${L.rowid} AS rowid, p.title AS title, p.abstract AS abstract, p.authors AS authors FROM ${L.docs} WHERE ${L.rowid} > ? ORDER BY ${L.rowid} LIMIT ?`,
+      `SELECT ${L.rowid} AS rowid, ${L.id} AS id, p.title AS title, p.abstract AS abstract, p.authors AS authors FROM ${L.docs} WHERE ${L.rowid} > ? ORDER BY ${L.rowid} LIMIT ?`,
     );
     // FTS5's own record of its row count (the "averages" record, id 1 of the %_data table).
     this.ftsCounts = db.prepare(`SELECT block FROM papers_fts_data WHERE id = 1`).pluck();
@@ -244,6 +244,18 @@ export class SqliteLexicalIndex implements LexicalIndex {
     return out;
   }
 
+  /**
+   * The paper id of each of `rows`: from the memory index while it is in step with FTS5 (no SQL),
+   * else from the database, where the rows of deleted papers have none (a stale memory index still
+   * holds them).
+   */
+  private idsOfRows(plan: SearchPlan, rows: number[]): (row: number) => string | undefined {
+    const m = plan.memory;
+    if (m && m.hasIds && !this.stale) return (r) => m.idOf(r);
+    const ids = new Map((this.idsOf.all(JSON.stringify(rows)) as { rowid: number; id: string }[]).map((r) => [r.rowid, r.id]));
+    return (r) => ids.get(r);
+  }
+
   /** Exact id and title matches; the finished answer when there is nothing to rank. */
   private plan(query: string, options: LexicalSearchOptions): LexicalHit[] | SearchPlan {
     const parsed = parseQuery(query);
@@ -287,10 +299,10 @@ export class SqliteLexicalIndex implements LexicalIndex {
       for (const [r, v] of this.scoresOf(plan, rowsMissing(eScore, stemmed), true)) eScore.set(r, v);
     }
     const rowids = [...new Set([...sScore.keys(), ...eScore.keys()])];
-    const idOf = new Map((this.idsOf.all(JSON.stringify(rowids)) as { rowid: number; id: string }[]).map((r) => [r.rowid, r.id]));
+    const idOf = this.idsOfRows(plan, rowids);
     const ranked: LexicalHit[] = [];
     for (const r of rowids) {
-      const id = idOf.get(r);
+      const id = idOf(r);
       if (id !== undefined && !exact.has(id)) ranked.push({ id, score: (sScore.get(r) ?? 0) + this.exactWeight * (eScore.get(r) ?? 0) });
     }
     ranked.sort(byScoreThenId);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MemoryBm25Index, type RowHit, unicode61Tokens } from '../src/search/bm25-memory.js';
-import { parseQuery, queryArxivId, titleKey } from '../src/search/lexical.js';
+import { OVER_STEMMED, parseQuery, queryArxivId, titleKey } from '../src/search/lexical.js';
 import { DEFAULT_COLUMN_WEIGHTS, rowsMissing } from '../src/search/sqlite-lexical.js';
 import { sentences } from '../src/search/tokenize.js';
 import { rng } from '../src/search/vector-math.js';
@@ -10,8 +10,9 @@ import { loadRealRecords } from './synthetic.js';
 import { numberArg, pct } from './metrics.js';
 
 // `npm run bench -- lexical-latency [--papers=N] [--queries=N] [--rounds=R] [--rebuild] [--one-thread]`: the in-memory bm25
-// index's part of lexical search (what SqliteLexicalIndex.searchSync runs on it: title-key lookup,
-// stemmed and exact top-k, each top row's score in the other table) over the search bench's corpus and queries, without the SQLite database
+// index's part of lexical search (what SqliteLexicalIndex.search runs on it: title-key lookup, the
+// stemmed top-k and the exact top-k of the over-stemmed words on two threads, the rows' scores in the
+// other table) over the search bench's corpus and queries, without the SQLite database
 // (whose 1M build takes 11 minutes). The index is built from the papers directly and kept in
 // data/bench-cache. (That the pruning returns exactly what scoring every row returns is tested in
 // bm25-memory.test.ts.)
@@ -29,15 +30,21 @@ async function memoryQuery(index: MemoryBm25Index, query: string, limit: number,
   if (!plain || parsed.terms.length === 0) return [];
   const terms = tokens.map((t) => t[0]);
   const n = limit + titleRows.length;
-  // As SqliteLexicalIndex.search: the stemmed half here, the exact half on the worker thread
-  // (--one-thread: both here, as searchSync).
-  const [stemmed, exact] = oneThread
-    ? [index.search(terms, DEFAULT_COLUMN_WEIGHTS, n, false), index.search(terms, DEFAULT_COLUMN_WEIGHTS, n, true)]
-    : await index.searchBoth(terms, DEFAULT_COLUMN_WEIGHTS, n);
-  // As SqliteLexicalIndex.finish: each row of one top list gets its score in the other table.
-  const rows = (hits: RowHit[]) => new Set(hits.map((h) => h.rowid));
-  index.scoreRows(terms, DEFAULT_COLUMN_WEIGHTS, rowsMissing(rows(stemmed), exact), false);
-  index.scoreRows(terms, DEFAULT_COLUMN_WEIGHTS, rowsMissing(rows(exact), stemmed), true);
+  // As SqliteLexicalIndex.search: the stemmed search and the exact one of the over-stemmed words,
+  // each split between this thread and the worker (--one-thread: all here, as searchSync).
+  const over = index.overStemmed(terms, OVER_STEMMED);
+  const searches = [{ terms, exact: false }, ...(over.length ? [{ terms: over, exact: true }] : [])];
+  const [stemmed, exact = []] = oneThread
+    ? searches.map((q) => index.search(q.terms, DEFAULT_COLUMN_WEIGHTS, n, q.exact))
+    : await index.searchSplit(searches, DEFAULT_COLUMN_WEIGHTS, n);
+  // As SqliteLexicalIndex.finish: the exact rows' stemmed scores, and every row's exact score.
+  const have = new Set(stemmed.map((h) => h.rowid));
+  const missing = rowsMissing(have, exact);
+  index.scoreRows(terms, DEFAULT_COLUMN_WEIGHTS, missing, false);
+  index.scoreRows(terms, DEFAULT_COLUMN_WEIGHTS, [...have, ...missing].sort((a, b) => a - b), true);
+  // The paper ids of the rows (the memory index keeps them when built by SqliteLexicalIndex).
+  for (const r of have) index.idOf(r);
+  for (const r of missing) index.idOf(r);
   return [stemmed, exact];
 }
 

@@ -315,7 +315,7 @@ function hashKey(s: string): number {
 }
 
 /**
- * Posting lists from this size up live in shared memory, so that the worker thread of searchBoth
+ * Posting lists from this size up live in shared memory, so that the worker thread of searchSplit
  * reads them where they are; shorter ones are copied into its message (one list per query word,
  * so a few hundred KiB at most). With 1 KiB here, the many shared buffers a bulk build outgrows
  * added 570 MB to the RSS after building the index of 1M papers.
@@ -666,10 +666,28 @@ export function newScratch(): Scratch {
 }
 
 /**
- * The best `limit` rows of an OR-query over `lists` (MaxScore over windows of rows with block
- * maxima); what scoring every row would return, to the last bit.
+ * A part of the rows, [lo, hi) with lo a multiple of PART_ALIGN, that one thread searches while
+ * another searches the rest. Through `theta` the threads tell each other their k-th best score so
+ * far (slot i: part i's, in units of 1/THETA_SCALE, rounded down; 0 for none yet): the k-th best of
+ * any part is a lower bound on the k-th best of all rows, so each part prunes with the higher one.
  */
-export function topRows(lists: ListData[], len: Int32Array, avgdl: number, weights: Bm25Weights, limit: number, scratch: Scratch): RowHit[] {
+export interface RowPart {
+  lo: number;
+  hi: number;
+  theta: Int32Array;
+  slot: number;
+}
+
+/** Row parts start at multiples of the scoring window. */
+export const PART_ALIGN = WINDOW;
+const THETA_SCALE = 65536;
+
+/**
+ * The best `limit` rows of an OR-query over `lists` (MaxScore over windows of rows with block
+ * maxima); what scoring every row would return, to the last bit. With `part`, the best of the
+ * rows in it, of those that can be in the best `limit` of all rows (see RowPart).
+ */
+export function topRows(lists: ListData[], len: Int32Array, avgdl: number, weights: Bm25Weights, limit: number, scratch: Scratch, part?: RowPart): RowHit[] {
   if (lists.length === 0 || limit <= 0) return [];
   // Rarest first; a row's score adds its terms up in this order (the order of the scores it is
   // compared with, to the last bit).
@@ -684,6 +702,8 @@ export function topRows(lists: ListData[], len: Int32Array, avgdl: number, weigh
   const others = Float64Array.from(lists, (l) => rest[0] - l.ub * (1 - 1e-9));
   const c = new Cursors(lists, weights.title, weights.abstract, weights.authors);
   const { row, f, blockMax } = c;
+  const hi = part ? part.hi : END;
+  if (part) for (let j = 0; j < L; j++) c.advance(j, part.lo);
   // Min-heap of the best rows so far: worst (lowest score, then highest rowid) on top.
   const hs = new Float64Array(limit);
   const hr = new Int32Array(limit);
@@ -693,9 +713,14 @@ export function topRows(lists: ListData[], len: Int32Array, avgdl: number, weigh
   const acc = scratch.window;
   const touched = scratch.touched;
   while (e > 0) {
+    if (part) {
+      theta = Math.max(theta, sharedTheta(part));
+      while (e > 0 && rest[e - 1] < theta) e--;
+      if (e === 0) break;
+    }
     let base = END;
     for (let j = 0; j < e; j++) if (row[j] < base) base = row[j];
-    if (base === END) break;
+    if (base >= hi) break;
     base -= base % WINDOW;
     const top = base + WINDOW;
     const ew = e;
@@ -780,9 +805,10 @@ export function topRows(lists: ListData[], len: Int32Array, avgdl: number, weigh
           hs[k] = score;
           hr[k] = d;
         } else continue;
-        if (n === limit) theta = hs[0];
+        if (n === limit && hs[0] > theta) theta = hs[0];
       }
     }
+    if (part && n === limit) publishTheta(part, hs[0]);
     while (e > 0 && rest[e - 1] < theta) e--;
   }
   const out: RowHit[] = [];
@@ -790,11 +816,28 @@ export function topRows(lists: ListData[], len: Int32Array, avgdl: number, weigh
   return out.sort((a, b) => b.score - a.score || a.rowid - b.rowid);
 }
 
-/** The thread MemoryBm25Index.searchBoth hands the exact half of a query to (bm25-thread.ts). */
+/** The best `limit` of the rows of two parts' answers (in topRows' order). */
+function mergeTop(a: RowHit[], b: RowHit[], limit: number): RowHit[] {
+  return [...a, ...b].sort((x, y) => y.score - x.score || x.rowid - y.rowid).slice(0, limit);
+}
+
+/** The highest k-th best score the other parts have published (a lower bound on it; 0 for none). */
+function sharedTheta(part: RowPart): number {
+  let best = 0;
+  for (let i = 0; i < part.theta.length; i++) if (i !== part.slot) best = Math.max(best, Atomics.load(part.theta, i));
+  return best / THETA_SCALE;
+}
+
+function publishTheta(part: RowPart, kth: number): void {
+  const v = Math.floor(kth * THETA_SCALE);
+  if (v > Atomics.load(part.theta, part.slot) && v <= 0x7fffffff) Atomics.store(part.theta, part.slot, v);
+}
+
+/** The thread MemoryBm25Index.searchSplit hands the upper half of the rows to (bm25-thread.ts). */
 class Bm25Worker {
   private seq = 0;
   private dead: Error | null = null;
-  private readonly pending = new Map<number, { resolve: (hits: RowHit[]) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (hits: RowHit[][]) => void; reject: (e: Error) => void }>();
 
   private constructor(private readonly thread: Worker) {
     thread.on('message', (a: Bm25Answer) => {
@@ -803,7 +846,11 @@ class Bm25Worker {
       this.pending.delete(a.id);
       if (this.pending.size === 0) thread.unref();
       if (a.error) p.reject(new Error(`search: bm25 worker: ${a.error}`));
-      else p.resolve(Array.from(a.rows, (rowid, i) => ({ rowid, score: a.scores[i] })));
+      else {
+        // The answers of the job's searches one after the other, counts[i] rows each.
+        let at = 0;
+        p.resolve(Array.from(a.counts, (n) => Array.from(a.rows.subarray(at, (at += n)), (rowid, k) => ({ rowid, score: a.scores[at - n + k] }))));
+      }
     });
     const fail = (e: Error) => {
       this.dead ??= e;
@@ -824,7 +871,7 @@ class Bm25Worker {
     }
   }
 
-  run(job: Omit<Bm25Job, 'id'>): Promise<RowHit[]> {
+  run(job: Omit<Bm25Job, 'id'>): Promise<RowHit[][]> {
     if (this.dead) return Promise.reject(this.dead);
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
@@ -849,7 +896,7 @@ export class MemoryBm25Index {
   readonly stemmed = new Postings();
   readonly exact = new Postings();
   /** tokens of each row (all columns), by rowid; 0 for no row */
-  private len: Int32Array = sharedInts(new Int32Array(0), 1024);
+  len: Int32Array = sharedInts(new Int32Array(0), 1024);
   /** hash of titleKey(title) by rowid, to find "the user typed the exact title" without FTS5 */
   private titleHash: Int32Array = new Int32Array(1024);
   /** rowid + 1 of each row, in the slot of its title hash (linear probing); 0: empty */
@@ -1093,21 +1140,28 @@ export class MemoryBm25Index {
   }
 
   /**
-   * The stemmed and the exact search (what search(..., false) and search(..., true) return), the
-   * exact one on a worker thread while this thread runs the stemmed one: a query's two halves on the
-   * machine's two cores. The posting lists it reads are in shared memory (see allocBytes); the
-   * worker gets views of them, not copies. Without a worker (it failed), both run here.
+   * What search() returns for each of `searches`, on the machine's two cores: this thread searches
+   * the lower half of the rows while a worker thread searches the upper half, the two telling each
+   * other their k-th best score as they go (RowPart), and each search's two answers are merged.
+   * Each half has about half of the postings to read, and the k-th best of either prunes both. The
+   * posting lists it reads are in shared memory (see allocBytes); the worker gets views of them, not
+   * copies. Without a worker (it failed), or with too few rows to split, it all runs here.
    */
-  async searchBoth(terms: string[], weights: Bm25Weights, limit: number): Promise<[RowHit[], RowHit[]]> {
-    const exactLists = this.queryLists(terms, weights, true);
+  async searchSplit(searches: readonly { terms: string[]; exact: boolean }[], weights: Bm25Weights, limit: number): Promise<RowHit[][]> {
     const avgdl = this.tokens / this.rows;
-    const exactHere = () => topRows(exactLists, this.len, avgdl, weights, limit, this.scratch);
-    const worker = exactLists.length > 0 && limit > 0 ? this.worker() : null;
-    if (!worker) return [this.search(terms, weights, limit, false), exactHere()];
-    const exact = worker.run({ lists: exactLists, len: this.len, avgdl, weights, limit });
-    const stemmed = this.search(terms, weights, limit, false);
+    const lists = searches.map((q) => this.queryLists(q.terms, weights, q.exact));
+    const here = () => lists.map((l) => topRows(l, this.len, avgdl, weights, limit, this.scratch));
+    // The upper half starts at the window boundary nearest the middle row.
+    const mid = Math.round((this.maxRowid + 1) / 2 / PART_ALIGN) * PART_ALIGN;
+    const worker = lists.some((l) => l.length > 0) && limit > 0 && mid > 0 && mid <= this.maxRowid ? this.worker() : null;
+    if (!worker) return here();
+    const thetas = lists.map(() => new Int32Array(new SharedArrayBuffer(8)));
+    const upper = worker.run({ searches: lists.map((l, i) => ({ lists: l, part: { lo: mid, hi: END, theta: thetas[i], slot: 1 } })), len: this.len, avgdl, weights, limit });
+    // topRows sorts the lists it is given: this thread's own copies.
+    const lower = lists.map((l, i) => topRows([...l], this.len, avgdl, weights, limit, this.scratch, { lo: 0, hi: mid, theta: thetas[i], slot: 0 }));
     try {
-      return [stemmed, await exact];
+      const up = await upper;
+      return lower.map((hits, i) => mergeTop(hits, up[i], limit));
     } catch (e) {
       // Stopped by closeWorker (the index was replaced): just answer here. Failed: it is not
       // started again, and this thread answers from now on.
@@ -1116,11 +1170,11 @@ export class MemoryBm25Index {
         this.pool = null;
         void worker.close();
       }
-      return [stemmed, exactHere()];
+      return here();
     }
   }
 
-  /** undefined: not started yet; null: it failed, and searchBoth runs both halves here */
+  /** undefined: not started yet; null: it failed, and searchSplit runs both halves here */
   private pool: Bm25Worker | null | undefined;
 
   private worker(): Bm25Worker | null {
@@ -1128,12 +1182,12 @@ export class MemoryBm25Index {
     return this.pool;
   }
 
-  /** Whether searchBoth has a worker thread (started by the first searchBoth). */
+  /** Whether searchSplit has a worker thread (started by the first searchSplit). */
   get threaded(): boolean {
     return this.pool != null;
   }
 
-  /** Stops the worker thread; a later searchBoth starts another. */
+  /** Stops the worker thread; a later searchSplit starts another. */
   async closeWorker(): Promise<void> {
     const w = this.pool;
     if (w) this.pool = undefined;
@@ -1163,6 +1217,17 @@ export class MemoryBm25Index {
       }
     }
     return out;
+  }
+
+  /**
+   * The words of `terms` that the papers have as typed, in fewer than `share` of the papers with
+   * their stem (see OVER_STEMMED).
+   */
+  overStemmed(terms: string[], share: number): string[] {
+    return terms.filter((w) => {
+      const e = this.exact.termOf.get(w);
+      return e !== undefined && this.exact.df[e] < share * this.stemmed.df[this.stemOf[e]];
+    });
   }
 
   /** The query's posting lists in one table with their idf and upper bounds. */

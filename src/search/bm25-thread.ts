@@ -1,12 +1,13 @@
 import { parentPort } from 'node:worker_threads';
-import { type Bm25Weights, type ListData, newScratch, topRows } from './bm25-memory.js';
+import { type Bm25Weights, type ListData, newScratch, type RowPart, topRows } from './bm25-memory.js';
 
-// The worker side of MemoryBm25Index.searchBoth: runs topRows on the lists it is sent (views of the
-// index's shared posting memory) and answers with the rows and scores.
+// The worker side of MemoryBm25Index.searchSplit: runs topRows on the lists it is sent (views of the
+// index's shared posting memory) over its part of the rows, one search after the other, and answers
+// with the rows and scores of each.
 
 export interface Bm25Job {
   id: number;
-  lists: ListData[];
+  searches: { lists: ListData[]; part: RowPart }[];
   len: Int32Array;
   avgdl: number;
   weights: Bm25Weights;
@@ -15,8 +16,10 @@ export interface Bm25Job {
 
 export interface Bm25Answer {
   id: number;
+  /** the rows of the searches' answers one after the other: counts[i] of search i */
   rows: Int32Array;
   scores: Float64Array;
+  counts: Int32Array;
   error?: string;
 }
 
@@ -24,11 +27,13 @@ const scratch = newScratch();
 
 parentPort?.on('message', (job: Bm25Job) => {
   try {
-    const hits = topRows(job.lists, job.len, job.avgdl, job.weights, job.limit, scratch);
-    const rows = Int32Array.from(hits, (h) => h.rowid);
-    const scores = Float64Array.from(hits, (h) => h.score);
-    parentPort!.postMessage({ id: job.id, rows, scores } satisfies Bm25Answer, [rows.buffer, scores.buffer]);
+    const hits = job.searches.map((q) => topRows(q.lists, job.len, job.avgdl, job.weights, job.limit, scratch, q.part));
+    const all = hits.flat();
+    const rows = Int32Array.from(all, (h) => h.rowid);
+    const scores = Float64Array.from(all, (h) => h.score);
+    const counts = Int32Array.from(hits, (h) => h.length);
+    parentPort!.postMessage({ id: job.id, rows, scores, counts } satisfies Bm25Answer, [rows.buffer, scores.buffer, counts.buffer]);
   } catch (e) {
-    parentPort!.postMessage({ id: job.id, rows: new Int32Array(0), scores: new Float64Array(0), error: String((e as Error).stack ?? e) });
+    parentPort!.postMessage({ id: job.id, rows: new Int32Array(0), scores: new Float64Array(0), counts: new Int32Array(0), error: String((e as Error).stack ?? e) });
   }
 });

@@ -103,3 +103,11 @@ export function queryArxivId(query: string): string | null {
 
 /** Weight of the unstemmed index's bm25 against the Porter-stemmed one (SQLite; tuned on SciFact train). */
 export const EXACT_WORD_WEIGHT = 0.5;
+
+/**
+ * A query word is over-stemmed when the papers with it as typed are fewer than this share of the
+ * papers with its Porter stem ("generalization" among "gener": generation, general, generate...):
+ * the stemmed ranking can fill its top rows with the other words, so the papers with the typed
+ * word are searched for too (SQLite's lexical index).
+ */
+export const OVER_STEMMED = 0.5;

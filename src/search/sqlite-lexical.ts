@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { type Bm25Doc, DEFAULT_BM25_WEIGHTS, MemoryBm25Index, type RowHit, unicode61Tokens } from './bm25-memory.js';
 import {
   EXACT_WORD_WEIGHT,
+  OVER_STEMMED,
   byScoreThenId,
   type LexicalHit,
   type LexicalIndex,
@@ -75,6 +76,8 @@ export class SqliteLexicalIndex implements LexicalIndex {
   private readonly titlesOf: Database.Statement;
   private readonly newRows: Database.Statement;
   private readonly ftsCounts: Database.Statement;
+  private readonly stemmedDf: Database.Statement;
+  private readonly exactDf: Database.Statement;
   private memory: MemoryBm25Index | null = null;
   readonly layout: SqliteLayout;
   readonly whileStale: 'fts5' | 'memory';
@@ -107,6 +110,9 @@ export class SqliteLexicalIndex implements LexicalIndex {
     );
     // FTS5's own record of its row count (the "averages" record, id 1 of the %_data table).
     this.ftsCounts = db.prepare(`SELECT block FROM papers_fts_data WHERE id = 1`).pluck();
+    // Rows with a word (FTS5 keeps no document frequencies: it counts them, as its bm25 does).
+    this.stemmedDf = db.prepare(`SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?`).pluck();
+    this.exactDf = db.prepare(`SELECT count(*) FROM papers_fts_exact WHERE papers_fts_exact MATCH ?`).pluck();
   }
 
   /** Number of rows FTS5 holds (from its averages record; no scan). */
@@ -209,21 +215,50 @@ export class SqliteLexicalIndex implements LexicalIndex {
     return this.finish(plan, this.topRowsHere(plan));
   }
 
-  /** As searchSync; with the memory index, the stemmed and exact searches run on two threads. */
+  /** As searchSync; with the memory index, its searches run on two threads (searchSplit). */
   async search(query: string, options: LexicalSearchOptions): Promise<LexicalHit[]> {
     const plan = this.plan(query, options);
     if (Array.isArray(plan)) return plan;
-    if (!plan.memory || this.exactWeight <= 0) return this.finish(plan, this.topRowsHere(plan));
-    return this.finish(plan, await plan.memory.searchBoth(plan.terms, this.weights, plan.n));
+    const m = plan.memory;
+    if (!m) return this.finish(plan, this.topRowsHere(plan));
+    const over = this.overStemmed(plan);
+    const [stemmed, exact = []] = await m.searchSplit(
+      [{ terms: plan.terms, exact: false }, ...(over.length ? [{ terms: over, exact: true }] : [])],
+      this.weights,
+      plan.n,
+    );
+    return this.finish(plan, [stemmed, exact]);
   }
 
-  /** The stemmed and exact top rows for the plan, on this thread: from the memory index, or FTS5. */
+  /**
+   * The query words whose papers the stemmed ranking may miss (see OVER_STEMMED): from the memory
+   * index's document frequencies, or counted by FTS5. None without exact scores.
+   */
+  private overStemmed(plan: SearchPlan): string[] {
+    if (this.exactWeight <= 0) return [];
+    // The memory index knows them also when FTS5 answers the query (a word of several tokens):
+    // FTS5 counts rows one by one, seconds for a query of common words at a million papers.
+    if (plan.dfIndex) return plan.dfIndex.overStemmed(plan.terms, OVER_STEMMED);
+    return plan.terms.filter((w) => {
+      const q = toFts5Query({ phrases: [], terms: [w] });
+      const e = this.exactDf.get(q) as number;
+      return e > 0 && e < OVER_STEMMED * (this.stemmedDf.get(q) as number);
+    });
+  }
+
+  /**
+   * On this thread, from the memory index or FTS5: the stemmed table's top rows, and the exact
+   * table's for the over-stemmed words (for a query with phrases, which only FTS5 answers: for
+   * the whole query).
+   */
   private topRowsHere(plan: SearchPlan): [RowHit[], RowHit[]] {
     const m = plan.memory;
-    if (m) return [m.search(plan.terms, this.weights, plan.n, false), this.exactWeight > 0 ? m.search(plan.terms, this.weights, plan.n, true) : []];
+    const over = plan.phrases ? [] : this.overStemmed(plan);
+    if (m) return [m.search(plan.terms, this.weights, plan.n, false), over.length ? m.search(over, this.weights, plan.n, true) : []];
     const w = [this.weights.title, this.weights.abstract, this.weights.authors];
-    const rows = (s: Database.Statement) => (s.all(...w, plan.match, plan.n) as { rowid: number; rank: number }[]).map((r) => ({ rowid: r.rowid, score: -r.rank }));
-    return [rows(this.byRank), this.exactWeight > 0 ? rows(this.byRankExact) : []];
+    const rows = (s: Database.Statement, match: string) => (s.all(...w, match, plan.n) as { rowid: number; rank: number }[]).map((r) => ({ rowid: r.rowid, score: -r.rank }));
+    const exactMatch = plan.phrases ? plan.match : over.length ? toFts5Query({ phrases: [], terms: over }) : null;
+    return [rows(this.byRank, plan.match), this.exactWeight > 0 && exactMatch ? rows(this.byRankExact, exactMatch) : []];
   }
 
   /**
@@ -282,28 +317,40 @@ export class SqliteLexicalIndex implements LexicalIndex {
     // Plain words that FTS5 reads as one token each: the in-memory index has their postings.
     const tokens = parsed.terms.map(unicode61Tokens);
     const plain = parsed.phrases.length === 0 && tokens.every((t) => t.length === 1);
-    return { hits, exact, match, n, limit: options.limit, memory: memory && plain ? memory : null, terms: tokens.map((t) => t[0]) };
+    return {
+      hits,
+      exact,
+      match,
+      n,
+      limit: options.limit,
+      memory: memory && plain ? memory : null,
+      dfIndex: memory,
+      phrases: parsed.phrases.length > 0,
+      // The plain words that are one token each (a word like "covid-19" is a phrase of tokens).
+      terms: tokens.filter((t) => t.length === 1).map((t) => t[0]),
+    };
   }
 
   /**
-   * Ranks the union of the stemmed and the exact top rows by stemmed bm25 + exactWeight * exact
-   * bm25, each row with both its scores: the one its other table's top rows missed is looked up
-   * (a paper with the typed word gets its stemmed score too, and the reverse).
+   * Ranks the union of the stemmed table's top rows and the exact table's (see topRowsHere) by
+   * stemmed bm25 + exactWeight * exact bm25, each row with both its scores: those its own search
+   * did not give are looked up (the exact table's top rows of the over-stemmed words are scored for
+   * those words only, so every row gets its exact score here).
    */
   private finish(plan: SearchPlan, [stemmed, exactRows]: readonly [RowHit[], RowHit[]]): LexicalHit[] {
     const { hits, exact } = plan;
     const sScore = new Map(stemmed.map((h) => [h.rowid, h.score]));
-    const eScore = new Map(exactRows.map((h) => [h.rowid, h.score]));
+    let eScore = new Map<number, number>();
     if (this.exactWeight > 0) {
       for (const [r, v] of this.scoresOf(plan, rowsMissing(sScore, exactRows), false)) sScore.set(r, v);
-      for (const [r, v] of this.scoresOf(plan, rowsMissing(eScore, stemmed), true)) eScore.set(r, v);
+      eScore = this.scoresOf(plan, [...sScore.keys()].sort((a, b) => a - b), true);
     }
-    const rowids = [...new Set([...sScore.keys(), ...eScore.keys()])];
+    const rowids = [...sScore.keys()];
     const idOf = this.idsOfRows(plan, rowids);
     const ranked: LexicalHit[] = [];
     for (const r of rowids) {
       const id = idOf(r);
-      if (id !== undefined && !exact.has(id)) ranked.push({ id, score: (sScore.get(r) ?? 0) + this.exactWeight * (eScore.get(r) ?? 0) });
+      if (id !== undefined && !exact.has(id)) ranked.push({ id, score: sScore.get(r)! + this.exactWeight * (eScore.get(r) ?? 0) });
     }
     ranked.sort(byScoreThenId);
     for (const h of ranked) hits.push(h);
@@ -326,7 +373,11 @@ interface SearchPlan {
   limit: number;
   /** the memory index, when it can answer this query */
   memory: MemoryBm25Index | null;
-  /** the query's words as FTS5 tokens */
+  /** the memory index when one is attached, also for queries only FTS5 answers (its word counts) */
+  dfIndex: MemoryBm25Index | null;
+  /** whether the query has quoted phrases */
+  phrases: boolean;
+  /** the query's plain words that are one FTS5 token each */
   terms: string[];
 }
 

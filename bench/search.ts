@@ -189,7 +189,7 @@ export async function benchSearch(args: string[]): Promise<void> {
     };
     const times = { lexical: [] as number[], vector: [] as number[], hybrid: [] as number[] };
     const byKind = new Map<string, number[]>();
-    // --one-thread-too: each query also timed with both lexical halves on one thread, for comparison
+    // --one-thread-too: each query also timed with the lexical searches on one thread, for comparison
     const oneThread = args.includes('--one-thread-too') ? { lexical: [] as number[], hybrid: [] as number[] } : null;
     // The served path: SqliteLexicalIndex.search runs the stemmed and exact halves on two threads.
     for (const q of queries.slice(0, 20)) await lex.search(q.text, { limit: 100 }); // warm-up
@@ -209,7 +209,7 @@ export async function benchSearch(args: string[]): Promise<void> {
       hybridRank(await lex.search(q, { limit: 100 }), model.embed(q), side, DEFAULT_FUSION);
       times.hybrid.push(performance.now() - s);
       if (oneThread) {
-        // Both lexical halves on this thread (searchSync), as before the worker thread.
+        // The lexical searches on this thread, not split between two (searchSync).
         s = performance.now();
         lex.searchSync(q, { limit: 100 });
         oneThread.lexical.push(performance.now() - s);

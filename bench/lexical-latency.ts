@@ -18,7 +18,7 @@ import { numberArg, pct } from './metrics.js';
 // bm25-memory.test.ts.)
 
 
-/** SqliteLexicalIndex.searchSync's work on the memory index for `query` (limit: the caller's, 100 for hybrid). */
+/** SqliteLexicalIndex.search's work on the memory index for `query` (limit: the caller's, 100 for hybrid). */
 async function memoryQuery(index: MemoryBm25Index, query: string, limit: number, oneThread: boolean): Promise<RowHit[][]> {
   const parsed = parseQuery(query);
   const id = queryArxivId(query);

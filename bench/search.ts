@@ -191,7 +191,7 @@ export async function benchSearch(args: string[]): Promise<void> {
     const byKind = new Map<string, number[]>();
     // --one-thread-too: each query also timed with the lexical searches on one thread, for comparison
     const oneThread = args.includes('--one-thread-too') ? { lexical: [] as number[], hybrid: [] as number[] } : null;
-    // The served path: SqliteLexicalIndex.search runs the stemmed and exact halves on two threads.
+    // The served path: SqliteLexicalIndex.search splits each of its searches between two threads.
     for (const q of queries.slice(0, 20)) await lex.search(q.text, { limit: 100 }); // warm-up
     for (const { kind, text: q } of queries) {
       let s = performance.now();

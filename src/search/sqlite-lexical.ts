@@ -174,7 +174,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
 
   /** Answers from `index` from now on while it is in step with FTS5 (null: FTS5 only). */
   accelerate(index: MemoryBm25Index | null): void {
-    // The replaced index's worker thread (searchBoth) would idle on; a search still waiting on it
+    // The replaced index's worker thread (searchSplit) would idle on; a search still waiting on it
     // finishes on this thread.
     if (this.memory && this.memory !== index) void this.memory.closeWorker();
     this.memory = index;
@@ -235,13 +235,14 @@ export class SqliteLexicalIndex implements LexicalIndex {
     if (Array.isArray(plan)) return plan;
     const m = plan.memory;
     if (!m) return this.finish(plan, this.topRowsHere(plan));
-    const over = this.overStemmed(plan);
-    const [stemmed, exact = []] = await m.searchSplit(
-      [{ terms: plan.terms, exact: false }, ...(over.length ? [{ terms: over, exact: true }] : [])],
-      this.weights,
-      plan.n,
-    );
+    const [stemmed, exact = []] = await m.searchSplit(this.memorySearches(plan), this.weights, plan.n);
     return this.finish(plan, [stemmed, exact]);
+  }
+
+  /** The memory index's searches for a plain-word query: the stemmed one, and the exact one of the over-stemmed words. */
+  private memorySearches(plan: SearchPlan): { terms: string[]; exact: boolean }[] {
+    const over = this.overStemmed(plan);
+    return [{ terms: plan.terms, exact: false }, ...(over.length ? [{ terms: over, exact: true }] : [])];
   }
 
   /**
@@ -267,8 +268,11 @@ export class SqliteLexicalIndex implements LexicalIndex {
    */
   private topRowsHere(plan: SearchPlan): [RowHit[], RowHit[]] {
     const m = plan.memory;
+    if (m) {
+      const [stemmed, exact = []] = this.memorySearches(plan).map((q) => m.search(q.terms, this.weights, plan.n, q.exact));
+      return [stemmed, exact];
+    }
     const over = plan.phrases ? [] : this.overStemmed(plan);
-    if (m) return [m.search(plan.terms, this.weights, plan.n, false), over.length ? m.search(over, this.weights, plan.n, true) : []];
     const w = [this.weights.title, this.weights.abstract, this.weights.authors];
     const rows = (s: Database.Statement, match: string) => (s.all(...w, match, plan.n) as { rowid: number; rank: number }[]).map((r) => ({ rowid: r.rowid, score: -r.rank }));
     const exactMatch = plan.phrases ? plan.match : over.length ? toFts5Query({ phrases: [], terms: over }) : null;
@@ -276,8 +280,8 @@ export class SqliteLexicalIndex implements LexicalIndex {
   }
 
   /**
-   * The bm25 in one table of `rows` (ascending) that its own top rows missed: from the memory
-   * index's lists, or from FTS5 for just those rows. A row none of the words is in gets 0.
+   * The bm25 in one table of `rows` (ascending): from the memory index's lists, or from FTS5 for
+   * just those rows. A row none of the words is in gets 0.
    */
   private scoresOf(plan: SearchPlan, rows: number[], exact: boolean): Map<number, number> {
     const out = new Map<number, number>();

@@ -14,6 +14,8 @@ function ensurePackages(): void {
   const missing: string[] = [];
   if (!findPgBin()) missing.push('postgresql');
   if (!fs.existsSync('/usr/bin/chromium')) missing.push('chromium');
+  // Chromium's recommended fonts (Arial's metrics): the layout tests measure text as readers' browsers lay it out.
+  if (!fs.existsSync('/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf')) missing.push('fonts-liberation');
   if (!missing.length) return;
   const cmd = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing.join(' ')}`;
   if (!isRoot) {

@@ -24,7 +24,11 @@ async function memoryQuery(index: MemoryBm25Index, query: string, limit: number,
   const id = queryArxivId(query);
   const allWords = [...parsed.phrases.flat(), ...parsed.terms];
   let titleRows: number[] = [];
-  if (!id && allWords.length > 0 && query.length <= 400) titleRows = index.rowsWithTitleKey(titleKey(query));
+  if (!id && allWords.length > 0 && query.length <= 400) {
+    // The rows with the title by its two hashes, and their ids (no SQL; see rowsWithTitle).
+    titleRows = index.rowsWithTitle(titleKey(query)) ?? index.rowsWithTitleKey(titleKey(query));
+    for (const r of titleRows) index.idOf(r);
+  }
   const tokens = parsed.terms.map(unicode61Tokens);
   const plain = parsed.phrases.length === 0 && tokens.every((t) => t.length === 1);
   if (!plain || parsed.terms.length === 0) return [];

@@ -10,7 +10,7 @@ import { freshDatabase } from '../testing/databases.js';
 import { buildPaper } from '../papers/paper.js';
 import { createPaperStore } from '../papers/store.js';
 import { startMemoryIndex } from './lexical-index.js';
-import { Fts5Stemmer, MemoryBm25Index, PART_ALIGN, newScratch, topRows, unicode61Tokens } from './bm25-memory.js';
+import { Fts5Stemmer, MemoryBm25Index, PART_ALIGN, hashKey, newScratch, topRows, unicode61Tokens } from './bm25-memory.js';
 import { parseQuery, titleKey, toFts5Query } from './lexical.js';
 import { DEFAULT_COLUMN_WEIGHTS, SqliteLexicalIndex, createStandaloneSchema } from './sqlite-lexical.js';
 
@@ -307,6 +307,63 @@ test('paper ids by rowid: gaps, non-ASCII ids, save and load, appends, and none 
     fs.rmSync(dir, { recursive: true, force: true });
     index.stemmer.close();
   }
+});
+
+test('exact titles by two hashes: a collision of the first is told apart, appends and reloads keep them, older files fall back', async () => {
+  // Two different title keys with the same first (FNV-1a) hash: the table alone finds both rows.
+  const seen = new Map<number, string>();
+  let pair: [string, string] | null = null;
+  for (let i = 0; !pair; i++) {
+    const key = `paper ${i}`;
+    const other = seen.get(hashKey(key));
+    if (other !== undefined) pair = [other, key];
+    else seen.set(hashKey(key), key);
+  }
+  const [a, b] = pair;
+  const doc = (rowid: number, title: string) => ({ rowid, id: `id-${rowid}`, title, abstract: 'words', authors: '' });
+  const index = new MemoryBm25Index();
+  index.addAll([doc(1, a), doc(2, 'Something else'), doc(3, b.toUpperCase()), doc(9, `${a}!`)]);
+  const expect = (i: MemoryBm25Index) => {
+    assert.deepEqual(i.rowsWithTitleKey(titleKey(a)), [1, 3, 9]);
+    assert.deepEqual(i.rowsWithTitle(titleKey(a)), [1, 9]);
+    assert.deepEqual(i.rowsWithTitle(titleKey(b)), [3]);
+    assert.deepEqual(i.rowsWithTitle(titleKey('Something else')), [2]);
+    assert.deepEqual(i.rowsWithTitle(titleKey('nothing like it')), []);
+  };
+  expect(index);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-bm25-titles-'));
+  try {
+    const file = path.join(dir, 'i');
+    await index.save(file, 'k');
+    const loaded = (await MemoryBm25Index.load(file, 'k'))!;
+    expect(loaded);
+    // Appends after a load grow the loaded arrays.
+    loaded.addAll([doc(3000, b)]);
+    assert.deepEqual(loaded.rowsWithTitle(titleKey(b)), [3, 3000]);
+    // A file of format 3 has no second hashes: null, and the caller compares the titles itself.
+    const buf = fs.readFileSync(file);
+    const head = buf.subarray(8, 8 + buf.readUInt32LE(4));
+    head.set(Buffer.from(head.toString().replace('"format":4', '"format":3')));
+    fs.writeFileSync(file, buf);
+    const older = (await MemoryBm25Index.load(file, 'k'))!;
+    assert.equal(older.rowsWithTitle(titleKey(a)), null);
+    assert.deepEqual(older.rowsWithTitleKey(titleKey(a)), [1, 3, 9]);
+    older.stemmer.close();
+    loaded.stemmer.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    index.stemmer.close();
+  }
+  // Through SqliteLexicalIndex: the typed title pins its paper, not the one whose title shares the first hash.
+  const db = database([
+    { _id: 'x1', title: a, text: 'first abstract about graphs' },
+    { _id: 'x2', title: b, text: 'second abstract about graphs' },
+  ]);
+  const fast = await accelerated(db);
+  assert.deepEqual(fast.searchSync(b, { limit: 5 }).filter((h) => h.score >= 1e6).map((h) => h.id), ['x2']);
+  assert.deepEqual(new SqliteLexicalIndex(db).searchSync(b, { limit: 5 }).filter((h) => h.score >= 1e6).map((h) => h.id), ['x2']);
+  fast.memoryIndex!.stemmer.close();
+  db.close();
 });
 
 test('the stemmer answers as FTS5 porter and leaves its FTS5 table empty after each round trip', () => {

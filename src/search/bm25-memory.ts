@@ -307,11 +307,29 @@ function termBound(f: number, D: number, avgdl: number): number {
   return Math.fround(((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl))) * (1 + 1e-6));
 }
 
-/** FNV-1a over UTF-16 code units; collisions only cost a title comparison. */
-function hashKey(s: string): number {
+/** FNV-1a over UTF-16 code units: the title table's hash. */
+export function hashKey(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h | 0;
+}
+
+/**
+ * A second 32-bit hash of a title key, unrelated to hashKey (multiply-rotate per code unit, then
+ * murmur3's finaliser): a row whose title matches both is taken as having the title, wrong for
+ * two different titles once in about 2^64 / rows lookups.
+ */
+export function checkKey(s: string): number {
+  let h = 0x9747b28c ^ s.length;
+  for (let i = 0; i < s.length; i++) {
+    h = Math.imul(h ^ s.charCodeAt(i), 0xcc9e2d51);
+    h = Math.imul((h << 15) | (h >>> 17), 0x1b873593);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
 }
 
 /**
@@ -899,6 +917,13 @@ export class MemoryBm25Index {
   len: Int32Array = sharedInts(new Int32Array(0), 1024);
   /** hash of titleKey(title) by rowid, to find "the user typed the exact title" without FTS5 */
   private titleHash: Int32Array = new Int32Array(1024);
+  /**
+   * checkKey(titleKey(title)) by rowid: with titleHash, 64 bits that stand in for reading the title
+   * from the database (at a million papers, reading the ~20 copies of a title took up to 17 ms).
+   * Kept unless loaded from a file written before it (format 3 and older).
+   */
+  private titleCheck: Int32Array = new Int32Array(1024);
+  private titleChecked = true;
   /** rowid + 1 of each row, in the slot of its title hash (linear probing); 0: empty */
   private titleTable = new Int32Array(1024);
   private titleRows = 0;
@@ -1008,6 +1033,7 @@ export class MemoryBm25Index {
       if (d.rowid >= this.len.length) {
         this.len = sharedInts(this.len, d.rowid + 1);
         this.titleHash = grow(this.titleHash, this.len.length);
+        if (this.titleChecked) this.titleCheck = grow(this.titleCheck, this.len.length);
       }
       this.len[d.rowid] = len;
       for (let c = 0; c < COLUMNS; c++) {
@@ -1037,7 +1063,9 @@ export class MemoryBm25Index {
       }
       touchedE.length = 0;
       touchedS.length = 0;
-      this.titleHash[d.rowid] = hashKey(titleKey(d.title));
+      const key = titleKey(d.title);
+      this.titleHash[d.rowid] = hashKey(key);
+      if (this.titleChecked) this.titleCheck[d.rowid] = checkKey(key);
       this.addTitle(d.rowid);
       this.addId(d.rowid, d.id);
       this.rows++;
@@ -1059,6 +1087,16 @@ export class MemoryBm25Index {
       if (titleHash[r] === h && this.len[r] > 0) out.push(r);
     }
     return out.sort((a, b) => a - b);
+  }
+
+  /**
+   * Rows whose title has this titleKey, by both hashes (see titleCheck), ascending; null when the
+   * index has no second hash (the caller compares the titles of rowsWithTitleKey).
+   */
+  rowsWithTitle(key: string): number[] | null {
+    if (!this.titleChecked) return null;
+    const c = checkKey(key);
+    return this.rowsWithTitleKey(key).filter((r) => this.titleCheck[r] === c);
   }
 
   /** Adds a row to the title hash table (open addressing, at most half full). */
@@ -1264,8 +1302,10 @@ export class MemoryBm25Index {
     const parts: Buffer[] = [];
     const bounded = this.boundAvgdl > 0;
     const header = {
-      // 2: skip entries and block maxima after the row arrays; 3: then the ids (idOff, idBytes)
-      format: 3,
+      // 2: skip entries and block maxima after the row arrays; 3: then the ids (idOff, idBytes);
+      // 4: then the title checks
+      format: 4,
+      titleChecks: this.titleChecked,
       /** bytes of ids at the end; null: the index keeps no ids */
       ids: this.idsComplete ? this.idEnd : null,
       key,
@@ -1298,6 +1338,7 @@ export class MemoryBm25Index {
       }
     }
     if (this.idsComplete) parts.push(raw(this.idOff.subarray(0, this.maxRowid + 2)), this.idBytes.subarray(0, this.idEnd));
+    if (this.titleChecked) parts.push(raw(this.titleCheck.subarray(0, this.maxRowid + 1)));
     const h = Buffer.from(JSON.stringify(header));
     const hl = Buffer.alloc(4);
     hl.writeUInt32LE(h.length);
@@ -1347,6 +1388,7 @@ export class MemoryBm25Index {
       stemmed: string[];
       exact: string[];
       ids?: number | null;
+      titleChecks?: boolean;
     };
     if (h.key !== key) return null;
     const out = new MemoryBm25Index(stemmer, boundWeights);
@@ -1409,6 +1451,8 @@ export class MemoryBm25Index {
       out.idEnd = h.ids;
       at += h.ids;
     } else out.idsComplete = false;
+    if (h.format >= 4 && h.titleChecks === true) out.titleCheck = ints(h.maxRowid + 1);
+    else out.titleChecked = false;
     const ow = out.boundWeights;
     if (bounded && w && w.title === ow.title && w.abstract === ow.abstract && w.authors === ow.authors) out.boundAvgdl = h.boundAvgdl!;
     else out.computeBounds();

@@ -325,10 +325,20 @@ export class SqliteLexicalIndex implements LexicalIndex {
     const allWords = [...parsed.phrases.flat(), ...parsed.terms];
     if (!id && allWords.length > 0 && query.length <= 400) {
       const key = titleKey(query);
-      const rows = memory
-        ? (this.titlesOf.all(JSON.stringify(memory.rowsWithTitleKey(key))) as { id: string; title: string }[])
-        : (this.byTitle.all(`title : "${key}"`) as { id: string; title: string }[]);
-      for (const r of rows) if (titleKey(r.title) === key) exact.add(r.id);
+      // From the memory index's two title hashes and ids when it is in step (no SQL), else the
+      // titles of its candidate rows, or FTS5's, compared here.
+      const rows = memory && memory.hasIds && !this.stale ? memory.rowsWithTitle(key) : null;
+      if (rows) {
+        for (const r of rows) {
+          const id = memory!.idOf(r);
+          if (id !== undefined) exact.add(id);
+        }
+      } else {
+        const titled = memory
+          ? (this.titlesOf.all(JSON.stringify(memory.rowsWithTitleKey(key))) as { id: string; title: string }[])
+          : (this.byTitle.all(`title : "${key}"`) as { id: string; title: string }[]);
+        for (const r of titled) if (titleKey(r.title) === key) exact.add(r.id);
+      }
     }
     for (const e of exact) hits.push({ id: e, score: EXACT_MATCH_SCORE });
     if (match === null) return hits.slice(0, options.limit);

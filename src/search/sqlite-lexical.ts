@@ -304,10 +304,15 @@ export class SqliteLexicalIndex implements LexicalIndex {
    * holds them).
    */
   private idsOfRows(plan: SearchPlan, rows: number[]): (row: number) => string | undefined {
-    const m = plan.memory;
-    if (m && m.hasIds && !this.stale) return (r) => m.idOf(r);
+    const m = this.withIds(plan.memory);
+    if (m) return (r) => m.idOf(r);
     const ids = new Map((this.idsOf.all(JSON.stringify(rows)) as { rowid: number; id: string }[]).map((r) => [r.rowid, r.id]));
     return (r) => ids.get(r);
+  }
+
+  /** `m` when its rows' paper ids can be taken from it: it keeps them and is in step with FTS5. */
+  private withIds(m: MemoryBm25Index | null): MemoryBm25Index | null {
+    return m && m.hasIds && !this.stale ? m : null;
   }
 
   /** Exact id and title matches; the finished answer when there is nothing to rank. */
@@ -327,10 +332,11 @@ export class SqliteLexicalIndex implements LexicalIndex {
       const key = titleKey(query);
       // From the memory index's two title hashes and ids when it is in step (no SQL), else the
       // titles of its candidate rows, or FTS5's, compared here.
-      const rows = memory && memory.hasIds && !this.stale ? memory.rowsWithTitle(key) : null;
-      if (rows) {
+      const ided = this.withIds(memory);
+      const rows = ided?.rowsWithTitle(key);
+      if (ided && rows) {
         for (const r of rows) {
-          const id = memory!.idOf(r);
+          const id = ided.idOf(r);
           if (id !== undefined) exact.add(id);
         }
       } else {

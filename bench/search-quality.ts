@@ -6,7 +6,7 @@ import { CorpusModel, DEFAULT_TRAIN_OPTIONS, type TrainOptions, trainCorpusModel
 import { SqliteLexicalIndex, createStandaloneSchema, DEFAULT_COLUMN_WEIGHTS } from '../src/search/sqlite-lexical.js';
 import { ExactVectorIndex } from '../src/search/vector-index.js';
 import { EXACT_WORD_WEIGHT } from '../src/search/lexical.js';
-import { DEFAULT_FUSION, type FusionWeights, hybridRank, type ScoredId, type VectorSide } from '../src/search/fusion.js';
+import { DEFAULT_FUSION, type FusionWeights, hybridRank, type ScoredId, softRerank, type VectorSide } from '../src/search/fusion.js';
 import { type Benchmark, type BenchQuery, loadParaphraseDev, loadSciFact } from './datasets.js';
 import { mean, mrrAt, ndcgAt, recallAt } from './metrics.js';
 
@@ -25,6 +25,7 @@ interface Prepared {
   model: CorpusModel;
   vectors: ExactVectorIndex;
   rowOf: Map<string, number>;
+  textOf: Map<string, { title: string; abstract: string }>;
 }
 
 async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>): Promise<Prepared> {
@@ -58,17 +59,19 @@ async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>):
   const vec = new Float32Array(bench.docs.length * model.dim);
   bench.docs.forEach((d, i) => model.embedPaper(d.title, d.abstract, vec, i * model.dim));
   const rowOf = new Map(bench.docs.map((d, i) => [d.id, i]));
-  return { bench, lexical, model, vectors: new ExactVectorIndex(model.dim, vec), rowOf };
+  const textOf = new Map(bench.docs.map((d) => [d.id, d]));
+  return { bench, lexical, model, vectors: new ExactVectorIndex(model.dim, vec), rowOf, textOf };
 }
 
 interface Runs {
+  texts: string[];
   lexical: ScoredId[][];
   vector: ScoredId[][];
   qvecs: Float32Array[];
 }
 
 function run(p: Prepared, queries: BenchQuery[]): Runs {
-  const out: Runs = { lexical: [], vector: [], qvecs: [] };
+  const out: Runs = { texts: queries.map((q) => q.text), lexical: [], vector: [], qvecs: [] };
   for (const q of queries) {
     out.lexical.push(p.lexical.searchSync(q.text, { limit: CANDIDATES }));
     const qv = p.model.embed(q.text);
@@ -78,8 +81,8 @@ function run(p: Prepared, queries: BenchQuery[]): Runs {
   return out;
 }
 
-/** The service's hybrid ranking (hybridRank) over the bench's exact index. */
-function hybrid(p: Prepared, runs: Runs, i: number, weights: FusionWeights): ScoredId[] {
+/** The service's hybrid ranking (hybridRank, then softRerank) over the bench's exact index. */
+async function hybrid(p: Prepared, runs: Runs, i: number, weights: FusionWeights): Promise<ScoredId[]> {
   const { dim } = p.model;
   const side: VectorSide = {
     search: (q, k) => p.vectors.search(q, k).map((h) => ({ id: p.bench.docs[h.index].id, score: h.score })),
@@ -92,7 +95,8 @@ function hybrid(p: Prepared, runs: Runs, i: number, weights: FusionWeights): Sco
       return r === undefined ? null : p.vectors.vectors.subarray(r * dim, (r + 1) * dim);
     },
   };
-  return hybridRank(runs.lexical[i], runs.qvecs[i], side, weights);
+  const fused = hybridRank(runs.lexical[i], runs.qvecs[i], side, weights);
+  return softRerank(fused, runs.texts[i], p.model, (ids) => new Map(ids.map((id) => [id, p.textOf.get(id)!])), weights);
 }
 
 function score(bench: string, rankings: string[][], queries: BenchQuery[], qrels: Map<string, Map<string, number>>): Record<string, number> {
@@ -146,23 +150,31 @@ export async function searchQuality(args: string[]): Promise<void> {
     if (tune) {
       const { queries, qrels } = p.bench.splits[tuneSplit];
       const runs = run(p, queries);
+      const measure = async (weights: FusionWeights) => {
+        const r: string[][] = [];
+        for (let i = 0; i < queries.length; i++) r.push((await hybrid(p, runs, i, weights)).map((h) => h.id));
+        return Object.values(score(name, r, queries, qrels))[0];
+      };
       for (const [docs, weight] of [[0, 0], [3, 0.5], [3, 1], [5, 1]]) {
         const sweep: Record<string, number> = {};
         for (let w = 0.5; w <= 1.0001; w += 0.05) {
-          const weights = { ...fusion, lexical: w, feedbackDocs: docs, feedbackWeight: weight };
-          const r = queries.map((_, i) => hybrid(p, runs, i, weights).map((h) => h.id));
-          sweep[w.toFixed(2)] = Object.values(score(name, r, queries, qrels))[0];
+          sweep[w.toFixed(2)] = await measure({ ...fusion, lexical: w, feedbackDocs: docs, feedbackWeight: weight, softMatch: 0 });
         }
         console.log(JSON.stringify({ benchmark: name, split: tuneSplit, tune: 'lexical-weight', feedbackDocs: docs, feedbackWeight: weight, sweep: round(sweep) }));
       }
+      // The soft word match's weight, over the default fusion (0 = off).
+      const soft: Record<string, number> = {};
+      for (let w = 0; w <= 0.80001; w += 0.1) soft[w.toFixed(1)] = await measure({ ...fusion, softMatch: w });
+      console.log(JSON.stringify({ benchmark: name, split: tuneSplit, tune: 'soft-match-weight', softDepth: fusion.softDepth, sweep: round(soft) }));
     }
     const { queries, qrels } = p.bench.splits[reportSplit];
     const runs = run(p, queries);
     const modes: Record<string, string[][]> = {
       lexical: runs.lexical.map((r) => r.map((h) => h.id)),
       vector: runs.vector.map((r) => r.map((h) => h.id)),
-      hybrid: queries.map((_, i) => hybrid(p, runs, i, fusion).map((h) => h.id)),
+      hybrid: [],
     };
+    for (let i = 0; i < queries.length; i++) modes.hybrid.push((await hybrid(p, runs, i, fusion)).map((h) => h.id));
     for (const [mode, rankings] of Object.entries(modes)) {
       console.log(
         JSON.stringify({

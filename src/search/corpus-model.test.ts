@@ -64,6 +64,22 @@ test('a saved model loads back identical', async () => {
   }
 });
 
+test('softMatch: each query word counts its closest word in the paper, 1 for the word itself', () => {
+  const { model } = trainCorpusModel(corpus(400), { dim: 16, batchSize: 32, epochs: 3, init: 'random', seed: 2 });
+  const [same, related, other] = model.softMatch('graph molecule', [
+    { title: 'Graph models', abstract: 'A molecule.' },
+    { title: 'Vertex models', abstract: 'Edge and neighbourhood message passing.' },
+    { title: 'Speech models', abstract: 'Audio waveform and speaker.' },
+  ]);
+  assert.ok(Math.abs(same - 1) < 1e-6, String(same));
+  assert.ok(related > other + 0.2, `related ${related}, other ${other}`);
+  assert.ok(related < 1);
+  // Words the model does not know count for nothing, on either side.
+  assert.deepEqual(model.softMatch('graph zzzunknown', [{ title: 'graph', abstract: 'qqqunknown' }]), [1]);
+  assert.deepEqual(model.softMatch('zzz unknown', [{ title: 'graph', abstract: '' }]), [0]);
+  assert.deepEqual(model.softMatch('graph', []), []);
+});
+
 test('the vocabulary keeps words of a single paper, and its cap drops whole levels of document frequency', () => {
   const docs = [['graph', 'node', 'edge'], ['graph', 'node', 'vertex'], ['graph', 'speech', 'audio']];
   const all = buildVocabulary(docs, { maxVocab: 100, minDf: 1, bigrams: 0, bigramMinDf: 2 });

@@ -106,6 +106,63 @@ export class CorpusModel {
     return this.embed(`${title}. ${title}. ${abstract}`, out, outOff);
   }
 
+  /**
+   * Soft word matching of a query against each of `docs`: for every known query word, its best cosine
+   * with any word of the paper (1 when the paper has the word itself), averaged with the words' idf as
+   * weights. Unlike the pooled embedding, each query word must find its own counterpart in the paper
+   * ("unwanted plants" in a paper about weeds, "neuromorphic camera" in one about event cameras).
+   * Returns one score in [0, 1] per paper (0 for a query with no known word).
+   */
+  softMatch(query: string, docs: readonly { title: string; abstract: string }[]): number[] {
+    const q = this.features(query).ids;
+    const dim = this.dim;
+    const qNorm = Float32Array.from(q, (id) => this.norm(id));
+    let weightSum = 0;
+    for (const id of q) weightSum += this.idf[id];
+    // Cosines of the query words with each distinct word of the papers, computed once per word.
+    const cosines = new Map<number, Float32Array>();
+    return docs.map((doc) => {
+      if (weightSum === 0) return 0;
+      const words = this.features(`${doc.title}. ${doc.abstract}`).ids;
+      const present = new Set(words);
+      let s = 0;
+      for (let j = 0; j < q.length; j++) {
+        if (present.has(q[j])) {
+          s += this.idf[q[j]];
+          continue;
+        }
+        let best = 0;
+        for (const u of words) {
+          let c = cosines.get(u);
+          if (!c) {
+            c = new Float32Array(q.length);
+            const un = this.norm(u);
+            for (let i = 0; i < q.length; i++) {
+              const d = qNorm[i] * un;
+              c[i] = d > 0 ? dot(this.vectors, q[i] * dim, this.vectors, u * dim, dim) / d : 0;
+            }
+            cosines.set(u, c);
+          }
+          if (c[j] > best) best = c[j];
+        }
+        s += this.idf[q[j]] * best;
+      }
+      return s / weightSum;
+    });
+  }
+
+  private norms: Float32Array | null = null;
+
+  /** Length of a word's vector (all computed on first use). */
+  private norm(id: number): number {
+    if (!this.norms) {
+      const n = new Float32Array(this.vocab.length);
+      for (let i = 0; i < n.length; i++) n[i] = Math.sqrt(dot(this.vectors, i * this.dim, this.vectors, i * this.dim, this.dim));
+      this.norms = n;
+    }
+    return this.norms[id];
+  }
+
   /** Nearest vocabulary entries to a word by cosine (for inspection and tests). */
   neighbours(word: string, k = 10): string[] {
     const own = new Set(this.features(word).ids);

@@ -12,6 +12,8 @@ export interface Embedder {
   readonly dim: number;
   embedQuery(text: string): Promise<Float32Array>;
   embedPapers(papers: { title: string; abstract: string }[]): Promise<Float32Array[]>;
+  /** Word-by-word match of a query with papers' text (only a model with word vectors has it). */
+  softMatch?(query: string, papers: readonly { title: string; abstract: string }[]): number[];
 }
 
 /** Where `paperboy train-embedder` writes the instance's model. */
@@ -32,6 +34,9 @@ export function corpusEmbedder(model: CorpusModel): Embedder {
     },
     async embedPapers(papers) {
       return papers.map((p) => model.embedPaper(p.title, p.abstract));
+    },
+    softMatch(query, papers) {
+      return model.softMatch(query, papers);
     },
   };
 }

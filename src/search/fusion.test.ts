@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type VectorSide, feedbackQuery, fuse, hybridRank, minMax } from './fusion.js';
+import { type VectorSide, feedbackQuery, fuse, hybridRank, minMax, softRerank } from './fusion.js';
 
 test('minMax maps the range onto [0, 1]', () => {
   assert.deepEqual(minMax([2, 4, 3]), [0, 1, 0.5]);
@@ -90,4 +90,33 @@ test('hybridRank with feedback follows the top lexical hits: c overtakes a when 
   assert.equal(fed[0], 'c');
   // Only the candidate depth is fused.
   assert.equal(hybridRank(lexical, q, side, { lexical: 0.5, candidates: 1 }).length, 2);
+});
+
+test('softRerank re-orders only the top softDepth by fused and soft scores, within their range', async () => {
+  const fused = [
+    { id: 'a', score: 1.0 },
+    { id: 'b', score: 0.8 },
+    { id: 'c', score: 0.6 },
+    { id: 'd', score: 0.2 },
+  ];
+  const asked: string[][] = [];
+  const matcher = {
+    softMatch(query: string, docs: readonly { title: string; abstract: string }[]) {
+      asked.push(docs.map((d) => d.title));
+      return docs.map((d) => (d.title === 'C' || d.title === 'D' ? 1 : 0));
+    },
+  };
+  const texts = (ids: string[]) => new Map(ids.map((id) => [id, { title: id.toUpperCase(), abstract: '' }]));
+  const out = await softRerank(fused, 'q', matcher, texts, { lexical: 0.5, softMatch: 0.6, softDepth: 3 });
+  // fused normalised over the top 3: a 1, b 0.5, c 0; soft: a 0, b 0, c 1.
+  // mixed: a 0.4, b 0.2, c 0.6, mapped back onto [0.6, 1.0]; d (below the depth) is not read or moved.
+  assert.deepEqual(out.map((h) => h.id), ['c', 'a', 'b', 'd']);
+  assert.deepEqual(out.map((h) => Math.round(h.score * 1000) / 1000), [0.84, 0.76, 0.68, 0.2]);
+  assert.deepEqual(asked, [['A', 'B', 'C']]);
+  // Weight 0 (off) keeps the order and reads nothing.
+  assert.deepEqual(await softRerank(fused, 'q', matcher, texts, { lexical: 0.5, softMatch: 0, softDepth: 3 }), fused);
+  assert.equal(asked.length, 1);
+  // A paper whose text cannot be read counts as no match; ties keep the fused order.
+  const noC = (ids: string[]) => new Map(ids.filter((id) => id !== 'c').map((id) => [id, { title: id.toUpperCase(), abstract: '' }]));
+  assert.deepEqual((await softRerank(fused, 'q', matcher, noC, { lexical: 0.5, softMatch: 0.6, softDepth: 3 })).map((h) => h.id), ['a', 'b', 'c', 'd']);
 });

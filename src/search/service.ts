@@ -2,7 +2,7 @@ import type { Database } from '../storage/database.js';
 import type { Paper } from '../papers/paper.js';
 import { chunks, type PaperStore } from '../papers/store.js';
 import type { Embedder } from './embedder.js';
-import { DEFAULT_FUSION, type FusionWeights, hybridRank } from './fusion.js';
+import { DEFAULT_FUSION, type FusionWeights, hybridRank, softRerank } from './fusion.js';
 import { EXACT_MATCH_SCORE, createLexicalIndex } from './lexical-index.js';
 import type { LexicalIndex } from './lexical.js';
 import { VectorCache } from './vector-store.js';
@@ -95,11 +95,24 @@ export function createSearchService(deps: SearchDeps): SearchService {
     return !qv || vectors.size === 0 || qv.every((x) => x === 0) ? null : qv;
   }
 
-  function rank(lex: { id: string; score: number }[], qv: Float32Array | null): { id: string; score: number }[] {
+  /** Papers read while ranking, so that the ones shown are not read twice. */
+  type Cache = Map<string, Paper>;
+
+  async function readPapers(ids: string[], cache: Cache): Promise<Map<string, Paper>> {
+    const missing = ids.filter((id) => !cache.has(id));
+    if (missing.length) for (const p of await deps.papers.getMany(missing)) cache.set(p.id, p);
+    return new Map(ids.flatMap((id) => (cache.has(id) ? [[id, cache.get(id)!] as const] : [])));
+  }
+
+  async function rank(q: string, lex: { id: string; score: number }[], qv: Float32Array | null, cache: Cache): Promise<{ id: string; score: number }[]> {
     if (!qv || !vectors) return lex;
     const pinned = lex.filter((h) => h.score >= EXACT_MATCH_SCORE);
     const rest = lex.filter((h) => h.score < EXACT_MATCH_SCORE);
-    const fused = hybridRank(rest, qv, vectors, fusion);
+    let fused = hybridRank(rest, qv, vectors, fusion);
+    const matcher = deps.embedder;
+    if (matcher?.softMatch) {
+      fused = await softRerank(fused, q, { softMatch: (query, docs) => matcher.softMatch!(query, docs) }, (ids) => readPapers(ids, cache), fusion);
+    }
     // Lexical hits below the fused depth follow, so that filters still have candidates to choose from.
     const seen = new Set(pinned.map((h) => h.id));
     const ranked = [...pinned, ...fused.filter((h) => !seen.has(h.id))];
@@ -128,6 +141,7 @@ export function createSearchService(deps: SearchDeps): SearchService {
       // The query is embedded while the lexical index answers (an onnx: or http: embedder runs
       // off this thread).
       const embedding = queryVector(req.q);
+      const cache: Cache = new Map();
       let qv: Float32Array | null = null;
       let out: SearchHit[] = [];
       // Filters are applied to ranked candidates; when too few pass, look deeper into the lexical
@@ -138,10 +152,11 @@ export function createSearchService(deps: SearchDeps): SearchService {
         qv = vector;
         // Unfiltered, only the papers shown (or re-sorted) are read; the rest of the candidates
         // only served the fusion.
-        let ranked = filtered ? rank(lex, qv) : rank(lex, qv).slice(0, wanted);
+        const all = await rank(req.q.slice(0, 1000), lex, qv, cache);
+        let ranked = filtered ? all : all.slice(0, wanted);
         const upvotes = await feedUpvotes(ranked.map((h) => h.id));
         if (req.featured) ranked = ranked.filter((h) => upvotes.has(h.id));
-        const byId = new Map((await deps.papers.getMany(ranked.map((h) => h.id))).map((p) => [p.id, p]));
+        const byId = await readPapers(ranked.map((h) => h.id), cache);
         out = ranked.flatMap((h) => {
           const paper = byId.get(h.id);
           if (!paper) return [];

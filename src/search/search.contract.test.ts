@@ -5,6 +5,7 @@ import { buildPaper } from '../papers/paper.js';
 import { createPaperStore, type PaperStore } from '../papers/store.js';
 import { trainCorpusModel } from './corpus-model.js';
 import { corpusEmbedder } from './embedder.js';
+import { DEFAULT_FUSION } from './fusion.js';
 import { embedMissing } from './jobs.js';
 import { createLexicalIndex } from './lexical-index.js';
 import { createSearchService } from './service.js';
@@ -72,6 +73,20 @@ for (const dialect of DIALECTS) {
       const r = await search.search({ q: 'molecules', limit: 5 });
       assert.equal(r.mode, 'hybrid');
       assert.equal(r.papers[0].paper.id, '2501.00001');
+      // The soft word match re-orders the top of the fused list with the papers' text from the store:
+      // a matcher that prefers the survey puts it first at a high enough weight.
+      const seen: string[] = [];
+      const picky = {
+        ...embedder,
+        softMatch(query: string, docs: readonly { title: string; abstract: string }[]) {
+          seen.push(query, ...docs.map((d) => d.title));
+          return docs.map((d) => (d.title === 'A survey of networks' ? 1 : 0));
+        },
+      };
+      const reordered = await createSearchService({ database: db, papers, embedder: picky, fusion: { ...DEFAULT_FUSION, softMatch: 0.9 } }).search({ q: 'molecules', limit: 5 });
+      assert.equal(reordered.papers[0].paper.id, '2501.00002');
+      assert.equal(seen[0], 'molecules');
+      assert.ok(seen.includes('Graph neural networks for molecules'), seen.join(' | '));
       const filtered = await search.search({ q: 'networks', limit: 5, category: 'cs.AI' });
       assert.deepEqual(filtered.papers.map((x) => x.paper.id), ['2501.00002']);
       const dated = await search.search({ q: 'networks', limit: 5, from: '2025-01-01' });

@@ -109,10 +109,8 @@ export function createSearchService(deps: SearchDeps): SearchService {
     const pinned = lex.filter((h) => h.score >= EXACT_MATCH_SCORE);
     const rest = lex.filter((h) => h.score < EXACT_MATCH_SCORE);
     let fused = hybridRank(rest, qv, vectors, fusion);
-    const matcher = deps.embedder;
-    if (matcher?.softMatch) {
-      fused = await softRerank(fused, q, { softMatch: (query, docs) => matcher.softMatch!(query, docs) }, (ids) => readPapers(ids, cache), fusion);
-    }
+    const softMatch = deps.embedder?.softMatch?.bind(deps.embedder);
+    if (softMatch) fused = await softRerank(fused, q, { softMatch }, (ids) => readPapers(ids, cache), fusion);
     // Lexical hits below the fused depth follow, so that filters still have candidates to choose from.
     const seen = new Set(pinned.map((h) => h.id));
     const ranked = [...pinned, ...fused.filter((h) => !seen.has(h.id))];

@@ -110,7 +110,7 @@ export class CorpusModel {
    * Soft word matching of a query against each of `docs`: for every known query word, its best cosine
    * with any word of the paper (1 when the paper has the word itself), averaged with the words' idf as
    * weights. Unlike the pooled embedding, each query word must find its own counterpart in the paper
-   * ("unwanted plants" in a paper about weeds, "neuromorphic camera" in one about event cameras).
+   * ("unwanted plants" in a paper about weeds, "sewer" in one about wastewater).
    * Returns one score in [0, 1] per paper (0 for a query with no known word).
    */
   softMatch(query: string, docs: readonly { title: string; abstract: string }[]): number[] {

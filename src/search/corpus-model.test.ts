@@ -80,6 +80,16 @@ test('softMatch: each query word counts its closest word in the paper, 1 for the
   assert.deepEqual(model.softMatch('graph', []), []);
 });
 
+test('word pairs count when the vocabulary has them, and only then are they looked up', () => {
+  // graph and node point along x, the pair graph_node along y.
+  const withPair = new CorpusModel(['graph', 'node', 'graph_node'], Float32Array.from([1, 1, 1]), 2, Float32Array.from([1, 0, 1, 0, 0, 1]), 'v');
+  const v = withPair.embed('graph node');
+  assert.ok(v[1] > 0.4, `pair ignored: ${Array.from(v)}`);
+  assert.deepEqual(withPair.features('node graph').ids.length, 2); // pairs are ordered
+  const plain = new CorpusModel(['graph', 'node'], Float32Array.from([1, 1]), 2, Float32Array.from([1, 0, 1, 0]), 'v');
+  assert.deepEqual(Array.from(plain.embed('graph node')), [1, 0]);
+});
+
 test('the vocabulary keeps words of a single paper, and its cap drops whole levels of document frequency', () => {
   const docs = [['graph', 'node', 'edge'], ['graph', 'node', 'vertex'], ['graph', 'speech', 'audio']];
   const all = buildVocabulary(docs, { maxVocab: 100, minDf: 1, bigrams: 0, bigramMinDf: 2 });

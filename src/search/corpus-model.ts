@@ -74,6 +74,8 @@ interface Pair {
 
 export class CorpusModel {
   readonly index: Map<string, number>;
+  /** whether the vocabulary holds word pairs (`a_b`); a word itself never holds `_` */
+  private readonly bigrams: boolean;
 
   constructor(
     readonly vocab: string[],
@@ -83,6 +85,7 @@ export class CorpusModel {
     readonly version: string,
   ) {
     this.index = new Map(vocab.map((t, i) => [t, i]));
+    this.bigrams = vocab.some((t) => t.includes('_'));
   }
 
   get name(): string {
@@ -91,7 +94,7 @@ export class CorpusModel {
 
   /** Features of a text: vocabulary ids with idf * (1 + ln tf) weights. */
   features(text: string): SparseText {
-    return featuresOf(tokenize(text), this.index, this.idf);
+    return featuresOf(tokenize(text), this.index, this.idf, this.bigrams);
   }
 
   /** Unit-length embedding (all zeros when no word of the text is known). */
@@ -116,7 +119,13 @@ export class CorpusModel {
   softMatch(query: string, docs: readonly { title: string; abstract: string }[]): number[] {
     const q = this.features(query).ids;
     const dim = this.dim;
-    const qNorm = Float32Array.from(q, (id) => this.norm(id));
+    // The query words' unit vectors, side by side, so that each paper word's vector is read once.
+    const nq = q.length;
+    const Q = new Float32Array(nq * dim);
+    for (let i = 0; i < nq; i++) {
+      const n = this.norm(q[i]);
+      if (n > 0) for (let d = 0; d < dim; d++) Q[i * dim + d] = this.vectors[q[i] * dim + d] / n;
+    }
     let weightSum = 0;
     for (const id of q) weightSum += this.idf[id];
     // Cosines of the query words with each distinct word of the papers, computed once per word.
@@ -124,31 +133,59 @@ export class CorpusModel {
     return docs.map((doc) => {
       if (weightSum === 0) return 0;
       const words = this.features(`${doc.title}. ${doc.abstract}`).ids;
+      const rows: Float32Array[] = [];
+      for (const u of words) {
+        let c = cosines.get(u);
+        if (!c) {
+          c = this.cosinesWith(Q, nq, u);
+          cosines.set(u, c);
+        }
+        rows.push(c);
+      }
       const present = new Set(words);
       let s = 0;
-      for (let j = 0; j < q.length; j++) {
-        if (present.has(q[j])) {
-          s += this.idf[q[j]];
-          continue;
-        }
+      for (let j = 0; j < nq; j++) {
         let best = 0;
-        for (const u of words) {
-          let c = cosines.get(u);
-          if (!c) {
-            c = new Float32Array(q.length);
-            const un = this.norm(u);
-            for (let i = 0; i < q.length; i++) {
-              const d = qNorm[i] * un;
-              c[i] = d > 0 ? dot(this.vectors, q[i] * dim, this.vectors, u * dim, dim) / d : 0;
-            }
-            cosines.set(u, c);
-          }
-          if (c[j] > best) best = c[j];
-        }
+        if (present.has(q[j])) best = 1;
+        else for (const c of rows) if (c[j] > best) best = c[j];
         s += this.idf[q[j]] * best;
       }
       return s / weightSum;
     });
+  }
+
+  /** Cosines of word `u` with the `nq` unit vectors in `Q`, four at a time. */
+  private cosinesWith(Q: Float32Array, nq: number, u: number): Float32Array {
+    const dim = this.dim;
+    const V = this.vectors;
+    const c = new Float32Array(nq);
+    const n = this.norm(u);
+    if (n === 0) return c;
+    const ub = u * dim;
+    let i = 0;
+    for (; i + 3 < nq; i += 4) {
+      const o0 = i * dim;
+      const o1 = o0 + dim;
+      const o2 = o1 + dim;
+      const o3 = o2 + dim;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let d = 0; d < dim; d++) {
+        const x = V[ub + d];
+        s0 += Q[o0 + d] * x;
+        s1 += Q[o1 + d] * x;
+        s2 += Q[o2 + d] * x;
+        s3 += Q[o3 + d] * x;
+      }
+      c[i] = s0 / n;
+      c[i + 1] = s1 / n;
+      c[i + 2] = s2 / n;
+      c[i + 3] = s3 / n;
+    }
+    for (; i < nq; i++) c[i] = dot(Q, i * dim, V, ub, dim) / n;
+    return c;
   }
 
   private norms: Float32Array | null = null;
@@ -223,12 +260,13 @@ export class CorpusModel {
   }
 }
 
-function featuresOf(tokens: string[], index: Map<string, number>, idf: Float32Array): SparseText {
+/** `bigrams` false skips looking up word pairs (a model without them): half the time of a paper. */
+function featuresOf(tokens: string[], index: Map<string, number>, idf: Float32Array, bigrams = true): SparseText {
   const counts = new Map<number, number>();
   for (let i = 0; i < tokens.length; i++) {
     const id = index.get(tokens[i]);
     if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
-    if (i + 1 < tokens.length) {
+    if (bigrams && i + 1 < tokens.length) {
       const b = index.get(`${tokens[i]}_${tokens[i + 1]}`);
       if (b !== undefined) counts.set(b, (counts.get(b) ?? 0) + 1);
     }
@@ -302,7 +340,8 @@ export function trainCorpusModel(docs: TrainingDoc[], options: Partial<TrainOpti
   // Random init, then optionally one co-occurrence pass: a word starts at the (weighted) mean of the
   // random sketches of the papers it occurs in, so words sharing papers start out similar.
   for (let i = 0; i < E.length; i++) E[i] = gaussian(rand) / Math.sqrt(dim);
-  const fullFeatures = fullTokens.map((t) => featuresOf(t, index, idf));
+  const withPairs = vocab.some((t) => t.includes('_'));
+  const fullFeatures = fullTokens.map((t) => featuresOf(t, index, idf, withPairs));
   if (opts.init === 'cooccurrence') {
     const next = new Float32Array(V * dim);
     const docVec = new Float32Array(dim);
@@ -325,7 +364,7 @@ export function trainCorpusModel(docs: TrainingDoc[], options: Partial<TrainOpti
   // Self-supervised pairs: (title, abstract) and (one sentence, title + the other sentences), each
   // remembering its paper so that two pairs of one paper are never each other's negatives.
   const pairs: Pair[] = [];
-  const feat = (text: string) => featuresOf(tokenize(text), index, idf);
+  const feat = (text: string) => featuresOf(tokenize(text), index, idf, withPairs);
   docs.forEach((d, doc) => {
     if (d.title && d.abstract) pairs.push({ a: feat(d.title), b: feat(d.abstract), doc });
     const sents = sentences(d.abstract);

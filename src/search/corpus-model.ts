@@ -76,6 +76,7 @@ export class CorpusModel {
   readonly index: Map<string, number>;
   /** whether the vocabulary holds word pairs (`a_b`); a word itself never holds `_` */
   private readonly bigrams: boolean;
+  private readonly norms: Float32Array;
 
   constructor(
     readonly vocab: string[],
@@ -86,6 +87,9 @@ export class CorpusModel {
   ) {
     this.index = new Map(vocab.map((t, i) => [t, i]));
     this.bigrams = vocab.some((t) => t.includes('_'));
+    // Word vector lengths for the soft match, computed here so that no search pays for them.
+    this.norms = new Float32Array(vocab.length);
+    for (let i = 0; i < vocab.length; i++) this.norms[i] = Math.sqrt(dot(vectors, i * dim, vectors, i * dim, dim));
   }
 
   get name(): string {
@@ -188,15 +192,8 @@ export class CorpusModel {
     return c;
   }
 
-  private norms: Float32Array | null = null;
-
-  /** Length of a word's vector (all computed on first use). */
+  /** Length of a word's vector. */
   private norm(id: number): number {
-    if (!this.norms) {
-      const n = new Float32Array(this.vocab.length);
-      for (let i = 0; i < n.length; i++) n[i] = Math.sqrt(dot(this.vectors, i * this.dim, this.vectors, i * this.dim, this.dim));
-      this.norms = n;
-    }
     return this.norms[id];
   }
 

@@ -127,7 +127,7 @@ export class CorpusModel {
     const nq = q.length;
     const Q = new Float32Array(nq * dim);
     for (let i = 0; i < nq; i++) {
-      const n = this.norm(q[i]);
+      const n = this.norms[q[i]];
       if (n > 0) for (let d = 0; d < dim; d++) Q[i * dim + d] = this.vectors[q[i] * dim + d] / n;
     }
     let weightSum = 0;
@@ -163,7 +163,7 @@ export class CorpusModel {
     const dim = this.dim;
     const V = this.vectors;
     const c = new Float32Array(nq);
-    const n = this.norm(u);
+    const n = this.norms[u];
     if (n === 0) return c;
     const ub = u * dim;
     let i = 0;
@@ -192,11 +192,6 @@ export class CorpusModel {
     return c;
   }
 
-  /** Length of a word's vector. */
-  private norm(id: number): number {
-    return this.norms[id];
-  }
-
   /** Nearest vocabulary entries to a word by cosine (for inspection and tests). */
   neighbours(word: string, k = 10): string[] {
     const own = new Set(this.features(word).ids);
@@ -204,7 +199,7 @@ export class CorpusModel {
     const v = this.embed(word);
     const top = new TopK(k + own.size);
     for (let i = 0; i < this.vocab.length; i++) {
-      const n = Math.sqrt(dot(this.vectors, i * this.dim, this.vectors, i * this.dim, this.dim)) || 1;
+      const n = this.norms[i] || 1;
       top.push(i, dot(v, 0, this.vectors, i * this.dim, this.dim) / n);
     }
     return top.sorted().filter((r) => !own.has(r.index)).slice(0, k).map((r) => this.vocab[r.index]);

@@ -25,7 +25,6 @@ interface Prepared {
   model: CorpusModel;
   vectors: ExactVectorIndex;
   rowOf: Map<string, number>;
-  textOf: Map<string, { title: string; abstract: string }>;
 }
 
 async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>): Promise<Prepared> {
@@ -59,8 +58,7 @@ async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>):
   const vec = new Float32Array(bench.docs.length * model.dim);
   bench.docs.forEach((d, i) => model.embedPaper(d.title, d.abstract, vec, i * model.dim));
   const rowOf = new Map(bench.docs.map((d, i) => [d.id, i]));
-  const textOf = new Map(bench.docs.map((d) => [d.id, d]));
-  return { bench, lexical, model, vectors: new ExactVectorIndex(model.dim, vec), rowOf, textOf };
+  return { bench, lexical, model, vectors: new ExactVectorIndex(model.dim, vec), rowOf };
 }
 
 interface Runs {
@@ -96,7 +94,7 @@ async function hybrid(p: Prepared, runs: Runs, i: number, weights: FusionWeights
     },
   };
   const fused = hybridRank(runs.lexical[i], runs.qvecs[i], side, weights);
-  return softRerank(fused, runs.texts[i], p.model, (ids) => new Map(ids.map((id) => [id, p.textOf.get(id)!])), weights);
+  return softRerank(fused, runs.texts[i], p.model, (ids) => new Map(ids.map((id) => [id, p.bench.docs[p.rowOf.get(id)!]])), weights);
 }
 
 function score(bench: string, rankings: string[][], queries: BenchQuery[], qrels: Map<string, Map<string, number>>): Record<string, number> {

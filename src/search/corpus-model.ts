@@ -132,10 +132,10 @@ export class CorpusModel {
     }
     let weightSum = 0;
     for (const id of q) weightSum += this.idf[id];
+    if (weightSum === 0) return docs.map(() => 0);
     // Cosines of the query words with each distinct word of the papers, computed once per word.
     const cosines = new Map<number, Float32Array>();
     return docs.map((doc) => {
-      if (weightSum === 0) return 0;
       const words = this.features(`${doc.title}. ${doc.abstract}`).ids;
       const rows: Float32Array[] = [];
       for (const u of words) {

@@ -153,3 +153,116 @@ export function roundToHalf(v: Float32Array): void {
   const table = halfValues();
   for (let i = 0; i < v.length; i++) v[i] = table[toHalf(v[i])];
 }
+
+/**
+ * Eigen-decomposition of a symmetric n x n matrix (row-major, overwritten) by cyclic Jacobi
+ * rotations. Returns the eigenvalues and the eigenvectors as the columns of `vectors` (row-major).
+ */
+export function symmetricEigen(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  for (let sweep = 0; sweep < 50; sweep++) {
+    let off = 0;
+    let diag = 0;
+    for (let i = 0; i < n; i++) {
+      diag += a[i * n + i] * a[i * n + i];
+      for (let j = i + 1; j < n; j++) off += a[i * n + j] * a[i * n + j];
+    }
+    if (off <= 1e-22 * diag) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p * n + q];
+        if (apq === 0) continue;
+        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+        const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const x = a[k * n + p];
+          const y = a[k * n + q];
+          a[k * n + p] = c * x - s * y;
+          a[k * n + q] = s * x + c * y;
+        }
+        for (let k = 0; k < n; k++) {
+          const x = a[p * n + k];
+          const y = a[q * n + k];
+          a[p * n + k] = c * x - s * y;
+          a[q * n + k] = s * x + c * y;
+        }
+        for (let k = 0; k < n; k++) {
+          const x = v[k * n + p];
+          const y = v[k * n + q];
+          v[k * n + p] = c * x - s * y;
+          v[k * n + q] = s * x + c * y;
+        }
+      }
+    }
+  }
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = a[i * n + i];
+  return { values, vectors: v };
+}
+
+/**
+ * Orthogonal Procrustes: the rotation R (dim x dim, row-major) that minimises ||source R - target||
+ * over `rows` rows of `dim` columns, R = M (M^T M)^-1/2 with M = source^T target. Two embedding
+ * tables trained from different random starts learn the same geometry in different orientations;
+ * this turns one onto the other.
+ */
+export function procrustesRotation(target: Float32Array, source: Float32Array, rows: number, dim: number): Float64Array {
+  const m = new Float64Array(dim * dim);
+  for (let r = 0; r < rows; r++) {
+    const o = r * dim;
+    for (let a = 0; a < dim; a++) {
+      const x = source[o + a];
+      if (x === 0) continue;
+      const ma = a * dim;
+      for (let b = 0; b < dim; b++) m[ma + b] += x * target[o + b];
+    }
+  }
+  const g = new Float64Array(dim * dim);
+  for (let a = 0; a < dim; a++) {
+    for (let b = a; b < dim; b++) {
+      let s = 0;
+      for (let k = 0; k < dim; k++) s += m[k * dim + a] * m[k * dim + b];
+      g[a * dim + b] = s;
+      g[b * dim + a] = s;
+    }
+  }
+  const { values, vectors } = symmetricEigen(g, dim);
+  const floor = Math.max(...values) * 1e-12;
+  // (M^T M)^-1/2 = W diag(1 / sqrt(lambda)) W^T
+  const h = new Float64Array(dim * dim);
+  for (let a = 0; a < dim; a++) {
+    for (let b = a; b < dim; b++) {
+      let s = 0;
+      for (let e = 0; e < dim; e++) s += (vectors[a * dim + e] * vectors[b * dim + e]) / Math.sqrt(Math.max(values[e], floor));
+      h[a * dim + b] = s;
+      h[b * dim + a] = s;
+    }
+  }
+  const rot = new Float64Array(dim * dim);
+  for (let a = 0; a < dim; a++) {
+    for (let k = 0; k < dim; k++) {
+      const x = m[a * dim + k];
+      for (let b = 0; b < dim; b++) rot[a * dim + b] += x * h[k * dim + b];
+    }
+  }
+  return rot;
+}
+
+/** `rows` x `dim` table times a dim x dim rotation, added into `out`. */
+export function addRotated(table: Float32Array, rot: Float64Array, rows: number, dim: number, out: Float32Array): void {
+  const row = new Float64Array(dim);
+  for (let r = 0; r < rows; r++) {
+    const o = r * dim;
+    row.fill(0);
+    for (let a = 0; a < dim; a++) {
+      const x = table[o + a];
+      if (x === 0) continue;
+      const ra = a * dim;
+      for (let b = 0; b < dim; b++) row[b] += x * rot[ra + b];
+    }
+    for (let b = 0; b < dim; b++) out[o + b] += row[b];
+  }
+}

@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { CorpusModel, DEFAULT_TRAIN_OPTIONS, type TrainOptions, trainCorpusModel } from '../src/search/corpus-model.js';
+import { CorpusModel, DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../src/search/corpus-model.js';
+import { trainCorpusModelOnThreads } from '../src/search/train-worker.js';
 import { SqliteLexicalIndex, createStandaloneSchema, DEFAULT_COLUMN_WEIGHTS } from '../src/search/sqlite-lexical.js';
 import { ExactVectorIndex } from '../src/search/vector-index.js';
 import { EXACT_WORD_WEIGHT } from '../src/search/lexical.js';
@@ -47,7 +48,7 @@ async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>):
     model = await CorpusModel.load(file);
   } else {
     const t0 = Date.now();
-    const r = trainCorpusModel(bench.docs, opts);
+    const r = await trainCorpusModelOnThreads(bench.docs, opts);
     model = r.model;
     const l = r.losses;
     console.error(

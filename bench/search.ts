@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CorpusModel, DEFAULT_TRAIN_OPTIONS, trainCorpusModel } from '../src/search/corpus-model.js';
+import { CorpusModel, DEFAULT_TRAIN_OPTIONS } from '../src/search/corpus-model.js';
+import { trainCorpusModelOnThreads } from '../src/search/train-worker.js';
 import { cachedModelFile } from './search-quality.js';
 import { numberArg, pct } from './metrics.js';
 
@@ -101,7 +102,7 @@ export async function benchSearch(args: string[]): Promise<void> {
   const cached = cachedModelFile('paraphrase-dev', PARAPHRASE_DEV_DOCS, DEFAULT_TRAIN_OPTIONS);
   let model: CorpusModel;
   if (fs.existsSync(cached)) model = await CorpusModel.load(cached);
-  else model = trainCorpusModel(real.slice(0, 20_000).map((r) => ({ title: r.title, abstract: r.abstract }))).model;
+  else model = (await trainCorpusModelOnThreads(real.slice(0, 20_000).map((r) => ({ title: r.title, abstract: r.abstract })))).model;
   process.stderr.write(`bench search: embedder ${model.name}@${model.version}\n`);
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-bench-search-'));

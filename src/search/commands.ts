@@ -61,17 +61,19 @@ export const SEARCH_COMMANDS: Record<string, Command> = {
   },
   'train-embedder': {
     summary: "train the corpus embedding model on this instance's papers (then run `paperboy embed`)",
-    usage: 'paperboy train-embedder [--dim N] [--epochs N] [--out FILE]',
-    options: { dim: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' } },
+    usage: 'paperboy train-embedder [--dim N] [--epochs N] [--members N] [--out FILE]',
+    options: { dim: { type: 'string' }, epochs: { type: 'string' }, members: { type: 'string' }, out: { type: 'string' } },
     async run({ values }, config) {
       const dim = values.dim === undefined ? undefined : Number(values.dim);
       const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
+      const members = values.members === undefined ? undefined : Number(values.members);
       if (dim !== undefined && (!Number.isInteger(dim) || dim < 8 || dim > 1024)) throw new Error('train-embedder: --dim must be 8 to 1024');
       if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1 || epochs > 10)) throw new Error('train-embedder: --epochs must be 1 to 10');
+      if (members !== undefined && (!Number.isInteger(members) || members < 1 || members > 16)) throw new Error('train-embedder: --members must be 1 to 16');
       const ctx = await openContext(config);
       try {
         await migrate(ctx.database, console.log);
-        const r = await trainEmbedder(ctx.database, config.dataDir, { ...(dim ? { dim } : {}), ...(epochs ? { epochs } : {}) }, values.out as string | undefined);
+        const r = await trainEmbedder(ctx.database, config.dataDir, { ...(dim ? { dim } : {}), ...(epochs ? { epochs } : {}), ...(members ? { members } : {}) }, values.out as string | undefined);
         console.log(`train-embedder: trained on ${r.papers} papers, version ${r.version}, wrote ${r.file}`);
       } finally {
         await ctx.database.close();

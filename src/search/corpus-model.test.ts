@@ -7,8 +7,9 @@ import zlib from 'node:zlib';
 import { DEMO_PAPERS } from '../papers/demo.js';
 import { SHIPPED_MODEL } from './embedder.js';
 import { ExactVectorIndex } from './vector-index.js';
-import { CorpusModel, buildVocabulary, trainCorpusModel } from './corpus-model.js';
-import { dot, rng } from './vector-math.js';
+import { CorpusModel, buildVocabulary, combineMembers, trainCorpusModel } from './corpus-model.js';
+import { trainCorpusModelOnThreads } from './train-worker.js';
+import { addRotated, dot, gaussian, rng, symmetricEigen } from './vector-math.js';
 
 // A tiny corpus with two topics, so that training has something to learn in a second.
 function corpus(n: number) {
@@ -36,6 +37,45 @@ test('training reduces the contrastive loss and separates topics', () => {
   const g2 = model.embed('molecule vertex edge');
   const s = model.embed('speech waveform');
   assert.ok(dot(g, 0, g2, 0, 16) > dot(g, 0, s, 0, 16));
+});
+
+test('members: tables are turned onto the first before averaging, so a rotated copy adds nothing', () => {
+  const r = rng(9);
+  const V = 40;
+  const dim = 6;
+  const vocab = Array.from({ length: V }, (_, i) => `w${i}`);
+  const idf = new Float32Array(V).fill(1);
+  const table = Float32Array.from({ length: V * dim }, () => gaussian(r));
+  const a = new Float64Array(dim * dim);
+  for (let i = 0; i < dim; i++) for (let j = i; j < dim; j++) a[i * dim + j] = a[j * dim + i] = gaussian(r);
+  const rotated = new Float32Array(V * dim);
+  addRotated(table, symmetricEigen(a, dim).vectors, V, dim, rotated);
+  const one = combineMembers({ vocab, idf, tables: [table], losses: [] }, dim, 10);
+  const two = combineMembers({ vocab, idf, tables: [table, rotated], losses: [] }, dim, 10);
+  // A plain average of the two would shrink and blur the words; aligned, it is the table itself
+  // (up to half-precision rounding).
+  for (let i = 0; i < table.length; i++) assert.ok(Math.abs(two.vectors[i] - one.vectors[i]) < 5e-3, `weight ${i}`);
+  assert.match(two.version, /-6x2$/);
+  assert.match(one.version, /-6$/);
+});
+
+test('a model of several members learns the topics, and training on threads gives the same model', async () => {
+  const docs = corpus(400);
+  const opts = { dim: 16, batchSize: 32, epochs: 2, init: 'random' as const, seed: 4, members: 3 };
+  const { model, losses } = trainCorpusModel(docs, opts);
+  const single = trainCorpusModel(docs, { ...opts, members: 1 });
+  assert.notDeepEqual(Array.from(model.vectors), Array.from(single.model.vectors));
+  const g = model.embed('graph message passing');
+  assert.ok(dot(g, 0, model.embed('molecule vertex edge'), 0, 16) > dot(g, 0, model.embed('speech waveform'), 0, 16) + 0.2);
+  const seen: number[] = [];
+  const threaded = await trainCorpusModelOnThreads(docs, opts, 2, (done) => seen.push(done));
+  assert.deepEqual(Array.from(threaded.model.vectors), Array.from(model.vectors));
+  assert.deepEqual(threaded.model.vocab, model.vocab);
+  // One loss per batch: the progress ends at every batch of every member.
+  assert.ok(seen.every((x, i) => i === 0 || x >= seen[i - 1]), 'progress never goes back');
+  assert.equal(seen.at(-1), losses.length);
+  assert.equal(losses.length, 3 * single.losses.length);
+  await assert.rejects(trainCorpusModelOnThreads(docs, { ...opts, members: 0 }), /members must be/);
 });
 
 test('a saved model loads back identical', async () => {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Database } from '../storage/database.js';
 import { createProgress } from '../util/progress.js';
 import { buildSearchIndex, formatBuild, searchIndexState } from './index-build.js';
-import { type TrainOptions, trainCorpusModel } from './corpus-model.js';
+import type { TrainOptions } from './corpus-model.js';
+import { trainCorpusModelOnThreads } from './train-worker.js';
 import type { Embedder } from './embedder.js';
 import { corpusModelPath } from './embedder.js';
 import { countMissingVectors, papersMissingVectors, putVectors } from './vector-store.js';
@@ -40,12 +41,7 @@ export async function trainEmbedder(
   const rows = await database.db.selectFrom('papers').select(['title', 'abstract']).orderBy('id').execute();
   if (rows.length < 50) throw new Error(`search: ${rows.length} papers are too few to train an embedder (want 50 or more)`);
   const bar = createProgress('train-embedder', 'batches', process.stderr, true);
-  const { model } = trainCorpusModel(rows, {
-    ...options,
-    onProgress: ({ batch, batches, epoch }) => {
-      if (batch % 10 === 0) bar.update(epoch * batches + batch, (epoch * batches + batch) / (batches * (options.epochs ?? 1)));
-    },
-  });
+  const { model } = await trainCorpusModelOnThreads(rows, options, undefined, (done, of) => bar.update(done, of ? Math.min(1, done / of) : undefined));
   fs.mkdirSync(path.dirname(out), { recursive: true });
   await model.save(out);
   bar.finish(`train-embedder: ${model.vocab.length} words, ${model.dim} dimensions -> ${out}`);

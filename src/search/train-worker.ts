@@ -1,0 +1,92 @@
+import os from 'node:os';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import {
+  type CorpusModel,
+  DEFAULT_TRAIN_OPTIONS,
+  type TrainOptions,
+  type TrainedMembers,
+  type TrainingDoc,
+  combineMembers,
+  memberSeeds,
+  trainMembers,
+} from './corpus-model.js';
+
+// Trains a corpus model's members on worker threads, a share of the seeds each, so that the 5
+// members of the default model take the time of 3 on a 2-core machine.
+
+interface Job {
+  trainMembersJob: true;
+  docs: TrainingDoc[];
+  opts: Omit<TrainOptions, 'onProgress'>;
+  seeds: number[];
+}
+
+type Message = { batches: number; of: number } | { done: TrainedMembers };
+
+/**
+ * `trainCorpusModel` on up to `threads` worker threads. `onProgress` gets the batches done so far,
+ * over all members, and how many there are in all.
+ */
+export async function trainCorpusModelOnThreads(
+  docs: TrainingDoc[],
+  options: Partial<TrainOptions> = {},
+  threads = os.availableParallelism(),
+  onProgress?: (batches: number, of: number) => void,
+): Promise<{ model: CorpusModel; losses: number[] }> {
+  const { onProgress: _ignored, ...opts } = { ...DEFAULT_TRAIN_OPTIONS, ...options };
+  const seeds = memberSeeds(opts);
+  const n = Math.max(1, Math.min(threads, seeds.length));
+  const shares = Array.from({ length: n }, (_, t) => seeds.filter((_, k) => k % n === t));
+  const done = new Array<number>(n).fill(0);
+  const total = new Array<number>(n).fill(0);
+  const results = await Promise.all(
+    shares.map(
+      (share, t) =>
+        new Promise<TrainedMembers>((resolve, reject) => {
+          const worker = new Worker(new URL(import.meta.url), {
+            workerData: { trainMembersJob: true, docs, opts, seeds: share } satisfies Job,
+          });
+          worker.on('message', (m: Message) => {
+            if ('batches' in m) {
+              done[t] = m.batches;
+              total[t] = m.of;
+              // Every thread reports its total with its first batch; until then, count its share.
+              const known = total.filter((x) => x > 0);
+              const of = known.length ? (known.reduce((a, b) => a + b, 0) / known.length) * n : 0;
+              onProgress?.(done.reduce((a, b) => a + b, 0), of);
+            } else resolve(m.done);
+          });
+          worker.once('error', reject);
+          worker.once('exit', (code) => {
+            if (code !== 0) reject(new Error(`search: a training thread exited with code ${code}`));
+          });
+        }),
+    ),
+  );
+  // Back in seed order, so that the result is the same whatever the number of threads.
+  const tables: Float32Array[] = [];
+  const losses: number[] = [];
+  seeds.forEach((_, k) => {
+    const r = results[k % n];
+    tables.push(r.tables[Math.floor(k / n)]);
+  });
+  for (const r of results) losses.push(...r.losses);
+  const model = combineMembers({ vocab: results[0].vocab, idf: results[0].idf, tables, losses }, opts.dim, docs.length);
+  return { model, losses };
+}
+
+if (!isMainThread && parentPort && (workerData as Job | undefined)?.trainMembersJob) {
+  const { docs, opts, seeds } = workerData as Job;
+  const port = parentPort;
+  const r = trainMembers(docs, {
+    ...opts,
+    onProgress: ({ member, epoch, batch, batches }) => {
+      const perMember = batches * opts.epochs;
+      const doneHere = member * perMember + epoch * batches + batch + 1;
+      if (doneHere % 10 === 0 || doneHere === perMember * seeds.length) {
+        port.postMessage({ batches: doneHere, of: perMember * seeds.length } satisfies Message);
+      }
+    },
+  }, seeds);
+  port.postMessage({ done: r } satisfies Message, r.tables.map((t) => t.buffer) as ArrayBuffer[]);
+}

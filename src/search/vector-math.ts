@@ -211,11 +211,26 @@ export function symmetricEigen(a: Float64Array, n: number): { values: Float64Arr
  */
 export function procrustesRotation(target: Float32Array, source: Float32Array, rows: number, dim: number): Float64Array {
   const m = new Float64Array(dim * dim);
-  for (let r = 0; r < rows; r++) {
+  // Four rows at a time: a quarter of the reads and writes of m.
+  let r = 0;
+  for (; r + 3 < rows; r += 4) {
+    const o0 = r * dim;
+    const o1 = o0 + dim;
+    const o2 = o1 + dim;
+    const o3 = o2 + dim;
+    for (let a = 0; a < dim; a++) {
+      const x0 = source[o0 + a];
+      const x1 = source[o1 + a];
+      const x2 = source[o2 + a];
+      const x3 = source[o3 + a];
+      const ma = a * dim;
+      for (let b = 0; b < dim; b++) m[ma + b] += x0 * target[o0 + b] + x1 * target[o1 + b] + x2 * target[o2 + b] + x3 * target[o3 + b];
+    }
+  }
+  for (; r < rows; r++) {
     const o = r * dim;
     for (let a = 0; a < dim; a++) {
       const x = source[o + a];
-      if (x === 0) continue;
       const ma = a * dim;
       for (let b = 0; b < dim; b++) m[ma + b] += x * target[o + b];
     }
@@ -257,9 +272,21 @@ export function addRotated(table: Float32Array, rot: Float64Array, rows: number,
   for (let r = 0; r < rows; r++) {
     const o = r * dim;
     row.fill(0);
-    for (let a = 0; a < dim; a++) {
+    // Four rows of the rotation at a time: a quarter of the reads and writes of row.
+    let a = 0;
+    for (; a + 3 < dim; a += 4) {
+      const x0 = table[o + a];
+      const x1 = table[o + a + 1];
+      const x2 = table[o + a + 2];
+      const x3 = table[o + a + 3];
+      const r0 = a * dim;
+      const r1 = r0 + dim;
+      const r2 = r1 + dim;
+      const r3 = r2 + dim;
+      for (let b = 0; b < dim; b++) row[b] += x0 * rot[r0 + b] + x1 * rot[r1 + b] + x2 * rot[r2 + b] + x3 * rot[r3 + b];
+    }
+    for (; a < dim; a++) {
       const x = table[o + a];
-      if (x === 0) continue;
       const ra = a * dim;
       for (let b = 0; b < dim; b++) row[b] += x * rot[ra + b];
     }

@@ -11,8 +11,8 @@ import {
   trainMembers,
 } from './corpus-model.js';
 
-// Trains a corpus model's members on worker threads, a share of the seeds each, so that the 5
-// members of the default model take the time of 3 on a 2-core machine.
+// Trains a corpus model's members on worker threads, a share of the seeds each, so that the 8
+// members of the default model take the time of 4 on a 2-core machine.
 
 interface Job {
   trainMembersJob: true;

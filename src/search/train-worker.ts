@@ -21,7 +21,7 @@ interface Job {
   seeds: number[];
 }
 
-type Message = { batches: number; of: number } | { done: TrainedMembers };
+type Message = { batches: number; perMember: number } | { done: TrainedMembers };
 
 /**
  * `trainCorpusModel` on up to `threads` worker threads. `onProgress` gets the batches done so far,
@@ -38,7 +38,6 @@ export async function trainCorpusModelOnThreads(
   const n = Math.max(1, Math.min(threads, seeds.length));
   const shares = Array.from({ length: n }, (_, t) => seeds.filter((_, k) => k % n === t));
   const done = new Array<number>(n).fill(0);
-  const total = new Array<number>(n).fill(0);
   const results = await Promise.all(
     shares.map(
       (share, t) =>
@@ -49,11 +48,9 @@ export async function trainCorpusModelOnThreads(
           worker.on('message', (m: Message) => {
             if ('batches' in m) {
               done[t] = m.batches;
-              total[t] = m.of;
-              // Every thread reports its total with its first batch; until then, count its share.
-              const known = total.filter((x) => x > 0);
-              const of = known.length ? (known.reduce((a, b) => a + b, 0) / known.length) * n : 0;
-              onProgress?.(done.reduce((a, b) => a + b, 0), of);
+              // Members have the same number of batches, give or take one (a sentence drawn at
+              // random may have no known word, which drops its pair), so this total is close enough.
+              onProgress?.(done.reduce((a, b) => a + b, 0), m.perMember * seeds.length);
             } else resolve(m.done);
           });
           worker.once('error', reject);
@@ -84,7 +81,7 @@ if (!isMainThread && parentPort && (workerData as Job | undefined)?.trainMembers
       const perMember = batches * opts.epochs;
       const doneHere = member * perMember + epoch * batches + batch + 1;
       if (doneHere % 10 === 0 || doneHere === perMember * seeds.length) {
-        port.postMessage({ batches: doneHere, of: perMember * seeds.length } satisfies Message);
+        port.postMessage({ batches: doneHere, perMember } satisfies Message);
       }
     },
   }, seeds);

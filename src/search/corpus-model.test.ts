@@ -68,13 +68,19 @@ test('a model of several members learns the topics, and training on threads give
   const g = model.embed('graph message passing');
   assert.ok(dot(g, 0, model.embed('molecule vertex edge'), 0, 16) > dot(g, 0, model.embed('speech waveform'), 0, 16) + 0.2);
   const seen: number[] = [];
-  const threaded = await trainCorpusModelOnThreads(docs, opts, 2, (done) => seen.push(done));
+  const aligned: string[] = [];
+  const threaded = await trainCorpusModelOnThreads(docs, opts, 2, (done, of, phase) => {
+    if (phase === 'train') seen.push(done);
+    else aligned.push(`${done}/${of}`);
+  });
   assert.deepEqual(Array.from(threaded.model.vectors), Array.from(model.vectors));
   assert.deepEqual(threaded.model.vocab, model.vocab);
   // One loss per batch: the progress ends at every batch of every member.
   assert.ok(seen.every((x, i) => i === 0 || x >= seen[i - 1]), 'progress never goes back');
   assert.equal(seen.at(-1), losses.length);
   assert.equal(losses.length, 3 * single.losses.length);
+  // Then members 2 and 3 are turned onto the first, one after the other.
+  assert.deepEqual(aligned, ['1/2', '2/2']);
   await assert.rejects(trainCorpusModelOnThreads(docs, { ...opts, members: 0 }), /members must be/);
 });
 

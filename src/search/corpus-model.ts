@@ -372,12 +372,20 @@ export function trainMembers(docs: TrainingDoc[], options: TrainOptions, seeds: 
  * loss only sees cosines, so two runs differ by a rotation as well as by their noise) and the
  * rotated tables are averaged.
  */
-export function combineMembers(trained: TrainedMembers, dim: number, docCount: number): CorpusModel {
+export function combineMembers(
+  trained: TrainedMembers,
+  dim: number,
+  docCount: number,
+  onAligned?: (aligned: number, of: number) => void,
+): CorpusModel {
   const { vocab, idf, tables } = trained;
   const V = vocab.length;
   if (!tables.length) throw new Error('search: no trained model to combine');
   const E = Float32Array.from(tables[0]);
-  for (let k = 1; k < tables.length; k++) addRotated(tables[k], procrustesRotation(tables[0], tables[k], V, dim), V, dim, E);
+  for (let k = 1; k < tables.length; k++) {
+    addRotated(tables[k], procrustesRotation(tables[0], tables[k], V, dim), V, dim, E);
+    onAligned?.(k, tables.length - 1);
+  }
   if (tables.length > 1) for (let i = 0; i < E.length; i++) E[i] /= tables.length;
   roundToHalf(E); // what a saved model holds: a model embeds the same before and after saving
   const version = `${new Date().toISOString().slice(0, 10)}-${docCount}d-${V}v-${dim}${tables.length > 1 ? `x${tables.length}` : ''}`;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from '../storage/database.js';
-import { createProgress } from '../util/progress.js';
+import { type Progress, createProgress } from '../util/progress.js';
 import { buildSearchIndex, formatBuild, searchIndexState } from './index-build.js';
 import type { TrainOptions } from './corpus-model.js';
 import { trainCorpusModelOnThreads } from './train-worker.js';
@@ -40,11 +40,21 @@ export async function trainEmbedder(
 ): Promise<{ file: string; papers: number; version: string }> {
   const rows = await database.db.selectFrom('papers').select(['title', 'abstract']).orderBy('id').execute();
   if (rows.length < 50) throw new Error(`search: ${rows.length} papers are too few to train an embedder (want 50 or more)`);
-  const bar = createProgress('train-embedder', 'batches', process.stderr, true);
-  const { model } = await trainCorpusModelOnThreads(rows, options, undefined, (done, of) => bar.update(done, of ? Math.min(1, done / of) : undefined));
+  const train = createProgress('train-embedder', 'batches', process.stderr, true);
+  // A second line once the members are trained: aligning them takes seconds each.
+  let align: Progress | undefined;
+  const { model } = await trainCorpusModelOnThreads(rows, options, undefined, (done, of, phase) => {
+    if (phase === 'train') return train.update(done, of ? Math.min(1, done / of) : undefined);
+    if (!align) {
+      train.finish();
+      align = createProgress('train-embedder: aligning', 'members', process.stderr, true);
+    }
+    align.update(done, done / of);
+  });
+  (align ?? train).finish();
   fs.mkdirSync(path.dirname(out), { recursive: true });
   await model.save(out);
-  bar.finish(`train-embedder: ${model.vocab.length} words, ${model.dim} dimensions -> ${out}`);
+  console.error(`train-embedder: ${model.vocab.length} words, ${model.dim} dimensions -> ${out}`);
   return { file: out, papers: rows.length, version: model.version };
 }
 

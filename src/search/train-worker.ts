@@ -25,13 +25,14 @@ type Message = { batches: number; perMember: number } | { done: TrainedMembers }
 
 /**
  * `trainCorpusModel` on up to `threads` worker threads. `onProgress` gets the batches done so far,
- * over all members, and how many there are in all.
+ * over all members, and how many there are in all; then the members aligned onto the first (several
+ * seconds each for a large vocabulary) and how many there are to align.
  */
 export async function trainCorpusModelOnThreads(
   docs: TrainingDoc[],
   options: Partial<TrainOptions> = {},
   threads = os.availableParallelism(),
-  onProgress?: (batches: number, of: number) => void,
+  onProgress?: (done: number, of: number, phase: 'train' | 'align') => void,
 ): Promise<{ model: CorpusModel; losses: number[] }> {
   const { onProgress: _ignored, ...opts } = { ...DEFAULT_TRAIN_OPTIONS, ...options };
   const seeds = memberSeeds(opts);
@@ -50,7 +51,7 @@ export async function trainCorpusModelOnThreads(
               done[t] = m.batches;
               // Members have the same number of batches, give or take one (a sentence drawn at
               // random may have no known word, which drops its pair), so this total is close enough.
-              onProgress?.(done.reduce((a, b) => a + b, 0), m.perMember * seeds.length);
+              onProgress?.(done.reduce((a, b) => a + b, 0), m.perMember * seeds.length, 'train');
             } else resolve(m.done);
           });
           worker.once('error', reject);
@@ -68,7 +69,9 @@ export async function trainCorpusModelOnThreads(
     tables.push(r.tables[Math.floor(k / n)]);
   });
   for (const r of results) losses.push(...r.losses);
-  const model = combineMembers({ vocab: results[0].vocab, idf: results[0].idf, tables, losses }, opts.dim, docs.length);
+  const model = combineMembers({ vocab: results[0].vocab, idf: results[0].idf, tables, losses }, opts.dim, docs.length, (k, of) =>
+    onProgress?.(k, of, 'align'),
+  );
   return { model, losses };
 }
 

@@ -50,8 +50,8 @@ test('members: tables are turned onto the first before averaging, so a rotated c
   for (let i = 0; i < dim; i++) for (let j = i; j < dim; j++) a[i * dim + j] = a[j * dim + i] = gaussian(r);
   const rotated = new Float32Array(V * dim);
   addRotated(table, symmetricEigen(a, dim).vectors, V, dim, rotated);
-  const one = combineMembers({ vocab, idf, tables: [table], losses: [] }, dim, 10);
-  const two = combineMembers({ vocab, idf, tables: [table, rotated], losses: [] }, dim, 10);
+  const one = combineMembers({ vocab, idf, tables: [table] }, dim, 10);
+  const two = combineMembers({ vocab, idf, tables: [table, rotated] }, dim, 10);
   // A plain average of the two would shrink and blur the words; aligned, it is the table itself
   // (up to half-precision rounding).
   for (let i = 0; i < table.length; i++) assert.ok(Math.abs(two.vectors[i] - one.vectors[i]) < 5e-3, `weight ${i}`);
@@ -75,6 +75,7 @@ test('a model of several members learns the topics, and training on threads give
   });
   assert.deepEqual(Array.from(threaded.model.vectors), Array.from(model.vectors));
   assert.deepEqual(threaded.model.vocab, model.vocab);
+  assert.deepEqual(threaded.losses, losses);
   // One loss per batch: the progress ends at every batch of every member.
   assert.ok(seen.every((x, i) => i === 0 || x >= seen[i - 1]), 'progress never goes back');
   assert.equal(seen.at(-1), losses.length);

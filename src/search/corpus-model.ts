@@ -333,7 +333,7 @@ export function trainCorpusModel(docs: TrainingDoc[], options: Partial<TrainOpti
 } {
   const opts = { ...DEFAULT_TRAIN_OPTIONS, ...options };
   const trained = trainMembers(docs, opts, memberSeeds(opts));
-  return { model: combineMembers(trained, opts.dim, docs.length), losses: trained.losses };
+  return { model: combineMembers(trained, opts.dim, docs.length), losses: trained.losses.flat() };
 }
 
 /** The seeds of a training run's members. */
@@ -347,7 +347,8 @@ export interface TrainedMembers {
   vocab: string[];
   idf: Float32Array;
   tables: Float32Array[];
-  losses: number[];
+  /** each member's loss per batch, in the order of `tables` */
+  losses: number[][];
 }
 
 /** Trains one model per seed; the vocabulary and idf are the same for all. */
@@ -358,11 +359,11 @@ export function trainMembers(docs: TrainingDoc[], options: TrainOptions, seeds: 
   const index = new Map(vocab.map((t, i) => [t, i]));
   const fullFeatures = fullTokens.map((t) => featuresOf(t, index, idf, withPairs));
   const tables: Float32Array[] = [];
-  const losses: number[] = [];
+  const losses: number[][] = [];
   seeds.forEach((seed, member) => {
     const r = trainTable(docs, { ...options, seed }, member, { vocab, idf, index, withPairs, fullFeatures });
     tables.push(r.table);
-    losses.push(...r.losses);
+    losses.push(r.losses);
   });
   return { vocab, idf, tables, losses };
 }
@@ -373,7 +374,7 @@ export function trainMembers(docs: TrainingDoc[], options: TrainOptions, seeds: 
  * rotated tables are averaged.
  */
 export function combineMembers(
-  trained: TrainedMembers,
+  trained: Pick<TrainedMembers, 'vocab' | 'idf' | 'tables'>,
   dim: number,
   docCount: number,
   onAligned?: (aligned: number, of: number) => void,

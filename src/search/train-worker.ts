@@ -63,16 +63,16 @@ export async function trainCorpusModelOnThreads(
   );
   // Back in seed order, so that the result is the same whatever the number of threads.
   const tables: Float32Array[] = [];
-  const losses: number[] = [];
+  const losses: number[][] = [];
   seeds.forEach((_, k) => {
     const r = results[k % n];
     tables.push(r.tables[Math.floor(k / n)]);
+    losses.push(r.losses[Math.floor(k / n)]);
   });
-  for (const r of results) losses.push(...r.losses);
-  const model = combineMembers({ vocab: results[0].vocab, idf: results[0].idf, tables, losses }, opts.dim, docs.length, (k, of) =>
+  const model = combineMembers({ vocab: results[0].vocab, idf: results[0].idf, tables }, opts.dim, docs.length, (k, of) =>
     onProgress?.(k, of, 'align'),
   );
-  return { model, losses };
+  return { model, losses: losses.flat() };
 }
 
 if (!isMainThread && parentPort && (workerData as Job | undefined)?.trainMembersJob) {

@@ -28,6 +28,7 @@ export const SETTINGS: Setting[] = [
   { name: 'SMTP_URL', type: 'string', default: '', secret: true, help: 'smtp://user:pass@host:port; empty writes mail to DATA_DIR/outbox' },
   { name: 'MAIL_FROM', type: 'string', default: 'Paperboy <paperboy@localhost>', help: 'From address of outgoing mail' },
   { name: 'EMBEDDER', type: 'string', default: 'corpus', help: 'search embedder: corpus (model trained on this instance\'s papers by `paperboy train-embedder`; the demo model until then), onnx:DIR (a sentence-transformers model exported to ONNX: DIR holds model.onnx and tokenizer.json; run locally on the CPU), http:URL (an OpenAI-compatible /v1 base URL) or none (lexical only)' },
+  { name: 'EMBEDDER_RETRAIN_PERCENT', type: 'int', default: '25', min: 0, max: 1000, help: 'corpus embedder: the worker role retrains the model when there are this many percent more papers than it was trained on (and at least 200 more); 0: only `paperboy train-embedder` trains' },
   { name: 'EMBEDDER_MODEL', type: 'string', default: 'default', help: 'model name sent to an http: embedder' },
   { name: 'DIGEST_HOUR', type: 'int', default: '8', min: 0, max: 23, help: 'hour (in FEED_TIMEZONE) from which the scheduler sends the day\'s email digests' },
   { name: 'DIGEST_RATE', type: 'int', default: '10', min: 0, max: 100000, help: 'email digests sent per second at most (0: unthrottled)' },

@@ -8,9 +8,12 @@ import { buildApp } from './web/app.js';
 import { startJobRoles, type JobRoles } from './jobs/roles.js';
 import { createCommunity } from './community/community.js';
 import { arxivPaperFetcher } from './ingest/harvester.js';
-import { loadEmbedder } from './search/embedder.js';
+import { type EmbedderSource, openEmbedderSource } from './search/embedder.js';
 import { createSearchService, type SearchService } from './search/service.js';
 import { startEmbedWorker, startIndexWorker } from './search/jobs.js';
+import { startRetrainWorker } from './search/retrain.js';
+import { everyInterval } from './util/every-interval.js';
+import { processOwner } from './util/process-owner.js';
 
 // Composition root: config -> database -> stores -> services, and the roles SERVICES names.
 
@@ -19,17 +22,26 @@ export interface Context {
   database: Database;
   papers: PaperStore;
   search: SearchService;
+  /** the embedder model as it changes (a retrained corpus model) */
+  embedders: EmbedderSource;
 }
 
 export async function openContext(config: Config): Promise<Context> {
   const database = await openDatabase(config.databaseUrl);
   const papers = createPaperStore(database);
   // Search must not keep the site down: without an embedder it serves lexical results.
-  const embedder = await loadEmbedder(config.raw.EMBEDDER ?? 'corpus', config.dataDir, config.raw.EMBEDDER_MODEL).catch((e: Error) => {
+  const embedders = await openEmbedderSource(config.raw.EMBEDDER ?? 'corpus', config.dataDir, config.raw.EMBEDDER_MODEL).catch((e: Error): EmbedderSource => {
     console.error(`${e.message}; searching by words only`);
-    return null;
+    return { latest: () => null, poll: async () => false, file: null };
   });
-  return { config, database, papers, search: createSearchService({ database, papers, embedder, vectorIndexPath: path.join(config.dataDir, 'models', 'vectors.ivf'), lexicalIndexPath: path.join(config.dataDir, 'models', 'lexical.bm25') }) };
+  const search = createSearchService({
+    database,
+    papers,
+    embedder: embedders.latest(),
+    vectorIndexPath: path.join(config.dataDir, 'models', 'vectors.ivf'),
+    lexicalIndexPath: path.join(config.dataDir, 'models', 'lexical.bm25'),
+  });
+  return { config, database, papers, search, embedders };
 }
 
 export interface Running {
@@ -52,16 +64,57 @@ export async function startServices(ctx: Context, log: (line: string) => void = 
   if (ctx.config.services.includes('worker') || ctx.config.services.includes('scheduler')) jobs = await startJobRoles(ctx, log);
   // Builds the search index of an import that was killed before building it itself.
   const stopIndexing = ctx.config.services.includes('worker') ? startIndexWorker(ctx.database, log) : null;
-  const stopEmbedding =
-    ctx.config.services.includes('worker') && ctx.search.embedder ? startEmbedWorker(ctx.database, ctx.search.embedder, log) : null;
+  const worker = ctx.config.services.includes('worker');
+  const stopEmbedding = worker && ctx.embedders.latest() ? startEmbedWorker(ctx.database, () => ctx.embedders.latest(), log) : null;
+  // A corpus model retrained by any process replaces the model file: follow it.
+  const stopFollowing = ctx.embedders.file && (worker || app) ? startModelFollower(ctx, log) : null;
+  const percent = Number(ctx.config.raw.EMBEDDER_RETRAIN_PERCENT ?? 0);
+  const stopRetraining =
+    worker && ctx.embedders.file && percent > 0
+      ? startRetrainWorker({
+          database: ctx.database,
+          dataDir: ctx.config.dataDir,
+          percent,
+          trainedOn: () => ctx.embedders.latest()?.papers,
+          owner: processOwner('#retrain'),
+          log,
+        })
+      : null;
   return {
     app,
     async stop() {
       if (app) await app.close();
       if (jobs) await jobs.stop();
       if (stopIndexing) await stopIndexing();
+      if (stopRetraining) await stopRetraining();
       if (stopEmbedding) await stopEmbedding();
+      if (stopFollowing) await stopFollowing();
       await ctx.database.close();
     },
   };
+}
+
+/** How often a process looks at the model file and at how far the new model's vectors have come. */
+const FOLLOW_MS = 30_000;
+
+/**
+ * Loads a new corpus model when its file changes, and moves search to it once every paper has a
+ * vector from it (the worker role computes them meanwhile; search goes on with the old model).
+ */
+function startModelFollower(ctx: Context, log: (line: string) => void, intervalMs = FOLLOW_MS): () => Promise<void> {
+  let waitingFor = '';
+  return everyInterval(intervalMs, async () => {
+    try {
+      if (await ctx.embedders.poll()) log(`search: new model ${ctx.embedders.latest()?.version} loaded from ${ctx.embedders.file}`);
+      const next = ctx.embedders.latest();
+      const r = await ctx.search.useEmbedder(next);
+      if (r.status === 'switched') log(`search: now searching with ${next?.name}@${next?.version}`);
+      if (r.status === 'waiting' && waitingFor !== next?.version) {
+        waitingFor = next?.version ?? '';
+        log(`search: keeps the previous model until the papers are embedded with ${next?.version} (${r.missing} to go)`);
+      }
+    } catch (e) {
+      log(`search: following the model file failed: ${(e as Error).message}`);
+    }
+  });
 }

@@ -1,8 +1,8 @@
-import os from 'node:os';
 import type { Selectable } from 'kysely';
 import type { Database } from '../storage/database.js';
 import type { HarvestWindowsTable } from '../storage/schema.js';
 import { withRowClaim } from '../storage/row-claims.js';
+import { ownerIsDead } from '../util/process-owner.js';
 
 // Harvest windows in the database: what is due, who holds it, where its next page starts.
 // A window is one (source, set, day); its cursor is saved after each committed page.
@@ -83,24 +83,7 @@ export function windowKey(s: WindowSpec): string {
   return `${s.source}:${s.setSpec}:${s.day}`;
 }
 
-/** "host:pid", so a process on the same host can tell that a holder has died. */
-export function processOwner(suffix = ''): string {
-  return `${os.hostname()}:${process.pid}${suffix}`;
-}
-
-function ownerIsDead(owner: string | null): boolean {
-  if (!owner) return true;
-  const m = /^(.*):(\d+)(?:#.*)?$/.exec(owner);
-  if (!m || m[1] !== os.hostname()) return false; // another host: only its lease can tell
-  const pid = Number(m[2]);
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
+export { processOwner } from '../util/process-owner.js';
 
 function toWindow(r: Selectable<HarvestWindowsTable>): HarvestWindow {
   return {

@@ -107,6 +107,12 @@ export class CorpusModel {
     return CORPUS_MODEL_NAME;
   }
 
+  /** How many papers it was trained on (from its version, `DATE-Nd-...`); null when the version does not say. */
+  get papers(): number | null {
+    const m = /^\d{4}-\d{2}-\d{2}-(\d+)d-/.exec(this.version);
+    return m ? Number(m[1]) : null;
+  }
+
   /** Features of a text: vocabulary ids with idf * (1 + ln tf) weights. */
   features(text: string): SparseText {
     return featuresOf(tokenize(text), this.index, this.idf, this.bigrams);

@@ -12,6 +12,8 @@ export interface Embedder {
   readonly dim: number;
   embedQuery(text: string): Promise<Float32Array>;
   embedPapers(papers: { title: string; abstract: string }[]): Promise<Float32Array[]>;
+  /** For a model trained on the instance's papers: how many it was trained on (retraining compares). */
+  readonly papers?: number | null;
   /** Word-by-word match of a query with papers' text (only a model with word vectors has it). */
   softMatch?(query: string, papers: readonly { title: string; abstract: string }[]): number[];
 }
@@ -29,6 +31,7 @@ export function corpusEmbedder(model: CorpusModel): Embedder {
     name: model.name,
     version: model.version,
     dim: model.dim,
+    papers: model.papers,
     async embedQuery(text) {
       return model.embed(text);
     },
@@ -43,11 +46,54 @@ export function corpusEmbedder(model: CorpusModel): Embedder {
 
 /** The embedder EMBEDDER names, or null for `none` (lexical search only) and when no model exists yet. */
 export async function loadEmbedder(setting: string, dataDir: string, httpModel = 'default'): Promise<Embedder | null> {
-  if (setting === 'none') return null;
-  if (setting.startsWith('http:')) return httpEmbedder(setting.slice('http:'.length), httpModel);
-  if (setting.startsWith('onnx:')) return onnxEmbedder(setting.slice('onnx:'.length));
+  return (await openEmbedderSource(setting, dataDir, httpModel)).latest();
+}
+
+/**
+ * The embedder of a process over its lifetime. For `corpus` it follows the model file: a retrain
+ * (by this process's worker role, another process or `paperboy train-embedder`) replaces
+ * DATA_DIR/models/corpus.pbem, and `poll` loads the new model. Other embedders never change.
+ */
+export interface EmbedderSource {
+  /** the newest model: what new vectors are computed with */
+  latest(): Embedder | null;
+  /** Looks at the model file again; true when a model with another version was loaded. */
+  poll(): Promise<boolean>;
+  /** the file it follows (corpus only) */
+  readonly file: string | null;
+}
+
+export async function openEmbedderSource(setting: string, dataDir: string, httpModel = 'default'): Promise<EmbedderSource> {
+  const fixed = (e: Embedder | null): EmbedderSource => ({ latest: () => e, poll: async () => false, file: null });
+  if (setting === 'none') return fixed(null);
+  if (setting.startsWith('http:')) return fixed(await httpEmbedder(setting.slice('http:'.length), httpModel));
+  if (setting.startsWith('onnx:')) return fixed(await onnxEmbedder(setting.slice('onnx:'.length)));
   if (setting !== 'corpus') throw new Error(`search: unknown EMBEDDER "${setting}" (want corpus, onnx:DIR, http:URL or none)`);
   const own = corpusModelPath(dataDir);
-  const file = fs.existsSync(own) ? own : fs.existsSync(SHIPPED_MODEL) ? SHIPPED_MODEL : null;
-  return file ? corpusEmbedder(await CorpusModel.load(file)) : null;
+  let current: Embedder | null = null;
+  let seen = '';
+  /** The instance's own model once it has one, else the shipped demo model; its file's identity. */
+  const stamp = (): { file: string; key: string } | null => {
+    for (const file of [own, SHIPPED_MODEL]) {
+      try {
+        const st = fs.statSync(file);
+        return { file, key: `${file}:${st.size}:${st.mtimeMs}:${st.ino}` };
+      } catch {
+        // not there: try the next one
+      }
+    }
+    return null;
+  };
+  const poll = async (): Promise<boolean> => {
+    const s = stamp();
+    if (!s || s.key === seen) return false;
+    // The file is replaced by a rename, never written in place, so what is read is a whole model.
+    const next = corpusEmbedder(await CorpusModel.load(s.file));
+    seen = s.key;
+    if (current && current.version === next.version) return false;
+    current = next;
+    return true;
+  };
+  await poll();
+  return { latest: () => current, poll, file: own };
 }

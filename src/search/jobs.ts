@@ -8,6 +8,9 @@ import { trainCorpusModelOnThreads } from './train-worker.js';
 import type { Embedder } from './embedder.js';
 import { corpusModelPath } from './embedder.js';
 import { countMissingVectors, papersMissingVectors, putVectors } from './vector-store.js';
+import { withTrainingClaim } from './retrain.js';
+import { processOwner } from '../util/process-owner.js';
+import { everyInterval } from '../util/every-interval.js';
 
 const EMBED_BATCH = 500;
 
@@ -38,6 +41,16 @@ export async function trainEmbedder(
   options: Partial<TrainOptions> = {},
   out = corpusModelPath(dataDir),
 ): Promise<{ file: string; papers: number; version: string }> {
+  // The instance's own model is what the worker role retrains: the two never write it at once.
+  const shared = path.resolve(out) === path.resolve(corpusModelPath(dataDir));
+  const owner = processOwner('#train-embedder');
+  if (!shared) return trainAndSave(database, options, out);
+  const r = await withTrainingClaim(database, owner, () => trainAndSave(database, options, out));
+  if (!r) throw new Error('train-embedder: a worker is retraining the model right now; wait for it to finish (its log says when), or write elsewhere with --out');
+  return r;
+}
+
+async function trainAndSave(database: Database, options: Partial<TrainOptions>, out: string): Promise<{ file: string; papers: number; version: string }> {
   const rows = await database.db.selectFrom('papers').select(['title', 'abstract']).orderBy('id').execute();
   if (rows.length < 50) throw new Error(`search: ${rows.length} papers are too few to train an embedder (want 50 or more)`);
   const train = createProgress('train-embedder', 'batches', process.stderr, true);
@@ -60,13 +73,16 @@ export async function trainEmbedder(
 
 /**
  * Background embedding for the worker role: every `intervalMs`, embeds papers that have no vector
- * from the current model (new imports and harvests, or everything after a model change).
+ * from the newest model (new imports and harvests, or everything after a model change or retrain).
  */
-export function startEmbedWorker(database: Database, embedder: Embedder, log: (line: string) => void, intervalMs = 60_000): () => Promise<void> {
+export function startEmbedWorker(database: Database, latest: () => Embedder | null, log: (line: string) => void, intervalMs = 60_000): () => Promise<void> {
   return everyInterval(intervalMs, async (stopped) => {
+    // The newest model: after a retrain, this re-embeds every paper with it.
+    const embedder = latest();
+    if (!embedder) return;
     try {
       let n = 0;
-      while (!stopped()) {
+      while (!stopped() && latest() === embedder) {
         const batch = await papersMissingVectors(database, embedder, 100);
         if (!batch.length) break;
         const vectors = await embedder.embedPapers(batch);
@@ -104,23 +120,4 @@ export function startIndexWorker(database: Database, log: (line: string) => void
       log(`index: background index build failed: ${(e as Error).message}`);
     }
   });
-}
-
-/**
- * Runs `tick` now and every `intervalMs`, one run at a time; the returned stop waits for the run in
- * progress. `tick` is told whether a stop was asked for, to end long work early.
- */
-function everyInterval(intervalMs: number, tick: (stopped: () => boolean) => Promise<void>): () => Promise<void> {
-  let stopped = false;
-  const isStopped = () => stopped;
-  let running = tick(isStopped);
-  const timer = setInterval(() => {
-    running = running.then(() => tick(isStopped));
-  }, intervalMs);
-  timer.unref();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running;
-  };
 }

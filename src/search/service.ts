@@ -5,7 +5,7 @@ import type { Embedder } from './embedder.js';
 import { DEFAULT_FUSION, type FusionWeights, hybridRank, softRerank } from './fusion.js';
 import { EXACT_MATCH_SCORE, createLexicalIndex } from './lexical-index.js';
 import type { LexicalIndex } from './lexical.js';
-import { VectorCache } from './vector-store.js';
+import { VectorCache, countMissingVectors } from './vector-store.js';
 
 export type SearchSort = 'relevance' | 'date' | 'upvotes';
 export const SEARCH_SORTS: SearchSort[] = ['relevance', 'date', 'upvotes'];
@@ -41,7 +41,14 @@ export interface SearchService {
   search(req: SearchRequest): Promise<SearchResult>;
   /** Nearest papers by stored vector (no model call). Empty when the paper has no vector. */
   similar(id: string, limit: number): Promise<SearchHit[]>;
+  /** the embedder searches use now */
   readonly embedder: Embedder | null;
+  /**
+   * Moves searches to another model (a retrained corpus model) once every paper has its vector from
+   * it: until then they go on with the current model and the vectors held in memory, so a retrain
+   * never leaves search with half its vectors. `waiting` says how many papers are still missing one.
+   */
+  useEmbedder(next: Embedder | null): Promise<{ status: 'same' | 'switched' } | { status: 'waiting'; missing: number }>;
 }
 
 export const MAX_QUERY_LENGTH = 250;
@@ -84,14 +91,18 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {
 
 export function createSearchService(deps: SearchDeps): SearchService {
   const lexical: LexicalIndex = createLexicalIndex(deps.database, { memoryIndexPath: deps.lexicalIndexPath ?? null });
-  const vectors = deps.embedder ? new VectorCache(deps.database, deps.embedder, 30_000, deps.vectorIndexPath ?? null) : null;
+  const cacheFor = (embedder: Embedder | null) => (embedder ? new VectorCache(deps.database, embedder, 30_000, deps.vectorIndexPath ?? null) : null);
+  /** The model and its vectors, replaced together by useEmbedder; each search reads them once. */
+  type Active = { embedder: Embedder | null; vectors: VectorCache | null };
+  let active: Active = { embedder: deps.embedder, vectors: cacheFor(deps.embedder) };
+  let switching: Promise<unknown> = Promise.resolve();
   const fusion = deps.fusion ?? DEFAULT_FUSION;
   const timeout = deps.embedTimeoutMs ?? 1000;
 
   /** The query vector, or null for lexical search (no model, no vectors, or past the time limit). */
-  async function queryVector(q: string): Promise<Float32Array | null> {
-    if (!vectors || !deps.embedder) return null;
-    const [qv] = await Promise.all([withTimeout(deps.embedder.embedQuery(q.slice(0, 1000)), timeout), vectors.refresh()]);
+  async function queryVector({ embedder, vectors }: Active, q: string): Promise<Float32Array | null> {
+    if (!vectors || !embedder) return null;
+    const [qv] = await Promise.all([withTimeout(embedder.embedQuery(q.slice(0, 1000)), timeout), vectors.refresh()]);
     return !qv || vectors.size === 0 || qv.every((x) => x === 0) ? null : qv;
   }
 
@@ -104,12 +115,18 @@ export function createSearchService(deps: SearchDeps): SearchService {
     return new Map(ids.flatMap((id) => (cache.has(id) ? [[id, cache.get(id)!] as const] : [])));
   }
 
-  async function rank(q: string, lex: { id: string; score: number }[], qv: Float32Array | null, cache: Cache): Promise<{ id: string; score: number }[]> {
+  async function rank(
+    { embedder, vectors }: Active,
+    q: string,
+    lex: { id: string; score: number }[],
+    qv: Float32Array | null,
+    cache: Cache,
+  ): Promise<{ id: string; score: number }[]> {
     if (!qv || !vectors) return lex;
     const pinned = lex.filter((h) => h.score >= EXACT_MATCH_SCORE);
     const rest = lex.filter((h) => h.score < EXACT_MATCH_SCORE);
     let fused = hybridRank(rest, qv, vectors, fusion);
-    const softMatch = deps.embedder?.softMatch?.bind(deps.embedder);
+    const softMatch = embedder?.softMatch?.bind(embedder);
     if (softMatch) fused = await softRerank(fused, q, { softMatch }, (ids) => readPapers(ids, cache), fusion);
     // Lexical hits below the fused depth follow, so that filters still have candidates to choose from.
     const seen = new Set(pinned.map((h) => h.id));
@@ -131,14 +148,37 @@ export function createSearchService(deps: SearchDeps): SearchService {
   }
 
   return {
-    embedder: deps.embedder,
+    get embedder() {
+      return active.embedder;
+    },
+    useEmbedder(next) {
+      // One switch at a time: loading a million vectors takes a while, and polls may overlap it.
+      const run = switching.then(async () => {
+        const now = active.embedder;
+        if (now === next || (now && next && now.name === next.name && now.version === next.version)) return { status: 'same' as const };
+        if (next) {
+          const missing = await countMissingVectors(deps.database, next);
+          if (missing > 0) return { status: 'waiting' as const, missing };
+        }
+        const vectors = cacheFor(next);
+        if (vectors) {
+          await vectors.refresh(true);
+          await vectors.settled();
+        }
+        active = { embedder: next, vectors };
+        return { status: 'switched' as const };
+      });
+      switching = run.catch(() => undefined);
+      return run;
+    },
     async search(req) {
+      const state = active;
       const limit = Math.max(1, Math.min(MAX_LIMIT, req.limit));
       const wanted = req.sort === 'date' || req.sort === 'upvotes' ? Math.max(limit, RESORT_DEPTH) : limit;
       const filtered = Boolean(req.from || req.to || req.category || req.featured);
       // The query is embedded while the lexical index answers (an onnx: or http: embedder runs
       // off this thread).
-      const embedding = queryVector(req.q);
+      const embedding = queryVector(state, req.q);
       const cache: Cache = new Map();
       let qv: Float32Array | null = null;
       let out: SearchHit[] = [];
@@ -150,7 +190,7 @@ export function createSearchService(deps: SearchDeps): SearchService {
         qv = vector;
         // Unfiltered, only the papers shown (or re-sorted) are read; the rest of the candidates
         // only served the fusion.
-        const all = await rank(req.q.slice(0, 1000), lex, qv, cache);
+        const all = await rank(state, req.q.slice(0, 1000), lex, qv, cache);
         let ranked = filtered ? all : all.slice(0, wanted);
         const upvotes = await feedUpvotes(ranked.map((h) => h.id));
         if (req.featured) ranked = ranked.filter((h) => upvotes.has(h.id));
@@ -172,6 +212,7 @@ export function createSearchService(deps: SearchDeps): SearchService {
       return { papers: out.slice(0, limit), mode: qv ? 'hybrid' : 'lexical' };
     },
     async similar(id, limit) {
+      const { vectors } = active;
       if (!vectors) return [];
       await vectors.refresh();
       const v = vectors.vectorOf(id);

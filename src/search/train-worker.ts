@@ -75,6 +75,64 @@ export async function trainCorpusModelOnThreads(
   return { model, losses: losses.flat() };
 }
 
+interface SaveJob {
+  trainAndSaveJob: true;
+  docs: TrainingDoc[];
+  opts: Omit<TrainOptions, 'onProgress'>;
+  threads: number;
+  out: string;
+}
+
+export interface SavedModel {
+  version: string;
+  words: number;
+  dim: number;
+}
+
+type SaveMessage = { progress: [number, number, 'train' | 'align'] } | { saved: SavedModel };
+
+/**
+ * Trains a model and writes it to `out` (atomically) all off this thread: the members on `threads`
+ * threads, and their alignment, seconds per member, on one more. A web process keeps answering while
+ * its worker role retrains. `stop` ends the training; nothing is written then.
+ */
+export function trainAndSaveOffThread(
+  docs: TrainingDoc[],
+  options: Partial<TrainOptions>,
+  out: string,
+  threads: number,
+  onProgress?: (done: number, of: number, phase: 'train' | 'align') => void,
+): { done: Promise<SavedModel>; stop(): Promise<void> } {
+  const { onProgress: _ignored, ...opts } = { ...DEFAULT_TRAIN_OPTIONS, ...options };
+  const worker = new Worker(new URL(import.meta.url), {
+    workerData: { trainAndSaveJob: true, docs, opts, threads, out } satisfies SaveJob,
+  });
+  let stopped = false;
+  const done = new Promise<SavedModel>((resolve, reject) => {
+    worker.on('message', (m: SaveMessage) => {
+      if ('progress' in m) onProgress?.(...m.progress);
+      else resolve(m.saved);
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(stopped ? 'search: training stopped' : `search: the training thread exited with code ${code}`)));
+  });
+  return {
+    done,
+    async stop() {
+      stopped = true;
+      await worker.terminate();
+    },
+  };
+}
+
+if (!isMainThread && parentPort && (workerData as SaveJob | undefined)?.trainAndSaveJob) {
+  const { docs, opts, threads, out } = workerData as SaveJob;
+  const port = parentPort;
+  const { model } = await trainCorpusModelOnThreads(docs, opts, threads, (done, of, phase) => port.postMessage({ progress: [done, of, phase] } satisfies SaveMessage));
+  await model.save(out);
+  port.postMessage({ saved: { version: model.version, words: model.vocab.length, dim: model.dim } } satisfies SaveMessage);
+}
+
 if (!isMainThread && parentPort && (workerData as Job | undefined)?.trainMembersJob) {
   const { docs, opts, seeds } = workerData as Job;
   const port = parentPort;

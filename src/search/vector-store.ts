@@ -36,16 +36,19 @@ export async function papersMissingVectors(
     .execute();
 }
 
+/**
+ * Papers without a vector from this model version: all papers less those with one (a paper has at
+ * most one vector, and deleting it deletes the vector). Two counts on indexes, not a join.
+ */
 export async function countMissingVectors(database: Database, embedder: Embedder): Promise<number> {
-  const r = await database.db
-    .selectFrom('papers')
-    .leftJoin('paper_vectors as v', (j) =>
-      j.onRef('v.paper_id', '=', 'papers.id').on('v.model', '=', embedder.name).on('v.model_version', '=', embedder.version),
-    )
+  const papers = await database.db.selectFrom('papers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const vectors = await database.db
+    .selectFrom('paper_vectors')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('v.paper_id', 'is', null)
+    .where('model', '=', embedder.name)
+    .where('model_version', '=', embedder.version)
     .executeTakeFirstOrThrow();
-  return Number(r.n);
+  return Math.max(0, Number(papers.n) - Number(vectors.n));
 }
 
 export async function putVectors(database: Database, embedder: Embedder, rows: { id: string; vector: Float32Array }[]): Promise<void> {

@@ -230,6 +230,18 @@ export interface RateLimitsTable {
   hits: number;
 }
 
+export interface EmbedderTrainingTable {
+  /** the model kind: 'corpus' */
+  name: string;
+  claimed_by: string | null;
+  lease_until: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  papers: number | null;
+  version: string | null;
+  last_error: string | null;
+}
+
 export interface Schema {
   papers: PapersTable;
   paper_categories: PaperCategoriesTable;
@@ -250,4 +262,5 @@ export interface Schema {
   rate_limits: RateLimitsTable;
   digest_sends: DigestSendsTable;
   digest_sent_papers: DigestSentPapersTable;
+  embedder_training: EmbedderTrainingTable;
 }

@@ -1,0 +1,166 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
+import { buildPaper } from '../papers/paper.js';
+import { createPaperStore } from '../papers/store.js';
+import { trainCorpusModel } from './corpus-model.js';
+import { corpusModelPath, openEmbedderSource } from './embedder.js';
+import { embedMissing, trainEmbedder } from './jobs.js';
+import { claimTraining, retrainDue, retrainIfDue } from './retrain.js';
+import { createSearchService } from './service.js';
+import { rng } from './vector-math.js';
+
+const TOPICS = {
+  graphs: ['graph', 'node', 'edge', 'message', 'passing', 'molecule', 'vertex', 'neighbourhood'],
+  speech: ['speech', 'audio', 'acoustic', 'phoneme', 'spectrogram', 'speaker', 'waveform', 'utterance'],
+  proteins: ['protein', 'folding', 'residue', 'amino', 'backbone', 'structure', 'sequence', 'binding'],
+};
+
+/** Papers `from`..`from+n-1` on the given topics in turn: enough text for a model to learn in a second. */
+function papers(from: number, n: number, topics: (keyof typeof TOPICS)[]) {
+  const r = rng(from + 7);
+  const pick = (ws: string[], k: number) => Array.from({ length: k }, () => ws[Math.floor(r() * ws.length)]).join(' ');
+  return Array.from({ length: n }, (_, i) => {
+    const t = TOPICS[topics[i % topics.length]];
+    return buildPaper({
+      id: `2501.${String(from + i).padStart(5, '0')}`,
+      title: `${pick(t, 4)} model`,
+      abstract: `${pick(t, 12)} results. ${pick(t, 10)} experiments. ${pick(t, 10)} analysis.`,
+      authors: ['Ada Lovelace'],
+    });
+  });
+}
+
+const SMALL = { dim: 16, batchSize: 16, minDf: 1, members: 2 };
+
+test('retraining is due after enough growth, never with 0 percent or without a corpus model', () => {
+  assert.equal(retrainDue(1000, 800, 25), true); // +200 = 25%
+  assert.equal(retrainDue(999, 800, 25), false); // +199: under 25% and under 200 papers
+  assert.equal(retrainDue(10_000, 7307, 25), true);
+  assert.equal(retrainDue(9000, 7307, 25), false); // +23%
+  assert.equal(retrainDue(300, 60, 25), true);
+  assert.equal(retrainDue(200, 60, 25), false); // +140 papers: fewer than 200 new
+  assert.equal(retrainDue(200, 60, 25, 100), true);
+  assert.equal(retrainDue(1_000_000, 800, 0), false);
+  assert.equal(retrainDue(1_000_000, null, 25), false);
+});
+
+for (const dialect of DIALECTS) {
+  describe(`corpus model retraining [${dialect}]`, () => {
+    let db: TestDatabase;
+    let dataDir: string;
+    const log: string[] = [];
+    before(async () => {
+      db = await freshDatabase(dialect);
+      dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-retrain-'));
+    });
+    after(async () => {
+      await db.destroy();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    test('one process at a time holds the training; an expired claim can be taken over', async () => {
+      assert.equal(await claimTraining(db, 'other-host:1#retrain', 60_000), true);
+      assert.equal(await claimTraining(db, 'other-host:2#retrain', 60_000), false);
+      // A manual train-embedder meanwhile is refused with a message, and writes nothing.
+      await assert.rejects(trainEmbedder(db, dataDir), /a worker is retraining the model right now/);
+      assert.equal(fs.existsSync(corpusModelPath(dataDir)), false);
+      // The holder on another host stopped renewing: once its lease has run out, it is free.
+      await db.db.updateTable('embedder_training').set({ lease_until: new Date(Date.now() - 1000).toISOString() }).execute();
+      assert.equal(await claimTraining(db, 'other-host:2#retrain', 60_000), true);
+      // On this host, a holder whose process is gone is passed over before its lease ends.
+      await db.db.updateTable('embedder_training').set({ claimed_by: `${os.hostname()}:2147483646#retrain` }).execute();
+      assert.equal(await claimTraining(db, 'next', 60_000), true);
+      await db.db.updateTable('embedder_training').set({ claimed_by: null, lease_until: null }).execute();
+    });
+
+    test('a grown corpus retrains the model; search keeps the old one until every paper has a new vector', async () => {
+      const store = createPaperStore(db);
+      await store.upsertMany(papers(0, 100, ['graphs', 'speech']));
+      // The model of a first training, on the 100 papers about graphs and speech.
+      const file = corpusModelPath(dataDir);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      await trainCorpusModel(
+        (await db.db.selectFrom('papers').select(['title', 'abstract']).orderBy('id').execute()),
+        { ...SMALL, members: 1 },
+      ).model.save(file);
+      const source = await openEmbedderSource('corpus', dataDir);
+      const first = source.latest()!;
+      assert.equal(first.papers, 100);
+      await embedMissing(db, first, { progress: false });
+      const search = createSearchService({ database: db, papers: store, embedder: first });
+      const retrain = (o: { percent?: number } = {}) =>
+        retrainIfDue({ database: db, dataDir, percent: o.percent ?? 25, trainedOn: () => source.latest()?.papers, owner: 'me', log: (l) => log.push(l), train: SMALL, threads: 1, minNewPapers: 50 });
+
+      assert.deepEqual(await retrain(), { status: 'not-due', papers: 100, trainedOn: 100 });
+      // 300 papers on a topic the model has never seen: its words have no vectors, so search is by words only.
+      await store.upsertMany(papers(100, 300, ['proteins']));
+      await embedMissing(db, first, { progress: false });
+      assert.equal((await search.search({ q: 'protein folding residue', limit: 5 })).mode, 'lexical');
+      assert.deepEqual(await retrain({ percent: 0 }), { status: 'not-due', papers: 400, trainedOn: 100 });
+
+      const r = await retrain();
+      assert.equal(r.status, 'trained', JSON.stringify(r));
+      if (r.status !== 'trained') return;
+      assert.equal(r.papers, 400);
+      assert.match(r.model.version, /-400d-.*x2$/);
+      assert.ok(log.some((l) => l.startsWith('retrain: 400 papers, 300 more')), log.join('\n'));
+      const row = await db.db.selectFrom('embedder_training').selectAll().executeTakeFirstOrThrow();
+      assert.deepEqual([row.claimed_by, row.papers, row.version, row.last_error], [null, 400, r.model.version, null]);
+      // Done: not due again until the corpus grows again.
+      assert.equal((await retrain()).status, 'not-due');
+
+      // Each process picks the new file up; search stays on the old model while vectors are missing.
+      assert.equal(await source.poll(), true);
+      assert.equal(await source.poll(), false);
+      const next = source.latest()!;
+      assert.equal(next.version, r.model.version);
+      assert.deepEqual(await search.useEmbedder(next), { status: 'waiting', missing: 400 });
+      assert.equal(search.embedder?.version, first.version);
+      const during = await search.search({ q: 'graph message passing', limit: 5 });
+      assert.equal(during.mode, 'hybrid');
+      assert.equal(during.papers.length, 5);
+      assert.equal((await search.similar('2501.00000', 3)).length, 3);
+
+      assert.equal(await embedMissing(db, next, { progress: false }), 400);
+      assert.deepEqual(await search.useEmbedder(next), { status: 'switched' });
+      assert.equal(search.embedder?.version, next.version);
+      assert.deepEqual(await search.useEmbedder(next), { status: 'same' });
+      // The new model knows the new topic's words.
+      const after = await search.search({ q: 'protein folding residue', limit: 5 });
+      assert.equal(after.mode, 'hybrid');
+      assert.ok(after.papers.every((h) => Number(h.paper.id.slice(5)) >= 100), after.papers.map((h) => h.paper.id).join(' '));
+      const similar = await search.similar('2501.00150', 3);
+      assert.equal(similar.length, 3);
+      assert.ok(similar.every((h) => Number(h.paper.id.slice(5)) >= 100), similar.map((h) => h.paper.id).join(' '));
+    });
+
+    test('a training asked to stop writes nothing and frees the claim', async () => {
+      const file = corpusModelPath(dataDir);
+      const before = fs.statSync(file).mtimeMs;
+      const store = createPaperStore(db);
+      await store.upsertMany(papers(400, 600, ['graphs', 'speech', 'proteins']));
+      let asked = 0;
+      const r = await retrainIfDue({
+        database: db,
+        dataDir,
+        percent: 25,
+        trainedOn: () => 400,
+        owner: 'me',
+        log: () => undefined,
+        // Many members, so that it is still training when the stop comes.
+        train: { ...SMALL, members: 16, epochs: 5 },
+        threads: 1,
+        shouldStop: () => ++asked > 0,
+      });
+      assert.deepEqual(r, { status: 'failed', error: 'search: training stopped' });
+      assert.equal(fs.statSync(file).mtimeMs, before);
+      const row = await db.db.selectFrom('embedder_training').selectAll().executeTakeFirstOrThrow();
+      assert.deepEqual([row.claimed_by, row.papers, row.last_error], [null, 400, 'search: training stopped']);
+      assert.equal(await claimTraining(db, 'someone', 60_000), true);
+    });
+  });
+}

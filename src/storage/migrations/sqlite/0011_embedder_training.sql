@@ -1,0 +1,16 @@
+-- Retraining of the corpus embedding model (src/search/retrain.ts). One row per model kind: the
+-- worker that trains claims it with a lease that it renews while training, so two workers never
+-- train at once, and a worker that dies lets its lease run out for another one to start over.
+-- The row also keeps what the last training did, for `paperboy config` and the logs.
+CREATE TABLE embedder_training (
+  name         TEXT PRIMARY KEY,
+  claimed_by   TEXT,
+  lease_until  TEXT,
+  started_at   TEXT,
+  finished_at  TEXT,
+  -- papers in the database when the last finished training started, and the model it wrote
+  papers       INTEGER,
+  version      TEXT,
+  last_error   TEXT
+);
+INSERT INTO embedder_training (name) VALUES ('corpus');

@@ -9,7 +9,7 @@ import { createPaperStore } from '../papers/store.js';
 import { trainCorpusModel } from './corpus-model.js';
 import { corpusModelPath, openEmbedderSource } from './embedder.js';
 import { embedMissing, trainEmbedder } from './jobs.js';
-import { claimTraining, retrainDue, retrainIfDue } from './retrain.js';
+import { claimTraining, retrainDue, retrainIfDue, startRetrainWorker } from './retrain.js';
 import { createSearchService } from './service.js';
 import { rng } from './vector-math.js';
 
@@ -138,6 +138,27 @@ for (const dialect of DIALECTS) {
       assert.ok(similar.every((h) => Number(h.paper.id.slice(5)) >= 100), similar.map((h) => h.paper.id).join(' '));
     });
 
+    test('the worker role waits while another process trains, and retrains once the claim is free', async () => {
+      await db.db.updateTable('embedder_training').set({ claimed_by: null, lease_until: null }).execute();
+      assert.equal(await claimTraining(db, 'other-host:9#retrain', 60_000), true);
+      await createPaperStore(db).upsertMany(papers(1000, 150, ['graphs', 'proteins']));
+      const lines: string[] = [];
+      const version = () => fs.statSync(corpusModelPath(dataDir)).mtimeMs;
+      const before = version();
+      const stop = startRetrainWorker({ database: db, dataDir, percent: 25, trainedOn: () => 100, owner: 'me', log: (l) => lines.push(l), train: SMALL, threads: 1, minNewPapers: 50, busyRetryMs: 20 });
+      try {
+        await waitFor(() => lines.length > 0);
+        assert.match(lines[0], /^retrain: due, but another process is training/);
+        // The other process is done (or its lease ran out): the next look trains.
+        await db.db.updateTable('embedder_training').set({ claimed_by: null, lease_until: null }).execute();
+        await waitFor(() => lines.some((l) => l.startsWith('retrain: wrote')));
+        assert.equal(lines.filter((l) => l.startsWith('retrain: due')).length, 1, lines.join('\n'));
+        assert.notEqual(version(), before);
+      } finally {
+        await stop();
+      }
+    });
+
     test('a training asked to stop writes nothing and frees the claim', async () => {
       const file = corpusModelPath(dataDir);
       const before = fs.statSync(file).mtimeMs;
@@ -159,8 +180,16 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(r, { status: 'failed', error: 'search: training stopped' });
       assert.equal(fs.statSync(file).mtimeMs, before);
       const row = await db.db.selectFrom('embedder_training').selectAll().executeTakeFirstOrThrow();
-      assert.deepEqual([row.claimed_by, row.papers, row.last_error], [null, 400, 'search: training stopped']);
+      assert.deepEqual([row.claimed_by, row.papers, row.last_error], [null, 550, 'search: training stopped']);
       assert.equal(await claimTraining(db, 'someone', 60_000), true);
     });
   });
+}
+
+async function waitFor(ok: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }

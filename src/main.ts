@@ -65,9 +65,10 @@ export async function startServices(ctx: Context, log: (line: string) => void = 
   // Builds the search index of an import that was killed before building it itself.
   const stopIndexing = ctx.config.services.includes('worker') ? startIndexWorker(ctx.database, log) : null;
   const worker = ctx.config.services.includes('worker');
-  const stopEmbedding = worker && ctx.embedders.latest() ? startEmbedWorker(ctx.database, () => ctx.embedders.latest(), log) : null;
-  // A corpus model retrained by any process replaces the model file: follow it.
-  const stopFollowing = ctx.embedders.file && (worker || app) ? startModelFollower(ctx, log) : null;
+  const stopEmbedding = worker && (ctx.embedders.latest() || ctx.embedders.file) ? startEmbedWorker(ctx.database, () => ctx.embedders.latest(), log) : null;
+  // A corpus model retrained by any process replaces the model file: follow it (the worker role to
+  // embed with it, the web role to search with it).
+  const stopFollowing = ctx.embedders.file && (worker || app) ? startModelFollower(ctx, { search: app !== null }, log) : null;
   const percent = Number(ctx.config.raw.EMBEDDER_RETRAIN_PERCENT ?? 0);
   const stopRetraining =
     worker && ctx.embedders.file && percent > 0
@@ -101,11 +102,13 @@ const FOLLOW_MS = 30_000;
  * Loads a new corpus model when its file changes, and moves search to it once every paper has a
  * vector from it (the worker role computes them meanwhile; search goes on with the old model).
  */
-function startModelFollower(ctx: Context, log: (line: string) => void, intervalMs = FOLLOW_MS): () => Promise<void> {
+function startModelFollower(ctx: Context, role: { search: boolean }, log: (line: string) => void, intervalMs = FOLLOW_MS): () => Promise<void> {
   let waitingFor = '';
   return everyInterval(intervalMs, async () => {
     try {
       if (await ctx.embedders.poll()) log(`search: new model ${ctx.embedders.latest()?.version} loaded from ${ctx.embedders.file}`);
+      // A worker without the web role only embeds: it never loads the vectors for searching.
+      if (!role.search) return;
       const next = ctx.embedders.latest();
       const r = await ctx.search.useEmbedder(next);
       if (r.status === 'switched') log(`search: now searching with ${next?.name}@${next?.version}`);

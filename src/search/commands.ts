@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { Command } from '../cli.js';
 import { openContext } from '../main.js';
 import { migrate } from '../storage/migrate.js';
@@ -53,7 +54,7 @@ export const SEARCH_COMMANDS: Record<string, Command> = {
           console.error('embed: no embedder (EMBEDDER=none, or no model: run `paperboy train-embedder`)');
           return 1;
         }
-        await embedMissing(ctx.database, embedder, { progress: !values.quiet });
+        await embedMissing(ctx.database, embedder, { progress: !values.quiet, threads: os.availableParallelism() });
       } finally {
         await ctx.database.close();
       }

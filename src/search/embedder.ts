@@ -12,6 +12,8 @@ export interface Embedder {
   readonly dim: number;
   embedQuery(text: string): Promise<Float32Array>;
   embedPapers(papers: { title: string; abstract: string }[]): Promise<Float32Array[]>;
+  /** For a corpus model: the file it was loaded from (`paperboy embed` loads it on every core). */
+  readonly file?: string;
   /** For a model trained on the instance's papers: how many it was trained on (retraining compares). */
   readonly papers?: number | null;
   /** Word-by-word match of a query with papers' text (only a model with word vectors has it). */
@@ -26,8 +28,9 @@ export function corpusModelPath(dataDir: string): string {
 /** The model trained on the bundled demo papers, so a fresh start can search by meaning. */
 export const SHIPPED_MODEL = fileURLToPath(new URL('../../../demo/corpus-model.pbem', import.meta.url));
 
-export function corpusEmbedder(model: CorpusModel): Embedder {
+export function corpusEmbedder(model: CorpusModel, file?: string): Embedder {
   return {
+    file,
     name: model.name,
     version: model.version,
     dim: model.dim,
@@ -88,7 +91,7 @@ export async function openEmbedderSource(setting: string, dataDir: string, httpM
     const s = stamp();
     if (!s || s.key === seen) return false;
     // The file is replaced by a rename, never written in place, so what is read is a whole model.
-    const next = corpusEmbedder(await CorpusModel.load(s.file));
+    const next = corpusEmbedder(await CorpusModel.load(s.file), s.file);
     seen = s.key;
     if (current && current.version === next.version) return false;
     current = next;

@@ -8,30 +8,47 @@ import { trainCorpusModelOnThreads } from './train-worker.js';
 import type { Embedder } from './embedder.js';
 import { corpusModelPath } from './embedder.js';
 import { countMissingVectors, papersMissingVectors, putVectors } from './vector-store.js';
+import { startEmbedPool } from './embed-pool.js';
 import { withTrainingClaim } from './retrain.js';
 import { processOwner } from '../util/process-owner.js';
 import { everyInterval } from '../util/every-interval.js';
 
 const EMBED_BATCH = 500;
+/** Papers per batch on threads: each thread embeds its share while the next batch is read. */
+const POOL_BATCH = 2000;
 
 /**
- * Embeds every paper that has no vector from this model version. Resumable: each batch is committed,
- * and a rerun picks up the papers still missing.
+ * Embeds every paper that has no vector from this model version, on `threads` threads when the
+ * model has a file to load there (the corpus model). Resumable: each batch is committed, and a rerun
+ * picks up the papers still missing.
  */
-export async function embedMissing(database: Database, embedder: Embedder, opts: { progress?: boolean } = {}): Promise<number> {
+export async function embedMissing(database: Database, embedder: Embedder, opts: { progress?: boolean; threads?: number } = {}): Promise<number> {
   const total = await countMissingVectors(database, embedder);
   const bar = createProgress('embed', 'papers', process.stderr, opts.progress ?? true);
-  let done = 0;
-  for (;;) {
-    const batch = await papersMissingVectors(database, embedder, EMBED_BATCH);
-    if (!batch.length) break;
-    const vectors = await embedder.embedPapers(batch);
-    await putVectors(database, embedder, batch.map((p, i) => ({ id: p.id, vector: vectors[i] })));
-    done += batch.length;
-    bar.update(done, total ? Math.min(1, done / total) : undefined);
+  const threads = Math.max(1, Math.min(opts.threads ?? 1, Math.ceil(total / EMBED_BATCH)));
+  const pool = threads > 1 && embedder.file ? await startEmbedPool(embedder.file, threads, embedder.dim) : null;
+  try {
+    if (pool && pool.version !== embedder.version) {
+      throw new Error(`embed: the model file now holds version ${pool.version}, not ${embedder.version}: run embed again`);
+    }
+    const size = pool ? POOL_BATCH : EMBED_BATCH;
+    let done = 0;
+    let batch = await papersMissingVectors(database, embedder, size);
+    while (batch.length) {
+      const vectors = pool ? pool.embedPapers(batch) : embedder.embedPapers(batch);
+      // Read on while the threads embed.
+      const next = papersMissingVectors(database, embedder, size, batch[batch.length - 1].id);
+      const v = await vectors;
+      await putVectors(database, embedder, batch.map((p, i) => ({ id: p.id, vector: v[i] })));
+      done += batch.length;
+      bar.update(done, total ? Math.min(1, done / total) : undefined);
+      batch = await next;
+    }
+    bar.finish(`embed: ${done} papers embedded with ${embedder.name}@${embedder.version}${pool ? ` on ${threads} threads` : ''}`);
+    return done;
+  } finally {
+    await pool?.close();
   }
-  bar.finish(`embed: ${done} papers embedded with ${embedder.name}@${embedder.version}`);
-  return done;
 }
 
 /** Trains the corpus model on every paper in the database and writes it to DATA_DIR/models. */

@@ -18,11 +18,15 @@ export function bytesToVector(b: Uint8Array, dim: number): Float32Array {
   return out;
 }
 
-/** Papers that have no vector from this model version yet (oldest first, so a backfill is resumable). */
+/**
+ * Papers that have no vector from this model version yet, in id order (so a backfill is resumable),
+ * after the id `after` (to read the next batch while the last one is embedded).
+ */
 export async function papersMissingVectors(
   database: Database,
   embedder: Embedder,
   limit: number,
+  after = '',
 ): Promise<{ id: string; title: string; abstract: string }[]> {
   return database.db
     .selectFrom('papers')
@@ -31,6 +35,7 @@ export async function papersMissingVectors(
     )
     .select(['papers.id', 'papers.title', 'papers.abstract'])
     .where('v.paper_id', 'is', null)
+    .where('papers.id', '>', after)
     .orderBy('papers.id')
     .limit(limit)
     .execute();

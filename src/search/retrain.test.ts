@@ -145,7 +145,7 @@ for (const dialect of DIALECTS) {
       const lines: string[] = [];
       const version = () => fs.statSync(corpusModelPath(dataDir)).mtimeMs;
       const before = version();
-      const stop = startRetrainWorker({ database: db, dataDir, percent: 25, trainedOn: () => 100, owner: 'me', log: (l) => lines.push(l), train: SMALL, threads: 1, minNewPapers: 50, busyRetryMs: 20 });
+      const stop = startRetrainWorker({ database: db, dataDir, percent: 25, trainedOn: () => 100, owner: 'me', log: (l) => lines.push(l), train: SMALL, threads: 1, minNewPapers: 50, maxPapers: 300, busyRetryMs: 20 });
       try {
         await waitFor(() => lines.length > 0);
         assert.match(lines[0], /^retrain: due, but another process is training/);
@@ -154,6 +154,11 @@ for (const dialect of DIALECTS) {
         await waitFor(() => lines.some((l) => l.startsWith('retrain: wrote')));
         assert.equal(lines.filter((l) => l.startsWith('retrain: due')).length, 1, lines.join('\n'));
         assert.notEqual(version(), before);
+        // A large corpus trains on its newest papers; growth is still counted from the whole corpus.
+        assert.ok(lines.some((l) => l.includes('training a new one on the newest 300 on 1 thread(s)')), lines.join('\n'));
+        const row = await db.db.selectFrom('embedder_training').selectAll().executeTakeFirstOrThrow();
+        assert.match(row.version ?? '', /-300d-/);
+        assert.equal(row.papers, 550);
       } finally {
         await stop();
       }

@@ -30,7 +30,7 @@ export async function openContext(config: Config): Promise<Context> {
   const database = await openDatabase(config.databaseUrl);
   const papers = createPaperStore(database);
   // Search must not keep the site down: without an embedder it serves lexical results.
-  const embedders = await openEmbedderSource(config.raw.EMBEDDER ?? 'corpus', config.dataDir, config.raw.EMBEDDER_MODEL).catch((e: Error): EmbedderSource => {
+  const embedders = await openEmbedderSource(config.raw.EMBEDDER ?? 'corpus', config.dataDir, config.raw.EMBEDDER_MODEL, database).catch((e: Error): EmbedderSource => {
     console.error(`${e.message}; searching by words only`);
     return { latest: () => null, poll: async () => false, file: null };
   });

@@ -49,7 +49,8 @@ export const SEARCH_COMMANDS: Record<string, Command> = {
       const ctx = await openContext(config);
       try {
         await migrate(ctx.database, console.log);
-        const embedder = await loadEmbedder(config.raw.EMBEDDER ?? 'corpus', config.dataDir, config.raw.EMBEDDER_MODEL);
+        // The newest model, copied from the database when a retrain on another host published it.
+        const embedder = await loadEmbedder(config.raw.EMBEDDER ?? 'corpus', config.dataDir, config.raw.EMBEDDER_MODEL, ctx.database);
         if (!embedder) {
           console.error('embed: no embedder (EMBEDDER=none, or no model: run `paperboy train-embedder`)');
           return 1;

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { CorpusModel } from './corpus-model.js';
 import { httpEmbedder } from './http-embedder.js';
 import { onnxEmbedder } from './onnx-embedder.js';
+import { fetchModel, newestModel } from './model-store.js';
+import type { Database } from '../storage/database.js';
 
 /** Turns text into unit vectors. Chosen by EMBEDDER: `corpus` (default), `onnx:DIR`, `http:URL` or `none`. */
 export interface Embedder {
@@ -48,8 +50,8 @@ export function corpusEmbedder(model: CorpusModel, file?: string): Embedder {
 }
 
 /** The embedder EMBEDDER names, or null for `none` (lexical search only) and when no model exists yet. */
-export async function loadEmbedder(setting: string, dataDir: string, httpModel = 'default'): Promise<Embedder | null> {
-  return (await openEmbedderSource(setting, dataDir, httpModel)).latest();
+export async function loadEmbedder(setting: string, dataDir: string, httpModel = 'default', database?: Database): Promise<Embedder | null> {
+  return (await openEmbedderSource(setting, dataDir, httpModel, database)).latest();
 }
 
 /**
@@ -66,7 +68,11 @@ export interface EmbedderSource {
   readonly file: string | null;
 }
 
-export async function openEmbedderSource(setting: string, dataDir: string, httpModel = 'default'): Promise<EmbedderSource> {
+/**
+ * With `database`, a model published there by a retrain on another host (model-store.ts) is copied
+ * into DATA_DIR/models first, unless the file there is newer.
+ */
+export async function openEmbedderSource(setting: string, dataDir: string, httpModel = 'default', database?: Database): Promise<EmbedderSource> {
   const fixed = (e: Embedder | null): EmbedderSource => ({ latest: () => e, poll: async () => false, file: null });
   if (setting === 'none') return fixed(null);
   if (setting.startsWith('http:')) return fixed(await httpEmbedder(setting.slice('http:'.length), httpModel));
@@ -87,15 +93,40 @@ export async function openEmbedderSource(setting: string, dataDir: string, httpM
     }
     return null;
   };
-  const poll = async (): Promise<boolean> => {
-    const s = stamp();
-    if (!s || s.key === seen) return false;
+  let fetched = '';
+  /** Copies the newest published model into the file when this host does not have it yet; true when it did. */
+  const fetchPublished = async (): Promise<boolean> => {
+    if (!database) return false;
+    // The local file serves when the database cannot say (not migrated yet, or unreachable now).
+    const newest = await newestModel(database).catch(() => null);
+    if (!newest || newest.version === current?.version || newest.version === fetched) return false;
+    fetched = newest.version;
+    // A model file put here after that one was published (by hand, or trained with no database in
+    // common) is kept.
+    const mtime = fs.statSync(own, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+    if (mtime > Date.parse(newest.createdAt)) return false;
+    fs.mkdirSync(path.dirname(own), { recursive: true });
+    return fetchModel(database, newest.version, own);
+  };
+  /** Loads the model file `s` names; true when its version is not the one loaded before. */
+  const load = async (s: { file: string; key: string }): Promise<boolean> => {
     // The file is replaced by a rename, never written in place, so what is read is a whole model.
     const next = corpusEmbedder(await CorpusModel.load(s.file), s.file);
     seen = s.key;
     if (current && current.version === next.version) return false;
     current = next;
     return true;
+  };
+  const poll = async (): Promise<boolean> => {
+    let changed = false;
+    // The file first: the process that trained a model (or one sharing its DATA_DIR) has it there.
+    const s = stamp();
+    if (s && s.key !== seen) changed = await load(s);
+    if (await fetchPublished()) {
+      const f = stamp();
+      if (f && f.key !== seen) changed = (await load(f)) || changed;
+    }
+    return changed;
   };
   await poll();
   return { latest: () => current, poll, file: own };

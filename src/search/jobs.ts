@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Database } from '../storage/database.js';
 import { type Progress, createProgress } from '../util/progress.js';
 import { buildSearchIndex, formatBuild, searchIndexState } from './index-build.js';
-import type { TrainOptions } from './corpus-model.js';
+import { CORPUS_MODEL_NAME, type TrainOptions } from './corpus-model.js';
+import { publishModel } from './model-store.js';
 import { trainCorpusModelOnThreads } from './train-worker.js';
 import type { Embedder } from './embedder.js';
 import { corpusModelPath } from './embedder.js';
@@ -62,7 +63,12 @@ export async function trainEmbedder(
   const shared = path.resolve(out) === path.resolve(corpusModelPath(dataDir));
   const owner = processOwner('#train-embedder');
   if (!shared) return trainAndSave(database, options, out);
-  const r = await withTrainingClaim(database, owner, () => trainAndSave(database, options, out));
+  const r = await withTrainingClaim(database, owner, async () => {
+    const trained = await trainAndSave(database, options, out);
+    // Processes on other hosts follow it from the database, as they do a retrain.
+    await publishModel(database, out, { name: CORPUS_MODEL_NAME, version: trained.version, papers: trained.papers });
+    return trained;
+  });
   if (!r) throw new Error('train-embedder: a worker is retraining the model right now; wait for it to finish (its log says when), or write elsewhere with --out');
   return r;
 }

@@ -11,6 +11,7 @@ import { corpusModelPath, openEmbedderSource } from './embedder.js';
 import { embedMissing, trainEmbedder } from './jobs.js';
 import { claimTraining, retrainDue, retrainIfDue, startRetrainWorker } from './retrain.js';
 import { createSearchService } from './service.js';
+import { publishModel } from './model-store.js';
 import { rng } from './vector-math.js';
 
 const TOPICS = {
@@ -87,8 +88,14 @@ for (const dialect of DIALECTS) {
         (await db.db.selectFrom('papers').select(['title', 'abstract']).orderBy('id').execute()),
         { ...SMALL, members: 1 },
       ).model.save(file);
-      const source = await openEmbedderSource('corpus', dataDir);
+      const source = await openEmbedderSource('corpus', dataDir, 'default', db);
       const first = source.latest()!;
+      // A process on another host: its own DATA_DIR, with a copy of the same first model.
+      const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-host2-'));
+      fs.mkdirSync(path.dirname(corpusModelPath(otherDir)));
+      fs.copyFileSync(file, corpusModelPath(otherDir));
+      const other = await openEmbedderSource('corpus', otherDir, 'default', db);
+      assert.equal(other.latest()?.version, first.version);
       assert.equal(first.papers, 100);
       await embedMissing(db, first, { progress: false });
       const search = createSearchService({ database: db, papers: store, embedder: first });
@@ -116,6 +123,12 @@ for (const dialect of DIALECTS) {
       // Each process picks the new file up; search stays on the old model while vectors are missing.
       assert.equal(await source.poll(), true);
       assert.equal(await source.poll(), false);
+      // The other host has no such file: it copies the model from the database.
+      assert.equal(await other.poll(), true);
+      assert.equal(other.latest()?.version, r.model.version);
+      assert.deepEqual(fs.readFileSync(corpusModelPath(otherDir)), fs.readFileSync(file));
+      assert.equal(await other.poll(), false);
+      fs.rmSync(otherDir, { recursive: true, force: true });
       const next = source.latest()!;
       assert.equal(next.version, r.model.version);
       assert.deepEqual(await search.useEmbedder(next), { status: 'waiting', missing: 400 });
@@ -161,6 +174,35 @@ for (const dialect of DIALECTS) {
         assert.equal(row.papers, 550);
       } finally {
         await stop();
+      }
+    });
+
+    test('published models: the newest two are kept; a model file put in DATA_DIR after the newest was published is kept', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-models-'));
+      try {
+        const docs = papers(0, 60, ['graphs', 'speech']);
+        const files = [60, 70, 80].map((n) => path.join(dir, `m${n}.pbem`));
+        for (const [k, f] of files.entries()) {
+          const { model } = trainCorpusModel(docs.slice(0, 60 + 10 * k).concat(papers(2000, 10 * k, ['proteins'])), { ...SMALL, members: 1 });
+          await model.save(f);
+          await publishModel(db, f, { name: model.name, version: model.version, papers: 60 + 10 * k });
+          await new Promise((r) => setTimeout(r, 5)); // distinct publication times
+        }
+        const kept = await db.db.selectFrom('embedder_models').select(['version', 'papers']).orderBy('created_at', 'desc').execute();
+        assert.equal(kept.length, 2);
+        assert.deepEqual(kept.map((k) => k.papers), [80, 70]);
+        // A host whose own file is newer than the newest published model keeps it.
+        const own = corpusModelPath(path.join(dir, 'host'));
+        fs.mkdirSync(path.dirname(own), { recursive: true });
+        fs.copyFileSync(files[0], own);
+        const mine = await openEmbedderSource('corpus', path.join(dir, 'host'), 'default', db);
+        assert.equal(mine.latest()?.papers, 60);
+        // Once it is older than the published one, the published one replaces it.
+        fs.utimesSync(own, new Date(0), new Date(0));
+        const again = await openEmbedderSource('corpus', path.join(dir, 'host'), 'default', db);
+        assert.equal(again.latest()?.version, kept[0].version);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
       }
     });
 

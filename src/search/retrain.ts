@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Database } from '../storage/database.js';
 import { ownerIsDead } from '../util/process-owner.js';
-import type { TrainOptions } from './corpus-model.js';
+import { CORPUS_MODEL_NAME, type TrainOptions } from './corpus-model.js';
+import { publishModel } from './model-store.js';
 import { corpusModelPath } from './embedder.js';
 import { type SavedModel, trainAndSaveOffThread } from './train-worker.js';
 
@@ -163,6 +164,8 @@ export async function retrainIfDue(o: RetrainOptions): Promise<RetrainResult> {
           if (o.shouldStop?.()) void job.stop();
         }, 500);
         const model = await job.done;
+        // For the processes on other hosts (their own DATA_DIR): they copy it from the database.
+        await publishModel(o.database, out, { name: CORPUS_MODEL_NAME, version: model.version, papers });
         // The corpus's size, not the sample's: growth is counted from it.
         return { papers, version: model.version, model, file: out };
       },

@@ -242,6 +242,15 @@ export interface EmbedderTrainingTable {
   last_error: string | null;
 }
 
+export interface EmbedderModelsTable {
+  version: string;
+  name: string;
+  papers: number;
+  created_at: string;
+  /** the model file's bytes */
+  model: Uint8Array;
+}
+
 export interface Schema {
   papers: PapersTable;
   paper_categories: PaperCategoriesTable;
@@ -263,4 +272,5 @@ export interface Schema {
   digest_sends: DigestSendsTable;
   digest_sent_papers: DigestSentPapersTable;
   embedder_training: EmbedderTrainingTable;
+  embedder_models: EmbedderModelsTable;
 }

@@ -14,3 +14,13 @@ CREATE TABLE embedder_training (
   last_error   TEXT
 );
 INSERT INTO embedder_training (name) VALUES ('corpus');
+
+-- The corpus models trained here (the newest two), so that processes on other hosts, with their
+-- own DATA_DIR, follow a retrain too: each copies the newest into its DATA_DIR/models/corpus.pbem.
+CREATE TABLE embedder_models (
+  version    TEXT PRIMARY KEY,
+  name       TEXT NOT NULL,
+  papers     INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  model      BYTEA NOT NULL
+);

@@ -96,6 +96,13 @@ export async function withTrainingClaim<T extends { papers: number; version: str
   }
 }
 
+/** For /healthz: whether a training is running (an unexpired claim), and how the last one ended. */
+export async function trainingState(database: Database): Promise<{ running: boolean; since: string | null; lastFinishedAt: string | null; lastVersion: string | null; lastError: string | null }> {
+  const r = await database.db.selectFrom('embedder_training').selectAll().where('name', '=', 'corpus').executeTakeFirst();
+  const running = Boolean(r?.claimed_by && r.lease_until && r.lease_until > iso(Date.now()));
+  return { running, since: running ? (r?.started_at ?? null) : null, lastFinishedAt: r?.finished_at ?? null, lastVersion: r?.version ?? null, lastError: r?.last_error ?? null };
+}
+
 export interface RetrainOptions {
   database: Database;
   dataDir: string;

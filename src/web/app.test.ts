@@ -36,7 +36,18 @@ describe('web skeleton', () => {
   test('healthz reports status, database and paper count', async () => {
     const res = await app.inject('/healthz');
     assert.equal(res.statusCode, 200);
-    assert.deepEqual(res.json(), { status: 'ok', database: 'sqlite', papers: 2, lastHarvest: { at: null, pending: 0, running: 0, failed: 0, lastError: null } });
+    assert.deepEqual(res.json(), {
+      status: 'ok',
+      database: 'sqlite',
+      papers: 2,
+      lastHarvest: { at: null, pending: 0, running: 0, failed: 0, lastError: null },
+      search: { model: null, training: { running: false, since: null, lastFinishedAt: null, lastVersion: null, lastError: null } },
+    });
+    // A retrain in progress shows, with when it started.
+    await db.db.updateTable('embedder_training').set({ claimed_by: 'host:1#retrain', lease_until: new Date(Date.now() + 60_000).toISOString(), started_at: '2026-11-28T10:00:00.000Z' }).execute();
+    const training = (await app.inject('/healthz')).json().search.training;
+    await db.db.updateTable('embedder_training').set({ claimed_by: null, lease_until: null, started_at: null }).execute();
+    assert.deepEqual(training, { running: true, since: '2026-11-28T10:00:00.000Z', lastFinishedAt: null, lastVersion: null, lastError: null });
   });
 
   test('paper page escapes title, abstract, authors and comments', async () => {

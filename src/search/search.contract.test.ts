@@ -9,7 +9,7 @@ import { DEFAULT_FUSION } from './fusion.js';
 import { embedMissing } from './jobs.js';
 import { createLexicalIndex } from './lexical-index.js';
 import { createSearchService } from './service.js';
-import { countMissingVectors } from './vector-store.js';
+import { countMissingVectors, putVectors } from './vector-store.js';
 import { addSubmission } from '../testing/feed-fixtures.js';
 
 const PAPERS = [
@@ -55,6 +55,24 @@ for (const dialect of DIALECTS) {
       assert.equal((await lex.search('2501.00003v2', { limit: 5 }))[0].id, '2501.00003');
       assert.equal((await lex.search('A survey of networks', { limit: 5 }))[0].id, '2501.00002');
       assert.equal((await lex.search('generalization', { limit: 5 }))[0].id, '2501.00003');
+    });
+
+    test('search is by words alone until nearly every paper has its vector, then by meaning too', async () => {
+      const { model } = trainCorpusModel(
+        PAPERS.flatMap((p) => Array.from({ length: 20 }, () => ({ title: p.title, abstract: p.abstract }))),
+        { dim: 8, batchSize: 16, minDf: 1 },
+      );
+      const embedder = corpusEmbedder(model);
+      const papers = createPaperStore(db);
+      // 2 of the 5 papers embedded: a vector side over those two would rank them above the others.
+      await putVectors(db, embedder, (await embedder.embedPapers(PAPERS.slice(0, 2))).map((vector, i) => ({ id: PAPERS[i].id, vector })));
+      const search = createSearchService({ database: db, papers, embedder, readyCheckMs: 0 });
+      assert.equal((await search.search({ q: 'molecules', limit: 5 })).mode, 'lexical');
+      assert.equal(await embedMissing(db, embedder, { progress: false }), 3);
+      // The next search looks again (in the background), and the one after it uses the vectors.
+      await search.search({ q: 'molecules', limit: 5 });
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal((await search.search({ q: 'molecules', limit: 5 })).mode, 'hybrid');
     });
 
     test('embed backfills vectors; search is hybrid, filters apply, similar papers come from stored vectors', async () => {

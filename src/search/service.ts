@@ -5,7 +5,7 @@ import type { Embedder } from './embedder.js';
 import { DEFAULT_FUSION, type FusionWeights, hybridRank, softRerank } from './fusion.js';
 import { EXACT_MATCH_SCORE, createLexicalIndex } from './lexical-index.js';
 import type { LexicalIndex } from './lexical.js';
-import { VectorCache, countMissingVectors } from './vector-store.js';
+import { VectorCache, countMissingVectors, vectorCoverage } from './vector-store.js';
 
 export type SearchSort = 'relevance' | 'date' | 'upvotes';
 export const SEARCH_SORTS: SearchSort[] = ['relevance', 'date', 'upvotes'];
@@ -59,6 +59,13 @@ const CANDIDATES = 100;
 const FILTERED_DEPTHS = [200, 2_000, 10_000];
 /** How many of the most relevant matches a date or upvotes sort re-orders. */
 const RESORT_DEPTH = 50;
+/**
+ * Search is by words alone until this share of the papers has a vector from the model in use (a
+ * first embedding after start-up or a model change): a vector side over part of the papers puts
+ * those above better matches among the rest. New papers waiting for their vector do not count.
+ */
+const READY_SHARE = 0.98;
+const READY_CHECK_MS = 10_000;
 
 export interface SearchDeps {
   database: Database;
@@ -71,6 +78,8 @@ export interface SearchDeps {
   vectorIndexPath?: string;
   /** file for the persisted in-memory bm25 index (SQLite, large corpora); none keeps it in memory only */
   lexicalIndexPath?: string;
+  /** how often the share of papers with vectors is checked until it is enough (tests shorten it) */
+  readyCheckMs?: number;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {
@@ -93,15 +102,35 @@ export function createSearchService(deps: SearchDeps): SearchService {
   const lexical: LexicalIndex = createLexicalIndex(deps.database, { memoryIndexPath: deps.lexicalIndexPath ?? null });
   const cacheFor = (embedder: Embedder | null) => (embedder ? new VectorCache(deps.database, embedder, 30_000, deps.vectorIndexPath ?? null) : null);
   /** The model and its vectors, replaced together by useEmbedder; each search reads them once. */
-  type Active = { embedder: Embedder | null; vectors: VectorCache | null };
-  let active: Active = { embedder: deps.embedder, vectors: cacheFor(deps.embedder) };
+  type Active = { embedder: Embedder | null; vectors: VectorCache | null; ready: boolean; checkedAt: number };
+  let active: Active = { embedder: deps.embedder, vectors: cacheFor(deps.embedder), ready: false, checkedAt: 0 };
+
+  /**
+   * Whether enough papers have vectors. Until they do, checked at most every READY_CHECK_MS: the
+   * first time while the lexical index answers (a CLI search makes only that one), then in the
+   * background.
+   */
+  async function vectorsReady(state: Active): Promise<boolean> {
+    if (state.ready || !state.embedder || Date.now() - state.checkedAt < (deps.readyCheckMs ?? READY_CHECK_MS)) return state.ready;
+    const first = state.checkedAt === 0;
+    state.checkedAt = Date.now();
+    const check = vectorCoverage(deps.database, state.embedder)
+      .then((c) => {
+        if (c.papers - c.missing >= c.papers * READY_SHARE) state.ready = true;
+      })
+      .catch(() => undefined);
+    if (first) await check;
+    return state.ready;
+  }
   let switching: Promise<unknown> = Promise.resolve();
   const fusion = deps.fusion ?? DEFAULT_FUSION;
   const timeout = deps.embedTimeoutMs ?? 1000;
 
   /** The query vector, or null for lexical search (no model, no vectors, or past the time limit). */
-  async function queryVector({ embedder, vectors }: Active, q: string): Promise<Float32Array | null> {
+  async function queryVector(state: Active, q: string): Promise<Float32Array | null> {
+    const { embedder, vectors } = state;
     if (!vectors || !embedder) return null;
+    if (!(await vectorsReady(state))) return null;
     const [qv] = await Promise.all([withTimeout(embedder.embedQuery(q.slice(0, 1000)), timeout), vectors.refresh()]);
     return !qv || vectors.size === 0 || qv.every((x) => x === 0) ? null : qv;
   }
@@ -165,7 +194,7 @@ export function createSearchService(deps: SearchDeps): SearchService {
           await vectors.refresh(true);
           await vectors.settled();
         }
-        active = { embedder: next, vectors };
+        active = { embedder: next, vectors, ready: true, checkedAt: Date.now() };
         return { status: 'switched' as const };
       });
       switching = run.catch(() => undefined);

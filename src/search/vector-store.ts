@@ -42,10 +42,11 @@ export async function papersMissingVectors(
 }
 
 /**
- * Papers without a vector from this model version: all papers less those with one (a paper has at
- * most one vector, and deleting it deletes the vector). Two counts on indexes, not a join.
+ * How many papers there are, and how many have no vector from this model version: all papers less
+ * those with one (a paper has at most one vector, and deleting it deletes the vector). Two counts on
+ * indexes, not a join.
  */
-export async function countMissingVectors(database: Database, embedder: Embedder): Promise<number> {
+export async function vectorCoverage(database: Database, embedder: Embedder): Promise<{ papers: number; missing: number }> {
   const papers = await database.db.selectFrom('papers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const vectors = await database.db
     .selectFrom('paper_vectors')
@@ -53,7 +54,11 @@ export async function countMissingVectors(database: Database, embedder: Embedder
     .where('model', '=', embedder.name)
     .where('model_version', '=', embedder.version)
     .executeTakeFirstOrThrow();
-  return Math.max(0, Number(papers.n) - Number(vectors.n));
+  return { papers: Number(papers.n), missing: Math.max(0, Number(papers.n) - Number(vectors.n)) };
+}
+
+export async function countMissingVectors(database: Database, embedder: Embedder): Promise<number> {
+  return (await vectorCoverage(database, embedder)).missing;
 }
 
 export async function putVectors(database: Database, embedder: Embedder, rows: { id: string; vector: Float32Array }[]): Promise<void> {

@@ -20,6 +20,14 @@ const PAPERS = [
   buildPaper({ id: '2501.00005', title: 'Text generation with diffusion', abstract: 'We generate text by denoising token sequences.', authors: ['Noam Shazeer'] }),
 ];
 
+/** A small model trained on PAPERS; models of different `dim` have different versions. */
+function modelOfPapers(dim: number) {
+  return trainCorpusModel(
+    PAPERS.flatMap((p) => Array.from({ length: 20 }, () => ({ title: p.title, abstract: p.abstract }))),
+    { dim, batchSize: 16, minDf: 1 },
+  ).model;
+}
+
 const HOSTILE = ['"NEAR(', 'NEAR(a b, 2)', '-foo *bar* title:baz', '((((', "'; DROP TABLE papers; --", 'x'.repeat(10_000), '"unterminated', '&|!<->:*', ''];
 
 for (const dialect of DIALECTS) {
@@ -58,11 +66,7 @@ for (const dialect of DIALECTS) {
     });
 
     test('search is by words alone until nearly every paper has its vector, then by meaning too', async () => {
-      const { model } = trainCorpusModel(
-        PAPERS.flatMap((p) => Array.from({ length: 20 }, () => ({ title: p.title, abstract: p.abstract }))),
-        { dim: 8, batchSize: 16, minDf: 1 },
-      );
-      const embedder = corpusEmbedder(model);
+      const embedder = corpusEmbedder(modelOfPapers(8));
       const papers = createPaperStore(db);
       // 2 of the 5 papers embedded: a vector side over those two would rank them above the others.
       await putVectors(db, embedder, (await embedder.embedPapers(PAPERS.slice(0, 2))).map((vector, i) => ({ id: PAPERS[i].id, vector })));
@@ -76,11 +80,7 @@ for (const dialect of DIALECTS) {
     });
 
     test('embed backfills vectors; search is hybrid, filters apply, similar papers come from stored vectors', async () => {
-      const { model } = trainCorpusModel(
-        PAPERS.flatMap((p) => Array.from({ length: 20 }, () => ({ title: p.title, abstract: p.abstract }))),
-        { dim: 16, batchSize: 16, minDf: 1 },
-      );
-      const embedder = corpusEmbedder(model);
+      const embedder = corpusEmbedder(modelOfPapers(16));
       const papers = createPaperStore(db);
       const lexicalOnly = createSearchService({ database: db, papers, embedder: null });
       assert.equal((await lexicalOnly.search({ q: 'molecules', limit: 5 })).mode, 'lexical');

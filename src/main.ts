@@ -99,8 +99,8 @@ export async function startServices(ctx: Context, log: (line: string) => void = 
 const FOLLOW_MS = 30_000;
 
 /**
- * Loads a new corpus model when its file changes, and moves search to it once every paper has a
- * vector from it (the worker role computes them meanwhile; search goes on with the old model).
+ * Loads a new corpus model when its file changes, and moves search to it once nearly every paper
+ * has a vector from it (the worker role computes them meanwhile; search goes on with the old model).
  */
 function startModelFollower(ctx: Context, role: { search: boolean }, log: (line: string) => void, intervalMs = FOLLOW_MS): () => Promise<void> {
   let waitingFor = '';

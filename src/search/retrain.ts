@@ -181,7 +181,7 @@ export async function retrainIfDue(o: RetrainOptions): Promise<RetrainResult> {
     );
     if (!r) return { status: 'busy' };
     const seconds = (Date.now() - started) / 1000;
-    o.log(`retrain: wrote ${r.file} (version ${r.version}, ${r.model.words} words) in ${Math.round(seconds)} s; papers are embedded with it next, and search switches to it when all are`);
+    o.log(`retrain: wrote ${r.file} (version ${r.version}, ${r.model.words} words) in ${Math.round(seconds)} s; papers are embedded with it next, and search switches to it when 98% are`);
     return { status: 'trained', papers: r.papers, model: r.model, file: r.file, seconds };
   } catch (e) {
     const error = (e as Error).message;

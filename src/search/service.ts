@@ -5,7 +5,7 @@ import type { Embedder } from './embedder.js';
 import { DEFAULT_FUSION, type FusionWeights, hybridRank, softRerank } from './fusion.js';
 import { EXACT_MATCH_SCORE, createLexicalIndex } from './lexical-index.js';
 import type { LexicalIndex } from './lexical.js';
-import { VectorCache, countMissingVectors, vectorCoverage } from './vector-store.js';
+import { VectorCache, vectorCoverage } from './vector-store.js';
 
 export type SearchSort = 'relevance' | 'date' | 'upvotes';
 export const SEARCH_SORTS: SearchSort[] = ['relevance', 'date', 'upvotes'];
@@ -44,9 +44,10 @@ export interface SearchService {
   /** the embedder searches use now */
   readonly embedder: Embedder | null;
   /**
-   * Moves searches to another model (a retrained corpus model) once every paper has its vector from
-   * it: until then they go on with the current model and the vectors held in memory, so a retrain
-   * never leaves search with half its vectors. `waiting` says how many papers are still missing one.
+   * Moves searches to another model (a retrained corpus model) once enough papers (READY_SHARE) have
+   * their vector from it: until then they go on with the current model and the vectors held in
+   * memory, so a retrain never leaves search with half its vectors. `waiting` says how many papers
+   * are still missing one.
    */
   useEmbedder(next: Embedder | null): Promise<{ status: 'same' | 'switched' } | { status: 'waiting'; missing: number }>;
 }
@@ -60,11 +61,13 @@ const FILTERED_DEPTHS = [200, 2_000, 10_000];
 /** How many of the most relevant matches a date or upvotes sort re-orders. */
 const RESORT_DEPTH = 50;
 /**
- * Search is by words alone until this share of the papers has a vector from the model in use (a
- * first embedding after start-up or a model change): a vector side over part of the papers puts
- * those above better matches among the rest. New papers waiting for their vector do not count.
+ * A model serves searches once this share of the papers has a vector from it: until then search is
+ * by words alone (a first embedding after start-up), or stays with the previous model (a retrain).
+ * A vector side over part of the papers puts those above better matches among the rest. New papers
+ * waiting for their vector do not count once it serves.
  */
 const READY_SHARE = 0.98;
+const enoughVectors = (c: { papers: number; missing: number }) => c.papers - c.missing >= c.papers * READY_SHARE;
 const READY_CHECK_MS = 10_000;
 
 export interface SearchDeps {
@@ -116,7 +119,7 @@ export function createSearchService(deps: SearchDeps): SearchService {
     state.checkedAt = Date.now();
     const check = vectorCoverage(deps.database, state.embedder)
       .then((c) => {
-        if (c.papers - c.missing >= c.papers * READY_SHARE) state.ready = true;
+        if (enoughVectors(c)) state.ready = true;
       })
       .catch(() => undefined);
     if (first) await check;
@@ -186,8 +189,8 @@ export function createSearchService(deps: SearchDeps): SearchService {
         const now = active.embedder;
         if (now === next || (now && next && now.name === next.name && now.version === next.version)) return { status: 'same' as const };
         if (next) {
-          const missing = await countMissingVectors(deps.database, next);
-          if (missing > 0) return { status: 'waiting' as const, missing };
+          const c = await vectorCoverage(deps.database, next);
+          if (!enoughVectors(c)) return { status: 'waiting' as const, missing: c.missing };
         }
         const vectors = cacheFor(next);
         if (vectors) {

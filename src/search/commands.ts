@@ -2,7 +2,6 @@ import os from 'node:os';
 import type { Command } from '../cli.js';
 import { openContext } from '../main.js';
 import { migrate } from '../storage/migrate.js';
-import { loadEmbedder } from './embedder.js';
 import { embedMissing, trainEmbedder } from './jobs.js';
 import { parseSearchQuery } from '../web/api/search-schema.js';
 
@@ -49,10 +48,12 @@ export const SEARCH_COMMANDS: Record<string, Command> = {
       const ctx = await openContext(config);
       try {
         await migrate(ctx.database, console.log);
-        // The newest model, copied from the database when a retrain on another host published it.
-        const embedder = await loadEmbedder(config.raw.EMBEDDER ?? 'corpus', config.dataDir, config.raw.EMBEDDER_MODEL, ctx.database);
+        // Looks again now that the schema is current: the newest model, copied from the database
+        // when a retrain on another host published it (the context loaded the local one already).
+        await ctx.embedders.poll();
+        const embedder = ctx.embedders.latest();
         if (!embedder) {
-          console.error('embed: no embedder (EMBEDDER=none, or no model: run `paperboy train-embedder`)');
+          console.error('embed: no embedder (EMBEDDER=none, a model that failed to load as said above, or no model: run `paperboy train-embedder`)');
           return 1;
         }
         await embedMissing(ctx.database, embedder, { progress: !values.quiet, threads: os.availableParallelism() });

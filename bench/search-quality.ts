@@ -67,12 +67,15 @@ interface Runs {
   lexical: ScoredId[][];
   vector: ScoredId[][];
   qvecs: Float32Array[];
+  /** each query's lexical score bound (SqliteLexicalIndex.scoreBound), as the service passes it */
+  bounds: number[];
 }
 
 function run(p: Prepared, queries: BenchQuery[]): Runs {
-  const out: Runs = { texts: queries.map((q) => q.text), lexical: [], vector: [], qvecs: [] };
+  const out: Runs = { texts: queries.map((q) => q.text), lexical: [], vector: [], qvecs: [], bounds: [] };
   for (const q of queries) {
     out.lexical.push(p.lexical.searchSync(q.text, { limit: CANDIDATES }));
+    out.bounds.push(p.lexical.scoreBoundSync(q.text));
     const qv = p.model.embed(q.text);
     out.qvecs.push(qv);
     out.vector.push(p.vectors.search(qv, CANDIDATES).map((h) => ({ id: p.bench.docs[h.index].id, score: h.score })));
@@ -94,7 +97,7 @@ async function hybrid(p: Prepared, runs: Runs, i: number, weights: FusionWeights
       return r === undefined ? null : p.vectors.vectors.subarray(r * dim, (r + 1) * dim);
     },
   };
-  const fused = hybridRank(runs.lexical[i], runs.qvecs[i], side, weights);
+  const fused = hybridRank(runs.lexical[i], runs.qvecs[i], side, weights, runs.bounds[i]);
   return softRerank(fused, runs.texts[i], p.model, (ids) => new Map(ids.map((id) => [id, p.bench.docs[p.rowOf.get(id)!]])), weights);
 }
 
@@ -154,10 +157,15 @@ export async function searchQuality(args: string[]): Promise<void> {
         for (let i = 0; i < queries.length; i++) r.push((await hybrid(p, runs, i, weights)).map((h) => h.id));
         return Object.values(score(name, r, queries, qrels))[0];
       };
+      // The lexical weight with scores divided by the query's bound, over the default soft match.
+      const bounded: Record<string, number> = {};
+      for (let w = 0.3; w <= 0.80001; w += 0.1) bounded[w.toFixed(1)] = await measure({ ...fusion, boundLexical: w });
+      console.log(JSON.stringify({ benchmark: name, split: tuneSplit, tune: 'bound-lexical-weight', sweep: round(bounded) }));
+      // Min-max normalised lexical scores (an index without a bound), without the soft match.
       for (const [docs, weight] of [[0, 0], [3, 0.5], [3, 1], [5, 1]]) {
         const sweep: Record<string, number> = {};
         for (let w = 0.5; w <= 1.0001; w += 0.05) {
-          sweep[w.toFixed(2)] = await measure({ ...fusion, lexical: w, feedbackDocs: docs, feedbackWeight: weight, softMatch: 0 });
+          sweep[w.toFixed(2)] = await measure({ ...fusion, boundLexical: undefined, lexical: w, feedbackDocs: docs, feedbackWeight: weight, softMatch: 0 });
         }
         console.log(JSON.stringify({ benchmark: name, split: tuneSplit, tune: 'lexical-weight', feedbackDocs: docs, feedbackWeight: weight, sweep: round(sweep) }));
       }

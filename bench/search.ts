@@ -216,10 +216,10 @@ export async function benchSearch(args: string[]): Promise<void> {
       s = performance.now();
       // What the service runs: dense feedback from the top lexical hits, vector search, fusion, then
       // the soft word match over the top 30.
-      await served(hybridRank(await lex.search(q, { limit: 100 }), model.embed(q), side, DEFAULT_FUSION), q);
+      await served(hybridRank(await lex.search(q, { limit: 100 }), model.embed(q), side, DEFAULT_FUSION, lex.scoreBoundSync(q)), q);
       times.hybrid.push(performance.now() - s);
       s = performance.now();
-      hybridRank(await lex.search(q, { limit: 100 }), model.embed(q), side, DEFAULT_FUSION);
+      hybridRank(await lex.search(q, { limit: 100 }), model.embed(q), side, DEFAULT_FUSION, lex.scoreBoundSync(q));
       withoutSoft.push(performance.now() - s);
       if (oneThread) {
         // The lexical searches on this thread, not split between two (searchSync).
@@ -227,7 +227,7 @@ export async function benchSearch(args: string[]): Promise<void> {
         lex.searchSync(q, { limit: 100 });
         oneThread.lexical.push(performance.now() - s);
         s = performance.now();
-        await served(hybridRank(lex.searchSync(q, { limit: 100 }), model.embed(q), side, DEFAULT_FUSION), q);
+        await served(hybridRank(lex.searchSync(q, { limit: 100 }), model.embed(q), side, DEFAULT_FUSION, lex.scoreBoundSync(q)), q);
         oneThread.hybrid.push(performance.now() - s);
       }
       sampleRss();
@@ -256,7 +256,7 @@ export async function benchSearch(args: string[]): Promise<void> {
           vt.push(performance.now() - s);
           // The lexical half is the one measured above; here only what the probes change.
           s = performance.now();
-          await served(hybridRank(lexHits.get(text)!, model.embed(text), side, DEFAULT_FUSION), text);
+          await served(hybridRank(lexHits.get(text)!, model.embed(text), side, DEFAULT_FUSION, lex.scoreBoundSync(text)), text);
           ht.push(performance.now() - s);
         }
         sweepLines.push({ nprobe, ann_recall_at_10: hit / 2000, vector_p50_ms: pct(vt, 50), vector_p99_ms: pct(vt, 99), hybrid_without_lexical_p50_ms: pct(ht, 50), hybrid_without_lexical_p99_ms: pct(ht, 99) });

@@ -12,7 +12,7 @@ import { createPaperStore } from '../papers/store.js';
 import { startMemoryIndex } from './lexical-index.js';
 import { Fts5Stemmer, MemoryBm25Index, PART_ALIGN, hashKey, newScratch, topRows, unicode61Tokens } from './bm25-memory.js';
 import { parseQuery, titleKey, toFts5Query } from './lexical.js';
-import { DEFAULT_COLUMN_WEIGHTS, SqliteLexicalIndex, createStandaloneSchema } from './sqlite-lexical.js';
+import { DEFAULT_COLUMN_WEIGHTS, EXACT_MATCH_SCORE, SqliteLexicalIndex, createStandaloneSchema } from './sqlite-lexical.js';
 
 // Real text: 2,000 SciFact abstracts and the SciFact queries (questions and claims in natural language).
 const scifact = path.join(SHARED_DATA, 'retrieval/scifact/beir');
@@ -93,6 +93,39 @@ test('SqliteLexicalIndex answers the same with and without the memory index', as
     assert.deepEqual(b.map((h) => h.id).slice(0, 10), a.map((h) => h.id).slice(0, 10), q);
     b.forEach((h, i) => assert.ok(Math.abs(h.score - a[i].score) <= 1e-9 * Math.max(1, a[i].score), `${q} score ${i}`));
   }
+});
+
+test('scoreBound is (k1 + 1) times the idf of each query word, the same with and without the memory index, and no paper scores above it on the stemmed table', async () => {
+  const db = database();
+  const plain = new SqliteLexicalIndex(db, DEFAULT_COLUMN_WEIGHTS, 0); // stemmed bm25 alone
+  const fast = await accelerated(db);
+  const n = DOCS.length;
+  const stemmer = new Fts5Stemmer();
+  // Document frequencies counted here over the stems of every paper's text, by hand.
+  const df = new Map<string, number>();
+  for (const d of DOCS) {
+    const stems = new Set(unicode61Tokens(`${d.title} ${d.text}`).map((w) => stemmer.stem(w)));
+    for (const s of stems) df.set(s, (df.get(s) ?? 0) + 1);
+  }
+  const idf = (w: string) => {
+    const k = df.get(stemmer.stem(w)) ?? 0;
+    return k === 0 ? 0 : Math.max(1e-6, Math.log((n - k + 0.5) / (k + 0.5)));
+  };
+  assert.ok(Math.abs(plain.scoreBoundSync('protein expression') - 2.2 * (idf('protein') + idf('expression'))) < 1e-9);
+  stemmer.close();
+  assert.equal(plain.scoreBoundSync('zzqxv'), 0, 'a word no paper has adds nothing');
+  for (const q of [...QUERIES.slice(0, 60), DOCS[5].title]) {
+    const a = plain.scoreBoundSync(q);
+    assert.ok(Math.abs(fast.scoreBoundSync(q) - a) <= 1e-9 * Math.max(1, a), q);
+    // (An exact title is pinned above every score; it never enters the fusion.)
+    for (const h of plain.searchSync(q, { limit: 10 })) if (h.score < EXACT_MATCH_SCORE) assert.ok(h.score <= a + 1e-9, `${q}: ${h.score} > ${a}`);
+  }
+  // A paper that is nothing but the query's words, many times over, comes close to the bound.
+  const one = database([...DOCS.slice(0, 200), { _id: 'rep', title: 'glycosylation glycosylation', text: 'glycosylation '.repeat(40) }]);
+  const index = new SqliteLexicalIndex(one, DEFAULT_COLUMN_WEIGHTS, 0);
+  const [top] = index.searchSync('glycosylation', { limit: 1 });
+  assert.equal(top.id, 'rep');
+  assert.ok(top.score / index.scoreBoundSync('glycosylation') > 0.8);
 });
 
 test('ranked: the stemmed top rows and the exact top rows of the over-stemmed words, each by stemmed bm25 plus half its exact bm25', async () => {

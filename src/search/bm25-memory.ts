@@ -23,7 +23,7 @@ import type { Bm25Answer, Bm25Job } from './bm25-thread.js';
  * FTS5 table), so the stemmed vocabulary is FTS5's by construction.
  */
 
-const K1 = 1.2;
+export const K1 = 1.2;
 const B = 0.75;
 const COLUMNS = 3;
 
@@ -1268,6 +1268,30 @@ export class MemoryBm25Index {
     });
   }
 
+  /**
+   * The idf that search() gives each of `terms` in the stemmed table (0 for a word no paper has), as
+   * FTS5's bm25 computes it: log((N - n + 0.5) / (n + 0.5)), or 1e-6 where that is <= 0.
+   */
+  idfOf(terms: readonly string[]): number[] {
+    return terms.map((term) => {
+      const t = this.termIn(this.stemmed, term, false);
+      return t === undefined || this.stemmed.df[t] === 0 ? 0 : this.idfOfTerm(this.stemmed, t);
+    });
+  }
+
+  /** A query word's term number in `p` (the exact table: the word; the stemmed one: its stem). */
+  private termIn(p: Postings, term: string, exact: boolean): number | undefined {
+    const e = this.exact.termOf.get(term);
+    // A word of the papers has had its stem since it was indexed: only other words ask FTS5.
+    return exact ? e : e !== undefined ? this.stemOf[e] : p.termOf.get(this.stemmer.stem(term));
+  }
+
+  private idfOfTerm(p: Postings, t: number): number {
+    const nHit = p.df[t];
+    const idf = Math.log((this.rows - nHit + 0.5) / (nHit + 0.5));
+    return idf <= 0.0 ? 1e-6 : idf;
+  }
+
   /** The query's posting lists in one table with their idf and upper bounds. */
   queryLists(terms: string[], weights: Bm25Weights, exact: boolean): ListData[] {
     const p = exact ? this.exact : this.stemmed;
@@ -1277,13 +1301,9 @@ export class MemoryBm25Index {
     const bounded = avgdl <= this.boundAvgdl && weights.title === w.title && weights.abstract === w.abstract && weights.authors === w.authors;
     const lists: ListData[] = [];
     for (const term of terms) {
-      const e = this.exact.termOf.get(term);
-      // A word of the papers has had its stem since it was indexed: only other words ask FTS5.
-      const t = exact ? e : e !== undefined ? this.stemOf[e] : p.termOf.get(this.stemmer.stem(term));
+      const t = this.termIn(p, term, exact);
       if (t === undefined) continue;
-      const nHit = p.df[t];
-      let idf = Math.log((this.rows - nHit + 0.5) / (nHit + 0.5));
-      if (idf <= 0.0) idf = 1e-6;
+      const idf = this.idfOfTerm(p, t);
       // f / (f + K) < 1, so a term adds less than idf * (k1 + 1) to any row; the block maxima say how much less.
       const bm = bounded ? p.blockMax.get(t) : undefined;
       let ub = idf * (K1 + 1.0);

@@ -29,6 +29,32 @@ test('fuse: weighted sum of normalised scores over the union of candidates', () 
   assert.deepEqual(out.map((h) => h.id), ['a', 'c', 'b', 'd']);
 });
 
+test('fuse with a score bound: a weak lexical match leaves the order to the vector side, a full one does not', () => {
+  const lexical = [
+    { id: 'a', score: 4 },
+    { id: 'b', score: 2 },
+  ];
+  const vector = [
+    { id: 'c', score: 0.9 },
+    { id: 'b', score: 0.5 },
+  ];
+  const cos: Record<string, number> = { a: 0.6 };
+  const w = { lexical: 0.5, boundLexical: 0.5 };
+  const order = (bound?: number) => fuse(lexical, vector, (id) => cos[id], w, bound).map((h) => h.id);
+  // min-max: a = 0.5 * 1 + 0.5 * 0.25, c = 0.5, b = 0
+  assert.deepEqual(order(), ['a', 'c', 'b']);
+  assert.deepEqual(order(0), ['a', 'c', 'b'], 'no bound: min-max');
+  // bound 40: a = 0.5 * 0.1 + 0.125 = 0.175 below c's 0.5
+  assert.deepEqual(order(40), ['c', 'a', 'b']);
+  // bound 4: a scores all bm25 could give it, as under min-max
+  assert.deepEqual(order(4), ['a', 'c', 'b']);
+  // a score above the bound (the exact-word part) counts as the bound
+  const capped = fuse(lexical, vector, (id) => cos[id], w, 2);
+  assert.ok(Math.abs(capped.find((h) => h.id === 'a')!.score - 0.625) < 1e-9);
+  // boundLexical unset: the bound is ignored
+  assert.deepEqual(fuse(lexical, vector, (id) => cos[id], { lexical: 0.5 }, 40).map((h) => h.id), ['a', 'c', 'b']);
+});
+
 test('fuse with lexical weight 1 keeps the lexical order; with no vectors too', () => {
   const lexical = [
     { id: 'x', score: 3 },

@@ -104,6 +104,10 @@ export function createLexicalIndex(database: Database, options: LexicalIndexOpti
         }
         return hits;
       },
+      async scoreBound(query) {
+        index ??= new SqliteLexicalIndex(raw, weights, EXACT_WORD_WEIGHT, { layout: 'app', whileStale: 'memory' });
+        return index.scoreBoundSync(query);
+      },
     };
   }
   const { db } = database;

@@ -21,6 +21,12 @@ export interface LexicalSearchOptions {
  */
 export interface LexicalIndex {
   search(query: string, options: LexicalSearchOptions): Promise<LexicalHit[]>;
+  /**
+   * The highest score any paper could get for `query` (bm25: idf * (k1 + 1) per word), which hybrid
+   * ranking divides lexical scores by; absent where the scores have no such bound (PostgreSQL's
+   * ts_rank_cd), and the lexical hits are then min-max normalised.
+   */
+  scoreBound?(query: string): Promise<number>;
 }
 
 /** The parsed form of user text: required phrases and optional words. Never raw query syntax. */

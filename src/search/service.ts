@@ -152,12 +152,13 @@ export function createSearchService(deps: SearchDeps): SearchService {
     q: string,
     lex: { id: string; score: number }[],
     qv: Float32Array | null,
+    bound: number | undefined,
     cache: Cache,
   ): Promise<{ id: string; score: number }[]> {
     if (!qv || !vectors) return lex;
     const pinned = lex.filter((h) => h.score >= EXACT_MATCH_SCORE);
     const rest = lex.filter((h) => h.score < EXACT_MATCH_SCORE);
-    let fused = hybridRank(rest, qv, vectors, fusion);
+    let fused = hybridRank(rest, qv, vectors, fusion, bound);
     const softMatch = embedder?.softMatch?.bind(embedder);
     if (softMatch) fused = await softRerank(fused, q, { softMatch }, (ids) => readPapers(ids, cache), fusion);
     // Lexical hits below the fused depth follow, so that filters still have candidates to choose from.
@@ -211,6 +212,8 @@ export function createSearchService(deps: SearchDeps): SearchService {
       // The query is embedded while the lexical index answers (an onnx: or http: embedder runs
       // off this thread).
       const embedding = queryVector(state, req.q);
+      // What the lexical scores are divided by in the fusion (an index without one: min-max).
+      const bound = lexical.scoreBound ? lexical.scoreBound(req.q).catch(() => undefined) : undefined;
       const cache: Cache = new Map();
       let qv: Float32Array | null = null;
       let out: SearchHit[] = [];
@@ -222,7 +225,7 @@ export function createSearchService(deps: SearchDeps): SearchService {
         qv = vector;
         // Unfiltered, only the papers shown (or re-sorted) are read; the rest of the candidates
         // only served the fusion.
-        const all = await rank(state, req.q.slice(0, 1000), lex, qv, cache);
+        const all = await rank(state, req.q.slice(0, 1000), lex, qv, qv ? await bound : undefined, cache);
         let ranked = filtered ? all : all.slice(0, wanted);
         const upvotes = await feedUpvotes(ranked.map((h) => h.id));
         if (req.featured) ranked = ranked.filter((h) => upvotes.has(h.id));

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { type Bm25Doc, DEFAULT_BM25_WEIGHTS, MemoryBm25Index, type RowHit, unicode61Tokens } from './bm25-memory.js';
+import { type Bm25Doc, DEFAULT_BM25_WEIGHTS, K1, MemoryBm25Index, type RowHit, unicode61Tokens } from './bm25-memory.js';
 import {
   EXACT_WORD_WEIGHT,
   OVER_STEMMED,
@@ -237,6 +237,41 @@ export class SqliteLexicalIndex implements LexicalIndex {
     if (!m) return this.finish(plan, this.topRowsHere(plan));
     const [stemmed, exact = []] = await m.searchSplit(this.memorySearches(plan), this.weights, plan.n);
     return this.finish(plan, [stemmed, exact]);
+  }
+
+  /**
+   * The most the stemmed table's bm25 can give any paper for `query`: each of its words and phrases
+   * adds at most idf * (k1 + 1), however often a paper repeats it. Hybrid ranking divides lexical
+   * scores by it, so that a query whose words only a few papers match weakly gives the lexical side
+   * less say than one that a paper matches word for word (min-max over the hits would put both top
+   * hits at 1). Document frequencies come from the memory index when it has them, else from FTS5.
+   */
+  scoreBoundSync(query: string): number {
+    const parsed = parseQuery(query);
+    const rows = this.ftsRowCount();
+    if (rows === 0) return 0;
+    const m = this.memory;
+    const plain = parsed.terms.filter((t) => unicode61Tokens(t).length === 1);
+    const idfs = m ? m.idfOf(plain) : [];
+    const known = new Map(idfs.map((v, i) => [plain[i], v]));
+    const idf = (match: string | null, term?: string): number => {
+      if (term !== undefined && known.has(term)) return known.get(term)!;
+      if (match === null) return 0;
+      const n = this.stemmedDf.get(match) as number;
+      if (n === 0) return 0;
+      const v = Math.log((rows - n + 0.5) / (n + 0.5));
+      return v <= 0 ? 1e-6 : v;
+    };
+    let sum = 0;
+    for (const t of parsed.terms) sum += idf(toFts5Query({ phrases: [], terms: [t] }), t);
+    // A phrase is in the MATCH expression twice when there are words too (see toFts5Query).
+    const times = parsed.terms.length > 0 ? 2 : 1;
+    for (const p of parsed.phrases) sum += times * idf(toFts5Query({ phrases: [p], terms: [] }));
+    return sum * (K1 + 1);
+  }
+
+  async scoreBound(query: string): Promise<number> {
+    return this.scoreBoundSync(query);
   }
 
   /** The memory index's searches for a plain-word query: the stemmed one, and the exact one of the over-stemmed words. */

@@ -134,8 +134,10 @@ export function createSearchService(deps: SearchDeps): SearchService {
     const { embedder, vectors } = state;
     if (!vectors || !embedder) return null;
     if (!(await vectorsReady(state))) return null;
-    const [qv] = await Promise.all([withTimeout(embedder.embedQuery(q.slice(0, 1000)), timeout), vectors.refresh()]);
-    return !qv || vectors.size === 0 || qv.every((x) => x === 0) ? null : qv;
+    // The first read of the vectors (some 45 s at a million papers) goes on in the background past
+    // the time limit; searches are lexical until it is done.
+    const [qv] = await Promise.all([withTimeout(embedder.embedQuery(q.slice(0, 1000)), timeout), withTimeout(vectors.refresh(), timeout)]);
+    return !qv || !vectors.loaded || vectors.size === 0 || qv.every((x) => x === 0) ? null : qv;
   }
 
   /** Papers read while ranking, so that the ones shown are not read twice. */
@@ -249,7 +251,9 @@ export function createSearchService(deps: SearchDeps): SearchService {
     async similar(id, limit) {
       const { vectors } = active;
       if (!vectors) return [];
-      await vectors.refresh();
+      // None while the first read of the vectors goes on (see queryVector).
+      await withTimeout(vectors.refresh(), timeout);
+      if (!vectors.loaded) return [];
       const v = vectors.vectorOf(id);
       if (!v) return [];
       const hits = vectors.search(v, limit + 1).filter((h) => h.id !== id).slice(0, limit);

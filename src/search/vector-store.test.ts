@@ -98,6 +98,18 @@ describe('VectorCache with an IVF index', () => {
     }
   });
 
+  test('the first read lets other work run between its pages and is not loaded before its end', async () => {
+    const cache = new VectorCache(db, embedder, 0, null, 1_000_000, 500);
+    let seen: boolean | null = null;
+    const reading = cache.refresh(true);
+    setImmediate(() => (seen = cache.loaded));
+    await reading;
+    assert.equal(seen, false, 'a callback ran while the pages were read, and saw the cache not loaded');
+    assert.equal(cache.loaded, true);
+    assert.ok(cache.size >= N);
+    assert.equal(cache.search(vectors[17], 1)[0].id, id(17));
+  });
+
   test('a vector stamped before the newest seen but committed after it is still picked up', async () => {
     const cache = new VectorCache(db, embedder, 0, null, 1_000_000);
     await cache.refresh(true);

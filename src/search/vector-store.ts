@@ -48,13 +48,19 @@ export async function papersMissingVectors(
  */
 export async function vectorCoverage(database: Database, embedder: Embedder): Promise<{ papers: number; missing: number }> {
   const papers = await database.db.selectFrom('papers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const vectors = await countVectors(database, embedder);
+  return { papers: Number(papers.n), missing: Math.max(0, Number(papers.n) - vectors) };
+}
+
+/** How many papers have a vector from `embedder`'s model and version. */
+async function countVectors(database: Database, embedder: Embedder): Promise<number> {
   const vectors = await database.db
     .selectFrom('paper_vectors')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('model', '=', embedder.name)
     .where('model_version', '=', embedder.version)
     .executeTakeFirstOrThrow();
-  return { papers: Number(papers.n), missing: Math.max(0, Number(papers.n) - Number(vectors.n)) };
+  return Number(vectors.n);
 }
 
 export async function countMissingVectors(database: Database, embedder: Embedder): Promise<number> {
@@ -93,7 +99,7 @@ export async function putVectors(database: Database, embedder: Embedder, rows: {
  * vectors written since (by this or another instance) at most every `refreshMs`.
  */
 /** Vectors read from the database per query while the cache loads. */
-const VECTOR_PAGE = 20_000;
+const VECTOR_PAGE = 5_000;
 /**
  * Each refresh re-reads vectors embedded this long before the newest one it has seen: a write
  * stamped earlier but committed later (another instance, or during a paged read) is not skipped.
@@ -135,6 +141,11 @@ export class VectorCache {
     private readonly pageSize = VECTOR_PAGE,
   ) {}
 
+  /** whether the first read of the vectors has finished */
+  get loaded(): boolean {
+    return this.index !== null;
+  }
+
   /** whether searches use the IVF index (else an exact scan) */
   get approximate(): boolean {
     return this.ivf !== null;
@@ -174,16 +185,23 @@ export class VectorCache {
     const since = this.lastSeen ? new Date(Date.parse(this.lastSeen) - LATE_COMMIT_MS).toISOString() : '';
     let changed = false;
     let changedInPlace = false;
-    // In pages by paper id: a first read of 1M vectors as one result would hold another gigabyte
-    // of row buffers at once.
-    for (let after = ''; ; ) {
+    // The first read takes every vector: room for all of them at once, and 5% more for the papers of
+    // the next days. Grown a quarter at a time, the array was copied some 30 times on the way to a
+    // million vectors, and the SharedArrayBuffers left behind (up to 0.8 GB each) waited for the GC:
+    // a switch to a new model at a million papers peaked at 4.0-4.2 GB.
+    const first = this.ids.length === 0;
+    if (first) this.reserve(Math.ceil((await countVectors(this.database, this.embedder)) * 1.05));
+    // In pages, in the order of the (model, model_version, embedded_at, paper_id) index: a first read
+    // of 1M vectors as one result would hold another gigabyte of row buffers at once. Starting after
+    // (since, '') reads every vector embedded at `since` or later.
+    for (let afterAt = since, afterId = ''; ; ) {
       const rows = await this.database.db
         .selectFrom('paper_vectors')
         .select(['paper_id', 'vector', 'embedded_at'])
         .where('model', '=', this.embedder.name)
         .where('model_version', '=', this.embedder.version)
-        .where('embedded_at', '>=', since)
-        .where('paper_id', '>', after)
+        .where((eb) => eb(eb.refTuple('embedded_at', 'paper_id'), '>', eb.tuple(afterAt, afterId)))
+        .orderBy('embedded_at')
         .orderBy('paper_id')
         .limit(this.pageSize)
         .execute();
@@ -204,7 +222,12 @@ export class VectorCache {
         if (r.embedded_at > this.lastSeen) this.lastSeen = r.embedded_at;
       }
       if (rows.length < this.pageSize) break;
-      after = rows[rows.length - 1].paper_id;
+      afterAt = rows[rows.length - 1].embedded_at;
+      afterId = rows[rows.length - 1].paper_id;
+      // A first read of a million vectors takes some 45 s of reads that never wait (better-sqlite3):
+      // let requests in between pages. Nothing reads this cache before it is loaded (searches answer
+      // lexically meanwhile, see SearchService); later reads take only the vectors new since the last.
+      if (first) await new Promise((resolve) => setImmediate(resolve));
     }
     if (!changed && this.index) return;
     this.index = new ExactVectorIndex(dim, this.data.subarray(0, this.ids.length * dim));

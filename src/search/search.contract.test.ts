@@ -117,5 +117,19 @@ for (const dialect of DIALECTS) {
       assert.equal(similar.length, 3);
       assert.ok(!similar.some((x) => x.paper.id === '2501.00001'));
     });
+
+    test("the fusion divides bm25 by the query's bound on SQLite, and min-max normalises PostgreSQL's ts_rank_cd", async () => {
+      const embedder = corpusEmbedder(modelOfPapers(16));
+      const papers = createPaperStore(db);
+      await embedMissing(db, embedder, { progress: false });
+      const order = async (fusion: Partial<typeof DEFAULT_FUSION>) =>
+        (await createSearchService({ database: db, papers, embedder, fusion: { ...DEFAULT_FUSION, softMatch: 0, feedbackDocs: 0, ...fusion } }).search({ q: 'molecules networks', limit: 5 })).papers.map((x) => x.paper.id);
+      const byWords = await order({ lexical: 1, boundLexical: undefined });
+      const byVectors = await order({ lexical: 0, boundLexical: undefined });
+      assert.notDeepEqual(byWords, byVectors, 'the two sides order these papers differently');
+      // Weight 1 for min-max normalised lexical scores, 0 for bounded ones: which one the service
+      // uses decides the order.
+      assert.deepEqual(await order({ lexical: 1, boundLexical: 0 }), dialect === 'sqlite' ? byVectors : byWords);
+    });
   });
 }

@@ -214,8 +214,10 @@ export function createSearchService(deps: SearchDeps): SearchService {
       // The query is embedded while the lexical index answers (an onnx: or http: embedder runs
       // off this thread).
       const embedding = queryVector(state, req.q);
-      // What the lexical scores are divided by in the fusion (an index without one: min-max).
-      const bound = lexical.scoreBound ? lexical.scoreBound(req.q).catch(() => undefined) : undefined;
+      // What the lexical scores are divided by in the fusion (an index without one: min-max); asked
+      // once, and only for a hybrid search.
+      let bound: Promise<number | undefined> | undefined;
+      const boundOf = () => (bound ??= lexical.scoreBound ? lexical.scoreBound(req.q).catch(() => undefined) : Promise.resolve(undefined));
       const cache: Cache = new Map();
       let qv: Float32Array | null = null;
       let out: SearchHit[] = [];
@@ -227,7 +229,7 @@ export function createSearchService(deps: SearchDeps): SearchService {
         qv = vector;
         // Unfiltered, only the papers shown (or re-sorted) are read; the rest of the candidates
         // only served the fusion.
-        const all = await rank(state, req.q.slice(0, 1000), lex, qv, qv ? await bound : undefined, cache);
+        const all = await rank(state, req.q.slice(0, 1000), lex, qv, qv ? await boundOf() : undefined, cache);
         let ranked = filtered ? all : all.slice(0, wanted);
         const upvotes = await feedUpvotes(ranked.map((h) => h.id));
         if (req.featured) ranked = ranked.filter((h) => upvotes.has(h.id));

@@ -108,6 +108,15 @@ describe('VectorCache with an IVF index', () => {
     assert.equal(cache.loaded, true);
     assert.ok(cache.size >= N);
     assert.equal(cache.search(vectors[17], 1)[0].id, id(17));
+    // Later reads take the keys of the window first, then the vectors of the papers written again.
+    const size = cache.size;
+    const v = Float32Array.from({ length: DIM }, (_, d) => (d === 5 ? 1 : 0));
+    await new Promise((r) => setTimeout(r, 5));
+    await putVectors(db, embedder, [{ id: id(17), vector: v }]);
+    await cache.refresh(true);
+    assert.equal(cache.size, size, 'a paper written again keeps its row');
+    assert.deepEqual([...cache.vectorOf(id(17))!], [...v]);
+    await putVectors(db, embedder, [{ id: id(17), vector: vectors[17] }]);
   });
 
   test('a vector stamped before the newest seen but committed after it is still picked up', async () => {

@@ -191,43 +191,61 @@ export class VectorCache {
     // a switch to a new model at a million papers peaked at 4.0-4.2 GB.
     const first = this.ids.length === 0;
     if (first) this.reserve(Math.ceil((await countVectors(this.database, this.embedder)) * 1.05));
-    // In pages, in the order of the (model, model_version, embedded_at, paper_id) index: a first read
-    // of 1M vectors as one result would hold another gigabyte of row buffers at once. Starting after
-    // (since, '') reads every vector embedded at `since` or later.
-    for (let afterAt = since, afterId = ''; ; ) {
-      const rows = await this.database.db
-        .selectFrom('paper_vectors')
-        .select(['paper_id', 'vector', 'embedded_at'])
-        .where('model', '=', this.embedder.name)
-        .where('model_version', '=', this.embedder.version)
-        .where((eb) => eb(eb.refTuple('embedded_at', 'paper_id'), '>', eb.tuple(afterAt, afterId)))
-        .orderBy('embedded_at')
-        .orderBy('paper_id')
-        .limit(this.pageSize)
-        .execute();
-      for (const r of rows) {
-        let row = this.rowOf.get(r.paper_id);
-        const stamp = Date.parse(r.embedded_at);
-        // Rows inside the overlap come back every time; only a later write to a known paper is a change.
-        if (row !== undefined && !(stamp > this.stamps[row])) continue;
-        changed = true;
-        if (row === undefined) {
-          row = this.ids.length;
-          this.reserve(row + 1);
-          this.ids.push(r.paper_id);
-          this.rowOf.set(r.paper_id, row);
-        } else changedInPlace = true;
-        this.data.set(bytesToVector(r.vector, dim), row * dim);
-        this.stamps[row] = stamp;
-        if (r.embedded_at > this.lastSeen) this.lastSeen = r.embedded_at;
+    const apply = (r: { paper_id: string; vector: Uint8Array; embedded_at: string }) => {
+      let row = this.rowOf.get(r.paper_id);
+      const stamp = Date.parse(r.embedded_at);
+      // Only a later write to a known paper is a change.
+      if (row !== undefined && !(stamp > this.stamps[row])) return;
+      changed = true;
+      if (row === undefined) {
+        row = this.ids.length;
+        this.reserve(row + 1);
+        this.ids.push(r.paper_id);
+        this.rowOf.set(r.paper_id, row);
+      } else changedInPlace = true;
+      this.data.set(bytesToVector(r.vector, dim), row * dim);
+      this.stamps[row] = stamp;
+      if (r.embedded_at > this.lastSeen) this.lastSeen = r.embedded_at;
+    };
+    const model = this.database.db
+      .selectFrom('paper_vectors')
+      .where('model', '=', this.embedder.name)
+      .where('model_version', '=', this.embedder.version);
+    // In pages, in the order of the (model, model_version, embedded_at, paper_id) index, from after
+    // (since, ''), i.e. every vector embedded at `since` or later: a first read of 1M vectors as one
+    // result would hold another gigabyte of row buffers at once.
+    const after = (at: string, id: string) => model.where((eb) => eb(eb.refTuple('embedded_at', 'paper_id'), '>', eb.tuple(at, id))).orderBy('embedded_at').orderBy('paper_id');
+    if (first) {
+      for (let at = since, id = ''; ; ) {
+        const rows = await after(at, id).select(['paper_id', 'vector', 'embedded_at']).limit(this.pageSize).execute();
+        for (const r of rows) apply(r);
+        if (rows.length < this.pageSize) break;
+        ({ embedded_at: at, paper_id: id } = rows[rows.length - 1]);
+        // A million vectors take some 45 s of reads that never wait (better-sqlite3): let requests
+        // in between pages. Nothing reads this cache before it is loaded (searches answer lexically
+        // meanwhile, see SearchService).
+        await new Promise((resolve) => setImmediate(resolve));
       }
-      if (rows.length < this.pageSize) break;
-      afterAt = rows[rows.length - 1].embedded_at;
-      afterId = rows[rows.length - 1].paper_id;
-      // A first read of a million vectors takes some 45 s of reads that never wait (better-sqlite3):
-      // let requests in between pages. Nothing reads this cache before it is loaded (searches answer
-      // lexically meanwhile, see SearchService); later reads take only the vectors new since the last.
-      if (first) await new Promise((resolve) => setImmediate(resolve));
+    } else {
+      // The window starts LATE_COMMIT_MS before the newest vector seen, so after a bulk embedding it
+      // holds that embedding's last seconds (100,000 vectors at a million papers) every time: read
+      // their keys from the index alone, then only the vectors that are new or written again
+      // (reading the window's vectors took 0.6 s of blocked event loop every 30 s).
+      const wanted: string[] = [];
+      for (let at = since, id = ''; ; ) {
+        const keys = await after(at, id).select(['paper_id', 'embedded_at']).limit(this.pageSize).execute();
+        for (const k of keys) {
+          const row = this.rowOf.get(k.paper_id);
+          if (row === undefined || Date.parse(k.embedded_at) > this.stamps[row]) wanted.push(k.paper_id);
+        }
+        if (keys.length < this.pageSize) break;
+        ({ embedded_at: at, paper_id: id } = keys[keys.length - 1]);
+        // Searches may run between pages: nothing has changed yet.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      for (let i = 0; i < wanted.length; i += 500) {
+        for (const r of await model.select(['paper_id', 'vector', 'embedded_at']).where('paper_id', 'in', wanted.slice(i, i + 500)).execute()) apply(r);
+      }
     }
     if (!changed && this.index) return;
     this.index = new ExactVectorIndex(dim, this.data.subarray(0, this.ids.length * dim));
@@ -304,6 +322,8 @@ export class VectorCache {
 
   score(query: Float32Array, id: string): number | undefined {
     const row = this.rowOf.get(id);
-    return row === undefined || !this.index ? undefined : this.index.score(query, row);
+    // A row added by a read still under way (PostgreSQL answers between its pages) is not in the
+    // index yet.
+    return row === undefined || !this.index || (row + 1) * this.embedder.dim > this.index.vectors.length ? undefined : this.index.score(query, row);
   }
 }

@@ -95,9 +95,10 @@ test('SqliteLexicalIndex answers the same with and without the memory index', as
   }
 });
 
-test('scoreBound is (k1 + 1) times the idf of each query word, the same with and without the memory index, and no paper scores above it on the stemmed table', async () => {
+test('scoreBound is (k1 + 1) times the idf of each query word in each table, the same with and without the memory index, and no paper scores above it', async () => {
   const db = database();
   const plain = new SqliteLexicalIndex(db, DEFAULT_COLUMN_WEIGHTS, 0); // stemmed bm25 alone
+  const both = new SqliteLexicalIndex(db); // stemmed bm25 plus half the exact table's, as served
   const fast = await accelerated(db);
   const n = DOCS.length;
   const stemmer = new Fts5Stemmer();
@@ -114,11 +115,15 @@ test('scoreBound is (k1 + 1) times the idf of each query word, the same with and
   assert.ok(Math.abs(plain.scoreBoundSync('protein expression') - 2.2 * (idf('protein') + idf('expression'))) < 1e-9);
   stemmer.close();
   assert.equal(plain.scoreBoundSync('zzqxv'), 0, 'a word no paper has adds nothing');
-  for (const q of [...QUERIES.slice(0, 60), DOCS[5].title]) {
+  for (const q of [...QUERIES.slice(0, 60), DOCS[5].title, '"protein expression" cells']) {
     const a = plain.scoreBoundSync(q);
-    assert.ok(Math.abs(fast.scoreBoundSync(q) - a) <= 1e-9 * Math.max(1, a), q);
+    const b = both.scoreBoundSync(q);
+    assert.ok(b > a || a === 0, `${q}: the exact table adds to the bound`);
+    assert.ok(Math.abs(fast.scoreBoundSync(q) - b) <= 1e-9 * Math.max(1, b), q);
     // (An exact title is pinned above every score; it never enters the fusion.)
-    for (const h of plain.searchSync(q, { limit: 10 })) if (h.score < EXACT_MATCH_SCORE) assert.ok(h.score <= a + 1e-9, `${q}: ${h.score} > ${a}`);
+    for (const [index, bound] of [[plain, a], [both, b], [fast, b]] as const) {
+      for (const h of index.searchSync(q, { limit: 10 })) if (h.score < EXACT_MATCH_SCORE) assert.ok(h.score <= bound + 1e-9, `${q}: ${h.score} > ${bound}`);
+    }
   }
   // A paper that is nothing but the query's words, many times over, comes close to the bound.
   const one = database([...DOCS.slice(0, 200), { _id: 'rep', title: 'glycosylation glycosylation', text: 'glycosylation '.repeat(40) }]);

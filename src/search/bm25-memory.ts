@@ -1269,13 +1269,14 @@ export class MemoryBm25Index {
   }
 
   /**
-   * The idf that search() gives each of `terms` in the stemmed table (0 for a word no paper has), as
+   * The idf that search() gives each of `terms` in the stemmed (or exact) table (0 for a word no paper has), as
    * FTS5's bm25 computes it: log((N - n + 0.5) / (n + 0.5)), or 1e-6 where that is <= 0.
    */
-  idfOf(terms: readonly string[]): number[] {
+  idfOf(terms: readonly string[], exact = false): number[] {
+    const p = exact ? this.exact : this.stemmed;
     return terms.map((term) => {
-      const t = this.termIn(this.stemmed, term, false);
-      return t === undefined || this.stemmed.df[t] === 0 ? 0 : this.idfOfTerm(this.stemmed, t);
+      const t = this.termIn(p, term, exact);
+      return t === undefined || p.df[t] === 0 ? 0 : this.idfOfTerm(p, t);
     });
   }
 

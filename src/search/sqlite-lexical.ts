@@ -240,11 +240,12 @@ export class SqliteLexicalIndex implements LexicalIndex {
   }
 
   /**
-   * The most the stemmed table's bm25 can give any paper for `query`: each of its words and phrases
-   * adds at most idf * (k1 + 1), however often a paper repeats it. Hybrid ranking divides lexical
-   * scores by it, so that a query whose words only a few papers match weakly gives the lexical side
-   * less say than one that a paper matches word for word (min-max over the hits would put both top
-   * hits at 1). Document frequencies come from the memory index when it has them, else from FTS5.
+   * The most a paper can score for `query`: each word and phrase adds at most idf * (k1 + 1) to a
+   * table's bm25, however often a paper repeats it, and a paper's score is the stemmed table's bm25
+   * of the query plus exactWeight times the exact table's (see finish). Hybrid ranking divides lexical scores by it, so that a query whose words
+   * only a few papers match weakly gives the lexical side less say than one that a paper matches
+   * word for word (min-max over the hits would put both top hits at 1). Document frequencies come
+   * from the memory index when it has them, else from FTS5.
    */
   scoreBoundSync(query: string): number {
     const parsed = parseQuery(query);
@@ -252,21 +253,27 @@ export class SqliteLexicalIndex implements LexicalIndex {
     if (rows === 0) return 0;
     const m = this.memory;
     const plain = parsed.terms.filter((t) => unicode61Tokens(t).length === 1);
-    const idfs = m ? m.idfOf(plain) : [];
-    const known = new Map(idfs.map((v, i) => [plain[i], v]));
-    const idf = (match: string | null, term?: string): number => {
-      if (term !== undefined && known.has(term)) return known.get(term)!;
-      if (match === null) return 0;
-      const n = this.stemmedDf.get(match) as number;
-      if (n === 0) return 0;
-      const v = Math.log((rows - n + 0.5) / (n + 0.5));
-      return v <= 0 ? 1e-6 : v;
+    const tableSum = (exact: boolean, terms: string[], phrases: string[][]): number => {
+      const known = new Map<string, number>();
+      if (m) m.idfOf(plain, exact).forEach((v, i) => known.set(plain[i], v));
+      const df = exact ? this.exactDf : this.stemmedDf;
+      const idf = (match: string | null, term?: string): number => {
+        if (term !== undefined && known.has(term)) return known.get(term)!;
+        if (match === null) return 0;
+        const n = df.get(match) as number;
+        if (n === 0) return 0;
+        const v = Math.log((rows - n + 0.5) / (n + 0.5));
+        return v <= 0 ? 1e-6 : v;
+      };
+      let sum = 0;
+      for (const t of terms) sum += idf(toFts5Query({ phrases: [], terms: [t] }), t);
+      // A phrase is in the MATCH expression twice when there are words too (see toFts5Query).
+      const times = terms.length > 0 ? 2 : 1;
+      for (const p of phrases) sum += times * idf(toFts5Query({ phrases: [p], terms: [] }));
+      return sum;
     };
-    let sum = 0;
-    for (const t of parsed.terms) sum += idf(toFts5Query({ phrases: [], terms: [t] }), t);
-    // A phrase is in the MATCH expression twice when there are words too (see toFts5Query).
-    const times = parsed.terms.length > 0 ? 2 : 1;
-    for (const p of parsed.phrases) sum += times * idf(toFts5Query({ phrases: [p], terms: [] }));
+    let sum = tableSum(false, parsed.terms, parsed.phrases);
+    if (this.exactWeight > 0) sum += this.exactWeight * tableSum(true, parsed.terms, parsed.phrases);
     return sum * (K1 + 1);
   }
 

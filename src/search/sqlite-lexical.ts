@@ -253,7 +253,8 @@ export class SqliteLexicalIndex implements LexicalIndex {
     if (rows === 0) return 0;
     const m = this.memory;
     const plain = parsed.terms.filter((t) => unicode61Tokens(t).length === 1);
-    const tableSum = (exact: boolean, terms: string[], phrases: string[][]): number => {
+    const { terms, phrases } = parsed;
+    const tableSum = (exact: boolean): number => {
       const known = new Map<string, number>();
       if (m) m.idfOf(plain, exact).forEach((v, i) => known.set(plain[i], v));
       const df = exact ? this.exactDf : this.stemmedDf;
@@ -272,8 +273,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
       for (const p of phrases) sum += times * idf(toFts5Query({ phrases: [p], terms: [] }));
       return sum;
     };
-    let sum = tableSum(false, parsed.terms, parsed.phrases);
-    if (this.exactWeight > 0) sum += this.exactWeight * tableSum(true, parsed.terms, parsed.phrases);
+    const sum = tableSum(false) + (this.exactWeight > 0 ? this.exactWeight * tableSum(true) : 0);
     return sum * (K1 + 1);
   }
 

@@ -24,6 +24,12 @@ import type { Bm25Answer, Bm25Job } from './bm25-thread.js';
  */
 
 export const K1 = 1.2;
+
+/** FTS5's bm25 idf of a phrase found in `n` of `rows` rows: log((N - n + 0.5) / (n + 0.5)), or 1e-6 where that is <= 0. */
+export function bm25Idf(rows: number, n: number): number {
+  const idf = Math.log((rows - n + 0.5) / (n + 0.5));
+  return idf <= 0.0 ? 1e-6 : idf;
+}
 const B = 0.75;
 const COLUMNS = 3;
 
@@ -1288,9 +1294,7 @@ export class MemoryBm25Index {
   }
 
   private idfOfTerm(p: Postings, t: number): number {
-    const nHit = p.df[t];
-    const idf = Math.log((this.rows - nHit + 0.5) / (nHit + 0.5));
-    return idf <= 0.0 ? 1e-6 : idf;
+    return bm25Idf(this.rows, p.df[t]);
   }
 
   /** The query's posting lists in one table with their idf and upper bounds. */

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { type Bm25Doc, DEFAULT_BM25_WEIGHTS, K1, MemoryBm25Index, type RowHit, unicode61Tokens } from './bm25-memory.js';
+import { type Bm25Doc, DEFAULT_BM25_WEIGHTS, K1, MemoryBm25Index, bm25Idf, type RowHit, unicode61Tokens } from './bm25-memory.js';
 import {
   EXACT_WORD_WEIGHT,
   OVER_STEMMED,
@@ -262,9 +262,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
         if (term !== undefined && known.has(term)) return known.get(term)!;
         if (match === null) return 0;
         const n = df.get(match) as number;
-        if (n === 0) return 0;
-        const v = Math.log((rows - n + 0.5) / (n + 0.5));
-        return v <= 0 ? 1e-6 : v;
+        return n === 0 ? 0 : bm25Idf(rows, n);
       };
       let sum = 0;
       for (const t of terms) sum += idf(toFts5Query({ phrases: [], terms: [t] }), t);

@@ -1,82 +1,162 @@
 // One typed table of settings, read from the environment once at start-up.
 // Every bad value is collected and reported together; nothing reads process.env elsewhere.
+// Each setting is declared once below (name, Config field, type, default, help); the Config type is
+// inferred from the table, and docs/settings.md is generated from it (`npm run docs:settings`).
 import { onnxModelFiles } from './search/onnx-embedder.js';
 
-export type SettingType = 'string' | 'int' | 'url' | 'list' | 'timezone' | 'enum';
+/**
+ * int: a whole number; duration: a whole number of `unit`s, exposed in milliseconds; bool: true or
+ * false; url: an http(s) URL or empty; list: comma-separated; time: HH:MM; timezone: an IANA name.
+ */
+export type SettingType = 'string' | 'int' | 'duration' | 'bool' | 'url' | 'list' | 'time' | 'timezone' | 'enum';
 
 export interface Setting {
+  /** the environment variable */
   name: string;
+  /** the Config field it is parsed into */
+  key: string;
   type: SettingType;
+  /** the environment text used when the variable is unset */
   default: string;
+  /** duration: the unit of the environment value (the Config field is in ms) */
+  unit?: 'ms' | 's';
   secret?: boolean;
-  choices?: string[];
+  choices?: readonly string[];
+  /** int and duration: bounds of the environment value, in its unit */
   min?: number;
   max?: number;
+  /** a further check of the text beyond its type; returns the problem */
+  check?: (value: string) => string | null;
+  /** Markdown, one line: docs/settings.md shows it, `paperboy config` prints it without the backticks */
   help: string;
 }
 
-export const SETTINGS: Setting[] = [
-  { name: 'PORT', type: 'int', default: '3000', min: 0, max: 65535, help: 'HTTP port to listen on' },
-  { name: 'HOST', type: 'string', default: '0.0.0.0', help: 'address to bind the HTTP server to' },
-  { name: 'BASE_URL', type: 'url', default: '', help: 'public URL of this instance (links in emails and feeds); defaults to http://localhost:PORT' },
-  { name: 'DATABASE_URL', type: 'string', default: 'sqlite:./data/paperboy.db', secret: true, help: 'sqlite:PATH or postgres://user:pass@host:port/db' },
-  { name: 'DATA_DIR', type: 'string', default: './data', help: 'folder for models, outbox and other files' },
-  { name: 'DEMO_DATA', type: 'enum', default: 'auto', choices: ['auto', 'off'], help: 'auto: load the bundled demo papers into an empty database on start' },
-  { name: 'SERVICES', type: 'list', default: 'web,worker,scheduler', choices: ['web', 'worker', 'scheduler'], help: 'roles this process runs' },
-  { name: 'LOG_LEVEL', type: 'enum', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'log verbosity' },
-  { name: 'FEED_TIMEZONE', type: 'timezone', default: 'America/New_York', help: 'time zone in which feed days are counted' },
-  { name: 'SMTP_URL', type: 'string', default: '', secret: true, help: 'smtp://user:pass@host:port; empty writes mail to DATA_DIR/outbox' },
-  { name: 'MAIL_FROM', type: 'string', default: 'Paperboy <paperboy@localhost>', help: 'From address of outgoing mail' },
-  { name: 'EMBEDDER', type: 'string', default: 'corpus', help: 'search embedder: corpus (model trained on this instance\'s papers by `paperboy train-embedder`; the demo model until then), onnx:DIR (a sentence-transformers model exported to ONNX: DIR holds model.onnx and tokenizer.json; run locally on the CPU), http:URL (an OpenAI-compatible /v1 base URL) or none (lexical only)' },
-  { name: 'EMBEDDER_RETRAIN_PERCENT', type: 'int', default: '25', min: 0, max: 1000, help: 'corpus embedder: the worker role retrains the model when there are this many percent more papers than it was trained on (and at least 200 more); 0: only `paperboy train-embedder` trains' },
-  { name: 'EMBEDDER_MODEL', type: 'string', default: 'default', help: 'model name sent to an http: embedder' },
-  { name: 'DIGEST_HOUR', type: 'int', default: '8', min: 0, max: 23, help: 'hour (in FEED_TIMEZONE) from which the scheduler sends the day\'s email digests' },
-  { name: 'DIGEST_RATE', type: 'int', default: '10', min: 0, max: 100000, help: 'email digests sent per second at most (0: unthrottled)' },
-  { name: 'DIGEST_CONCURRENCY', type: 'int', default: '4', min: 1, max: 64, help: 'digests in flight at once (and SMTP connections kept open)' },
-  { name: 'DIGEST_LEASE_SECONDS', type: 'int', default: '300', min: 1, max: 86400, help: 'a digest claimed by a run that died is sent by a later run after this long' },
-  { name: 'DIGEST_RETRY_MS', type: 'int', default: '2000', min: 0, max: 600000, help: 'first backoff after a temporary SMTP failure (then x4, 4 attempts)' },
-  { name: 'SESSION_SECRET', type: 'string', default: '', secret: true, help: 'secret for signing links and cookies; generated into DATA_DIR when empty' },
-  { name: 'ARXIV_API_URL', type: 'url', default: 'https://export.arxiv.org/api/query', help: 'arXiv API (Atom) endpoint' },
-  { name: 'ARXIV_OAI_URL', type: 'url', default: 'https://export.arxiv.org/oai2', help: 'arXiv OAI-PMH endpoint' },
-  { name: 'ARXIV_CONTACT', type: 'string', default: '', help: "operator's e-mail or URL, sent in the User-Agent as arXiv asks" },
-  { name: 'ARXIV_CATEGORIES', type: 'list', default: 'cs.LG,cs.CL,cs.CV,cs.AI,stat.ML', help: 'categories to harvest' },
-  { name: 'ARXIV_REQUEST_INTERVAL_MS', type: 'int', default: '3000', min: 0, help: 'least time between two requests to one arXiv host' },
-  { name: 'ARXIV_TIMEOUT_MS', type: 'int', default: '30000', min: 100, help: 'time limit of one arXiv request' },
-  { name: 'ARXIV_MAX_RETRIES', type: 'int', default: '5', min: 0, max: 20, help: 'retries of a failed arXiv request (exponential backoff with jitter)' },
-  { name: 'ARXIV_BACKOFF_MS', type: 'int', default: '2000', min: 0, help: 'first backoff delay; doubles on each retry' },
-  { name: 'HARVEST_SOURCES', type: 'list', default: 'api,oai', choices: ['api', 'oai'], help: 'api: new submissions by category and date; oai: OAI-PMH ListRecords (also new versions)' },
-  { name: 'HARVEST_TIME', type: 'string', default: '20:00', help: 'daily harvest time (HH:MM), after arXiv announces' },
-  { name: 'HARVEST_TIMEZONE', type: 'timezone', default: 'America/New_York', help: 'time zone of HARVEST_TIME' },
-  { name: 'HARVEST_LOOKBACK_DAYS', type: 'int', default: '2', min: 1, max: 365, help: 'days harvested when there is no history; recent days re-harvested on each run' },
-  { name: 'HARVEST_PAGE_SIZE', type: 'int', default: '200', min: 1, max: 2000, help: 'max_results per arXiv API request' },
-  { name: 'WORKER_CONCURRENCY', type: 'int', default: '2', min: 1, max: 16, help: 'jobs one worker process runs at once' },
-  { name: 'WORKER_POLL_MS', type: 'int', default: '5000', min: 10, help: 'how often an idle worker looks for due jobs' },
-  { name: 'FEED_AUTO_CATEGORIES', type: 'list', default: '', help: "newly harvested papers in these categories are put on the day's feed by the system user" },
-  { name: 'SIGNUPS', type: 'enum', default: 'open', choices: ['open', 'closed'], help: 'open: signing in with a new email creates an account; closed: accounts come from `paperboy user create`' },
-  { name: 'SUBMIT_MAX_AGE_DAYS', type: 'int', default: '14', min: 1, max: 3650, help: 'submissions close this many days after arXiv publication' },
-  { name: 'SUBMIT_DAILY_CAP', type: 'int', default: '5', min: 1, max: 1000, help: 'papers a member may submit per feed day' },
-  { name: 'SUBMIT_WEEKENDS', type: 'enum', default: 'true', choices: ['true', 'false'], help: 'false: no submissions on Saturdays and Sundays (in FEED_TIMEZONE)' },
-  { name: 'SIGNIN_RATE_LIMIT', type: 'int', default: '10', min: 1, max: 100000, help: 'sign-in link requests per client address per hour' },
-  { name: 'SIGNIN_EMAIL_RATE_LIMIT', type: 'int', default: '5', min: 1, max: 100000, help: 'sign-in link requests per email address per hour' },
-  { name: 'SUBMIT_RATE_LIMIT', type: 'int', default: '30', min: 1, max: 100000, help: 'submission attempts per member per hour' },
-];
+export const SETTINGS = [
+  { name: 'PORT', key: 'port', type: 'int', default: '3000', min: 0, max: 65535, help: 'HTTP port the web server listens on' },
+  { name: 'HOST', key: 'host', type: 'string', default: '0.0.0.0', help: 'address the web server binds to' },
+  { name: 'BASE_URL', key: 'baseUrl', type: 'url', default: '', help: 'public URL of this instance (links in emails and feeds); empty: `http://localhost:PORT`' },
+  { name: 'DATABASE_URL', key: 'databaseUrl', type: 'string', default: 'sqlite:./data/paperboy.db', secret: true, check: checkDatabaseUrl, help: '`sqlite:PATH` or `postgres://user:pass@host:port/db`' },
+  { name: 'DATA_DIR', key: 'dataDir', type: 'string', default: './data', help: 'folder for models, the mail outbox and other files' },
+  { name: 'DEMO_DATA', key: 'demoData', type: 'enum', default: 'auto', choices: ['auto', 'off'], help: '`auto` loads the bundled demo papers into an empty database on `npm start`; `off` does not' },
+  {
+    name: 'SERVICES',
+    key: 'services',
+    type: 'list',
+    default: 'web,worker,scheduler',
+    choices: ['web', 'worker', 'scheduler'],
+    help: 'the roles this process runs: `web` serves HTTP, `worker` runs due jobs (harvest windows) from the database, `scheduler` plans them (a catch-up at start, then daily); several workers may share one PostgreSQL database',
+  },
+  { name: 'LOG_LEVEL', key: 'logLevel', type: 'enum', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'log verbosity' },
+  { name: 'FEED_TIMEZONE', key: 'feedTimezone', type: 'timezone', default: 'America/New_York', help: 'the time zone in which feed days are counted' },
+  { name: 'SMTP_URL', key: 'smtpUrl', type: 'string', default: '', secret: true, help: 'outgoing mail (sign-in links, digests): `smtp://user:pass@host:port`; empty writes `.eml` files to `DATA_DIR/outbox/`' },
+  { name: 'MAIL_FROM', key: 'mailFrom', type: 'string', default: 'Paperboy <paperboy@localhost>', help: 'From address of outgoing mail' },
+  {
+    name: 'EMBEDDER',
+    key: 'embedder',
+    type: 'string',
+    default: 'corpus',
+    check: checkEmbedder,
+    help: "search embedder: `corpus` (a model trained on this instance's papers by `paperboy train-embedder`; the demo model until then), `onnx:DIR` (a sentence-transformers model exported to ONNX: DIR holds `model.onnx` and `tokenizer.json`; run locally on the CPU), `http:URL` (an OpenAI-compatible `/v1` base URL, asked for `EMBEDDER_MODEL`) or `none` (lexical search only)",
+  },
+  {
+    name: 'EMBEDDER_RETRAIN_PERCENT',
+    key: 'embedderRetrainPercent',
+    type: 'int',
+    default: '25',
+    min: 0,
+    max: 1000,
+    help: 'with `EMBEDDER=corpus`, the worker role retrains the model when there are this many percent more papers than it was trained on (and at least 200 more); `0`: only `paperboy train-embedder` trains',
+  },
+  { name: 'EMBEDDER_MODEL', key: 'embedderModel', type: 'string', default: 'default', help: 'model name sent to an `http:` embedder' },
+  { name: 'DIGEST_HOUR', key: 'digestHour', type: 'int', default: '8', min: 0, max: 23, help: "hour in `FEED_TIMEZONE` from which the scheduler sends the day's email digests" },
+  { name: 'DIGEST_RATE', key: 'digestRate', type: 'int', default: '10', min: 0, max: 100000, help: 'email digests sent per second at most (`0`: unthrottled)' },
+  { name: 'DIGEST_CONCURRENCY', key: 'digestConcurrency', type: 'int', default: '4', min: 1, max: 64, help: 'digests in flight at once (and SMTP connections kept open)' },
+  { name: 'DIGEST_LEASE_SECONDS', key: 'digestLeaseMs', type: 'duration', unit: 's', default: '300', min: 1, max: 86400, help: 'a digest claimed by a sender that died is sent by a later run after this long' },
+  { name: 'DIGEST_RETRY_MS', key: 'digestRetryMs', type: 'duration', unit: 'ms', default: '2000', min: 0, max: 600000, help: 'first backoff after a temporary SMTP failure (then ×4; 4 attempts, then left for the next run)' },
+  {
+    name: 'SESSION_SECRET',
+    key: 'sessionSecret',
+    type: 'string',
+    default: '',
+    secret: true,
+    help: 'key for signing cookies, CSRF tokens and the links in emails; when empty, one is generated once into `DATA_DIR/session-secret`',
+  },
+  { name: 'ARXIV_API_URL', key: 'arxivApiUrl', type: 'url', default: 'https://export.arxiv.org/api/query', help: 'arXiv API (Atom) endpoint' },
+  { name: 'ARXIV_OAI_URL', key: 'arxivOaiUrl', type: 'url', default: 'https://export.arxiv.org/oai2', help: 'arXiv OAI-PMH endpoint' },
+  {
+    name: 'ARXIV_CONTACT',
+    key: 'arxivContact',
+    type: 'string',
+    default: '',
+    help: "the operator's e-mail or URL, sent in the `User-Agent` (`Paperboy/VERSION (...; CONTACT)`) as arXiv asks; against the public arXiv the scheduled daily harvest stays off until it is set",
+  },
+  { name: 'ARXIV_CATEGORIES', key: 'arxivCategories', type: 'list', default: 'cs.LG,cs.CL,cs.CV,cs.AI,stat.ML', help: 'categories to harvest' },
+  {
+    name: 'ARXIV_REQUEST_INTERVAL_MS',
+    key: 'arxivRequestIntervalMs',
+    type: 'duration',
+    unit: 'ms',
+    default: '3000',
+    min: 0,
+    help: 'pause between two requests to one arXiv host (one at a time, counted from the last answer); every process on the database shares the pace (each reserves its start in the `http_slots` table)',
+  },
+  { name: 'ARXIV_TIMEOUT_MS', key: 'arxivTimeoutMs', type: 'duration', unit: 'ms', default: '30000', min: 100, help: 'time limit of one arXiv request' },
+  { name: 'ARXIV_MAX_RETRIES', key: 'arxivMaxRetries', type: 'int', default: '5', min: 0, max: 20, help: 'retries of a failed arXiv request, with exponential backoff and full jitter (`Retry-After` honoured)' },
+  { name: 'ARXIV_BACKOFF_MS', key: 'arxivBackoffMs', type: 'duration', unit: 'ms', default: '2000', min: 0, help: 'first backoff delay; doubles on each retry' },
+  {
+    name: 'HARVEST_SOURCES',
+    key: 'harvestSources',
+    type: 'list',
+    default: 'api,oai',
+    choices: ['api', 'oai'],
+    help: '`api`: new submissions by category and day; `oai`: OAI-PMH `ListRecords` by set and day (also new versions)',
+  },
+  { name: 'HARVEST_TIME', key: 'harvestTime', type: 'time', default: '20:00', help: "when the scheduler plans the daily harvest, after arXiv's announcement" },
+  { name: 'HARVEST_TIMEZONE', key: 'harvestTimezone', type: 'timezone', default: 'America/New_York', help: 'time zone of `HARVEST_TIME`' },
+  { name: 'HARVEST_LOOKBACK_DAYS', key: 'harvestLookbackDays', type: 'int', default: '2', min: 1, max: 365, help: 'days harvested on a first run (no history); these recent days are harvested again on every run' },
+  { name: 'HARVEST_PAGE_SIZE', key: 'harvestPageSize', type: 'int', default: '200', min: 1, max: 2000, help: '`max_results` per arXiv API request' },
+  { name: 'WORKER_CONCURRENCY', key: 'workerConcurrency', type: 'int', default: '2', min: 1, max: 16, help: 'jobs one worker process runs at once' },
+  { name: 'WORKER_POLL_MS', key: 'workerPollMs', type: 'duration', unit: 'ms', default: '5000', min: 10, help: 'how often an idle worker looks for due jobs' },
+  {
+    name: 'FEED_AUTO_CATEGORIES',
+    key: 'feedAutoCategories',
+    type: 'list',
+    default: '',
+    help: "for instances without an active community: newly harvested papers in these categories go on that day's feed, submitted by the `paperboy` system user under the usual submission rules; empty: only members submit",
+  },
+  {
+    name: 'SIGNUPS',
+    key: 'signups',
+    type: 'enum',
+    default: 'open',
+    choices: ['open', 'closed'],
+    help: '`open`: signing in with a new email creates a member; `closed`: accounts only come from `paperboy user create`',
+  },
+  { name: 'SUBMIT_MAX_AGE_DAYS', key: 'submitMaxAgeDays', type: 'int', default: '14', min: 1, max: 3650, help: 'submissions close this many days after arXiv publication' },
+  { name: 'SUBMIT_DAILY_CAP', key: 'submitDailyCap', type: 'int', default: '5', min: 1, max: 1000, help: 'papers a member may submit per feed day' },
+  { name: 'SUBMIT_WEEKENDS', key: 'submitWeekends', type: 'bool', default: 'true', help: '`false`: no submissions on Saturdays and Sundays (in `FEED_TIMEZONE`)' },
+  { name: 'SIGNIN_RATE_LIMIT', key: 'signinRateLimit', type: 'int', default: '10', min: 1, max: 100000, help: 'sign-in link requests per client address per hour (then 429)' },
+  { name: 'SIGNIN_EMAIL_RATE_LIMIT', key: 'signinEmailRateLimit', type: 'int', default: '5', min: 1, max: 100000, help: 'sign-in link requests per email address per hour (then 429)' },
+  { name: 'SUBMIT_RATE_LIMIT', key: 'submitRateLimit', type: 'int', default: '30', min: 1, max: 100000, help: 'submission attempts per member per hour (web and API; then 429)' },
+] as const satisfies readonly Setting[];
 
-export interface Config {
-  port: number;
-  host: string;
-  baseUrl: string;
-  databaseUrl: string;
-  dataDir: string;
-  demoData: 'auto' | 'off';
-  services: string[];
-  logLevel: string;
-  feedTimezone: string;
-  smtpUrl: string;
-  mailFrom: string;
-  sessionSecret: string;
-  /** every setting's validated text, by name (for settings read by one module only) */
-  raw: Record<string, string>;
-}
+type Declared = (typeof SETTINGS)[number];
+
+/** The parsed value of one declared setting, by its type. */
+type ValueOf<S extends Declared> = S extends { type: 'int' | 'duration' }
+  ? number
+  : S extends { type: 'bool' }
+    ? boolean
+    : S extends { type: 'enum'; choices: readonly (infer C)[] }
+      ? C
+      : S extends { type: 'list'; choices: readonly (infer C)[] }
+        ? C[]
+        : S extends { type: 'list' }
+          ? string[]
+          : string;
+
+/** Every setting, parsed: one field per declaration, named by its `key`. */
+export type Config = { [S in Declared as S['key']]: ValueOf<S> };
 
 export class ConfigError extends Error {
   constructor(public problems: string[]) {
@@ -84,15 +164,24 @@ export class ConfigError extends Error {
   }
 }
 
+const splitList = (value: string) =>
+  value
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
 function checkValue(s: Setting, value: string): string | null {
   switch (s.type) {
-    case 'int': {
+    case 'int':
+    case 'duration': {
       if (!/^-?\d+$/.test(value)) return `${s.name}=${JSON.stringify(value)} is not a whole number`;
       const n = Number(value);
       if (s.min !== undefined && n < s.min) return `${s.name}=${value} is below ${s.min}`;
       if (s.max !== undefined && n > s.max) return `${s.name}=${value} is above ${s.max}`;
       return null;
     }
+    case 'bool':
+      return value === 'true' || value === 'false' ? null : `${s.name}=${JSON.stringify(value)} must be one of true, false`;
     case 'url':
       if (value === '') return null;
       try {
@@ -105,13 +194,14 @@ function checkValue(s: Setting, value: string): string | null {
     case 'enum':
       return s.choices!.includes(value) ? null : `${s.name}=${JSON.stringify(value)} must be one of ${s.choices!.join(', ')}`;
     case 'list': {
-      const items = value.split(',').map((x) => x.trim()).filter(Boolean);
       if (s.choices) {
-        const bad = items.filter((x) => !s.choices!.includes(x));
+        const bad = splitList(value).filter((x) => !s.choices!.includes(x));
         if (bad.length) return `${s.name} has unknown item(s) ${bad.join(', ')}; allowed: ${s.choices.join(', ')}`;
       }
       return null;
     }
+    case 'time':
+      return /^([01]\d|2[0-3]):[0-5]\d$/.test(value) ? null : `${s.name}=${JSON.stringify(value)} is not HH:MM`;
     case 'timezone':
       try {
         new Intl.DateTimeFormat('en-US', { timeZone: value });
@@ -122,6 +212,29 @@ function checkValue(s: Setting, value: string): string | null {
     default:
       return null;
   }
+}
+
+/** The typed value of a valid text. */
+function parseValue(s: Setting, value: string): unknown {
+  switch (s.type) {
+    case 'int':
+      return Number(value);
+    case 'duration':
+      return Number(value) * (s.unit === 's' ? 1000 : 1);
+    case 'bool':
+      return value === 'true';
+    case 'list':
+      return splitList(value);
+    default:
+      return value;
+  }
+}
+
+/** The environment text of a typed value (what `paperboy config` prints). */
+function formatValue(s: Setting, value: unknown): string {
+  if (s.type === 'duration') return String((value as number) / (s.unit === 's' ? 1000 : 1));
+  if (s.type === 'list') return (value as string[]).join(',');
+  return String(value);
 }
 
 function checkDatabaseUrl(value: string): string | null {
@@ -156,36 +269,18 @@ function checkEmbedder(value: string): string | null {
 
 /** Parse and validate all settings; throws ConfigError listing every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const raw: Record<string, string> = {};
+  const parsed: Record<string, unknown> = {};
   const problems: string[] = [];
-  for (const s of SETTINGS) {
+  for (const s of SETTINGS as readonly Setting[]) {
     const value = (env[s.name] ?? s.default).trim();
-    raw[s.name] = value;
-    const p = checkValue(s, value);
-    if (p) problems.push(p);
+    const problem = checkValue(s, value) ?? s.check?.(value) ?? null;
+    if (problem) problems.push(problem);
+    else parsed[s.key] = parseValue(s, value);
   }
-  const dbProblem = checkDatabaseUrl(raw.DATABASE_URL);
-  if (dbProblem) problems.push(dbProblem);
-  const embedderProblem = checkEmbedder(raw.EMBEDDER);
-  if (embedderProblem) problems.push(embedderProblem);
-  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(raw.HARVEST_TIME)) problems.push(`HARVEST_TIME=${JSON.stringify(raw.HARVEST_TIME)} is not HH:MM`);
   if (problems.length) throw new ConfigError(problems);
-  const port = Number(raw.PORT);
-  return {
-    port,
-    host: raw.HOST,
-    baseUrl: (raw.BASE_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
-    databaseUrl: raw.DATABASE_URL,
-    dataDir: raw.DATA_DIR,
-    demoData: raw.DEMO_DATA as 'auto' | 'off',
-    services: raw.SERVICES.split(',').map((x) => x.trim()).filter(Boolean),
-    logLevel: raw.LOG_LEVEL,
-    feedTimezone: raw.FEED_TIMEZONE,
-    smtpUrl: raw.SMTP_URL,
-    mailFrom: raw.MAIL_FROM,
-    sessionSecret: raw.SESSION_SECRET,
-    raw,
-  };
+  const config = parsed as Config;
+  config.baseUrl = (config.baseUrl || `http://localhost:${config.port}`).replace(/\/+$/, '');
+  return config;
 }
 
 /** Hide the password part of URLs and whole secret values. */
@@ -204,11 +299,13 @@ export function redact(setting: Setting, value: string): string {
   }
 }
 
+/** `paperboy config`: every setting's effective value (secrets hidden) and its help. */
 export function describeConfig(config: Config): string {
   const lines: string[] = [];
-  for (const s of SETTINGS) {
-    const value = config.raw[s.name] ?? '';
-    lines.push(`${s.name.padEnd(18)} ${JSON.stringify(redact(s, value))}${value === s.default ? '  (default)' : ''}\n${' '.repeat(19)}# ${s.help}`);
+  for (const s of SETTINGS as readonly Setting[]) {
+    const value = formatValue(s, (config as Record<string, unknown>)[s.key]);
+    const isDefault = value === formatValue(s, parseValue(s, s.default));
+    lines.push(`${s.name.padEnd(18)} ${JSON.stringify(redact(s, value))}${isDefault ? '  (default)' : ''}\n${' '.repeat(19)}# ${s.help.replaceAll('`', '')}`);
   }
   return lines.join('\n');
 }

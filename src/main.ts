@@ -30,7 +30,7 @@ export async function openContext(config: Config): Promise<Context> {
   const database = await openDatabase(config.databaseUrl);
   const papers = createPaperStore(database);
   // Search must not keep the site down: without an embedder it serves lexical results.
-  const embedders = await openEmbedderSource(config.raw.EMBEDDER ?? 'corpus', config.dataDir, config.raw.EMBEDDER_MODEL, database).catch((e: Error): EmbedderSource => {
+  const embedders = await openEmbedderSource(config.embedder, config.dataDir, config.embedderModel, database).catch((e: Error): EmbedderSource => {
     console.error(`${e.message}; searching by words only`);
     return { latest: () => null, poll: async () => false, file: null };
   });
@@ -69,7 +69,7 @@ export async function startServices(ctx: Context, log: (line: string) => void = 
   // A corpus model retrained by any process replaces the model file: follow it (the worker role to
   // embed with it, the web role to search with it).
   const stopFollowing = ctx.embedders.file && (worker || app) ? startModelFollower(ctx, { search: app !== null }, log) : null;
-  const percent = Number(ctx.config.raw.EMBEDDER_RETRAIN_PERCENT ?? 0);
+  const percent = ctx.config.embedderRetrainPercent;
   const stopRetraining =
     worker && ctx.embedders.file && percent > 0
       ? startRetrainWorker({

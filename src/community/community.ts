@@ -34,9 +34,9 @@ const HOUR_MS = 60 * 60 * 1000;
 export function submissionRules(config: Config): SubmissionRules {
   return {
     feedTimezone: config.feedTimezone,
-    maxAgeDays: Number(config.raw.SUBMIT_MAX_AGE_DAYS ?? 14),
-    dailyCap: Number(config.raw.SUBMIT_DAILY_CAP ?? 5),
-    weekends: (config.raw.SUBMIT_WEEKENDS ?? 'true') === 'true',
+    maxAgeDays: config.submitMaxAgeDays,
+    dailyCap: config.submitDailyCap,
+    weekends: config.submitWeekends,
   };
 }
 
@@ -47,18 +47,19 @@ export function createCommunity(
   options: { now?: () => Date; fetcher?: PaperFetcher } = {},
 ): Community {
   const now = options.now ?? (() => new Date());
-  const perHour = (name: string, fallback: number) => createRateLimiter(database, { name, limit: Number(config.raw[name] ?? fallback), windowMs: HOUR_MS, now: () => now().getTime() });
+  // Each limiter's name (its setting's) is hashed into its keys in the database: keep it.
+  const perHour = (name: string, limit: number) => createRateLimiter(database, { name, limit, windowMs: HOUR_MS, now: () => now().getTime() });
   return {
     accounts: createAccounts(database, now),
     submissions: createSubmissions(database, papers, submissionRules(config), { now, fetcher: options.fetcher }),
     votes: createVotes(database, now),
     comments: createComments(database, now),
     claims: createClaims(database, now),
-    signupsOpen: (config.raw.SIGNUPS ?? 'open') === 'open',
+    signupsOpen: config.signups === 'open',
     limits: {
-      signinPerClient: perHour('SIGNIN_RATE_LIMIT', 10),
-      signinPerEmail: perHour('SIGNIN_EMAIL_RATE_LIMIT', 5),
-      submitPerUser: perHour('SUBMIT_RATE_LIMIT', 30),
+      signinPerClient: perHour('SIGNIN_RATE_LIMIT', config.signinRateLimit),
+      signinPerEmail: perHour('SIGNIN_EMAIL_RATE_LIMIT', config.signinEmailRateLimit),
+      submitPerUser: perHour('SUBMIT_RATE_LIMIT', config.submitRateLimit),
     },
   };
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '../config.js';
 import type { Database } from '../storage/database.js';
 import type { Paper } from '../papers/paper.js';
 import { isTemporaryMailError, type Mailer } from './mailer.js';
@@ -69,18 +70,19 @@ export interface SendReport {
   plan: string[];
 }
 
-export function readSenderSettings(config: { baseUrl: string; mailFrom: string; feedTimezone: string; raw: Record<string, string> }): SenderSettings {
-  const n = (name: string, fallback: number) => (config.raw[name] !== undefined && config.raw[name] !== '' ? Number(config.raw[name]) : fallback);
+export function readSenderSettings(
+  config: Pick<Config, 'baseUrl' | 'mailFrom' | 'feedTimezone' | 'digestRate' | 'digestLeaseMs' | 'digestConcurrency' | 'digestRetryMs' | 'digestHour'>,
+): SenderSettings {
   return {
     baseUrl: config.baseUrl,
     mailFrom: config.mailFrom,
     feedTimezone: config.feedTimezone,
-    rate: n('DIGEST_RATE', 10),
-    leaseMs: n('DIGEST_LEASE_SECONDS', 300) * 1000,
-    concurrency: n('DIGEST_CONCURRENCY', 4),
+    rate: config.digestRate,
+    leaseMs: config.digestLeaseMs,
+    concurrency: config.digestConcurrency,
     attempts: 4,
-    retryBaseMs: n('DIGEST_RETRY_MS', 2000),
-    digestHour: n('DIGEST_HOUR', 8),
+    retryBaseMs: config.digestRetryMs,
+    digestHour: config.digestHour,
   };
 }
 

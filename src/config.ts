@@ -79,7 +79,7 @@ export const SETTINGS = [
     type: 'string',
     default: '',
     secret: true,
-    help: 'key for signing cookies, CSRF tokens and the links in emails; when empty, one is generated once into `DATA_DIR/session-secret`',
+    help: 'key for CSRF tokens and the signed links in digest emails; when empty, one is generated once into `DATA_DIR/session-secret`',
   },
   { name: 'ARXIV_API_URL', key: 'arxivApiUrl', type: 'url', default: 'https://export.arxiv.org/api/query', help: 'arXiv API (Atom) endpoint' },
   { name: 'ARXIV_OAI_URL', key: 'arxivOaiUrl', type: 'url', default: 'https://export.arxiv.org/oai2', help: 'arXiv OAI-PMH endpoint' },

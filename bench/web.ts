@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config.js';
 import { openContext } from '../src/main.js';
 import { migrate } from '../src/storage/migrate.js';
 import { loadDemoIfEmpty } from '../src/papers/demo.js';
-import { seedDemoActivity } from '../src/feed/demo-activity.js';
+import { seedDemoActivity } from '../src/community/demo-activity.js';
 import { latestFeedDay } from '../src/feed/daily.js';
 import { buildApp } from '../src/web/app.js';
 

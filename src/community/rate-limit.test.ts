@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
 import assert from 'node:assert/strict';
 import { createRateLimiter } from './rate-limit.js';
-import { feedDay, isWeekend } from './feed-day.js';
+import { feedDay, isWeekend } from '../feed/feed-day.js';
 
 for (const dialect of DIALECTS) describe(`[${dialect}] rate limits in the database`, () => {
   let db: TestDatabase;

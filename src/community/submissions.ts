@@ -6,7 +6,7 @@ import type { PaperRecord } from '../papers/paper.js';
 import { parseArxivId } from '../papers/arxiv-id.js';
 import { hotness } from '../feed/hotness.js';
 import { CommunityError } from './errors.js';
-import { feedDay, isWeekend } from './feed-day.js';
+import { feedDay, isWeekend } from '../feed/feed-day.js';
 import type { User } from './accounts.js';
 
 // Submissions put a paper into the daily feed. Each rule is a setting with its own message.

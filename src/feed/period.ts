@@ -2,7 +2,7 @@
 // FEED_TIMEZONE). Days are plain calendar dates, so all arithmetic here is done in UTC on
 // midnight instants: no time zone can shift a calendar date by accident.
 
-import { feedDay } from '../community/feed-day.js';
+import { feedDay } from './feed-day.js';
 
 export type PeriodKind = 'day' | 'week' | 'month';
 

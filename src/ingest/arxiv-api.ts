@@ -1,6 +1,6 @@
 import { parseArxivId } from '../papers/arxiv-id.js';
 import type { PaperRecord } from '../papers/paper.js';
-import { parseAtomFeed, type AtomPage } from './atom.js';
+import { parseAtomFeed, type AtomPage } from '../papers/formats/atom.js';
 import { HttpError, RetryableError, type PoliteHttp, type Tally } from './polite-http.js';
 
 // The arXiv API (Atom): new submissions by category and submission date, paged with

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../config.js';
 import { createPaperStore } from '../papers/store.js';
-import { parseAtomFeed } from './atom.js';
+import { parseAtomFeed } from '../papers/formats/atom.js';
 import { DIALECTS, freshDatabase } from '../testing/databases.js';
 import { apiFixturePages, startFakeArxiv } from '../testing/fake-arxiv.js';
 import { API_CATS, harvestEnv } from '../testing/harvest-fixtures.js';

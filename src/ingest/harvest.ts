@@ -2,7 +2,7 @@ import type { PaperRecord } from '../papers/paper.js';
 import type { PaperStore } from '../papers/store.js';
 import { apiPageUrl, fetchApiPage } from './arxiv-api.js';
 import { BadResumptionTokenError, fetchOaiPage, oaiListUrl, oaiResumeUrl } from './oai-client.js';
-import type { Rejected } from './atom.js';
+import type { Rejected } from '../papers/formats/atom.js';
 import type { HarvestSettings } from './settings.js';
 import type { PoliteHttp, Tally } from './polite-http.js';
 import type { HarvestCounts, HarvestStore, HarvestWindow, WindowCursor } from './harvest-store.js';

@@ -1,4 +1,4 @@
-import { parseOaiPmh, type OaiPage } from './oai-pmh.js';
+import { parseOaiPmh, type OaiPage } from '../papers/formats/oai-pmh.js';
 import { RetryableError, type PoliteHttp, type Tally } from './polite-http.js';
 
 // OAI-PMH ListRecords (metadataPrefix=arXiv) by set and datestamp day, following resumptionTokens.

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { parseAtomFeed, type Rejected } from '../ingest/atom.js';
-import { parseOaiPmh } from '../ingest/oai-pmh.js';
+import { parseAtomFeed, type Rejected } from './formats/atom.js';
+import { parseOaiPmh } from './formats/oai-pmh.js';
 import { createProgress } from '../util/progress.js';
 import type { ReaderBatch, ReaderInput } from './snapshot-reader.js';
 import type { PaperStore } from './store.js';

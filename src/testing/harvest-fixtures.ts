@@ -1,5 +1,5 @@
-import { parseAtomFeed } from '../ingest/atom.js';
-import { parseOaiPmh } from '../ingest/oai-pmh.js';
+import { parseAtomFeed } from '../papers/formats/atom.js';
+import { parseOaiPmh } from '../papers/formats/oai-pmh.js';
 import { oaiSetsFor } from '../ingest/oai-client.js';
 import { oaiFixtureRecords, oaiPage, recordSets, type FakeArxiv } from './fake-arxiv.js';
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app.js';
 import { html } from '../html.js';
 import { layout } from '../layout.js';
-import { demoActivitySummary } from '../../feed/demo-activity.js';
+import { demoActivitySummary } from '../../community/demo-activity.js';
 
 /** GET /about: what this instance is, where its data comes from, and whether its activity is demo data. */
 export function registerAbout(app: FastifyInstance, { database }: AppDeps) {

@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { parseArxivId } from '../papers/arxiv-id.js';
-import { cleanText, optionalText, type PaperRecord } from '../papers/paper.js';
+import { parseArxivId } from '../arxiv-id.js';
+import { cleanText, optionalText, type PaperRecord } from '../paper.js';
 
 // The arXiv API's Atom responses, in both the legacy (to late 2025) and the new format:
 // the parser strips namespace prefixes, so <arxiv:comment> and <comment> read the same.

@@ -1,5 +1,5 @@
-import { parseArxivId } from '../papers/arxiv-id.js';
-import { cleanText, optionalText, texAccentsToUnicode, type PaperRecord } from '../papers/paper.js';
+import { parseArxivId } from '../arxiv-id.js';
+import { cleanText, optionalText, texAccentsToUnicode, type PaperRecord } from '../paper.js';
 import { parseXml, xmlText as text, type Rejected } from './atom.js';
 
 // OAI-PMH ListRecords / GetRecord responses with metadataPrefix=arXiv.

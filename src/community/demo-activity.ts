@@ -4,9 +4,9 @@
 import type { Database } from '../storage/database.js';
 import type { Config } from '../config.js';
 import type { PaperStore } from '../papers/store.js';
-import { createCommunity } from '../community/community.js';
-import type { User } from '../community/accounts.js';
-import { addDays, feedDayOf } from './period.js';
+import { createCommunity } from './community.js';
+import type { User } from './accounts.js';
+import { addDays, feedDayOf } from '../feed/period.js';
 import { seededRandom } from '../util/prng.js';
 
 /** Demo members' emails end with this (a reserved, undeliverable domain): that is the label. */

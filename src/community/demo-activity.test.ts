@@ -7,8 +7,8 @@ import { loadConfig } from '../config.js';
 import { buildApp } from '../web/app.js';
 import { DEMO_DAYS, demoActivitySummary, seedDemoActivity } from './demo-activity.js';
 import { seededRandom } from '../util/prng.js';
-import { latestFeedDay, listDailyPapers } from './daily.js';
-import { addDays } from './period.js';
+import { latestFeedDay, listDailyPapers } from '../feed/daily.js';
+import { addDays } from '../feed/period.js';
 
 // Demo papers are announced at 20:00 New York time on the evening before their listing day.
 function demoPapers(days: number, perDay: number) {

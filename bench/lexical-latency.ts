@@ -4,7 +4,7 @@ import { MemoryBm25Index, type RowHit, unicode61Tokens } from '../src/search/bm2
 import { OVER_STEMMED, parseQuery, queryArxivId, titleKey } from '../src/search/lexical.js';
 import { DEFAULT_COLUMN_WEIGHTS, rowsMissing } from '../src/search/sqlite-lexical.js';
 import { sentences } from '../src/search/tokenize.js';
-import { rng } from '../src/search/vector-math.js';
+import { rng } from '../src/search/vectors/vector-math.js';
 import { benchQueries, syntheticPapers } from './search.js';
 import { loadRealRecords } from './synthetic.js';
 import { numberArg, pct } from './metrics.js';

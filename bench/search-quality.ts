@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CorpusModel, DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../src/search/corpus-model.js';
 import { trainCorpusModelOnThreads } from '../src/search/train-worker.js';
 import { SqliteLexicalIndex, createStandaloneSchema, DEFAULT_COLUMN_WEIGHTS } from '../src/search/sqlite-lexical.js';
-import { ExactVectorIndex } from '../src/search/vector-index.js';
+import { ExactVectorIndex } from '../src/search/vectors/vector-index.js';
 import { EXACT_WORD_WEIGHT } from '../src/search/lexical.js';
 import { DEFAULT_FUSION, type FusionWeights, hybridRank, type ScoredId, softRerank, type VectorSide } from '../src/search/fusion.js';
 import { type Benchmark, type BenchQuery, loadParaphraseDev, loadSciFact } from './datasets.js';

@@ -1,6 +1,6 @@
 import { readFile, writeFile, rename } from 'node:fs/promises';
 import { sentences, tokenize } from './tokenize.js';
-import { TopK, addRotated, dot, gaussian, halvesToFloats, normalize, procrustesRotation, rng, roundToHalf, toHalf } from './vector-math.js';
+import { TopK, addRotated, dot, gaussian, halvesToFloats, normalize, procrustesRotation, rng, roundToHalf, toHalf } from './vectors/vector-math.js';
 
 /**
  * Paperboy's own embedding model: static embeddings of stemmed words and word bigrams, combined by an

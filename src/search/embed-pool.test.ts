@@ -9,8 +9,8 @@ import { createPaperStore } from '../papers/store.js';
 import { trainCorpusModel } from './corpus-model.js';
 import { corpusModelPath, openEmbedderSource } from './embedder.js';
 import { embedMissing } from './jobs.js';
-import { bytesToVector, countMissingVectors } from './vector-store.js';
-import { rng } from './vector-math.js';
+import { bytesToVector, countMissingVectors } from './vectors/vector-store.js';
+import { rng } from './vectors/vector-math.js';
 
 test('embed on threads stores the vectors the model computes, and refuses a model file that changed', async () => {
   const db = await freshDatabase('sqlite');

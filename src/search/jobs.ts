@@ -8,7 +8,7 @@ import { publishModel } from './model-store.js';
 import { trainCorpusModelOnThreads } from './train-worker.js';
 import type { Embedder } from './embedder.js';
 import { corpusModelPath } from './embedder.js';
-import { countMissingVectors, papersMissingVectors, putVectors } from './vector-store.js';
+import { countMissingVectors, papersMissingVectors, putVectors } from './vectors/vector-store.js';
 import { startEmbedPool } from './embed-pool.js';
 import { withTrainingClaim } from './retrain.js';
 import { processOwner } from '../util/process-owner.js';

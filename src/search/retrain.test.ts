@@ -11,9 +11,9 @@ import { corpusModelPath, openEmbedderSource } from './embedder.js';
 import { embedMissing, trainEmbedder } from './jobs.js';
 import { claimTraining, retrainDue, retrainIfDue, startRetrainWorker } from './retrain.js';
 import { createSearchService } from './service.js';
-import { putVectors } from './vector-store.js';
+import { putVectors } from './vectors/vector-store.js';
 import { publishModel } from './model-store.js';
-import { rng } from './vector-math.js';
+import { rng } from './vectors/vector-math.js';
 
 const TOPICS = {
   graphs: ['graph', 'node', 'edge', 'message', 'passing', 'molecule', 'vertex', 'neighbourhood'],

@@ -9,7 +9,7 @@ import { DEFAULT_FUSION } from './fusion.js';
 import { embedMissing } from './jobs.js';
 import { createLexicalIndex } from './lexical-index.js';
 import { createSearchService } from './service.js';
-import { countMissingVectors, putVectors } from './vector-store.js';
+import { countMissingVectors, putVectors } from './vectors/vector-store.js';
 import { addSubmission } from '../testing/feed-fixtures.js';
 
 const PAPERS = [

@@ -5,7 +5,7 @@ import type { Embedder } from './embedder.js';
 import { DEFAULT_FUSION, type FusionWeights, hybridRank, softRerank } from './fusion.js';
 import { EXACT_MATCH_SCORE, createLexicalIndex } from './lexical-index.js';
 import type { LexicalIndex } from './lexical.js';
-import { VectorCache, vectorCoverage } from './vector-store.js';
+import { VectorCache, vectorCoverage } from './vectors/vector-store.js';
 
 export type SearchSort = 'relevance' | 'date' | 'upvotes';
 export const SEARCH_SORTS: SearchSort[] = ['relevance', 'date', 'upvotes'];

@@ -1,5 +1,5 @@
 /** Small Float32 kernels shared by the embedder and the vector index. */
-import { seededRandom } from '../util/prng.js';
+import { seededRandom } from '../../util/prng.js';
 
 export function dot(a: Float32Array, aOff: number, b: Float32Array, bOff: number, dim: number): number {
   let s0 = 0;

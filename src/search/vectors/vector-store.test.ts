@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freshDatabase, type TestDatabase } from '../testing/databases.js';
-import { createPaperStore } from '../papers/store.js';
-import { buildPaper } from '../papers/paper.js';
-import type { Embedder } from './embedder.js';
+import { freshDatabase, type TestDatabase } from '../../testing/databases.js';
+import { createPaperStore } from '../../papers/store.js';
+import { buildPaper } from '../../papers/paper.js';
+import type { Embedder } from '../embedder.js';
 import { VectorCache, putVectors } from './vector-store.js';
 import { normalize, rng } from './vector-math.js';
 

@@ -1,6 +1,6 @@
 // One typed table of settings, read from the environment once at start-up.
 // Every bad value is collected and reported together; nothing reads process.env elsewhere.
-import { onnxModelFiles } from './search/onnx-embedder.js';
+import { onnxModelFiles } from './search/embedders/onnx-embedder.js';
 
 export type SettingType = 'string' | 'int' | 'url' | 'list' | 'timezone' | 'enum';
 

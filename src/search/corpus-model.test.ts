@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { DEMO_PAPERS } from '../papers/demo.js';
-import { SHIPPED_MODEL } from './embedder.js';
+import { SHIPPED_MODEL } from './embedders/embedder.js';
 import { ExactVectorIndex } from './vectors/vector-index.js';
 import { CorpusModel, buildVocabulary, combineMembers, trainCorpusModel } from './corpus-model.js';
 import { trainCorpusModelOnThreads } from './train-worker.js';

@@ -4,7 +4,7 @@ import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases
 import { buildPaper } from '../papers/paper.js';
 import { createPaperStore, type PaperStore } from '../papers/store.js';
 import { trainCorpusModel } from './corpus-model.js';
-import { corpusEmbedder } from './embedder.js';
+import { corpusEmbedder } from './embedders/embedder.js';
 import { DEFAULT_FUSION } from './fusion.js';
 import { embedMissing } from './jobs.js';
 import { createLexicalIndex } from './lexical-index.js';

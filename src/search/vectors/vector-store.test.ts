@@ -6,7 +6,7 @@ import path from 'node:path';
 import { freshDatabase, type TestDatabase } from '../../testing/databases.js';
 import { createPaperStore } from '../../papers/store.js';
 import { buildPaper } from '../../papers/paper.js';
-import type { Embedder } from '../embedder.js';
+import type { Embedder } from '../embedders/embedder.js';
 import { VectorCache, putVectors } from './vector-store.js';
 import { normalize, rng } from './vector-math.js';
 

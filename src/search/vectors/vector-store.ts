@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Database } from '../../storage/database.js';
-import type { Embedder } from '../embedder.js';
+import type { Embedder } from '../embedders/embedder.js';
 import { ExactVectorIndex } from './vector-index.js';
 import { EXACT_SCAN_LIMIT, IvfVectorIndex } from './ivf-index.js';
 import { buildIvfInWorker } from './ivf-worker.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Embedder } from './embedder.js';
-import { normalize } from './vectors/vector-math.js';
+import { normalize } from '../vectors/vector-math.js';
 
 const unit = (v: Float32Array): Float32Array => {
   normalize(v);

@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freshDatabase } from '../testing/databases.js';
-import { buildPaper } from '../papers/paper.js';
-import { createPaperStore } from '../papers/store.js';
-import { trainCorpusModel } from './corpus-model.js';
+import { freshDatabase } from '../../testing/databases.js';
+import { buildPaper } from '../../papers/paper.js';
+import { createPaperStore } from '../../papers/store.js';
+import { trainCorpusModel } from '../corpus-model.js';
 import { corpusModelPath, openEmbedderSource } from './embedder.js';
-import { embedMissing } from './jobs.js';
-import { bytesToVector, countMissingVectors } from './vectors/vector-store.js';
-import { rng } from './vectors/vector-math.js';
+import { embedMissing } from '../jobs.js';
+import { bytesToVector, countMissingVectors } from '../vectors/vector-store.js';
+import { rng } from '../vectors/vector-math.js';
 
 test('embed on threads stores the vectors the model computes, and refuses a model file that changed', async () => {
   const db = await freshDatabase('sqlite');

@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freshDatabase, type TestDatabase } from '../testing/databases.js';
-import { buildPaper } from '../papers/paper.js';
-import { createPaperStore } from '../papers/store.js';
+import { freshDatabase, type TestDatabase } from '../../testing/databases.js';
+import { buildPaper } from '../../papers/paper.js';
+import { createPaperStore } from '../../papers/store.js';
 import { loadEmbedder } from './embedder.js';
-import { embedMissing } from './jobs.js';
+import { embedMissing } from '../jobs.js';
 import { onnxEmbedder } from './onnx-embedder.js';
 import { writeFixtureModel, type FixtureModel } from './onnx-fixture.js';
-import { createSearchService } from './service.js';
+import { createSearchService } from '../service.js';
 
 // The words of a tiny WordPiece vocabulary; "car" and "automobile" share one embedding row, so a
 // model that reads them identically finds one from the other, as a real encoder would.

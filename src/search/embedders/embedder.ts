@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CorpusModel } from './corpus-model.js';
+import { CorpusModel } from '../corpus-model.js';
 import { httpEmbedder } from './http-embedder.js';
 import { onnxEmbedder } from './onnx-embedder.js';
 import { fetchModel, newestModel } from './model-store.js';
-import type { Database } from '../storage/database.js';
+import type { Database } from '../../storage/database.js';
 
 /** Turns text into unit vectors. Chosen by EMBEDDER: `corpus` (default), `onnx:DIR`, `http:URL` or `none`. */
 export interface Embedder {
@@ -28,7 +28,7 @@ export function corpusModelPath(dataDir: string): string {
 }
 
 /** The model trained on the bundled demo papers, so a fresh start can search by meaning. */
-export const SHIPPED_MODEL = fileURLToPath(new URL('../../../demo/corpus-model.pbem', import.meta.url));
+export const SHIPPED_MODEL = fileURLToPath(new URL('../../../../demo/corpus-model.pbem', import.meta.url));
 
 export function corpusEmbedder(model: CorpusModel, file?: string): Embedder {
   return {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { rng } from './vectors/vector-math.js';
+import { rng } from '../vectors/vector-math.js';
 
 /**
  * Builds a small sentence-transformers-shaped model directory (model.onnx + tokenizer.json +

@@ -1,5 +1,5 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import type { Database } from '../storage/database.js';
+import type { Database } from '../../storage/database.js';
 
 // Trained corpus models in the database, for processes on other hosts: a retrain writes the model
 // file on the host that trained it and records it here; every process that follows the model

@@ -1,5 +1,5 @@
 import type { Embedder } from './embedder.js';
-import { normalize } from './vectors/vector-math.js';
+import { normalize } from '../vectors/vector-math.js';
 
 /**
  * An OpenAI-compatible embeddings endpoint (POST {base}/embeddings, e.g. an operator's model server

@@ -2,8 +2,9 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CorpusModel, DEFAULT_TRAIN_OPTIONS } from '../src/search/corpus-model.js';
-import { trainCorpusModelOnThreads } from '../src/search/train-worker.js';
+import { CorpusModel } from '../src/search/corpus-model/model.js';
+import { DEFAULT_TRAIN_OPTIONS } from '../src/search/corpus-model/training.js';
+import { trainCorpusModelOnThreads } from '../src/search/corpus-model/train-worker.js';
 import { cachedModelFile } from './search-quality.js';
 import { numberArg, pct } from './metrics.js';
 

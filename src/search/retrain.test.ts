@@ -6,7 +6,7 @@ import path from 'node:path';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { buildPaper } from '../papers/paper.js';
 import { createPaperStore } from '../papers/store.js';
-import { trainCorpusModel } from './corpus-model.js';
+import { trainCorpusModel } from './corpus-model/training.js';
 import { corpusModelPath, openEmbedderSource } from './embedders/embedder.js';
 import { embedMissing, trainEmbedder } from './jobs.js';
 import { claimTraining, retrainDue, retrainIfDue, startRetrainWorker } from './retrain.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { buildPaper } from '../papers/paper.js';
 import { createPaperStore, type PaperStore } from '../papers/store.js';
-import { trainCorpusModel } from './corpus-model.js';
+import { trainCorpusModel } from './corpus-model/training.js';
 import { corpusEmbedder } from './embedders/embedder.js';
 import { DEFAULT_FUSION } from './fusion.js';
 import { embedMissing } from './jobs.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { freshDatabase } from '../../testing/databases.js';
 import { buildPaper } from '../../papers/paper.js';
 import { createPaperStore } from '../../papers/store.js';
-import { trainCorpusModel } from '../corpus-model.js';
+import { trainCorpusModel } from '../corpus-model/training.js';
 import { corpusModelPath, openEmbedderSource } from './embedder.js';
 import { embedMissing } from '../jobs.js';
 import { bytesToVector, countMissingVectors } from '../vectors/vector-store.js';

@@ -1,5 +1,5 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { CorpusModel } from '../corpus-model.js';
+import { CorpusModel } from '../corpus-model/model.js';
 
 // `paperboy embed` on all cores: each thread loads the corpus model from its file once and embeds
 // the share of each batch it is sent; the vectors come back without a copy.

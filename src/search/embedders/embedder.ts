@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CorpusModel } from '../corpus-model.js';
+import { CorpusModel } from '../corpus-model/model.js';
 import { httpEmbedder } from './http-embedder.js';
 import { onnxEmbedder } from './onnx-embedder.js';
 import { fetchModel, newestModel } from './model-store.js';

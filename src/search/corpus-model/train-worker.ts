@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import type { CorpusModel } from './model.js';
 import {
-  type CorpusModel,
   DEFAULT_TRAIN_OPTIONS,
   type TrainOptions,
   type TrainedMembers,
@@ -9,7 +9,7 @@ import {
   combineMembers,
   memberSeeds,
   trainMembers,
-} from './corpus-model.js';
+} from './training.js';
 
 // Trains a corpus model's members on worker threads, a share of the seeds each, so that the 8
 // members of the default model take the time of 4 on a 2-core machine.

@@ -4,12 +4,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { DEMO_PAPERS } from '../papers/demo.js';
-import { SHIPPED_MODEL } from './embedders/embedder.js';
-import { ExactVectorIndex } from './vectors/vector-index.js';
-import { CorpusModel, buildVocabulary, combineMembers, trainCorpusModel } from './corpus-model.js';
+import { DEMO_PAPERS } from '../../papers/demo.js';
+import { SHIPPED_MODEL } from '../embedders/embedder.js';
+import { ExactVectorIndex } from '../vectors/vector-index.js';
+import { CorpusModel } from './model.js';
+import { buildVocabulary, combineMembers, trainCorpusModel } from './training.js';
 import { trainCorpusModelOnThreads } from './train-worker.js';
-import { addRotated, dot, gaussian, rng, symmetricEigen } from './vectors/vector-math.js';
+import { addRotated, dot, gaussian, rng, symmetricEigen } from '../vectors/vector-math.js';
 
 // A tiny corpus with two topics, so that training has something to learn in a second.
 function corpus(n: number) {

@@ -12,7 +12,7 @@ import { harvestOnce } from './ingest/harvest-command.js';
 import { digestCommand, DigestUsageError } from './digest/cli.js';
 import { createAccounts } from './community/accounts.js';
 import { seedDemoActivity } from './feed/demo-activity.js';
-import { SEARCH_COMMANDS } from './search/commands.js';
+import { SEARCH_COMMANDS } from './cli/search-commands.js';
 
 // `paperboy <command>`: every job the server runs is also a one-shot command here.
 

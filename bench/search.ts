@@ -10,11 +10,11 @@ import { numberArg, pct } from './metrics.js';
 
 /** papers in arxiver-cs-2025, the corpus the paraphrase-dev model is trained on */
 const PARAPHRASE_DEV_DOCS = 45_904;
-import { SqliteLexicalIndex, createStandaloneSchema } from '../src/search/sqlite-lexical.js';
+import { SqliteLexicalIndex, createStandaloneSchema } from '../src/search/lexical/sqlite-fts5.js';
 import { EXACT_SCAN_LIMIT, IvfVectorIndex } from '../src/search/vectors/ivf-index.js';
 import { ExactVectorIndex } from '../src/search/vectors/vector-index.js';
 import { DEFAULT_FUSION, type ScoredId, hybridRank, softRerank, type VectorSide } from '../src/search/fusion.js';
-import { sentences } from '../src/search/tokenize.js';
+import { sentences } from '../src/search/lexical/tokenize.js';
 import { rng } from '../src/search/vectors/vector-math.js';
 import { type SourceRecord, loadRealRecords, syntheticId } from './synthetic.js';
 

@@ -6,7 +6,7 @@ import { ConfigError, describeConfig, loadConfig, type Config } from './config.j
 import { openContext, startServices, type Context } from './main.js';
 import { assertSchemaCurrent, migrate } from './storage/migrate.js';
 import { importFiles, formatSummary } from './papers/import.js';
-import { buildSearchIndex, deferSearchIndexing, formatBuild } from './search/index-build.js';
+import { buildSearchIndex, deferSearchIndexing, formatBuild } from './search/lexical/index.js';
 import { loadDemoIfEmpty } from './papers/demo.js';
 import { harvestOnce } from './ingest/harvest-command.js';
 import { digestCommand, DigestUsageError } from './digest/cli.js';

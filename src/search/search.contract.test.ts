@@ -7,7 +7,7 @@ import { trainCorpusModel } from './corpus-model/training.js';
 import { corpusEmbedder } from './embedders/embedder.js';
 import { DEFAULT_FUSION } from './fusion.js';
 import { embedMissing } from './jobs.js';
-import { createLexicalIndex } from './lexical-index.js';
+import { createLexicalIndex } from './lexical/index.js';
 import { createSearchService } from './service.js';
 import { countMissingVectors, putVectors } from './vectors/vector-store.js';
 import { addSubmission } from '../testing/feed-fixtures.js';

@@ -1,5 +1,5 @@
 import { readFile, writeFile, rename } from 'node:fs/promises';
-import { tokenize } from '../tokenize.js';
+import { tokenize } from '../lexical/tokenize.js';
 import { TopK, dot, halvesToFloats, normalize, toHalf } from '../vectors/vector-math.js';
 
 /**

@@ -1,4 +1,4 @@
-import { sentences, tokenize } from '../tokenize.js';
+import { sentences, tokenize } from '../lexical/tokenize.js';
 import { addRotated, dot, gaussian, normalize, procrustesRotation, rng, roundToHalf } from '../vectors/vector-math.js';
 import { CorpusModel, type SparseText, featuresOf, sumInto } from './model.js';
 

@@ -1,8 +1,9 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { open, readFile, rename, writeFile } from 'node:fs/promises';
-import { titleKey } from './lexical.js';
+import { titleKey } from '../query.js';
+import { DEFAULT_COLUMN_WEIGHTS } from '../types.js';
 import { Worker } from 'node:worker_threads';
-import type { Bm25Answer, Bm25Job } from './bm25-thread.js';
+import type { Bm25Answer, Bm25Job } from './worker-thread.js';
 
 /**
  * An in-memory inverted index that reproduces FTS5's bm25() over the papers_fts (Porter) and
@@ -49,7 +50,7 @@ export interface Bm25Weights {
 }
 
 /** bm25 column weights: a title word says more about a paper than an abstract word, an author name less. */
-export const DEFAULT_BM25_WEIGHTS: Bm25Weights = { title: 2.5, abstract: 1, authors: 0.5 };
+export const DEFAULT_BM25_WEIGHTS: Bm25Weights = DEFAULT_COLUMN_WEIGHTS;
 
 export interface RowHit {
   rowid: number;
@@ -889,7 +890,7 @@ class Bm25Worker {
 
   static start(): Bm25Worker | null {
     try {
-      return new Bm25Worker(new Worker(new URL('./bm25-thread.js', import.meta.url)));
+      return new Bm25Worker(new Worker(new URL('./worker-thread.js', import.meta.url)));
     } catch {
       return null;
     }

@@ -4,15 +4,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { SHARED_DATA } from '../testing/paths.js';
-import { seededRandom } from '../util/prng.js';
-import { freshDatabase } from '../testing/databases.js';
-import { buildPaper } from '../papers/paper.js';
-import { createPaperStore } from '../papers/store.js';
-import { startMemoryIndex } from './lexical-index.js';
-import { Fts5Stemmer, MemoryBm25Index, PART_ALIGN, hashKey, newScratch, topRows, unicode61Tokens } from './bm25-memory.js';
-import { parseQuery, titleKey, toFts5Query } from './lexical.js';
-import { DEFAULT_COLUMN_WEIGHTS, EXACT_MATCH_SCORE, SqliteLexicalIndex, createStandaloneSchema } from './sqlite-lexical.js';
+import { SHARED_DATA } from '../../../testing/paths.js';
+import { seededRandom } from '../../../util/prng.js';
+import { freshDatabase } from '../../../testing/databases.js';
+import { buildPaper } from '../../../papers/paper.js';
+import { createPaperStore } from '../../../papers/store.js';
+import { startMemoryIndex } from '../sqlite-accelerated.js';
+import { Fts5Stemmer, MemoryBm25Index, PART_ALIGN, hashKey, newScratch, topRows, unicode61Tokens } from './memory-index.js';
+import { parseQuery, titleKey } from '../query.js';
+import { SqliteLexicalIndex, createStandaloneSchema, toFts5Query } from '../sqlite-fts5.js';
+import { DEFAULT_COLUMN_WEIGHTS, EXACT_MATCH_SCORE } from '../types.js';
 
 // Real text: 2,000 SciFact abstracts and the SciFact queries (questions and claims in natural language).
 const scifact = path.join(SHARED_DATA, 'retrieval/scifact/beir');

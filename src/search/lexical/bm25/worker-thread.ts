@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { type Bm25Weights, type ListData, newScratch, type RowPart, topRows } from './bm25-memory.js';
+import { type Bm25Weights, type ListData, newScratch, type RowPart, topRows } from './memory-index.js';
 
 // The worker side of MemoryBm25Index.searchSplit: runs topRows on the lists it is sent (views of the
 // index's shared posting memory) over its part of the rows, one search after the other, and answers

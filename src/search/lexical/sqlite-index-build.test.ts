@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DIALECTS, freshDatabase } from '../testing/databases.js';
-import { buildPaper } from '../papers/paper.js';
-import { createPaperStore } from '../papers/store.js';
-import { createLexicalIndex } from './lexical-index.js';
-import { buildSearchIndex, deferSearchIndexing, searchIndexState, STALE_DEFERRAL_MS } from './index-build.js';
-import { startIndexWorker } from './jobs.js';
+import { DIALECTS, freshDatabase } from '../../testing/databases.js';
+import { buildPaper } from '../../papers/paper.js';
+import { createPaperStore } from '../../papers/store.js';
+import { createLexicalIndex } from './index.js';
+import { buildSearchIndex, deferSearchIndexing, searchIndexState, STALE_DEFERRAL_MS } from './sqlite-index-build.js';
+import { startIndexWorker } from '../jobs.js';
 
 const ids = async (lex: ReturnType<typeof createLexicalIndex>, q: string) => (await lex.search(q, { limit: 100 })).map((h) => h.id).sort();
 

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Database } from '../storage/database.js';
-import { createProgress } from '../util/progress.js';
+import type { Database } from '../../storage/database.js';
+import { createProgress } from '../../util/progress.js';
 
 // Deferred lexical indexing for bulk imports (SQLite; migration 0007): "load, then build the
 // index". A bulk import switches the papers triggers into deferred mode, where a new paper gets no

@@ -1,29 +1,45 @@
 import type Database from 'better-sqlite3';
-import { type Bm25Doc, DEFAULT_BM25_WEIGHTS, K1, MemoryBm25Index, bm25Idf, type RowHit, unicode61Tokens } from './bm25-memory.js';
+import { type Bm25Doc, K1, MemoryBm25Index, bm25Idf, type RowHit, unicode61Tokens } from './bm25/memory-index.js';
+import { type ParsedQuery, parseQuery, queryArxivId, titleKey } from './query.js';
 import {
-  EXACT_WORD_WEIGHT,
-  OVER_STEMMED,
-  byScoreThenId,
+  type ColumnWeights,
+  DEFAULT_COLUMN_WEIGHTS,
+  EXACT_MATCH_SCORE,
   type LexicalHit,
   type LexicalIndex,
   type LexicalSearchOptions,
-  parseQuery,
-  queryArxivId,
-  titleKey,
-  toFts5Query,
-} from './lexical.js';
+  byScoreThenId,
+} from './types.js';
 
-/** bm25 column weights: a title word says more about a paper than an abstract word, an author name less. */
-export interface ColumnWeights {
-  title: number;
-  abstract: number;
-  authors: number;
+function ftsString(tokens: string[]): string {
+  // Tokens are letters and digits only; doubling quotes is belt and braces.
+  return '"' + tokens.join(' ').replace(/"/g, '""') + '"';
 }
 
-export const DEFAULT_COLUMN_WEIGHTS: ColumnWeights = DEFAULT_BM25_WEIGHTS;
+/**
+ * Builds an FTS5 MATCH expression: every phrase is required, words are OR-ed (bm25 ranks documents
+ * with more and rarer words higher). Returns null when nothing searchable is left.
+ */
+export function toFts5Query(parsed: ParsedQuery): string | null {
+  const phrases = parsed.phrases.map(ftsString);
+  const terms = parsed.terms.map((t) => ftsString([t]));
+  if (phrases.length === 0 && terms.length === 0) return null;
+  if (phrases.length === 0) return terms.join(' OR ');
+  const required = phrases.join(' AND ');
+  if (terms.length === 0) return required;
+  return `${required} AND (${[...phrases, ...terms].join(' OR ')})`;
+}
 
-/** Score given to an exact id/title match so it sorts above any bm25 score. */
-export const EXACT_MATCH_SCORE = 1e6;
+/** Weight of the unstemmed index's bm25 against the Porter-stemmed one (SQLite; tuned on SciFact train). */
+export const EXACT_WORD_WEIGHT = 0.5;
+
+/**
+ * A query word is over-stemmed when the papers with it as typed are fewer than this share of the
+ * papers with its Porter stem ("generalization" among "gener": generation, general, generate...):
+ * the stemmed ranking can fill its top rows with the other words, so the papers with the typed
+ * word are searched for too (SQLite's lexical index).
+ */
+export const OVER_STEMMED = 0.5;
 
 /**
  * Where the FTS5 rows' text and paper ids live: `standalone` is createStandaloneSchema's

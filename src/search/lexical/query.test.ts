@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { MAX_QUERY_TERMS, parseQuery, queryArxivId, titleKey, toFts5Query } from './lexical.js';
-import { SqliteLexicalIndex, createStandaloneSchema } from './sqlite-lexical.js';
+import { MAX_QUERY_TERMS, parseQuery, queryArxivId, titleKey } from './query.js';
+import { SqliteLexicalIndex, createStandaloneSchema, toFts5Query } from './sqlite-fts5.js';
 
 const NASTY = [
   '"',

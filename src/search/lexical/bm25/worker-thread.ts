@@ -1,5 +1,7 @@
 import { parentPort } from 'node:worker_threads';
-import { type Bm25Weights, type ListData, newScratch, type RowPart, topRows } from './memory-index.js';
+import type { ListData } from './cursors.js';
+import type { Bm25Weights } from './formula.js';
+import { newScratch, type RowPart, topRows } from './top-k.js';
 
 // The worker side of MemoryBm25Index.searchSplit: runs topRows on the lists it is sent (views of the
 // index's shared posting memory) over its part of the rows, one search after the other, and answers

@@ -5,7 +5,7 @@ import { openDatabase } from '../src/storage/database.js';
 import { migrate } from '../src/storage/migrate.js';
 import { createPaperStore } from '../src/papers/store.js';
 import { importFiles } from '../src/papers/import.js';
-import { buildSearchIndex, deferSearchIndexing } from '../src/search/index-build.js';
+import { buildSearchIndex, deferSearchIndexing } from '../src/search/lexical/index.js';
 import { writeSyntheticSnapshot } from './synthetic.js';
 
 // Imports a >= 200k-record snapshot file (real records, re-numbered ids) into a fresh SQLite

@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { MemoryBm25Index, type RowHit, unicode61Tokens } from '../src/search/bm25-memory.js';
-import { OVER_STEMMED, parseQuery, queryArxivId, titleKey } from '../src/search/lexical.js';
-import { DEFAULT_COLUMN_WEIGHTS, rowsMissing } from '../src/search/sqlite-lexical.js';
-import { sentences } from '../src/search/tokenize.js';
-import { rng } from '../src/search/vector-math.js';
+import type { RowHit } from '../src/search/lexical/bm25/formula.js';
+import { MemoryBm25Index } from '../src/search/lexical/bm25/memory-index.js';
+import { unicode61Tokens } from '../src/search/lexical/bm25/tokens.js';
+import { parseQuery, queryArxivId, titleKey } from '../src/search/lexical/query.js';
+import { OVER_STEMMED, rowsMissing } from '../src/search/lexical/sqlite-fts5.js';
+import { DEFAULT_COLUMN_WEIGHTS } from '../src/search/lexical/types.js';
+import { sentences } from '../src/search/lexical/tokenize.js';
+import { rng } from '../src/search/vectors/vector-math.js';
 import { benchQueries, syntheticPapers } from './search.js';
 import { loadRealRecords } from './synthetic.js';
 import { numberArg, pct } from './metrics.js';
@@ -15,7 +18,7 @@ import { numberArg, pct } from './metrics.js';
 // other table) over the search bench's corpus and queries, without the SQLite database
 // (whose 1M build takes 11 minutes). The index is built from the papers directly and kept in
 // data/bench-cache. (That the pruning returns exactly what scoring every row returns is tested in
-// bm25-memory.test.ts.)
+// src/search/lexical/bm25/memory-index.test.ts.)
 
 
 /** SqliteLexicalIndex.search's work on the memory index for `query` (limit: the caller's, 100 for hybrid). */

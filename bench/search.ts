@@ -2,19 +2,20 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CorpusModel, DEFAULT_TRAIN_OPTIONS } from '../src/search/corpus-model.js';
-import { trainCorpusModelOnThreads } from '../src/search/train-worker.js';
+import { CorpusModel } from '../src/search/corpus-model/model.js';
+import { DEFAULT_TRAIN_OPTIONS } from '../src/search/corpus-model/training.js';
+import { trainCorpusModelOnThreads } from '../src/search/corpus-model/train-worker.js';
 import { cachedModelFile } from './search-quality.js';
 import { numberArg, pct } from './metrics.js';
 
 /** papers in arxiver-cs-2025, the corpus the paraphrase-dev model is trained on */
 const PARAPHRASE_DEV_DOCS = 45_904;
-import { SqliteLexicalIndex, createStandaloneSchema } from '../src/search/sqlite-lexical.js';
-import { EXACT_SCAN_LIMIT, IvfVectorIndex } from '../src/search/ivf-index.js';
-import { ExactVectorIndex } from '../src/search/vector-index.js';
+import { SqliteLexicalIndex, createStandaloneSchema } from '../src/search/lexical/sqlite-fts5.js';
+import { EXACT_SCAN_LIMIT, IvfVectorIndex } from '../src/search/vectors/ivf-index.js';
+import { ExactVectorIndex } from '../src/search/vectors/vector-index.js';
 import { DEFAULT_FUSION, type ScoredId, hybridRank, softRerank, type VectorSide } from '../src/search/fusion.js';
-import { sentences } from '../src/search/tokenize.js';
-import { rng } from '../src/search/vector-math.js';
+import { sentences } from '../src/search/lexical/tokenize.js';
+import { rng } from '../src/search/vectors/vector-math.js';
 import { type SourceRecord, loadRealRecords, syntheticId } from './synthetic.js';
 
 // `npm run bench -- search [--papers N] [--queries N]`: latency of lexical, vector and hybrid search

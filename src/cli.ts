@@ -6,13 +6,13 @@ import { ConfigError, describeConfig, loadConfig, type Config } from './config.j
 import { openContext, startServices, type Context } from './main.js';
 import { assertSchemaCurrent, migrate } from './storage/migrate.js';
 import { importFiles, formatSummary } from './papers/import.js';
-import { buildSearchIndex, deferSearchIndexing, formatBuild } from './search/index-build.js';
+import { buildSearchIndex, deferSearchIndexing, formatBuild } from './search/lexical/index.js';
 import { loadDemoIfEmpty } from './papers/demo.js';
 import { harvestOnce } from './ingest/harvest-command.js';
 import { digestCommand, DigestUsageError } from './digest/cli.js';
 import { createAccounts } from './community/accounts.js';
 import { seedDemoActivity } from './community/demo-activity.js';
-import { SEARCH_COMMANDS } from './search/commands.js';
+import { SEARCH_COMMANDS } from './cli/search-commands.js';
 
 // `paperboy <command>`: every job the server runs is also a one-shot command here.
 

@@ -2,7 +2,7 @@
 // Every bad value is collected and reported together; nothing reads process.env elsewhere.
 // Each setting is declared once below (name, Config field, type, default, help); the Config type is
 // inferred from the table, and docs/settings.md is generated from it (`npm run docs:settings`).
-import { onnxModelFiles } from './search/onnx-embedder.js';
+import { onnxModelFiles } from './search/embedders/onnx-embedder.js';
 
 /**
  * int: a whole number; duration: a whole number of `unit`s, exposed in milliseconds; bool: true or

@@ -8,7 +8,7 @@ import { buildApp } from './web/app.js';
 import { startJobRoles, type JobRoles } from './jobs/roles.js';
 import { createCommunity } from './community/community.js';
 import { arxivPaperFetcher } from './ingest/harvester.js';
-import { type EmbedderSource, openEmbedderSource } from './search/embedder.js';
+import { type EmbedderSource, openEmbedderSource } from './search/embedders/embedder.js';
 import { createSearchService, type SearchService } from './search/service.js';
 import { startEmbedWorker, startIndexWorker } from './search/jobs.js';
 import { startRetrainWorker } from './search/retrain.js';

@@ -1,4 +1,4 @@
-import { byScoreThenId } from './lexical.js';
+import { byScoreThenId } from './lexical/index.js';
 
 /**
  * Hybrid ranking: a weighted sum of normalised lexical and vector scores over the union of both

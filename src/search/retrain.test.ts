@@ -6,14 +6,14 @@ import path from 'node:path';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { buildPaper } from '../papers/paper.js';
 import { createPaperStore } from '../papers/store.js';
-import { trainCorpusModel } from './corpus-model.js';
-import { corpusModelPath, openEmbedderSource } from './embedder.js';
+import { trainCorpusModel } from './corpus-model/training.js';
+import { corpusModelPath, openEmbedderSource } from './embedders/embedder.js';
 import { embedMissing, trainEmbedder } from './jobs.js';
 import { claimTraining, retrainDue, retrainIfDue, startRetrainWorker } from './retrain.js';
 import { createSearchService } from './service.js';
-import { putVectors } from './vector-store.js';
-import { publishModel } from './model-store.js';
-import { rng } from './vector-math.js';
+import { putVectors } from './vectors/vector-store.js';
+import { publishModel } from './embedders/model-store.js';
+import { rng } from './vectors/vector-math.js';
 
 const TOPICS = {
   graphs: ['graph', 'node', 'edge', 'message', 'passing', 'molecule', 'vertex', 'neighbourhood'],

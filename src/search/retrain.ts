@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Database } from '../storage/database.js';
 import { ownerIsDead } from '../util/process-owner.js';
-import { CORPUS_MODEL_NAME, type TrainOptions } from './corpus-model.js';
-import { publishModel } from './model-store.js';
-import { corpusModelPath } from './embedder.js';
-import { type SavedModel, trainAndSaveOffThread } from './train-worker.js';
+import { CORPUS_MODEL_NAME } from './corpus-model/model.js';
+import type { TrainOptions } from './corpus-model/training.js';
+import { publishModel } from './embedders/model-store.js';
+import { corpusModelPath } from './embedders/embedder.js';
+import { type SavedModel, trainAndSaveOffThread } from './corpus-model/train-worker.js';
 
 // "Retrained when the corpus has grown enough": the worker role checks every hour whether the
 // instance has this many percent more papers than its corpus model was trained on

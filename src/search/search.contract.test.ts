@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { buildPaper } from '../papers/paper.js';
 import { createPaperStore, type PaperStore } from '../papers/store.js';
-import { trainCorpusModel } from './corpus-model.js';
-import { corpusEmbedder } from './embedder.js';
+import { trainCorpusModel } from './corpus-model/training.js';
+import { corpusEmbedder } from './embedders/embedder.js';
 import { DEFAULT_FUSION } from './fusion.js';
 import { embedMissing } from './jobs.js';
-import { createLexicalIndex } from './lexical-index.js';
+import { createLexicalIndex } from './lexical/index.js';
 import { createSearchService } from './service.js';
-import { countMissingVectors, putVectors } from './vector-store.js';
+import { countMissingVectors, putVectors } from './vectors/vector-store.js';
 import { addSubmission } from '../testing/feed-fixtures.js';
 
 const PAPERS = [

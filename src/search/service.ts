@@ -1,11 +1,10 @@
 import type { Database } from '../storage/database.js';
 import type { Paper } from '../papers/paper.js';
 import { chunks, type PaperStore } from '../papers/store.js';
-import type { Embedder } from './embedder.js';
+import type { Embedder } from './embedders/embedder.js';
 import { DEFAULT_FUSION, type FusionWeights, hybridRank, softRerank } from './fusion.js';
-import { EXACT_MATCH_SCORE, createLexicalIndex } from './lexical-index.js';
-import type { LexicalIndex } from './lexical.js';
-import { VectorCache, vectorCoverage } from './vector-store.js';
+import { EXACT_MATCH_SCORE, type LexicalIndex, createLexicalIndex } from './lexical/index.js';
+import { VectorCache, vectorCoverage } from './vectors/vector-store.js';
 
 export type SearchSort = 'relevance' | 'date' | 'upvotes';
 export const SEARCH_SORTS: SearchSort[] = ['relevance', 'date', 'upvotes'];

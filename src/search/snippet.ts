@@ -1,5 +1,5 @@
-import { parseQuery } from './lexical.js';
-import { stem, normalizeText } from './tokenize.js';
+import { parseQuery } from './lexical/index.js';
+import { stem, normalizeText } from './lexical/tokenize.js';
 
 export interface SnippetPart {
   text: string;

@@ -1,0 +1,239 @@
+import { readFile, writeFile, rename } from 'node:fs/promises';
+import { tokenize } from '../lexical/tokenize.js';
+import { TopK, dot, halvesToFloats, normalize, toHalf } from '../vectors/vector-math.js';
+
+/**
+ * Paperboy's own embedding model: static embeddings of stemmed words and word bigrams, combined by an
+ * idf-weighted sum and normalised. Trained on the instance's own papers with an in-batch contrastive
+ * loss on (title, abstract) and (sentence, rest of paper) pairs, starting from a co-occurrence
+ * initialisation so that words used in the same papers start close together (training.ts). This
+ * file is what searching needs: loading, saving, embedding and a word's neighbours.
+ */
+
+export const CORPUS_MODEL_NAME = 'paperboy-corpus';
+// Format 2 stores the vectors in half precision (format 1, single precision, still loads): the demo
+// model ships in the repository, and half the bytes cost nothing measurable in quality, since
+// trained vectors are rounded to half precision before use (see roundToHalf).
+export const CORPUS_MODEL_FORMAT = 2;
+
+export interface SparseText {
+  ids: Int32Array;
+  weights: Float32Array;
+}
+
+export class CorpusModel {
+  readonly index: Map<string, number>;
+  /** whether the vocabulary holds word pairs (`a_b`); a word itself never holds `_` */
+  private readonly bigrams: boolean;
+  private readonly norms: Float32Array;
+
+  constructor(
+    readonly vocab: string[],
+    readonly idf: Float32Array,
+    readonly dim: number,
+    readonly vectors: Float32Array,
+    readonly version: string,
+  ) {
+    this.index = new Map(vocab.map((t, i) => [t, i]));
+    this.bigrams = vocab.some((t) => t.includes('_'));
+    // Word vector lengths for the soft match, computed here so that no search pays for them.
+    this.norms = new Float32Array(vocab.length);
+    for (let i = 0; i < vocab.length; i++) this.norms[i] = Math.sqrt(dot(vectors, i * dim, vectors, i * dim, dim));
+  }
+
+  get name(): string {
+    return CORPUS_MODEL_NAME;
+  }
+
+  /** How many papers it was trained on (from its version, `DATE-Nd-...`); null when the version does not say. */
+  get papers(): number | null {
+    const m = /^\d{4}-\d{2}-\d{2}-(\d+)d-/.exec(this.version);
+    return m ? Number(m[1]) : null;
+  }
+
+  /** Features of a text: vocabulary ids with idf * (1 + ln tf) weights. */
+  features(text: string): SparseText {
+    return featuresOf(tokenize(text), this.index, this.idf, this.bigrams);
+  }
+
+  /** Unit-length embedding (all zeros when no word of the text is known). */
+  embed(text: string, out: Float32Array = new Float32Array(this.dim), outOff = 0): Float32Array {
+    const f = this.features(text);
+    sumInto(this.vectors, this.dim, f, out, outOff);
+    normalize(out, outOff, this.dim);
+    return out;
+  }
+
+  embedPaper(title: string, abstract: string, out?: Float32Array, outOff?: number): Float32Array {
+    return this.embed(`${title}. ${title}. ${abstract}`, out, outOff);
+  }
+
+  /**
+   * Soft word matching of a query against each of `docs`: for every known query word, its best cosine
+   * with any word of the paper (1 when the paper has the word itself), averaged with the words' idf as
+   * weights. Unlike the pooled embedding, each query word must find its own counterpart in the paper
+   * ("unwanted plants" in a paper about weeds, "sewer" in one about wastewater).
+   * Returns one score in [0, 1] per paper (0 for a query with no known word).
+   */
+  softMatch(query: string, docs: readonly { title: string; abstract: string }[]): number[] {
+    const q = this.features(query).ids;
+    const dim = this.dim;
+    // The query words' unit vectors, side by side, so that each paper word's vector is read once.
+    const nq = q.length;
+    const Q = new Float32Array(nq * dim);
+    for (let i = 0; i < nq; i++) {
+      const n = this.norms[q[i]];
+      if (n > 0) for (let d = 0; d < dim; d++) Q[i * dim + d] = this.vectors[q[i] * dim + d] / n;
+    }
+    let weightSum = 0;
+    for (const id of q) weightSum += this.idf[id];
+    if (weightSum === 0) return docs.map(() => 0);
+    // Cosines of the query words with each distinct word of the papers, computed once per word.
+    const cosines = new Map<number, Float32Array>();
+    return docs.map((doc) => {
+      const words = this.features(`${doc.title}. ${doc.abstract}`).ids;
+      const rows: Float32Array[] = [];
+      for (const u of words) {
+        let c = cosines.get(u);
+        if (!c) {
+          c = this.cosinesWith(Q, nq, u);
+          cosines.set(u, c);
+        }
+        rows.push(c);
+      }
+      const present = new Set(words);
+      let s = 0;
+      for (let j = 0; j < nq; j++) {
+        let best = 0;
+        if (present.has(q[j])) best = 1;
+        else for (const c of rows) if (c[j] > best) best = c[j];
+        s += this.idf[q[j]] * best;
+      }
+      return s / weightSum;
+    });
+  }
+
+  /** Cosines of word `u` with the `nq` unit vectors in `Q`, four at a time. */
+  private cosinesWith(Q: Float32Array, nq: number, u: number): Float32Array {
+    const dim = this.dim;
+    const V = this.vectors;
+    const c = new Float32Array(nq);
+    const n = this.norms[u];
+    if (n === 0) return c;
+    const ub = u * dim;
+    let i = 0;
+    for (; i + 3 < nq; i += 4) {
+      const o0 = i * dim;
+      const o1 = o0 + dim;
+      const o2 = o1 + dim;
+      const o3 = o2 + dim;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let d = 0; d < dim; d++) {
+        const x = V[ub + d];
+        s0 += Q[o0 + d] * x;
+        s1 += Q[o1 + d] * x;
+        s2 += Q[o2 + d] * x;
+        s3 += Q[o3 + d] * x;
+      }
+      c[i] = s0 / n;
+      c[i + 1] = s1 / n;
+      c[i + 2] = s2 / n;
+      c[i + 3] = s3 / n;
+    }
+    for (; i < nq; i++) c[i] = dot(Q, i * dim, V, ub, dim) / n;
+    return c;
+  }
+
+  /** Nearest vocabulary entries to a word by cosine (for inspection and tests). */
+  neighbours(word: string, k = 10): string[] {
+    const own = new Set(this.features(word).ids);
+    if (own.size === 0) return [];
+    const v = this.embed(word);
+    const top = new TopK(k + own.size);
+    for (let i = 0; i < this.vocab.length; i++) {
+      const n = this.norms[i] || 1;
+      top.push(i, dot(v, 0, this.vectors, i * this.dim, this.dim) / n);
+    }
+    return top.sorted().filter((r) => !own.has(r.index)).slice(0, k).map((r) => this.vocab[r.index]);
+  }
+
+  async save(path: string): Promise<void> {
+    const header = Buffer.from(
+      JSON.stringify({
+        name: CORPUS_MODEL_NAME,
+        format: CORPUS_MODEL_FORMAT,
+        version: this.version,
+        dim: this.dim,
+        vocab: this.vocab,
+        idf: Array.from(this.idf),
+      }),
+    );
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(header.length);
+    const body = Buffer.alloc(this.vectors.length * 2);
+    for (let i = 0; i < this.vectors.length; i++) body.writeUInt16LE(toHalf(this.vectors[i]), i * 2);
+    const tmp = `${path}.tmp-${process.pid}`;
+    await writeFile(tmp, Buffer.concat([Buffer.from('PBEM'), len, header, body]));
+    await rename(tmp, path);
+  }
+
+  static async load(path: string): Promise<CorpusModel> {
+    const buf = await readFile(path);
+    if (buf.subarray(0, 4).toString() !== 'PBEM') throw new Error(`search: ${path} is not a Paperboy embedding model`);
+    const len = buf.readUInt32LE(4);
+    const header = JSON.parse(buf.subarray(8, 8 + len).toString()) as {
+      name: string;
+      format: number;
+      version: string;
+      dim: number;
+      vocab: string[];
+      idf: number[];
+    };
+    if (header.format !== 1 && header.format !== CORPUS_MODEL_FORMAT) throw new Error(`search: unsupported model format ${header.format}`);
+    const start = 8 + len;
+    const size = header.format === 1 ? 4 : 2;
+    const count = header.vocab.length * header.dim;
+    if (buf.length - start !== count * size) throw new Error(`search: model file ${path} is truncated`);
+    let vectors: Float32Array;
+    if (size === 2) vectors = halvesToFloats(buf.subarray(start), count);
+    else {
+      vectors = new Float32Array(count);
+      new Uint8Array(vectors.buffer).set(buf.subarray(start));
+    }
+    return new CorpusModel(header.vocab, Float32Array.from(header.idf), header.dim, vectors, header.version);
+  }
+}
+
+/** `bigrams` false skips looking up word pairs (a model without them): half the time of a paper. */
+export function featuresOf(tokens: string[], index: Map<string, number>, idf: Float32Array, bigrams = true): SparseText {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < tokens.length; i++) {
+    const id = index.get(tokens[i]);
+    if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
+    if (bigrams && i + 1 < tokens.length) {
+      const b = index.get(`${tokens[i]}_${tokens[i + 1]}`);
+      if (b !== undefined) counts.set(b, (counts.get(b) ?? 0) + 1);
+    }
+  }
+  const ids = new Int32Array(counts.size);
+  const weights = new Float32Array(counts.size);
+  let j = 0;
+  for (const [id, c] of counts) {
+    ids[j] = id;
+    weights[j] = idf[id] * (1 + Math.log(c));
+    j++;
+  }
+  return { ids, weights };
+}
+
+export function sumInto(vectors: Float32Array, dim: number, f: SparseText, out: Float32Array, outOff: number): void {
+  for (let d = 0; d < dim; d++) out[outOff + d] = 0;
+  for (let j = 0; j < f.ids.length; j++) {
+    const base = f.ids[j] * dim;
+    const w = f.weights[j];
+    for (let d = 0; d < dim; d++) out[outOff + d] += w * vectors[base + d];
+  }
+}

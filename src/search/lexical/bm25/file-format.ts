@@ -1,0 +1,219 @@
+import { open, readFile, rename, writeFile } from 'node:fs/promises';
+import type { Bm25Weights } from './formula.js';
+import { type Postings, SKIP, sharedInts } from './postings.js';
+import { type RowIds, TitleTable } from './row-tables.js';
+
+// The in-memory index's file: 'PBBM', the length of a JSON header (uint32 LE), the header, then raw
+// arrays: per table (stemmed, exact) the lens, last and df of its terms and each term's postings;
+// the stemmed term of each exact term; row lengths and title hashes; per list longer than SKIP its
+// skip entries and block maxima; the paper ids (offsets, then UTF-8 bytes) when the index keeps
+// them; the title checks. The file is a cache of what the database holds: only the current format
+// is read, and a file of any other format, or one that does not read back whole, is rebuilt.
+
+/** Written into every file; a file of another format is not read (its owner rebuilds the index). */
+export const INDEX_FILE_FORMAT = 4;
+
+const MAGIC = 'PBBM';
+
+/** What the file holds of a MemoryBm25Index (memory-index.ts): saved from one, and loaded into a new one. */
+export interface PersistedIndex {
+  readonly stemmed: Postings;
+  readonly exact: Postings;
+  stemOf: Int32Array;
+  len: Int32Array;
+  titles: TitleTable;
+  readonly ids: RowIds;
+  boundAvgdl: number;
+  readonly boundWeights: Bm25Weights;
+  rows: number;
+  tokens: number;
+  ftsTokens: number;
+  maxRowid: number;
+  computeBounds(): void;
+}
+
+interface Header {
+  format: number;
+  /** always true: the title checks follow the ids */
+  titleChecks: boolean;
+  /** bytes of ids at the end; null: the index keeps no ids */
+  ids: number | null;
+  key: string;
+  boundAvgdl: number | null;
+  boundWeights: Bm25Weights;
+  rows: number;
+  tokens: number;
+  ftsTokens: number | null;
+  maxRowid: number;
+  stemmed: string[];
+  exact: string[];
+}
+
+export interface IndexFileHeader {
+  key: string;
+  rows: number;
+  maxRowid: number;
+}
+
+/** Writes the index (JSON header + raw arrays); `key` says what database state it reflects. */
+export async function saveIndex(index: PersistedIndex, path: string, key: string): Promise<void> {
+  const parts: Buffer[] = [];
+  const bounded = index.boundAvgdl > 0;
+  const { ids, titles, maxRowid } = index;
+  const header: Header = {
+    format: INDEX_FILE_FORMAT,
+    titleChecks: true,
+    ids: ids.complete ? ids.end : null,
+    key,
+    boundAvgdl: bounded ? index.boundAvgdl : null,
+    boundWeights: index.boundWeights,
+    rows: index.rows,
+    tokens: index.tokens,
+    ftsTokens: index.ftsTokens,
+    maxRowid,
+    stemmed: [...index.stemmed.termOf.keys()],
+    exact: [...index.exact.termOf.keys()],
+  };
+  const raw = (a: Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  for (const p of [index.stemmed, index.exact]) {
+    const n = p.terms;
+    parts.push(raw(p.lens.subarray(0, n)), raw(p.last.subarray(0, n)), raw(p.df.subarray(0, n)));
+    for (let t = 0; t < n; t++) parts.push(Buffer.from(p.bufs[t].buffer, p.bufs[t].byteOffset, p.lens[t]));
+  }
+  parts.push(raw(index.stemOf.subarray(0, index.exact.terms)));
+  parts.push(raw(index.len.subarray(0, maxRowid + 1)), raw(titles.hashes.subarray(0, maxRowid + 1)));
+  for (const p of [index.stemmed, index.exact]) {
+    for (let t = 0; t < p.terms; t++) {
+      if (p.df[t] <= SKIP) continue;
+      const n = p.skipCount(t);
+      parts.push(raw(p.skips.get(t)!.subarray(0, 2 * n)));
+      if (bounded) {
+        const bm = p.blockMax.get(t)!.subarray(0, n + 1);
+        parts.push(Buffer.from(bm.buffer, bm.byteOffset, bm.byteLength));
+      }
+    }
+  }
+  if (ids.complete) parts.push(raw(ids.off.subarray(0, maxRowid + 2)), ids.bytes.subarray(0, ids.end));
+  parts.push(raw(titles.checks.subarray(0, maxRowid + 1)));
+  const h = Buffer.from(JSON.stringify(header));
+  const hl = Buffer.alloc(4);
+  hl.writeUInt32LE(h.length);
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, [Buffer.from(MAGIC), hl, h, ...parts]);
+  await rename(tmp, path);
+}
+
+/** A header of the current format, or null. */
+function currentHeader(json: string): Header | null {
+  const h = JSON.parse(json) as Partial<Header>;
+  return h.format === INDEX_FILE_FORMAT && h.titleChecks === true ? (h as Header) : null;
+}
+
+/** The key and row count of a saved index of the current format, reading only its header; null when there is none. */
+export async function readIndexHeader(path: string): Promise<IndexFileHeader | null> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+    const head = Buffer.alloc(8);
+    await fh.read(head, 0, 8, 0);
+    if (head.subarray(0, 4).toString() !== MAGIC) return null;
+    const hl = head.readUInt32LE(4);
+    if (hl > (await fh.stat()).size - 8) return null;
+    const h = Buffer.alloc(hl);
+    await fh.read(h, 0, h.length, 8);
+    const j = currentHeader(h.toString());
+    return j && { key: j.key, rows: j.rows, maxRowid: j.maxRowid };
+  } catch {
+    return null;
+  } finally {
+    await fh?.close();
+  }
+}
+
+/**
+ * Reads a saved index into the index `make` gives when the file is of the current format, its key
+ * is `key` and it reads back whole; else null (and `make` may not have been called).
+ */
+export async function loadIndex<T extends PersistedIndex>(path: string, key: string, make: () => T): Promise<T | null> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch {
+    return null;
+  }
+  try {
+    return readIndex(buf, key, make);
+  } catch {
+    return null; // not JSON, or arrays cut short: a corrupt file is rebuilt like an old one
+  }
+}
+
+function readIndex<T extends PersistedIndex>(buf: Buffer, key: string, make: () => T): T | null {
+  if (buf.length < 8 || buf.subarray(0, 4).toString() !== MAGIC) return null;
+  const hl = buf.readUInt32LE(4);
+  if (hl > buf.length - 8) return null;
+  const h = currentHeader(buf.subarray(8, 8 + hl).toString());
+  if (!h || h.key !== key) return null;
+  const out = make();
+  let at = 8 + hl;
+  const ints = (n: number) => {
+    const a = new Int32Array(Math.max(n, 1));
+    new Uint8Array(a.buffer).set(buf.subarray(at, at + n * 4));
+    at += n * 4;
+    return a;
+  };
+  for (const [p, terms] of [
+    [out.stemmed, h.stemmed],
+    [out.exact, h.exact],
+  ] as const) {
+    const n = terms.length;
+    p.lens = ints(n);
+    p.last = ints(n);
+    p.df = ints(n);
+    p.bufs = new Array(n);
+    p.shared = true;
+    for (let t = 0; t < n; t++) {
+      p.termOf.set(terms[t], t);
+      // A copy of the bytes, so one list growing does not keep the whole file alive.
+      p.bufs[t] = p.copyBytes(buf.subarray(at, at + p.lens[t]));
+      at += p.lens[t];
+    }
+  }
+  out.stemOf = ints(h.exact.length);
+  out.len = sharedInts(ints(h.maxRowid + 1));
+  const hashes = ints(h.maxRowid + 1);
+  out.rows = h.rows;
+  out.tokens = h.tokens;
+  out.ftsTokens = h.ftsTokens ?? NaN;
+  out.maxRowid = h.maxRowid;
+  const bounded = typeof h.boundAvgdl === 'number';
+  // Saved skip entries and block maxima: no pass over the postings (seconds at a million papers).
+  for (const p of [out.stemmed, out.exact]) {
+    for (let t = 0; t < p.terms; t++) {
+      if (p.df[t] <= SKIP) continue;
+      const n = p.skipCount(t);
+      p.skips.set(t, ints(2 * n));
+      if (bounded) {
+        const bm = new Float32Array(n + 1);
+        new Uint8Array(bm.buffer).set(buf.subarray(at, at + 4 * (n + 1)));
+        at += 4 * (n + 1);
+        p.blockMax.set(t, bm);
+      }
+    }
+  }
+  if (typeof h.ids === 'number') {
+    out.ids.off = ints(h.maxRowid + 2);
+    out.ids.bytes = Buffer.from(buf.subarray(at, at + h.ids));
+    out.ids.end = h.ids;
+    at += h.ids;
+  } else out.ids.complete = false;
+  const checks = ints(h.maxRowid + 1);
+  // Every array read in full, and nothing after them: else the file was cut short or is not one of ours.
+  if (at !== buf.length) return null;
+  out.titles = TitleTable.fromArrays(hashes, checks, out.len, out.maxRowid);
+  const w = h.boundWeights;
+  const ow = out.boundWeights;
+  if (bounded && w && w.title === ow.title && w.abstract === ow.abstract && w.authors === ow.authors) out.boundAvgdl = h.boundAvgdl!;
+  else out.computeBounds();
+  return out;
+}

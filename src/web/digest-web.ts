@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import { createDigestService, type DigestService } from '../digest/service.js';
 import { createRateLimiter, type RateLimiter } from '../community/rate-limit.js';
 import type { Subscriber } from '../digest/subscriptions.js';

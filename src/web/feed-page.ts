@@ -1,8 +1,8 @@
 // Shared by the feed page handlers: read the filter and page from the query, run the one feed
 // query, work out previous/next, and render with feed-view.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from './app.js';
-import { errorPage } from './app.js';
+import type { AppDeps } from './deps.js';
+import { errorPage } from './error-page.js';
 import { adjacentFeedDays, feedDayRange, feedVersion, listDailyPapers } from '../feed/daily.js';
 import { pageCacheFor } from './page-cache.js';
 import { monthOf, periodLabel, periodPath, shiftPeriod, weekOf, type Period } from '../feed/period.js';

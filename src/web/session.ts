@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
-import type { AppDeps } from './app.js';
-import { errorPage } from './app.js';
+import type { AppDeps } from './deps.js';
+import { errorPage } from './error-page.js';
 import { createCommunity, type Community } from '../community/community.js';
 import { loadSessionSecret } from '../community/secret.js';
 import { hmac, sameSecret, randomToken } from '../community/tokens.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { feedVersion, listDailyPapers } from '../../feed/daily.js';
 import { pageCacheFor } from '../page-cache.js';
 import { presentDailyPaper } from './presenters.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { createHarvestStore } from '../../ingest/harvest-store.js';
 import { trainingState } from '../../search/retrain.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { createHarvestStore, type HarvestStats } from '../../ingest/harvest-store.js';
 
 // Prometheus text exposition (format 0.0.4). The harvest counters live in the database (summed

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { communityDeps } from '../session.js';
 import { bearerUser } from './bearer.js';
 import { presentSubmission } from './presenters.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { feedVersion, listDailyPapers, type DailyEntry, type FeedSort } from '../../feed/daily.js';
 import { pageCacheFor } from '../page-cache.js';
 import { absUrl, pdfUrl } from '../../papers/arxiv-id.js';

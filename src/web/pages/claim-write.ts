@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { html } from '../html.js';
 import { communityDeps, csrfField, page, requireUser } from '../session.js';
 import { parseArxivId } from '../../papers/arxiv-id.js';

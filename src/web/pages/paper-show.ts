@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.js';
-import { errorPage } from '../app.js';
+import type { AppDeps } from '../deps.js';
+import { errorPage } from '../error-page.js';
 import { absUrl, parseArxivId } from '../../papers/arxiv-id.js';
 import { html, safeUrl } from '../html.js';
 import { formatDate, paperCard, paperLinks, paperPath } from '../components.js';

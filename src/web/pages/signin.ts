@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { html } from '../html.js';
 import { backPath, communityDeps, csrfField, endSession, page, startSession, SESSION_COOKIE } from '../session.js';
 import { LOGIN_LINK_MINUTES, normaliseEmail } from '../../community/accounts.js';

@@ -5,9 +5,18 @@ import { openDatabase, type Database } from './storage/database.js';
 import { assertSchemaCurrent } from './storage/migrate.js';
 import { createPaperStore, type PaperStore } from './papers/store.js';
 import { buildApp } from './web/app.js';
+import type { AppDeps } from './web/deps.js';
+import { createSubscribeLimits } from './web/digest-web.js';
+import { createPageCache } from './web/page-cache.js';
 import { startJobRoles, type JobRoles } from './jobs/roles.js';
 import { createCommunity } from './community/community.js';
-import { arxivPaperFetcher } from './ingest/harvester.js';
+import type { PaperFetcher } from './community/submissions.js';
+import { arxivPaperFetcher, createArxivHttp, createHarvester } from './ingest/harvester.js';
+import type { HarvestDeps } from './ingest/harvest.js';
+import type { PoliteHttp } from './ingest/polite-http.js';
+import { createMailer, type Mailer } from './digest/mailer.js';
+import { readSenderSettings } from './digest/send.js';
+import { createDigestService } from './digest/service.js';
 import { type EmbedderSource, openEmbedderSource } from './search/embedder.js';
 import { createSearchService, type SearchService } from './search/service.js';
 import { startEmbedWorker, startIndexWorker } from './search/jobs.js';
@@ -16,6 +25,7 @@ import { everyInterval } from './util/every-interval.js';
 import { processOwner } from './util/process-owner.js';
 
 // Composition root: config -> database -> stores -> services, and the roles SERVICES names.
+// Every service is built here once and passed down; nothing else builds one from config.
 
 export interface Context {
   config: Config;
@@ -44,24 +54,71 @@ export async function openContext(config: Config): Promise<Context> {
   return { config, database, papers, search, embedders };
 }
 
+/** What tests may put in place of the wiring's own (src/testing/test-app.ts); main passes only `log`. */
+export interface WireOptions {
+  log?: (line: string) => void;
+  mailer?: Mailer;
+  /** the community's clock */
+  now?: () => Date;
+  sessionSecret?: string;
+  /** /submit's fetcher for papers not harvested yet; null fetches nothing (tests stay offline) */
+  fetcher?: PaperFetcher | null;
+}
+
+/** The services of a process: what the web handlers use (AppDeps) and what the jobs use. */
+export interface Services extends Omit<AppDeps, 'jobs'> {
+  embedders: EmbedderSource;
+  /** the one polite arXiv client of the process: the harvest jobs and /submit's fetcher share its pace */
+  arxivHttp: PoliteHttp;
+  harvester: HarvestDeps;
+  /** closes the mail transport; the database is the context's to close */
+  close(): void;
+}
+
+export function wireServices(ctx: Context, o: WireOptions = {}): Services {
+  const { config, database, papers } = ctx;
+  const log = o.log ?? console.log;
+  const arxivHttp = createArxivHttp(config, database);
+  const harvester = createHarvester({ ...ctx, http: arxivHttp }, log);
+  // Without SMTP_URL mail lands in DATA_DIR/outbox; the log names the file.
+  const mailer = o.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, pool: readSenderSettings(config).concurrency, log });
+  const digests = createDigestService(config, database, { mailer, log });
+  const fetcher = o.fetcher === undefined ? arxivPaperFetcher(config, arxivHttp) : (o.fetcher ?? undefined);
+  return {
+    ...ctx,
+    arxivHttp,
+    harvester,
+    mailer,
+    digests,
+    community: createCommunity(database, papers, config, { now: o.now, fetcher }),
+    subscribeLimits: createSubscribeLimits(database),
+    // The digest links' secret: SESSION_SECRET, or the one generated into DATA_DIR.
+    sessionSecret: o.sessionSecret ?? digests.secret,
+    pageCache: createPageCache(),
+    close() {
+      digests.close();
+    },
+  };
+}
+
 export interface Running {
   app: FastifyInstance | null;
   stop(): Promise<void>;
 }
 
 /** Start the roles in SERVICES on an up-to-date schema; returns a handle that stops them in order. */
-export async function startServices(ctx: Context, log: (line: string) => void = console.log): Promise<Running> {
+export async function startServices(ctx: Context, log: (line: string) => void = console.log, wiring: Omit<WireOptions, 'log'> = {}): Promise<Running> {
   await assertSchemaCurrent(ctx.database);
+  const services = wireServices(ctx, { ...wiring, log });
   let app: FastifyInstance | null = null;
   if (ctx.config.services.includes('web')) {
-    // /submit fetches a paper that is not harvested yet from the arXiv API.
-    app = await buildApp({ ...ctx, community: createCommunity(ctx.database, ctx.papers, ctx.config, { fetcher: arxivPaperFetcher(ctx.config, ctx.database) }) });
+    app = await buildApp(services);
     await app.listen({ port: ctx.config.port, host: ctx.config.host });
     const shown = ctx.config.host === '0.0.0.0' || ctx.config.host === '::' ? 'localhost' : ctx.config.host;
     log(`paperboy: serving http://${shown}:${(app.server.address() as { port: number }).port} (${ctx.database.dialect})`);
   }
   let jobs: JobRoles | null = null;
-  if (ctx.config.services.includes('worker') || ctx.config.services.includes('scheduler')) jobs = await startJobRoles(ctx, log);
+  if (ctx.config.services.includes('worker') || ctx.config.services.includes('scheduler')) jobs = await startJobRoles(services, log);
   // Builds the search index of an import that was killed before building it itself.
   const stopIndexing = ctx.config.services.includes('worker') ? startIndexWorker(ctx.database, log) : null;
   const worker = ctx.config.services.includes('worker');
@@ -90,11 +147,11 @@ export async function startServices(ctx: Context, log: (line: string) => void = 
       if (stopRetraining) await stopRetraining();
       if (stopEmbedding) await stopEmbedding();
       if (stopFollowing) await stopFollowing();
+      services.close();
       await ctx.database.close();
     },
   };
 }
-
 /** How often a process looks at the model file and at how far the new model's vectors have come. */
 const FOLLOW_MS = 30_000;
 

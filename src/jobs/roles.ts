@@ -1,13 +1,10 @@
 import type { Config } from '../config.js';
-import type { Database } from '../storage/database.js';
-import type { PaperStore } from '../papers/store.js';
-import { createHarvester } from '../ingest/harvester.js';
-import { LEASE_MS, runWindow } from '../ingest/harvest.js';
+import { LEASE_MS, runWindow, type HarvestDeps } from '../ingest/harvest.js';
 import { planHarvest } from '../ingest/harvest-plan.js';
 import { processOwner } from '../ingest/harvest-store.js';
 import { startWorkerPool } from './worker-pool.js';
 import { startScheduler } from './scheduler.js';
-import { createDigestService } from '../digest/service.js';
+import type { DigestService } from '../digest/service.js';
 
 // The `worker` and `scheduler` roles of SERVICES. Both work from database state only, so they
 // may run in different processes or on different hosts.
@@ -16,9 +13,10 @@ export interface JobRoles {
   stop(): Promise<void>;
 }
 
-export async function startJobRoles(ctx: { config: Config; database: Database; papers: PaperStore }, log: (line: string) => void): Promise<JobRoles> {
+/** harvester and digests: the process's own (src/main.ts), the harvester with its one polite arXiv client. */
+export async function startJobRoles(ctx: { config: Config; harvester: HarvestDeps; digests: DigestService }, log: (line: string) => void): Promise<JobRoles> {
   const { services } = ctx.config;
-  const harvester = createHarvester(ctx, log);
+  const { harvester, digests } = ctx;
   const stops: Array<() => Promise<void> | void> = [];
   if (services.includes('worker')) {
     const owner = processOwner();
@@ -59,7 +57,6 @@ export async function startJobRoles(ctx: { config: Config; database: Database; p
   if (services.includes('scheduler')) {
     // Digests go out from DIGEST_HOUR in the feed's time zone. runDue is idempotent and claims
     // each (subscriber, period) before sending, so several schedulers never send one twice.
-    const digests = createDigestService(ctx.config, ctx.database, { log });
     const hour = String(digests.settings.digestHour).padStart(2, '0');
     const digestScheduler = await startScheduler({
       name: 'digests',
@@ -72,7 +69,6 @@ export async function startJobRoles(ctx: { config: Config; database: Database; p
       },
     });
     stops.unshift(() => digestScheduler.stop());
-    stops.push(() => digests.close());
   }
   return {
     async stop() {

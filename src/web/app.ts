@@ -1,11 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
-import { createSearchService } from '../search/service.js';
 import { ROUTES } from './routes.js';
 import { installSessions } from './session.js';
 import { errorPage } from './error-page.js';
-import type { AppDeps, AppInput } from './deps.js';
+import type { AppDeps } from './deps.js';
 
 const STATIC_DIR = fileURLToPath(new URL('../../../src/web/static/', import.meta.url));
 
@@ -13,8 +12,8 @@ function wantsJson(url: string): boolean {
   return url.startsWith('/api/') || url === '/healthz';
 }
 
-export async function buildApp(input: AppInput): Promise<FastifyInstance> {
-  const deps: AppDeps = { ...input, search: input.search ?? createSearchService({ database: input.database, papers: input.papers, embedder: null }) };
+/** The HTTP app over services built by the caller (src/main.ts, or src/testing/test-app.ts in tests). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: deps.config.logLevel,

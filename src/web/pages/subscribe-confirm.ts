@@ -9,7 +9,7 @@ import { digestWeb, sendPage } from '../digest-web.js';
 // scanners that prefetch links subscribe people who never clicked.
 
 export function registerSubscribeConfirm(app: FastifyInstance, deps: AppDeps) {
-  const d = digestWeb(app, deps);
+  const d = digestWeb(deps);
   app.get<{ Params: { token: string } }>('/subscribe/confirm/:token', async (req, reply) => {
     return sendPage(
       reply,

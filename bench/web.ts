@@ -29,7 +29,7 @@ const RUN_JS = fileURLToPath(new URL('./run.js', import.meta.url));
 async function serve(dbFile: string, staticDir: string): Promise<void> {
   const config = loadConfig({ ...process.env, DATABASE_URL: `sqlite:${dbFile}`, LOG_LEVEL: 'silent', DEMO_DATA: 'off' });
   const ctx = await openContext(config);
-  const app = await buildApp({ ...wireServices(ctx, { log: (l) => process.stderr.write(`${l}\n`) }) });
+  const app = await buildApp({ ...wireServices(ctx, { log: (l) => process.stderr.write(`${l}\n`) }), jobs: { states: () => [] } });
   await app.register(fastifyStatic, { root: staticDir, prefix: '/bench-static/', decorateReply: false });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   console.log(JSON.stringify({ address }));

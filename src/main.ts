@@ -8,7 +8,8 @@ import { buildApp } from './web/app.js';
 import type { AppDeps } from './web/deps.js';
 import { createSubscribeLimits } from './web/digest-web.js';
 import { createPageCache } from './web/page-cache.js';
-import { startJobRoles, type JobRoles } from './jobs/roles.js';
+import { createJobRunner, type JobRunner } from './jobs/runner.js';
+import { processJobs } from './jobs/definitions.js';
 import { createCommunity } from './community/community.js';
 import type { PaperFetcher } from './community/submissions.js';
 import { arxivPaperFetcher, createArxivHttp, createHarvester } from './ingest/harvester.js';
@@ -19,10 +20,6 @@ import { readSenderSettings } from './digest/send.js';
 import { createDigestService } from './digest/service.js';
 import { type EmbedderSource, openEmbedderSource } from './search/embedder.js';
 import { createSearchService, type SearchService } from './search/service.js';
-import { startEmbedWorker, startIndexWorker } from './search/jobs.js';
-import { startRetrainWorker } from './search/retrain.js';
-import { everyInterval } from './util/every-interval.js';
-import { processOwner } from './util/process-owner.js';
 
 // Composition root: config -> database -> stores -> services, and the roles SERVICES names.
 // Every service is built here once and passed down; nothing else builds one from config.
@@ -103,6 +100,8 @@ export function wireServices(ctx: Context, o: WireOptions = {}): Services {
 
 export interface Running {
   app: FastifyInstance | null;
+  /** this process's jobs, by kind */
+  jobs: JobRunner;
   stop(): Promise<void>;
 }
 
@@ -110,71 +109,27 @@ export interface Running {
 export async function startServices(ctx: Context, log: (line: string) => void = console.log, wiring: Omit<WireOptions, 'log'> = {}): Promise<Running> {
   await assertSchemaCurrent(ctx.database);
   const services = wireServices(ctx, { ...wiring, log });
+  const roles = ctx.config.services;
+  // The jobs are planned once the web role listens (their start-up lines follow its own).
+  let jobs: JobRunner | null = null;
   let app: FastifyInstance | null = null;
-  if (ctx.config.services.includes('web')) {
-    app = await buildApp(services);
+  if (roles.includes('web')) {
+    app = await buildApp({ ...services, jobs: { states: () => jobs?.states() ?? [] } });
     await app.listen({ port: ctx.config.port, host: ctx.config.host });
     const shown = ctx.config.host === '0.0.0.0' || ctx.config.host === '::' ? 'localhost' : ctx.config.host;
     log(`paperboy: serving http://${shown}:${(app.server.address() as { port: number }).port} (${ctx.database.dialect})`);
   }
-  let jobs: JobRoles | null = null;
-  if (ctx.config.services.includes('worker') || ctx.config.services.includes('scheduler')) jobs = await startJobRoles(services, log);
-  // Builds the search index of an import that was killed before building it itself.
-  const stopIndexing = ctx.config.services.includes('worker') ? startIndexWorker(ctx.database, log) : null;
-  const worker = ctx.config.services.includes('worker');
-  const stopEmbedding = worker && (ctx.embedders.latest() || ctx.embedders.file) ? startEmbedWorker(ctx.database, () => ctx.embedders.latest(), log) : null;
-  // A corpus model retrained by any process replaces the model file: follow it (the worker role to
-  // embed with it, the web role to search with it).
-  const stopFollowing = ctx.embedders.file && (worker || app) ? startModelFollower(ctx, { search: app !== null }, log) : null;
-  const percent = Number(ctx.config.raw.EMBEDDER_RETRAIN_PERCENT ?? 0);
-  const stopRetraining =
-    worker && ctx.embedders.file && percent > 0
-      ? startRetrainWorker({
-          database: ctx.database,
-          dataDir: ctx.config.dataDir,
-          percent,
-          trainedOn: () => ctx.embedders.latest()?.papers,
-          owner: processOwner('#retrain'),
-          log,
-        })
-      : null;
+  const runner = createJobRunner(processJobs(services, roles, log), { log });
+  jobs = runner;
+  runner.start();
   return {
     app,
+    jobs: runner,
     async stop() {
       if (app) await app.close();
-      if (jobs) await jobs.stop();
-      if (stopIndexing) await stopIndexing();
-      if (stopRetraining) await stopRetraining();
-      if (stopEmbedding) await stopEmbedding();
-      if (stopFollowing) await stopFollowing();
+      await runner.stop();
       services.close();
       await ctx.database.close();
     },
   };
-}
-/** How often a process looks at the model file and at how far the new model's vectors have come. */
-const FOLLOW_MS = 30_000;
-
-/**
- * Loads a new corpus model when its file changes, and moves search to it once nearly every paper
- * has a vector from it (the worker role computes them meanwhile; search goes on with the old model).
- */
-function startModelFollower(ctx: Context, role: { search: boolean }, log: (line: string) => void, intervalMs = FOLLOW_MS): () => Promise<void> {
-  let waitingFor = '';
-  return everyInterval(intervalMs, async () => {
-    try {
-      if (await ctx.embedders.poll()) log(`search: new model ${ctx.embedders.latest()?.version} loaded from ${ctx.embedders.file}`);
-      // A worker without the web role only embeds: it never loads the vectors for searching.
-      if (!role.search) return;
-      const next = ctx.embedders.latest();
-      const r = await ctx.search.useEmbedder(next);
-      if (r.status === 'switched') log(`search: now searching with ${next?.name}@${next?.version}`);
-      if (r.status === 'waiting' && waitingFor !== next?.version) {
-        waitingFor = next?.version ?? '';
-        log(`search: keeps the previous model until the papers are embedded with ${next?.version} (${r.missing} to go)`);
-      }
-    } catch (e) {
-      log(`search: following the model file failed: ${(e as Error).message}`);
-    }
-  });
 }

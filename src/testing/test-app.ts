@@ -3,6 +3,7 @@ import { loadConfig, type Config } from '../config.js';
 import type { Database } from '../storage/database.js';
 import { createPaperStore, type PaperStore } from '../papers/store.js';
 import { createSearchService, type SearchService } from '../search/service.js';
+import type { JobState } from '../jobs/runner.js';
 import { wireServices, type Services, type WireOptions } from '../main.js';
 import { buildApp } from '../web/app.js';
 import type { AppDeps } from '../web/deps.js';
@@ -18,6 +19,8 @@ export interface TestAppOptions extends WireOptions {
   papers?: PaperStore;
   /** lexical-only search by default */
   search?: SearchService;
+  /** the job runner /healthz and /metrics show (none by default) */
+  jobs?: { states(): JobState[] };
 }
 
 export interface TestApp {
@@ -37,7 +40,7 @@ export async function buildTestApp(o: TestAppOptions): Promise<TestApp> {
     { config, database, papers, search, embedders },
     { log: o.log ?? (() => {}), mailer: o.mailer, now: o.now, sessionSecret: o.sessionSecret, fetcher: o.fetcher === undefined ? null : o.fetcher },
   );
-  const deps = services;
+  const deps = { ...services, jobs: o.jobs ?? { states: () => [] } };
   const app = await buildApp(deps);
   app.addHook('onClose', async () => services.close());
   return { app, deps };

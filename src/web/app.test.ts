@@ -40,6 +40,8 @@ describe('web skeleton', () => {
       papers: 2,
       lastHarvest: { at: null, pending: 0, running: 0, failed: 0, lastError: null },
       search: { model: null, training: { running: false, since: null, lastFinishedAt: null, lastVersion: null, lastError: null } },
+      // This app runs no jobs (src/jobs/runner.test.ts shows them).
+      jobs: {},
     });
     // A retrain in progress shows, with when it started.
     await db.db.updateTable('embedder_training').set({ claimed_by: 'host:1#retrain', lease_until: new Date(Date.now() + 60_000).toISOString(), started_at: '2026-11-28T10:00:00.000Z' }).execute();

@@ -22,7 +22,8 @@ import { type EmbedderSource, openEmbedderSource } from './search/embedder.js';
 import { createSearchService, type SearchService } from './search/service.js';
 
 // Composition root: config -> database -> stores -> services, and the roles SERVICES names.
-// Every service is built here once and passed down; nothing else builds one from config.
+// The services of a server process are built here once (wireServices) and passed down; only
+// one-shot commands (src/cli.ts) build the few they need themselves.
 
 export interface Context {
   config: Config;

@@ -40,7 +40,7 @@ test('a failed run is logged and retried with backoff; the loop goes on', async 
     await until(() => calls === 3 && runner.states()[0].runningNow === 0);
     const s = runner.states()[0];
     assert.deepEqual([s.runs, s.failures, s.failuresInARow, s.lastStatus, s.lastError], [3, 2, 0, 'ok', null]);
-    assert.deepEqual(lines, ['embed: background embedding failed: database is locked (1) (retrying in 0 s)', 'embed: background embedding failed: database is locked (2) (retrying in 0 s)']);
+    assert.deepEqual(lines, ['embed: background embedding failed: database is locked (1) (retrying in 1 ms)', 'embed: background embedding failed: database is locked (2) (retrying in 2 ms)']);
     assert.ok(s.nextAt && Date.parse(s.nextAt) > Date.now() + 3_500_000, 'then back on its cadence');
   } finally {
     await runner.stop();
@@ -48,29 +48,21 @@ test('a failed run is logged and retried with backoff; the loop goes on', async 
 });
 
 test('the backoff doubles with each failure in a row, up to its limit, and never waits past the cadence', async () => {
-  const waits: number[] = [];
-  const runner = createJobRunner(
-    [
-      hourly('retrain', async () => {
-        throw new Error('no');
-      }),
-    ],
-    { log: (l) => waits.push(Number(/retrying in (\d+) s/.exec(l)?.[1])), backoffMs: 1000, maxBackoffMs: 4000 },
-  );
+  const retryIn = (lines: string[]) => lines.map((l) => /retrying in (.*)\)$/.exec(l)?.[1]);
+  const lines: string[] = [];
+  const runner = createJobRunner([hourly('retrain', async () => Promise.reject(new Error('no')))], { log: (l) => lines.push(l), backoffMs: 20, maxBackoffMs: 70 });
   runner.start();
-  // The first failure waits a second: stop before the retry.
-  await until(() => waits.length === 1);
+  await until(() => lines.length === 5);
   await runner.stop();
-  assert.deepEqual(waits, [1]);
-  const daily = createJobRunner([{ name: 'digests', roles: ['scheduler'], cadence: { kind: 'every', ms: 2 }, run: async () => Promise.reject(new Error('no')) }], {
-    log: (l) => waits.push(Number(/retrying in (\d+) s/.exec(l)?.[1])),
-    backoffMs: 60_000,
-  });
-  daily.start();
-  await until(() => waits.length === 4);
-  await daily.stop();
+  assert.deepEqual(retryIn(lines), ['20 ms', '40 ms', '70 ms', '70 ms', '70 ms']);
   // A job due every 2 ms retries on its cadence, not after the minute of backoff.
-  assert.deepEqual(waits.slice(1, 4), [0, 0, 0]);
+  const often: string[] = [];
+  const soon = createJobRunner([{ name: 'digests', roles: ['scheduler'], cadence: { kind: 'every', ms: 2 }, run: async () => Promise.reject(new Error('no')) }], { log: (l) => often.push(l), backoffMs: 60_000 });
+  soon.start();
+  await until(() => often.length === 3);
+  await soon.stop();
+  assert.ok(retryIn(often).every((w) => /^[012] ms$/.test(w ?? '')), often.join('\n'));
+  assert.match(often[0], /^jobs: digests failed: no \(retrying in/);
 });
 
 test('stop() tells the runs in progress to stop, waits for them, and starts no new one', async () => {

@@ -160,7 +160,8 @@ export function createJobRunner(defs: JobDefinition[], o: RunnerOptions): JobRun
         const base = c.kind === 'queue' ? c.pollMs : backoffMs;
         const retry = Math.min(maxBackoffMs, base * 2 ** (state.failuresInARow - 1));
         wait = c.kind === 'queue' ? retry : Math.min(retry, wait);
-        o.log(`${def.failed ? def.failed(error) : `jobs: ${def.name} failed: ${error}`} (retrying in ${Math.round(wait / 1000)} s)`);
+        const after = wait < 1000 ? `${wait} ms` : `${Math.round(wait / 1000)} s`;
+        o.log(`${def.failed ? def.failed(error) : `jobs: ${def.name} failed: ${error}`} (retrying in ${after})`);
       } else {
         state.failuresInARow = 0;
       }

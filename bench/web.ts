@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import fastifyStatic from '@fastify/static';
 import { loadConfig } from '../src/config.js';
-import { openContext } from '../src/main.js';
+import { openContext, wireServices } from '../src/main.js';
 import { migrate } from '../src/storage/migrate.js';
 import { loadDemoIfEmpty } from '../src/papers/demo.js';
 import { seedDemoActivity } from '../src/community/demo-activity.js';
@@ -29,7 +29,7 @@ const RUN_JS = fileURLToPath(new URL('./run.js', import.meta.url));
 async function serve(dbFile: string, staticDir: string): Promise<void> {
   const config = loadConfig({ ...process.env, DATABASE_URL: `sqlite:${dbFile}`, LOG_LEVEL: 'silent', DEMO_DATA: 'off' });
   const ctx = await openContext(config);
-  const app = await buildApp(ctx);
+  const app = await buildApp({ ...wireServices(ctx, { log: (l) => process.stderr.write(`${l}\n`) }), jobs: { states: () => [] } });
   await app.register(fastifyStatic, { root: staticDir, prefix: '/bench-static/', decorateReply: false });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   console.log(JSON.stringify({ address }));

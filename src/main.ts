@@ -5,17 +5,25 @@ import { openDatabase, type Database } from './storage/database.js';
 import { assertSchemaCurrent } from './storage/migrate.js';
 import { createPaperStore, type PaperStore } from './papers/store.js';
 import { buildApp } from './web/app.js';
-import { startJobRoles, type JobRoles } from './jobs/roles.js';
+import type { AppDeps } from './web/deps.js';
+import { createSubscribeLimits } from './web/digest-web.js';
+import { createPageCache } from './web/page-cache.js';
+import { createJobRunner, type JobRunner } from './jobs/runner.js';
+import { processJobs } from './jobs/definitions.js';
 import { createCommunity } from './community/community.js';
-import { arxivPaperFetcher } from './ingest/harvester.js';
+import type { PaperFetcher } from './community/submissions.js';
+import { arxivPaperFetcher, createArxivHttp, createHarvester } from './ingest/harvester.js';
+import type { HarvestDeps } from './ingest/harvest.js';
+import type { PoliteHttp } from './ingest/polite-http.js';
+import { createMailer, type Mailer } from './digest/mailer.js';
+import { readSenderSettings } from './digest/send.js';
+import { createDigestService } from './digest/service.js';
 import { type EmbedderSource, openEmbedderSource } from './search/embedders/embedder.js';
 import { createSearchService, type SearchService } from './search/service.js';
-import { startEmbedWorker, startIndexWorker } from './search/jobs.js';
-import { startRetrainWorker } from './search/retrain.js';
-import { everyInterval } from './util/every-interval.js';
-import { processOwner } from './util/process-owner.js';
 
 // Composition root: config -> database -> stores -> services, and the roles SERVICES names.
+// The services of a server process are built here once (wireServices) and passed down; only
+// one-shot commands (src/cli.ts) build the few they need themselves.
 
 export interface Context {
   config: Config;
@@ -44,80 +52,85 @@ export async function openContext(config: Config): Promise<Context> {
   return { config, database, papers, search, embedders };
 }
 
-export interface Running {
-  app: FastifyInstance | null;
-  stop(): Promise<void>;
+/** What tests may put in place of the wiring's own (src/testing/test-app.ts); main passes only `log`. */
+export interface WireOptions {
+  log?: (line: string) => void;
+  mailer?: Mailer;
+  /** the community's clock */
+  now?: () => Date;
+  sessionSecret?: string;
+  /** /submit's fetcher for papers not harvested yet; null fetches nothing (tests stay offline) */
+  fetcher?: PaperFetcher | null;
 }
 
-/** Start the roles in SERVICES on an up-to-date schema; returns a handle that stops them in order. */
-export async function startServices(ctx: Context, log: (line: string) => void = console.log): Promise<Running> {
-  await assertSchemaCurrent(ctx.database);
-  let app: FastifyInstance | null = null;
-  if (ctx.config.services.includes('web')) {
-    // /submit fetches a paper that is not harvested yet from the arXiv API.
-    app = await buildApp({ ...ctx, community: createCommunity(ctx.database, ctx.papers, ctx.config, { fetcher: arxivPaperFetcher(ctx.config, ctx.database) }) });
-    await app.listen({ port: ctx.config.port, host: ctx.config.host });
-    const shown = ctx.config.host === '0.0.0.0' || ctx.config.host === '::' ? 'localhost' : ctx.config.host;
-    log(`paperboy: serving http://${shown}:${(app.server.address() as { port: number }).port} (${ctx.database.dialect})`);
-  }
-  let jobs: JobRoles | null = null;
-  if (ctx.config.services.includes('worker') || ctx.config.services.includes('scheduler')) jobs = await startJobRoles(ctx, log);
-  // Builds the search index of an import that was killed before building it itself.
-  const stopIndexing = ctx.config.services.includes('worker') ? startIndexWorker(ctx.database, log) : null;
-  const worker = ctx.config.services.includes('worker');
-  const stopEmbedding = worker && (ctx.embedders.latest() || ctx.embedders.file) ? startEmbedWorker(ctx.database, () => ctx.embedders.latest(), log) : null;
-  // A corpus model retrained by any process replaces the model file: follow it (the worker role to
-  // embed with it, the web role to search with it).
-  const stopFollowing = ctx.embedders.file && (worker || app) ? startModelFollower(ctx, { search: app !== null }, log) : null;
-  const percent = ctx.config.embedderRetrainPercent;
-  const stopRetraining =
-    worker && ctx.embedders.file && percent > 0
-      ? startRetrainWorker({
-          database: ctx.database,
-          dataDir: ctx.config.dataDir,
-          percent,
-          trainedOn: () => ctx.embedders.latest()?.papers,
-          owner: processOwner('#retrain'),
-          log,
-        })
-      : null;
+/** The services of a process: what the web handlers use (AppDeps) and what the jobs use. */
+export interface Services extends Omit<AppDeps, 'jobs'> {
+  embedders: EmbedderSource;
+  /** the one polite arXiv client of the process: the harvest jobs and /submit's fetcher share its pace */
+  arxivHttp: PoliteHttp;
+  harvester: HarvestDeps;
+  /** closes the mail transport; the database is the context's to close */
+  close(): void;
+}
+
+export function wireServices(ctx: Context, o: WireOptions = {}): Services {
+  const { config, database, papers } = ctx;
+  const log = o.log ?? console.log;
+  const arxivHttp = createArxivHttp(config, database);
+  const harvester = createHarvester({ ...ctx, http: arxivHttp }, log);
+  // Without SMTP_URL mail lands in DATA_DIR/outbox; the log names the file.
+  const mailer = o.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, pool: readSenderSettings(config).concurrency, log });
+  const digests = createDigestService(config, database, { mailer, log });
+  const fetcher = o.fetcher === undefined ? arxivPaperFetcher(config, arxivHttp) : (o.fetcher ?? undefined);
   return {
-    app,
-    async stop() {
-      if (app) await app.close();
-      if (jobs) await jobs.stop();
-      if (stopIndexing) await stopIndexing();
-      if (stopRetraining) await stopRetraining();
-      if (stopEmbedding) await stopEmbedding();
-      if (stopFollowing) await stopFollowing();
-      await ctx.database.close();
+    ...ctx,
+    arxivHttp,
+    harvester,
+    mailer,
+    digests,
+    community: createCommunity(database, papers, config, { now: o.now, fetcher }),
+    subscribeLimits: createSubscribeLimits(database),
+    // The digest links' secret: SESSION_SECRET, or the one generated into DATA_DIR.
+    sessionSecret: o.sessionSecret ?? digests.secret,
+    pageCache: createPageCache(),
+    close() {
+      digests.close();
     },
   };
 }
 
-/** How often a process looks at the model file and at how far the new model's vectors have come. */
-const FOLLOW_MS = 30_000;
+export interface Running {
+  app: FastifyInstance | null;
+  /** this process's jobs, by kind */
+  jobs: JobRunner;
+  stop(): Promise<void>;
+}
 
-/**
- * Loads a new corpus model when its file changes, and moves search to it once nearly every paper
- * has a vector from it (the worker role computes them meanwhile; search goes on with the old model).
- */
-function startModelFollower(ctx: Context, role: { search: boolean }, log: (line: string) => void, intervalMs = FOLLOW_MS): () => Promise<void> {
-  let waitingFor = '';
-  return everyInterval(intervalMs, async () => {
-    try {
-      if (await ctx.embedders.poll()) log(`search: new model ${ctx.embedders.latest()?.version} loaded from ${ctx.embedders.file}`);
-      // A worker without the web role only embeds: it never loads the vectors for searching.
-      if (!role.search) return;
-      const next = ctx.embedders.latest();
-      const r = await ctx.search.useEmbedder(next);
-      if (r.status === 'switched') log(`search: now searching with ${next?.name}@${next?.version}`);
-      if (r.status === 'waiting' && waitingFor !== next?.version) {
-        waitingFor = next?.version ?? '';
-        log(`search: keeps the previous model until the papers are embedded with ${next?.version} (${r.missing} to go)`);
-      }
-    } catch (e) {
-      log(`search: following the model file failed: ${(e as Error).message}`);
-    }
-  });
+/** Start the roles in SERVICES on an up-to-date schema; returns a handle that stops them in order. */
+export async function startServices(ctx: Context, log: (line: string) => void = console.log, wiring: Omit<WireOptions, 'log'> = {}): Promise<Running> {
+  await assertSchemaCurrent(ctx.database);
+  const services = wireServices(ctx, { ...wiring, log });
+  const roles = ctx.config.services;
+  // The jobs are planned once the web role listens (their start-up lines follow its own).
+  let jobs: JobRunner | null = null;
+  let app: FastifyInstance | null = null;
+  if (roles.includes('web')) {
+    app = await buildApp({ ...services, jobs: { states: () => jobs?.states() ?? [] } });
+    await app.listen({ port: ctx.config.port, host: ctx.config.host });
+    const shown = ctx.config.host === '0.0.0.0' || ctx.config.host === '::' ? 'localhost' : ctx.config.host;
+    log(`paperboy: serving http://${shown}:${(app.server.address() as { port: number }).port} (${ctx.database.dialect})`);
+  }
+  const runner = createJobRunner(processJobs(services, roles, log), { log });
+  jobs = runner;
+  runner.start();
+  return {
+    app,
+    jobs: runner,
+    async stop() {
+      if (app) await app.close();
+      await runner.stop();
+      services.close();
+      await ctx.database.close();
+    },
+  };
 }

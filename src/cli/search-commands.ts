@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { Command } from '../cli.js';
 import { openContext } from '../main.js';
 import { migrate } from '../storage/migrate.js';
-import { embedMissing, trainEmbedder } from '../search/jobs.js';
+import { embedMissing, trainEmbedder } from '../search/embed-train.js';
 import { parseSearchQuery } from '../web/api/search-schema.js';
 
 // `paperboy search | embed | train-embedder`: registered in cli.ts's COMMANDS.

@@ -4,7 +4,7 @@ import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases
 import { createPaperStore } from '../papers/store.js';
 import { buildPaper } from '../papers/paper.js';
 import { loadConfig } from '../config.js';
-import { buildApp } from '../web/app.js';
+import { buildTestApp } from '../testing/test-app.js';
 import { DEMO_DAYS, demoActivitySummary, seedDemoActivity } from './demo-activity.js';
 import { seededRandom } from '../util/prng.js';
 import { latestFeedDay, listDailyPapers } from '../feed/daily.js';
@@ -61,7 +61,7 @@ for (const dialect of DIALECTS) {
       }
       assert.equal(await seedDemoActivity({ database: db, papers, config }), false, 'never twice');
 
-      const app = await buildApp({ config, database: db, papers, sessionSecret: 'demo-test' });
+      const { app } = await buildTestApp({ config, database: db, papers, sessionSecret: 'demo-test' });
       try {
         const about = await app.inject('/about');
         assert.match(about.body, /demo activity/);

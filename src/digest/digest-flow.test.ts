@@ -5,13 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ParsedMail } from 'mailparser';
-import { buildApp } from '../web/app.js';
+import { buildTestApp } from '../testing/test-app.js';
 import { loadConfig, type Config } from '../config.js';
 import { createPaperStore } from '../papers/store.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { startTestSmtp, type TestSmtp } from '../testing/smtp.js';
 import { addPapers } from './fixtures.js';
-import { createDigestService, type DigestService } from './service.js';
+import type { DigestService } from './service.js';
 import { digestMessageId } from './send.js';
 
 // The whole path against a real SMTP server on loopback: subscribe, confirm, digest, headers,
@@ -73,11 +73,10 @@ for (const dialect of DIALECTS) {
         { id: '2605.00005', day: '2026-05-26', title: 'Yesterday graph neural network', submitted: { day: '2026-05-26', upvotes: 3 } },
         { id: '2605.00006', day: '2026-05-22', title: 'Last week', submitted: { day: '2026-05-25', upvotes: 1 } },
       ]);
-      app = await buildApp({ config, database: db, papers: createPaperStore(db) });
-      digest = createDigestService(config, db);
+      // The test sends with the app's own digest service, as the scheduler of the same process would.
+      ({ app, deps: { digests: digest } } = await buildTestApp({ config, database: db, papers: createPaperStore(db) }));
     });
     after(async () => {
-      digest.close();
       await app.close();
       await smtp.close();
       await db.destroy();

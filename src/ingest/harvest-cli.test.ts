@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig } from '../config.js';
 import { createPaperStore } from '../papers/store.js';
-import { buildApp } from '../web/app.js';
+import { buildTestApp } from '../testing/test-app.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { REPO_ROOT } from '../testing/paths.js';
 import { apiFixturePages, oaiFixtureRecords, startFakeArxiv, type FakeArxiv } from '../testing/fake-arxiv.js';
@@ -74,7 +74,7 @@ describe('paperboy harvest (processes)', { concurrency: 1 }, () => {
       assert.match(second.stdout, /harvest: nothing new/);
       assert.equal((await db.db.selectFrom('papers').select('id').execute()).length, want.length);
 
-      const app = await buildApp({ config: loadConfig({ ...env, LOG_LEVEL: 'silent' }), database: db, papers: createPaperStore(db) });
+      const { app } = await buildTestApp({ config: loadConfig({ ...env, LOG_LEVEL: 'silent' }), database: db, papers: createPaperStore(db) });
       try {
         const m = await app.inject('/metrics');
         assert.equal(m.statusCode, 200);

@@ -12,7 +12,8 @@ import { fetchPaperById } from './arxiv-api.js';
 import type { PaperRecord } from '../papers/paper.js';
 import type { HarvestDeps } from './harvest.js';
 
-// Wiring of the harvest from the settings: one polite HTTP client per process, shared by all jobs.
+// Wiring of the harvest from the settings. One polite HTTP client per process, shared by all jobs
+// and /submit's fetcher: src/main.ts builds it (createArxivHttp) and passes it to both.
 
 const VERSION: string = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version;
 
@@ -29,8 +30,9 @@ export function createArxivHttp(config: Config, database?: Database): PoliteHttp
   });
 }
 
+/** deps.http: the process's arXiv client (a one-shot command without one gets its own). */
 export function createHarvester(
-  deps: { config: Config; database: Database; papers: PaperStore },
+  deps: { config: Config; database: Database; papers: PaperStore; http?: PoliteHttp },
   log: (line: string) => void,
   submitter?: FeedSubmitter | null,
 ): HarvestDeps {
@@ -39,16 +41,15 @@ export function createHarvester(
   return {
     papers: deps.papers,
     windows: createHarvestStore(deps.database),
-    http: createArxivHttp(deps.config, deps.database),
+    http: deps.http ?? createArxivHttp(deps.config, deps.database),
     settings,
     log,
     onNewPapers: autoFeatureHook(settings.autoCategories, submitter, log),
   };
 }
 
-/** /submit's fetcher for papers not yet harvested: one API request by id. */
-export function arxivPaperFetcher(config: Config, database?: Database): (arxivId: string) => Promise<PaperRecord | null> {
-  const http = createArxivHttp(config, database);
+/** /submit's fetcher for papers not yet harvested: one API request by id, on the process's arXiv client. */
+export function arxivPaperFetcher(config: Config, http: PoliteHttp): (arxivId: string) => Promise<PaperRecord | null> {
   const { apiUrl } = harvestSettings(config);
   return (arxivId) => fetchPaperById(http, apiUrl, arxivId);
 }

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nextDailyAt, zonedTime } from './zoned-time.js';
-import { startScheduler } from './scheduler.js';
-import { startWorkerPool } from './worker-pool.js';
+import { createJobRunner } from './runner.js';
 import { planHarvest } from '../ingest/harvest-plan.js';
 import { createHarvestStore } from '../ingest/harvest-store.js';
 import { freshDatabase } from '../testing/databases.js';
@@ -21,12 +20,19 @@ test('the daily harvest is planned for 20:00 in New York, in winter and summer a
 
 test('the scheduler plans a catch-up at start, then waits for the next harvest time', async () => {
   const ticks: string[] = [];
-  const s = await startScheduler({ time: '20:00', timeZone: 'America/New_York', log: () => {}, now: () => new Date('2026-11-27T15:00:00Z'), tick: async () => void ticks.push('tick') });
+  const lines: string[] = [];
+  const runner = createJobRunner(
+    [{ name: 'harvest-plan', roles: ['scheduler'], cadence: { kind: 'daily', at: '20:00', timeZone: 'America/New_York' }, run: async () => void ticks.push('tick'), planned: (next) => `next ${next.toISOString()}` }],
+    { log: (l) => lines.push(l), now: () => new Date('2026-11-27T15:00:00Z') },
+  );
+  runner.start();
   try {
+    await until(() => runner.states()[0].nextAt !== null);
     assert.deepEqual(ticks, ['tick']);
-    assert.equal(s.next()?.toISOString(), '2026-11-28T01:00:00.000Z');
+    assert.equal(runner.states()[0].nextAt, '2026-11-28T01:00:00.000Z');
+    assert.deepEqual(lines, ['next 2026-11-28T01:00:00.000Z']);
   } finally {
-    s.stop();
+    await runner.stop();
   }
 });
 
@@ -55,27 +61,40 @@ test('catch-up planning: recent days from the lookback, then from the last finis
   }
 });
 
-test('the worker pool runs at most `concurrency` jobs at once and stops when asked', async () => {
+test('a queue job runs at most `concurrency` runs at once, back to back while there is work, and stops when asked', async () => {
   let running = 0;
   let most = 0;
   let ran = 0;
-  const pool = startWorkerPool({
-    concurrency: 3,
-    pollMs: 5,
-    log: () => {},
-    async runNext() {
-      if (ran >= 12) return false;
-      ran++;
-      running++;
-      most = Math.max(most, running);
-      await new Promise((r) => setTimeout(r, 10));
-      running--;
-      return true;
-    },
-  });
-  await new Promise((r) => setTimeout(r, 200));
-  await pool.stop();
+  const runner = createJobRunner(
+    [
+      {
+        name: 'harvest',
+        roles: ['worker'],
+        cadence: { kind: 'queue', concurrency: 3, pollMs: 5 },
+        async run() {
+          if (ran >= 12) return { idle: true };
+          ran++;
+          running++;
+          most = Math.max(most, running);
+          await new Promise((r) => setTimeout(r, 10));
+          running--;
+        },
+      },
+    ],
+    { log: () => {} },
+  );
+  runner.start();
+  await until(() => runner.states()[0].runs === 12);
+  await runner.stop();
   assert.equal(ran, 12);
   assert.equal(most, 3);
   assert.equal(running, 0);
 });
+
+async function until(ok: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('test: condition not met in time');
+    await new Promise((r) => setImmediate(r));
+  }
+}

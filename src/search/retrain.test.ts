@@ -8,8 +8,10 @@ import { buildPaper } from '../papers/paper.js';
 import { createPaperStore } from '../papers/store.js';
 import { trainCorpusModel } from './corpus-model/training.js';
 import { corpusModelPath, openEmbedderSource } from './embedders/embedder.js';
-import { embedMissing, trainEmbedder } from './jobs.js';
-import { claimTraining, retrainDue, retrainIfDue, startRetrainWorker } from './retrain.js';
+import { embedMissing, trainEmbedder } from './embed-train.js';
+import { claimTraining, retrainDue, retrainIfDue } from './retrain.js';
+import { createJobRunner } from '../jobs/runner.js';
+import { retrainJob } from '../jobs/definitions.js';
 import { createSearchService } from './service.js';
 import { putVectors } from './vectors/vector-store.js';
 import { publishModel } from './embedders/model-store.js';
@@ -163,7 +165,10 @@ for (const dialect of DIALECTS) {
       const lines: string[] = [];
       const version = () => fs.statSync(corpusModelPath(dataDir)).mtimeMs;
       const before = version();
-      const stop = startRetrainWorker({ database: db, dataDir, percent: 25, trainedOn: () => 100, owner: 'me', log: (l) => lines.push(l), train: SMALL, threads: 1, minNewPapers: 50, maxPapers: 300, busyRetryMs: 20 });
+      const log = (l: string) => lines.push(l);
+      const runner = createJobRunner([retrainJob({ database: db, dataDir, percent: 25, trainedOn: () => 100, owner: 'me', log, train: SMALL, threads: 1, minNewPapers: 50, maxPapers: 300, busyRetryMs: 20 })], { log });
+      runner.start();
+      const stop = () => runner.stop();
       try {
         await waitFor(() => lines.length > 0);
         assert.match(lines[0], /^retrain: due, but another process is training/);

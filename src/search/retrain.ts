@@ -204,37 +204,3 @@ function removeStaleTemporaries(out: string): void {
 
 /** How soon a worker looks again when retraining was due but another process held the claim (it may have died). */
 export const RETRAIN_BUSY_RETRY_MS = 60_000;
-
-/**
- * The worker role's retraining: a check now and every `intervalMs` (sooner while another process
- * holds the claim); the returned stop ends a training in progress, which writes nothing then.
- */
-export function startRetrainWorker(o: Omit<RetrainOptions, 'shouldStop'> & { intervalMs?: number; busyRetryMs?: number }): () => Promise<void> {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let busy = false;
-  const run = async (): Promise<void> => {
-    let next = o.intervalMs ?? RETRAIN_CHECK_MS;
-    try {
-      const r = await retrainIfDue({ ...o, shouldStop: () => stopped });
-      if (r.status === 'busy') {
-        if (!busy) o.log('retrain: due, but another process is training the model; looking again every minute in case it died');
-        next = o.busyRetryMs ?? RETRAIN_BUSY_RETRY_MS;
-      }
-      busy = r.status === 'busy';
-    } catch (e) {
-      o.log(`retrain: check failed: ${(e as Error).message}`);
-    }
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = run();
-    }, next);
-    timer.unref();
-  };
-  let running = run();
-  return async () => {
-    stopped = true;
-    clearTimeout(timer);
-    await running;
-  };
-}

@@ -6,7 +6,7 @@ import { createPaperStore, type PaperStore } from '../papers/store.js';
 import { trainCorpusModel } from './corpus-model/training.js';
 import { corpusEmbedder } from './embedders/embedder.js';
 import { DEFAULT_FUSION } from './fusion.js';
-import { embedMissing } from './jobs.js';
+import { embedMissing } from './embed-train.js';
 import { createLexicalIndex } from './lexical/index.js';
 import { createSearchService } from './service.js';
 import { countMissingVectors, putVectors } from './vectors/vector-store.js';

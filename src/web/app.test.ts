@@ -1,9 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { createSearchService } from '../search/service.js';
-import { buildApp } from './app.js';
-import { loadConfig } from '../config.js';
+import { buildTestApp } from '../testing/test-app.js';
 import { createPaperStore } from '../papers/store.js';
 import { buildPaper } from '../papers/paper.js';
 import { freshDatabase, type TestDatabase } from '../testing/databases.js';
@@ -26,7 +24,7 @@ describe('web skeleton', () => {
       buildPaper({ ...EVIL, comments: '12 pages <i>x</i>', doi: '10.1000/xyz' }),
       buildPaper({ id: 'hep-th/9901001', title: 'An old-style paper', categories: ['hep-th'], publishedAt: '1999-01-01T00:00:00.000Z', updatedAt: '1999-01-01T00:00:00.000Z' }),
     ]);
-    app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), database: db, papers, search: createSearchService({ database: db, papers, embedder: null }) });
+    ({ app } = await buildTestApp({ database: db, papers }));
   });
   after(async () => {
     await app.close();
@@ -42,6 +40,8 @@ describe('web skeleton', () => {
       papers: 2,
       lastHarvest: { at: null, pending: 0, running: 0, failed: 0, lastError: null },
       search: { model: null, training: { running: false, since: null, lastFinishedAt: null, lastVersion: null, lastError: null } },
+      // This app runs no jobs (src/jobs/runner.test.ts shows them).
+      jobs: {},
     });
     // A retrain in progress shows, with when it started.
     await db.db.updateTable('embedder_training').set({ claimed_by: 'host:1#retrain', lease_until: new Date(Date.now() + 60_000).toISOString(), started_at: '2026-11-28T10:00:00.000Z' }).execute();

@@ -1,32 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
-import type { Config } from '../config.js';
-import type { Database } from '../storage/database.js';
-import type { PaperStore } from '../papers/store.js';
-import { createSearchService, type SearchService } from '../search/service.js';
-import { layout } from './layout.js';
-import { html } from './html.js';
 import { ROUTES } from './routes.js';
 import { installSessions } from './session.js';
-import type { Community } from '../community/community.js';
-import type { Mailer } from '../digest/mailer.js';
-
-/** What buildApp takes: main.ts passes everything; tests may leave the optional parts out. */
-export interface AppInput {
-  config: Config;
-  database: Database;
-  papers: PaperStore;
-  /** lexical-only search when left out */
-  search?: SearchService;
-  /** built from config when left out (tests); see src/web/session.ts */
-  community?: Community;
-  mailer?: Mailer;
-  sessionSecret?: string;
-}
-
-/** What request handlers may use. */
-export type AppDeps = AppInput & { search: SearchService };
+import { errorPage } from './error-page.js';
+import type { AppDeps } from './deps.js';
 
 const STATIC_DIR = fileURLToPath(new URL('../../../src/web/static/', import.meta.url));
 
@@ -34,12 +12,8 @@ function wantsJson(url: string): boolean {
   return url.startsWith('/api/') || url === '/healthz';
 }
 
-export function errorPage(status: number, title: string, message: string): string {
-  return layout({ title: `${title} · Paperboy`, body: html`<section class="error-page"><h1>${status} · ${title}</h1><p class="muted">${message}</p><p><a href="/">Back to today's papers</a></p></section>` });
-}
-
-export async function buildApp(input: AppInput): Promise<FastifyInstance> {
-  const deps: AppDeps = { ...input, search: input.search ?? createSearchService({ database: input.database, papers: input.papers, embedder: null }) };
+/** The HTTP app over services built by the caller (src/main.ts, or src/testing/test-app.ts in tests). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: deps.config.logLevel,

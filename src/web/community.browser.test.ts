@@ -1,14 +1,13 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.js';
+import { buildTestApp } from '../testing/test-app.js';
 import { loadConfig } from '../config.js';
 import { createPaperStore } from '../papers/store.js';
 import { buildPaper } from '../papers/paper.js';
 import { freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { startTestSmtp, type TestSmtp } from '../testing/smtp.js';
 import { launchChromium, screenshotPath } from '../testing/browser.js';
-import { createMailer } from '../digest/mailer.js';
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 
@@ -51,12 +50,11 @@ describe('community in Chromium', () => {
       }),
     ]);
     // BASE_URL is only known after listen; the app reads it when it writes the mail.
-    app = await buildApp({
+    ({ app } = await buildTestApp({
       config: loadConfig({ LOG_LEVEL: 'silent', SMTP_URL: smtp.url, SESSION_SECRET: 'browser-secret', BASE_URL: 'http://127.0.0.1:1' }),
       database: db,
       papers,
-      mailer: createMailer({ smtpUrl: smtp.url, from: 'Paperboy <paperboy@localhost>', dataDir: '/tmp' }),
-    });
+    }));
     address = await app.listen({ port: 0, host: '127.0.0.1' });
   });
   after(async () => {

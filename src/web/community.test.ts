@@ -1,15 +1,14 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { buildApp } from './app.js';
+import { buildTestApp } from '../testing/test-app.js';
 import { loadConfig } from '../config.js';
 import { createPaperStore } from '../papers/store.js';
 import { buildPaper } from '../papers/paper.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { startTestSmtp, type TestSmtp } from '../testing/smtp.js';
 import { createSubscriptionStore } from '../digest/subscriptions.js';
-import { createCommunity, type Community } from '../community/community.js';
-import { createMailer } from '../digest/mailer.js';
+import type { Community } from '../community/community.js';
 
 // The community over HTTP (app.inject), with mail going to a real SMTP server on loopback.
 
@@ -86,8 +85,10 @@ for (const dialect of DIALECTS) describe(`[${dialect}] community over HTTP`, () 
       buildPaper({ id: '2603.10003', title: 'Third paper', publishedAt: recent, updatedAt: recent }),
     ]);
     const config = loadConfig({ LOG_LEVEL: 'silent', SMTP_URL: smtp.url, BASE_URL: 'http://paperboy.test', SESSION_SECRET: 'test-secret', SIGNIN_EMAIL_RATE_LIMIT: '3' });
-    community = createCommunity(db, papers, config);
-    app = await buildApp({ config, database: db, papers, community, mailer: createMailer({ smtpUrl: smtp.url, from: config.mailFrom, dataDir: config.dataDir }) });
+    // SMTP_URL points the app's one mailer at the test SMTP peer.
+    const built = await buildTestApp({ config, database: db, papers });
+    ({ app } = built);
+    community = built.deps.community;
   });
   after(async () => {
     await app.close();

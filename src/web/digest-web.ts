@@ -1,15 +1,15 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { AppDeps } from './app.js';
-import { createDigestService, type DigestService } from '../digest/service.js';
+import type { FastifyReply } from 'fastify';
+import type { AppDeps, SubscribeLimits } from './deps.js';
+import type { Database } from '../storage/database.js';
+import type { DigestService } from '../digest/service.js';
 import { createRateLimiter, type RateLimiter } from '../community/rate-limit.js';
 import type { Subscriber } from '../digest/subscriptions.js';
-import { ensureFormParser } from './form-body.js';
 import { layout } from './layout.js';
 import type { SafeHtml } from './html.js';
 
-// What the digest pages share: one digest service per app (one mail transport) and the
-// subscribe rate limits. CSRF is the community sessions' (src/web/session.ts): every form POST
-// outside /api/ must carry `_csrf`. Kept out of AppDeps so other branches' edits to it do not collide.
+// What the digest pages share: the process's digest service and the subscribe rate limits (both
+// in AppDeps, built by src/main.ts). CSRF is the community sessions' (src/web/session.ts): every
+// form POST outside /api/ must carry `_csrf`.
 
 export interface DigestWeb {
   service: DigestService;
@@ -23,18 +23,19 @@ export interface DigestWeb {
 export const SUBSCRIBE_PER_ADDRESS = 3;
 export const SUBSCRIBE_PER_CLIENT = 20;
 
-const cache = new WeakMap<AppDeps, DigestWeb>();
+/** Built once by the composition root: the limits count in the database, per limiter name. */
+export function createSubscribeLimits(database: Database): SubscribeLimits {
+  return {
+    perAddress: createRateLimiter(database, { name: 'subscribe-address', limit: SUBSCRIBE_PER_ADDRESS, windowMs: 15 * 60_000 }),
+    perClient: createRateLimiter(database, { name: 'subscribe-client', limit: SUBSCRIBE_PER_CLIENT, windowMs: 60 * 60_000 }),
+  };
+}
 
-export function digestWeb(app: FastifyInstance, deps: AppDeps): DigestWeb {
-  let d = cache.get(deps);
-  if (d) return d;
-  ensureFormParser(app);
-  const service = createDigestService(deps.config, deps.database, { log: (line) => app.log.info(line) });
-  app.addHook('onClose', async () => service.close());
-  d = {
+/** The digest pages' view of the app deps. */
+export function digestWeb({ digests: service, subscribeLimits }: AppDeps): DigestWeb {
+  return {
     service,
-    perAddress: createRateLimiter(deps.database, { name: 'subscribe-address', limit: SUBSCRIBE_PER_ADDRESS, windowMs: 15 * 60_000 }),
-    perClient: createRateLimiter(deps.database, { name: 'subscribe-client', limit: SUBSCRIBE_PER_CLIENT, windowMs: 60 * 60_000 }),
+    ...subscribeLimits,
     async fromLink(purpose, token) {
       const parsed = service.links.parse(token);
       if (!parsed) return null;
@@ -42,8 +43,6 @@ export function digestWeb(app: FastifyInstance, deps: AppDeps): DigestWeb {
       return s && service.links.verify(purpose, token, s.email) ? s : null;
     },
   };
-  cache.set(deps, d);
-  return d;
 }
 
 export function sendPage(reply: FastifyReply, status: number, title: string, body: SafeHtml): FastifyReply {

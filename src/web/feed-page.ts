@@ -1,10 +1,9 @@
 // Shared by the feed page handlers: read the filter and page from the query, run the one feed
 // query, work out previous/next, and render with feed-view.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from './app.js';
-import { errorPage } from './app.js';
+import type { AppDeps } from './deps.js';
+import { errorPage } from './error-page.js';
 import { adjacentFeedDays, feedDayRange, feedVersion, listDailyPapers } from '../feed/daily.js';
-import { pageCacheFor } from './page-cache.js';
 import { monthOf, periodLabel, periodPath, shiftPeriod, weekOf, type Period } from '../feed/period.js';
 import { html, raw } from './html.js';
 import { csrfField, page as pageWithAccount } from './session.js';
@@ -81,10 +80,10 @@ export async function sendFeedPage(req: FastifyRequest<{ Querystring: FeedPageQu
   if (typeof parsed === 'string') return badRequestPage(reply, parsed);
   const { filters, page } = parsed;
   const { category, submitter } = filters;
-  const { database } = deps;
+  const { database, pageCache } = deps;
   const viewer = viewerOf(req);
   // Anonymous visitors all see the same page: serve it from the cache while the feed is unchanged.
-  const cache = viewer.userId === null ? pageCacheFor(database) : null;
+  const cache = viewer.userId === null ? pageCache : null;
   const version = cache ? await feedVersion(database) : 0;
   const hit = cache?.get(req.url, version);
   if (hit) return reply.type(hit.contentType).send(withCsrf(hit.body, req));

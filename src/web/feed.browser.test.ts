@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
-import { buildApp } from './app.js';
+import { buildTestApp } from '../testing/test-app.js';
 import { loadConfig } from '../config.js';
 import { createPaperStore } from '../papers/store.js';
 import { buildPaper } from '../papers/paper.js';
 import { freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { addSubmission, addUser } from '../testing/feed-fixtures.js';
 import { launchChromium, screenshotPath } from '../testing/browser.js';
-import { createCommunity, type Community } from '../community/community.js';
+import type { Community } from '../community/community.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -58,8 +58,9 @@ describe('feed pages in Chromium', () => {
       await addSubmission(db, { paperId: `2605.0010${i}`, feedDay: i < 4 ? '2026-05-29' : '2026-05-28', submittedBy: ada, upvotes: 20 - i * 4, commentsCount: i, githubRepo: i === 0 ? 'https://github.com/desBugger/constitutional-mt' : null });
     }
     const config = loadConfig({ LOG_LEVEL: 'silent' });
-    community = createCommunity(db, papers, config);
-    app = await buildApp({ config, database: db, papers, community, sessionSecret: 'feed-browser-test' });
+    const built = await buildTestApp({ config, database: db, papers, sessionSecret: 'feed-browser-test' });
+    ({ app } = built);
+    community = built.deps.community;
     address = await app.listen({ port: 0, host: '127.0.0.1' });
   });
   after(async () => {

@@ -5,13 +5,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { buildApp } from './app.js';
+import { buildTestApp } from '../testing/test-app.js';
 import { loadConfig } from '../config.js';
 import { createPaperStore } from '../papers/store.js';
 import { buildPaper } from '../papers/paper.js';
 import { freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { addSubmission, addUser } from '../testing/feed-fixtures.js';
-import { createCommunity, type Community } from '../community/community.js';
+import type { Community } from '../community/community.js';
 
 const EVIL_TITLE = 'Breaking <script>alert(1)</script> & <img src=x onerror=alert(2)> $\\mathcal{O}(n^2)$';
 
@@ -37,8 +37,9 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     await addSubmission(db, { paperId: '2605.00003', feedDay: '2026-05-27', submittedBy: ada, upvotes: 1 });
     for (let i = 0; i < 7; i++) await addSubmission(db, { paperId: `2605.${String(10 + i).padStart(5, '0')}`, feedDay: '2026-05-18', upvotes: i });
     const config = loadConfig({ LOG_LEVEL: 'silent', BASE_URL: 'http://paperboy.test', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-feed-')) });
-    community = createCommunity(db, papers, config);
-    app = await buildApp({ config, database: db, papers, community, sessionSecret: 'feed-test-secret' });
+    const built = await buildTestApp({ config, database: db, papers, sessionSecret: 'feed-test-secret' });
+    ({ app } = built);
+    community = built.deps.community;
   });
   after(async () => {
     await app.close();

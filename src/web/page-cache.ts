@@ -1,7 +1,8 @@
 // Rendered responses for anonymous visitors, keyed by URL and valid while the feed version
 // (src/feed/daily.ts feedVersion) is the one they were rendered at. Signed-in pages differ per
 // member (their upvotes, their CSRF token) and are never cached. The age limit catches what the
-// version does not count: a paper re-imported with a new title, a renamed member.
+// version does not count: a paper re-imported with a new title, a renamed member. One cache per
+// app (AppDeps.pageCache): entries are only meaningful against the database they were rendered from.
 
 export interface CachedPage {
   version: number;
@@ -44,13 +45,4 @@ export function createPageCache(o: { maxAgeMs?: number; entries?: number; now?: 
       if (entries.size > size) entries.delete(entries.keys().next().value as string);
     },
   };
-}
-
-// One cache per database: entries are only meaningful against the data they were rendered from.
-const caches = new WeakMap<object, PageCache>();
-
-export function pageCacheFor(database: object): PageCache {
-  let c = caches.get(database);
-  if (!c) caches.set(database, (c = createPageCache()));
-  return c;
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import { registerHealthz } from './api/healthz.js';
 import { registerMetrics } from './api/metrics.js';
 import { registerPaperShow } from './pages/paper-show.js';

@@ -1,13 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
-import type { AppDeps } from './app.js';
-import { errorPage } from './app.js';
-import { createCommunity, type Community } from '../community/community.js';
-import { loadSessionSecret } from '../community/secret.js';
+import type { AppDeps } from './deps.js';
+import { errorPage } from './error-page.js';
 import { hmac, sameSecret, randomToken } from '../community/tokens.js';
 import { SESSION_DAYS, type User } from '../community/accounts.js';
-import { createMailer, type Mailer } from '../digest/mailer.js';
 import { html, type SafeHtml } from './html.js';
 import { layout, type PageOptions } from './layout.js';
 
@@ -29,30 +26,6 @@ declare module 'fastify' {
   }
 }
 
-export interface CommunityDeps {
-  community: Community;
-  mailer: Mailer;
-  secret: string;
-}
-
-const built = new WeakMap<AppDeps, CommunityDeps>();
-
-/** The community services for these app deps: passed in by main.ts, or built once from config. */
-export function communityDeps(deps: AppDeps): CommunityDeps {
-  let c = built.get(deps);
-  if (!c) {
-    const { config } = deps;
-    c = {
-      community: deps.community ?? createCommunity(deps.database, deps.papers, config),
-      // Without SMTP_URL the sign-in mail lands in DATA_DIR/outbox; the log names the file.
-      mailer: deps.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log: (line) => console.log(line) }),
-      secret: deps.sessionSecret ?? loadSessionSecret(config.sessionSecret, config.dataDir),
-    };
-    built.set(deps, c);
-  }
-  return c;
-}
-
 function skipsSessions(url: string): boolean {
   return url.startsWith('/static/') || url.startsWith('/api/') || url === '/healthz' || url === '/favicon.ico';
 }
@@ -65,8 +38,7 @@ export function cookieOptions(req: FastifyRequest, maxAgeSeconds?: number) {
 const CSRF_VALUE_RE = /^[A-Za-z0-9_-]{43}$/;
 
 /** Register cookie and form parsing, the session lookup and the CSRF check on the root app. */
-export async function installSessions(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  const { community, secret } = communityDeps(deps);
+export async function installSessions(app: FastifyInstance, { community, sessionSecret: secret }: AppDeps): Promise<void> {
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
   app.decorateRequest('user', null);

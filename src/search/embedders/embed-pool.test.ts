@@ -8,7 +8,7 @@ import { buildPaper } from '../../papers/paper.js';
 import { createPaperStore } from '../../papers/store.js';
 import { trainCorpusModel } from '../corpus-model/training.js';
 import { corpusModelPath, openEmbedderSource } from './embedder.js';
-import { embedMissing } from '../jobs.js';
+import { embedMissing } from '../embed-train.js';
 import { bytesToVector, countMissingVectors } from '../vectors/vector-store.js';
 import { rng } from '../vectors/vector-math.js';
 

@@ -7,7 +7,7 @@ import { freshDatabase, type TestDatabase } from '../../testing/databases.js';
 import { buildPaper } from '../../papers/paper.js';
 import { createPaperStore } from '../../papers/store.js';
 import { loadEmbedder } from './embedder.js';
-import { embedMissing } from '../jobs.js';
+import { embedMissing } from '../embed-train.js';
 import { onnxEmbedder } from './onnx-embedder.js';
 import { writeFixtureModel, type FixtureModel } from './onnx-fixture.js';
 import { createSearchService } from '../service.js';

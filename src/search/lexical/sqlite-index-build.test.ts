@@ -5,7 +5,16 @@ import { buildPaper } from '../../papers/paper.js';
 import { createPaperStore } from '../../papers/store.js';
 import { createLexicalIndex } from './index.js';
 import { buildSearchIndex, deferSearchIndexing, searchIndexState, STALE_DEFERRAL_MS } from './sqlite-index-build.js';
-import { startIndexWorker } from '../jobs.js';
+import { createJobRunner } from '../../jobs/runner.js';
+import { searchIndexJob } from '../../jobs/definitions.js';
+import type { Database } from '../../storage/database.js';
+
+/** The worker role's index job alone on a runner; the returned function stops it. */
+function startIndexWorker(db: Database, log: (line: string) => void, everyMs: number): () => Promise<void> {
+  const runner = createJobRunner([searchIndexJob(db, log, everyMs)], { log });
+  runner.start();
+  return () => runner.stop();
+}
 
 const ids = async (lex: ReturnType<typeof createLexicalIndex>, q: string) => (await lex.search(q, { limit: 100 })).map((h) => h.id).sort();
 

@@ -1,16 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { feedVersion, listDailyPapers } from '../../feed/daily.js';
-import { pageCacheFor } from '../page-cache.js';
 import { presentDailyPaper } from './presenters.js';
 import { dailyPapersQuerySchema, parseDailyPapersQuery, type DailyPapersQuerystring } from './daily-papers-list.schema.js';
 
 /** GET /api/daily_papers: the feed as JSON, in the hosted API's shape; Link rel="next" pages on. */
-export function registerDailyPapersList(app: FastifyInstance, { config, database }: AppDeps) {
+export function registerDailyPapersList(app: FastifyInstance, { config, database, pageCache: cache }: AppDeps) {
   app.get<{ Querystring: DailyPapersQuerystring }>('/api/daily_papers', { schema: { querystring: dailyPapersQuerySchema } }, async (req, reply) => {
     const query = parseDailyPapersQuery(req.query);
     // The same for every caller: cached by URL while the feed is unchanged.
-    const cache = pageCacheFor(database);
     const version = await feedVersion(database);
     const hit = cache.get(req.url, version);
     if (hit) return reply.headers(hit.headers ?? {}).type(hit.contentType).send(hit.body);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { html } from '../html.js';
 import { digestWeb, sendPage } from '../digest-web.js';
 
@@ -10,7 +10,7 @@ import { digestWeb, sendPage } from '../digest-web.js';
 // /digest/unsubscribe/:token, which only shows a button, because mail scanners fetch links.
 
 export function registerDigestUnsubscribe(app: FastifyInstance, deps: AppDeps) {
-  const d = digestWeb(app, deps);
+  const d = digestWeb(deps);
   app.register(async (scope) => {
     // One-click POSTs may come as multipart; the body is not needed, so read and ignore it here only.
     if (!scope.hasContentTypeParser('multipart/form-data')) {

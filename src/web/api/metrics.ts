@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { createHarvestStore, type HarvestStats } from '../../ingest/harvest-store.js';
+import type { JobState } from '../../jobs/runner.js';
 
 // Prometheus text exposition (format 0.0.4). The harvest counters live in the database (summed
 // over harvest windows), so this answers for every worker process and one-shot `paperboy harvest`.
@@ -48,6 +49,21 @@ export function harvestMetrics(s: HarvestStats, papers: number): Metric[] {
   ];
 }
 
+const seconds = (iso: string | null) => (iso ? Math.floor(Date.parse(iso) / 1000) : 0);
+
+/** This process's job runner (src/jobs/runner.ts): unlike the harvest counters, per process. */
+export function jobMetrics(states: JobState[]): Metric[] {
+  const per = (value: (s: JobState) => number) => states.map((s): [Record<string, string>, number] => [{ job: s.name }, value(s)]);
+  return [
+    { name: 'paperboy_job_runs_total', type: 'counter', help: 'Runs of each job kind in this process, failed ones included.', samples: per((s) => s.runs) },
+    { name: 'paperboy_job_failures_total', type: 'counter', help: 'Failed runs of each job kind in this process.', samples: per((s) => s.failures) },
+    { name: 'paperboy_job_running', type: 'gauge', help: 'Runs of each job kind in progress in this process.', samples: per((s) => s.runningNow) },
+    { name: 'paperboy_job_last_failed', type: 'gauge', help: 'Whether the last run of each job kind failed (1) or not (0).', samples: per((s) => (s.lastStatus === 'failed' ? 1 : 0)) },
+    { name: 'paperboy_job_last_start_timestamp_seconds', type: 'gauge', help: 'When the last run of each job kind started (Unix time; 0 if never).', samples: per((s) => seconds(s.lastStartedAt)) },
+    { name: 'paperboy_job_last_end_timestamp_seconds', type: 'gauge', help: 'When the last run of each job kind ended (Unix time; 0 if never).', samples: per((s) => seconds(s.lastFinishedAt)) },
+  ];
+}
+
 const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 
 export function formatPrometheus(metrics: Metric[]): string {
@@ -62,10 +78,10 @@ export function formatPrometheus(metrics: Metric[]): string {
   return out.join('\n') + '\n';
 }
 
-export function registerMetrics(app: FastifyInstance, { database, papers }: AppDeps) {
+export function registerMetrics(app: FastifyInstance, { database, papers, jobs }: AppDeps) {
   const harvest = createHarvestStore(database);
   app.get('/metrics', async (_req, reply) => {
     const [stats, count] = await Promise.all([harvest.stats(), papers.count()]);
-    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(formatPrometheus(harvestMetrics(stats, count)));
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(formatPrometheus([...harvestMetrics(stats, count), ...jobMetrics(jobs.states())]));
   });
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { openApiDocument } from './openapi.js';
 
 /** GET /openapi.json: the API description (OpenAPI 3.1). */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { parseArxivId } from '../../papers/arxiv-id.js';
 import { listDailyPapers } from '../../feed/daily.js';
 import { presentPaper } from './presenters.js';

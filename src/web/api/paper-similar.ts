@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { parseArxivId } from '../../papers/arxiv-id.js';
 import { presentHits } from './papers-search.js';
 

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
-import { communityDeps } from '../session.js';
+import type { AppDeps } from '../deps.js';
 import { bearerUser } from './bearer.js';
 import { presentSubmission } from './presenters.js';
 import { CommunityError } from '../../community/errors.js';
@@ -24,7 +23,7 @@ export const apiSubmitSchema = {
 type Body = { arxivId: string; comment?: string; githubRepo?: string; projectPage?: string };
 
 export function registerApiPaperSubmit(app: FastifyInstance, deps: AppDeps) {
-  const { community } = communityDeps(deps);
+  const { community } = deps;
   app.post<{ Body: Body }>('/api/papers/submit', { schema: apiSubmitSchema }, async (req, reply) => {
     const user = await bearerUser(req, reply, community);
     if (!user) return reply;

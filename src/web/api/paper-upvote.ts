@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.js';
-import { communityDeps } from '../session.js';
+import type { AppDeps } from '../deps.js';
 import { bearerUser } from './bearer.js';
 import { presentVote } from './presenters.js';
 import { parseArxivId } from '../../papers/arxiv-id.js';
@@ -13,7 +12,7 @@ export const apiUpvoteSchema = {
 } as const;
 
 export function registerApiPaperUpvote(app: FastifyInstance, deps: AppDeps) {
-  const { community } = communityDeps(deps);
+  const { community } = deps;
   const handle = async (req: FastifyRequest<{ Params: { arxivId: string } }>, reply: FastifyReply, add: boolean) => {
     const user = await bearerUser(req, reply, community);
     if (!user) return reply;

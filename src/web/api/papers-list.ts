@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { dailyEntriesOf } from '../../feed/daily.js';
 import { presentPaper } from './presenters.js';
 import { DEFAULT_PAPERS_LIMIT, decodeCursor, encodeCursor, papersListQuerySchema, type PapersListQuerystring } from './papers-list.schema.js';

@@ -1,11 +1,9 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../app.js';
-import { loadConfig } from '../../config.js';
+import { buildTestApp } from '../../testing/test-app.js';
 import { createPaperStore } from '../../papers/store.js';
 import { buildPaper } from '../../papers/paper.js';
-import { createSearchService } from '../../search/service.js';
 import { freshDatabase, type TestDatabase } from '../../testing/databases.js';
 import { addSubmission, addUser } from '../../testing/feed-fixtures.js';
 
@@ -34,7 +32,7 @@ describe('search endpoints', () => {
     await addSubmission(db, { paperId: '2502.10005', feedDay: '2025-02-16', submittedBy: alice, upvotes: 2, commentsCount: 1 });
     await addSubmission(db, { paperId: '2502.10250', feedDay: '2025-02-16', submittedBy: alice, upvotes: 9 });
     await addSubmission(db, { paperId: '2502.10299', feedDay: '2025-02-16', submittedBy: alice, upvotes: 40, hidden: true });
-    app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), database: db, papers, search: createSearchService({ database: db, papers, embedder: null }) });
+    ({ app } = await buildTestApp({ database: db, papers }));
   });
   after(async () => {
     await app.close();

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { dailyEntriesOf } from '../../feed/daily.js';
 import type { SearchHit } from '../../search/service.js';
 import type { Database } from '../../storage/database.js';

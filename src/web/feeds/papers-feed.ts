@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { feedVersion, listDailyPapers, type DailyEntry, type FeedSort } from '../../feed/daily.js';
-import { pageCacheFor } from '../page-cache.js';
 import { absUrl, pdfUrl } from '../../papers/arxiv-id.js';
 import { paperPath } from '../components.js';
 import { atomXml, type AtomEntry } from './atom.js';
@@ -32,10 +31,9 @@ function entry(baseUrl: string, e: DailyEntry): AtomEntry {
 }
 
 /** GET /papers/feed.xml (latest feed days) and /papers/trending/feed.xml: Atom feeds. */
-export function registerPapersFeed(app: FastifyInstance, { config, database }: AppDeps) {
+export function registerPapersFeed(app: FastifyInstance, { config, database, pageCache: cache }: AppDeps) {
   const serve = async (reply: FastifyReply, o: { sort: FeedSort; path: string; htmlPath: string; title: string; subtitle: string }) => {
     const contentType = 'application/atom+xml; charset=utf-8';
-    const cache = pageCacheFor(database);
     const version = await feedVersion(database);
     const hit = cache.get(o.path, version);
     if (hit) return reply.type(contentType).header('Cache-Control', 'public, max-age=300').send(hit.body);

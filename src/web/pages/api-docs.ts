@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { html, type SafeHtml } from '../html.js';
 import { layout } from '../layout.js';
 import { openApiDocument, type OpenApiOperation, type SchemaObject } from '../api/openapi.js';

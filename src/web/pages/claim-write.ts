@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { html } from '../html.js';
-import { communityDeps, csrfField, page, requireUser } from '../session.js';
+import { csrfField, page, requireUser } from '../session.js';
 import { parseArxivId } from '../../papers/arxiv-id.js';
 import { paperPath } from '../components.js';
 import { CommunityError } from '../../community/errors.js';
@@ -20,7 +20,7 @@ export const claimDecideSchema = {
 } as const;
 
 export function registerClaimWrite(app: FastifyInstance, deps: AppDeps) {
-  const { community } = communityDeps(deps);
+  const { community } = deps;
 
   app.post<{ Params: { arxivId: string }; Body: { author_index: string } }>('/papers/:arxivId/claims', { schema: claimSchema }, async (req, reply) => {
     const user = requireUser(req, reply);

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { html } from '../html.js';
-import { communityDeps, csrfField, page, requireUser } from '../session.js';
+import { csrfField, page, requireUser } from '../session.js';
 import { parseArxivId } from '../../papers/arxiv-id.js';
 import { paperPath } from '../components.js';
 import { CommunityError } from '../../community/errors.js';
@@ -33,7 +33,7 @@ function commentAnchor(paperId: string, commentId: number): string {
 }
 
 export function registerCommentWrite(app: FastifyInstance, deps: AppDeps) {
-  const { community } = communityDeps(deps);
+  const { community } = deps;
   const { comments } = community;
 
   app.post<{ Params: { arxivId: string }; Body: { body: string; parent_id?: string } }>('/papers/:arxivId/comments', { schema: commentCreateSchema }, async (req, reply) => {

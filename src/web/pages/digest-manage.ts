@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { html } from '../html.js';
 import { field } from '../form-body.js';
 import { csrfField } from '../session.js';
@@ -54,7 +54,7 @@ ${topics.length ? html`<ul class="topics">${topics.map((t) => html`<li><span>${t
 }
 
 export function registerDigestManage(app: FastifyInstance, deps: AppDeps) {
-  const d = digestWeb(app, deps);
+  const d = digestWeb(deps);
   const notFound = (reply: FastifyReply) => sendPage(reply, 404, 'Link not valid', html`<section class="narrow"><h1>This link is not valid</h1><p>Use the link in your latest digest.</p></section>`);
   app.get<{ Params: { token: string } }>('/digest/manage/:token', async (req, reply) => {
     const s = await d.fromLink('manage', req.params.token);

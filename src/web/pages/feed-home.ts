@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { latestFeedDay } from '../../feed/daily.js';
 import { parseDay } from '../../feed/period.js';
 import { sendFeedPage, type FeedPageQuery } from '../feed-page.js';

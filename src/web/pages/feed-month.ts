@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { parseMonth, PeriodError } from '../../feed/period.js';
 import { badRequestPage, sendFeedPage, type FeedPageQuery } from '../feed-page.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { sendFeedPage, type FeedPageQuery } from '../feed-page.js';
 
 /** GET /papers/trending: every feed day, by stored hotness (src/feed/hotness.ts). */

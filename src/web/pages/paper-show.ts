@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.js';
-import { errorPage } from '../app.js';
+import type { AppDeps } from '../deps.js';
+import { errorPage } from '../error-page.js';
 import { absUrl, parseArxivId } from '../../papers/arxiv-id.js';
 import { html, safeUrl } from '../html.js';
 import { formatDate, paperCard, paperLinks, paperPath } from '../components.js';
-import { communityDeps, page } from '../session.js';
+import { page } from '../session.js';
 import { paperCommunity } from './paper-community.js';
 
 function notFound(reply: FastifyReply, what: string) {
@@ -14,7 +14,7 @@ function notFound(reply: FastifyReply, what: string) {
 /** GET /papers/:arxivId (and old-style /papers/hep-th/9901001): the paper page. */
 export function registerPaperShow(app: FastifyInstance, deps: AppDeps) {
   const { papers, search } = deps;
-  const { community } = communityDeps(deps);
+  const { community } = deps;
   const show = async (req: FastifyRequest, raw: string, reply: FastifyReply) => {
     const ref = parseArxivId(raw);
     if (!ref) return notFound(reply, `"${raw.slice(0, 80)}" is not an arXiv id.`);

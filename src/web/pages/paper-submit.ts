@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { html } from '../html.js';
-import { communityDeps, csrfField, page, requireUser } from '../session.js';
+import { csrfField, page, requireUser } from '../session.js';
 import { CommunityError } from '../../community/errors.js';
 import { submissionRules } from '../../community/community.js';
 import { paperPath } from '../components.js';
@@ -25,7 +25,7 @@ export const submitSchema = {
 type SubmitBody = { paper: string; comment?: string; github_repo?: string; project_page?: string };
 
 export function registerPaperSubmit(app: FastifyInstance, deps: AppDeps) {
-  const { community } = communityDeps(deps);
+  const { community } = deps;
   const rules = submissionRules(deps.config);
   const form = (req: FastifyRequest, values: Partial<SubmitBody> = {}, error?: string) => html`<section class="narrow">
 <h1>Submit a paper</h1>

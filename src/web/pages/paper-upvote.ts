@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.js';
-import { backPath, communityDeps } from '../session.js';
+import type { AppDeps } from '../deps.js';
+import { backPath } from '../session.js';
 import { parseArxivId } from '../../papers/arxiv-id.js';
 import { paperPath } from '../components.js';
 import { CommunityError } from '../../community/errors.js';
@@ -18,7 +18,7 @@ function wantsJson(req: FastifyRequest): boolean {
 }
 
 export function registerPaperUpvote(app: FastifyInstance, deps: AppDeps) {
-  const { community } = communityDeps(deps);
+  const { community } = deps;
   const handle = async (req: FastifyRequest<{ Params: { arxivId: string }; Body?: { back?: string } }>, reply: FastifyReply, add: boolean) => {
     const ref = parseArxivId(req.params.arxivId);
     if (!ref) throw new CommunityError(404, `"${req.params.arxivId.slice(0, 60)}" is not an arXiv id`);

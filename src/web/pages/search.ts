@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { html } from '../html.js';
 import { layout } from '../layout.js';
 import { paperCard } from '../components.js';

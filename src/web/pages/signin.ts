@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { html } from '../html.js';
-import { backPath, communityDeps, csrfField, endSession, page, startSession, SESSION_COOKIE } from '../session.js';
+import { backPath, csrfField, endSession, page, startSession, SESSION_COOKIE } from '../session.js';
 import { LOGIN_LINK_MINUTES, normaliseEmail } from '../../community/accounts.js';
 import { CommunityError } from '../../community/errors.js';
 
@@ -37,7 +37,7 @@ ${message ? html`<p class="${message.error ? 'notice error' : 'notice'}" role="$
 }
 
 export function registerSignin(app: FastifyInstance, deps: AppDeps) {
-  const { community, mailer } = communityDeps(deps);
+  const { community, mailer } = deps;
   const { config } = deps;
 
   app.get<{ Querystring: { next?: string } }>('/signin', async (req, reply) => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
-import { communityDeps, requireUser } from '../session.js';
+import type { AppDeps } from '../deps.js';
+import { requireUser } from '../session.js';
 import { parseArxivId } from '../../papers/arxiv-id.js';
 import { paperPath } from '../components.js';
 import { CommunityError } from '../../community/errors.js';
@@ -13,7 +13,7 @@ export const featureSchema = {
 } as const;
 
 export function registerSubmissionFeature(app: FastifyInstance, deps: AppDeps) {
-  const { community } = communityDeps(deps);
+  const { community } = deps;
   for (const [action, hidden] of [
     ['unfeature', true],
     ['feature', false],

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { html } from '../html.js';
 import { csrfField } from '../session.js';
 import { manageUrl } from '../../digest/send.js';
@@ -9,7 +9,7 @@ import { digestWeb, sendPage } from '../digest-web.js';
 // scanners that prefetch links subscribe people who never clicked.
 
 export function registerSubscribeConfirm(app: FastifyInstance, deps: AppDeps) {
-  const d = digestWeb(app, deps);
+  const d = digestWeb(deps);
   app.get<{ Params: { token: string } }>('/subscribe/confirm/:token', async (req, reply) => {
     return sendPage(
       reply,

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { html } from '../html.js';
 import { field } from '../form-body.js';
 import { csrfField } from '../session.js';
@@ -32,7 +32,7 @@ ${subscribeBox(req, email)}</section>`,
 }
 
 export function registerSubscribe(app: FastifyInstance, deps: AppDeps) {
-  const d = digestWeb(app, deps);
+  const d = digestWeb(deps);
   app.get('/subscribe', async (req, reply) => formPage(req, reply, 200, '', ''));
   app.post('/subscribe', async (req, reply) => {
     // The CSRF token was checked by the sessions' preHandler before we get here.

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { html } from '../html.js';
-import { communityDeps, csrfField, page, requireUser } from '../session.js';
+import { csrfField, page, requireUser } from '../session.js';
 import { paperCard, formatDate } from '../components.js';
 import { CommunityError } from '../../community/errors.js';
 import type { User } from '../../community/accounts.js';
@@ -29,12 +29,12 @@ export const tokenRevokeSchema = {
 } as const;
 
 export function registerUserShow(app: FastifyInstance, deps: AppDeps) {
-  const { community } = communityDeps(deps);
+  const { community } = deps;
   const { papers } = deps;
 
   /** Own profile: the digest this account's address gets (a signed manage link), or a way to ask for it. */
   const digestSection = async (req: FastifyRequest, user: User) => {
-    const { service } = digestWeb(app, deps);
+    const { service } = digestWeb(deps);
     const s = await service.subscriptions.getByEmail(user.email);
     if (s && (s.status === 'active' || s.status === 'paused')) {
       const url = manageUrl(service.settings.baseUrl, service.links.sign('manage', s.id, s.email));

@@ -13,7 +13,9 @@ import { countMissingVectors, papersMissingVectors, putVectors } from './vectors
 import { startEmbedPool } from './embedders/embed-pool.js';
 import { withTrainingClaim } from './retrain.js';
 import { processOwner } from '../util/process-owner.js';
-import { everyInterval } from '../util/every-interval.js';
+
+// Embedding the corpus and training the corpus model in bulk: the `embed` and `train-embedder`
+// commands. The worker role's background embedding is a job in src/jobs/definitions.ts.
 
 const EMBED_BATCH = 500;
 /** Papers per batch on threads: each thread embeds its share while the next batch is read. */
@@ -93,55 +95,4 @@ async function trainAndSave(database: Database, options: Partial<TrainOptions>, 
   await model.save(out);
   console.error(`train-embedder: ${model.vocab.length} words, ${model.dim} dimensions -> ${out}`);
   return { file: out, papers: rows.length, version: model.version };
-}
-
-/**
- * Background embedding for the worker role: every `intervalMs`, embeds papers that have no vector
- * from the newest model (new imports and harvests, or everything after a model change or retrain).
- */
-export function startEmbedWorker(database: Database, latest: () => Embedder | null, log: (line: string) => void, intervalMs = 60_000): () => Promise<void> {
-  return everyInterval(intervalMs, async (stopped) => {
-    // The newest model: after a retrain, this re-embeds every paper with it.
-    const embedder = latest();
-    if (!embedder) return;
-    try {
-      let n = 0;
-      while (!stopped() && latest() === embedder) {
-        const batch = await papersMissingVectors(database, embedder, 100);
-        if (!batch.length) break;
-        const vectors = await embedder.embedPapers(batch);
-        await putVectors(database, embedder, batch.map((p, i) => ({ id: p.id, vector: vectors[i] })));
-        n += batch.length;
-        // Let requests in between batches: SQLite calls are synchronous.
-        await new Promise((r) => setImmediate(r));
-      }
-      if (n) log(`embed: ${n} papers embedded with ${embedder.name}@${embedder.version}`);
-    } catch (e) {
-      log(`embed: background embedding failed: ${(e as Error).message}`);
-    }
-  });
-}
-
-/**
- * Worker role: every `intervalMs`, build the index of papers left pending by an import that is no
- * longer running (killed before its own build finished). A live import builds its own.
- */
-export function startIndexWorker(database: Database, log: (line: string) => void, intervalMs = 60_000): () => Promise<void> {
-  return everyInterval(intervalMs, async (stopped) => {
-    if (stopped()) return;
-    try {
-      const s = await searchIndexState(database);
-      if ((!s.pending && !s.deferred) || s.importAlive) return;
-      const r = await buildSearchIndex(database, {
-        role: 'worker',
-        batchSize: 1000,
-        shouldStop: stopped,
-        // Let requests in between batches: SQLite calls are synchronous.
-        between: () => new Promise((r) => setImmediate(r)),
-      });
-      if (r) log(`${formatBuild(r)}${r.complete ? '' : ' (stopped early)'}`);
-    } catch (e) {
-      log(`index: background index build failed: ${(e as Error).message}`);
-    }
-  });
 }

@@ -1,0 +1,227 @@
+import type { Config } from '../config.js';
+import type { Database } from '../storage/database.js';
+import { LEASE_MS, runWindow, type HarvestDeps } from '../ingest/harvest.js';
+import { planHarvest } from '../ingest/harvest-plan.js';
+import type { DigestService } from '../digest/service.js';
+import type { Embedder, EmbedderSource } from '../search/embedders/embedder.js';
+import type { SearchService } from '../search/service.js';
+import { buildSearchIndex, formatBuild, searchIndexState } from '../search/lexical/index.js';
+import { papersMissingVectors, putVectors } from '../search/vectors/vector-store.js';
+import { RETRAIN_BUSY_RETRY_MS, RETRAIN_CHECK_MS, retrainIfDue, type RetrainOptions } from '../search/retrain.js';
+import { processOwner } from '../util/process-owner.js';
+import { jobsForRoles, type JobDefinition } from './runner.js';
+
+// Every job kind a Paperboy process runs, with its roles (SERVICES), its cadence and its run.
+// The harvest and digest jobs work from database state only, so the worker and scheduler roles
+// may run in different processes or on different hosts.
+
+/** How often the worker looks for an index build left behind, and for papers without vectors. */
+export const INDEX_EVERY_MS = 60_000;
+export const EMBED_EVERY_MS = 60_000;
+/** How often a process looks at the model file and at how far the new model's vectors have come. */
+export const FOLLOW_EVERY_MS = 30_000;
+
+/** Let requests in between batches: SQLite calls are synchronous. */
+const yieldToRequests = () => new Promise<void>((r) => setImmediate(r));
+
+/** Worker role: claims due harvest windows (leases in harvest_windows) and runs them, `workerConcurrency` at a time. */
+export function harvestWindowsJob(harvester: HarvestDeps, log: (line: string) => void, owner = processOwner()): JobDefinition {
+  return {
+    name: 'harvest',
+    roles: ['worker'],
+    cadence: { kind: 'queue', concurrency: harvester.settings.workerConcurrency, pollMs: harvester.settings.workerPollMs },
+    failed: (m) => `worker: job failed: ${m}`,
+    async run({ slot, signal }) {
+      const me = `${owner}#${slot}`;
+      const w = await harvester.windows.claim(me, LEASE_MS);
+      if (!w) return { idle: true };
+      const r = await runWindow(harvester, w, me, signal);
+      log(`worker: ${w.key} ${r.status}: ${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.rejected} rejected, ${r.requests} request(s)`);
+    },
+  };
+}
+
+/** Scheduler role: writes the harvest windows due (a catch-up at start, then daily after arXiv's announcement). */
+export function harvestPlanJob(harvester: HarvestDeps, log: (line: string) => void): JobDefinition {
+  const s = harvester.settings;
+  return {
+    name: 'harvest-plan',
+    roles: ['scheduler'],
+    cadence: { kind: 'daily', at: s.harvestTime, timeZone: s.harvestTimezone },
+    failed: (m) => `scheduler: harvest failed: ${m}`,
+    planned: (next) => `scheduler: next harvest at ${next.toISOString()} (${s.harvestTime} ${s.harvestTimezone})`,
+    async run() {
+      const p = await planHarvest(harvester.windows, s);
+      log(`scheduler: planned harvest ${p.from}..${p.until}: ${p.created} new window(s), ${p.reopened} re-opened`);
+    },
+  };
+}
+
+/**
+ * Scheduler role: digests go out from DIGEST_HOUR in the feed's time zone. runDue is idempotent
+ * and claims each (subscriber, period) before sending, so several schedulers never send one twice.
+ */
+export function digestsJob(digests: DigestService, timeZone: string, log: (line: string) => void): JobDefinition {
+  const at = `${String(digests.settings.digestHour).padStart(2, '0')}:00`;
+  return {
+    name: 'digests',
+    roles: ['scheduler'],
+    cadence: { kind: 'daily', at, timeZone },
+    failed: (m) => `scheduler: digests failed: ${m}`,
+    planned: (next) => `scheduler: next digests at ${next.toISOString()} (${at} ${timeZone})`,
+    async run() {
+      const r = await digests.runDue();
+      log(`scheduler: digests ${JSON.stringify(r)}`);
+    },
+  };
+}
+
+/**
+ * Worker role: builds the index of papers left pending by an import that is no longer running
+ * (killed before its own build finished). A live import builds its own.
+ */
+export function searchIndexJob(database: Database, log: (line: string) => void, everyMs = INDEX_EVERY_MS): JobDefinition {
+  return {
+    name: 'search-index',
+    roles: ['worker'],
+    cadence: { kind: 'every', ms: everyMs },
+    failed: (m) => `index: background index build failed: ${m}`,
+    async run({ signal }) {
+      const s = await searchIndexState(database);
+      if ((!s.pending && !s.deferred) || s.importAlive) return;
+      const r = await buildSearchIndex(database, { role: 'worker', batchSize: 1000, shouldStop: () => signal.aborted, between: yieldToRequests });
+      if (r) log(`${formatBuild(r)}${r.complete ? '' : ' (stopped early)'}`);
+    },
+  };
+}
+
+/**
+ * Worker role: embeds the papers that have no vector from the newest model (new imports and
+ * harvests, or everything after a model change or retrain).
+ */
+export function embedJob(database: Database, latest: () => Embedder | null, log: (line: string) => void, everyMs = EMBED_EVERY_MS): JobDefinition {
+  return {
+    name: 'embed',
+    roles: ['worker'],
+    cadence: { kind: 'every', ms: everyMs },
+    failed: (m) => `embed: background embedding failed: ${m}`,
+    async run({ signal }) {
+      // The newest model: after a retrain, this re-embeds every paper with it.
+      const embedder = latest();
+      if (!embedder) return;
+      let n = 0;
+      try {
+        while (!signal.aborted && latest() === embedder) {
+          const batch = await papersMissingVectors(database, embedder, 100);
+          if (!batch.length) break;
+          const vectors = await embedder.embedPapers(batch);
+          await putVectors(database, embedder, batch.map((p, i) => ({ id: p.id, vector: vectors[i] })));
+          n += batch.length;
+          await yieldToRequests();
+        }
+      } finally {
+        if (n) log(`embed: ${n} papers embedded with ${embedder.name}@${embedder.version}`);
+      }
+    },
+  };
+}
+
+/**
+ * Worker role: retrains the corpus model when the corpus has grown enough (src/search/retrain.ts);
+ * one process trains at a time (the lease in embedder_training). While another process holds the
+ * claim it looks again sooner, in case that one died; stop() ends a training, which writes nothing then.
+ */
+export function retrainJob(o: Omit<RetrainOptions, 'shouldStop'> & { everyMs?: number; busyRetryMs?: number }): JobDefinition {
+  let busy = false;
+  return {
+    name: 'retrain',
+    roles: ['worker'],
+    cadence: { kind: 'every', ms: o.everyMs ?? RETRAIN_CHECK_MS },
+    failed: (m) => `retrain: check failed: ${m}`,
+    async run({ signal }) {
+      // A failed training is logged by retrainIfDue and kept in embedder_training (shown by /healthz).
+      const r = await retrainIfDue({ ...o, shouldStop: () => signal.aborted });
+      const wasBusy = busy;
+      busy = r.status === 'busy';
+      if (!busy) return;
+      if (!wasBusy) o.log('retrain: due, but another process is training the model; looking again every minute in case it died');
+      return { nextInMs: o.busyRetryMs ?? RETRAIN_BUSY_RETRY_MS };
+    },
+  };
+}
+
+/**
+ * Worker and web roles: loads a new corpus model when its file changes (a retrain by any process),
+ * and (web) moves search to it once nearly every paper has a vector from it; the worker role
+ * computes them meanwhile, and search goes on with the old model.
+ */
+export function modelFollowJob(embedders: EmbedderSource, search: SearchService | null, log: (line: string) => void, everyMs = FOLLOW_EVERY_MS): JobDefinition {
+  let waitingFor = '';
+  return {
+    name: 'model-follow',
+    roles: ['worker', 'web'],
+    cadence: { kind: 'every', ms: everyMs },
+    failed: (m) => `search: following the model file failed: ${m}`,
+    async run() {
+      if (await embedders.poll()) log(`search: new model ${embedders.latest()?.version} loaded from ${embedders.file}`);
+      // A worker without the web role only embeds: it never loads the vectors for searching.
+      if (!search) return;
+      const next = embedders.latest();
+      const r = await search.useEmbedder(next);
+      if (r.status === 'switched') log(`search: now searching with ${next?.name}@${next?.version}`);
+      if (r.status === 'waiting' && waitingFor !== next?.version) {
+        waitingFor = next?.version ?? '';
+        log(`search: keeps the previous model until the papers are embedded with ${next?.version} (${r.missing} to go)`);
+      }
+    },
+  };
+}
+
+export interface JobServices {
+  config: Config;
+  database: Database;
+  /** the harvest wired with the process's one polite arXiv client */
+  harvester: HarvestDeps;
+  digests: DigestService;
+  search: SearchService;
+  embedders: EmbedderSource;
+}
+
+/** The jobs of the roles in `services` (SERVICES), in the order they stop. */
+export function processJobs(s: JobServices, services: readonly string[], log: (line: string) => void): JobDefinition[] {
+  const worker = services.includes('worker');
+  const defs: JobDefinition[] = [];
+  // arXiv asks harvesters to say who they are: against the public arXiv, the scheduled harvest
+  // waits for ARXIV_CONTACT (this also keeps an offline `npm start` demo from calling out).
+  const h = s.harvester.settings;
+  const publicArxiv = [h.apiUrl, h.oaiUrl].some((u) => /(^|\.)arxiv\.org$/i.test(new URL(u).hostname));
+  if (services.includes('scheduler') && publicArxiv && !h.contact) {
+    log('scheduler: the daily harvest is off until ARXIV_CONTACT is set (arXiv asks for a contact in the User-Agent)');
+  } else {
+    defs.push(harvestPlanJob(s.harvester, log));
+  }
+  defs.push(digestsJob(s.digests, s.config.feedTimezone, log));
+  defs.push(harvestWindowsJob(s.harvester, log));
+  if (worker) log(`paperboy: worker running (${h.workerConcurrency} at a time)`);
+  // Builds the search index of an import that was killed before building it itself.
+  defs.push(searchIndexJob(s.database, log));
+  const { embedders } = s;
+  const percent = s.config.embedderRetrainPercent;
+  if (embedders.file && percent > 0) {
+    defs.push(
+      retrainJob({
+        database: s.database,
+        dataDir: s.config.dataDir,
+        percent,
+        trainedOn: () => embedders.latest()?.papers,
+        owner: processOwner('#retrain'),
+        log,
+      }),
+    );
+  }
+  if (embedders.latest() || embedders.file) defs.push(embedJob(s.database, () => embedders.latest(), log));
+  // A corpus model retrained by any process replaces the model file: follow it (the worker role to
+  // embed with it, the web role to search with it).
+  if (embedders.file) defs.push(modelFollowJob(embedders, services.includes('web') ? s.search : null, log));
+  return jobsForRoles(defs, services);
+}

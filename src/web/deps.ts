@@ -1,0 +1,38 @@
+import type { Config } from '../config.js';
+import type { Database } from '../storage/database.js';
+import type { PaperStore } from '../papers/store.js';
+import type { SearchService } from '../search/service.js';
+import type { Community } from '../community/community.js';
+import type { RateLimiter } from '../community/rate-limit.js';
+import type { Mailer } from '../digest/mailer.js';
+import type { DigestService } from '../digest/service.js';
+import type { JobState } from '../jobs/runner.js';
+import type { PageCache } from './page-cache.js';
+
+// What request handlers use: every service built once by the composition root (src/main.ts;
+// tests get the same wiring from src/testing/test-app.ts). Kept apart from app.ts so that no
+// handler imports the module that registers it.
+
+/** subscribe requests per address per 15 minutes, and per client per hour */
+export interface SubscribeLimits {
+  perAddress: RateLimiter;
+  perClient: RateLimiter;
+}
+
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  papers: PaperStore;
+  search: SearchService;
+  community: Community;
+  /** the process's one mailer: sign-in links here, digests and subscription mail through `digests` */
+  mailer: Mailer;
+  digests: DigestService;
+  subscribeLimits: SubscribeLimits;
+  /** signs the CSRF tokens */
+  sessionSecret: string;
+  /** rendered anonymous pages (src/web/page-cache.ts) */
+  pageCache: PageCache;
+  /** this process's job runner, per job kind (for /healthz and /metrics) */
+  jobs: { states(): JobState[] };
+}

@@ -2,6 +2,7 @@
 // JSON schema; parseDailyPapersQuery() then checks what a schema cannot (a real calendar date,
 // one period at most) and turns the strings into a DailyQuery.
 import { FEED_SORTS, MAX_LIMIT, type DailyQuery, type FeedSort } from '../../feed/daily.js';
+import { CATEGORY_MAX_LENGTH, CATEGORY_PATTERN } from '../../papers/schemas.js';
 import { parseDay, parseMonth, parseWeek, PeriodError, type Period } from '../../feed/period.js';
 
 export const DEFAULT_LIMIT = 50;
@@ -19,8 +20,6 @@ export interface DailyPapersQuerystring {
   limit?: number;
 }
 
-export const CATEGORY_PATTERN = '^[A-Za-z][A-Za-z.-]{0,39}$';
-
 export const dailyPapersQuerySchema = {
   type: 'object',
   properties: {
@@ -28,7 +27,7 @@ export const dailyPapersQuerySchema = {
     week: { type: 'string', maxLength: 8 },
     month: { type: 'string', maxLength: 7 },
     submitter: { type: 'string', minLength: 1, maxLength: 64 },
-    category: { type: 'string', pattern: CATEGORY_PATTERN },
+    category: { type: 'string', pattern: CATEGORY_PATTERN, maxLength: CATEGORY_MAX_LENGTH },
     sort: { type: 'string', enum: FEED_SORTS },
     p: { type: 'integer', minimum: 0, maximum: MAX_PAGE },
     limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT },

@@ -3,7 +3,7 @@ import type { AppDeps } from '../app.js';
 import { dailyEntriesOf } from '../../feed/daily.js';
 import type { SearchHit } from '../../search/service.js';
 import type { Database } from '../../storage/database.js';
-import { parseSearchQuery } from './search-schema.js';
+import { parseSearchRequest } from '../../search/request.js';
 import { presentPaperItem } from './presenters.js';
 
 /** Search hits as daily papers items (as the hosted API's search answers), each with its score. */
@@ -18,7 +18,7 @@ export async function presentHits(database: Database, hits: SearchHit[]) {
  */
 export function registerPapersSearch(app: FastifyInstance, { search, database }: AppDeps) {
   app.get<{ Querystring: Record<string, unknown> }>('/api/papers/search', async (req, reply) => {
-    const parsed = parseSearchQuery(req.query, 30);
+    const parsed = parseSearchRequest(req.query, 30);
     if ('error' in parsed) return reply.code(400).send({ error: 'Bad Request', message: parsed.error });
     if (!parsed.q) return reply.header('X-Search-Mode', 'lexical').send([]);
     const r = await search.search(parsed);

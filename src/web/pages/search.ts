@@ -4,12 +4,12 @@ import { html } from '../html.js';
 import { layout } from '../layout.js';
 import { paperCard } from '../components.js';
 import { snippet } from '../../search/snippet.js';
-import { parseSearchQuery } from '../api/search-schema.js';
+import { parseSearchRequest } from '../../search/request.js';
 
 /** GET /search?q=: results with highlighted snippets, and filters for dates, category, featured papers and sort. */
 export function registerSearchPage(app: FastifyInstance, { search }: AppDeps) {
   app.get<{ Querystring: Record<string, unknown> }>('/search', async (req, reply) => {
-    const parsed = parseSearchQuery(req.query, 50);
+    const parsed = parseSearchRequest(req.query, 50);
     const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 250) : '';
     const send = (status: number, body: unknown) =>
       reply.code(status).type('text/html; charset=utf-8').send(layout({ title: q ? `${q} · Search · Paperboy` : 'Search · Paperboy', query: q, body: body as never }));

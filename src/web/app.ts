@@ -9,6 +9,7 @@ import { layout } from './layout.js';
 import { html } from './html.js';
 import { ROUTES } from './routes.js';
 import { installSessions } from './session.js';
+import { installOpenApi } from './api/openapi.js';
 import type { Community } from '../community/community.js';
 import type { Mailer } from '../digest/mailer.js';
 
@@ -48,6 +49,8 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
     trustProxy: true,
     bodyLimit: 256 * 1024,
   });
+  // Before any route: the document is collected from the routes as they are registered.
+  await installOpenApi(app, deps.config);
   await app.register(fastifyStatic, { root: STATIC_DIR, prefix: '/static/', maxAge: '1h' });
 
   app.setNotFoundHandler((req, reply) => {

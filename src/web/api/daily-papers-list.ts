@@ -5,7 +5,7 @@ import { feedVersion, listDailyPapers } from '../../feed/daily.js';
 import { pageCacheFor } from '../page-cache.js';
 import { presentDailyPaper } from './presenters.js';
 import { DailyPapersQuery, parseDailyPapersQuery, type DailyPapersQuerystring } from './daily-papers-list.schema.js';
-import { badRequest, DailyPaper, nextLinkHeader, type RouteDoc } from './schemas.js';
+import { apiSchemaErrors, badRequest, DailyPaper, nextLinkHeader, type RouteDoc } from './schemas.js';
 
 export const dailyPapersListSchema = {
   operationId: 'listDailyPapers',
@@ -23,7 +23,7 @@ export const dailyPapersListSchema = {
 /** GET /api/daily_papers: the feed as JSON, in the hosted API's shape; Link rel="next" pages on. */
 export function registerDailyPapersList(app: FastifyInstance, { config, database }: AppDeps) {
   // Typed by hand rather than by the type provider: the body is sent pre-encoded (a Buffer).
-  app.get<{ Querystring: DailyPapersQuerystring }>('/api/daily_papers', { schema: dailyPapersListSchema }, async (req, reply) => {
+  app.get<{ Querystring: DailyPapersQuerystring }>('/api/daily_papers', { schema: dailyPapersListSchema, ...apiSchemaErrors('daily_papers') }, async (req, reply) => {
     const query = parseDailyPapersQuery(req.query);
     // The same for every caller: cached by URL while the feed is unchanged.
     const cache = pageCacheFor(database);

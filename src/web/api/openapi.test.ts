@@ -129,6 +129,23 @@ describe('/openapi.json is generated from the routes', () => {
     }
   });
 
+  test('input the schemas reject: 400 JSON naming the module and the field', async () => {
+    for (const [url, message] of [
+      ['/api/daily_papers?limit=101', 'daily_papers: limit must be <= 100'],
+      ['/api/daily_papers?sort=hot', 'daily_papers: sort must be one of publishedAt, trending'],
+      ['/api/papers?limit=0', 'papers: limit must be >= 1'],
+      ['/api/papers/search?q=a&limit=121', 'search: limit must be a whole number from 1 to 120'],
+      ['/api/papers/2605.00002/similar?limit=51', 'search: limit must be 1 to 50'],
+    ] as const) {
+      const r = await app.inject(url);
+      assert.equal(r.statusCode, 400, url);
+      assert.deepEqual(r.json(), { error: 'Bad Request', message }, url);
+    }
+    assert.match((await app.inject('/api/daily_papers?category=cs..LG')).json().message, /^daily_papers: category must match pattern/);
+    const body = await app.inject({ method: 'POST', url: '/api/papers/submit', payload: { nope: 1 } });
+    assert.deepEqual(body.json(), { error: 'Bad Request', message: "community: body must have required property 'arxivId'" });
+  });
+
   test('/api/docs renders the generated document', async () => {
     const page = await app.inject('/api/docs');
     assert.equal(page.statusCode, 200);

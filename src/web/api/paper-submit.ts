@@ -6,7 +6,7 @@ import { communityDeps } from '../session.js';
 import { bearerUser } from './bearer.js';
 import { presentSubmission } from './presenters.js';
 import { CommunityError } from '../../community/errors.js';
-import { errorResponse, Submission, SubmitRequest, type RouteDoc } from './schemas.js';
+import { apiSchemaErrors, errorResponse, Submission, SubmitRequest, type RouteDoc } from './schemas.js';
 
 // POST /api/papers/submit with a personal API token: the same rules as /submit, JSON in and out.
 
@@ -30,7 +30,7 @@ export const apiSubmitSchema = {
 
 export function registerApiPaperSubmit(app: FastifyInstance, deps: AppDeps) {
   const { community } = communityDeps(deps);
-  app.withTypeProvider<TypeBoxTypeProvider>().post('/api/papers/submit', { schema: apiSubmitSchema }, async (req, reply) => {
+  app.withTypeProvider<TypeBoxTypeProvider>().post('/api/papers/submit', { schema: apiSubmitSchema, ...apiSchemaErrors('community') }, async (req, reply) => {
     const user = await bearerUser(req, reply, community);
     if (!user) return reply;
     const d = await community.limits.submitPerUser.hit(`user:${user.id}`);

@@ -6,7 +6,7 @@ import { bearerUser } from './bearer.js';
 import { presentVote } from './presenters.js';
 import { parseArxivId } from '../../papers/arxiv-id.js';
 import { CommunityError } from '../../community/errors.js';
-import { ArxivIdParams, errorResponse, Vote, type RouteDoc } from './schemas.js';
+import { apiSchemaErrors, ArxivIdParams, errorResponse, Vote, type RouteDoc } from './schemas.js';
 
 // POST /api/papers/:arxivId/upvote (idempotent) and DELETE for the un-vote, with an API token.
 
@@ -44,6 +44,6 @@ export function registerApiPaperUpvote(app: FastifyInstance, deps: AppDeps) {
       throw e;
     }
   };
-  app.post<{ Params: { arxivId: string } }>('/api/papers/:arxivId/upvote', { schema: apiUpvoteSchema }, (req, reply) => handle(req, reply, true));
-  app.delete<{ Params: { arxivId: string } }>('/api/papers/:arxivId/upvote', { schema: apiUnvoteSchema }, (req, reply) => handle(req, reply, false));
+  app.post<{ Params: { arxivId: string } }>('/api/papers/:arxivId/upvote', { schema: apiUpvoteSchema, ...apiSchemaErrors('community') }, (req, reply) => handle(req, reply, true));
+  app.delete<{ Params: { arxivId: string } }>('/api/papers/:arxivId/upvote', { schema: apiUnvoteSchema, ...apiSchemaErrors('community') }, (req, reply) => handle(req, reply, false));
 }

@@ -5,7 +5,7 @@ import type { AppDeps } from '../app.js';
 import { dailyEntriesOf } from '../../feed/daily.js';
 import { presentPaper } from './presenters.js';
 import { DEFAULT_PAPERS_LIMIT, decodeCursor, encodeCursor, PapersListQuery } from './papers-list.schema.js';
-import { badRequest, nextLinkHeader, Paper, type RouteDoc } from './schemas.js';
+import { apiSchemaErrors, badRequest, nextLinkHeader, Paper, type RouteDoc } from './schemas.js';
 
 export const papersListSchema = {
   operationId: 'listPapers',
@@ -21,7 +21,7 @@ export const papersListSchema = {
 
 /** GET /api/papers: every paper in the instance, newest first, by keyset cursor (Link rel="next"). */
 export function registerPapersList(app: FastifyInstance, { config, database, papers }: AppDeps) {
-  app.withTypeProvider<TypeBoxTypeProvider>().get('/api/papers', { schema: papersListSchema }, async (req, reply) => {
+  app.withTypeProvider<TypeBoxTypeProvider>().get('/api/papers', { schema: papersListSchema, ...apiSchemaErrors('papers') }, async (req, reply) => {
     const limit = req.query.limit ?? DEFAULT_PAPERS_LIMIT;
     const before = req.query.cursor ? decodeCursor(req.query.cursor) : undefined;
     // One extra row says whether another page exists.

@@ -138,3 +138,26 @@ export interface RouteDoc {
  * then only documents the schema and leaves the input as sent.
  */
 export const checkedInHandler = { validatorCompiler: () => () => true } as const;
+
+interface SchemaError {
+  instancePath: string;
+  message?: string;
+  keyword: string;
+  params: Record<string, unknown>;
+}
+
+/**
+ * Route option that words Fastify's validation errors as the API's other messages: the module,
+ * then the field, e.g. `daily_papers: limit must be <= 100` (Fastify alone says
+ * `querystring/limit must be <= 100`).
+ */
+export function apiSchemaErrors(module: string) {
+  return {
+    schemaErrorFormatter: (errors: SchemaError[], dataVar: string) => {
+      const e = errors[0];
+      const field = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : dataVar;
+      const what = e.keyword === 'enum' ? `must be one of ${(e.params.allowedValues as string[]).join(', ')}` : (e.message ?? 'is not valid');
+      return new Error(`${module}: ${field} ${what}`);
+    },
+  };
+}

@@ -3,7 +3,7 @@ import type { Command } from '../cli.js';
 import { openContext } from '../main.js';
 import { migrate } from '../storage/migrate.js';
 import { embedMissing, trainEmbedder } from '../search/embed-train.js';
-import { parseSearchQuery } from '../web/api/search-schema.js';
+import { parseSearchRequest } from '../search/request.js';
 
 // `paperboy search | embed | train-embedder`: registered in cli.ts's COMMANDS.
 
@@ -24,7 +24,7 @@ export const SEARCH_COMMANDS: Record<string, Command> = {
       const q = positionals.join(' ').trim();
       if (!q) throw new Error('search: give a QUERY');
       // The same rules as /search and /api/papers/search.
-      const parsed = parseSearchQuery({ ...values, q, featured: values.featured ? '1' : undefined, json: undefined }, 10);
+      const parsed = parseSearchRequest({ ...values, q, featured: values.featured ? '1' : undefined, json: undefined }, 10);
       if ('error' in parsed) throw new Error(parsed.error.replace(/^search: (limit|category|sort) /, 'search: --$1 ').replace('search: from and to', 'search: --from and --to').replace('search: q is', 'search: QUERY is'));
       const ctx = await openContext(config);
       try {

@@ -5,6 +5,7 @@ import { ROUTES } from './routes.js';
 import { installSessions } from './session.js';
 import { errorPage } from './error-page.js';
 import type { AppDeps } from './deps.js';
+import { installOpenApi } from './api/openapi.js';
 
 const STATIC_DIR = fileURLToPath(new URL('../../../src/web/static/', import.meta.url));
 
@@ -22,6 +23,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: true,
     bodyLimit: 256 * 1024,
   });
+  // Before any route: the document is collected from the routes as they are registered.
+  await installOpenApi(app, deps.config);
   await app.register(fastifyStatic, { root: STATIC_DIR, prefix: '/static/', maxAge: '1h' });
 
   app.setNotFoundHandler((req, reply) => {

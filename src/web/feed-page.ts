@@ -1,6 +1,8 @@
 // Shared by the feed page handlers: read the filter and page from the query, run the one feed
 // query, work out previous/next, and render with feed-view.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { AppDeps } from './deps.js';
 import { errorPage } from './error-page.js';
 import { adjacentFeedDays, feedDayRange, feedVersion, listDailyPapers } from '../feed/daily.js';
@@ -11,7 +13,15 @@ import { upvoteBox } from './community-components.js';
 import { feedBody, FEED_PAGE_SIZE, type FeedFilters, type FeedView, type NavLink } from './feed-view.js';
 import { USERNAME_RE } from '../community/accounts.js';
 import { viewerOf } from './viewer.js';
-import { CATEGORY_PATTERN, MAX_PAGE } from './api/daily-papers-list.schema.js';
+import { MAX_PAGE } from './api/daily-papers-list.schema.js';
+import { Category } from '../papers/schemas.js';
+
+/** The query string of every feed page; checked in parseFeedPageQuery, whose messages read better on a page. */
+export const FeedPageQuerySchema = Type.Object({
+  category: Type.Optional(Category),
+  submitter: Type.Optional(Type.String({ pattern: USERNAME_RE.source, description: 'username of the member who submitted' })),
+  p: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PAGE, description: 'page number, from 0' })),
+});
 
 export interface FeedPageQuery {
   category?: string;
@@ -19,21 +29,22 @@ export interface FeedPageQuery {
   p?: string;
 }
 
-const CATEGORY = new RegExp(CATEGORY_PATTERN);
+const checkFeedPageQuery = TypeCompiler.Compile(FeedPageQuerySchema);
 
 /** Input of every feed page: ?category=, ?submitter= and ?p=, checked here (a bad value is a 400 page). */
 export function parseFeedPageQuery(q: FeedPageQuery): { filters: FeedFilters; page: number } | string {
   const given = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
-  const category = given(q.category);
-  if (category !== undefined && !CATEGORY.test(category)) return `"${category.slice(0, 40)}" is not an arXiv category (e.g. cs.CL).`;
-  const submitter = given(q.submitter);
-  if (submitter !== undefined && !USERNAME_RE.test(submitter)) return `"${submitter.slice(0, 40)}" is not a username (2 to 30 letters, digits, "-" or "_").`;
-  let page = 0;
-  if (q.p !== undefined) {
-    if (typeof q.p !== 'string' || !/^\d{1,4}$/.test(q.p) || Number(q.p) > MAX_PAGE) return `Page "${String(q.p).slice(0, 20)}" is not a page number.`;
-    page = Number(q.p);
-  }
-  return { filters: { category, submitter }, page };
+  const input = {
+    category: given(q.category),
+    submitter: given(q.submitter),
+    // Digits only (no sign, no spaces, at most 4): anything else stays text and fails the check.
+    p: q.p === undefined ? undefined : typeof q.p === 'string' && /^\d{1,4}$/.test(q.p) ? Number(q.p) : String(q.p),
+  };
+  const problem = checkFeedPageQuery.Check(input) ? undefined : checkFeedPageQuery.Errors(input).First();
+  if (problem?.path === '/category') return `"${String(input.category).slice(0, 40)}" is not an arXiv category (e.g. cs.CL).`;
+  if (problem?.path === '/submitter') return `"${String(input.submitter).slice(0, 40)}" is not a username (2 to 30 letters, digits, "-" or "_").`;
+  if (problem) return `Page "${String(q.p).slice(0, 20)}" is not a page number.`;
+  return { filters: { category: input.category, submitter: input.submitter }, page: (input.p as number | undefined) ?? 0 };
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -1,39 +1,30 @@
 // Input of GET /api/daily_papers. Fastify checks the shape (types, ranges, patterns) with the
-// JSON schema; parseDailyPapersQuery() then checks what a schema cannot (a real calendar date,
-// one period at most) and turns the strings into a DailyQuery.
-import { FEED_SORTS, MAX_LIMIT, type DailyQuery, type FeedSort } from '../../feed/daily.js';
+// schema; parseDailyPapersQuery() then checks what a schema cannot (a real calendar date,
+// one period at most) and turns the strings into a DailyQuery. The period fields are left to
+// feed/period.ts, whose messages say more than a pattern's.
+import { Type, type Static } from '@sinclair/typebox';
+import { StringEnum } from '../../util/string-enum.js';
+import { FEED_SORTS, MAX_LIMIT, type DailyQuery } from '../../feed/daily.js';
+import { Category } from '../../papers/schemas.js';
 import { parseDay, parseMonth, parseWeek, PeriodError, type Period } from '../../feed/period.js';
 
 export const DEFAULT_LIMIT = 50;
 /** Deep offsets cost a scan each; past this, narrow the period instead. */
 export const MAX_PAGE = 1000;
 
-export interface DailyPapersQuerystring {
-  date?: string;
-  week?: string;
-  month?: string;
-  submitter?: string;
-  category?: string;
-  sort?: FeedSort;
-  p?: number;
-  limit?: number;
-}
-
-export const CATEGORY_PATTERN = '^[A-Za-z][A-Za-z.-]{0,39}$';
-
-export const dailyPapersQuerySchema = {
-  type: 'object',
-  properties: {
-    date: { type: 'string', maxLength: 10 },
-    week: { type: 'string', maxLength: 8 },
-    month: { type: 'string', maxLength: 7 },
-    submitter: { type: 'string', minLength: 1, maxLength: 64 },
-    category: { type: 'string', pattern: CATEGORY_PATTERN },
-    sort: { type: 'string', enum: FEED_SORTS },
-    p: { type: 'integer', minimum: 0, maximum: MAX_PAGE },
-    limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT },
-  },
-} as const;
+export const DailyPapersQuery = Type.Object({
+  date: Type.Optional(Type.String({ maxLength: 10, description: 'one feed day, YYYY-MM-DD', examples: ['2026-05-29'] })),
+  week: Type.Optional(Type.String({ maxLength: 8, description: 'one ISO week, YYYY-Www', examples: ['2026-W22'] })),
+  month: Type.Optional(Type.String({ maxLength: 7, description: 'one calendar month, YYYY-MM', examples: ['2026-05'] })),
+  submitter: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'username of the member who submitted' })),
+  category: Type.Optional(Category),
+  sort: Type.Optional(
+    StringEnum(FEED_SORTS, { description: '`publishedAt` (by feed day, then upvotes) or `trending` (by hotness)', default: 'publishedAt' }),
+  ),
+  p: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PAGE, default: 0, description: 'page number, from 0' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: 'items per page' })),
+});
+export type DailyPapersQuerystring = Static<typeof DailyPapersQuery>;
 
 export class BadRequest extends Error {
   statusCode = 400;

@@ -1,12 +1,28 @@
 import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../deps.js';
 import { feedVersion, listDailyPapers } from '../../feed/daily.js';
 import { presentDailyPaper } from './presenters.js';
-import { dailyPapersQuerySchema, parseDailyPapersQuery, type DailyPapersQuerystring } from './daily-papers-list.schema.js';
+import { DailyPapersQuery, parseDailyPapersQuery, type DailyPapersQuerystring } from './daily-papers-list.schema.js';
+import { apiSchemaErrors, badRequest, DailyPaper, nextLinkHeader, type RouteDoc } from './schemas.js';
+
+export const dailyPapersListSchema = {
+  operationId: 'listDailyPapers',
+  tags: ['feed'],
+  summary: 'Papers of the daily feed',
+  description:
+    'Submitted papers, newest feed day first and, within a day, most upvoted first, then earliest submitted; or by trending score. Give at most one of `date`, `week`, `month`.',
+  querystring: DailyPapersQuery,
+  response: {
+    200: Type.Array(Type.Ref(DailyPaper), { description: 'One page of feed items', headers: nextLinkHeader }),
+    400: badRequest,
+  },
+} satisfies RouteDoc & Record<string, unknown>;
 
 /** GET /api/daily_papers: the feed as JSON, in the hosted API's shape; Link rel="next" pages on. */
 export function registerDailyPapersList(app: FastifyInstance, { config, database, pageCache: cache }: AppDeps) {
-  app.get<{ Querystring: DailyPapersQuerystring }>('/api/daily_papers', { schema: { querystring: dailyPapersQuerySchema } }, async (req, reply) => {
+  // Typed by hand rather than by the type provider: the body is sent pre-encoded (a Buffer).
+  app.get<{ Querystring: DailyPapersQuerystring }>('/api/daily_papers', { schema: dailyPapersListSchema, ...apiSchemaErrors('daily_papers') }, async (req, reply) => {
     const query = parseDailyPapersQuery(req.query);
     // The same for every caller: cached by URL while the feed is unchanged.
     const version = await feedVersion(database);
@@ -15,14 +31,15 @@ export function registerDailyPapersList(app: FastifyInstance, { config, database
     const page = await listDailyPapers(database, query);
     const headers: Record<string, string> = {};
     if (page.hasMore) {
-      const next = new URLSearchParams();
-      for (const [k, v] of Object.entries(req.query)) if (v !== undefined && k !== 'p') next.set(k, String(v));
+      // From the URL as sent, not req.query: the schema's defaults are filled in there.
+      const next = new URLSearchParams(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
+      next.delete('p');
       next.set('p', String(page.page + 1));
       headers.Link = `<${config.baseUrl}/api/daily_papers?${next}>; rel="next"`;
     }
     const body = Buffer.from(JSON.stringify(page.entries.map(presentDailyPaper)));
     const contentType = 'application/json; charset=utf-8';
-    cache.set(req.url, { version, at: Date.now(), contentType, body, headers });
+    cache.set(req.url, { version, at: Date.now(), contentType, body });
     return reply.headers(headers).type(contentType).send(body);
   });
 }

@@ -1,12 +1,25 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../deps.js';
 import { parseArxivId } from '../../papers/arxiv-id.js';
 import { listDailyPapers } from '../../feed/daily.js';
 import { presentPaper } from './presenters.js';
+import { ArxivIdParams, errorResponse, Paper, type RouteDoc } from './schemas.js';
+
+export const paperGetSchema = {
+  operationId: 'getPaper',
+  tags: ['papers'],
+  summary: 'One paper, with its upvotes and submitter when it was featured',
+  params: ArxivIdParams,
+  response: {
+    200: Type.Ref(Paper, { description: 'The paper' }),
+    404: errorResponse('Not an arXiv id, or not in this instance'),
+  },
+} satisfies RouteDoc & Record<string, unknown>;
 
 /** GET /api/papers/:arxivId (old-style ids too: /api/papers/hep-th/9901001): one paper with its feed data. */
 export function registerPaperGet(app: FastifyInstance, { database, papers }: AppDeps) {
-  const get = async (raw: string, reply: import('fastify').FastifyReply) => {
+  const get = async (raw: string, reply: FastifyReply) => {
     const ref = parseArxivId(raw);
     if (!ref) return reply.code(404).send({ error: 'Not Found', message: `papers: "${raw.slice(0, 80)}" is not an arXiv id` });
     const paper = await papers.get(ref.id);
@@ -14,6 +27,7 @@ export function registerPaperGet(app: FastifyInstance, { database, papers }: App
     const { entries } = await listDailyPapers(database, { paperIds: [paper.id], limit: 1 });
     return presentPaper(paper, entries[0] ?? null);
   };
-  app.get<{ Params: { arxivId: string } }>('/api/papers/:arxivId', (req, reply) => get(req.params.arxivId, reply));
+  app.get<{ Params: { arxivId: string } }>('/api/papers/:arxivId', { schema: paperGetSchema }, (req, reply) => get(req.params.arxivId, reply));
+  // Old-style ids (hep-th/9901001) take two path segments: the same operation, documented above.
   app.get<{ Params: { archive: string; number: string } }>('/api/papers/:archive/:number', (req, reply) => get(`${req.params.archive}/${req.params.number}`, reply));
 }

@@ -1,15 +1,32 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../deps.js';
 import { bearerUser } from './bearer.js';
 import { presentVote } from './presenters.js';
 import { parseArxivId } from '../../papers/arxiv-id.js';
 import { CommunityError } from '../../community/errors.js';
+import { apiSchemaErrors, ArxivIdParams, errorResponse, Vote, type RouteDoc } from './schemas.js';
 
 // POST /api/papers/:arxivId/upvote (idempotent) and DELETE for the un-vote, with an API token.
 
+const params = Type.Object({ arxivId: Type.String({ ...ArxivIdParams.properties.arxivId, maxLength: 60 }) });
+const responses = {
+  200: Type.Ref(Vote, { description: 'The vote and the new count' }),
+  400: errorResponse('Not an arXiv id'),
+  401: errorResponse('No valid API token'),
+  404: errorResponse('Unknown paper'),
+};
+
 export const apiUpvoteSchema = {
-  params: { type: 'object', required: ['arxivId'], properties: { arxivId: { type: 'string', maxLength: 60 } } },
-} as const;
+  operationId: 'upvotePaper',
+  tags: ['community'],
+  summary: 'Upvote a paper (idempotent)',
+  security: [{ bearer: [] }],
+  params,
+  response: responses,
+} satisfies RouteDoc & Record<string, unknown>;
+
+export const apiUnvoteSchema = { ...apiUpvoteSchema, operationId: 'unvotePaper', summary: 'Take back an upvote (idempotent)' } satisfies RouteDoc & Record<string, unknown>;
 
 export function registerApiPaperUpvote(app: FastifyInstance, deps: AppDeps) {
   const { community } = deps;
@@ -26,6 +43,6 @@ export function registerApiPaperUpvote(app: FastifyInstance, deps: AppDeps) {
       throw e;
     }
   };
-  app.post<{ Params: { arxivId: string } }>('/api/papers/:arxivId/upvote', { schema: apiUpvoteSchema }, (req, reply) => handle(req, reply, true));
-  app.delete<{ Params: { arxivId: string } }>('/api/papers/:arxivId/upvote', { schema: apiUpvoteSchema }, (req, reply) => handle(req, reply, false));
+  app.post<{ Params: { arxivId: string } }>('/api/papers/:arxivId/upvote', { schema: apiUpvoteSchema, ...apiSchemaErrors('community') }, (req, reply) => handle(req, reply, true));
+  app.delete<{ Params: { arxivId: string } }>('/api/papers/:arxivId/upvote', { schema: apiUnvoteSchema, ...apiSchemaErrors('community') }, (req, reply) => handle(req, reply, false));
 }

@@ -1,21 +1,15 @@
 // Input of GET /api/papers: an opaque keyset cursor (from the previous page's Link header) and a limit.
+import { Type, type Static } from '@sinclair/typebox';
 import { MAX_LIMIT } from '../../feed/daily.js';
 import { BadRequest } from './daily-papers-list.schema.js';
 
 export const DEFAULT_PAPERS_LIMIT = 50;
 
-export interface PapersListQuerystring {
-  cursor?: string;
-  limit?: number;
-}
-
-export const papersListQuerySchema = {
-  type: 'object',
-  properties: {
-    cursor: { type: 'string', maxLength: 200 },
-    limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT },
-  },
-} as const;
+export const PapersListQuery = Type.Object({
+  cursor: Type.Optional(Type.String({ maxLength: 200, description: "opaque position from the previous page's Link header" })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_PAPERS_LIMIT, description: 'papers per page' })),
+});
+export type PapersListQuerystring = Static<typeof PapersListQuery>;
 
 export interface PaperCursor {
   publishedAt: string;

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../deps.js';
 import { dailyEntriesOf } from '../../feed/daily.js';
 import type { SearchHit } from '../../search/service.js';
 import type { Database } from '../../storage/database.js';
-import { parseSearchQuery } from './search-schema.js';
+import { parseSearchRequest, searchQuerySchema } from '../../search/request.js';
 import { presentPaperItem } from './presenters.js';
+import { badRequest, checkedInHandler, DailyPaper, type RouteDoc } from './schemas.js';
 
 /** Search hits as daily papers items (as the hosted API's search answers), each with its score. */
 export async function presentHits(database: Database, hits: SearchHit[]) {
@@ -12,13 +14,31 @@ export async function presentHits(database: Database, hits: SearchHit[]) {
   return hits.map((h) => ({ ...presentPaperItem(h.paper, entries.get(h.paper.id) ?? null), score: h.score }));
 }
 
+export const SEARCH_API_LIMIT = 30;
+
+export const papersSearchSchema = {
+  operationId: 'searchPapers',
+  tags: ['papers'],
+  summary: 'Search every paper by words and meaning',
+  description:
+    "Hybrid search: bm25 over title, abstract and authors fused with the embedding model's nearest neighbours (lexical alone when there is no model or the query embedding is slow). An arXiv id or an exact title puts that paper first; a quoted phrase is honoured. The header `X-Search-Mode` says `hybrid` or `lexical`.",
+  querystring: searchQuerySchema(SEARCH_API_LIMIT),
+  response: {
+    200: Type.Array(Type.Ref(DailyPaper), {
+      description: 'Matching papers, best first, as daily feed items (feed fields empty for papers never featured) with a `score`',
+      headers: { 'X-Search-Mode': { type: 'string', description: '`hybrid` or `lexical`' } },
+    }),
+    400: badRequest,
+  },
+} satisfies RouteDoc & Record<string, unknown>;
+
 /**
  * GET /api/papers/search?q=&limit=&from=&to=&category=&featured=&sort=: a JSON array in the daily
  * papers shape, best first; the X-Search-Mode header says hybrid or lexical.
  */
 export function registerPapersSearch(app: FastifyInstance, { search, database }: AppDeps) {
-  app.get<{ Querystring: Record<string, unknown> }>('/api/papers/search', async (req, reply) => {
-    const parsed = parseSearchQuery(req.query, 30);
+  app.get<{ Querystring: Record<string, unknown> }>('/api/papers/search', { schema: papersSearchSchema, ...checkedInHandler }, async (req, reply) => {
+    const parsed = parseSearchRequest(req.query, SEARCH_API_LIMIT);
     if ('error' in parsed) return reply.code(400).send({ error: 'Bad Request', message: parsed.error });
     if (!parsed.q) return reply.header('X-Search-Mode', 'lexical').send([]);
     const r = await search.search(parsed);

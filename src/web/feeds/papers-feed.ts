@@ -4,6 +4,7 @@ import { feedVersion, listDailyPapers, type DailyEntry, type FeedSort } from '..
 import { absUrl, pdfUrl } from '../../papers/arxiv-id.js';
 import { paperPath } from '../components.js';
 import { atomXml, type AtomEntry } from './atom.js';
+import type { RouteDoc } from '../api/schemas.js';
 
 /** How many entries a feed carries: a few busy feed days' worth. */
 export const FEED_ENTRIES = 50;
@@ -30,6 +31,22 @@ function entry(baseUrl: string, e: DailyEntry): AtomEntry {
   };
 }
 
+const atom = (description: string) => ({ description, content: { 'application/atom+xml': { schema: { type: 'string' } } } });
+
+export const latestFeedSchema = {
+  operationId: 'latestFeed',
+  tags: ['feeds'],
+  summary: 'Atom feed of the latest feed days',
+  response: { 200: atom('Atom 1.0 (RFC 4287); entry ids are the paper page URLs') },
+} satisfies RouteDoc & Record<string, unknown>;
+
+export const trendingFeedSchema = {
+  operationId: 'trendingFeed',
+  tags: ['feeds'],
+  summary: 'Atom feed of trending papers',
+  response: { 200: atom('Atom 1.0 (RFC 4287)') },
+} satisfies RouteDoc & Record<string, unknown>;
+
 /** GET /papers/feed.xml (latest feed days) and /papers/trending/feed.xml: Atom feeds. */
 export function registerPapersFeed(app: FastifyInstance, { config, database, pageCache: cache }: AppDeps) {
   const serve = async (reply: FastifyReply, o: { sort: FeedSort; path: string; htmlPath: string; title: string; subtitle: string }) => {
@@ -53,10 +70,10 @@ export function registerPapersFeed(app: FastifyInstance, { config, database, pag
     cache.set(o.path, { version, at: Date.now(), contentType, body });
     return reply.type(contentType).header('Cache-Control', 'public, max-age=300').send(body);
   };
-  app.get('/papers/feed.xml', (_req, reply) =>
+  app.get('/papers/feed.xml', { schema: latestFeedSchema }, (_req, reply) =>
     serve(reply, { sort: 'publishedAt', path: '/papers/feed.xml', htmlPath: '/', title: 'Paperboy · Daily Papers', subtitle: 'The latest feed days: papers submitted and upvoted by the community' }),
   );
-  app.get('/papers/trending/feed.xml', (_req, reply) =>
+  app.get('/papers/trending/feed.xml', { schema: trendingFeedSchema }, (_req, reply) =>
     serve(reply, { sort: 'trending', path: '/papers/trending/feed.xml', htmlPath: '/papers/trending', title: 'Paperboy · Trending papers', subtitle: 'Papers ranked by upvotes and age' }),
   );
 }

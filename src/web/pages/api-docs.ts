@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.js';
 import { html, type SafeHtml } from '../html.js';
 import { layout } from '../layout.js';
-import { openApiDocument, type OpenApiOperation, type SchemaObject } from '../api/openapi.js';
+import { openApiDocument, type OpenApiDocument, type OpenApiOperation, type SchemaObject } from '../api/openapi.js';
 
 // GET /api/docs: the API reference, rendered on the server from the same OpenAPI document as
-// /openapi.json (no client-side viewer, nothing from a CDN).
+// /openapi.json, which is generated from the routes' schemas (no client-side viewer, nothing from a CDN).
 
 function typeOf(s: SchemaObject | Record<string, unknown>): SafeHtml | string {
   const o = s as SchemaObject;
@@ -13,7 +13,11 @@ function typeOf(s: SchemaObject | Record<string, unknown>): SafeHtml | string {
     const name = o.$ref.split('/').pop()!;
     return html`<a href="#schema-${name}">${name}</a>`;
   }
-  if (o.oneOf) return html`${o.oneOf.map((x, i) => html`${i ? ' | ' : ''}${typeOf(x)}`)}`;
+  const choices = o.oneOf ?? o.anyOf;
+  // A choice of constants (TypeBox's union of literals) reads as an enum.
+  if (choices?.length && choices.every((x) => x.const !== undefined)) return `${typeof choices[0].const === 'number' ? 'number' : 'string'}: ${choices.map((x) => String(x.const)).join(', ')}`;
+  if (choices) return html`${choices.map((x, i) => html`${i ? ' | ' : ''}${typeOf(x)}`)}`;
+  if (o.const !== undefined) return `${JSON.stringify(o.const)}`;
   if (o.type === 'array' && o.items) return html`array of ${typeOf(o.items)}`;
   const t = Array.isArray(o.type) ? o.type.join(' | ') : (o.type ?? 'any');
   return `${t}${o.format ? ` (${o.format})` : ''}${o.enum ? `: ${o.enum.join(', ')}` : ''}`;
@@ -30,7 +34,7 @@ function operation(path: string, method: string, op: OpenApiOperation): SafeHtml
   ${params.length
     ? html`<table><caption>Parameters</caption><thead><tr><th scope="col">Name</th><th scope="col">In</th><th scope="col">Type</th><th scope="col">Description</th></tr></thead><tbody>
     ${params.map((p) => {
-      const sch = p.schema as SchemaObject & { default?: unknown; minimum?: number; maximum?: number };
+      const sch = p.schema;
       const range = sch.minimum !== undefined || sch.maximum !== undefined ? ` ${sch.minimum ?? ''}..${sch.maximum ?? ''}` : '';
       return html`<tr><td><code>${p.name}</code>${p.required ? ' (required)' : ''}</td><td>${p.in}</td><td>${typeOf(sch)}${range}</td><td>${p.description}${sch.default !== undefined ? html` Default <code>${String(sch.default)}</code>.` : ''}</td></tr>`;
     })}</tbody></table>`
@@ -43,8 +47,7 @@ function operation(path: string, method: string, op: OpenApiOperation): SafeHtml
 </section>`;
 }
 
-export function registerApiDocs(app: FastifyInstance, { config }: AppDeps) {
-  const doc = openApiDocument(config.baseUrl);
+function render(doc: OpenApiDocument): string {
   const body = html`<article class="api-docs">
 <h1>${doc.info.title} <span class="muted">v${doc.info.version}</span></h1>
 <p>${doc.info.description}</p>
@@ -59,6 +62,14 @@ ${Object.entries(s.properties ?? {}).map(([f, p]) => html`<tr><td><code>${f}</co
 </tbody></table></section>`,
 )}
 </article>`;
-  const page = layout({ title: 'API reference · Paperboy', description: 'Paperboy JSON API reference', body });
-  app.get('/api/docs', (_req, reply) => reply.type('text/html; charset=utf-8').send(page));
+  return layout({ title: 'API reference · Paperboy', description: 'Paperboy JSON API reference', body });
+}
+
+export function registerApiDocs(app: FastifyInstance, _deps: AppDeps) {
+  // Rendered on the first request: the document exists once every route is registered.
+  let page: string | undefined;
+  app.get('/api/docs', (_req, reply) => {
+    page ??= render(openApiDocument(app));
+    return reply.type('text/html; charset=utf-8').send(page);
+  });
 }

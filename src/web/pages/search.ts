@@ -4,12 +4,16 @@ import { html } from '../html.js';
 import { layout } from '../layout.js';
 import { paperCard } from '../components.js';
 import { snippet } from '../../search/snippet.js';
-import { parseSearchQuery } from '../api/search-schema.js';
+import { parseSearchRequest, searchQuerySchema } from '../../search/request.js';
+import { checkedInHandler } from '../api/schemas.js';
+
+const SEARCH_PAGE_LIMIT = 50;
 
 /** GET /search?q=: results with highlighted snippets, and filters for dates, category, featured papers and sort. */
 export function registerSearchPage(app: FastifyInstance, { search }: AppDeps) {
-  app.get<{ Querystring: Record<string, unknown> }>('/search', async (req, reply) => {
-    const parsed = parseSearchQuery(req.query, 50);
+  // The same query schema as /api/papers/search; a bad value is a 400 page naming the field.
+  app.get<{ Querystring: Record<string, unknown> }>('/search', { schema: { querystring: searchQuerySchema(SEARCH_PAGE_LIMIT) }, ...checkedInHandler }, async (req, reply) => {
+    const parsed = parseSearchRequest(req.query, SEARCH_PAGE_LIMIT);
     const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 250) : '';
     const send = (status: number, body: unknown) =>
       reply.code(status).type('text/html; charset=utf-8').send(layout({ title: q ? `${q} · Search · Paperboy` : 'Search · Paperboy', query: q, body: body as never }));

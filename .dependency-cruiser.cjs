@@ -29,9 +29,9 @@ module.exports = {
     },
     {
       name: 'raw-sqlite-handle-only-in-dialect-files',
-      comment: 'No dialect code in domain code: the raw better-sqlite3 handle is used in storage/ and in files whose name says sqlite.',
+      comment: 'No dialect code in domain code: the raw better-sqlite3 handle is used in storage/ and in files whose name says sqlite (or fts5, its full-text engine).',
       severity: 'error',
-      from: { path: '^src/', pathNot: `^src/storage/|sqlite[^/]*[.]ts$|${TEST}` },
+      from: { path: '^src/', pathNot: `^src/storage/|(sqlite|fts5)[^/]*[.]ts$|${TEST}` },
       to: { path: 'node_modules/better-sqlite3/' },
     },
     {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { RowHit } from '../src/search/lexical/bm25/formula.js';
 import { MemoryBm25Index } from '../src/search/lexical/bm25/memory-index.js';
-import { unicode61Tokens } from '../src/search/lexical/bm25/tokens.js';
+import { unicode61Tokens } from '../src/search/lexical/bm25/fts5-tokens.js';
 import { parseQuery, queryArxivId, titleKey } from '../src/search/lexical/query.js';
 import { OVER_STEMMED, rowsMissing } from '../src/search/lexical/sqlite-fts5.js';
 import { DEFAULT_COLUMN_WEIGHTS } from '../src/search/lexical/types.js';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
 import { openContext, startServices, type Context } from './main.js';
 import { assertSchemaCurrent, migrate } from './storage/migrate.js';
@@ -13,15 +13,10 @@ import { digestCommand, DigestUsageError } from './digest/cli.js';
 import { createAccounts } from './community/accounts.js';
 import { seedDemoActivity } from './community/demo-activity.js';
 import { SEARCH_COMMANDS } from './cli/search-commands.js';
+import type { Command } from './cli/command.js';
 
 // `paperboy <command>`: every job the server runs is also a one-shot command here.
 
-export interface Command {
-  summary: string;
-  usage: string;
-  options?: ParseArgsConfig['options'];
-  run(args: { values: Record<string, unknown>; positionals: string[] }, config: Config): Promise<number | void>;
-}
 
 /** Open the database, run fn, close. */
 async function withContext<T>(config: Config, fn: (ctx: Context) => Promise<T>): Promise<T> {

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import { openContext } from '../main.js';
 import { migrate } from '../storage/migrate.js';
 import { embedMissing, trainEmbedder } from '../search/embed-train.js';

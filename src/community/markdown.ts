@@ -1,4 +1,4 @@
-import { escapeHtml, safeUrl, SafeHtml } from '../web/html.js';
+import { escapeHtml, safeUrl, SafeHtml } from '../util/html.js';
 
 // A safe Markdown subset for comments: paragraphs and line breaks, *emphasis* / _emphasis_,
 // **strong**, `code`, ```code blocks```, [links](https://...) and bare http(s) URLs.

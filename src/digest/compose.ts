@@ -1,4 +1,4 @@
-import { html, raw, type SafeHtml } from '../web/html.js';
+import { html, raw, type SafeHtml } from '../util/html.js';
 import type { Paper } from '../papers/paper.js';
 import type { Period } from './period.js';
 import type { DigestPaper } from './sources.js';

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../util/html.js';
 import { csrfField } from './session.js';
 
 // Pieces of community markup that the feed pages reuse (the upvote box on every card).

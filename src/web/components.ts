@@ -1,6 +1,6 @@
 import { absUrl, pdfUrl } from '../papers/arxiv-id.js';
 import type { Paper } from '../papers/paper.js';
-import { html, safeUrl, type SafeHtml } from './html.js';
+import { html, safeUrl, type SafeHtml } from '../util/html.js';
 
 export function paperPath(id: string): string {
   return `/papers/${id}`;

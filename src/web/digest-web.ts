@@ -5,7 +5,7 @@ import type { DigestService } from '../digest/service.js';
 import { createRateLimiter, type RateLimiter } from '../community/rate-limit.js';
 import type { Subscriber } from '../digest/subscriptions.js';
 import { layout } from './layout.js';
-import type { SafeHtml } from './html.js';
+import type { SafeHtml } from '../util/html.js';
 
 // What the digest pages share: the process's digest service and the subscribe rate limits (both
 // in AppDeps, built by src/main.ts). CSRF is the community sessions' (src/web/session.ts): every

@@ -1,5 +1,5 @@
 import { layout } from './layout.js';
-import { html } from './html.js';
+import { html } from '../util/html.js';
 
 /** The HTML page of an error status (404, 403, 500, ...). */
 export function errorPage(status: number, title: string, message: string): string {

@@ -7,7 +7,7 @@ import type { AppDeps } from './deps.js';
 import { errorPage } from './error-page.js';
 import { adjacentFeedDays, feedDayRange, feedVersion, listDailyPapers } from '../feed/daily.js';
 import { monthOf, periodLabel, periodPath, shiftPeriod, weekOf, type Period } from '../feed/period.js';
-import { html, raw } from './html.js';
+import { html, raw } from '../util/html.js';
 import { csrfField, page as pageWithAccount } from './session.js';
 import { upvoteBox } from './community-components.js';
 import { feedBody, FEED_PAGE_SIZE, type FeedFilters, type FeedView, type NavLink } from './feed-view.js';

@@ -1,7 +1,7 @@
 // The markup of every feed page (home, day, week, month, trending): one template, so they look
 // and behave alike. Pages decide what to list; this decides how it looks.
 import type { DailyEntry } from '../feed/daily.js';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../util/html.js';
 import { authorLine, excerpt, formatDate, paperLinks, paperPath } from './components.js';
 
 /** Entries per HTML feed page. */

@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../util/html.js';
 
 export interface PageOptions {
   title: string;

@@ -5,7 +5,7 @@ import type { AppDeps } from './deps.js';
 import { errorPage } from './error-page.js';
 import { hmac, sameSecret, randomToken } from '../community/tokens.js';
 import { SESSION_DAYS, type User } from '../community/accounts.js';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../util/html.js';
 import { layout, type PageOptions } from './layout.js';
 
 // Sessions and CSRF for every page. The session cookie holds a random token (the database keeps

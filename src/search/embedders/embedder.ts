@@ -6,21 +6,9 @@ import { httpEmbedder } from './http-embedder.js';
 import { onnxEmbedder } from './onnx-embedder.js';
 import { fetchModel, newestModel } from './model-store.js';
 import type { Database } from '../../storage/database.js';
+import type { Embedder } from './types.js';
 
-/** Turns text into unit vectors. Chosen by EMBEDDER: `corpus` (default), `onnx:DIR`, `http:URL` or `none`. */
-export interface Embedder {
-  readonly name: string;
-  readonly version: string;
-  readonly dim: number;
-  embedQuery(text: string): Promise<Float32Array>;
-  embedPapers(papers: { title: string; abstract: string }[]): Promise<Float32Array[]>;
-  /** For a corpus model: the file it was loaded from (`paperboy embed` loads it on every core). */
-  readonly file?: string;
-  /** For a model trained on the instance's papers: how many it was trained on (retraining compares). */
-  readonly papers?: number | null;
-  /** Word-by-word match of a query with papers' text (only a model with word vectors has it). */
-  softMatch?(query: string, papers: readonly { title: string; abstract: string }[]): number[];
-}
+export type { Embedder } from './types.js';
 
 /** Where `paperboy train-embedder` writes the instance's model. */
 export function corpusModelPath(dataDir: string): string {

@@ -1,4 +1,4 @@
-import type { Embedder } from './embedder.js';
+import type { Embedder } from './types.js';
 import { normalize } from '../vectors/vector-math.js';
 
 /**

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Embedder } from './embedder.js';
+import type { Embedder } from './types.js';
 import { normalize } from '../vectors/vector-math.js';
 
 const unit = (v: Float32Array): Float32Array => {

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { type Bm25Doc, K1, type RowHit, bm25Idf } from './bm25/formula.js';
 import { MemoryBm25Index } from './bm25/memory-index.js';
-import { unicode61Tokens } from './bm25/tokens.js';
+import { unicode61Tokens } from './bm25/fts5-tokens.js';
 import { type ParsedQuery, parseQuery, queryArxivId, titleKey } from './query.js';
 import {
   type ColumnWeights,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.js';
-import { html } from '../html.js';
+import { html } from '../../util/html.js';
 import { layout } from '../layout.js';
 import { demoActivitySummary } from '../../community/demo-activity.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.js';
-import { html, type SafeHtml } from '../html.js';
+import { html, type SafeHtml } from '../../util/html.js';
 import { layout } from '../layout.js';
 import { openApiDocument, type OpenApiDocument, type OpenApiOperation, type SchemaObject } from '../api/openapi.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.js';
-import { html } from '../html.js';
+import { html } from '../../util/html.js';
 import { csrfField, page, requireUser } from '../session.js';
 import { parseArxivId } from '../../papers/arxiv-id.js';
 import { paperPath } from '../components.js';

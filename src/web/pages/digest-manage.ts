@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../deps.js';
-import { html } from '../html.js';
+import { html } from '../../util/html.js';
 import { field } from '../form-body.js';
 import { csrfField } from '../session.js';
 import { WEEKDAYS } from '../../digest/period.js';

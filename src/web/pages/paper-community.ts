@@ -6,7 +6,7 @@ import type { Claim } from '../../community/claims.js';
 import { isCurator, type User } from '../../community/accounts.js';
 import { renderMarkdown } from '../../community/markdown.js';
 import { bibtex } from '../../papers/bibtex.js';
-import { html, safeUrl, type SafeHtml } from '../html.js';
+import { html, safeUrl, type SafeHtml } from '../../util/html.js';
 import { csrfField } from '../session.js';
 import { paperAction, upvoteBox } from '../community-components.js';
 import { formatDate, paperPath } from '../components.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../deps.js';
 import { errorPage } from '../error-page.js';
 import { absUrl, parseArxivId } from '../../papers/arxiv-id.js';
-import { html, safeUrl } from '../html.js';
+import { html, safeUrl } from '../../util/html.js';
 import { formatDate, paperCard, paperLinks, paperPath } from '../components.js';
 import { page } from '../session.js';
 import { paperCommunity } from './paper-community.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../deps.js';
-import { html } from '../html.js';
+import { html } from '../../util/html.js';
 import { csrfField, page, requireUser } from '../session.js';
 import { CommunityError } from '../../community/errors.js';
 import { submissionRules } from '../../community/community.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../deps.js';
-import { html } from '../html.js';
+import { html } from '../../util/html.js';
 import { backPath, csrfField, endSession, page, startSession, SESSION_COOKIE } from '../session.js';
 import { LOGIN_LINK_MINUTES, normaliseEmail } from '../../community/accounts.js';
 import { CommunityError } from '../../community/errors.js';

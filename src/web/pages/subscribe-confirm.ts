@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.js';
-import { html } from '../html.js';
+import { html } from '../../util/html.js';
 import { csrfField } from '../session.js';
 import { manageUrl } from '../../digest/send.js';
 import { digestWeb, sendPage } from '../digest-web.js';

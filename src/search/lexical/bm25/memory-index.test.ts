@@ -13,7 +13,7 @@ import { startMemoryIndex } from '../sqlite-accelerated.js';
 import { INDEX_FILE_FORMAT } from './file-format.js';
 import { MemoryBm25Index } from './memory-index.js';
 import { hashKey } from './row-tables.js';
-import { Fts5Stemmer, unicode61Tokens } from './tokens.js';
+import { Fts5Stemmer, unicode61Tokens } from './fts5-tokens.js';
 import { PART_ALIGN, newScratch, topRows } from './top-k.js';
 import { parseQuery, titleKey } from '../query.js';
 import { SqliteLexicalIndex, createStandaloneSchema, toFts5Query } from '../sqlite-fts5.js';

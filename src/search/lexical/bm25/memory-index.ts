@@ -4,7 +4,7 @@ import { Cursors, END, type ListData } from './cursors.js';
 import { type IndexFileHeader, loadIndex, readIndexHeader, saveIndex } from './file-format.js';
 import { Postings, SKIP, grow, sharedInts } from './postings.js';
 import { RowIds, TitleTable } from './row-tables.js';
-import { Fts5Stemmer, unicode61Tokens } from './tokens.js';
+import { Fts5Stemmer, unicode61Tokens } from './fts5-tokens.js';
 import { PART_ALIGN, mergeTop, newScratch, topRows } from './top-k.js';
 import { Bm25Worker } from './worker.js';
 

@@ -215,7 +215,7 @@ export async function runCli(argv: string[]): Promise<number> {
     console.log(`${command.usage}\n\n${command.summary}`);
     return 0;
   }
-  let args;
+  let args: ReturnType<typeof parseArgs>;
   try {
     args = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true });
   } catch (e) {

@@ -45,7 +45,7 @@ test('every bad value is reported at once, in the table order', () => {
 test('describeConfig prints the settings as given, marks defaults and hides secrets', () => {
   const text = describeConfig(loadConfig({ DIGEST_LEASE_SECONDS: '60', SESSION_SECRET: 's3cret', SERVICES: 'web, worker' }));
   assert.match(text, /DIGEST_LEASE_SECONDS "60"\n/);
-  assert.match(text, /DIGEST_RETRY_MS\s+"2000"  \(default\)/);
+  assert.match(text, /DIGEST_RETRY_MS\s+"2000" {2}\(default\)/);
   assert.match(text, /SERVICES\s+"web,worker"\n/);
   assert.match(text, /SESSION_SECRET\s+"\*\*\*\*"/);
   assert.ok(!text.includes('s3cret'));

@@ -138,7 +138,7 @@ export function createSubscriptionStore(database: Database): SubscriptionStore {
       if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
       const hash = sha256(token);
       const row = await db.selectFrom('digest_subscribers').selectAll().where('confirm_token_hash', '=', hash).executeTakeFirst();
-      if (!row || !row.confirm_expires_at || Date.parse(row.confirm_expires_at) < now.getTime()) return null;
+      if (!row?.confirm_expires_at || Date.parse(row.confirm_expires_at) < now.getTime()) return null;
       // Single use: the update only succeeds while the hash is still there.
       const res = await db
         .updateTable('digest_subscribers')
@@ -180,7 +180,7 @@ export function createSubscriptionStore(database: Database): SubscriptionStore {
       if (prefs.frequency) set.frequency = prefs.frequency;
       if (prefs.weekday !== undefined) set.weekday = prefs.weekday;
       if (prefs.trendingCount !== undefined) set.trending_count = prefs.trendingCount;
-      let q = db.updateTable('digest_subscribers').set(set).where('id', '=', id);
+      const q = db.updateTable('digest_subscribers').set(set).where('id', '=', id);
       if (prefs.paused !== undefined) {
         // Pausing and resuming only moves between active and paused: never revives an unsubscribed address.
         await db.updateTable('digest_subscribers').set({ status: prefs.paused ? 'paused' : 'active' }).where('id', '=', id).where('status', 'in', ['active', 'paused']).execute();

@@ -119,7 +119,7 @@ export async function runWindow(deps: HarvestDeps, w: HarvestWindow, owner: stri
       return result;
     }
     for (const r of page.rejected) deps.log(`harvest: ${w.key} ${page.label} ${r.where}: ${r.reason}`);
-    let summary;
+    let summary: Awaited<ReturnType<typeof deps.papers.upsertMany>>;
     try {
       summary = await deps.papers.upsertMany(page.records);
     } catch (e) {

@@ -129,7 +129,7 @@ export function createJobRunner(defs: JobDefinition[], o: RunnerOptions): JobRun
       const started = now();
       state.nextAt = null;
       state.runningNow++;
-      let outcome: JobOutcome = undefined;
+      let outcome: JobOutcome | undefined;
       let error: string | null = null;
       try {
         outcome = await def.run({ slot, signal });
@@ -139,7 +139,7 @@ export function createJobRunner(defs: JobDefinition[], o: RunnerOptions): JobRun
         state.runningNow--;
       }
       const finished = now();
-      const idle = !error && Boolean(outcome && outcome.idle);
+      const idle = !error && Boolean(outcome?.idle);
       if (!idle) {
         state.runs++;
         state.lastStartedAt = started.toISOString();

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from '../storage/database.js';
 import { type Progress, createProgress } from '../util/progress.js';
-import { buildSearchIndex, formatBuild, searchIndexState } from './lexical/index.js';
 import { CORPUS_MODEL_NAME } from './corpus-model/model.js';
 import type { TrainOptions } from './corpus-model/training.js';
 import { publishModel } from './embedders/model-store.js';

@@ -127,7 +127,7 @@ test('softRerank re-orders only the top softDepth by fused and soft scores, with
   ];
   const asked: string[][] = [];
   const matcher = {
-    softMatch(query: string, docs: readonly { title: string; abstract: string }[]) {
+    softMatch(_query: string, docs: readonly { title: string; abstract: string }[]) {
       asked.push(docs.map((d) => d.title));
       return docs.map((d) => (d.title === 'C' || d.title === 'D' ? 1 : 0));
     },

@@ -301,7 +301,7 @@ for (const dialect of DIALECTS) describe(`[${dialect}] community over HTTP`, () 
     const res = await app.inject('/papers/2603.10001/bibtex');
     assert.equal(res.statusCode, 200);
     assert.match(String(res.headers['content-type']), /text\/plain/);
-    assert.match(res.body, /^@misc\{lovelace\d{4}attention,\n  title {9}= \{Attention Is Still All You Need\},/);
+    assert.match(res.body, /^@misc\{lovelace\d{4}attention,\n {2}title {9}= \{Attention Is Still All You Need\},/);
     assert.match(res.body, /eprint {8}= \{2603\.10001\}/);
   });
 

@@ -130,7 +130,7 @@ export async function sendFeedPage(req: FastifyRequest<{ Querystring: FeedPageQu
     entries: list.entries,
     page,
     hasMore: list.hasMore,
-    showDay: !period || period.kind !== 'day',
+    showDay: period?.kind !== 'day',
     // Shared (cached) pages carry a slot that each response fills with its visitor's token.
     csrf: cache ? raw(`<input type="hidden" name="_csrf" value="${CSRF_SLOT}">`) : csrfField(req),
     voteBox: viewer.userId === null ? undefined : (e) => upvoteBox(req, { paperId: e.paper.id, upvotes: e.upvotes, voted: e.viewerUpvoted, back: req.url }),

@@ -87,7 +87,7 @@ function versionOf(files: string[]): string {
     if (!fs.existsSync(f)) continue;
     const fd = fs.openSync(f, 'r');
     try {
-      for (let n; (n = fs.readSync(fd, piece, 0, piece.length, null)) > 0; ) hash.update(piece.subarray(0, n));
+      for (let n: number; (n = fs.readSync(fd, piece, 0, piece.length, null)) > 0; ) hash.update(piece.subarray(0, n));
     } finally {
       fs.closeSync(fd);
     }

@@ -106,7 +106,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
   readonly whileStale: 'fts5' | 'memory';
 
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     readonly weights: ColumnWeights = DEFAULT_COLUMN_WEIGHTS,
     private readonly exactWeight = EXACT_WORD_WEIGHT,
     options: SqliteLexicalOptions = {},
@@ -370,7 +370,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
 
   /** `m` when its rows' paper ids can be taken from it: it keeps them and is in step with FTS5. */
   private withIds(m: MemoryBm25Index | null): MemoryBm25Index | null {
-    return m && m.hasIds && !this.stale ? m : null;
+    return m?.hasIds && !this.stale ? m : null;
   }
 
   /** Exact id and title matches; the finished answer when there is nothing to rank. */

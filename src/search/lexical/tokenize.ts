@@ -65,7 +65,7 @@ export function tokenize(text: string): string[] {
 /** Splits an abstract into sentences (for self-supervised pairs and snippets). */
 export function sentences(text: string): string[] {
   return text
-    .split(/(?<=[.!?])\s+(?=[A-Z(\[])/)
+    .split(/(?<=[.!?])\s+(?=[A-Z([])/)
     .map((s) => s.trim())
     .filter((s) => s.length > 20);
 }

@@ -64,14 +64,14 @@ export function jobMetrics(states: JobState[]): Metric[] {
   ];
 }
 
-const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 
 export function formatPrometheus(metrics: Metric[]): string {
   const out: string[] = [];
   for (const m of metrics) {
     out.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`);
     for (const [labels, value] of m.samples) {
-      const l = Object.entries(labels).map(([k, v]) => `${k}="${escape(v)}"`);
+      const l = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
       out.push(`${m.name}${l.length ? `{${l.join(',')}}` : ''} ${value}`);
     }
   }

@@ -6,7 +6,7 @@ import { badRequestPage, sendFeedPage, type FeedPageQuery } from '../feed-page.j
 /** GET /papers/date/YYYY-MM-DD: one feed day, most upvoted first. */
 export function registerFeedDay(app: FastifyInstance, deps: AppDeps) {
   app.get<{ Params: { day: string }; Querystring: FeedPageQuery }>('/papers/date/:day', async (req, reply) => {
-    let period;
+    let period: ReturnType<typeof parseDay>;
     try {
       period = parseDay(req.params.day);
     } catch (e) {

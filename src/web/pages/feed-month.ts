@@ -6,7 +6,7 @@ import { badRequestPage, sendFeedPage, type FeedPageQuery } from '../feed-page.j
 /** GET /papers/month/YYYY-MM: one calendar month, day by day. */
 export function registerFeedMonth(app: FastifyInstance, deps: AppDeps) {
   app.get<{ Params: { month: string }; Querystring: FeedPageQuery }>('/papers/month/:month', async (req, reply) => {
-    let period;
+    let period: ReturnType<typeof parseMonth>;
     try {
       period = parseMonth(req.params.month);
     } catch (e) {

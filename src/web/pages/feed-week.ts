@@ -6,7 +6,7 @@ import { badRequestPage, sendFeedPage, type FeedPageQuery } from '../feed-page.j
 /** GET /papers/week/YYYY-Www: one ISO week (Monday to Sunday), day by day. */
 export function registerFeedWeek(app: FastifyInstance, deps: AppDeps) {
   app.get<{ Params: { week: string }; Querystring: FeedPageQuery }>('/papers/week/:week', async (req, reply) => {
-    let period;
+    let period: ReturnType<typeof parseWeek>;
     try {
       period = parseWeek(req.params.week);
     } catch (e) {

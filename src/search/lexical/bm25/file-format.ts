@@ -111,7 +111,7 @@ function currentHeader(json: string): Header | null {
 
 /** The key and row count of a saved index of the current format, reading only its header; null when there is none. */
 export async function readIndexHeader(path: string): Promise<IndexFileHeader | null> {
-  let fh;
+  let fh: Awaited<ReturnType<typeof open>> | undefined;
   try {
     fh = await open(path, 'r');
     const head = Buffer.alloc(8);

@@ -6,6 +6,7 @@ import { startWorkerPool } from './worker-pool.js';
 import { planHarvest } from '../ingest/harvest-plan.js';
 import { createHarvestStore } from '../ingest/harvest-store.js';
 import { freshDatabase } from '../testing/databases.js';
+import { waitFor } from '../testing/wait.js';
 
 test('the daily harvest is planned for 20:00 in New York, in winter and summer and across the clock change', () => {
   const ny = 'America/New_York';
@@ -68,12 +69,13 @@ test('the worker pool runs at most `concurrency` jobs at once and stops when ask
       ran++;
       running++;
       most = Math.max(most, running);
+      // A job that takes a while, so that jobs overlap and the bound is what keeps them at 3.
       await new Promise((r) => setTimeout(r, 10));
       running--;
       return true;
     },
   });
-  await new Promise((r) => setTimeout(r, 200));
+  await waitFor(() => ran >= 12 && running === 0, { what: 'the pool to run 12 jobs' });
   await pool.stop();
   assert.equal(ran, 12);
   assert.equal(most, 3);

@@ -11,6 +11,7 @@ import { createLexicalIndex } from './lexical-index.js';
 import { createSearchService } from './service.js';
 import { countMissingVectors, putVectors } from './vector-store.js';
 import { addSubmission } from '../testing/feed-fixtures.js';
+import { waitFor } from '../testing/wait.js';
 
 const PAPERS = [
   buildPaper({ id: '2501.00001', title: 'Graph neural networks for molecules', abstract: 'Message passing predicts molecular properties of small compounds.', authors: ['Ada Lovelace'] }),
@@ -73,10 +74,9 @@ for (const dialect of DIALECTS) {
       const search = createSearchService({ database: db, papers, embedder, readyCheckMs: 0 });
       assert.equal((await search.search({ q: 'molecules', limit: 5 })).mode, 'lexical');
       assert.equal(await embedMissing(db, embedder, { progress: false }), 3);
-      // The next search looks again (in the background), and the one after it uses the vectors.
-      await search.search({ q: 'molecules', limit: 5 });
-      await new Promise((r) => setTimeout(r, 100));
-      assert.equal((await search.search({ q: 'molecules', limit: 5 })).mode, 'hybrid');
+      // The next searches look again (in the background), and once that check is done they use the vectors.
+      assert.equal((await search.search({ q: 'molecules', limit: 5 })).mode, 'lexical', 'the look is in the background');
+      await waitFor(async () => (await search.search({ q: 'molecules', limit: 5 })).mode === 'hybrid', { what: 'search to use the vectors' });
     });
 
     test('embed backfills vectors; search is hybrid, filters apply, similar papers come from stored vectors', async () => {

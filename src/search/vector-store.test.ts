@@ -111,7 +111,7 @@ describe('VectorCache with an IVF index', () => {
     // Later reads take the keys of the window first, then the vectors of the papers written again.
     const size = cache.size;
     const v = Float32Array.from({ length: DIM }, (_, d) => (d === 5 ? 1 : 0));
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 5)); // a later embedded_at than the first write
     await putVectors(db, embedder, [{ id: id(17), vector: v }]);
     await cache.refresh(true);
     assert.equal(cache.size, size, 'a paper written again keeps its row');

@@ -9,6 +9,7 @@ import { createLexicalIndex } from '../search/lexical-index.js';
 import { searchIndexState } from '../search/index-build.js';
 import { DIALECTS, freshDatabaseUrl } from '../testing/databases.js';
 import { REPO_ROOT } from '../testing/paths.js';
+import { fixtureSourceRecords } from '../testing/fixtures.js';
 import { waitFor } from '../testing/wait.js';
 import { writeSyntheticSnapshot } from '../../bench/synthetic.js';
 
@@ -55,7 +56,7 @@ for (const dialect of DIALECTS) {
   test(`[${dialect}] an import killed mid-run and run again ends with the same database as an uninterrupted run`, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-kill-'));
     const file = path.join(dir, 'snapshot.jsonl');
-    await writeSyntheticSnapshot(file, RECORDS);
+    await writeSyntheticSnapshot(file, RECORDS, fixtureSourceRecords());
     const whole = await freshDatabaseUrl(dialect);
     const killed = await freshDatabaseUrl(dialect);
     try {

@@ -1,9 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
-import { SHARED_DATA } from '../testing/paths.js';
+import { fixtureFile, fixtureFiles } from '../testing/fixtures.js';
 import { buildPaper } from './paper.js';
 import { createPaperStore, type PaperStore } from './store.js';
 import { importFiles } from './import.js';
@@ -84,7 +82,7 @@ for (const dialect of DIALECTS) {
     });
 
     test('snapshot import: 200 inserted, then 200 unchanged', async () => {
-      const file = path.join(SHARED_DATA, 'arxiv-metadata/kaggle-oai-snapshot-head200.jsonl');
+      const file = fixtureFile('arxiv-metadata/kaggle-oai-snapshot-head200.jsonl');
       const first = await importFiles(store, [file]);
       assert.deepEqual([first.inserted, first.updated, first.unchanged, first.rejected], [200, 0, 0, 0]);
       const second = await importFiles(store, [file]);
@@ -93,12 +91,7 @@ for (const dialect of DIALECTS) {
     });
 
     test('Atom (legacy and new format) and OAI-PMH files import with their fields', async () => {
-      const atomDir = path.join(SHARED_DATA, 'arxiv-api/atom');
-      const oaiDir = path.join(SHARED_DATA, 'arxiv-api/oai-pmh');
-      const s = await importFiles(store, [
-        ...fs.readdirSync(atomDir).map((f) => path.join(atomDir, f)),
-        ...fs.readdirSync(oaiDir).map((f) => path.join(oaiDir, f)),
-      ]);
+      const s = await importFiles(store, [...fixtureFiles('arxiv-api/atom'), ...fixtureFiles('arxiv-api/oai-pmh')]);
       assert.equal(s.rejected, 0);
       assert.ok(s.inserted >= 500, `inserted ${s.inserted}`);
       const legacy = await store.get('1601.00001');

@@ -1,4 +1,4 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { buildPaper } from '../papers/paper.js';
@@ -35,12 +35,13 @@ for (const dialect of DIALECTS) {
   describe(`search contract [${dialect}]`, () => {
     let db: TestDatabase;
     let store: PaperStore;
-    before(async () => {
+    // A fresh database with PAPERS for each test, so that any test runs alone or in any order.
+    beforeEach(async () => {
       db = await freshDatabase(dialect);
       store = createPaperStore(db);
       await store.upsertMany(PAPERS);
     });
-    after(async () => db.destroy());
+    afterEach(async () => db.destroy());
 
     test('the lexical index follows inserts and updates in the same transaction', async () => {
       const lex = createLexicalIndex(db);

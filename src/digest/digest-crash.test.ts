@@ -1,4 +1,4 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,7 +30,8 @@ for (const dialect of DIALECTS) {
     let db: TestDatabase;
     let smtp: TestSmtp;
     let env: NodeJS.ProcessEnv;
-    before(async () => {
+    // A fresh database, subscribers and mail server for each test: each counts every mail sent.
+    beforeEach(async () => {
       db = await freshDatabase(dialect);
       smtp = await startTestSmtp();
       await addPapers(db, [
@@ -51,7 +52,7 @@ for (const dialect of DIALECTS) {
       };
       loadConfig(env); // the child would refuse bad settings; fail here instead
     });
-    after(async () => {
+    afterEach(async () => {
       await smtp.close();
       await db.destroy();
     });
@@ -90,7 +91,6 @@ for (const dialect of DIALECTS) {
     });
 
     test('two sender processes at once: each subscriber gets exactly one digest', async () => {
-      smtp.messages.length = 0;
       const a = run('2026-05-27', { DIGEST_RATE: '40' });
       const b = run('2026-05-27', { DIGEST_RATE: '40' });
       const [ra, rb] = await Promise.all([a.done, b.done]);

@@ -1,4 +1,4 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -61,7 +61,9 @@ for (const dialect of DIALECTS) {
     let app: FastifyInstance;
     let config: Config;
     let digest: DigestService;
-    before(async () => {
+    // A fresh database, mail server and app for each test: each counts the mails it sends and
+    // sends to every subscriber, so it must not see another test's.
+    beforeEach(async () => {
       db = await freshDatabase(dialect);
       smtp = await startTestSmtp();
       config = testConfig(db, smtp);
@@ -76,7 +78,7 @@ for (const dialect of DIALECTS) {
       app = await buildApp({ config, database: db, papers: createPaperStore(db) });
       digest = createDigestService(config, db);
     });
-    after(async () => {
+    afterEach(async () => {
       digest.close();
       await app.close();
       await smtp.close();

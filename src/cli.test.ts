@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, SHARED_DATA } from './testing/paths.js';
+import { REPO_ROOT } from './testing/paths.js';
+import { fixtureFile, readFixture } from './testing/fixtures.js';
 import { freshDatabaseUrl } from './testing/databases.js';
 
 const CLI = path.join(REPO_ROOT, 'dist/src/cli.js');
@@ -40,7 +41,7 @@ test('import names each bad line and imports the good ones; a repeat reports unc
   const { url, drop } = await freshDatabaseUrl('sqlite');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-cli-'));
   try {
-    const good = fs.readFileSync(path.join(SHARED_DATA, 'arxiv-metadata/kaggle-oai-snapshot-head200.jsonl'), 'utf8').split('\n').filter(Boolean);
+    const good = readFixture('arxiv-metadata/kaggle-oai-snapshot-head200.jsonl').split('\n').filter(Boolean);
     const noTitle = { ...JSON.parse(good[5]), title: '' };
     const badId = { ...JSON.parse(good[6]), id: '99.99' };
     const file = path.join(dir, 'mixed.jsonl');
@@ -67,7 +68,7 @@ test('search prints ranked papers, takes the page filters as flags and names a b
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-cli-'));
   try {
     const env = { DATABASE_URL: url, DATA_DIR: dir, EMBEDDER: 'none' };
-    assert.equal(cli(['import', path.join(SHARED_DATA, 'arxiv-metadata/kaggle-oai-snapshot-head200.jsonl'), '--quiet'], env).status, 0);
+    assert.equal(cli(['import', fixtureFile('arxiv-metadata/kaggle-oai-snapshot-head200.jsonl'), '--quiet'], env).status, 0);
     const r = cli(['search', 'quantum field theory', '--limit', '3', '--json'], env);
     assert.equal(r.status, 0, r.stderr);
     const body = JSON.parse(r.stdout);

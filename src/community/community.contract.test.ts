@@ -1,22 +1,26 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { createPaperStore } from '../papers/store.js';
 import { buildPaper } from '../papers/paper.js';
 import { loadConfig } from '../config.js';
 import { createCommunity, type Community } from './community.js';
+import type { User } from './accounts.js';
 import { hotness } from '../feed/hotness.js';
 import { CommunityError } from './errors.js';
 
-// The community store on both databases: the same behaviour on SQLite and PostgreSQL.
+// The community store on both databases: the same behaviour on SQLite and PostgreSQL. Each test
+// starts from a fresh database with the same four papers and sets up the members, submissions and
+// roles it needs, so any test runs alone or in any order.
 
 for (const dialect of DIALECTS) {
   describe(`[${dialect}] community store`, () => {
     let db: TestDatabase;
     let c: Community;
-    // A Tuesday evening in New York, already Wednesday in UTC: the feed day is Tuesday's date.
-    let clock = new Date('2026-03-11T02:30:00.000Z');
-    before(async () => {
+    let clock: Date;
+    beforeEach(async () => {
+      // A Tuesday evening in New York, already Wednesday in UTC: the feed day is Tuesday's date.
+      clock = new Date('2026-03-11T02:30:00.000Z');
       db = await freshDatabase(dialect);
       const papers = createPaperStore(db);
       await papers.upsertMany([
@@ -28,7 +32,17 @@ for (const dialect of DIALECTS) {
       const config = loadConfig({ SUBMIT_DAILY_CAP: '2', SUBMIT_WEEKENDS: 'false' });
       c = createCommunity(db, papers, config, { now: () => clock });
     });
-    after(() => db.destroy());
+    afterEach(() => db.destroy());
+
+    const member = (username: string) => c.accounts.createUser({ email: `${username}@example.org`, username });
+    async function curator(user: User): Promise<User> {
+      await c.accounts.setRole(user.id, 'curator');
+      return (await c.accounts.getUser(user.id))!;
+    }
+    /** `by` submits each paper (the daily cap is 2). */
+    async function submitted(by: User, ...papers: string[]): Promise<void> {
+      for (const paper of papers) await c.submissions.submit(by, { paper });
+    }
 
     test('users: lower-cased unique email and username; sign-in tokens are single use and expire', async () => {
       const ada = await c.accounts.createUser({ email: 'Ada@Example.org', username: 'ada' });
@@ -55,7 +69,7 @@ for (const dialect of DIALECTS) {
     });
 
     test('sessions and API tokens resolve to the user until deleted or revoked', async () => {
-      const ada = (await c.accounts.getByUsername('ada'))!;
+      const ada = await member('ada');
       const s = await c.accounts.createSession(ada.id);
       assert.equal((await c.accounts.sessionUser(s.token))?.username, 'ada');
       await c.accounts.deleteSession(s.token);
@@ -69,7 +83,7 @@ for (const dialect of DIALECTS) {
     });
 
     test('submissions: feed day in New York, featured once, age limit, daily cap, weekends', async () => {
-      const ada = (await c.accounts.getByUsername('ada'))!;
+      const ada = await member('ada');
       const s = await c.submissions.submit(ada, { paper: 'https://arxiv.org/abs/2603.00001v2', comment: 'Good', githubRepo: 'https://github.com/a/b' });
       assert.equal(s.feedDay, '2026-03-10');
       assert.equal(s.hotness, hotness(0, clock));
@@ -88,8 +102,9 @@ for (const dialect of DIALECTS) {
     });
 
     test('votes: idempotent per member; count and hotness change in the same transaction', async () => {
-      const ada = (await c.accounts.getByUsername('ada'))!;
-      const grace = (await c.accounts.getByUsername('grace-hopper'))!;
+      const ada = await member('ada');
+      const grace = await member('grace-hopper');
+      await submitted(ada, '2603.00001');
       assert.deepEqual(await c.votes.upvote(ada.id, '2603.00001'), { paperId: '2603.00001', upvotes: 1, voted: true });
       assert.equal((await c.votes.upvote(ada.id, '2603.00001')).upvotes, 1);
       await c.votes.upvote(grace.id, '2603.00001');
@@ -109,6 +124,7 @@ for (const dialect of DIALECTS) {
     });
 
     test('concurrent votes by different members each count once', async () => {
+      await submitted(await member('ada'), '2603.00002');
       const users = await Promise.all([1, 2, 3, 4, 5].map((i) => c.accounts.createUser({ email: `v${i}@example.org`, username: `voter${i}` })));
       await Promise.all(users.map((u) => c.votes.upvote(u.id, '2603.00002')));
       const s = (await c.submissions.get('2603.00002'))!;
@@ -117,8 +133,9 @@ for (const dialect of DIALECTS) {
     });
 
     test('comments: threads, edit and delete own, curators hide, visible count on the submission', async () => {
-      const ada = (await c.accounts.getByUsername('ada'))!;
-      const grace = (await c.accounts.getByUsername('grace-hopper'))!;
+      const ada = await member('ada');
+      const grace = await member('grace-hopper');
+      await submitted(ada, '2603.00001', '2603.00002');
       const top = await c.comments.add(ada, '2603.00001', 'Nice *result*');
       const reply = await c.comments.add(grace, '2603.00001', 'Agreed', top.id);
       await assert.rejects(c.comments.add(grace, '2603.00002', 'x', top.id), /not on this paper/);
@@ -127,11 +144,10 @@ for (const dialect of DIALECTS) {
       await assert.rejects(c.comments.edit(grace, top.id, 'hijack'), /only your own/);
       assert.equal((await c.comments.edit(ada, top.id, 'Nice **result**')).body, 'Nice **result**');
       await assert.rejects(c.comments.setHidden(ada, reply.id, true), /only curators/);
-      await c.accounts.setRole(ada.id, 'curator');
-      const curator = (await c.accounts.getUser(ada.id))!;
-      await c.comments.setHidden(curator, reply.id, true);
+      const curatorAda = await curator(ada);
+      await c.comments.setHidden(curatorAda, reply.id, true);
       assert.equal((await c.submissions.get('2603.00001'))?.commentsCount, 1);
-      await c.comments.remove(curator, top.id);
+      await c.comments.remove(curatorAda, top.id);
       const thread = await c.comments.thread('2603.00001');
       assert.equal(thread.length, 1);
       assert.equal(thread[0].deleted, true);
@@ -141,17 +157,19 @@ for (const dialect of DIALECTS) {
     });
 
     test('author claims: one slot per member per paper, approved by a curator', async () => {
-      const grace = (await c.accounts.getByUsername('grace-hopper'))!;
-      const curator = (await c.accounts.getByUsername('ada'))!;
+      const grace = await member('grace-hopper');
+      const ada = await member('ada');
+      await submitted(ada, '2603.00001', '2603.00002');
+      const curatorAda = await curator(ada);
       const claim = await c.claims.claim(grace, '2603.00001', 1);
       assert.equal(claim.authorName, 'Alan Turing');
       assert.equal(claim.status, 'pending');
       await assert.rejects(c.claims.claim(grace, '2603.00001', 0), /already claimed an author/);
       await assert.rejects(c.claims.claim(grace, '2603.00002', 7), /no author number 8/);
       await assert.rejects(c.claims.decide(grace, claim.id, true), /only curators/);
-      assert.equal((await c.claims.decide(curator, claim.id, true)).status, 'approved');
+      assert.equal((await c.claims.decide(curatorAda, claim.id, true)).status, 'approved');
       assert.deepEqual((await c.claims.forUser(grace.id, 'approved')).map((x) => x.paperId), ['2603.00001']);
-      const voter = (await c.accounts.getByUsername('voter1'))!;
+      const voter = await member('voter1');
       await assert.rejects(c.claims.claim(voter, '2603.00001', 1), /already been claimed/);
       assert.equal((await c.claims.pending()).length, 0);
     });

@@ -1,4 +1,4 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,7 +30,8 @@ for (const dialect of DIALECTS) {
     let db: TestDatabase;
     let smtp: TestSmtp;
     let env: NodeJS.ProcessEnv;
-    before(async () => {
+    // A fresh database, subscribers and mail server for each test: each counts every mail sent.
+    beforeEach(async () => {
       db = await freshDatabase(dialect);
       smtp = await startTestSmtp();
       await addPapers(db, [
@@ -51,7 +52,7 @@ for (const dialect of DIALECTS) {
       };
       loadConfig(env); // the child would refuse bad settings; fail here instead
     });
-    after(async () => {
+    afterEach(async () => {
       await smtp.close();
       await db.destroy();
     });
@@ -73,7 +74,8 @@ for (const dialect of DIALECTS) {
       assert.equal(killed.signal, 'SIGKILL');
       const atKill = smtp.messages.length;
       assert.ok(atKill < SUBSCRIBERS, `the run was killed before it finished (${atKill} sent)`);
-      // the claim of the digest in flight expires after DIGEST_LEASE_SECONDS
+      // The claim of the digest in flight expires after DIGEST_LEASE_SECONDS: the expiry is what is
+      // tested, so this wait is a fixed time.
       await new Promise((r) => setTimeout(r, 1200));
       const second = await run('2026-05-28', { DIGEST_RATE: '0', DIGEST_LEASE_SECONDS: '1' }).done;
       assert.equal(second.code, 0, second.out);
@@ -89,7 +91,6 @@ for (const dialect of DIALECTS) {
     });
 
     test('two sender processes at once: each subscriber gets exactly one digest', async () => {
-      smtp.messages.length = 0;
       const a = run('2026-05-27', { DIGEST_RATE: '40' });
       const b = run('2026-05-27', { DIGEST_RATE: '40' });
       const [ra, rb] = await Promise.all([a.done, b.done]);

@@ -1,4 +1,4 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -61,7 +61,9 @@ for (const dialect of DIALECTS) {
     let app: FastifyInstance;
     let config: Config;
     let digest: DigestService;
-    before(async () => {
+    // A fresh database, mail server and app for each test: each counts the mails it sends and
+    // sends to every subscriber, so it must not see another test's.
+    beforeEach(async () => {
       db = await freshDatabase(dialect);
       smtp = await startTestSmtp();
       config = testConfig(db, smtp);
@@ -76,7 +78,8 @@ for (const dialect of DIALECTS) {
       // The test sends with the app's own digest service, as the scheduler of the same process would.
       ({ app, deps: { digests: digest } } = await buildTestApp({ config, database: db, papers: createPaperStore(db) }));
     });
-    after(async () => {
+    afterEach(async () => {
+      digest.close();
       await app.close();
       await smtp.close();
       await db.destroy();
@@ -108,7 +111,7 @@ for (const dialect of DIALECTS) {
       assert.equal(again.statusCode, 200);
       assert.equal(again.body.replace('ada@example.test', 'X'), fresh.body.replace('nobody@example.test', 'X'));
       await smtp.waitFor(2);
-      await new Promise((r) => setTimeout(r, 100));
+      await smtp.idle();
       assert.deepEqual(smtp.messages.map(recipient), ['ada@example.test', 'nobody@example.test']);
 
       // confirm: GET shows a button, POST confirms, the link works once
@@ -147,7 +150,7 @@ for (const dialect of DIALECTS) {
       // a second run, and a run for the same date, send nothing more
       const r2 = await digest.sender.send({ sendDate: SEND });
       assert.deepEqual([r2.sent, r2.skipped], [0, 1]);
-      await new Promise((r) => setTimeout(r, 100));
+      await smtp.idle();
       assert.equal(smtp.messages.length, 3);
 
       // the manage link works without signing in and cannot be used for another address
@@ -248,7 +251,7 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(r?.periods, ['daily:2026-05-28', 'weekly:2026-05-22..2026-05-28']);
       const again = await digest.runDue(new Date('2026-05-29T15:00:00Z'));
       assert.equal(again?.sent, 0);
-      await new Promise((res) => setTimeout(res, 50));
+      await smtp.idle();
       // 2026-05-28 has no submissions in these fixtures: the digests are empty and not sent
       assert.equal(smtp.messages.length, n + (r?.sent ?? 0));
       assert.equal(r?.sent, 0);

@@ -21,6 +21,7 @@ test('requests to one host go one at a time, spaced by the interval after each a
   const seen: Array<{ at: number; ua: string }> = [];
   const s = await server((req, res) => {
     seen.push({ at: Date.now(), ua: String(req.headers['user-agent']) });
+    // An answer that takes 30 ms: the interval is counted from the end of each answer.
     setTimeout(() => res.end('ok'), 30);
   });
   try {
@@ -39,6 +40,7 @@ test('a slow answer times out and is retried; a 404 is not retried; the tally co
   const s = await server((req, res) => {
     calls++;
     if (req.url === '/missing') return void res.writeHead(404).end('no');
+    // Later than the client's timeout: the timeout is what is tested.
     if (calls === 1) return void setTimeout(() => res.end('late'), 3000);
     res.end('ok');
   });

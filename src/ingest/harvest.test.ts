@@ -1,4 +1,4 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../config.js';
 import { createPaperStore } from '../papers/store.js';
@@ -34,10 +34,11 @@ for (const dialect of DIALECTS) {
     let fake: FakeArxiv;
     const bad = apiPagesWithBadEntries();
     const cats = fixtureCategories();
-    before(async () => {
+    // A loopback arXiv for each test: the tests count the requests it saw and queue faults on it.
+    beforeEach(async () => {
       fake = await startFakeArxiv({ day: DAY, apiPages: bad.pages, oaiRecords: oaiFixtureRecords(), oaiPageSize: 2 });
     });
-    after(() => fake.close());
+    afterEach(() => fake.close());
 
     test('stores every good record once, names each bad one, rides out 503 + Retry-After, a truncated body and empty days; a second run finds nothing new', async () => {
       const db = await freshDatabase(dialect);

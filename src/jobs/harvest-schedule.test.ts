@@ -5,6 +5,7 @@ import { createJobRunner } from './runner.js';
 import { planHarvest } from '../ingest/harvest-plan.js';
 import { createHarvestStore } from '../ingest/harvest-store.js';
 import { freshDatabase } from '../testing/databases.js';
+import { waitFor } from '../testing/wait.js';
 
 test('the daily harvest is planned for 20:00 in New York, in winter and summer and across the clock change', () => {
   const ny = 'America/New_York';
@@ -27,7 +28,7 @@ test('the scheduler plans a catch-up at start, then waits for the next harvest t
   );
   runner.start();
   try {
-    await until(() => runner.states()[0].nextAt !== null);
+    await waitFor(() => runner.states()[0].nextAt !== null, { what: 'the scheduler to plan its next run' });
     assert.deepEqual(ticks, ['tick']);
     assert.equal(runner.states()[0].nextAt, '2026-11-28T01:00:00.000Z');
     assert.deepEqual(lines, ['next 2026-11-28T01:00:00.000Z']);
@@ -84,17 +85,9 @@ test('a queue job runs at most `concurrency` runs at once, back to back while th
     { log: () => {} },
   );
   runner.start();
-  await until(() => runner.states()[0].runs === 12);
+  await waitFor(() => runner.states()[0].runs === 12, { what: 'the runner to run 12 jobs' });
   await runner.stop();
   assert.equal(ran, 12);
   assert.equal(most, 3);
   assert.equal(running, 0);
 });
-
-async function until(ok: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error('test: condition not met in time');
-    await new Promise((r) => setImmediate(r));
-  }
-}

@@ -9,6 +9,8 @@ import { createLexicalIndex } from '../search/lexical/index.js';
 import { searchIndexState } from '../search/lexical/index.js';
 import { DIALECTS, freshDatabaseUrl } from '../testing/databases.js';
 import { REPO_ROOT } from '../testing/paths.js';
+import { fixtureSourceRecords } from '../testing/fixtures.js';
+import { waitFor } from '../testing/wait.js';
 import { writeSyntheticSnapshot } from '../../bench/synthetic.js';
 
 const CLI = path.join(REPO_ROOT, 'dist/src/cli.js');
@@ -54,7 +56,7 @@ for (const dialect of DIALECTS) {
   test(`[${dialect}] an import killed mid-run and run again ends with the same database as an uninterrupted run`, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-kill-'));
     const file = path.join(dir, 'snapshot.jsonl');
-    await writeSyntheticSnapshot(file, RECORDS);
+    await writeSyntheticSnapshot(file, RECORDS, fixtureSourceRecords());
     const whole = await freshDatabaseUrl(dialect);
     const killed = await freshDatabaseUrl(dialect);
     try {
@@ -64,12 +66,7 @@ for (const dialect of DIALECTS) {
 
       const child = spawn(process.execPath, [CLI, 'import', file, '--batch-size', '500', '--quiet'], { env: { ...process.env, DATABASE_URL: killed.url }, stdio: 'ignore' });
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      let atKill = 0;
-      for (;;) {
-        atKill = await paperCount(killed.url);
-        if (atKill >= 1000) break;
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      await waitFor(async () => (await paperCount(killed.url)) >= 1000, { what: 'the import to commit 1000 papers', intervalMs: 5, timeoutMs: 60_000 });
       child.kill('SIGKILL');
       await exited;
       const partial = await paperCount(killed.url);

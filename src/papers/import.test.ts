@@ -7,10 +7,10 @@ import zlib from 'node:zlib';
 import { snapshotToRecord, importFiles, defaultReaders } from './import.js';
 import { createPaperStore } from './store.js';
 import { freshDatabase } from '../testing/databases.js';
-import { SHARED_DATA } from '../testing/paths.js';
+import { fixtureFile, fixtureSourceRecords } from '../testing/fixtures.js';
 import { writeSyntheticSnapshot } from '../../bench/synthetic.js';
 
-const HEAD200 = path.join(SHARED_DATA, 'arxiv-metadata/kaggle-oai-snapshot-head200.jsonl');
+const HEAD200 = fixtureFile('arxiv-metadata/kaggle-oai-snapshot-head200.jsonl');
 
 test('snapshot record: authors from authors_parsed with TeX accents, dates from versions, clean text', () => {
   const line = fs.readFileSync(HEAD200, 'utf8').split('\n')[0];
@@ -58,7 +58,7 @@ test('a large plain file read in chunks by several readers gives what one reader
   const gzDb = await freshDatabase('sqlite');
   try {
     const synthetic = path.join(dir, 'synthetic.jsonl');
-    await writeSyntheticSnapshot(synthetic, 6000);
+    await writeSyntheticSnapshot(synthetic, 6000, fixtureSourceRecords());
     // Bad lines spread over the file (several chunks), CRLF and lone-CR line ends, blank lines,
     // and a later version of an earlier paper.
     const lines = fs.readFileSync(synthetic, 'utf8').split('\n').filter(Boolean);

@@ -1,11 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { buildPaper, cleanText, contentHash, jsonString, texAccentsToUnicode, type PaperRecord } from './paper.js';
 import { snapshotToRecord } from './snapshot.js';
-import { SHARED_DATA } from '../testing/paths.js';
+import { readFixture } from '../testing/fixtures.js';
 
 // The hash as the first versions computed it; databases they filled store it.
 function legacyHash(p: PaperRecord): string {
@@ -47,7 +45,7 @@ test('contentHash is the hash stored by earlier versions (so re-imports over the
     buildPaper({ authors: [], categories: ['hep-th'], abstract: '' }),
     buildPaper({ authors: ['Ö "Q" \\', '日本'] }),
   ];
-  for (const line of fs.readFileSync(path.join(SHARED_DATA, 'arxiv-metadata/kaggle-oai-snapshot-head200.jsonl'), 'utf8').split('\n')) {
+  for (const line of readFixture('arxiv-metadata/kaggle-oai-snapshot-head200.jsonl').split('\n')) {
     if (line.trim()) records.push(snapshotToRecord(JSON.parse(line)));
   }
   // Untyped input that breaks the field types still hashes as before.

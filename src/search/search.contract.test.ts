@@ -1,4 +1,4 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { buildPaper } from '../papers/paper.js';
@@ -11,6 +11,7 @@ import { createLexicalIndex } from './lexical/index.js';
 import { createSearchService } from './service.js';
 import { countMissingVectors, putVectors } from './vectors/vector-store.js';
 import { addSubmission } from '../testing/feed-fixtures.js';
+import { waitFor } from '../testing/wait.js';
 
 const PAPERS = [
   buildPaper({ id: '2501.00001', title: 'Graph neural networks for molecules', abstract: 'Message passing predicts molecular properties of small compounds.', authors: ['Ada Lovelace'] }),
@@ -34,12 +35,13 @@ for (const dialect of DIALECTS) {
   describe(`search contract [${dialect}]`, () => {
     let db: TestDatabase;
     let store: PaperStore;
-    before(async () => {
+    // A fresh database with PAPERS for each test, so that any test runs alone or in any order.
+    beforeEach(async () => {
       db = await freshDatabase(dialect);
       store = createPaperStore(db);
       await store.upsertMany(PAPERS);
     });
-    after(async () => db.destroy());
+    afterEach(async () => db.destroy());
 
     test('the lexical index follows inserts and updates in the same transaction', async () => {
       const lex = createLexicalIndex(db);
@@ -73,10 +75,9 @@ for (const dialect of DIALECTS) {
       const search = createSearchService({ database: db, papers, embedder, readyCheckMs: 0 });
       assert.equal((await search.search({ q: 'molecules', limit: 5 })).mode, 'lexical');
       assert.equal(await embedMissing(db, embedder, { progress: false }), 3);
-      // The next search looks again (in the background), and the one after it uses the vectors.
-      await search.search({ q: 'molecules', limit: 5 });
-      await new Promise((r) => setTimeout(r, 100));
-      assert.equal((await search.search({ q: 'molecules', limit: 5 })).mode, 'hybrid');
+      // The next searches look again (in the background), and once that check is done they use the vectors.
+      assert.equal((await search.search({ q: 'molecules', limit: 5 })).mode, 'lexical', 'the look is in the background');
+      await waitFor(async () => (await search.search({ q: 'molecules', limit: 5 })).mode === 'hybrid', { what: 'search to use the vectors' });
     });
 
     test('embed backfills vectors; search is hybrid, filters apply, similar papers come from stored vectors', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { freshDatabase } from '../testing/databases.js';
+import { waitFor } from '../testing/wait.js';
 
 // A PostgreSQL restart or an administrator ending connections must not stop Paperboy: the pool
 // replaces the lost connection and the next query works.
@@ -21,8 +22,11 @@ test('[postgres] an idle pooled connection ended by the server is replaced, not 
     const admin = new pg.Client({ connectionString: db.url });
     await admin.connect();
     await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ANY($1::int[])', [pids]);
+    // A backend leaves pg_stat_activity after it has sent its client the termination, so the pool's
+    // connections have been told by then.
+    const ended = async () => (await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY($1::int[])', [pids])).rows[0].n === 0;
+    await waitFor(ended, { what: 'the server to end both pooled connections' });
     await admin.end();
-    await new Promise((r) => setTimeout(r, 300));
     const n = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM papers`.execute(db.db)).rows[0].n;
     assert.equal(n, 0);
     assert.deepEqual(crashes, []);

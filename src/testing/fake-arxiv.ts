@@ -2,18 +2,17 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { SHARED_DATA } from './paths.js';
+import { FIXTURES, readFixture } from './fixtures.js';
 
 // A loopback arXiv for tests: the API (Atom) and OAI-PMH endpoints serving the real responses in
-// ../shared/data/arxiv-api, split into pages, with injectable faults (503 + Retry-After, truncated
-// bodies, slow answers). Only the configured day has papers; every other day is an empty result.
+// fixtures/arxiv-api (from ../shared/data/arxiv-api), split into pages, with injectable faults
+// (503 + Retry-After, truncated bodies, slow answers). Only the configured day has papers; every other day is an empty result.
 
-export const ARXIV_API_DIR = path.join(SHARED_DATA, 'arxiv-api');
+export const ARXIV_API_DIR = path.join(FIXTURES, 'arxiv-api');
 
 export function apiFixturePages(): string[] {
   return [0, 100, 200, 300, 400].map((s) =>
-    fs
-      .readFileSync(path.join(ARXIV_API_DIR, `atom/api-new-format-2025-12-16_cs-multi_start${s}.xml`), 'utf8')
+    readFixture(`arxiv-api/atom/api-new-format-2025-12-16_cs-multi_start${s}.xml`)
       // The real totalResults (566,020) is the whole query; the fixture holds the first 500.
       .replace(/<opensearch:totalResults>\d+</, '<opensearch:totalResults>500<'),
   );

@@ -1,5 +1,6 @@
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
+import { waitFor } from './wait.js';
 
 // A real SMTP server on loopback for tests: it speaks SMTP, parses what arrives, and can be told
 // to fail (a 4xx or 5xx reply, or dropping the connection) for the next N messages.
@@ -13,17 +14,36 @@ export interface TestSmtp {
   /** fail the next `times` messages this way */
   failNext(failure: Failure, times?: number): void;
   waitFor(count: number, timeoutMs?: number): Promise<ParsedMail[]>;
+  /**
+   * Resolves when no message is in the middle of being sent (MAIL FROM given, not yet answered).
+   * A sender that awaits its send is done before this; with it, "nothing more arrived" is checked
+   * without sleeping.
+   */
+  idle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startTestSmtp(): Promise<TestSmtp> {
   const messages: ParsedMail[] = [];
   const failures: Failure[] = [];
+  /** sessions with a message in progress */
+  const sending = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onMailFrom(_address, session, callback) {
+      sending.add(session.id);
+      callback();
+    },
+    onClose(session) {
+      sending.delete(session.id);
+    },
     onData(stream, session, callback) {
+      const done = (err?: Error | null) => {
+        sending.delete(session.id);
+        callback(err);
+      };
       const failure = failures.shift();
       if (failure?.kind === 'drop') {
         stream.resume();
@@ -37,12 +57,12 @@ export async function startTestSmtp(): Promise<TestSmtp> {
           if (failure?.kind === 'reply') {
             const err = new Error(failure.message ?? `test failure ${failure.code}`) as Error & { responseCode: number };
             err.responseCode = failure.code;
-            return callback(err);
+            return done(err);
           }
           messages.push(mail);
-          callback();
+          done();
         })
-        .catch(callback);
+        .catch(done);
     },
   });
   // A client that dies mid-conversation (a killed sender) resets its socket; that is the client's
@@ -58,13 +78,12 @@ export async function startTestSmtp(): Promise<TestSmtp> {
       for (let i = 0; i < times; i++) failures.push(failure);
     },
     async waitFor(count, timeoutMs = 5000) {
-      const end = Date.now() + timeoutMs;
-      while (messages.length < count) {
-        if (Date.now() > end) throw new Error(`smtp: waited for ${count} messages, got ${messages.length}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await waitFor(() => messages.length >= count, { what: `${count} messages`, timeoutMs, intervalMs: 20 }).catch(() => {
+        throw new Error(`smtp: waited for ${count} messages, got ${messages.length}`);
+      });
       return messages;
     },
+    idle: (timeoutMs = 5000) => waitFor(() => sending.size === 0, { what: 'the SMTP server to have no message in progress', timeoutMs }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

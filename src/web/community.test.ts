@@ -75,6 +75,13 @@ for (const dialect of DIALECTS) describe(`[${dialect}] community over HTTP`, () 
     return v;
   }
 
+  /** Signs in and makes the member a curator (roles are read on each request). */
+  async function signInCurator(email: string): Promise<Visitor> {
+    const v = await signIn(email);
+    await community.accounts.setRole((await community.accounts.getByEmail(email))!.id, 'curator');
+    return v;
+  }
+
   before(async () => {
     db = await freshDatabase(dialect);
     smtp = await startTestSmtp();
@@ -235,7 +242,7 @@ for (const dialect of DIALECTS) describe(`[${dialect}] community over HTTP`, () 
     const v = await signIn('turing@example.org');
     const csrf = await v.csrf('/papers/2603.10002');
     assert.equal((await v.post('/papers/2603.10002/claims', { _csrf: csrf, author_index: '1' })).statusCode, 303);
-    const curator = await signIn('member@example.org');
+    const curator = await signInCurator('curator@example.org');
     const queue = await curator.get('/claims');
     assert.match(queue.body, /claims to be <strong>Alan Turing<\/strong>/);
     const claimId = /\/claims\/(\d+)\/approve/.exec(queue.body)![1];
@@ -274,16 +281,19 @@ for (const dialect of DIALECTS) describe(`[${dialect}] community over HTTP`, () 
   });
 
   test('curators unfeature a submission; members cannot', async () => {
+    // A paper of its own, featured here, so that the test does not depend on another's submission.
+    await createPaperStore(db).upsertMany([buildPaper({ id: '2603.10011', publishedAt: recent, updatedAt: recent })]);
     const member = await signIn('plain@example.org');
-    const mc = await member.csrf('/papers/2603.10001');
-    assert.equal((await member.post('/papers/2603.10001/unfeature', { _csrf: mc })).statusCode, 403);
-    const curator = await signIn('member@example.org');
-    const cc = await curator.csrf('/papers/2603.10001');
-    assert.match((await curator.get('/papers/2603.10001')).body, /Unfeature<\/button>/);
-    assert.equal((await curator.post('/papers/2603.10001/unfeature', { _csrf: cc })).statusCode, 303);
-    assert.equal((await community.submissions.get('2603.10001'))?.hidden, true);
-    assert.equal((await curator.post('/papers/2603.10001/feature', { _csrf: cc })).statusCode, 303);
-    assert.equal((await community.submissions.get('2603.10001'))?.hidden, false);
+    await community.submissions.submit((await community.accounts.getByEmail('plain@example.org'))!, { paper: '2603.10011' });
+    const mc = await member.csrf('/papers/2603.10011');
+    assert.equal((await member.post('/papers/2603.10011/unfeature', { _csrf: mc })).statusCode, 403);
+    const curator = await signInCurator('curator@example.org');
+    const cc = await curator.csrf('/papers/2603.10011');
+    assert.match((await curator.get('/papers/2603.10011')).body, /Unfeature<\/button>/);
+    assert.equal((await curator.post('/papers/2603.10011/unfeature', { _csrf: cc })).statusCode, 303);
+    assert.equal((await community.submissions.get('2603.10011'))?.hidden, true);
+    assert.equal((await curator.post('/papers/2603.10011/feature', { _csrf: cc })).statusCode, 303);
+    assert.equal((await community.submissions.get('2603.10011'))?.hidden, false);
   });
 
   test('the daily submission cap answers 429 with its message', async () => {

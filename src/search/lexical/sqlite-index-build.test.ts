@@ -15,6 +15,7 @@ function startIndexWorker(db: Database, log: (line: string) => void, everyMs: nu
   runner.start();
   return () => runner.stop();
 }
+import { waitFor } from '../../testing/wait.js';
 
 const ids = async (lex: ReturnType<typeof createLexicalIndex>, q: string) => (await lex.search(q, { limit: 100 })).map((h) => h.id).sort();
 
@@ -127,6 +128,8 @@ test('[sqlite] the worker builds the index of an import that stopped, never that
     deferSearchIndexing(db);
     await store.upsertMany(papers(5));
     const live = startIndexWorker(db, (l) => lines.push(l), 3_600_000);
+    // A fixed time on purpose: there is no event for "decided not to build". A worker that wrongly
+    // built a live import's index would do it in this time; stopping it at once could hide that.
     await new Promise((r) => setTimeout(r, 100));
     await live();
     assert.deepEqual(await ids(lex, 'quokka'), [], 'a live import builds its own index');
@@ -134,7 +137,7 @@ test('[sqlite] the worker builds the index of an import that stopped, never that
     // The import was killed: its heartbeat goes stale.
     db.sqlite!.prepare('UPDATE search_state SET heartbeat_at = ?').run(new Date(Date.now() - STALE_DEFERRAL_MS - 1000).toISOString());
     const stop = startIndexWorker(db, (l) => lines.push(l), 3_600_000);
-    for (let i = 0; i < 500 && (await searchIndexState(db)).deferred; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(async () => !(await searchIndexState(db)).deferred, { what: "the worker to build the stopped import's index" });
     await stop();
     assert.equal((await ids(lex, 'quokka')).length, 5);
     assert.deepEqual(await searchIndexState(db), { deferred: false, pending: 0, heartbeatAt: null, importAlive: false });

@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,8 +30,11 @@ describe('VectorCache with an IVF index', () => {
   const vectors: Float32Array[] = [];
   const id = (i: number) => `2401.${String(10000 + i)}`;
 
-  before(async () => {
+  // A fresh database with the same N papers and vectors for each test: tests add papers and
+  // rewrite vectors, and count what the cache reads.
+  beforeEach(async () => {
     db = await freshDatabase('sqlite');
+    vectors.length = 0;
     const papers = createPaperStore(db);
     await papers.upsertMany(Array.from({ length: N }, (_, i) => buildPaper({ id: id(i), title: `Paper ${i}` })));
     const rand = rng(7);
@@ -42,7 +45,7 @@ describe('VectorCache with an IVF index', () => {
     }
     await putVectors(db, embedder, vectors.map((vector, i) => ({ id: id(i), vector })));
   });
-  after(async () => db.destroy());
+  afterEach(async () => db.destroy());
 
   test('searches answer while the index builds in the background, then use it', async () => {
     const cache = new VectorCache(db, embedder, 0, null, 1000);
@@ -111,7 +114,7 @@ describe('VectorCache with an IVF index', () => {
     // Later reads take the keys of the window first, then the vectors of the papers written again.
     const size = cache.size;
     const v = Float32Array.from({ length: DIM }, (_, d) => (d === 5 ? 1 : 0));
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 5)); // a later embedded_at than the first write
     await putVectors(db, embedder, [{ id: id(17), vector: v }]);
     await cache.refresh(true);
     assert.equal(cache.size, size, 'a paper written again keeps its row');

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,15 +20,19 @@ import { SqliteLexicalIndex, createStandaloneSchema, toFts5Query } from '../sqli
 import { DEFAULT_COLUMN_WEIGHTS, EXACT_MATCH_SCORE } from '../types.js';
 
 // Real text: 2,000 SciFact abstracts and the SciFact queries (questions and claims in natural language).
+// They stay in ../shared (3 MB, CC BY-NC 2.0: not copied into the repository); without them the
+// tests that read them are skipped, saying why.
 const scifact = path.join(SHARED_DATA, 'retrieval/scifact/beir');
-const DOCS = fs
-  .readFileSync(path.join(scifact, 'corpus.jsonl'), 'utf8')
+const NO_SCIFACT = fs.existsSync(scifact) ? false : `needs the SciFact text in ${scifact} (../shared/data, not in the repository)`;
+const scifactLines = (file: string) => (NO_SCIFACT ? '' : fs.readFileSync(path.join(scifact, file), 'utf8'));
+/** A test on the SciFact text. */
+const test = (name: string, fn: () => void | Promise<void>) => nodeTest(name, { skip: NO_SCIFACT }, fn);
+const DOCS = scifactLines('corpus.jsonl')
   .split('\n')
   .filter(Boolean)
   .slice(0, 2000)
   .map((l) => JSON.parse(l) as { _id: string; title: string; text: string });
-const QUERIES = fs
-  .readFileSync(path.join(scifact, 'queries.jsonl'), 'utf8')
+const QUERIES = scifactLines('queries.jsonl')
   .split('\n')
   .filter(Boolean)
   .slice(0, 150)
@@ -60,7 +64,7 @@ function assertSameRanking(fts: { rowid: number; rank: number }[], mem: { rowid:
   }
 }
 
-test('unicode61Tokens splits and folds like FTS5 unicode61 remove_diacritics 2', () => {
+nodeTest('unicode61Tokens splits and folds like FTS5 unicode61 remove_diacritics 2', () => {
   assert.deepEqual(unicode61Tokens('Naïve Café-au-lait, TNF-α_β x2 3.5'), ['naive', 'cafe', 'au', 'lait', 'tnf', 'α', 'β', 'x2', '3', '5']);
 });
 
@@ -323,7 +327,7 @@ test('the app (search_docs layout) builds, persists and reloads the memory index
   }
 });
 
-test('a memory index file of another format version, or one cut short, is not read: the index is rebuilt and saved again', async () => {
+nodeTest('a memory index file of another format version, or one cut short, is not read: the index is rebuilt and saved again', async () => {
   const db = await freshDatabase('sqlite');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-bm25-format-'));
   try {
@@ -375,7 +379,7 @@ test('a memory index file of another format version, or one cut short, is not re
   }
 });
 
-test('paper ids by rowid: gaps, non-ASCII ids, save and load, appends, and none once a row comes without one', async () => {
+nodeTest('paper ids by rowid: gaps, non-ASCII ids, save and load, appends, and none once a row comes without one', async () => {
   const index = new MemoryBm25Index();
   const doc = (rowid: number, id?: string) => ({ rowid, id, title: `title ${rowid}`, abstract: 'some words', authors: '' });
   index.addAll([doc(2, '2501.00002'), doc(3, 'hep-th/9901001'), doc(700, 'ünï-7')]);
@@ -404,7 +408,7 @@ test('paper ids by rowid: gaps, non-ASCII ids, save and load, appends, and none 
   }
 });
 
-test('exact titles by two hashes: a collision of the first is told apart, appends and reloads keep them', async () => {
+nodeTest('exact titles by two hashes: a collision of the first is told apart, appends and reloads keep them', async () => {
   // Two different title keys with the same first (FNV-1a) hash: the table alone finds both rows.
   const seen = new Map<number, string>();
   let pair: [string, string] | null = null;
@@ -452,7 +456,7 @@ test('exact titles by two hashes: a collision of the first is told apart, append
   db.close();
 });
 
-test('the stemmer answers as FTS5 porter and leaves its FTS5 table empty after each round trip', () => {
+nodeTest('the stemmer answers as FTS5 porter and leaves its FTS5 table empty after each round trip', () => {
   const stemmer = new Fts5Stemmer();
   try {
     const words = Array.from({ length: 5000 }, (_, i) => `generalization${i % 7 ? 's' : ''}x${i}`);
@@ -470,7 +474,7 @@ test('the stemmer answers as FTS5 porter and leaves its FTS5 table empty after e
   }
 });
 
-test('pruned search returns exactly the top k of scoring every row (long lists, ties, appends, reload)', async () => {
+nodeTest('pruned search returns exactly the top k of scoring every row (long lists, ties, appends, reload)', async () => {
   // Few distinct words, so lists run over many skip blocks and scores tie often.
   const rand = seededRandom(7);
   const vocab = Array.from({ length: 40 }, (_, i) => `w${i}`);
@@ -602,7 +606,7 @@ test('searchSplit searches half of the rows on a worker thread and answers as se
   }
 });
 
-test('searchSplit reads long lists in shared memory, also after they grow', async () => {
+nodeTest('searchSplit reads long lists in shared memory, also after they grow', async () => {
   // "common" is in every row: its lists pass SHARED_MIN_BYTES (64 KiB) at about 32k rows.
   const doc = (i: number) => ({ rowid: i + 1, title: `common topic${i % 97}`, abstract: `common words ${i % 13 === 0 ? 'rare' : 'plain'} body${i % 1000}`, authors: '' });
   const index = new MemoryBm25Index();

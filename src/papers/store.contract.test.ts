@@ -29,6 +29,17 @@ for (const dialect of DIALECTS) {
       assert.equal(got?.githubRepo, null);
     });
 
+    test('writers upserting the same new papers at once count each paper inserted once', async () => {
+      // Harvest workers do this: an API window and an OAI window that both hold a paper. Each
+      // writer's lookup may find the paper absent; what it then reports must still add up.
+      const batch = (n: number) => Array.from({ length: 200 }, (_, i) => buildPaper({ id: `2401.${String(20000 + i)}`, title: `Paper ${i}`, abstract: `writer ${n % 2}` }));
+      const all = await Promise.all([0, 1, 2, 3].map((n) => store.upsertMany(batch(n))));
+      const inserted = all.reduce((sum, s) => sum + s.inserted, 0);
+      assert.equal(inserted, 200);
+      assert.equal(await store.count(), 200);
+      for (const s of all) assert.equal(s.inserted + s.updated + s.unchanged, 200);
+    });
+
     test('a newer version replaces, an older one never does; member links survive', async () => {
       await store.upsertMany([buildPaper({ id: '2401.10002', version: 2, title: 'v2 title' })]);
       assert.equal(await store.setLinks('2401.10002', { githubRepo: 'https://github.com/a/b' }), true);

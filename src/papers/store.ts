@@ -1,10 +1,12 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { Database } from '../storage/database.js';
-import type { PapersTable, Schema } from '../storage/schema.js';
+import type { PapersTable } from '../storage/schema.js';
 import type { Paper, PaperRecord } from './paper.js';
 import { createSqlitePaperWriter } from './store-sqlite.js';
-import { type Existing, newestPerId, plan, row, summarise, UPDATED_COLUMNS, type UpsertSummary } from './upsert-plan.js';
+import { writeBatchPostgres } from './store-postgres.js';
+import { chunks, newestPerId, ROWS_PER_STATEMENT, type UpsertSummary } from './upsert-plan.js';
 
+export { chunks } from './upsert-plan.js';
 export type { UpsertOutcome, UpsertSummary } from './upsert-plan.js';
 
 export interface ListNewestOptions {
@@ -45,42 +47,6 @@ export function toPaper(row: Selectable<PapersTable>): Paper {
   };
 }
 
-// SQLite allows 32,766 bound variables per statement; 17 columns x 500 rows stays well below.
-const ROWS_PER_STATEMENT = 500;
-
-export function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/** Portable path: multi-row statements through Kysely (PostgreSQL). */
-async function writeBatchKysely(trx: Kysely<Schema>, records: PaperRecord[]): Promise<UpsertSummary> {
-  const existing = new Map<string, Existing>();
-  for (const part of chunks(records.map((r) => r.id), ROWS_PER_STATEMENT)) {
-    const rows = await trx.selectFrom('papers').select(['id', 'version', 'updated_at', 'content_hash']).where('id', 'in', part).execute();
-    for (const r of rows) existing.set(r.id, { version: Number(r.version), updated_at: r.updated_at, content_hash: r.content_hash });
-  }
-  const { outcomes, toWrite, changedIds } = plan(records, existing);
-  const now = new Date().toISOString();
-  for (const part of chunks(toWrite, ROWS_PER_STATEMENT)) {
-    await trx
-      .insertInto('papers')
-      .values(part.map((w) => row(w.record, w.hash, now)))
-      .onConflict((oc) => oc.column('id').doUpdateSet((eb) => Object.fromEntries(UPDATED_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)]))))
-      .execute();
-  }
-  for (const part of chunks(changedIds, ROWS_PER_STATEMENT)) {
-    await trx.deleteFrom('paper_categories').where('paper_id', 'in', part).execute();
-  }
-  const categoryRows = toWrite.flatMap(({ record: r }) => [...new Set(r.categories)].map((category, position) => ({ paper_id: r.id, category, position })));
-  for (const part of chunks(categoryRows, 2000)) {
-    // Two writers (e.g. harvest workers) may both see a paper as new; the second one's rows
-    // would collide with the first's, which already hold the same pairs.
-    await trx.insertInto('paper_categories').values(part).onConflict((oc) => oc.columns(['paper_id', 'category']).doNothing()).execute();
-  }
-  return summarise(outcomes);
-}
 
 export function createPaperStore(database: Database): PaperStore {
   const { db } = database;
@@ -92,7 +58,7 @@ export function createPaperStore(database: Database): PaperStore {
         if (!r.categories.length) throw new Error(`store: paper ${r.id} has no category`);
       }
       const unique = newestPerId(records);
-      const summary = await db.transaction().execute(async (trx) => (sqlite ? sqlite.writeBatch(unique) : writeBatchKysely(trx, unique)));
+      const summary = await db.transaction().execute(async (trx) => (sqlite ? sqlite.writeBatch(unique) : writeBatchPostgres(trx, unique)));
       await sqlite?.afterCommit();
       return summary;
     },

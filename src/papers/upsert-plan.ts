@@ -102,3 +102,12 @@ export function summarise(outcomes: Map<string, UpsertOutcome>): UpsertSummary {
   }
   return { inserted, updated, unchanged, outcomes };
 }
+
+// SQLite allows 32,766 bound variables per statement; 17 columns x 500 rows stays well below.
+export const ROWS_PER_STATEMENT = 500;
+
+export function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

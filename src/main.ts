@@ -13,6 +13,7 @@ import { processJobs } from './jobs/definitions.js';
 import { createCommunity } from './community/community.js';
 import type { PaperFetcher } from './community/submissions.js';
 import { arxivPaperFetcher, createArxivHttp, createHarvester } from './ingest/harvester.js';
+import { communitySubmitter } from './ingest/auto-feature-community.js';
 import type { HarvestDeps } from './ingest/harvest.js';
 import type { PoliteHttp } from './ingest/polite-http.js';
 import { createMailer, type Mailer } from './digest/mailer.js';
@@ -77,18 +78,21 @@ export function wireServices(ctx: Context, o: WireOptions = {}): Services {
   const { config, database, papers } = ctx;
   const log = o.log ?? console.log;
   const arxivHttp = createArxivHttp(config, database);
-  const harvester = createHarvester({ ...ctx, http: arxivHttp }, log);
   // Without SMTP_URL mail lands in DATA_DIR/outbox; the log names the file.
   const mailer = o.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, pool: readSenderSettings(config).concurrency, log });
   const digests = createDigestService(config, database, { mailer, log });
   const fetcher = o.fetcher === undefined ? arxivPaperFetcher(config, arxivHttp) : (o.fetcher ?? undefined);
+  const community = createCommunity(database, papers, config, { now: o.now, fetcher });
+  // FEED_AUTO_CATEGORIES: harvested papers are featured through this community's own submissions.
+  const harvester = createHarvester({ ...ctx, http: arxivHttp }, log, config.feedAutoCategories.length ? communitySubmitter(community) : null);
   return {
     ...ctx,
     arxivHttp,
     harvester,
     mailer,
     digests,
-    community: createCommunity(database, papers, config, { now: o.now, fetcher }),
+    community,
+    harvestWindows: harvester.windows,
     subscribeLimits: createSubscribeLimits(database),
     // The digest links' secret: SESSION_SECRET, or the one generated into DATA_DIR.
     sessionSecret: o.sessionSecret ?? digests.secret,

@@ -1,10 +1,6 @@
-import type { Config } from '../config.js';
-import type { Database } from '../storage/database.js';
-import type { PaperStore } from '../papers/store.js';
-import { createAccounts, type User } from '../community/accounts.js';
+import type { User } from '../community/accounts.js';
+import type { Community } from '../community/community.js';
 import { CommunityError } from '../community/errors.js';
-import { createSubmissions } from '../community/submissions.js';
-import { submissionRules } from '../community/community.js';
 import type { FeedSubmitter } from './auto-feature.js';
 
 // Auto-feature through the community's own submissions, as the "paperboy" system user, so the
@@ -14,9 +10,7 @@ import type { FeedSubmitter } from './auto-feature.js';
 export const SYSTEM_USERNAME = 'paperboy';
 const SYSTEM_EMAIL = 'paperboy@system.invalid';
 
-export function communitySubmitter(deps: { config: Config; database: Database; papers: PaperStore }, now: () => Date = () => new Date()): FeedSubmitter {
-  const accounts = createAccounts(deps.database, now);
-  const submissions = createSubmissions(deps.database, deps.papers, submissionRules(deps.config), { now });
+export function communitySubmitter({ accounts, submissions }: Pick<Community, 'accounts' | 'submissions'>): FeedSubmitter {
   let system: User | null = null;
   const systemUser = async (): Promise<User> => {
     if (system) return system;

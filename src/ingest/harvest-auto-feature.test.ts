@@ -8,6 +8,7 @@ import { apiFixturePages, startFakeArxiv } from '../testing/fake-arxiv.js';
 import { API_CATS, harvestEnv } from '../testing/harvest-fixtures.js';
 import { createHarvester } from './harvester.js';
 import { communitySubmitter, SYSTEM_USERNAME } from './auto-feature-community.js';
+import { createCommunity } from '../community/community.js';
 import { drainWindows } from './harvest.js';
 import { planHarvest } from './harvest-plan.js';
 import { processOwner } from './harvest-store.js';
@@ -22,7 +23,7 @@ for (const dialect of DIALECTS) {
       const config = loadConfig({ ...harvestEnv(fake, API_CATS), HARVEST_SOURCES: 'api', FEED_AUTO_CATEGORIES: 'cs.CL,cs.SE' });
       const deps = { config, database: db, papers: createPaperStore(db) };
       // The day after the announcement, so SUBMIT_MAX_AGE_DAYS lets these papers in.
-      const h = createHarvester(deps, () => {}, communitySubmitter(deps, () => new Date('2025-12-16T15:00:00Z')));
+      const h = createHarvester(deps, () => {}, communitySubmitter(createCommunity(db, deps.papers, config, { now: () => new Date('2025-12-16T15:00:00Z') })));
       const want = apiFixturePages()
         .flatMap((p) => parseAtomFeed(p).records)
         .filter((r) => r.categories.some((c) => c === 'cs.CL' || c === 'cs.SE'))

@@ -8,6 +8,7 @@ import { harvestSettings } from './settings.js';
 import { databaseTurns } from './shared-slots.js';
 import { autoFeatureHook, type FeedSubmitter } from './auto-feature.js';
 import { communitySubmitter } from './auto-feature-community.js';
+import { createCommunity } from '../community/community.js';
 import { fetchPaperById } from './arxiv-api.js';
 import type { PaperRecord } from '../papers/paper.js';
 import type { HarvestDeps } from './harvest.js';
@@ -30,14 +31,17 @@ export function createArxivHttp(config: Config, database?: Database): PoliteHttp
   });
 }
 
-/** deps.http: the process's arXiv client (a one-shot command without one gets its own). */
+/**
+ * deps.http: the process's arXiv client, and submitter: the auto-feature's, from the process's community
+ * (a one-shot command without them gets its own).
+ */
 export function createHarvester(
   deps: { config: Config; database: Database; papers: PaperStore; http?: PoliteHttp },
   log: (line: string) => void,
   submitter?: FeedSubmitter | null,
 ): HarvestDeps {
   const settings = harvestSettings(deps.config);
-  if (submitter === undefined) submitter = settings.autoCategories.length ? communitySubmitter(deps) : null;
+  if (submitter === undefined) submitter = settings.autoCategories.length ? communitySubmitter(createCommunity(deps.database, deps.papers, deps.config)) : null;
   return {
     papers: deps.papers,
     windows: createHarvestStore(deps.database),

@@ -7,6 +7,7 @@ import type { RateLimiter } from '../community/rate-limit.js';
 import type { Mailer } from '../digest/mailer.js';
 import type { DigestService } from '../digest/service.js';
 import type { JobState } from '../jobs/runner.js';
+import type { HarvestStore } from '../ingest/harvest-store.js';
 import type { PageCache } from './page-cache.js';
 
 // What request handlers use: every service built once by the composition root (src/main.ts;
@@ -33,6 +34,8 @@ export interface AppDeps {
   sessionSecret: string;
   /** rendered anonymous pages (src/web/page-cache.ts) */
   pageCache: PageCache;
+  /** the harvest windows' state (for /healthz and /metrics) */
+  harvestWindows: HarvestStore;
   /** this process's job runner, per job kind (for /healthz and /metrics) */
   jobs: { states(): JobState[] };
 }

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.js';
-import { createHarvestStore } from '../../ingest/harvest-store.js';
 import { trainingState } from '../../search/retrain.js';
 import type { JobState } from '../../jobs/runner.js';
 
@@ -9,8 +8,7 @@ function jobStates(states: JobState[]): Record<string, Omit<JobState, 'name'>> {
   return Object.fromEntries(states.map(({ name, ...s }) => [name, s]));
 }
 
-export function registerHealthz(app: FastifyInstance, { database, papers, search, jobs }: AppDeps) {
-  const harvest = createHarvestStore(database);
+export function registerHealthz(app: FastifyInstance, { database, papers, search, jobs, harvestWindows: harvest }: AppDeps) {
   app.get('/healthz', async (_req, reply) => {
     try {
       const count = await papers.count();

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.js';
-import { createHarvestStore, type HarvestStats } from '../../ingest/harvest-store.js';
+import type { HarvestStats } from '../../ingest/harvest-store.js';
 import type { JobState } from '../../jobs/runner.js';
 
 // Prometheus text exposition (format 0.0.4). The harvest counters live in the database (summed
@@ -78,8 +78,7 @@ export function formatPrometheus(metrics: Metric[]): string {
   return out.join('\n') + '\n';
 }
 
-export function registerMetrics(app: FastifyInstance, { database, papers, jobs }: AppDeps) {
-  const harvest = createHarvestStore(database);
+export function registerMetrics(app: FastifyInstance, { papers, jobs, harvestWindows: harvest }: AppDeps) {
   app.get('/metrics', async (_req, reply) => {
     const [stats, count] = await Promise.all([harvest.stats(), papers.count()]);
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(formatPrometheus([...harvestMetrics(stats, count), ...jobMetrics(jobs.states())]));

@@ -67,7 +67,7 @@ function culprits(result: ICruiseResult, from: string, to: string): string[] {
 
 async function main(): Promise<void> {
   let failed = false;
-  const biome = spawnSync(path.join(root, 'node_modules/.bin/biome'), ['ci', '--reporter=summary', '.'], { stdio: 'inherit' });
+  const biome = spawnSync(path.join(root, 'node_modules/.bin/biome'), ['ci', '--error-on-warnings', '.'], { stdio: 'inherit' });
   if (biome.status !== 0) {
     console.error('lint: Biome found formatting or lint problems; `npx biome check --write .` fixes what it safely can');
     failed = true;

@@ -76,9 +76,7 @@ export async function loadArxiver(): Promise<BenchDoc[]> {
     const v = Number(m[2]);
     const prev = best.get(m[1]);
     if (prev && prev.v >= v) continue;
-    const categories = Array.isArray(r.categories)
-      ? r.categories
-      : (String(r.categories).match(/'([^']+)'/g) ?? []).map((c) => c.slice(1, -1));
+    const categories = Array.isArray(r.categories) ? r.categories : (String(r.categories).match(/'([^']+)'/g) ?? []).map((c) => c.slice(1, -1));
     best.set(m[1], {
       v,
       doc: { id: m[1], title: r.title.replace(/\s+/g, ' ').trim(), abstract: r.abstract.replace(/\s+/g, ' ').trim(), published: r.published, categories },

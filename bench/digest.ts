@@ -17,7 +17,18 @@ import { weekdayOf } from '../src/digest/period.js';
 // in a worker thread. Prints {"bench":"digest",messages,seconds,messagesPerSecond,peakRssMB}.
 // Target: >= 200 messages/s on 2 cores.
 
-const TOPICS = ['language models', 'retrieval augmented', 'speech', 'machine translation', 'benchmark', '"large language models" reasoning', 'graph', 'multilingual', 'agents', 'question answering'];
+const TOPICS = [
+  'language models',
+  'retrieval augmented',
+  'speech',
+  'machine translation',
+  'benchmark',
+  '"large language models" reasoning',
+  'graph',
+  'multilingual',
+  'agents',
+  'question answering',
+];
 const SEND_DATE = '2026-03-05'; // Thursday: dailies cover Wed 2026-03-04, weeklies (Thursday) the week before
 
 export async function benchDigest(args: string[]): Promise<void> {
@@ -50,8 +61,29 @@ export async function benchDigest(args: string[]): Promise<void> {
       const topics = [];
       for (let j = i; j < Math.min(count, i + 500); j++) {
         const id = `bench${String(j).padStart(6, '0')}`;
-        subs.push({ id, email: `reader${j}@bench.test`, status: 'active', frequency: j % 5 === 0 ? 'weekly' : 'daily', weekday, trending_count: 5 + (j % 3) * 5, consecutive_failures: 0, created_at: now, confirmed_at: now, updated_at: now, confirm_token_hash: null, confirm_expires_at: null, confirm_sent_at: null });
-        for (let t = 0; t < j % 4; t++) topics.push({ id: `${id}t${t}`, subscriber_id: id, query: TOPICS[(j + t * 3) % TOPICS.length], categories: t === 2 ? '["cs.CL"]' : '[]', created_at: now });
+        subs.push({
+          id,
+          email: `reader${j}@bench.test`,
+          status: 'active',
+          frequency: j % 5 === 0 ? 'weekly' : 'daily',
+          weekday,
+          trending_count: 5 + (j % 3) * 5,
+          consecutive_failures: 0,
+          created_at: now,
+          confirmed_at: now,
+          updated_at: now,
+          confirm_token_hash: null,
+          confirm_expires_at: null,
+          confirm_sent_at: null,
+        });
+        for (let t = 0; t < j % 4; t++)
+          topics.push({
+            id: `${id}t${t}`,
+            subscriber_id: id,
+            query: TOPICS[(j + t * 3) % TOPICS.length],
+            categories: t === 2 ? '["cs.CL"]' : '[]',
+            created_at: now,
+          });
       }
       await database.db.insertInto('digest_subscribers').values(subs).execute();
       if (topics.length) await database.db.insertInto('digest_topics').values(topics).execute();
@@ -85,7 +117,8 @@ export async function benchDigest(args: string[]): Promise<void> {
     sink.postMessage('count');
     const received = await new Promise<number>((resolve) => sink.once('message', (m: { received: number }) => resolve(m.received)));
     await database.close();
-    if (report.sent !== received || report.failed || report.deferred) throw new Error(`bench digest: sent ${report.sent}, received ${received}, failed ${report.failed}, deferred ${report.deferred}`);
+    if (report.sent !== received || report.failed || report.deferred)
+      throw new Error(`bench digest: sent ${report.sent}, received ${received}, failed ${report.failed}, deferred ${report.deferred}`);
     peak = Math.max(peak, process.memoryUsage.rss());
     console.log(
       JSON.stringify({

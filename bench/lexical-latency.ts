@@ -20,7 +20,6 @@ import { numberArg, pct } from './metrics.js';
 // data/bench-cache. (That the pruning returns exactly what scoring every row returns is tested in
 // src/search/lexical/bm25/memory-index.test.ts.)
 
-
 /** SqliteLexicalIndex.search's work on the memory index for `query` (limit: the caller's, 100 for hybrid). */
 async function memoryQuery(index: MemoryBm25Index, query: string, limit: number, oneThread: boolean): Promise<RowHit[][]> {
   const parsed = parseQuery(query);
@@ -48,7 +47,12 @@ async function memoryQuery(index: MemoryBm25Index, query: string, limit: number,
   const have = new Set(stemmed.map((h) => h.rowid));
   const missing = rowsMissing(have, exact);
   index.scoreRows(terms, DEFAULT_COLUMN_WEIGHTS, missing, false);
-  index.scoreRows(terms, DEFAULT_COLUMN_WEIGHTS, [...have, ...missing].sort((a, b) => a - b), true);
+  index.scoreRows(
+    terms,
+    DEFAULT_COLUMN_WEIGHTS,
+    [...have, ...missing].sort((a, b) => a - b),
+    true,
+  );
   // The paper ids of the rows (the memory index keeps them when built by SqliteLexicalIndex).
   for (const r of have) index.idOf(r);
   for (const r of missing) index.idOf(r);
@@ -101,7 +105,19 @@ export async function benchLexicalLatency(args: string[]): Promise<void> {
       }
     }
   }
-  for (const [kind, ts] of byKind) console.log(JSON.stringify({ benchmark: 'lexical-latency', papers: N, threads: oneThread ? 1 : 2, kind, queries: ts.length, p50_ms: pct(ts, 50), p99_ms: pct(ts, 99), max_ms: pct(ts, 100) }));
+  for (const [kind, ts] of byKind)
+    console.log(
+      JSON.stringify({
+        benchmark: 'lexical-latency',
+        papers: N,
+        threads: oneThread ? 1 : 2,
+        kind,
+        queries: ts.length,
+        p50_ms: pct(ts, 50),
+        p99_ms: pct(ts, 99),
+        max_ms: pct(ts, 100),
+      }),
+    );
   console.log(
     JSON.stringify({
       benchmark: 'lexical-latency',

@@ -17,7 +17,10 @@ const CACHE_DIR = process.env.PAPERBOY_BENCH_CACHE ?? 'data/bench-cache';
 
 /** Where the model trained for benchmark `name` on `docs` papers with `opts` is cached. */
 export function cachedModelFile(name: string, docs: number, opts: TrainOptions): string {
-  const key = createHash('sha1').update(JSON.stringify({ opts, n: docs })).digest('hex').slice(0, 10);
+  const key = createHash('sha1')
+    .update(JSON.stringify({ opts, n: docs }))
+    .digest('hex')
+    .slice(0, 10);
   return join(CACHE_DIR, `${name}-${key}.pbem`);
 }
 
@@ -36,10 +39,14 @@ async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>):
   db.transaction(() => {
     for (const d of bench.docs) ins.run(d.id, d.title, d.abstract, '');
   })();
-  const lexical = new SqliteLexicalIndex(db, {
-    ...DEFAULT_COLUMN_WEIGHTS,
-    title: Number(process.env.SEARCH_TITLE_WEIGHT ?? DEFAULT_COLUMN_WEIGHTS.title),
-  }, Number(process.env.SEARCH_EXACT_WEIGHT ?? EXACT_WORD_WEIGHT));
+  const lexical = new SqliteLexicalIndex(
+    db,
+    {
+      ...DEFAULT_COLUMN_WEIGHTS,
+      title: Number(process.env.SEARCH_TITLE_WEIGHT ?? DEFAULT_COLUMN_WEIGHTS.title),
+    },
+    Number(process.env.SEARCH_EXACT_WEIGHT ?? EXACT_WORD_WEIGHT),
+  );
 
   const opts = { ...DEFAULT_TRAIN_OPTIONS, ...trainOverrides };
   mkdirSync(CACHE_DIR, { recursive: true });
@@ -163,12 +170,19 @@ export async function searchQuality(args: string[]): Promise<void> {
       for (let w = 0.3; w <= 0.80001; w += 0.1) bounded[w.toFixed(1)] = await measure({ ...fusion, boundLexical: w });
       console.log(JSON.stringify({ benchmark: name, split: tuneSplit, tune: 'bound-lexical-weight', sweep: round(bounded) }));
       // Min-max normalised lexical scores (an index without a bound), without the soft match.
-      for (const [docs, weight] of [[0, 0], [3, 0.5], [3, 1], [5, 1]]) {
+      for (const [docs, weight] of [
+        [0, 0],
+        [3, 0.5],
+        [3, 1],
+        [5, 1],
+      ]) {
         const sweep: Record<string, number> = {};
         for (let w = 0.5; w <= 1.0001; w += 0.05) {
           sweep[w.toFixed(2)] = await measure({ ...fusion, boundLexical: undefined, lexical: w, feedbackDocs: docs, feedbackWeight: weight, softMatch: 0 });
         }
-        console.log(JSON.stringify({ benchmark: name, split: tuneSplit, tune: 'lexical-weight', feedbackDocs: docs, feedbackWeight: weight, sweep: round(sweep) }));
+        console.log(
+          JSON.stringify({ benchmark: name, split: tuneSplit, tune: 'lexical-weight', feedbackDocs: docs, feedbackWeight: weight, sweep: round(sweep) }),
+        );
       }
       // The soft word match's weight, over the default fusion (0 = off).
       const soft: Record<string, number> = {};

@@ -31,7 +31,8 @@ export function syntheticPapers(real: SourceRecord[], sents: string[][], rand: (
     // Recombine: the first half of one abstract with the second half of another.
     const sa = sents[a];
     const sb = sents[b];
-    const abstract = i < real.length ? real[a].abstract : [...sa.slice(0, Math.ceil(sa.length / 2)), ...sb.slice(Math.ceil(sb.length / 2))].join(' ') || real[a].abstract;
+    const abstract =
+      i < real.length ? real[a].abstract : [...sa.slice(0, Math.ceil(sa.length / 2)), ...sb.slice(Math.ceil(sb.length / 2))].join(' ') || real[a].abstract;
     rows.push([syntheticId(i), real[a].title, abstract, real[a].authors.join(', ')]);
   }
   return rows;
@@ -79,7 +80,6 @@ export function benchQueries(real: SourceRecord[], rand: () => number, N: number
   queries.length = Q;
   return queries;
 }
-
 
 let peakRss = 0;
 /** Peak RSS per phase of the run, to show which phase sets the peak. */
@@ -192,8 +192,7 @@ export async function benchSearch(args: string[]): Promise<void> {
     // As the service does: the soft word match re-orders the top of the fused list, with the papers'
     // title and abstract read from the database.
     const readText = db.prepare('SELECT arxiv_id AS id, title, abstract FROM papers WHERE arxiv_id IN (SELECT value FROM json_each(?))');
-    const texts = (ids: string[]) =>
-      new Map((readText.all(JSON.stringify(ids)) as { id: string; title: string; abstract: string }[]).map((r) => [r.id, r]));
+    const texts = (ids: string[]) => new Map((readText.all(JSON.stringify(ids)) as { id: string; title: string; abstract: string }[]).map((r) => [r.id, r]));
     const served = (fused: ScoredId[], q: string) => softRerank(fused, q, model, texts, DEFAULT_FUSION);
     const times = { lexical: [] as number[], vector: [] as number[], hybrid: [] as number[] };
     // The same hybrid search without the soft word match, timed next to it, for what the match costs.
@@ -260,7 +259,14 @@ export async function benchSearch(args: string[]): Promise<void> {
           await served(hybridRank(lexHits.get(text)!, model.embed(text), side, DEFAULT_FUSION, lex.scoreBoundSync(text)), text);
           ht.push(performance.now() - s);
         }
-        sweepLines.push({ nprobe, ann_recall_at_10: hit / 2000, vector_p50_ms: pct(vt, 50), vector_p99_ms: pct(vt, 99), hybrid_without_lexical_p50_ms: pct(ht, 50), hybrid_without_lexical_p99_ms: pct(ht, 99) });
+        sweepLines.push({
+          nprobe,
+          ann_recall_at_10: hit / 2000,
+          vector_p50_ms: pct(vt, 50),
+          vector_p99_ms: pct(vt, 99),
+          hybrid_without_lexical_p50_ms: pct(ht, 50),
+          hybrid_without_lexical_p99_ms: pct(ht, 99),
+        });
       }
       ivf.nprobe = chosen;
     }
@@ -278,7 +284,14 @@ export async function benchSearch(args: string[]): Promise<void> {
     }
     clearInterval(rssTimer);
     sampleRss();
-    const base = { benchmark: 'search', papers: N, queries: Q, dim, vectorIndex: ivf ? `ivf(lists=${ivf.lists},nprobe=${ivf.nprobe})` : 'exact', lexicalIndex: memory ? 'fts5+memory' : 'fts5' };
+    const base = {
+      benchmark: 'search',
+      papers: N,
+      queries: Q,
+      dim,
+      vectorIndex: ivf ? `ivf(lists=${ivf.lists},nprobe=${ivf.nprobe})` : 'exact',
+      lexicalIndex: memory ? 'fts5+memory' : 'fts5',
+    };
     for (const mode of ['lexical', 'vector', 'hybrid'] as const) {
       console.log(JSON.stringify({ ...base, mode, p50_ms: pct(times[mode], 50), p99_ms: pct(times[mode], 99) }));
     }
@@ -287,8 +300,12 @@ export async function benchSearch(args: string[]): Promise<void> {
       if (oneThread) console.log(JSON.stringify({ ...base, mode, lexicalThreads: 1, p50_ms: pct(oneThread[mode], 50), p99_ms: pct(oneThread[mode], 99) }));
     }
     for (const line of sweepLines) console.log(JSON.stringify({ ...base, mode: 'nprobe-sweep', ...line }));
-    for (const [kind, ts] of byKind) console.log(JSON.stringify({ ...base, mode: 'lexical', kind, queries: ts.length, p50_ms: pct(ts, 50), p99_ms: pct(ts, 99) }));
-    if (ftsTimes.length) console.log(JSON.stringify({ ...base, lexicalIndex: 'fts5', mode: 'lexical', queries: ftsTimes.length, p50_ms: pct(ftsTimes, 50), p99_ms: pct(ftsTimes, 99) }));
+    for (const [kind, ts] of byKind)
+      console.log(JSON.stringify({ ...base, mode: 'lexical', kind, queries: ts.length, p50_ms: pct(ts, 50), p99_ms: pct(ts, 99) }));
+    if (ftsTimes.length)
+      console.log(
+        JSON.stringify({ ...base, lexicalIndex: 'fts5', mode: 'lexical', queries: ftsTimes.length, p50_ms: pct(ftsTimes, 50), p99_ms: pct(ftsTimes, 99) }),
+      );
     console.log(
       JSON.stringify({
         ...base,

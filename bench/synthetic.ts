@@ -31,10 +31,19 @@ export async function loadRealRecords(): Promise<SourceRecord[]> {
     for (const line of fs.readFileSync(path.join(dailyDir, f), 'utf8').split('\n')) {
       if (!line.trim()) continue;
       const r = JSON.parse(line);
-      out.push({ title: r.title, abstract: r.summary, authors: r.authors, categories: r.categories.filter((c: string) => /^[a-z-]+(\.[A-Za-z-]+)?$/.test(c)), published: `${f.slice(0, 10)}T00:00:00Z`, comments: r.comment });
+      out.push({
+        title: r.title,
+        abstract: r.summary,
+        authors: r.authors,
+        categories: r.categories.filter((c: string) => /^[a-z-]+(\.[A-Za-z-]+)?$/.test(c)),
+        published: `${f.slice(0, 10)}T00:00:00Z`,
+        comments: r.comment,
+      });
     }
   }
-  const rl = readline.createInterface({ input: fs.createReadStream(path.join(SHARED_DATA, 'arxiv-metadata/arxiver-cs-2025.jsonl.gz')).pipe(zlib.createGunzip()) });
+  const rl = readline.createInterface({
+    input: fs.createReadStream(path.join(SHARED_DATA, 'arxiv-metadata/arxiver-cs-2025.jsonl.gz')).pipe(zlib.createGunzip()),
+  });
   for await (const line of rl) {
     if (!line.trim()) continue;
     const r = JSON.parse(line);

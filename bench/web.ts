@@ -105,7 +105,15 @@ export async function web(args: string[]): Promise<void> {
         const ratio = Math.round((page.reqPerSec / twin.reqPerSec) * 100) / 100;
         console.log(JSON.stringify({ name: `${t.name}-static`, url: `/bench-static/${t.name}.html`, bytes: sizes[i], connections: CONNECTIONS, ...twin }));
         console.log(
-          JSON.stringify({ name: t.name, url: t.path, bytes: sizes[i], connections: CONNECTIONS, ...page, ratioToStatic: ratio, pass: ratio >= 0.5 && page.p99Ms < 50 && page.errors === 0 }),
+          JSON.stringify({
+            name: t.name,
+            url: t.path,
+            bytes: sizes[i],
+            connections: CONNECTIONS,
+            ...page,
+            ratioToStatic: ratio,
+            pass: ratio >= 0.5 && page.p99Ms < 50 && page.errors === 0,
+          }),
         );
       }
     } finally {

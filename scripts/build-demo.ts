@@ -9,7 +9,10 @@ import { REPO_ROOT, SHARED_DATA } from '../src/testing/paths.js';
 const dir = path.join(SHARED_DATA, 'arxiv-metadata/daily-arxiv-cs');
 const out: string[] = [];
 const seen = new Set<string>();
-for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) {
+for (const file of fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.jsonl'))
+  .sort()) {
   const day = file.replace('.jsonl', '');
   // arXiv announces at 20:00 America/New_York on the evening before the listing's date.
   const created = new Date(`${day}T00:00:00Z`);

@@ -32,7 +32,13 @@ test('config prints effective settings with secrets hidden', () => {
 });
 
 test('bad settings are all reported at once with a non-zero exit', () => {
-  const r = cli(['config'], { PORT: 'eighty', DATABASE_URL: 'mysql://x', FEED_TIMEZONE: 'Mars/Olympus', SERVICES: 'web,bogus', EMBEDDER: 'onnx:/nonexistent/model' });
+  const r = cli(['config'], {
+    PORT: 'eighty',
+    DATABASE_URL: 'mysql://x',
+    FEED_TIMEZONE: 'Mars/Olympus',
+    SERVICES: 'web,bogus',
+    EMBEDDER: 'onnx:/nonexistent/model',
+  });
   assert.equal(r.status, 78);
   for (const s of ['PORT', 'DATABASE_URL', 'FEED_TIMEZONE', 'SERVICES', 'EMBEDDER']) assert.match(r.stderr, new RegExp(`- ${s}`));
 });

@@ -17,7 +17,6 @@ import type { Command } from './cli/command.js';
 
 // `paperboy <command>`: every job the server runs is also a one-shot command here.
 
-
 /** Open the database, run fn, close. */
 async function withContext<T>(config: Config, fn: (ctx: Context) => Promise<T>): Promise<T> {
   const ctx = await openContext(config);
@@ -32,7 +31,10 @@ function waitForSignal(stop: () => Promise<void>): Promise<number> {
   return new Promise((resolve) => {
     const onSignal = (sig: string) => {
       console.log(`paperboy: ${sig}, shutting down`);
-      stop().then(() => resolve(0), () => resolve(1));
+      stop().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
@@ -81,7 +83,8 @@ export const COMMANDS: Record<string, Command> = {
     async run({ values, positionals }, config) {
       if (!positionals.length) throw new UsageError('import: name at least one FILE');
       const batchSize = values['batch-size'] === undefined ? 2000 : Number(values['batch-size']);
-      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 50000) throw new UsageError('import: --batch-size must be a whole number from 1 to 50000');
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 50000)
+        throw new UsageError('import: --batch-size must be a whole number from 1 to 50000');
       return withContext(config, async (ctx) => {
         await migrate(ctx.database, console.log);
         let shown = 0;
@@ -117,7 +120,11 @@ export const COMMANDS: Record<string, Command> = {
     async run({ values }, config) {
       const ctx = await openContext(config);
       await migrate(ctx.database, console.log);
-      const code = await harvestOnce(ctx, { from: values.from as string | undefined, until: values.until as string | undefined, quiet: Boolean(values.quiet) }).catch(async (e) => {
+      const code = await harvestOnce(ctx, {
+        from: values.from as string | undefined,
+        until: values.until as string | undefined,
+        quiet: Boolean(values.quiet),
+      }).catch(async (e) => {
         await ctx.database.close();
         throw e;
       });
@@ -131,7 +138,8 @@ export const COMMANDS: Record<string, Command> = {
   },
   digest: {
     summary: 'email digests: `digest send` sends the digests due today (or --date), `digest preview --to EMAIL` writes one to an HTML file',
-    usage: 'paperboy digest send [--frequency daily|weekly] [--dry-run] [--to EMAIL] [--date YYYY-MM-DD]\n       paperboy digest preview --to EMAIL [--date YYYY-MM-DD]',
+    usage:
+      'paperboy digest send [--frequency daily|weekly] [--dry-run] [--to EMAIL] [--date YYYY-MM-DD]\n       paperboy digest preview --to EMAIL [--date YYYY-MM-DD]',
     options: { frequency: { type: 'string' }, 'dry-run': { type: 'boolean' }, to: { type: 'string' }, date: { type: 'string' } },
     async run({ values, positionals }, config) {
       return withContext(config, async (ctx) => {
@@ -147,12 +155,21 @@ export const COMMANDS: Record<string, Command> = {
   },
   user: {
     summary: 'accounts: `user create --email E --username U [--admin|--curator]` prints a one-time sign-in link; `user role`',
-    usage: 'paperboy user create --email E --username U [--display-name NAME] [--admin | --curator]\n       paperboy user role --username U --role member|curator|admin',
-    options: { email: { type: 'string' }, username: { type: 'string' }, 'display-name': { type: 'string' }, admin: { type: 'boolean' }, curator: { type: 'boolean' }, role: { type: 'string' } },
+    usage:
+      'paperboy user create --email E --username U [--display-name NAME] [--admin | --curator]\n       paperboy user role --username U --role member|curator|admin',
+    options: {
+      email: { type: 'string' },
+      username: { type: 'string' },
+      'display-name': { type: 'string' },
+      admin: { type: 'boolean' },
+      curator: { type: 'boolean' },
+      role: { type: 'string' },
+    },
     async run({ values, positionals }, config) {
       if (positionals[0] === 'role' && positionals.length === 1) {
         const role = values.role as 'member' | 'curator' | 'admin' | undefined;
-        if (typeof values.username !== 'string' || !role || !['member', 'curator', 'admin'].includes(role)) throw new UsageError('user role: --username and --role member|curator|admin are required');
+        if (typeof values.username !== 'string' || !role || !['member', 'curator', 'admin'].includes(role))
+          throw new UsageError('user role: --username and --role member|curator|admin are required');
         return withContext(config, async (ctx) => {
           const accounts = createAccounts(ctx.database);
           const user = await accounts.getByUsername(values.username as string);

@@ -3,7 +3,14 @@ import { test } from 'node:test';
 import { ConfigError, describeConfig, loadConfig, SETTINGS } from './config.js';
 
 test('each setting is parsed into its typed field: numbers, durations in ms, booleans, lists, enums', () => {
-  const c = loadConfig({ PORT: '8080', DIGEST_LEASE_SECONDS: '60', WORKER_POLL_MS: '250', SUBMIT_WEEKENDS: 'false', SERVICES: ' web , worker', FEED_AUTO_CATEGORIES: '' });
+  const c = loadConfig({
+    PORT: '8080',
+    DIGEST_LEASE_SECONDS: '60',
+    WORKER_POLL_MS: '250',
+    SUBMIT_WEEKENDS: 'false',
+    SERVICES: ' web , worker',
+    FEED_AUTO_CATEGORIES: '',
+  });
   assert.equal(c.port, 8080);
   assert.equal(c.digestLeaseMs, 60_000);
   assert.equal(c.workerPollMs, 250);

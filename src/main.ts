@@ -79,7 +79,8 @@ export function wireServices(ctx: Context, o: WireOptions = {}): Services {
   const log = o.log ?? console.log;
   const arxivHttp = createArxivHttp(config, database);
   // Without SMTP_URL mail lands in DATA_DIR/outbox; the log names the file.
-  const mailer = o.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, pool: readSenderSettings(config).concurrency, log });
+  const mailer =
+    o.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, pool: readSenderSettings(config).concurrency, log });
   const digests = createDigestService(config, database, { mailer, log });
   const fetcher = o.fetcher === undefined ? arxivPaperFetcher(config, arxivHttp) : (o.fetcher ?? undefined);
   const community = createCommunity(database, papers, config, { now: o.now, fetcher });

@@ -25,12 +25,31 @@ export const SEARCH_COMMANDS: Record<string, Command> = {
       if (!q) throw new Error('search: give a QUERY');
       // The same rules as /search and /api/papers/search.
       const parsed = parseSearchRequest({ ...values, q, featured: values.featured ? '1' : undefined, json: undefined }, 10);
-      if ('error' in parsed) throw new Error(parsed.error.replace(/^search: (limit|category|sort) /, 'search: --$1 ').replace('search: from and to', 'search: --from and --to').replace('search: q is', 'search: QUERY is'));
+      if ('error' in parsed)
+        throw new Error(
+          parsed.error
+            .replace(/^search: (limit|category|sort) /, 'search: --$1 ')
+            .replace('search: from and to', 'search: --from and --to')
+            .replace('search: q is', 'search: QUERY is'),
+        );
       const ctx = await openContext(config);
       try {
         const r = await ctx.search.search(parsed);
         if (values.json) {
-          console.log(JSON.stringify({ query: q, mode: r.mode, papers: r.papers.map((x) => ({ id: x.paper.id, title: x.paper.title, categories: x.paper.categories, publishedAt: x.paper.publishedAt, score: x.score, upvotes: x.upvotes })) }));
+          console.log(
+            JSON.stringify({
+              query: q,
+              mode: r.mode,
+              papers: r.papers.map((x) => ({
+                id: x.paper.id,
+                title: x.paper.title,
+                categories: x.paper.categories,
+                publishedAt: x.paper.publishedAt,
+                score: x.score,
+                upvotes: x.upvotes,
+              })),
+            }),
+          );
         } else {
           r.papers.forEach((x, i) => console.log(`${String(i + 1).padStart(3)}. ${x.paper.id.padEnd(16)} ${x.paper.title}`));
           console.error(`search: ${r.papers.length} results (${r.mode})`);
@@ -76,7 +95,12 @@ export const SEARCH_COMMANDS: Record<string, Command> = {
       const ctx = await openContext(config);
       try {
         await migrate(ctx.database, console.log);
-        const r = await trainEmbedder(ctx.database, config.dataDir, { ...(dim ? { dim } : {}), ...(epochs ? { epochs } : {}), ...(members ? { members } : {}) }, values.out as string | undefined);
+        const r = await trainEmbedder(
+          ctx.database,
+          config.dataDir,
+          { ...(dim ? { dim } : {}), ...(epochs ? { epochs } : {}), ...(members ? { members } : {}) },
+          values.out as string | undefined,
+        );
         console.log(`train-embedder: trained on ${r.papers} papers, version ${r.version}, wrote ${r.file}`);
       } finally {
         await ctx.database.close();

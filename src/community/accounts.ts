@@ -63,14 +63,21 @@ export interface Accounts {
 
 /** A free username derived from an email's local part (ada.lovelace@x -> ada-lovelace, ada-lovelace-2). */
 async function freeUsername(database: Database, email: string): Promise<string> {
-  let base = email.split('@')[0].replace(/[^a-zA-Z0-9_-]+/g, '-').replace(/^[-_]+|[-_]+$/g, '').slice(0, 24) || 'member';
+  let base =
+    email
+      .split('@')[0]
+      .replace(/[^a-zA-Z0-9_-]+/g, '-')
+      .replace(/^[-_]+|[-_]+$/g, '')
+      .slice(0, 24) || 'member';
   if (base.length < 2) base = `${base}-member`;
   for (let n = 1; n < 1000; n++) {
     const candidate = n === 1 ? base : `${base}-${n}`;
     const taken = await database.db.selectFrom('users').select('id').where('username', '=', candidate).executeTakeFirst();
     if (!taken) return candidate;
   }
-  return `${base}-${randomToken(4).toLowerCase().replace(/[^a-z0-9]/g, '')}`;
+  return `${base}-${randomToken(4)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')}`;
 }
 
 export function createAccounts(database: Database, now: () => Date = () => new Date()): Accounts {
@@ -115,7 +122,11 @@ export function createAccounts(database: Database, now: () => Date = () => new D
     async setDisplayName(userId, displayName) {
       const name = displayName.replace(/\s+/g, ' ').trim();
       if (name.length > 60) throw new CommunityError(400, 'a display name has at most 60 characters');
-      await db.updateTable('users').set({ display_name: name || null }).where('id', '=', userId).execute();
+      await db
+        .updateTable('users')
+        .set({ display_name: name || null })
+        .where('id', '=', userId)
+        .execute();
     },
     async createLoginToken(email) {
       const e = normaliseEmail(email);
@@ -123,9 +134,15 @@ export function createAccounts(database: Database, now: () => Date = () => new D
       const token = randomToken();
       const t = now();
       const expiresAt = new Date(t.getTime() + LOGIN_LINK_MINUTES * 60_000).toISOString();
-      await db.insertInto('login_tokens').values({ token_hash: sha256(token), email: e, created_at: t.toISOString(), expires_at: expiresAt, used_at: null }).execute();
+      await db
+        .insertInto('login_tokens')
+        .values({ token_hash: sha256(token), email: e, created_at: t.toISOString(), expires_at: expiresAt, used_at: null })
+        .execute();
       // Housekeeping on the way: links expired for a day are of no use to anyone.
-      await db.deleteFrom('login_tokens').where('expires_at', '<', new Date(t.getTime() - 86_400_000).toISOString()).execute();
+      await db
+        .deleteFrom('login_tokens')
+        .where('expires_at', '<', new Date(t.getTime() - 86_400_000).toISOString())
+        .execute();
       return { token, expiresAt };
     },
     async consumeLoginToken(token, { allowSignup = true } = {}) {
@@ -146,7 +163,11 @@ export function createAccounts(database: Database, now: () => Date = () => new D
         if (existing) return toUser(existing);
         if (!allowSignup) throw new CommunityError(403, 'new accounts are by invitation on this instance');
         const username = await freeUsername({ ...database, db: trx }, spent.email);
-        const row = await trx.insertInto('users').values({ email: spent.email, username, display_name: null, role: 'member', created_at: t }).returningAll().executeTakeFirstOrThrow();
+        const row = await trx
+          .insertInto('users')
+          .values({ email: spent.email, username, display_name: null, role: 'member', created_at: t })
+          .returningAll()
+          .executeTakeFirstOrThrow();
         return toUser(row);
       });
     },
@@ -154,7 +175,10 @@ export function createAccounts(database: Database, now: () => Date = () => new D
       const token = randomToken();
       const t = now();
       const expiresAt = new Date(t.getTime() + SESSION_DAYS * 86_400_000).toISOString();
-      await db.insertInto('sessions').values({ token_hash: sha256(token), user_id: userId, created_at: t.toISOString(), expires_at: expiresAt, last_seen_at: t.toISOString() }).execute();
+      await db
+        .insertInto('sessions')
+        .values({ token_hash: sha256(token), user_id: userId, created_at: t.toISOString(), expires_at: expiresAt, last_seen_at: t.toISOString() })
+        .execute();
       await db.deleteFrom('sessions').where('expires_at', '<', t.toISOString()).execute();
       return { token, expiresAt };
     },

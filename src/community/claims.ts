@@ -31,7 +31,16 @@ export function createClaims(database: Database, now: () => Date = () => new Dat
     db
       .selectFrom('author_claims')
       .innerJoin('users', 'users.id', 'author_claims.user_id')
-      .select(['author_claims.id', 'author_claims.paper_id', 'author_claims.author_index', 'author_claims.author_name', 'author_claims.status', 'author_claims.created_at', 'author_claims.user_id', 'users.username']);
+      .select([
+        'author_claims.id',
+        'author_claims.paper_id',
+        'author_claims.author_index',
+        'author_claims.author_name',
+        'author_claims.status',
+        'author_claims.created_at',
+        'author_claims.user_id',
+        'users.username',
+      ]);
   type Row = Awaited<ReturnType<ReturnType<typeof select>['executeTakeFirstOrThrow']>>;
   const toClaim = (r: Row): Claim => ({
     id: Number(r.id),
@@ -52,20 +61,38 @@ export function createClaims(database: Database, now: () => Date = () => new Dat
       const paper = await db.selectFrom('papers').select(['authors']).where('id', '=', paperId).executeTakeFirst();
       if (!paper) throw new CommunityError(404, `arXiv:${paperId} is not in this instance`);
       const authors = JSON.parse(paper.authors) as string[];
-      if (!Number.isInteger(authorIndex) || authorIndex < 0 || authorIndex >= authors.length) throw new CommunityError(400, `arXiv:${paperId} has no author number ${authorIndex + 1}`);
+      if (!Number.isInteger(authorIndex) || authorIndex < 0 || authorIndex >= authors.length)
+        throw new CommunityError(400, `arXiv:${paperId} has no author number ${authorIndex + 1}`);
       const taken = await db
         .selectFrom('author_claims')
         .select(['user_id', 'status'])
         .where('paper_id', '=', paperId)
-        .where((eb) => eb.or([eb('author_index', '=', authorIndex).and('status', '=', 'approved'), eb('user_id', '=', user.id).and('status', '!=', 'rejected')]))
+        .where((eb) =>
+          eb.or([eb('author_index', '=', authorIndex).and('status', '=', 'approved'), eb('user_id', '=', user.id).and('status', '!=', 'rejected')]),
+        )
         .executeTakeFirst();
       if (taken) {
-        throw new CommunityError(409, Number(taken.user_id) === user.id ? 'you have already claimed an author of this paper' : `${authors[authorIndex]} has already been claimed`);
+        throw new CommunityError(
+          409,
+          Number(taken.user_id) === user.id ? 'you have already claimed an author of this paper' : `${authors[authorIndex]} has already been claimed`,
+        );
       }
       const row = await db
         .insertInto('author_claims')
-        .values({ paper_id: paperId, author_index: authorIndex, author_name: authors[authorIndex], user_id: user.id, created_at: now().toISOString(), decided_by: null, decided_at: null })
-        .onConflict((oc) => oc.columns(['paper_id', 'author_index', 'user_id']).doUpdateSet({ status: 'pending', created_at: now().toISOString(), decided_by: null, decided_at: null }))
+        .values({
+          paper_id: paperId,
+          author_index: authorIndex,
+          author_name: authors[authorIndex],
+          user_id: user.id,
+          created_at: now().toISOString(),
+          decided_by: null,
+          decided_at: null,
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(['paper_id', 'author_index', 'user_id'])
+            .doUpdateSet({ status: 'pending', created_at: now().toISOString(), decided_by: null, decided_at: null }),
+        )
         .returning('id')
         .executeTakeFirstOrThrow();
       return get(Number(row.id));
@@ -74,10 +101,21 @@ export function createClaims(database: Database, now: () => Date = () => new Dat
       if (!isCurator(curator)) throw new CommunityError(403, 'only curators can approve author claims');
       const c = await get(claimId);
       if (approve) {
-        const other = await db.selectFrom('author_claims').select('id').where('paper_id', '=', c.paperId).where('author_index', '=', c.authorIndex).where('status', '=', 'approved').where('id', '!=', claimId).executeTakeFirst();
+        const other = await db
+          .selectFrom('author_claims')
+          .select('id')
+          .where('paper_id', '=', c.paperId)
+          .where('author_index', '=', c.authorIndex)
+          .where('status', '=', 'approved')
+          .where('id', '!=', claimId)
+          .executeTakeFirst();
         if (other) throw new CommunityError(409, `${c.authorName} is already claimed by someone else`);
       }
-      await db.updateTable('author_claims').set({ status: approve ? 'approved' : 'rejected', decided_by: curator.id, decided_at: now().toISOString() }).where('id', '=', claimId).execute();
+      await db
+        .updateTable('author_claims')
+        .set({ status: approve ? 'approved' : 'rejected', decided_by: curator.id, decided_at: now().toISOString() })
+        .where('id', '=', claimId)
+        .execute();
       return get(claimId);
     },
     async forPaper(paperId) {

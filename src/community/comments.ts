@@ -52,17 +52,17 @@ async function recount(trx: Kysely<Schema>, paperId: string): Promise<void> {
     .where('deleted', '=', 0)
     .where('hidden', '=', 0)
     .executeTakeFirstOrThrow();
-  await trx.updateTable('submissions').set({ comments_count: Number(row.n) }).where('paper_id', '=', paperId).execute();
+  await trx
+    .updateTable('submissions')
+    .set({ comments_count: Number(row.n) })
+    .where('paper_id', '=', paperId)
+    .execute();
 }
 
 export function createComments(database: Database, now: () => Date = () => new Date()): Comments {
   const { db } = database;
   const select = () =>
-    db
-      .selectFrom('comments')
-      .innerJoin('users', 'users.id', 'comments.user_id')
-      .selectAll('comments')
-      .select(['users.username', 'users.display_name']);
+    db.selectFrom('comments').innerJoin('users', 'users.id', 'comments.user_id').selectAll('comments').select(['users.username', 'users.display_name']);
   type Row = Awaited<ReturnType<ReturnType<typeof select>['executeTakeFirstOrThrow']>>;
   const toComment = (r: Row): Comment => ({
     id: Number(r.id),
@@ -105,7 +105,11 @@ export function createComments(database: Database, now: () => Date = () => new D
       }
       const t = now().toISOString();
       const id = await db.transaction().execute(async (trx) => {
-        const row = await trx.insertInto('comments').values({ paper_id: paperId, user_id: user.id, parent_id: parentId, body: text, created_at: t, updated_at: t }).returning('id').executeTakeFirstOrThrow();
+        const row = await trx
+          .insertInto('comments')
+          .values({ paper_id: paperId, user_id: user.id, parent_id: parentId, body: text, created_at: t, updated_at: t })
+          .returning('id')
+          .executeTakeFirstOrThrow();
         await recount(trx, paperId);
         return Number(row.id);
       });
@@ -115,7 +119,11 @@ export function createComments(database: Database, now: () => Date = () => new D
       const c = await mustGet(commentId);
       if (c.author.id !== user.id) throw new CommunityError(403, 'you can edit only your own comments');
       if (c.deleted) throw new CommunityError(409, 'a deleted comment cannot be edited');
-      await db.updateTable('comments').set({ body: checkBody(body), updated_at: now().toISOString() }).where('id', '=', commentId).execute();
+      await db
+        .updateTable('comments')
+        .set({ body: checkBody(body), updated_at: now().toISOString() })
+        .where('id', '=', commentId)
+        .execute();
       return mustGet(commentId);
     },
     async remove(user, commentId) {
@@ -132,7 +140,11 @@ export function createComments(database: Database, now: () => Date = () => new D
       if (!isCurator(user)) throw new CommunityError(403, 'only curators can hide comments');
       const c = await mustGet(commentId);
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('comments').set({ hidden: hidden ? 1 : 0 }).where('id', '=', commentId).execute();
+        await trx
+          .updateTable('comments')
+          .set({ hidden: hidden ? 1 : 0 })
+          .where('id', '=', commentId)
+          .execute();
         await recount(trx, c.paperId);
       });
       return mustGet(commentId);
@@ -150,7 +162,13 @@ export function createComments(database: Database, now: () => Date = () => new D
       return roots;
     },
     async count(paperId) {
-      const row = await db.selectFrom('comments').select((eb) => eb.fn.countAll<number>().as('n')).where('paper_id', '=', paperId).where('deleted', '=', 0).where('hidden', '=', 0).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('comments')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('paper_id', '=', paperId)
+        .where('deleted', '=', 0)
+        .where('hidden', '=', 0)
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
   };

@@ -93,7 +93,10 @@ for (const dialect of DIALECTS) {
       await assert.rejects(c.submissions.submit(ada, { paper: '2603.99999' }), /not in this instance/);
       await assert.rejects(c.submissions.submit(ada, { paper: '2603.00002', projectPage: 'javascript:alert(1)' }), /http/);
       await c.submissions.submit(ada, { paper: '2603.00002' });
-      await assert.rejects(c.submissions.submit(ada, { paper: '2603.00003' }), (e: unknown) => e instanceof CommunityError && e.status === 429 && /2 papers today/.test(e.message));
+      await assert.rejects(
+        c.submissions.submit(ada, { paper: '2603.00003' }),
+        (e: unknown) => e instanceof CommunityError && e.status === 429 && /2 papers today/.test(e.message),
+      );
       const saved = clock;
       clock = new Date('2026-03-14T15:00:00.000Z'); // Saturday
       await assert.rejects(c.submissions.submit(ada, { paper: '2603.00003' }), /weekends/);
@@ -168,7 +171,10 @@ for (const dialect of DIALECTS) {
       await assert.rejects(c.claims.claim(grace, '2603.00002', 7), /no author number 8/);
       await assert.rejects(c.claims.decide(grace, claim.id, true), /only curators/);
       assert.equal((await c.claims.decide(curatorAda, claim.id, true)).status, 'approved');
-      assert.deepEqual((await c.claims.forUser(grace.id, 'approved')).map((x) => x.paperId), ['2603.00001']);
+      assert.deepEqual(
+        (await c.claims.forUser(grace.id, 'approved')).map((x) => x.paperId),
+        ['2603.00001'],
+      );
       const voter = await member('voter1');
       await assert.rejects(c.claims.claim(voter, '2603.00001', 1), /already been claimed/);
       assert.equal((await c.claims.pending()).length, 0);

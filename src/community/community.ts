@@ -40,12 +40,7 @@ export function submissionRules(config: Config): SubmissionRules {
   };
 }
 
-export function createCommunity(
-  database: Database,
-  papers: PaperStore,
-  config: Config,
-  options: { now?: () => Date; fetcher?: PaperFetcher } = {},
-): Community {
+export function createCommunity(database: Database, papers: PaperStore, config: Config, options: { now?: () => Date; fetcher?: PaperFetcher } = {}): Community {
   const now = options.now ?? (() => new Date());
   // Each limiter's name (its setting's) is hashed into its keys in the database: keep it.
   const perHour = (name: string, limit: number) => createRateLimiter(database, { name, limit, windowMs: HOUR_MS, now: () => now().getTime() });

@@ -27,7 +27,10 @@ test('seededRandom is reproducible', () => {
   const a = seededRandom(7);
   const b = seededRandom(7);
   const xs = Array.from({ length: 5 }, () => a());
-  assert.deepEqual(xs, Array.from({ length: 5 }, () => b()));
+  assert.deepEqual(
+    xs,
+    Array.from({ length: 5 }, () => b()),
+  );
   assert.ok(xs.every((x) => x >= 0 && x < 1));
 });
 
@@ -56,7 +59,11 @@ for (const dialect of DIALECTS) {
       assert.ok(entries.every((e) => e.feedDay === day && e.submitter?.displayName?.endsWith('(demo)')));
       // Counters kept by the community store agree with the rows.
       for (const e of entries) {
-        const votes = await db.db.selectFrom('upvotes').select((eb) => eb.fn.countAll<number>().as('n')).where('paper_id', '=', e.paper.id).executeTakeFirstOrThrow();
+        const votes = await db.db
+          .selectFrom('upvotes')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('paper_id', '=', e.paper.id)
+          .executeTakeFirstOrThrow();
         assert.equal(e.upvotes, Number(votes.n));
       }
       assert.equal(await seedDemoActivity({ database: db, papers, config }), false, 'never twice');

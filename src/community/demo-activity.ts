@@ -28,13 +28,28 @@ export async function demoActivitySummary(database: Database): Promise<DemoActiv
   const ids = members.map((m) => Number(m.id));
   const n = (row: { n: number | string | bigint }) => Number(row.n);
   // One after another: a summary is not worth several pooled connections.
-  const submissions = await db.selectFrom('submissions').select((eb) => eb.fn.countAll<number>().as('n')).where('submitted_by', 'in', ids).executeTakeFirstOrThrow();
-  const upvotes = await db.selectFrom('upvotes').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', 'in', ids).executeTakeFirstOrThrow();
-  const comments = await db.selectFrom('comments').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', 'in', ids).executeTakeFirstOrThrow();
-  const days = await db.selectFrom('submissions').select((eb) => eb.fn.count<number>('feed_day').distinct().as('n')).where('submitted_by', 'in', ids).executeTakeFirstOrThrow();
+  const submissions = await db
+    .selectFrom('submissions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('submitted_by', 'in', ids)
+    .executeTakeFirstOrThrow();
+  const upvotes = await db
+    .selectFrom('upvotes')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', 'in', ids)
+    .executeTakeFirstOrThrow();
+  const comments = await db
+    .selectFrom('comments')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', 'in', ids)
+    .executeTakeFirstOrThrow();
+  const days = await db
+    .selectFrom('submissions')
+    .select((eb) => eb.fn.count<number>('feed_day').distinct().as('n'))
+    .where('submitted_by', 'in', ids)
+    .executeTakeFirstOrThrow();
   return { members: ids.length, submissions: n(submissions), days: n(days), upvotes: n(upvotes), comments: n(comments) };
 }
-
 
 /** Fixed seed: every fresh demo instance gets the same activity. */
 export const DEMO_SEED = 20260529;
@@ -42,8 +57,18 @@ export const DEMO_SEED = 20260529;
 export const DEMO_DAYS = 12;
 
 const MEMBERS: [string, string][] = [
-  ['ada', 'Ada'], ['grace', 'Grace'], ['alan', 'Alan'], ['barbara', 'Barbara'], ['claude', 'Claude'], ['edsger', 'Edsger'],
-  ['frances', 'Frances'], ['john', 'John'], ['karen', 'Karen'], ['donald', 'Donald'], ['radia', 'Radia'], ['tim', 'Tim'],
+  ['ada', 'Ada'],
+  ['grace', 'Grace'],
+  ['alan', 'Alan'],
+  ['barbara', 'Barbara'],
+  ['claude', 'Claude'],
+  ['edsger', 'Edsger'],
+  ['frances', 'Frances'],
+  ['john', 'John'],
+  ['karen', 'Karen'],
+  ['donald', 'Donald'],
+  ['radia', 'Radia'],
+  ['tim', 'Tim'],
 ];
 
 const REMARKS = [
@@ -56,7 +81,11 @@ const REMARKS = [
   'Useful survey of the related work, with a good taxonomy.',
   'The scaling plot suggests the gains shrink with model size.',
 ];
-const REPLIES = ['Agreed, the appendix answers part of this.', 'Good point; the authors mention it as future work.', 'I tried it on a smaller model and saw similar trends.'];
+const REPLIES = [
+  'Agreed, the appendix answers part of this.',
+  'Good point; the authors mention it as future work.',
+  'I tried it on a smaller model and saw similar trends.',
+];
 
 export interface DemoContext {
   database: Database;
@@ -95,7 +124,9 @@ export async function seedDemoActivity(ctx: DemoContext, log: (line: string) => 
   const members: User[] = [];
   clock = new Date(`${addDays(days[0], -7)}T12:00:00.000Z`);
   for (const [username, name] of MEMBERS) {
-    members.push(await community.accounts.createUser({ email: `${username}@${DEMO_EMAIL_DOMAIN}`, username: `demo-${username}`, displayName: `${name} (demo)` }));
+    members.push(
+      await community.accounts.createUser({ email: `${username}@${DEMO_EMAIL_DOMAIN}`, username: `demo-${username}`, displayName: `${name} (demo)` }),
+    );
   }
   let submitted = 0;
   let votes = 0;
@@ -142,6 +173,8 @@ export async function seedDemoActivity(ctx: DemoContext, log: (line: string) => 
       }
     }
   }
-  log(`demo: ${members.length} demo members, ${submitted} submissions on ${days.length} feed days (${days[0]} to ${days[days.length - 1]}), ${votes} upvotes, ${comments} comments`);
+  log(
+    `demo: ${members.length} demo members, ${submitted} submissions on ${days.length} feed days (${days[0]} to ${days[days.length - 1]}), ${votes} upvotes, ${comments} comments`,
+  );
   return true;
 }

@@ -22,7 +22,9 @@ test('LaTeX stays readable: no emphasis inside $...$', () => {
 });
 
 test('everything else is escaped: script, event handlers, javascript: links', () => {
-  const out = md('<script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3)) javascript:alert(4) [y](https://ok.org/"onmouseover="alert(5))');
+  const out = md(
+    '<script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3)) javascript:alert(4) [y](https://ok.org/"onmouseover="alert(5))',
+  );
   assert.ok(!out.includes('<script'), out);
   assert.ok(!out.includes('<img'), out);
   assert.ok(!/href="javascript:/i.test(out), out);

@@ -53,7 +53,10 @@ export function createRateLimiter(database: Database, options: RateLimiterOption
       const hits = Number(r.rows[0].hits);
       if (++sinceCleanup >= 500) {
         sinceCleanup = 0;
-        await database.db.deleteFrom('rate_limits').where('window_start', '<', t - Math.max(KEEP_MS, options.windowMs)).execute();
+        await database.db
+          .deleteFrom('rate_limits')
+          .where('window_start', '<', t - Math.max(KEEP_MS, options.windowMs))
+          .execute();
       }
       const retryAfterSeconds = Math.max(1, Math.ceil((start + options.windowMs - t) / 1000));
       return { ok: hits <= options.limit, retryAfterSeconds, remaining: Math.max(0, options.limit - hits) };

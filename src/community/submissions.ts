@@ -132,7 +132,10 @@ export function createSubmissions(
       if (already) throw new CommunityError(409, `arXiv:${ref.id} was already featured on ${already.feed_day}; a paper is featured once`);
       const ageDays = (at.getTime() - Date.parse(paper.publishedAt)) / 86_400_000;
       if (ageDays > rules.maxAgeDays) {
-        throw new CommunityError(422, `submissions for arXiv:${ref.id} closed ${rules.maxAgeDays} days after its publication on arXiv (${paper.publishedAt.slice(0, 10)})`);
+        throw new CommunityError(
+          422,
+          `submissions for arXiv:${ref.id} closed ${rules.maxAgeDays} days after its publication on arXiv (${paper.publishedAt.slice(0, 10)})`,
+        );
       }
       // The demo's system account seeds several days of activity, so it is not capped.
       if (user.role !== 'system' && (await countOn(user.id, day)) >= rules.dailyCap) {
@@ -154,14 +157,24 @@ export function createSubmissions(
       };
       await db.transaction().execute(async (trx) => {
         // Upvotes given before the paper was featured count from the start.
-        const votes = await trx.selectFrom('upvotes').select((eb) => eb.fn.countAll<number>().as('n')).where('paper_id', '=', ref.id).executeTakeFirstOrThrow();
+        const votes = await trx
+          .selectFrom('upvotes')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('paper_id', '=', ref.id)
+          .executeTakeFirstOrThrow();
         row.upvotes = Number(votes.n);
         row.hotness = hotness(row.upvotes, submittedAt);
-        const inserted = await trx.insertInto('submissions').values(row).onConflict((oc) => oc.column('paper_id').doNothing()).returning('paper_id').executeTakeFirst();
+        const inserted = await trx
+          .insertInto('submissions')
+          .values(row)
+          .onConflict((oc) => oc.column('paper_id').doNothing())
+          .returning('paper_id')
+          .executeTakeFirst();
         if (!inserted) throw new CommunityError(409, `arXiv:${ref.id} was just featured by someone else; a paper is featured once`);
         // The submitter's links show on the paper wherever it appears, unless it has some already.
         if (githubRepo) await trx.updateTable('papers').set({ github_repo: githubRepo }).where('id', '=', ref.id).where('github_repo', 'is', null).execute();
-        if (projectPage) await trx.updateTable('papers').set({ project_page: projectPage }).where('id', '=', ref.id).where('project_page', 'is', null).execute();
+        if (projectPage)
+          await trx.updateTable('papers').set({ project_page: projectPage }).where('id', '=', ref.id).where('project_page', 'is', null).execute();
       });
       return toSubmission({ ...row });
     },
@@ -171,7 +184,11 @@ export function createSubmissions(
     },
     async setHidden(actor, paperId, hidden) {
       if (actor.role !== 'curator' && actor.role !== 'admin') throw new CommunityError(403, 'only curators can feature or unfeature papers');
-      const res = await db.updateTable('submissions').set({ hidden: hidden ? 1 : 0 }).where('paper_id', '=', paperId).executeTakeFirst();
+      const res = await db
+        .updateTable('submissions')
+        .set({ hidden: hidden ? 1 : 0 })
+        .where('paper_id', '=', paperId)
+        .executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0) throw new CommunityError(404, `arXiv:${paperId} has not been submitted`);
     },
     async listBySubmitter(userId, limit = 50) {

@@ -31,7 +31,11 @@ export function createVotes(database: Database, now: () => Date = () => new Date
       if (!paper) throw new CommunityError(404, `arXiv:${paperId} is not in this instance`);
       let changed: boolean;
       if (add) {
-        const r = await trx.insertInto('upvotes').values({ paper_id: paperId, user_id: userId, created_at: now().toISOString() }).onConflict((oc) => oc.columns(['paper_id', 'user_id']).doNothing()).executeTakeFirst();
+        const r = await trx
+          .insertInto('upvotes')
+          .values({ paper_id: paperId, user_id: userId, created_at: now().toISOString() })
+          .onConflict((oc) => oc.columns(['paper_id', 'user_id']).doNothing())
+          .executeTakeFirst();
         changed = Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
       } else {
         const r = await trx.deleteFrom('upvotes').where('paper_id', '=', paperId).where('user_id', '=', userId).executeTakeFirst();
@@ -47,17 +51,29 @@ export function createVotes(database: Database, now: () => Date = () => new Date
           .returning(['upvotes', 'submitted_at'])
           .executeTakeFirst();
         if (sub) {
-          await trx.updateTable('submissions').set({ hotness: hotness(Number(sub.upvotes), sub.submitted_at) }).where('paper_id', '=', paperId).execute();
+          await trx
+            .updateTable('submissions')
+            .set({ hotness: hotness(Number(sub.upvotes), sub.submitted_at) })
+            .where('paper_id', '=', paperId)
+            .execute();
         }
       }
-      const count = await trx.selectFrom('upvotes').select((eb) => eb.fn.countAll<number>().as('n')).where('paper_id', '=', paperId).executeTakeFirstOrThrow();
+      const count = await trx
+        .selectFrom('upvotes')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('paper_id', '=', paperId)
+        .executeTakeFirstOrThrow();
       return { paperId, upvotes: Number(count.n), voted: add };
     });
   return {
     upvote: (userId, paperId) => change(userId, paperId, true),
     unvote: (userId, paperId) => change(userId, paperId, false),
     async count(paperId) {
-      const row = await db.selectFrom('upvotes').select((eb) => eb.fn.countAll<number>().as('n')).where('paper_id', '=', paperId).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('upvotes')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('paper_id', '=', paperId)
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
     async hasVoted(userId, paperId) {

@@ -39,7 +39,9 @@ export async function digestCommand(sub: string | undefined, values: Record<stri
       fs.mkdirSync(dir, { recursive: true });
       const file = path.join(dir, `digest-${p.subscriber.id}-${p.period.key.replace(/[^a-zA-Z0-9-]+/g, '_')}.html`);
       fs.writeFileSync(file, p.rendered.html);
-      console.error(`digest: ${p.period.key}, ${p.content.paperIds.length} papers${p.content.paperIds.length ? '' : ' (empty: this digest would not be sent)'}; subject: ${p.rendered.subject}`);
+      console.error(
+        `digest: ${p.period.key}, ${p.content.paperIds.length} papers${p.content.paperIds.length ? '' : ' (empty: this digest would not be sent)'}; subject: ${p.rendered.subject}`,
+      );
       console.log(file);
       return 0;
     } finally {

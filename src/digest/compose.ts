@@ -182,7 +182,9 @@ export function renderDigestHtml(content: DigestContent, period: Period, links: 
 <div class="pb-muted" style="${FONT}font-size:14px;color:${C.muted};padding-top:4px;">${periodLabel(period)} &#183; ${content.paperIds.length} paper${content.paperIds.length === 1 ? '' : 's'}</div>
 </td></tr>
 ${content.sections.map(
-  (s) => html`<tr><td class="pb-card" style="padding:18px 18px 6px;"><div class="pb-h" style="${FONT}font-size:13px;font-weight:700;letter-spacing:.06em;text-transform:uppercase;color:${C.accent};">${s.title}</div></td></tr>
+  (
+    s,
+  ) => html`<tr><td class="pb-card" style="padding:18px 18px 6px;"><div class="pb-h" style="${FONT}font-size:13px;font-weight:700;letter-spacing:.06em;text-transform:uppercase;color:${C.accent};">${s.title}</div></td></tr>
 ${s.items.map((i) => raw(renderedPaper(i, links.baseUrl).html))}`,
 )}
 <tr><td class="pb-card" style="padding:16px 18px 20px;border-top:1px solid ${C.line};">

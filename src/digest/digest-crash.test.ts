@@ -62,7 +62,9 @@ for (const dialect of DIALECTS) {
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));
-      const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, out })));
+      const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) =>
+        child.on('exit', (code, signal) => resolve({ code, signal, out })),
+      );
       return { child, done };
     };
 

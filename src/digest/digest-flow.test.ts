@@ -68,7 +68,14 @@ for (const dialect of DIALECTS) {
       smtp = await startTestSmtp();
       config = testConfig(db, smtp);
       await addPapers(db, [
-        { id: '2605.00001', day: DAY, title: 'Trending <b>One</b> & friends', authors: ['Ada Lovelace', 'Alan Turing'], abstract: 'A '.repeat(300) + 'end.', submitted: { day: DAY, upvotes: 42 } },
+        {
+          id: '2605.00001',
+          day: DAY,
+          title: 'Trending <b>One</b> & friends',
+          authors: ['Ada Lovelace', 'Alan Turing'],
+          abstract: 'A '.repeat(300) + 'end.',
+          submitted: { day: DAY, upvotes: 42 },
+        },
         { id: '2605.00002', day: DAY, title: 'Trending Two: graph neural networks', submitted: { day: DAY, upvotes: 7 } },
         { id: '2605.00003', day: DAY, title: 'Hidden paper', submitted: { day: DAY, upvotes: 99, hidden: true } },
         { id: '2605.00004', day: DAY, title: 'Graph neural networks for proteins', categories: ['q-bio.BM'] },
@@ -76,7 +83,10 @@ for (const dialect of DIALECTS) {
         { id: '2605.00006', day: '2026-05-22', title: 'Last week', submitted: { day: '2026-05-25', upvotes: 1 } },
       ]);
       // The test sends with the app's own digest service, as the scheduler of the same process would.
-      ({ app, deps: { digests: digest } } = await buildTestApp({ config, database: db, papers: createPaperStore(db) }));
+      ({
+        app,
+        deps: { digests: digest },
+      } = await buildTestApp({ config, database: db, papers: createPaperStore(db) }));
     });
     afterEach(async () => {
       digest.close();
@@ -93,7 +103,12 @@ for (const dialect of DIALECTS) {
       // without the CSRF token: asked again, nothing sent
       const forged = await app.inject({ method: 'POST', url: '/subscribe', headers: FORM, payload: form({ email: 'ada@example.test' }) });
       assert.equal(forged.statusCode, 403);
-      const post = await app.inject({ method: 'POST', url: '/subscribe', headers: { ...FORM, cookie }, payload: form({ email: 'Ada@Example.test', _csrf: csrf }) });
+      const post = await app.inject({
+        method: 'POST',
+        url: '/subscribe',
+        headers: { ...FORM, cookie },
+        payload: form({ email: 'Ada@Example.test', _csrf: csrf }),
+      });
       assert.equal(post.statusCode, 200);
       assert.match(post.body, /Check your inbox/);
       const [confirmMail] = await smtp.waitFor(1);
@@ -106,8 +121,18 @@ for (const dialect of DIALECTS) {
       assert.equal(smtp.messages.length, 1);
 
       // subscribing again answers the same and sends no second link within a minute
-      const again = await app.inject({ method: 'POST', url: '/subscribe', headers: { ...FORM, cookie }, payload: form({ email: 'ada@example.test', _csrf: csrf }) });
-      const fresh = await app.inject({ method: 'POST', url: '/subscribe', headers: { ...FORM, cookie }, payload: form({ email: 'nobody@example.test', _csrf: csrf }) });
+      const again = await app.inject({
+        method: 'POST',
+        url: '/subscribe',
+        headers: { ...FORM, cookie },
+        payload: form({ email: 'ada@example.test', _csrf: csrf }),
+      });
+      const fresh = await app.inject({
+        method: 'POST',
+        url: '/subscribe',
+        headers: { ...FORM, cookie },
+        payload: form({ email: 'nobody@example.test', _csrf: csrf }),
+      });
       assert.equal(again.statusCode, 200);
       assert.equal(again.body.replace('ada@example.test', 'X'), fresh.body.replace('nobody@example.test', 'X'));
       await smtp.waitFor(2);
@@ -140,7 +165,10 @@ for (const dialect of DIALECTS) {
       assert.match(html, /▲ 42 upvotes/);
       assert.doesNotMatch(html, /Hidden paper|Yesterday graph/);
       assert.match(html, /<table role="presentation"/);
-      assert.match(mail.text!, /1\. Trending <b>One<\/b> & friends\n {3}http:\/\/pb\.test\/papers\/2605\.00001\n {3}Ada Lovelace, Alan Turing · ▲ 42 upvotes\n {3}(A ){50,}/);
+      assert.match(
+        mail.text!,
+        /1\. Trending <b>One<\/b> & friends\n {3}http:\/\/pb\.test\/papers\/2605\.00001\n {3}Ada Lovelace, Alan Turing · ▲ 42 upvotes\n {3}(A ){50,}/,
+      );
       assert.ok(mail.text!.split('\n').find((l) => l.startsWith('   A A'))!.length < 180, 'excerpt is about two lines');
       // RFC 8058 headers
       const unsub = header(mail, 'list-unsubscribe')!;
@@ -162,7 +190,12 @@ for (const dialect of DIALECTS) {
       const eve = (await digest.subscriptions.getByEmail('eve@example.test'))!;
       const forgedManage = manage.replace(sub.id, eve.id);
       assert.equal((await app.inject(forgedManage)).statusCode, 404);
-      const save = await app.inject({ method: 'POST', url: forgedManage, headers: { ...FORM, cookie: cookieOf(mg) }, payload: form({ _csrf: csrfIn(mg.body), action: 'unsubscribe' }) });
+      const save = await app.inject({
+        method: 'POST',
+        url: forgedManage,
+        headers: { ...FORM, cookie: cookieOf(mg) },
+        payload: form({ _csrf: csrfIn(mg.body), action: 'unsubscribe' }),
+      });
       assert.equal(save.statusCode, 404);
       assert.equal((await digest.subscriptions.get(eve.id))!.status, 'active');
       // the form needs its CSRF token
@@ -178,7 +211,12 @@ for (const dialect of DIALECTS) {
       const opened = await app.inject(path1);
       assert.equal(opened.statusCode, 303);
       assert.equal((await app.inject(opened.headers.location as string)).statusCode, 200);
-      const multipart = await app.inject({ method: 'POST', url: path1, headers: { 'content-type': 'multipart/form-data; boundary=X' }, payload: '--X\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--X--\r\n' });
+      const multipart = await app.inject({
+        method: 'POST',
+        url: path1,
+        headers: { 'content-type': 'multipart/form-data; boundary=X' },
+        payload: '--X\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--X--\r\n',
+      });
       assert.equal(multipart.statusCode, 200);
       const next = await digest.sender.send({ sendDate: '2026-05-29', to: 'ada@example.test' });
       assert.equal(next.sent, 0);
@@ -262,7 +300,8 @@ for (const dialect of DIALECTS) {
       const page = await app.inject('/subscribe');
       const cookie = cookieOf(page);
       const csrf = csrfIn(page.body);
-      const post = (email: string, ip: string) => app.inject({ method: 'POST', url: '/subscribe', remoteAddress: ip, headers: { ...FORM, cookie }, payload: form({ email, _csrf: csrf }) });
+      const post = (email: string, ip: string) =>
+        app.inject({ method: 'POST', url: '/subscribe', remoteAddress: ip, headers: { ...FORM, cookie }, payload: form({ email, _csrf: csrf }) });
       const codes = [];
       for (let i = 0; i < 4; i++) codes.push((await post('same@example.test', `10.0.0.${i + 1}`)).statusCode);
       assert.deepEqual(codes, [200, 200, 200, 429]);

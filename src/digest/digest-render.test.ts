@@ -28,7 +28,11 @@ test('the HTML digest renders in Chromium (light, dark, narrow) with real papers
   });
   assert.ok(content.sections.length === 2 && content.sections[1].items.length > 0, 'a trending and a topic section');
   const period = periodFor('daily', '2026-03-04', 'America/New_York')!;
-  const r = renderDigest(content, period, { baseUrl: 'https://papers.example.org', manageUrl: 'https://papers.example.org/digest/manage/x', unsubscribeUrl: 'https://papers.example.org/digest/unsubscribe/x' });
+  const r = renderDigest(content, period, {
+    baseUrl: 'https://papers.example.org',
+    manageUrl: 'https://papers.example.org/digest/manage/x',
+    unsubscribeUrl: 'https://papers.example.org/digest/unsubscribe/x',
+  });
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 760, height: 900 } });

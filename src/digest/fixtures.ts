@@ -17,14 +17,25 @@ export interface FixturePaper extends Partial<PaperRecord> {
 export async function addPapers(database: Database, items: FixturePaper[], timeZone = 'America/New_York'): Promise<void> {
   const at = (day: string) => new Date(startOfLocalDay(day, timeZone).getTime() + 12 * 3600_000).toISOString();
   await createPaperStore(database).upsertMany(
-    items.map(({ day, submitted: _s, ...p }) => buildPaper({ title: `Paper ${p.id}`, abstract: `Abstract of paper ${p.id}.`, publishedAt: at(day), updatedAt: at(day), ...p })),
+    items.map(({ day, submitted: _s, ...p }) =>
+      buildPaper({ title: `Paper ${p.id}`, abstract: `Abstract of paper ${p.id}.`, publishedAt: at(day), updatedAt: at(day), ...p }),
+    ),
   );
   const subs = items.filter((i) => i.submitted);
   for (let i = 0; i < subs.length; i += 200) {
     const part = subs.slice(i, i + 200);
     await database.db
       .insertInto('submissions')
-      .values(part.map((p) => ({ paper_id: p.id, feed_day: p.submitted!.day, submitted_at: at(p.submitted!.day), upvotes: p.submitted!.upvotes, hotness: p.submitted!.upvotes, hidden: p.submitted!.hidden ? 1 : 0 })))
+      .values(
+        part.map((p) => ({
+          paper_id: p.id,
+          feed_day: p.submitted!.day,
+          submitted_at: at(p.submitted!.day),
+          upvotes: p.submitted!.upvotes,
+          hotness: p.submitted!.upvotes,
+          hidden: p.submitted!.hidden ? 1 : 0,
+        })),
+      )
       .execute();
   }
 }

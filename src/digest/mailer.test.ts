@@ -10,7 +10,14 @@ test('sends over a real SMTP conversation with custom headers and Message-ID', a
   const smtp = await startTestSmtp();
   const mailer = createMailer({ smtpUrl: smtp.url, from: 'Paperboy <pb@example.test>', dataDir: os.tmpdir() });
   try {
-    await mailer.send({ to: 'ada@example.test', subject: 'Hello <world>', text: 'plain body', html: '<p>html body</p>', headers: { 'List-Unsubscribe': '<https://x.test/u>' }, messageId: '<fixed@example.test>' });
+    await mailer.send({
+      to: 'ada@example.test',
+      subject: 'Hello <world>',
+      text: 'plain body',
+      html: '<p>html body</p>',
+      headers: { 'List-Unsubscribe': '<https://x.test/u>' },
+      messageId: '<fixed@example.test>',
+    });
     const [m] = await smtp.waitFor(1);
     assert.equal(m.subject, 'Hello <world>');
     assert.equal(m.text?.trim(), 'plain body');
@@ -55,6 +62,9 @@ test('without SMTP_URL, messages are written to the outbox as .eml files', async
   const eml = fs.readFileSync(r.outboxPath!, 'utf8');
   assert.match(eml, /Subject: Sign in/);
   assert.match(eml, /https:\/\/x\.test\/login\/abc/);
-  assert.deepEqual(fs.readdirSync(path.join(dir, 'outbox')).filter((f) => f.endsWith('.tmp')), []);
+  assert.deepEqual(
+    fs.readdirSync(path.join(dir, 'outbox')).filter((f) => f.endsWith('.tmp')),
+    [],
+  );
   assert.ok(lines[0].includes(r.outboxPath!));
 });

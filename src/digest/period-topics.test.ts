@@ -10,7 +10,10 @@ import { digestMessageId } from './send.js';
 test('periods: daily covers the previous feed weekday, weekly the seven days before; bounds in FEED_TIMEZONE', () => {
   const tz = 'America/New_York';
   const d = periodFor('daily', '2026-05-28', tz)!;
-  assert.deepEqual([d.key, d.firstDay, d.lastDay, d.start, d.end], ['daily:2026-05-27', '2026-05-27', '2026-05-27', '2026-05-27T04:00:00.000Z', '2026-05-28T04:00:00.000Z']);
+  assert.deepEqual(
+    [d.key, d.firstDay, d.lastDay, d.start, d.end],
+    ['daily:2026-05-27', '2026-05-27', '2026-05-27', '2026-05-27T04:00:00.000Z', '2026-05-28T04:00:00.000Z'],
+  );
   assert.equal(periodFor('daily', '2026-05-31', tz), null, 'Saturday is not a feed day');
   assert.equal(periodFor('daily', '2026-05-30', tz)?.key, 'daily:2026-05-29', 'Saturday morning sends Friday');
   assert.equal(periodFor('daily', '2026-06-01', tz), null, 'Sunday is not a feed day');
@@ -50,16 +53,22 @@ test('selection: trending first, then topics; a paper appears once and never if 
   const candidates = [p('a', 'alpha graph'), p('c', 'gamma graph'), p('d', 'delta graph')];
   const content = selectDigest({
     subscriber: { trendingCount: 2 },
-    topics: [{ id: 't', query: 'graph', categories: [] }, { id: 'u', query: 'delta', categories: [] }],
+    topics: [
+      { id: 't', query: 'graph', categories: [] },
+      { id: 'u', query: 'delta', categories: [] },
+    ],
     trending,
     matcher: createTokenTopicMatcher(candidates),
     papersById: new Map(candidates.map((x) => [x.id, x])),
     upvotes: new Map([['c', 8]]),
     alreadySent: new Set(['b']),
   });
-  assert.deepEqual(content.sections.map((s) => [s.title, s.items.map((i) => i.paper.id)]), [
-    ['Trending papers', ['a', 'c']],
-    ['Topic: graph', ['d']],
-  ]);
+  assert.deepEqual(
+    content.sections.map((s) => [s.title, s.items.map((i) => i.paper.id)]),
+    [
+      ['Trending papers', ['a', 'c']],
+      ['Topic: graph', ['d']],
+    ],
+  );
   assert.deepEqual(content.paperIds, ['a', 'c', 'd']);
 });

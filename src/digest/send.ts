@@ -187,7 +187,11 @@ export function createDigestSender(deps: SenderDeps) {
       const rows = await db
         .selectFrom('digest_sent_papers')
         .select(['subscriber_id', 'paper_id'])
-        .where('subscriber_id', 'in', subs.map((s) => s.id))
+        .where(
+          'subscriber_id',
+          'in',
+          subs.map((s) => s.id),
+        )
         .where('paper_id', 'in', allIds.slice(i, i + 400))
         .execute();
       for (const r of rows) {
@@ -199,7 +203,13 @@ export function createDigestSender(deps: SenderDeps) {
     return subs.map((s) => composeOne(material, s, topicsBySub.get(s.id) ?? [], t, sent.get(s.id) ?? new Set()));
   }
 
-  function composeOne(material: PeriodMaterial, s: Subscriber, topics: SavedTopic[], t: Awaited<ReturnType<PeriodMaterial['topics']>> | null, alreadySent: Set<string>): Composed {
+  function composeOne(
+    material: PeriodMaterial,
+    s: Subscriber,
+    topics: SavedTopic[],
+    t: Awaited<ReturnType<PeriodMaterial['topics']>> | null,
+    alreadySent: Set<string>,
+  ): Composed {
     const content = selectDigest({
       subscriber: s,
       topics,
@@ -210,7 +220,11 @@ export function createDigestSender(deps: SenderDeps) {
       alreadySent,
     });
     const unsub = unsubscribeUrl(settings.baseUrl, links.sign('unsubscribe', s.id, s.email));
-    const rendered = renderDigest(content, material.period, { baseUrl: settings.baseUrl, manageUrl: manageUrl(settings.baseUrl, links.sign('manage', s.id, s.email)), unsubscribeUrl: unsub });
+    const rendered = renderDigest(content, material.period, {
+      baseUrl: settings.baseUrl,
+      manageUrl: manageUrl(settings.baseUrl, links.sign('manage', s.id, s.email)),
+      unsubscribeUrl: unsub,
+    });
     return {
       subscriber: s,
       content,
@@ -232,7 +246,19 @@ export function createDigestSender(deps: SenderDeps) {
     const paperIds = JSON.stringify(c.content.paperIds);
     const ins = await db
       .insertInto('digest_sends')
-      .values({ subscriber_id: c.subscriber.id, period: period.key, status, owner, lease_until: status === 'sending' ? lease : null, attempts: status === 'sending' ? 1 : 0, paper_ids: paperIds, message_id: c.messageId, error: null, created_at: now.toISOString(), sent_at: null })
+      .values({
+        subscriber_id: c.subscriber.id,
+        period: period.key,
+        status,
+        owner,
+        lease_until: status === 'sending' ? lease : null,
+        attempts: status === 'sending' ? 1 : 0,
+        paper_ids: paperIds,
+        message_id: c.messageId,
+        error: null,
+        created_at: now.toISOString(),
+        sent_at: null,
+      })
       .onConflict((oc) => oc.columns(['subscriber_id', 'period']).doNothing())
       .executeTakeFirst();
     if (Number(ins.numInsertedOrUpdatedRows ?? 0) === 1) return true;
@@ -270,7 +296,14 @@ export function createDigestSender(deps: SenderDeps) {
     for (let attempt = 1; ; attempt++) {
       await wait();
       try {
-        await mailer.send({ to: c.subscriber.email, subject: c.rendered.subject, text: c.rendered.text, html: c.rendered.html, headers: c.headers, messageId: c.messageId });
+        await mailer.send({
+          to: c.subscriber.email,
+          subject: c.rendered.subject,
+          text: c.rendered.text,
+          html: c.rendered.html,
+          headers: c.headers,
+          messageId: c.messageId,
+        });
         await finish(c, period, 'sent', null);
         if (c.subscriber.consecutiveFailures > 0) await subscriptions.recordDelivery(c.subscriber.id, true);
         report.sent++;
@@ -319,11 +352,23 @@ export function createDigestSender(deps: SenderDeps) {
       if (!subs.length) return;
       after = subs[subs.length - 1].id;
       // Drop the ones already done or held: saves composing them; the claim re-checks anyway.
-      const rows = await db.selectFrom('digest_sends').select(['subscriber_id', 'status', 'lease_until']).where('period', '=', period.key).where('subscriber_id', 'in', subs.map((s) => s.id)).execute();
+      const rows = await db
+        .selectFrom('digest_sends')
+        .select(['subscriber_id', 'status', 'lease_until'])
+        .where('period', '=', period.key)
+        .where(
+          'subscriber_id',
+          'in',
+          subs.map((s) => s.id),
+        )
+        .execute();
       const now = new Date().toISOString();
       const busy = new Set(rows.filter((r) => r.status !== 'retry' && !(r.status === 'sending' && (r.lease_until ?? '') < now)).map((r) => r.subscriber_id));
       report.skipped += subs.filter((s) => busy.has(s.id)).length;
-      const todo = await composePage(material, subs.filter((s) => !busy.has(s.id)));
+      const todo = await composePage(
+        material,
+        subs.filter((s) => !busy.has(s.id)),
+      );
       if (options.dryRun) {
         for (const c of todo) {
           report.plan.push(
@@ -389,7 +434,11 @@ export type DigestSender = ReturnType<typeof createDigestSender>;
  * FEED_TIMEZONE, it sends the day's due digests; later calls that day find them recorded and send
  * nothing, and a run that died is completed by the next call once its claims' leases expire.
  */
-export async function runDueDigests(sender: DigestSender, settings: Pick<SenderSettings, 'feedTimezone' | 'digestHour'>, now: Date = new Date()): Promise<SendReport | null> {
+export async function runDueDigests(
+  sender: DigestSender,
+  settings: Pick<SenderSettings, 'feedTimezone' | 'digestHour'>,
+  now: Date = new Date(),
+): Promise<SendReport | null> {
   const local = localDateHour(now, settings.feedTimezone);
   if (local.hour < settings.digestHour) return null;
   return sender.send({ sendDate: local.date });

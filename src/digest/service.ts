@@ -27,13 +27,26 @@ export function confirmUrl(baseUrl: string, token: string): string {
   return `${baseUrl}/subscribe/confirm/${token}`;
 }
 
-export function createDigestService(config: Config, database: Database, options: { source?: DigestSource; mailer?: Mailer; log?: (line: string) => void } = {}): DigestService {
+export function createDigestService(
+  config: Config,
+  database: Database,
+  options: { source?: DigestSource; mailer?: Mailer; log?: (line: string) => void } = {},
+): DigestService {
   const settings = readSenderSettings(config);
   const secret = resolveSessionSecret(config);
   const links = createLinkSigner(secret);
   const subscriptions = createSubscriptionStore(database);
-  const mailer = options.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, pool: settings.concurrency, log: options.log });
-  const sender = createDigestSender({ database, subscriptions, source: options.source ?? createDigestSource(database), mailer, links, settings, log: options.log });
+  const mailer =
+    options.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, pool: settings.concurrency, log: options.log });
+  const sender = createDigestSender({
+    database,
+    subscriptions,
+    source: options.source ?? createDigestSource(database),
+    mailer,
+    links,
+    settings,
+    log: options.log,
+  });
   return {
     subscriptions,
     links,

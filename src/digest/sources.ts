@@ -59,7 +59,12 @@ export function createDigestSource(database: Database): DigestSource {
     async upvotes(ids) {
       const out = new Map<string, number>();
       for (let i = 0; i < ids.length; i += 500) {
-        const rows = await db.selectFrom('submissions').select(['paper_id', 'upvotes']).where('paper_id', 'in', ids.slice(i, i + 500)).where('hidden', '=', 0).execute();
+        const rows = await db
+          .selectFrom('submissions')
+          .select(['paper_id', 'upvotes'])
+          .where('paper_id', 'in', ids.slice(i, i + 500))
+          .where('hidden', '=', 0)
+          .execute();
         for (const r of rows) out.set(r.paper_id, Number(r.upvotes));
       }
       return out;

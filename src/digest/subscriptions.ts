@@ -57,10 +57,7 @@ function toSubscriber(r: Selectable<DigestSubscribersTable>): Subscriber {
 }
 
 /** What a subscribe request should lead to; the web answer is the same for every outcome. */
-export type SubscribeOutcome =
-  | { kind: 'confirm'; subscriber: Subscriber; token: string }
-  | { kind: 'already'; subscriber: Subscriber }
-  | { kind: 'quiet' };
+export type SubscribeOutcome = { kind: 'confirm'; subscriber: Subscriber; token: string } | { kind: 'already'; subscriber: Subscriber } | { kind: 'quiet' };
 
 export interface Preferences {
   frequency?: Frequency;
@@ -102,7 +99,11 @@ export function createSubscriptionStore(database: Database): SubscriptionStore {
     const token = randomToken();
     return {
       token,
-      set: { confirm_token_hash: sha256(token), confirm_expires_at: new Date(now.getTime() + CONFIRM_TTL_MS).toISOString(), confirm_sent_at: now.toISOString() },
+      set: {
+        confirm_token_hash: sha256(token),
+        confirm_expires_at: new Date(now.getTime() + CONFIRM_TTL_MS).toISOString(),
+        confirm_sent_at: now.toISOString(),
+      },
     };
   };
   const store: SubscriptionStore = {
@@ -120,14 +121,30 @@ export function createSubscriptionStore(database: Database): SubscriptionStore {
         if (now.getTime() - last < CONFIRM_RESEND_MS) return { kind: 'quiet' };
         // A new link replaces the old one; unsubscribed or suspended addresses start over, keeping their choices.
         const c = newConfirmation(now);
-        await db.updateTable('digest_subscribers').set({ ...c.set, updated_at: now.toISOString() }).where('id', '=', existing.id).execute();
+        await db
+          .updateTable('digest_subscribers')
+          .set({ ...c.set, updated_at: now.toISOString() })
+          .where('id', '=', existing.id)
+          .execute();
         return { kind: 'confirm', subscriber: toSubscriber(existing), token: c.token };
       }
       const c = newConfirmation(now);
       const id = newId();
       const res = await db
         .insertInto('digest_subscribers')
-        .values({ id, email, status: 'pending', frequency: 'daily', weekday: 1, trending_count: 10, consecutive_failures: 0, created_at: now.toISOString(), updated_at: now.toISOString(), confirmed_at: null, ...c.set })
+        .values({
+          id,
+          email,
+          status: 'pending',
+          frequency: 'daily',
+          weekday: 1,
+          trending_count: 10,
+          consecutive_failures: 0,
+          created_at: now.toISOString(),
+          updated_at: now.toISOString(),
+          confirmed_at: null,
+          ...c.set,
+        })
         .onConflict((oc) => oc.column('email').doNothing())
         .executeTakeFirst();
       // Lost a race with a concurrent request for the same address: that one sends the link.
@@ -142,7 +159,14 @@ export function createSubscriptionStore(database: Database): SubscriptionStore {
       // Single use: the update only succeeds while the hash is still there.
       const res = await db
         .updateTable('digest_subscribers')
-        .set({ status: 'active', confirm_token_hash: null, confirm_expires_at: null, confirmed_at: now.toISOString(), consecutive_failures: 0, updated_at: now.toISOString() })
+        .set({
+          status: 'active',
+          confirm_token_hash: null,
+          confirm_expires_at: null,
+          confirmed_at: now.toISOString(),
+          consecutive_failures: 0,
+          updated_at: now.toISOString(),
+        })
         .where('id', '=', row.id)
         .where('confirm_token_hash', '=', hash)
         .executeTakeFirst();
@@ -183,7 +207,12 @@ export function createSubscriptionStore(database: Database): SubscriptionStore {
       const q = db.updateTable('digest_subscribers').set(set).where('id', '=', id);
       if (prefs.paused !== undefined) {
         // Pausing and resuming only moves between active and paused: never revives an unsubscribed address.
-        await db.updateTable('digest_subscribers').set({ status: prefs.paused ? 'paused' : 'active' }).where('id', '=', id).where('status', 'in', ['active', 'paused']).execute();
+        await db
+          .updateTable('digest_subscribers')
+          .set({ status: prefs.paused ? 'paused' : 'active' })
+          .where('id', '=', id)
+          .where('status', 'in', ['active', 'paused'])
+          .execute();
       }
       await q.execute();
       return byId(id);
@@ -222,7 +251,10 @@ export function createSubscriptionStore(database: Database): SubscriptionStore {
       // added in the same millisecond get distinct, increasing times.
       const last = existing.last ? Date.parse(existing.last as string) : 0;
       const createdAt = new Date(Math.max(Date.now(), last + 1)).toISOString();
-      await db.insertInto('digest_topics').values({ id: t.id, subscriber_id: id, query: t.query, categories: JSON.stringify(t.categories), created_at: createdAt }).execute();
+      await db
+        .insertInto('digest_topics')
+        .values({ id: t.id, subscriber_id: id, query: t.query, categories: JSON.stringify(t.categories), created_at: createdAt })
+        .execute();
       return t;
     },
     async removeTopic(id, topicId) {
@@ -241,7 +273,11 @@ export function createSubscriptionStore(database: Database): SubscriptionStore {
         return;
       }
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('digest_subscribers').set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1) })).where('id', '=', id).execute();
+        await trx
+          .updateTable('digest_subscribers')
+          .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1) }))
+          .where('id', '=', id)
+          .execute();
         await trx
           .updateTable('digest_subscribers')
           .set({ status: 'suspended', updated_at: new Date().toISOString() })

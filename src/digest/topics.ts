@@ -54,7 +54,14 @@ export function normaliseTopic(query: string, categories: string): Topic {
   if (q.length > MAX_TOPIC_QUERY) throw new Error(`digest: a topic query has at most ${MAX_TOPIC_QUERY} characters`);
   const p = parseTopicQuery(q);
   if (!p.terms.length && !p.phrases.length) throw new Error('digest: a topic query needs at least one word');
-  const cats = [...new Set(categories.split(/[\s,]+/).map((c) => c.trim()).filter(Boolean))];
+  const cats = [
+    ...new Set(
+      categories
+        .split(/[\s,]+/)
+        .map((c) => c.trim())
+        .filter(Boolean),
+    ),
+  ];
   for (const c of cats) if (!/^[a-zA-Z-]+(\.[a-zA-Z-]+)?$/.test(c) || c.length > 20) throw new Error(`digest: "${c}" is not an arXiv category (like cs.CL)`);
   return { query: q, categories: cats };
 }

@@ -18,14 +18,34 @@ for (const dialect of DIALECTS) {
       db = await freshDatabase(dialect);
       const papers = createPaperStore(db);
       const mk = (n: number, categories = ['cs.CL']) =>
-        buildPaper({ id: `2605.${String(n).padStart(5, '0')}`, title: `Paper ${n}`, categories, publishedAt: '2026-05-20T00:00:00.000Z', updatedAt: '2026-05-20T00:00:00.000Z' });
+        buildPaper({
+          id: `2605.${String(n).padStart(5, '0')}`,
+          title: `Paper ${n}`,
+          categories,
+          publishedAt: '2026-05-20T00:00:00.000Z',
+          updatedAt: '2026-05-20T00:00:00.000Z',
+        });
       await papers.upsertMany([mk(1), mk(2, ['cs.LG', 'cs.CL']), mk(3, ['cs.LG']), mk(4), mk(5), mk(6), mk(7), mk(8)]);
       alice = await addUser(db, 'alice', 'Alice A.');
       bob = await addUser(db, 'bob');
       // Friday 2026-05-29: 2 and 3 tie on votes, 2 was submitted first.
       await addSubmission(db, { paperId: '2605.00001', feedDay: '2026-05-29', submittedBy: alice, upvotes: 3, submittedAt: '2026-05-29T10:00:00.000Z' });
-      await addSubmission(db, { paperId: '2605.00002', feedDay: '2026-05-29', submittedBy: bob, upvotes: 7, submittedAt: '2026-05-29T11:00:00.000Z', githubRepo: 'https://github.com/a/b' });
-      await addSubmission(db, { paperId: '2605.00003', feedDay: '2026-05-29', submittedBy: alice, upvotes: 7, submittedAt: '2026-05-29T12:00:00.000Z', commentsCount: 2 });
+      await addSubmission(db, {
+        paperId: '2605.00002',
+        feedDay: '2026-05-29',
+        submittedBy: bob,
+        upvotes: 7,
+        submittedAt: '2026-05-29T11:00:00.000Z',
+        githubRepo: 'https://github.com/a/b',
+      });
+      await addSubmission(db, {
+        paperId: '2605.00003',
+        feedDay: '2026-05-29',
+        submittedBy: alice,
+        upvotes: 7,
+        submittedAt: '2026-05-29T12:00:00.000Z',
+        commentsCount: 2,
+      });
       await addSubmission(db, { paperId: '2605.00004', feedDay: '2026-05-29', submittedBy: bob, upvotes: 50, hidden: true });
       // Thursday 2026-05-28 and the previous week's Friday 2026-05-22; nothing on the weekend.
       await addSubmission(db, { paperId: '2605.00005', feedDay: '2026-05-28', submittedBy: bob, upvotes: 1 });
@@ -54,7 +74,7 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(ids(await listDailyPapers(db, { period: parseDay('2026-05-30'), limit: 50 })), []);
     });
 
-    test('category (any of the paper\'s categories) and submitter filters', async () => {
+    test("category (any of the paper's categories) and submitter filters", async () => {
       assert.deepEqual(ids(await listDailyPapers(db, { period: parseDay('2026-05-29'), category: 'cs.LG', limit: 50 })), ['2605.00002', '2605.00003']);
       assert.deepEqual(ids(await listDailyPapers(db, { submitter: 'alice', limit: 50 })), ['2605.00003', '2605.00001', '2605.00006']);
       assert.deepEqual(ids(await listDailyPapers(db, { submitter: 'nobody', limit: 50 })), []);
@@ -63,7 +83,10 @@ for (const dialect of DIALECTS) {
     test('trending orders by stored hotness', async () => {
       const t = await listDailyPapers(db, { sort: 'trending', limit: 50 });
       const hot = t.entries.map((e) => e.hotness);
-      assert.deepEqual(hot, [...hot].sort((a, b) => b - a));
+      assert.deepEqual(
+        hot,
+        [...hot].sort((a, b) => b - a),
+      );
       // 40 votes a week earlier loses to 7 votes on the last day: 22 hours cancel a tenfold lead.
       assert.ok(ids(t).indexOf('2605.00002') < ids(t).indexOf('2605.00006'));
     });
@@ -80,7 +103,10 @@ for (const dialect of DIALECTS) {
 
     test('the viewer sees their own upvotes', async () => {
       const day = await listDailyPapers(db, { period: parseDay('2026-05-29'), limit: 50, viewerId: bob });
-      assert.deepEqual(day.entries.filter((e) => e.viewerUpvoted).map((e) => e.paper.id), ['2605.00003']);
+      assert.deepEqual(
+        day.entries.filter((e) => e.viewerUpvoted).map((e) => e.paper.id),
+        ['2605.00003'],
+      );
     });
 
     test('latest day, neighbouring days and range skip empty days', async () => {

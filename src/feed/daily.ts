@@ -101,7 +101,11 @@ export async function listDailyPapers(database: Database, query: DailyQuery): Pr
     q = q.orderBy('s.feed_day', 'desc').orderBy('s.upvotes', 'desc').orderBy('s.submitted_at', 'asc');
   }
   // The paper id settles any remaining tie, so pages never overlap or skip.
-  const rows = await q.orderBy('s.paper_id', 'asc').limit(limit + 1).offset(page * limit).execute();
+  const rows = await q
+    .orderBy('s.paper_id', 'asc')
+    .limit(limit + 1)
+    .offset(page * limit)
+    .execute();
   const hasMore = rows.length > limit;
   const shown = rows.slice(0, limit);
   let voted = new Set<string>();
@@ -110,7 +114,11 @@ export async function listDailyPapers(database: Database, query: DailyQuery): Pr
       .selectFrom('upvotes')
       .select('paper_id')
       .where('user_id', '=', query.viewerId)
-      .where('paper_id', 'in', shown.map((r) => r.id))
+      .where(
+        'paper_id',
+        'in',
+        shown.map((r) => r.id),
+      )
       .execute();
     voted = new Set(mine.map((r) => r.paper_id));
   }

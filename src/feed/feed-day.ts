@@ -14,12 +14,18 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 
 /** 'YYYY-MM-DD' of `at` in timeZone. */
 export function feedDay(at: Date, timeZone: string): string {
-  const parts = Object.fromEntries(formatter(timeZone).formatToParts(at).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatter(timeZone)
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
   return `${parts.year}-${parts.month}-${parts.day}`;
 }
 
 /** True on Saturday and Sunday in timeZone. */
 export function isWeekend(at: Date, timeZone: string): boolean {
-  const weekday = formatter(timeZone).formatToParts(at).find((p) => p.type === 'weekday')?.value;
+  const weekday = formatter(timeZone)
+    .formatToParts(at)
+    .find((p) => p.type === 'weekday')?.value;
   return weekday === 'Sat' || weekday === 'Sun';
 }

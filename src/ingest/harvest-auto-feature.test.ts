@@ -40,7 +40,10 @@ for (const dialect of DIALECTS) {
         .select(['submissions.paper_id', 'submissions.feed_day', 'users.username', 'users.role'])
         .orderBy('submissions.paper_id')
         .execute();
-      assert.deepEqual(rows.map((r) => r.paper_id), want);
+      assert.deepEqual(
+        rows.map((r) => r.paper_id),
+        want,
+      );
       assert.ok(rows.every((r) => r.feed_day === '2025-12-16' && r.username === SYSTEM_USERNAME && r.role === 'system'));
     } finally {
       await db.destroy();

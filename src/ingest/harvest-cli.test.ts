@@ -67,7 +67,10 @@ describe('paperboy harvest (processes)', { concurrency: 1 }, () => {
       const want = expectedIds(pages, cats);
       assert.match(first.stdout, new RegExp(`harvest: ${want.length} new, 0 updated`));
       const rows = await db.db.selectFrom('papers').select('id').orderBy('id').execute();
-      assert.deepEqual(rows.map((r) => r.id), want);
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        want,
+      );
 
       const second = await paperboy(['harvest', '--once'], env).done;
       assert.equal(second.code, 0, second.stderr);
@@ -174,7 +177,14 @@ describe('paperboy harvest (processes)', { concurrency: 1 }, () => {
         days.map((day) => ({ source: 'api' as const, setSpec: '', day })),
         { runAfter: new Date().toISOString(), reopenFrom: null },
       );
-      const env = { ...harvestEnv(everyDay, cats), DATABASE_URL: db.url, SERVICES: 'worker', WORKER_CONCURRENCY: '2', WORKER_POLL_MS: '50', HARVEST_SOURCES: 'api' };
+      const env = {
+        ...harvestEnv(everyDay, cats),
+        DATABASE_URL: db.url,
+        SERVICES: 'worker',
+        WORKER_CONCURRENCY: '2',
+        WORKER_POLL_MS: '50',
+        HARVEST_SOURCES: 'api',
+      };
       workers.push(paperboy(['serve'], env), paperboy(['serve'], env));
       await waitFor('all windows done', async () => (await store.stats()).windowsDone === days.length, 60_000).catch(async (e) => {
         for (const w of workers) w.child.kill('SIGKILL');
@@ -184,12 +194,18 @@ describe('paperboy harvest (processes)', { concurrency: 1 }, () => {
       for (const w of workers) w.child.kill('SIGTERM');
       const outs = await Promise.all(workers.map((w) => w.done));
       const rows = await db.db.selectFrom('harvest_windows').select(['key', 'runs', 'status']).execute();
-      assert.ok(rows.every((r) => Number(r.runs) === 1 && r.status === 'done'), JSON.stringify(rows));
+      assert.ok(
+        rows.every((r) => Number(r.runs) === 1 && r.status === 'done'),
+        JSON.stringify(rows),
+      );
       // Each page of each day was fetched exactly once, across both processes.
       const counts = new Map<string, number>();
       for (const q of everyDay.requests) counts.set(q.what, (counts.get(q.what) ?? 0) + 1);
       assert.equal(counts.size, days.length * 5);
-      assert.ok([...counts.values()].every((n) => n === 1), JSON.stringify([...counts]));
+      assert.ok(
+        [...counts.values()].every((n) => n === 1),
+        JSON.stringify([...counts]),
+      );
       const ran = outs.map((o) => (o.stdout.match(/worker: api::\S+ done/g) ?? []).length);
       assert.equal(ran[0] + ran[1], days.length);
       assert.ok(ran[0] > 0 && ran[1] > 0, `both workers took windows: ${ran}`);

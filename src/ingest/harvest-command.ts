@@ -19,7 +19,10 @@ export interface HarvestCommandOptions {
 }
 
 export async function harvestOnce(ctx: { config: Config; database: Database; papers: PaperStore }, opts: HarvestCommandOptions): Promise<number> {
-  for (const [flag, v] of [['--from', opts.from], ['--until', opts.until]] as const) {
+  for (const [flag, v] of [
+    ['--from', opts.from],
+    ['--until', opts.until],
+  ] as const) {
     if (v !== undefined && !isDay(v)) throw new Error(`harvest: ${flag} wants a date as YYYY-MM-DD, not ${JSON.stringify(v)}`);
   }
   const harvester = createHarvester(ctx, (line) => console.error(line));

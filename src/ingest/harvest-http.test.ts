@@ -12,7 +12,14 @@ async function server(handler: http.RequestListener) {
   const s = http.createServer(handler);
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}/`;
-  return { url, close: () => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); }) };
+  return {
+    url,
+    close: () =>
+      new Promise<void>((r) => {
+        s.closeAllConnections();
+        s.close(() => r());
+      }),
+  };
 }
 
 const base = { userAgent: userAgent('0.1.0', 'ops@example.org'), intervalMs: 0, timeoutMs: 2000, maxRetries: 2, backoffMs: 1 };
@@ -52,7 +59,10 @@ test('a slow answer times out and is retried; a 404 is not retried; the tally co
     assert.ok(tally.errors >= 1 && tally.requests === tally.errors + 1, JSON.stringify(tally));
     calls = 10;
     const t2 = { requests: 0, errors: 0 };
-    await assert.rejects(client.get(`${s.url}missing`, (r) => r.body, t2), (e: unknown) => e instanceof HttpError && e.status === 404);
+    await assert.rejects(
+      client.get(`${s.url}missing`, (r) => r.body, t2),
+      (e: unknown) => e instanceof HttpError && e.status === 404,
+    );
     assert.deepEqual(t2, { requests: 1, errors: 1 });
   } finally {
     await s.close();
@@ -64,7 +74,10 @@ test('backoff grows exponentially with full jitter, and Retry-After is a floor',
   const s = await server((_req, res) => void res.writeHead(500).end('down'));
   try {
     const client = createPoliteHttp({ ...base, maxRetries: 3, backoffMs: 100, random: () => 0.5, sleep: async (ms) => void waits.push(ms) });
-    await assert.rejects(client.get(s.url, (r) => r.body), /failed after 4 attempts \(last: HTTP 500\)/);
+    await assert.rejects(
+      client.get(s.url, (r) => r.body),
+      /failed after 4 attempts \(last: HTTP 500\)/,
+    );
     assert.deepEqual(waits, [50, 100, 200]);
   } finally {
     await s.close();
@@ -92,7 +105,10 @@ for (const dialect of DIALECTS) {
       assert.equal(starts.length, 4);
       // Alone, each client would send its first request at once (a gap near 0 ms); a few ms of
       // slack for when the loopback server sees the connection.
-      assert.ok(gaps.every((g) => g >= 170), `gaps ${gaps.join(', ')} ms`);
+      assert.ok(
+        gaps.every((g) => g >= 170),
+        `gaps ${gaps.join(', ')} ms`,
+      );
     } finally {
       await s.close();
       await db.destroy();

@@ -111,7 +111,17 @@ export function createHarvestStore(database: Database): HarvestStore {
       for (const s of specs) {
         const res = await db
           .insertInto('harvest_windows')
-          .values({ key: windowKey(s), source: s.source, set_spec: s.setSpec, day: s.day, status: 'pending', cursor: null, run_after: runAfter, created_at: now, updated_at: now })
+          .values({
+            key: windowKey(s),
+            source: s.source,
+            set_spec: s.setSpec,
+            day: s.day,
+            status: 'pending',
+            cursor: null,
+            run_after: runAfter,
+            created_at: now,
+            updated_at: now,
+          })
           .onConflict((oc) => oc.column('key').doNothing())
           .executeTakeFirst();
         created += Number(res.numInsertedOrUpdatedRows ?? 0);
@@ -122,8 +132,18 @@ export function createHarvestStore(database: Database): HarvestStore {
         for (let i = 0; i < keys.length; i += 500) {
           const part = keys.slice(i, i + 500);
           // A done window starts again from its first page; a failed one resumes at its cursor.
-          const a = await db.updateTable('harvest_windows').set({ status: 'pending', cursor: null, run_after: runAfter, updated_at: now }).where('key', 'in', part).where('status', '=', 'done').executeTakeFirst();
-          const b = await db.updateTable('harvest_windows').set({ status: 'pending', run_after: runAfter, updated_at: now }).where('key', 'in', part).where('status', '=', 'failed').executeTakeFirst();
+          const a = await db
+            .updateTable('harvest_windows')
+            .set({ status: 'pending', cursor: null, run_after: runAfter, updated_at: now })
+            .where('key', 'in', part)
+            .where('status', '=', 'done')
+            .executeTakeFirst();
+          const b = await db
+            .updateTable('harvest_windows')
+            .set({ status: 'pending', run_after: runAfter, updated_at: now })
+            .where('key', 'in', part)
+            .where('status', '=', 'failed')
+            .executeTakeFirst();
           reopened += Number(a.numUpdatedRows) + Number(b.numUpdatedRows);
         }
       }
@@ -136,12 +156,7 @@ export function createHarvestStore(database: Database): HarvestStore {
         let sel = q
           .selectFrom('harvest_windows')
           .selectAll()
-          .where((eb) =>
-            eb.or([
-              eb.and([eb('status', 'in', ['pending', 'failed']), eb('run_after', '<=', now)]),
-              eb('status', '=', 'running'),
-            ]),
-          );
+          .where((eb) => eb.or([eb.and([eb('status', 'in', ['pending', 'failed']), eb('run_after', '<=', now)]), eb('status', '=', 'running')]));
         if (onlyKeys) sel = sel.where('key', 'in', onlyKeys.length ? onlyKeys : ['']);
         const rows = await lockRows(sel.orderBy('day').orderBy('source').orderBy('set_spec').limit(50)).execute();
         for (const row of rows) {
@@ -205,7 +220,16 @@ export function createHarvestStore(database: Database): HarvestStore {
       const now = new Date().toISOString();
       await db
         .updateTable('harvest_windows')
-        .set((eb) => ({ status: 'failed', claimed_by: null, lease_until: null, attempts: eb('attempts', '+', 1), errors: eb('errors', '+', 1), last_error: error.slice(0, 2000), run_after: retryAt, updated_at: now }))
+        .set((eb) => ({
+          status: 'failed',
+          claimed_by: null,
+          lease_until: null,
+          attempts: eb('attempts', '+', 1),
+          errors: eb('errors', '+', 1),
+          last_error: error.slice(0, 2000),
+          run_after: retryAt,
+          updated_at: now,
+        }))
         .where('key', '=', key)
         .where('claimed_by', '=', owner)
         .execute();
@@ -214,9 +238,15 @@ export function createHarvestStore(database: Database): HarvestStore {
     async anyClaimable(keys) {
       const now = new Date().toISOString();
       for (let i = 0; i < keys.length; i += 500) {
-        const rows = await db.selectFrom('harvest_windows').select(['status', 'run_after', 'claimed_by', 'lease_until']).where('key', 'in', keys.slice(i, i + 500)).execute();
+        const rows = await db
+          .selectFrom('harvest_windows')
+          .select(['status', 'run_after', 'claimed_by', 'lease_until'])
+          .where('key', 'in', keys.slice(i, i + 500))
+          .execute();
         const ready = rows.some((r) =>
-          r.status === 'running' ? !r.lease_until || r.lease_until <= now || ownerIsDead(r.claimed_by) : (r.status === 'pending' || r.status === 'failed') && r.run_after <= now,
+          r.status === 'running'
+            ? !r.lease_until || r.lease_until <= now || ownerIsDead(r.claimed_by)
+            : (r.status === 'pending' || r.status === 'failed') && r.run_after <= now,
         );
         if (ready) return true;
       }
@@ -224,7 +254,11 @@ export function createHarvestStore(database: Database): HarvestStore {
     },
 
     async lastDoneDay() {
-      const row = await db.selectFrom('harvest_windows').select((eb) => eb.fn.max('day').as('day')).where('status', '=', 'done').executeTakeFirst();
+      const row = await db
+        .selectFrom('harvest_windows')
+        .select((eb) => eb.fn.max('day').as('day'))
+        .where('status', '=', 'done')
+        .executeTakeFirst();
       return (row?.day as string | null | undefined) ?? null;
     },
 
@@ -242,7 +276,11 @@ export function createHarvestStore(database: Database): HarvestStore {
           eb.fn.max('finished_at').as('last_success'),
         ])
         .executeTakeFirstOrThrow();
-      const byStatus = await db.selectFrom('harvest_windows').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+      const byStatus = await db
+        .selectFrom('harvest_windows')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('status')
+        .execute();
       const count = (s: string) => Number(byStatus.find((r) => r.status === s)?.n ?? 0);
       const due = await db
         .selectFrom('harvest_windows')
@@ -250,7 +288,13 @@ export function createHarvestStore(database: Database): HarvestStore {
         .where('status', 'in', ['pending', 'failed'])
         .where('run_after', '<=', now)
         .executeTakeFirstOrThrow();
-      const lastErr = await db.selectFrom('harvest_windows').select('last_error').where('status', '=', 'failed').orderBy('updated_at', 'desc').limit(1).executeTakeFirst();
+      const lastErr = await db
+        .selectFrom('harvest_windows')
+        .select('last_error')
+        .where('status', '=', 'failed')
+        .orderBy('updated_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
       return {
         requests: Number(sums.requests),
         errors: Number(sums.errors),

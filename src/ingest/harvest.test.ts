@@ -62,14 +62,26 @@ for (const dialect of DIALECTS) {
         const want = expectedIds(bad.pages, cats);
         assert.ok(!want.includes(bad.noTitleId) && !want.includes(bad.badIdWas));
         const rows = await db.db.selectFrom('papers').select('id').orderBy('id').execute();
-        assert.deepEqual(rows.map((r) => r.id), want);
+        assert.deepEqual(
+          rows.map((r) => r.id),
+          want,
+        );
         assert.equal(totals.inserted, want.length);
         assert.equal(await papers.count(), want.length);
 
-        assert.ok(lines.some((l) => l.includes(`api::${DAY} start=100 entry 3: ${bad.noTitleId}: missing title`)), lines.join('\n'));
-        assert.ok(lines.some((l) => l.includes(`api::${DAY} start=100 entry 5: bad arXiv id "${BAD_ID}"`)), lines.join('\n'));
+        assert.ok(
+          lines.some((l) => l.includes(`api::${DAY} start=100 entry 3: ${bad.noTitleId}: missing title`)),
+          lines.join('\n'),
+        );
+        assert.ok(
+          lines.some((l) => l.includes(`api::${DAY} start=100 entry 5: bad arXiv id "${BAD_ID}"`)),
+          lines.join('\n'),
+        );
         const retried = fake.requests.filter((r) => r.what === `oai token=${token}`);
-        assert.deepEqual(retried.map((r) => r.status), [503, 200]);
+        assert.deepEqual(
+          retried.map((r) => r.status),
+          [503, 200],
+        );
         assert.ok(retried[1].at - retried[0].at >= 950, `Retry-After honoured (${retried[1].at - retried[0].at} ms)`);
         assert.equal(fake.requests.filter((r) => r.what === `api start=200 day=${DAY}`).length, 2);
         assert.ok(fake.requests.every((r) => /^Paperboy\/\d/.test(r.userAgent) && r.userAgent.includes('ops@example.org')));
@@ -107,7 +119,10 @@ for (const dialect of DIALECTS) {
         const first = await drainWindows(h, processOwner(), 1, plan.keys);
         assert.equal(first.failed, 1);
         assert.equal(first.inserted, 300 - 2);
-        assert.ok(lines.some((l) => l.startsWith(`harvest: api::${DAY} failed: http: `) && l.includes('malformed XML')), lines.join('\n'));
+        assert.ok(
+          lines.some((l) => l.startsWith(`harvest: api::${DAY} failed: http: `) && l.includes('malformed XML')),
+          lines.join('\n'),
+        );
         const w = await h.windows.get(`api::${DAY}`);
         assert.equal(w?.status, 'failed');
         assert.deepEqual(w?.cursor, { start: 300 });

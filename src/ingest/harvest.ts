@@ -69,7 +69,14 @@ async function fetchPage(deps: HarvestDeps, w: HarvestWindow, cursor: WindowCurs
     const total = page.totalResults ?? 0;
     // An empty page ends the window even if totalResults says more: the API's count is an estimate.
     const next = entries > 0 && nextStart < total ? { start: nextStart } : null;
-    return { records: page.records, rejected: page.rejected, next, label: `start=${start}`, fraction: total ? Math.min(1, nextStart / total) : undefined, skipped: 0 };
+    return {
+      records: page.records,
+      rejected: page.rejected,
+      next,
+      label: `start=${start}`,
+      fraction: total ? Math.min(1, nextStart / total) : undefined,
+      skipped: 0,
+    };
   }
   const url = cursor?.token ? oaiResumeUrl(settings.oaiUrl, cursor.token) : oaiListUrl(settings.oaiUrl, w.setSpec, w.day);
   const page = await fetchOaiPage(http, url, tally);
@@ -114,7 +121,12 @@ export async function runWindow(deps: HarvestDeps, w: HarvestWindow, owner: stri
       result.error = message;
       deps.log(`harvest: ${w.key} failed: ${message}`);
       const retryAt = new Date(Date.now() + Math.min(6 * 3600_000, 5 * 60_000 * 2 ** w.attempts)).toISOString();
-      await deps.windows.savePage(w.key, owner, { cursor, requests: tally.requests, errors: tally.errors, inserted: 0, updated: 0, unchanged: 0, rejected: 0 }, LEASE_MS);
+      await deps.windows.savePage(
+        w.key,
+        owner,
+        { cursor, requests: tally.requests, errors: tally.errors, inserted: 0, updated: 0, unchanged: 0, rejected: 0 },
+        LEASE_MS,
+      );
       await deps.windows.fail(w.key, owner, message, retryAt);
       return result;
     }
@@ -138,7 +150,15 @@ export async function runWindow(deps: HarvestDeps, w: HarvestWindow, owner: stri
     const kept = await deps.windows.savePage(
       w.key,
       owner,
-      { cursor: page.next, requests: tally.requests, errors: tally.errors, inserted: summary.inserted, updated: summary.updated, unchanged: summary.unchanged, rejected: page.rejected.length },
+      {
+        cursor: page.next,
+        requests: tally.requests,
+        errors: tally.errors,
+        inserted: summary.inserted,
+        updated: summary.updated,
+        unchanged: summary.unchanged,
+        rejected: page.rejected.length,
+      },
       LEASE_MS,
     );
     result.pages++;
@@ -151,7 +171,16 @@ export async function runWindow(deps: HarvestDeps, w: HarvestWindow, owner: stri
     // A window harvested before that brings nothing new on a page is up to date: stop early.
     const nothingNew = w.harvestedBefore && summary.inserted === 0 && summary.updated === 0;
     const last = !page.next || nothingNew;
-    deps.onPage?.(w, { records: page.records.length, inserted: summary.inserted, updated: summary.updated, unchanged: summary.unchanged, rejected: page.rejected.length, skipped: page.skipped, fraction: page.fraction, last });
+    deps.onPage?.(w, {
+      records: page.records.length,
+      inserted: summary.inserted,
+      updated: summary.updated,
+      unchanged: summary.unchanged,
+      rejected: page.rejected.length,
+      skipped: page.skipped,
+      fraction: page.fraction,
+      last,
+    });
     if (fresh.length && deps.onNewPapers) {
       try {
         await deps.onNewPapers(fresh);

@@ -35,13 +35,17 @@ export function oaiResumeUrl(baseUrl: string, token: string): string {
 export class BadResumptionTokenError extends Error {}
 
 export async function fetchOaiPage(http: PoliteHttp, url: string, tally?: Tally): Promise<OaiPage> {
-  const page = await http.get(url, (res) => {
-    try {
-      return parseOaiPmh(res.body);
-    } catch (e) {
-      throw new RetryableError(`oai-client: ${(e as Error).message}`);
-    }
-  }, tally);
+  const page = await http.get(
+    url,
+    (res) => {
+      try {
+        return parseOaiPmh(res.body);
+      } catch (e) {
+        throw new RetryableError(`oai-client: ${(e as Error).message}`);
+      }
+    },
+    tally,
+  );
   if (page.error) {
     // noRecordsMatch is OAI's way of saying "an empty result"; it is not a failure.
     if (page.error.code === 'noRecordsMatch') return { ...page, error: null };

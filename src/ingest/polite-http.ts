@@ -33,7 +33,10 @@ export interface HttpResponse {
 export class RetryableError extends Error {}
 
 export class HttpError extends Error {
-  constructor(message: string, public status: number | null) {
+  constructor(
+    message: string,
+    public status: number | null,
+  ) {
     super(message);
   }
 }
@@ -81,7 +84,10 @@ export function createPoliteHttp(opts: PoliteHttpOptions): PoliteHttp {
     const prev = queue.get(host) ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((r) => (release = r));
-    queue.set(host, prev.then(() => mine));
+    queue.set(
+      host,
+      prev.then(() => mine),
+    );
     await prev;
     const wait = Math.max((nextSlot.get(host) ?? 0) - Date.now(), extraWaitMs);
     if (wait > 0) await sleep(Math.min(wait, maxWait));
@@ -128,7 +134,8 @@ export function createPoliteHttp(opts: PoliteHttpOptions): PoliteHttp {
         const err = e as Error;
         if (err instanceof RetryableError) lastError = err.message;
         else if (err.name === 'TimeoutError' || err.name === 'AbortError') lastError = `no answer within ${opts.timeoutMs} ms`;
-        else if (err instanceof TypeError || (err as NodeJS.ErrnoException).code) lastError = `network: ${(err as { cause?: Error }).cause?.message ?? err.message}`;
+        else if (err instanceof TypeError || (err as NodeJS.ErrnoException).code)
+          lastError = `network: ${(err as { cause?: Error }).cause?.message ?? err.message}`;
         else throw err; // a bug in `check`, not a network problem: do not hide it behind retries
       } finally {
         done();

@@ -115,7 +115,11 @@ export function embedJob(database: Database, latest: () => Embedder | null, log:
           const batch = await papersMissingVectors(database, embedder, 100);
           if (!batch.length) break;
           const vectors = await embedder.embedPapers(batch);
-          await putVectors(database, embedder, batch.map((p, i) => ({ id: p.id, vector: vectors[i] })));
+          await putVectors(
+            database,
+            embedder,
+            batch.map((p, i) => ({ id: p.id, vector: vectors[i] })),
+          );
           n += batch.length;
           await yieldToRequests();
         }

@@ -23,7 +23,15 @@ test('the scheduler plans a catch-up at start, then waits for the next harvest t
   const ticks: string[] = [];
   const lines: string[] = [];
   const runner = createJobRunner(
-    [{ name: 'harvest-plan', roles: ['scheduler'], cadence: { kind: 'daily', at: '20:00', timeZone: 'America/New_York' }, run: async () => void ticks.push('tick'), planned: (next) => `next ${next.toISOString()}` }],
+    [
+      {
+        name: 'harvest-plan',
+        roles: ['scheduler'],
+        cadence: { kind: 'daily', at: '20:00', timeZone: 'America/New_York' },
+        run: async () => void ticks.push('tick'),
+        planned: (next) => `next ${next.toISOString()}`,
+      },
+    ],
     { log: (l) => lines.push(l), now: () => new Date('2026-11-27T15:00:00Z') },
   );
   runner.start();

@@ -34,7 +34,10 @@ test('a failed run is logged and retried with backoff; the loop goes on', async 
     await waitFor(() => calls === 3 && runner.states()[0].runningNow === 0, { what: 'the third run to end' });
     const s = runner.states()[0];
     assert.deepEqual([s.runs, s.failures, s.failuresInARow, s.lastStatus, s.lastError], [3, 2, 0, 'ok', null]);
-    assert.deepEqual(lines, ['embed: background embedding failed: database is locked (1) (retrying in 1 ms)', 'embed: background embedding failed: database is locked (2) (retrying in 2 ms)']);
+    assert.deepEqual(lines, [
+      'embed: background embedding failed: database is locked (1) (retrying in 1 ms)',
+      'embed: background embedding failed: database is locked (2) (retrying in 2 ms)',
+    ]);
     assert.ok(s.nextAt && Date.parse(s.nextAt) > Date.now() + 3_500_000, 'then back on its cadence');
   } finally {
     await runner.stop();
@@ -44,18 +47,28 @@ test('a failed run is logged and retried with backoff; the loop goes on', async 
 test('the backoff doubles with each failure in a row, up to its limit, and never waits past the cadence', async () => {
   const retryIn = (lines: string[]) => lines.map((l) => /retrying in (.*)\)$/.exec(l)?.[1]);
   const lines: string[] = [];
-  const runner = createJobRunner([hourly('retrain', async () => Promise.reject(new Error('no')))], { log: (l) => lines.push(l), backoffMs: 20, maxBackoffMs: 70 });
+  const runner = createJobRunner([hourly('retrain', async () => Promise.reject(new Error('no')))], {
+    log: (l) => lines.push(l),
+    backoffMs: 20,
+    maxBackoffMs: 70,
+  });
   runner.start();
   await waitFor(() => lines.length >= 5, { what: 'five failed runs' });
   await runner.stop();
   assert.deepEqual(retryIn(lines.slice(0, 5)), ['20 ms', '40 ms', '70 ms', '70 ms', '70 ms']);
   // A job due every 2 ms retries on its cadence, not after the minute of backoff.
   const often: string[] = [];
-  const soon = createJobRunner([{ name: 'digests', roles: ['scheduler'], cadence: { kind: 'every', ms: 2 }, run: async () => Promise.reject(new Error('no')) }], { log: (l) => often.push(l), backoffMs: 60_000 });
+  const soon = createJobRunner(
+    [{ name: 'digests', roles: ['scheduler'], cadence: { kind: 'every', ms: 2 }, run: async () => Promise.reject(new Error('no')) }],
+    { log: (l) => often.push(l), backoffMs: 60_000 },
+  );
   soon.start();
   await waitFor(() => often.length >= 3, { what: 'three failed runs' });
   await soon.stop();
-  assert.ok(retryIn(often).every((w) => /^[012] ms$/.test(w ?? '')), often.join('\n'));
+  assert.ok(
+    retryIn(often).every((w) => /^[012] ms$/.test(w ?? '')),
+    often.join('\n'),
+  );
   assert.match(often[0], /^jobs: digests failed: no \(retrying in/);
 });
 
@@ -126,7 +139,12 @@ test('the runner state per job kind shows in /metrics and /healthz', async () =>
     assert.equal(h.status, 'ok');
     assert.deepEqual(Object.keys(h.jobs), ['embed', 'harvest']);
     assert.deepEqual(
-      { ...h.jobs.embed, lastStartedAt: typeof h.jobs.embed.lastStartedAt, lastFinishedAt: typeof h.jobs.embed.lastFinishedAt, nextAt: typeof h.jobs.embed.nextAt },
+      {
+        ...h.jobs.embed,
+        lastStartedAt: typeof h.jobs.embed.lastStartedAt,
+        lastFinishedAt: typeof h.jobs.embed.lastFinishedAt,
+        nextAt: typeof h.jobs.embed.nextAt,
+      },
       {
         cadence: 'every 3600 s',
         runningNow: 0,

@@ -24,7 +24,19 @@ test('parses every pasted form to the canonical id and version', () => {
 });
 
 test('rejects what is not an arXiv id', () => {
-  for (const bad of ['', 'hello', '2106.1234', '1501.1234', '2113.01234', '0612.0001', 'foo/9901001', 'hep-th/99010011', '<script>', 'x'.repeat(400), '2106.01234v']) {
+  for (const bad of [
+    '',
+    'hello',
+    '2106.1234',
+    '1501.1234',
+    '2113.01234',
+    '0612.0001',
+    'foo/9901001',
+    'hep-th/99010011',
+    '<script>',
+    'x'.repeat(400),
+    '2106.01234v',
+  ]) {
     assert.equal(parseArxivId(bad), null, bad);
   }
 });

@@ -8,10 +8,40 @@ export interface ArxivRef {
 
 // Archives that used the old scheme (archive/YYMMNNN), before April 2007.
 const OLD_ARCHIVES = new Set([
-  'acc-phys', 'adap-org', 'alg-geom', 'ao-sci', 'astro-ph', 'atom-ph', 'bayes-an', 'chao-dyn', 'chem-ph',
-  'cmp-lg', 'comp-gas', 'cond-mat', 'cs', 'dg-ga', 'funct-an', 'gr-qc', 'hep-ex', 'hep-lat', 'hep-ph',
-  'hep-th', 'math', 'math-ph', 'mtrl-th', 'nlin', 'nucl-ex', 'nucl-th', 'patt-sol', 'physics', 'plasm-ph',
-  'q-alg', 'q-bio', 'quant-ph', 'solv-int', 'supr-con',
+  'acc-phys',
+  'adap-org',
+  'alg-geom',
+  'ao-sci',
+  'astro-ph',
+  'atom-ph',
+  'bayes-an',
+  'chao-dyn',
+  'chem-ph',
+  'cmp-lg',
+  'comp-gas',
+  'cond-mat',
+  'cs',
+  'dg-ga',
+  'funct-an',
+  'gr-qc',
+  'hep-ex',
+  'hep-lat',
+  'hep-ph',
+  'hep-th',
+  'math',
+  'math-ph',
+  'mtrl-th',
+  'nlin',
+  'nucl-ex',
+  'nucl-th',
+  'patt-sol',
+  'physics',
+  'plasm-ph',
+  'q-alg',
+  'q-bio',
+  'quant-ph',
+  'solv-int',
+  'supr-con',
 ]);
 
 const NEW_ID = /^(\d{2})(\d{2})\.(\d{4,5})(?:v(\d+))?$/;
@@ -23,7 +53,10 @@ function stripWrapping(input: string): string {
   // URLs: arxiv.org/abs/ID, /pdf/ID(.pdf), /html/ID, export. and www. hosts, any scheme.
   const url = /^(?:https?:\/\/)?(?:www\.|export\.)?arxiv\.org\/(?:abs|pdf|html|format)\/(.+)$/i.exec(s);
   if (url) {
-    s = url[1].replace(/[?#].*$/, '').replace(/\/+$/, '').replace(/\.pdf$/i, '');
+    s = url[1]
+      .replace(/[?#].*$/, '')
+      .replace(/\/+$/, '')
+      .replace(/\.pdf$/i, '');
   }
   s = s.replace(/^arxiv:\s*/i, '');
   return s;

@@ -20,12 +20,18 @@ function field(value: string): string {
 
 function lastName(author: string): string {
   const words = author.trim().split(/\s+/);
-  return (words[words.length - 1] ?? 'anon').normalize('NFKD').replace(/[^a-zA-Z]/g, '').toLowerCase() || 'anon';
+  return (
+    (words[words.length - 1] ?? 'anon')
+      .normalize('NFKD')
+      .replace(/[^a-zA-Z]/g, '')
+      .toLowerCase() || 'anon'
+  );
 }
 
 export function citationKey(p: Paper): string {
   const year = p.publishedAt.slice(0, 4);
-  const word = (p.title.toLowerCase().match(/[a-z]{4,}/g) ?? ['paper']).find((w) => !['with', 'from', 'that', 'this', 'towards', 'using'].includes(w)) ?? 'paper';
+  const word =
+    (p.title.toLowerCase().match(/[a-z]{4,}/g) ?? ['paper']).find((w) => !['with', 'from', 'that', 'this', 'towards', 'using'].includes(w)) ?? 'paper';
   return `${lastName(p.authors[0] ?? 'anon')}${year}${word}`;
 }
 

@@ -39,7 +39,10 @@ async function dump(url: string): Promise<string> {
 async function paperCount(url: string): Promise<number> {
   const database = await openDatabase(url);
   try {
-    const r = await database.db.selectFrom('papers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    const r = await database.db
+      .selectFrom('papers')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
     return Number(r?.n ?? 0);
   } catch {
     return 0; // not migrated yet
@@ -64,7 +67,10 @@ for (const dialect of DIALECTS) {
       assert.equal(full.status, 0, full.stderr);
       assert.match(full.stdout, new RegExp(`${RECORDS} inserted, 0 updated, 0 unchanged, 0 rejected`));
 
-      const child = spawn(process.execPath, [CLI, 'import', file, '--batch-size', '500', '--quiet'], { env: { ...process.env, DATABASE_URL: killed.url }, stdio: 'ignore' });
+      const child = spawn(process.execPath, [CLI, 'import', file, '--batch-size', '500', '--quiet'], {
+        env: { ...process.env, DATABASE_URL: killed.url },
+        stdio: 'ignore',
+      });
       const exited = new Promise((resolve) => child.once('exit', resolve));
       await waitFor(async () => (await paperCount(killed.url)) >= 1000, { what: 'the import to commit 1000 papers', intervalMs: 5, timeoutMs: 60_000 });
       child.kill('SIGKILL');
@@ -88,7 +94,10 @@ for (const dialect of DIALECTS) {
         const lex = createLexicalIndex(database);
         const some = await database.db.selectFrom('papers').select(['id', 'title']).orderBy('id').execute();
         for (const p of [some[0], some[Math.floor(partial / 2)], some[some.length - 1]]) {
-          assert.ok((await lex.search(p.title, { limit: 50 })).some((h) => h.id === p.id), `"${p.title}" finds ${p.id}`);
+          assert.ok(
+            (await lex.search(p.title, { limit: 50 })).some((h) => h.id === p.id),
+            `"${p.title}" finds ${p.id}`,
+          );
         }
         assert.deepEqual(await searchIndexState(database), { deferred: false, pending: 0, heartbeatAt: null, importAlive: false });
       } finally {

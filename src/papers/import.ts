@@ -51,7 +51,11 @@ export function sniffFormat(file: string): 'snapshot' | 'atom' | 'oai-pmh' {
     const buf = Buffer.alloc(4096);
     const n = fs.readSync(fd, buf, 0, buf.length, 0);
     if (n >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return 'snapshot';
-    const head = buf.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+    const head = buf
+      .subarray(0, n)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trimStart();
     if (head.startsWith('<')) {
       if (/<OAI-PMH[\s>]/.test(head)) return 'oai-pmh';
       if (/<feed[\s>]/.test(head)) return 'atom';

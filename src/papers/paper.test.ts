@@ -7,14 +7,41 @@ import { readFixture } from '../testing/fixtures.js';
 
 // The hash as the first versions computed it; databases they filled store it.
 function legacyHash(p: PaperRecord): string {
-  const text = JSON.stringify([p.version, p.title, p.abstract, p.authors, p.categories, p.publishedAt, p.updatedAt, p.comments, p.journalRef, p.doi, p.license]);
+  const text = JSON.stringify([
+    p.version,
+    p.title,
+    p.abstract,
+    p.authors,
+    p.categories,
+    p.publishedAt,
+    p.updatedAt,
+    p.comments,
+    p.journalRef,
+    p.doi,
+    p.license,
+  ]);
   return crypto.createHash('sha1').update(text).digest('base64url');
 }
 
 test('jsonString is JSON.stringify for every kind of string', () => {
   const samples = [
-    '', 'plain', 'say "hi"', 'back\\slash', '\\"', 'tab\there', 'nl\nx', '\u0000\u0001\u001f\u007f', '\b\f\r',
-    'é ü 日本', '😀 pair', 'lone \ud800 high', 'lone \udc00 low', 'reversed \udc00\ud800', 'end \ud83d', '\u2028\u2029', '$\\alpha$ ``q\'\'',
+    '',
+    'plain',
+    'say "hi"',
+    'back\\slash',
+    '\\"',
+    'tab\there',
+    'nl\nx',
+    '\u0000\u0001\u001f\u007f',
+    '\b\f\r',
+    'é ü 日本',
+    '😀 pair',
+    'lone \ud800 high',
+    'lone \udc00 low',
+    'reversed \udc00\ud800',
+    'end \ud83d',
+    '\u2028\u2029',
+    "$\\alpha$ ``q''",
   ];
   // And random strings over the interesting code units.
   const units = [0, 8, 9, 10, 13, 31, 32, 34, 39, 47, 92, 127, 233, 0x2028, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xfeff, 0x61];
@@ -41,7 +68,14 @@ test('cleanText and texAccentsToUnicode: the quick paths give what the full repl
 test('contentHash is the hash stored by earlier versions (so re-imports over their databases stay unchanged)', () => {
   const records: PaperRecord[] = [
     buildPaper(),
-    buildPaper({ title: 'Quotes "and" \\backslashes\\ $\\alpha$', comments: 'x\u0001y', journalRef: 'J. Phys. \ud800', doi: '10.1/x', license: 'http://x', version: 7 }),
+    buildPaper({
+      title: 'Quotes "and" \\backslashes\\ $\\alpha$',
+      comments: 'x\u0001y',
+      journalRef: 'J. Phys. \ud800',
+      doi: '10.1/x',
+      license: 'http://x',
+      version: 7,
+    }),
     buildPaper({ authors: [], categories: ['hep-th'], abstract: '' }),
     buildPaper({ authors: ['Ö "Q" \\', '日本'] }),
   ];

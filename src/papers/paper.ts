@@ -38,7 +38,27 @@ export function optionalText(s: unknown): string | null {
 }
 
 const ACCENTS: Record<string, Record<string, string>> = {
-  "'": { a: 'á', e: 'é', i: 'í', o: 'ó', u: 'ú', y: 'ý', c: 'ć', n: 'ń', s: 'ś', z: 'ź', A: 'Á', E: 'É', I: 'Í', O: 'Ó', U: 'Ú', C: 'Ć', S: 'Ś', Z: 'Ź', N: 'Ń' },
+  "'": {
+    a: 'á',
+    e: 'é',
+    i: 'í',
+    o: 'ó',
+    u: 'ú',
+    y: 'ý',
+    c: 'ć',
+    n: 'ń',
+    s: 'ś',
+    z: 'ź',
+    A: 'Á',
+    E: 'É',
+    I: 'Í',
+    O: 'Ó',
+    U: 'Ú',
+    C: 'Ć',
+    S: 'Ś',
+    Z: 'Ź',
+    N: 'Ń',
+  },
   '`': { a: 'à', e: 'è', i: 'ì', o: 'ò', u: 'ù', A: 'À', E: 'È', O: 'Ò' },
   '"': { a: 'ä', e: 'ë', i: 'ï', o: 'ö', u: 'ü', y: 'ÿ', A: 'Ä', E: 'Ë', I: 'Ï', O: 'Ö', U: 'Ü' },
   '^': { a: 'â', e: 'ê', i: 'î', o: 'ô', u: 'û', A: 'Â', E: 'Ê', O: 'Ô' },
@@ -90,9 +110,17 @@ function plainFields(p: PaperRecord): boolean {
   const optional = (s: unknown) => s === null || typeof s === 'string';
   const strings = (a: unknown) => Array.isArray(a) && a.every((s) => typeof s === 'string');
   return (
-    Number.isSafeInteger(p.version) && typeof p.title === 'string' && typeof p.abstract === 'string' && strings(p.authors) &&
-    strings(p.categories) && typeof p.publishedAt === 'string' && typeof p.updatedAt === 'string' && optional(p.comments) &&
-    optional(p.journalRef) && optional(p.doi) && optional(p.license)
+    Number.isSafeInteger(p.version) &&
+    typeof p.title === 'string' &&
+    typeof p.abstract === 'string' &&
+    strings(p.authors) &&
+    strings(p.categories) &&
+    typeof p.publishedAt === 'string' &&
+    typeof p.updatedAt === 'string' &&
+    optional(p.comments) &&
+    optional(p.journalRef) &&
+    optional(p.doi) &&
+    optional(p.license)
   );
 }
 

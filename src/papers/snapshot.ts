@@ -39,11 +39,17 @@ export function snapshotToRecord(obj: any): PaperRecord {
   if (!ref) throw new Error(`bad arXiv id ${JSON.stringify(obj.id ?? null)}`);
   const title = cleanText(typeof obj.title === 'string' ? obj.title : '');
   if (!title) throw new Error(`${ref.id}: missing title`);
-  const categories = [...new Set(cleanText(typeof obj.categories === 'string' ? obj.categories : '').split(' ').filter(Boolean))];
+  const categories = [
+    ...new Set(
+      cleanText(typeof obj.categories === 'string' ? obj.categories : '')
+        .split(' ')
+        .filter(Boolean),
+    ),
+  ];
   if (!categories.length) throw new Error(`${ref.id}: missing categories`);
   const versions: { version: string; created: string }[] = Array.isArray(obj.versions) ? obj.versions : [];
   const versionNumbers = versions.map((v) => Number(/^v(\d+)$/.exec(String(v?.version))?.[1] ?? NaN)).filter(Number.isFinite);
-  const version = versionNumbers.length ? Math.max(...versionNumbers) : ref.version ?? 1;
+  const version = versionNumbers.length ? Math.max(...versionNumbers) : (ref.version ?? 1);
   const published = isoFromDateText(versions[0]?.created) ?? isoFromDateText(obj.update_date);
   if (!published) throw new Error(`${ref.id}: no date (versions[].created or update_date)`);
   const updated = isoFromDateText(versions[versions.length - 1]?.created) ?? isoFromDateText(obj.update_date) ?? published;
@@ -70,4 +76,3 @@ export function snapshotToRecord(obj: any): PaperRecord {
     license: optionalText(obj.license),
   };
 }
-

@@ -54,7 +54,11 @@ export async function writeBatchPostgres(trx: Kysely<Schema>, records: PaperReco
   for (const part of chunks(categoryRows, 2000)) {
     // Two writers (e.g. harvest workers) may both insert a paper; the second one's rows would
     // collide with the first's, which already hold the same pairs.
-    await trx.insertInto('paper_categories').values(part).onConflict((oc) => oc.columns(['paper_id', 'category']).doNothing()).execute();
+    await trx
+      .insertInto('paper_categories')
+      .values(part)
+      .onConflict((oc) => oc.columns(['paper_id', 'category']).doNothing())
+      .execute();
   }
   return summarise(outcomes);
 }

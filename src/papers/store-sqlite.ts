@@ -26,7 +26,26 @@ const CATEGORY_ROWS_PER_STATEMENT = 100;
  * single-row upsert per paper, and category rows a hundred to a statement.
  */
 function sqliteStatements(raw: BetterSqlite3.Database) {
-  const cols = Object.keys(row({ id: '', version: 0, title: '', abstract: '', authors: [], categories: [''], publishedAt: '', updatedAt: '', comments: null, journalRef: null, doi: null, license: null }, '', ''));
+  const cols = Object.keys(
+    row(
+      {
+        id: '',
+        version: 0,
+        title: '',
+        abstract: '',
+        authors: [],
+        categories: [''],
+        publishedAt: '',
+        updatedAt: '',
+        comments: null,
+        journalRef: null,
+        doi: null,
+        license: null,
+      },
+      '',
+      '',
+    ),
+  );
   const categoryRows = (n: number) => Array.from({ length: n }, () => '(?, ?, ?)').join(', ');
   return {
     existing: raw.prepare<[string], { id: string; version: number; updated_at: string; content_hash: string }>(
@@ -52,8 +71,23 @@ function writeBatchSqlite(st: ReturnType<typeof sqliteStatements>, records: Pape
   for (const { record: r, hash } of toWrite) {
     // In the order of `row()`'s keys, which name the columns.
     st.upsert.run(
-      r.id, r.version, r.title, r.abstract, JSON.stringify(r.authors), JSON.stringify(r.categories), r.categories[0], r.publishedAt, r.updatedAt,
-      r.comments, r.journalRef, r.doi, r.license, null, null, hash, now,
+      r.id,
+      r.version,
+      r.title,
+      r.abstract,
+      JSON.stringify(r.authors),
+      JSON.stringify(r.categories),
+      r.categories[0],
+      r.publishedAt,
+      r.updatedAt,
+      r.comments,
+      r.journalRef,
+      r.doi,
+      r.license,
+      null,
+      null,
+      hash,
+      now,
     );
     if (changed.has(r.id)) st.deleteCategories.run(r.id);
     let position = 0;

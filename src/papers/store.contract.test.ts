@@ -32,7 +32,8 @@ for (const dialect of DIALECTS) {
     test('writers upserting the same new papers at once count each paper inserted once', async () => {
       // Harvest workers do this: an API window and an OAI window that both hold a paper. Each
       // writer's lookup may find the paper absent; what it then reports must still add up.
-      const batch = (n: number) => Array.from({ length: 200 }, (_, i) => buildPaper({ id: `2401.${String(20000 + i)}`, title: `Paper ${i}`, abstract: `writer ${n % 2}` }));
+      const batch = (n: number) =>
+        Array.from({ length: 200 }, (_, i) => buildPaper({ id: `2401.${String(20000 + i)}`, title: `Paper ${i}`, abstract: `writer ${n % 2}` }));
       const all = await Promise.all([0, 1, 2, 3].map((n) => store.upsertMany(batch(n))));
       const inserted = all.reduce((sum, s) => sum + s.inserted, 0);
       assert.equal(inserted, 200);
@@ -50,8 +51,14 @@ for (const dialect of DIALECTS) {
       assert.equal(p?.title, 'v3 title');
       assert.equal(p?.version, 3);
       assert.equal(p?.githubRepo, 'https://github.com/a/b');
-      assert.deepEqual((await store.listNewest({ limit: 10, category: 'cs.CL' })).map((x) => x.id), ['2401.10002']);
-      assert.equal((await store.listNewest({ limit: 10, category: 'cs.LG' })).some((x) => x.id === '2401.10002'), false);
+      assert.deepEqual(
+        (await store.listNewest({ limit: 10, category: 'cs.CL' })).map((x) => x.id),
+        ['2401.10002'],
+      );
+      assert.equal(
+        (await store.listNewest({ limit: 10, category: 'cs.LG' })).some((x) => x.id === '2401.10002'),
+        false,
+      );
     });
 
     test('within one batch the newest version of an id wins', async () => {
@@ -89,7 +96,10 @@ for (const dialect of DIALECTS) {
       assert.equal(new Set(seen).size, 7);
       assert.deepEqual(seen.slice(0, 3), ['2402.20005', '2402.20002', '2402.20004']);
       assert.equal(await store.count(), 7);
-      assert.deepEqual((await store.getMany(['2402.20003', 'nope', '2402.20001'])).map((p) => p.id), ['2402.20003', '2402.20001']);
+      assert.deepEqual(
+        (await store.getMany(['2402.20003', 'nope', '2402.20001'])).map((p) => p.id),
+        ['2402.20003', '2402.20001'],
+      );
       assert.equal(await store.get('9999.99999'), null);
     });
 

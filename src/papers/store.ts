@@ -47,7 +47,6 @@ export function toPaper(row: Selectable<PapersTable>): Paper {
   };
 }
 
-
 export function createPaperStore(database: Database): PaperStore {
   const { db } = database;
   const sqlite = database.sqlite ? createSqlitePaperWriter(database.sqlite) : null;
@@ -76,7 +75,10 @@ export function createPaperStore(database: Database): PaperStore {
       return ids.map((id) => byId.get(id)).filter((p): p is Paper => p !== undefined);
     },
     async count() {
-      const row = await db.selectFrom('papers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('papers')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
     async listNewest({ limit, before, category }) {

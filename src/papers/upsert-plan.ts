@@ -87,8 +87,19 @@ export function row(r: PaperRecord, hash: string, now: string) {
 
 // arXiv-owned columns only: links added by members survive a re-import.
 export const UPDATED_COLUMNS = [
-  'version', 'title', 'abstract', 'authors', 'categories', 'primary_category', 'published_at', 'updated_at',
-  'comments', 'journal_ref', 'doi', 'license', 'content_hash',
+  'version',
+  'title',
+  'abstract',
+  'authors',
+  'categories',
+  'primary_category',
+  'published_at',
+  'updated_at',
+  'comments',
+  'journal_ref',
+  'doi',
+  'license',
+  'content_hash',
 ] as const;
 
 export function summarise(outcomes: Map<string, UpsertOutcome>): UpsertSummary {

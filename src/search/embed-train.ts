@@ -42,7 +42,11 @@ export async function embedMissing(database: Database, embedder: Embedder, opts:
       // Read on while the threads embed.
       const next = papersMissingVectors(database, embedder, size, batch[batch.length - 1].id);
       const v = await vectors;
-      await putVectors(database, embedder, batch.map((p, i) => ({ id: p.id, vector: v[i] })));
+      await putVectors(
+        database,
+        embedder,
+        batch.map((p, i) => ({ id: p.id, vector: v[i] })),
+      );
       done += batch.length;
       bar.update(done, total ? Math.min(1, done / total) : undefined);
       batch = await next;
@@ -71,7 +75,8 @@ export async function trainEmbedder(
     await publishModel(database, out, { name: CORPUS_MODEL_NAME, version: trained.version, papers: trained.papers });
     return trained;
   });
-  if (!r) throw new Error('train-embedder: a worker is retraining the model right now; wait for it to finish (its log says when), or write elsewhere with --out');
+  if (!r)
+    throw new Error('train-embedder: a worker is retraining the model right now; wait for it to finish (its log says when), or write elsewhere with --out');
   return r;
 }
 

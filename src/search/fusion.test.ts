@@ -26,7 +26,10 @@ test('fuse: weighted sum of normalised scores over the union of candidates', () 
   assert.ok(Math.abs(byId.b - 0.25) < 1e-9);
   assert.ok(Math.abs(byId.c - 0.5) < 1e-9);
   assert.equal(byId.d, 0);
-  assert.deepEqual(out.map((h) => h.id), ['a', 'c', 'b', 'd']);
+  assert.deepEqual(
+    out.map((h) => h.id),
+    ['a', 'c', 'b', 'd'],
+  );
 });
 
 test('fuse with a score bound: a weak lexical match leaves the order to the vector side, a full one does not', () => {
@@ -52,7 +55,10 @@ test('fuse with a score bound: a weak lexical match leaves the order to the vect
   const capped = fuse(lexical, vector, (id) => cos[id], w, 2);
   assert.ok(Math.abs(capped.find((h) => h.id === 'a')!.score - 0.625) < 1e-9);
   // boundLexical unset: the bound is ignored
-  assert.deepEqual(fuse(lexical, vector, (id) => cos[id], { lexical: 0.5 }, 40).map((h) => h.id), ['a', 'c', 'b']);
+  assert.deepEqual(
+    fuse(lexical, vector, (id) => cos[id], { lexical: 0.5 }, 40).map((h) => h.id),
+    ['a', 'c', 'b'],
+  );
 });
 
 test('fuse with lexical weight 1 keeps the lexical order; with no vectors too', () => {
@@ -60,8 +66,14 @@ test('fuse with lexical weight 1 keeps the lexical order; with no vectors too', 
     { id: 'x', score: 3 },
     { id: 'y', score: 1 },
   ];
-  assert.deepEqual(fuse(lexical, [{ id: 'y', score: 1 }], () => 0, { lexical: 1 }).map((h) => h.id), ['x', 'y']);
-  assert.deepEqual(fuse(lexical, [], () => undefined, { lexical: 0.5 }).map((h) => h.id), ['x', 'y']);
+  assert.deepEqual(
+    fuse(lexical, [{ id: 'y', score: 1 }], () => 0, { lexical: 1 }).map((h) => h.id),
+    ['x', 'y'],
+  );
+  assert.deepEqual(
+    fuse(lexical, [], () => undefined, { lexical: 0.5 }).map((h) => h.id),
+    ['x', 'y'],
+  );
 });
 
 test('feedbackQuery moves the query towards the hits and keeps unit length', () => {
@@ -99,8 +111,16 @@ test('hybridRank without feedback is fuse over the vector search; lexical weight
   ];
   const q = Float32Array.from([1, 0]);
   const w = { lexical: 0.5, feedbackDocs: 0 };
-  assert.deepEqual(hybridRank(lexical, q, side, w), fuse(lexical, side.search(q, 100), (id) => side.score(q, id), w));
-  assert.deepEqual(hybridRank(lexical, q, side, { lexical: 1 }).slice(0, 3).map((h) => h.id), ['d', 'b', 'a']);
+  assert.deepEqual(
+    hybridRank(lexical, q, side, w),
+    fuse(lexical, side.search(q, 100), (id) => side.score(q, id), w),
+  );
+  assert.deepEqual(
+    hybridRank(lexical, q, side, { lexical: 1 })
+      .slice(0, 3)
+      .map((h) => h.id),
+    ['d', 'b', 'a'],
+  );
 });
 
 test('hybridRank with feedback follows the top lexical hits: c overtakes a when the best lexical hit is c', () => {
@@ -136,13 +156,22 @@ test('softRerank re-orders only the top softDepth by fused and soft scores, with
   const out = await softRerank(fused, 'q', matcher, texts, { lexical: 0.5, softMatch: 0.6, softDepth: 3 });
   // fused normalised over the top 3: a 1, b 0.5, c 0; soft: a 0, b 0, c 1.
   // mixed: a 0.4, b 0.2, c 0.6, mapped back onto [0.6, 1.0]; d (below the depth) is not read or moved.
-  assert.deepEqual(out.map((h) => h.id), ['c', 'a', 'b', 'd']);
-  assert.deepEqual(out.map((h) => Math.round(h.score * 1000) / 1000), [0.84, 0.76, 0.68, 0.2]);
+  assert.deepEqual(
+    out.map((h) => h.id),
+    ['c', 'a', 'b', 'd'],
+  );
+  assert.deepEqual(
+    out.map((h) => Math.round(h.score * 1000) / 1000),
+    [0.84, 0.76, 0.68, 0.2],
+  );
   assert.deepEqual(asked, [['A', 'B', 'C']]);
   // Weight 0 (off) keeps the order and reads nothing.
   assert.deepEqual(await softRerank(fused, 'q', matcher, texts, { lexical: 0.5, softMatch: 0, softDepth: 3 }), fused);
   assert.equal(asked.length, 1);
   // A paper whose text cannot be read counts as no match; ties keep the fused order.
   const noC = (ids: string[]) => new Map(ids.filter((id) => id !== 'c').map((id) => [id, { title: id.toUpperCase(), abstract: '' }]));
-  assert.deepEqual((await softRerank(fused, 'q', matcher, noC, { lexical: 0.5, softMatch: 0.6, softDepth: 3 })).map((h) => h.id), ['a', 'b', 'c', 'd']);
+  assert.deepEqual(
+    (await softRerank(fused, 'q', matcher, noC, { lexical: 0.5, softMatch: 0.6, softDepth: 3 })).map((h) => h.id),
+    ['a', 'b', 'c', 'd'],
+  );
 });

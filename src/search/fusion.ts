@@ -146,7 +146,12 @@ export async function softRerank(
   const byId = await texts(top.map((h) => h.id));
   const known = top.filter((h) => byId.has(h.id));
   const soft = new Map<string, number>();
-  matcher.softMatch(query, known.map((h) => byId.get(h.id)!)).forEach((s, i) => soft.set(known[i].id, s));
+  matcher
+    .softMatch(
+      query,
+      known.map((h) => byId.get(h.id)!),
+    )
+    .forEach((s, i) => soft.set(known[i].id, s));
   const fn = minMax(top.map((h) => h.score));
   const sn = minMax(top.map((h) => soft.get(h.id) ?? 0));
   // Re-ordered scores stay within the top's own range, so the papers below keep their place.
@@ -219,12 +224,7 @@ function zScores(xs: number[]): { mean: number; sd: number } {
 }
 
 /** z-score fusion: each list standardised by its own mean and spread; a missing lexical score counts as the list minimum. */
-function fuseZ(
-  lexical: ScoredId[],
-  vector: ScoredId[],
-  vectorScore: (id: string) => number | undefined,
-  wl: number,
-): ScoredId[] {
+function fuseZ(lexical: ScoredId[], vector: ScoredId[], vectorScore: (id: string) => number | undefined, wl: number): ScoredId[] {
   const ls = zScores(lexical.map((h) => h.score));
   const vs = zScores(vector.map((h) => h.score));
   const lexMin = lexical.length ? Math.min(...lexical.map((h) => h.score)) : 0;

@@ -3,9 +3,25 @@ import assert from 'node:assert/strict';
 import { parseSearchRequest } from './request.js';
 
 test('a search request from a query string: defaults, empty fields, the first of repeated keys', () => {
-  assert.deepEqual(parseSearchRequest({ q: '  grasping  ' }, 30), { q: 'grasping', limit: 30, from: undefined, to: undefined, category: undefined, featured: false, sort: 'relevance' });
+  assert.deepEqual(parseSearchRequest({ q: '  grasping  ' }, 30), {
+    q: 'grasping',
+    limit: 30,
+    from: undefined,
+    to: undefined,
+    category: undefined,
+    featured: false,
+    sort: 'relevance',
+  });
   // What the search form sends when its filters are left alone.
-  assert.deepEqual(parseSearchRequest({ q: 'x', from: '', to: '', category: '', sort: 'relevance', limit: '' }, 50), { q: 'x', limit: 50, from: undefined, to: undefined, category: undefined, featured: false, sort: 'relevance' });
+  assert.deepEqual(parseSearchRequest({ q: 'x', from: '', to: '', category: '', sort: 'relevance', limit: '' }, 50), {
+    q: 'x',
+    limit: 50,
+    from: undefined,
+    to: undefined,
+    category: undefined,
+    featured: false,
+    sort: 'relevance',
+  });
   const r = parseSearchRequest({ q: ['a', 'b'], limit: '5', from: '2025-01-01', to: '2025-06-30', category: 'math-ph', featured: 'on', sort: 'upvotes' }, 30);
   assert.deepEqual(r, { q: 'a', limit: 5, from: '2025-01-01', to: '2025-06-30', category: 'math-ph', featured: true, sort: 'upvotes' });
   for (const v of ['1', 'true', 'on']) assert.equal((parseSearchRequest({ q: 'x', featured: v }, 30) as { featured: boolean }).featured, true, v);
@@ -18,7 +34,8 @@ test('a bad field gets a message that names it', () => {
   for (const limit of ['0', '121', '2.5', 'abc']) assert.equal(error({ q: 'x', limit }), 'search: limit must be a whole number from 1 to 120', limit);
   assert.equal(error({ q: 'x', from: '2025-1-1' }), 'search: from and to must be dates like 2025-06-30');
   assert.equal(error({ q: 'x', to: 'yesterday' }), 'search: from and to must be dates like 2025-06-30');
-  for (const category of ['cs..LG', '.cs', 'cs LG', '-cs', 'c'.repeat(41)]) assert.equal(error({ q: 'x', category }), 'search: category must look like cs.LG', category);
+  for (const category of ['cs..LG', '.cs', 'cs LG', '-cs', 'c'.repeat(41)])
+    assert.equal(error({ q: 'x', category }), 'search: category must look like cs.LG', category);
   assert.equal(error({ q: 'x', sort: 'bogus' }), 'search: sort must be one of relevance, date, upvotes');
   assert.match(error({ q: 'x', featured: 'maybe' }), /^search: featured must be 1 or 0/);
 });

@@ -15,7 +15,10 @@ export const FEATURED_VALUES = ['1', 'true', 'on', '0', 'false'] as const;
 const FEATURED_ON = new Set(['1', 'true', 'on']);
 
 const fields = {
-  q: Type.String({ maxLength: MAX_QUERY_LENGTH, description: `the query: words, a description, a title or an arXiv id (at most ${MAX_QUERY_LENGTH} characters); without one the answer is empty` }),
+  q: Type.String({
+    maxLength: MAX_QUERY_LENGTH,
+    description: `the query: words, a description, a title or an arXiv id (at most ${MAX_QUERY_LENGTH} characters); without one the answer is empty`,
+  }),
   limit: Type.Integer({ minimum: 1, maximum: MAX_LIMIT, description: 'results' }),
   from: Day('published on or after, YYYY-MM-DD'),
   to: Day('published on or before, YYYY-MM-DD'),

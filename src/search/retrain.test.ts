@@ -73,10 +73,16 @@ for (const dialect of DIALECTS) {
       await assert.rejects(trainEmbedder(db, dataDir), /a worker is retraining the model right now/);
       assert.equal(fs.existsSync(corpusModelPath(dataDir)), false);
       // The holder on another host stopped renewing: once its lease has run out, it is free.
-      await db.db.updateTable('embedder_training').set({ lease_until: new Date(Date.now() - 1000).toISOString() }).execute();
+      await db.db
+        .updateTable('embedder_training')
+        .set({ lease_until: new Date(Date.now() - 1000).toISOString() })
+        .execute();
       assert.equal(await claimTraining(db, 'other-host:2#retrain', 60_000), true);
       // On this host, a holder whose process is gone is passed over before its lease ends.
-      await db.db.updateTable('embedder_training').set({ claimed_by: `${os.hostname()}:2147483646#retrain` }).execute();
+      await db.db
+        .updateTable('embedder_training')
+        .set({ claimed_by: `${os.hostname()}:2147483646#retrain` })
+        .execute();
       assert.equal(await claimTraining(db, 'next', 60_000), true);
       await db.db.updateTable('embedder_training').set({ claimed_by: null, lease_until: null }).execute();
     });
@@ -87,10 +93,7 @@ for (const dialect of DIALECTS) {
       // The model of a first training, on the 100 papers about graphs and speech.
       const file = corpusModelPath(dataDir);
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      await trainCorpusModel(
-        (await db.db.selectFrom('papers').select(['title', 'abstract']).orderBy('id').execute()),
-        { ...SMALL, members: 1 },
-      ).model.save(file);
+      await trainCorpusModel(await db.db.selectFrom('papers').select(['title', 'abstract']).orderBy('id').execute(), { ...SMALL, members: 1 }).model.save(file);
       const source = await openEmbedderSource('corpus', dataDir, 'default', db);
       const first = source.latest()!;
       // A process on another host: its own DATA_DIR, with a copy of the same first model.
@@ -103,7 +106,17 @@ for (const dialect of DIALECTS) {
       await embedMissing(db, first, { progress: false });
       const search = createSearchService({ database: db, papers: store, embedder: first });
       const retrain = (o: { percent?: number } = {}) =>
-        retrainIfDue({ database: db, dataDir, percent: o.percent ?? 25, trainedOn: () => source.latest()?.papers, owner: 'me', log: (l) => log.push(l), train: SMALL, threads: 1, minNewPapers: 50 });
+        retrainIfDue({
+          database: db,
+          dataDir,
+          percent: o.percent ?? 25,
+          trainedOn: () => source.latest()?.papers,
+          owner: 'me',
+          log: (l) => log.push(l),
+          train: SMALL,
+          threads: 1,
+          minNewPapers: 50,
+        });
 
       assert.deepEqual(await retrain(), { status: 'not-due', papers: 100, trainedOn: 100 });
       // 300 papers on a topic the model has never seen: its words have no vectors, so search is by words only.
@@ -117,7 +130,10 @@ for (const dialect of DIALECTS) {
       if (r.status !== 'trained') return;
       assert.equal(r.papers, 400);
       assert.match(r.model.version, /-400d-.*x2$/);
-      assert.ok(log.some((l) => l.startsWith('retrain: 400 papers, 300 more')), log.join('\n'));
+      assert.ok(
+        log.some((l) => l.startsWith('retrain: 400 papers, 300 more')),
+        log.join('\n'),
+      );
       const row = await db.db.selectFrom('embedder_training').selectAll().executeTakeFirstOrThrow();
       assert.deepEqual([row.claimed_by, row.papers, row.version, row.last_error], [null, 400, r.model.version, null]);
       // Done: not due again until the corpus grows again.
@@ -142,8 +158,12 @@ for (const dialect of DIALECTS) {
       assert.equal((await search.similar('2501.00000', 3)).length, 3);
 
       // 390 of 400 (97.5%) are not enough to switch; the rest are.
-      const some = (await db.db.selectFrom('papers').select(['id', 'title', 'abstract']).orderBy('id').limit(390).execute());
-      await putVectors(db, next, (await next.embedPapers(some)).map((vector, i) => ({ id: some[i].id, vector })));
+      const some = await db.db.selectFrom('papers').select(['id', 'title', 'abstract']).orderBy('id').limit(390).execute();
+      await putVectors(
+        db,
+        next,
+        (await next.embedPapers(some)).map((vector, i) => ({ id: some[i].id, vector })),
+      );
       assert.deepEqual(await search.useEmbedder(next), { status: 'waiting', missing: 10 });
       assert.equal(await embedMissing(db, next, { progress: false }), 10);
       assert.deepEqual(await search.useEmbedder(next), { status: 'switched' });
@@ -152,10 +172,16 @@ for (const dialect of DIALECTS) {
       // The new model knows the new topic's words.
       const after = await search.search({ q: 'protein folding residue', limit: 5 });
       assert.equal(after.mode, 'hybrid');
-      assert.ok(after.papers.every((h) => Number(h.paper.id.slice(5)) >= 100), after.papers.map((h) => h.paper.id).join(' '));
+      assert.ok(
+        after.papers.every((h) => Number(h.paper.id.slice(5)) >= 100),
+        after.papers.map((h) => h.paper.id).join(' '),
+      );
       const similar = await search.similar('2501.00150', 3);
       assert.equal(similar.length, 3);
-      assert.ok(similar.every((h) => Number(h.paper.id.slice(5)) >= 100), similar.map((h) => h.paper.id).join(' '));
+      assert.ok(
+        similar.every((h) => Number(h.paper.id.slice(5)) >= 100),
+        similar.map((h) => h.paper.id).join(' '),
+      );
     });
 
     test('the worker role waits while another process trains, and retrains once the claim is free', async () => {
@@ -166,7 +192,24 @@ for (const dialect of DIALECTS) {
       const version = () => fs.statSync(corpusModelPath(dataDir)).mtimeMs;
       const before = version();
       const log = (l: string) => lines.push(l);
-      const runner = createJobRunner([retrainJob({ database: db, dataDir, percent: 25, trainedOn: () => 100, owner: 'me', log, train: SMALL, threads: 1, minNewPapers: 50, maxPapers: 300, busyRetryMs: 20 })], { log });
+      const runner = createJobRunner(
+        [
+          retrainJob({
+            database: db,
+            dataDir,
+            percent: 25,
+            trainedOn: () => 100,
+            owner: 'me',
+            log,
+            train: SMALL,
+            threads: 1,
+            minNewPapers: 50,
+            maxPapers: 300,
+            busyRetryMs: 20,
+          }),
+        ],
+        { log },
+      );
       runner.start();
       const stop = () => runner.stop();
       try {
@@ -178,7 +221,10 @@ for (const dialect of DIALECTS) {
         assert.equal(lines.filter((l) => l.startsWith('retrain: due')).length, 1, lines.join('\n'));
         assert.notEqual(version(), before);
         // A large corpus trains on its newest papers; growth is still counted from the whole corpus.
-        assert.ok(lines.some((l) => l.includes('training a new one on the newest 300 on 1 thread(s)')), lines.join('\n'));
+        assert.ok(
+          lines.some((l) => l.includes('training a new one on the newest 300 on 1 thread(s)')),
+          lines.join('\n'),
+        );
         const row = await db.db.selectFrom('embedder_training').selectAll().executeTakeFirstOrThrow();
         assert.match(row.version ?? '', /-300d-/);
         assert.equal(row.papers, 550);
@@ -200,7 +246,10 @@ for (const dialect of DIALECTS) {
         }
         const kept = await db.db.selectFrom('embedder_models').select(['version', 'papers']).orderBy('created_at', 'desc').execute();
         assert.equal(kept.length, 2);
-        assert.deepEqual(kept.map((k) => k.papers), [80, 70]);
+        assert.deepEqual(
+          kept.map((k) => k.papers),
+          [80, 70],
+        );
         // A host whose own file is newer than the newest published model keeps it.
         const own = corpusModelPath(path.join(dir, 'host'));
         fs.mkdirSync(path.dirname(own), { recursive: true });

@@ -61,13 +61,24 @@ export async function claimTraining(database: Database, owner: string, leaseMs =
 }
 
 async function renewTraining(database: Database, owner: string, leaseMs: number): Promise<void> {
-  await database.db.updateTable('embedder_training').set({ lease_until: iso(Date.now() + leaseMs) }).where('name', '=', 'corpus').where('claimed_by', '=', owner).execute();
+  await database.db
+    .updateTable('embedder_training')
+    .set({ lease_until: iso(Date.now() + leaseMs) })
+    .where('name', '=', 'corpus')
+    .where('claimed_by', '=', owner)
+    .execute();
 }
 
 async function releaseTraining(database: Database, owner: string, outcome: { papers: number; version: string } | { error: string }): Promise<void> {
   await database.db
     .updateTable('embedder_training')
-    .set({ claimed_by: null, lease_until: null, ...('error' in outcome ? { last_error: outcome.error } : { finished_at: iso(Date.now()), papers: outcome.papers, version: outcome.version, last_error: null }) })
+    .set({
+      claimed_by: null,
+      lease_until: null,
+      ...('error' in outcome
+        ? { last_error: outcome.error }
+        : { finished_at: iso(Date.now()), papers: outcome.papers, version: outcome.version, last_error: null }),
+    })
     .where('name', '=', 'corpus')
     .where('claimed_by', '=', owner)
     .execute();
@@ -99,10 +110,18 @@ export async function withTrainingClaim<T extends { papers: number; version: str
 }
 
 /** For /healthz: whether a training is running (an unexpired claim), and how the last one ended. */
-export async function trainingState(database: Database): Promise<{ running: boolean; since: string | null; lastFinishedAt: string | null; lastVersion: string | null; lastError: string | null }> {
+export async function trainingState(
+  database: Database,
+): Promise<{ running: boolean; since: string | null; lastFinishedAt: string | null; lastVersion: string | null; lastError: string | null }> {
   const r = await database.db.selectFrom('embedder_training').selectAll().where('name', '=', 'corpus').executeTakeFirst();
   const running = Boolean(r?.claimed_by && r.lease_until && r.lease_until > iso(Date.now()));
-  return { running, since: running ? (r?.started_at ?? null) : null, lastFinishedAt: r?.finished_at ?? null, lastVersion: r?.version ?? null, lastError: r?.last_error ?? null };
+  return {
+    running,
+    since: running ? (r?.started_at ?? null) : null,
+    lastFinishedAt: r?.finished_at ?? null,
+    lastVersion: r?.version ?? null,
+    lastError: r?.last_error ?? null,
+  };
 }
 
 export interface RetrainOptions {
@@ -137,7 +156,10 @@ export async function retrainIfDue(o: RetrainOptions): Promise<RetrainResult> {
   // The last finished training counts too: its model may not have been picked up by this process yet.
   const last = await o.database.db.selectFrom('embedder_training').select('papers').where('name', '=', 'corpus').executeTakeFirst();
   const trainedOn = model === null ? null : Math.max(model, Number(last?.papers ?? 0));
-  const count = await o.database.db.selectFrom('papers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const count = await o.database.db
+    .selectFrom('papers')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   const papers = Number(count.n);
   if (!retrainDue(papers, trainedOn, o.percent, o.minNewPapers)) return { status: 'not-due', papers, trainedOn };
   const started = Date.now();
@@ -158,7 +180,9 @@ export async function retrainIfDue(o: RetrainOptions): Promise<RetrainResult> {
           .execute();
         const threads = o.threads ?? Math.max(1, os.availableParallelism() - 1);
         const sample = rows.length < papers ? ` on the newest ${rows.length}` : '';
-        o.log(`retrain: ${papers} papers, ${papers - trainedOn!} more than the search model was trained on: training a new one${sample} on ${threads} thread(s)`);
+        o.log(
+          `retrain: ${papers} papers, ${papers - trainedOn!} more than the search model was trained on: training a new one${sample} on ${threads} thread(s)`,
+        );
         let shown = 0;
         const job = trainAndSaveOffThread(rows, o.train ?? {}, out, threads, (done, of, phase) => {
           if (o.shouldStop?.()) void job.stop();
@@ -182,7 +206,9 @@ export async function retrainIfDue(o: RetrainOptions): Promise<RetrainResult> {
     );
     if (!r) return { status: 'busy' };
     const seconds = (Date.now() - started) / 1000;
-    o.log(`retrain: wrote ${r.file} (version ${r.version}, ${r.model.words} words) in ${Math.round(seconds)} s; papers are embedded with it next, and search switches to it when 98% are`);
+    o.log(
+      `retrain: wrote ${r.file} (version ${r.version}, ${r.model.words} words) in ${Math.round(seconds)} s; papers are embedded with it next, and search switches to it when 98% are`,
+    );
     return { status: 'trained', papers: r.papers, model: r.model, file: r.file, seconds };
   } catch (e) {
     const error = (e as Error).message;

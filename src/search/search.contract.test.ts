@@ -14,11 +14,38 @@ import { addSubmission } from '../testing/feed-fixtures.js';
 import { waitFor } from '../testing/wait.js';
 
 const PAPERS = [
-  buildPaper({ id: '2501.00001', title: 'Graph neural networks for molecules', abstract: 'Message passing predicts molecular properties of small compounds.', authors: ['Ada Lovelace'] }),
-  buildPaper({ id: '2501.00002', title: 'A survey of networks', abstract: 'Neural networks, graph methods and molecules of all kinds are reviewed.', authors: ['Alan Turing'], categories: ['cs.AI'] }),
-  buildPaper({ id: '2501.00003', title: 'Sharpness and generalization', abstract: 'Flat minima generalize better in deep networks trained with noise.', authors: ['Grace Hopper'], publishedAt: '2025-03-01T00:00:00.000Z' }),
-  buildPaper({ id: '2501.00004', title: 'Attention is all you need', abstract: 'Transformers replace recurrence with attention for translation.', authors: ['Ashish Vaswani'] }),
-  buildPaper({ id: '2501.00005', title: 'Text generation with diffusion', abstract: 'We generate text by denoising token sequences.', authors: ['Noam Shazeer'] }),
+  buildPaper({
+    id: '2501.00001',
+    title: 'Graph neural networks for molecules',
+    abstract: 'Message passing predicts molecular properties of small compounds.',
+    authors: ['Ada Lovelace'],
+  }),
+  buildPaper({
+    id: '2501.00002',
+    title: 'A survey of networks',
+    abstract: 'Neural networks, graph methods and molecules of all kinds are reviewed.',
+    authors: ['Alan Turing'],
+    categories: ['cs.AI'],
+  }),
+  buildPaper({
+    id: '2501.00003',
+    title: 'Sharpness and generalization',
+    abstract: 'Flat minima generalize better in deep networks trained with noise.',
+    authors: ['Grace Hopper'],
+    publishedAt: '2025-03-01T00:00:00.000Z',
+  }),
+  buildPaper({
+    id: '2501.00004',
+    title: 'Attention is all you need',
+    abstract: 'Transformers replace recurrence with attention for translation.',
+    authors: ['Ashish Vaswani'],
+  }),
+  buildPaper({
+    id: '2501.00005',
+    title: 'Text generation with diffusion',
+    abstract: 'We generate text by denoising token sequences.',
+    authors: ['Noam Shazeer'],
+  }),
 ];
 
 /** A small model trained on PAPERS; models of different `dim` have different versions. */
@@ -47,7 +74,10 @@ for (const dialect of DIALECTS) {
       const lex = createLexicalIndex(db);
       assert.equal((await lex.search('molecules', { limit: 5 }))[0].id, '2501.00001');
       await store.upsertMany([buildPaper({ ...PAPERS[3], version: 2, title: 'Attention for protein folding' })]);
-      assert.deepEqual((await lex.search('protein', { limit: 5 })).map((h) => h.id), ['2501.00004']);
+      assert.deepEqual(
+        (await lex.search('protein', { limit: 5 })).map((h) => h.id),
+        ['2501.00004'],
+      );
       assert.deepEqual(await lex.search('translation recurrence nonexistentword', { limit: 5 }).then((h) => h.map((x) => x.id)), ['2501.00004']);
     });
 
@@ -71,7 +101,11 @@ for (const dialect of DIALECTS) {
       const embedder = corpusEmbedder(modelOfPapers(8));
       const papers = createPaperStore(db);
       // 2 of the 5 papers embedded: a vector side over those two would rank them above the others.
-      await putVectors(db, embedder, (await embedder.embedPapers(PAPERS.slice(0, 2))).map((vector, i) => ({ id: PAPERS[i].id, vector })));
+      await putVectors(
+        db,
+        embedder,
+        (await embedder.embedPapers(PAPERS.slice(0, 2))).map((vector, i) => ({ id: PAPERS[i].id, vector })),
+      );
       const search = createSearchService({ database: db, papers, embedder, readyCheckMs: 0 });
       assert.equal((await search.search({ q: 'molecules', limit: 5 })).mode, 'lexical');
       assert.equal(await embedMissing(db, embedder, { progress: false }), 3);
@@ -102,18 +136,33 @@ for (const dialect of DIALECTS) {
           return docs.map((d) => (d.title === 'A survey of networks' ? 1 : 0));
         },
       };
-      const reordered = await createSearchService({ database: db, papers, embedder: picky, fusion: { ...DEFAULT_FUSION, softMatch: 0.9 } }).search({ q: 'molecules', limit: 5 });
+      const reordered = await createSearchService({ database: db, papers, embedder: picky, fusion: { ...DEFAULT_FUSION, softMatch: 0.9 } }).search({
+        q: 'molecules',
+        limit: 5,
+      });
       assert.equal(reordered.papers[0].paper.id, '2501.00002');
       assert.equal(seen[0], 'molecules');
       assert.ok(seen.includes('Graph neural networks for molecules'), seen.join(' | '));
       const filtered = await search.search({ q: 'networks', limit: 5, category: 'cs.AI' });
-      assert.deepEqual(filtered.papers.map((x) => x.paper.id), ['2501.00002']);
+      assert.deepEqual(
+        filtered.papers.map((x) => x.paper.id),
+        ['2501.00002'],
+      );
       const dated = await search.search({ q: 'networks', limit: 5, from: '2025-01-01' });
-      assert.deepEqual(dated.papers.map((x) => x.paper.id), ['2501.00003']);
+      assert.deepEqual(
+        dated.papers.map((x) => x.paper.id),
+        ['2501.00003'],
+      );
       await addSubmission(db, { paperId: '2501.00002', feedDay: '2025-01-03', upvotes: 4 });
       await addSubmission(db, { paperId: '2501.00003', feedDay: '2025-03-02', upvotes: 9 });
       const featured = await search.search({ q: 'networks', limit: 5, featured: true, sort: 'upvotes' });
-      assert.deepEqual(featured.papers.map((x) => [x.paper.id, x.upvotes]), [['2501.00003', 9], ['2501.00002', 4]]);
+      assert.deepEqual(
+        featured.papers.map((x) => [x.paper.id, x.upvotes]),
+        [
+          ['2501.00003', 9],
+          ['2501.00002', 4],
+        ],
+      );
       const similar = await search.similar('2501.00001', 3);
       assert.equal(similar.length, 3);
       assert.ok(!similar.some((x) => x.paper.id === '2501.00001'));
@@ -124,7 +173,12 @@ for (const dialect of DIALECTS) {
       const papers = createPaperStore(db);
       await embedMissing(db, embedder, { progress: false });
       const order = async (fusion: Partial<typeof DEFAULT_FUSION>) =>
-        (await createSearchService({ database: db, papers, embedder, fusion: { ...DEFAULT_FUSION, softMatch: 0, feedbackDocs: 0, ...fusion } }).search({ q: 'molecules networks', limit: 5 })).papers.map((x) => x.paper.id);
+        (
+          await createSearchService({ database: db, papers, embedder, fusion: { ...DEFAULT_FUSION, softMatch: 0, feedbackDocs: 0, ...fusion } }).search({
+            q: 'molecules networks',
+            limit: 5,
+          })
+        ).papers.map((x) => x.paper.id);
       const byWords = await order({ lexical: 1, boundLexical: undefined });
       const byVectors = await order({ lexical: 0, boundLexical: undefined });
       assert.notDeepEqual(byWords, byVectors, 'the two sides order these papers differently');

@@ -175,7 +175,12 @@ export function createSearchService(deps: SearchDeps): SearchService {
   async function feedUpvotes(ids: string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     for (const part of chunks(ids, 500)) {
-      const rows = await deps.database.db.selectFrom('submissions').select(['paper_id', 'upvotes']).where('hidden', '=', 0).where('paper_id', 'in', part).execute();
+      const rows = await deps.database.db
+        .selectFrom('submissions')
+        .select(['paper_id', 'upvotes'])
+        .where('hidden', '=', 0)
+        .where('paper_id', 'in', part)
+        .execute();
       for (const r of rows) out.set(r.paper_id, Number(r.upvotes));
     }
     return out;
@@ -232,7 +237,10 @@ export function createSearchService(deps: SearchDeps): SearchService {
         let ranked = filtered ? all : all.slice(0, wanted);
         const upvotes = await feedUpvotes(ranked.map((h) => h.id));
         if (req.featured) ranked = ranked.filter((h) => upvotes.has(h.id));
-        const byId = await readPapers(ranked.map((h) => h.id), cache);
+        const byId = await readPapers(
+          ranked.map((h) => h.id),
+          cache,
+        );
         out = ranked.flatMap((h) => {
           const paper = byId.get(h.id);
           if (!paper) return [];
@@ -257,7 +265,10 @@ export function createSearchService(deps: SearchDeps): SearchService {
       if (!vectors.loaded) return [];
       const v = vectors.vectorOf(id);
       if (!v) return [];
-      const hits = vectors.search(v, limit + 1).filter((h) => h.id !== id).slice(0, limit);
+      const hits = vectors
+        .search(v, limit + 1)
+        .filter((h) => h.id !== id)
+        .slice(0, limit);
       const byId = new Map((await deps.papers.getMany(hits.map((h) => h.id))).map((p) => [p.id, p]));
       const upvotes = await feedUpvotes(hits.map((h) => h.id));
       return hits.flatMap((h) => {

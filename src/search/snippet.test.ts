@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inflectionStem, snippet } from './snippet.js';
 
-const marked = (text: string, query: string) => snippet(text, query).filter((p) => p.hit).map((p) => p.text);
+const marked = (text: string, query: string) =>
+  snippet(text, query)
+    .filter((p) => p.hit)
+    .map((p) => p.text);
 
 test('snippets mark the query words up to inflection, not every word the Porter stemmer folds with them', () => {
   const text = 'A generic recipe for Generalization: we generalize networks, study the generation of learned models, and learning generalizes.';
@@ -16,9 +19,20 @@ test('snippets mark the query words up to inflection, not every word the Porter 
 
 test('inflectionStem folds plurals, -ed, -ing and a final e, and keeps short words whole', () => {
   const cases: [string, string][] = [
-    ['studies', 'study'], ['classes', 'class'], ['matches', 'match'], ['networks', 'network'], ['learned', 'learn'],
-    ['learning', 'learn'], ['generalize', 'generaliz'], ['generalized', 'generaliz'], ['generalizes', 'generaliz'],
-    ['process', 'process'], ['bus', 'bus'], ['the', 'the'], ['thing', 'thing'], ['used', 'used'],
+    ['studies', 'study'],
+    ['classes', 'class'],
+    ['matches', 'match'],
+    ['networks', 'network'],
+    ['learned', 'learn'],
+    ['learning', 'learn'],
+    ['generalize', 'generaliz'],
+    ['generalized', 'generaliz'],
+    ['generalizes', 'generaliz'],
+    ['process', 'process'],
+    ['bus', 'bus'],
+    ['the', 'the'],
+    ['thing', 'thing'],
+    ['used', 'used'],
   ];
   for (const [w, want] of cases) assert.equal(inflectionStem(w), want, w);
 });

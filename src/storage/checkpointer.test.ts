@@ -62,7 +62,11 @@ test('background checkpoints keep the WAL near its restart length and lose no ro
     db.pragma('wal_autocheckpoint = 0');
     const ck = await BackgroundCheckpointer.start(db, PAGES);
     assert.ok(ck, 'a file database in WAL mode gets a checkpointer');
-    const { most: longest, streak } = await load(db, () => ck.afterCommit(), () => ck.rounds);
+    const { most: longest, streak } = await load(
+      db,
+      () => ck.afterCommit(),
+      () => ck.rounds,
+    );
     await ck.close();
     assert.ok(ck.rounds > 0, 'the worker thread ran checkpoints');
     assert.ok(ck.drains > 0, 'the WAL was started over');

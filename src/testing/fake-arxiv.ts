@@ -34,7 +34,10 @@ export function emptyAtomFeed(): string {
 export function oaiFixtureRecords(): string[] {
   const dir = path.join(ARXIV_API_DIR, 'oai-pmh');
   const seen = new Map<string, string>();
-  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.xml')).sort()) {
+  for (const f of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.xml'))
+    .sort()) {
     const xml = fs.readFileSync(path.join(dir, f), 'utf8');
     for (const m of xml.matchAll(/<record>[\s\S]*?<\/record>/g)) {
       const id = /<identifier>([^<]+)<\/identifier>/.exec(m[0])?.[1];

@@ -34,4 +34,3 @@ export function harvestEnv(fake: FakeArxiv, categories: string[]): Record<string
     HARVEST_PAGE_SIZE: '100',
   };
 }
-

@@ -10,5 +10,8 @@ test('waitFor resolves once the condition holds, sync or async', async () => {
 });
 
 test('waitFor names what it waited for when it times out', async () => {
-  await assert.rejects(waitFor(() => false, { what: 'the moon', timeoutMs: 20, intervalMs: 5 }), /^Error: wait: timed out after 20 ms waiting for the moon$/);
+  await assert.rejects(
+    waitFor(() => false, { what: 'the moon', timeoutMs: 20, intervalMs: 5 }),
+    /^Error: wait: timed out after 20 ms waiting for the moon$/,
+  );
 });

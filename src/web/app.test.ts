@@ -22,7 +22,13 @@ describe('web skeleton', () => {
     const papers = createPaperStore(db);
     await papers.upsertMany([
       buildPaper({ ...EVIL, comments: '12 pages <i>x</i>', doi: '10.1000/xyz' }),
-      buildPaper({ id: 'hep-th/9901001', title: 'An old-style paper', categories: ['hep-th'], publishedAt: '1999-01-01T00:00:00.000Z', updatedAt: '1999-01-01T00:00:00.000Z' }),
+      buildPaper({
+        id: 'hep-th/9901001',
+        title: 'An old-style paper',
+        categories: ['hep-th'],
+        publishedAt: '1999-01-01T00:00:00.000Z',
+        updatedAt: '1999-01-01T00:00:00.000Z',
+      }),
     ]);
     ({ app } = await buildTestApp({ database: db, papers }));
   });
@@ -44,7 +50,10 @@ describe('web skeleton', () => {
       jobs: {},
     });
     // A retrain in progress shows, with when it started.
-    await db.db.updateTable('embedder_training').set({ claimed_by: 'host:1#retrain', lease_until: new Date(Date.now() + 60_000).toISOString(), started_at: '2026-11-28T10:00:00.000Z' }).execute();
+    await db.db
+      .updateTable('embedder_training')
+      .set({ claimed_by: 'host:1#retrain', lease_until: new Date(Date.now() + 60_000).toISOString(), started_at: '2026-11-28T10:00:00.000Z' })
+      .execute();
     const training = (await app.inject('/healthz')).json().search.training;
     await db.db.updateTable('embedder_training').set({ claimed_by: null, lease_until: null, started_at: null }).execute();
     assert.deepEqual(training, { running: true, since: '2026-11-28T10:00:00.000Z', lastFinishedAt: null, lastVersion: null, lastError: null });

@@ -29,7 +29,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setNotFoundHandler((req, reply) => {
     if (wantsJson(req.url)) return reply.code(404).send({ error: 'Not Found', message: `no route for ${req.method} ${req.url.split('?')[0]}` });
-    return reply.code(404).type('text/html; charset=utf-8').send(errorPage(404, 'Not found', 'There is no page at this address.'));
+    return reply
+      .code(404)
+      .type('text/html; charset=utf-8')
+      .send(errorPage(404, 'Not found', 'There is no page at this address.'));
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
@@ -37,7 +40,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (status === 500) req.log.error({ err }, 'request failed');
     const message = status === 500 ? 'Something went wrong on our side; it has been logged.' : err.message;
     if (wantsJson(req.url)) return reply.code(status).send({ error: status === 500 ? 'Internal Server Error' : 'Bad Request', message });
-    return reply.code(status).type('text/html; charset=utf-8').send(errorPage(status, status === 500 ? 'Server error' : 'Bad request', message));
+    return reply
+      .code(status)
+      .type('text/html; charset=utf-8')
+      .send(errorPage(status, status === 500 ? 'Server error' : 'Bad request', message));
   });
 
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -45,7 +51,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('Referrer-Policy', 'strict-origin-when-cross-origin');
     reply.header('X-Frame-Options', 'DENY');
     if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
-      reply.header('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+      reply.header(
+        'Content-Security-Policy',
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+      );
     }
     return payload;
   });
@@ -54,4 +63,3 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   for (const register of ROUTES) await register(app, deps);
   return app;
 }
-

@@ -16,10 +16,20 @@ const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 async function seriousAxeViolations(page: Page): Promise<string[]> {
   await page.addScriptTag({ path: AXE });
   const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }
+    ).axe;
     return axe.run(document, { resultTypes: ['violations'] });
   });
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(' '))
+          .join(', ')}`,
+    );
 }
 
 // Real Chromium against a listening server: sign in through the link that arrived by SMTP,
@@ -42,7 +52,8 @@ describe('community in Chromium', () => {
       buildPaper({
         id: '2603.20001',
         title: 'Sparse Mixture-of-Experts Language Models Learn $\\mathcal{O}(\\log n)$ Routing',
-        abstract: 'We study routing in sparse mixture-of-experts language models and show that learned routers converge to a logarithmic number of active experts per token. Experiments on six benchmarks confirm the analysis.',
+        abstract:
+          'We study routing in sparse mixture-of-experts language models and show that learned routers converge to a logarithmic number of active experts per token. Experiments on six benchmarks confirm the analysis.',
         authors: ['Ada Lovelace', 'Alan Turing', 'Grace Hopper'],
         categories: ['cs.CL', 'cs.LG'],
         publishedAt: recent,

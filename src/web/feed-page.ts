@@ -74,7 +74,10 @@ function withCsrf(body: Buffer, req: FastifyRequest): Buffer {
 }
 
 export function badRequestPage(reply: FastifyReply, message: string) {
-  return reply.code(400).type('text/html; charset=utf-8').send(errorPage(400, 'Bad request', message));
+  return reply
+    .code(400)
+    .type('text/html; charset=utf-8')
+    .send(errorPage(400, 'Bad request', message));
 }
 
 export interface FeedPageOptions {
@@ -86,7 +89,12 @@ export interface FeedPageOptions {
 }
 
 /** o may be computed lazily (the home page looks up its day), after the cache had its chance. */
-export async function sendFeedPage(req: FastifyRequest<{ Querystring: FeedPageQuery }>, reply: FastifyReply, deps: AppDeps, options: FeedPageOptions | (() => Promise<FeedPageOptions>)) {
+export async function sendFeedPage(
+  req: FastifyRequest<{ Querystring: FeedPageQuery }>,
+  reply: FastifyReply,
+  deps: AppDeps,
+  options: FeedPageOptions | (() => Promise<FeedPageOptions>),
+) {
   const parsed = parseFeedPageQuery(req.query);
   if (typeof parsed === 'string') return badRequestPage(reply, parsed);
   const { filters, page } = parsed;
@@ -101,7 +109,15 @@ export async function sendFeedPage(req: FastifyRequest<{ Querystring: FeedPageQu
   const o = typeof options === 'function' ? await options() : options;
   const period = o.period;
   const [list, range] = await Promise.all([
-    listDailyPapers(database, { period: period ?? undefined, category, submitter, sort: period ? 'publishedAt' : 'trending', page, limit: FEED_PAGE_SIZE, viewerId: viewer.userId }),
+    listDailyPapers(database, {
+      period: period ?? undefined,
+      category,
+      submitter,
+      sort: period ? 'publishedAt' : 'trending',
+      page,
+      limit: FEED_PAGE_SIZE,
+      viewerId: viewer.userId,
+    }),
     feedDayRange(database),
   ]);
   let previous: NavLink | null = null;
@@ -137,16 +153,21 @@ export async function sendFeedPage(req: FastifyRequest<{ Querystring: FeedPageQu
     empty: submitter
       ? html`No papers submitted by <strong>${submitter}</strong>${category ? html` in <strong>${category}</strong>` : ''} here. <a href="${o.path}">Show everyone's</a>.`
       : category
-      ? html`No papers in <strong>${category}</strong> here. <a href="${o.path}">Show all categories</a>.`
-      : period
-        ? 'No papers were submitted in this period.'
-        : html`No papers have been submitted yet. <a href="/submit">Submit the first one</a>.`,
+        ? html`No papers in <strong>${category}</strong> here. <a href="${o.path}">Show all categories</a>.`
+        : period
+          ? 'No papers were submitted in this period.'
+          : html`No papers have been submitted yet. <a href="/submit">Submit the first one</a>.`,
   };
   const head = html`<link rel="alternate" type="application/atom+xml" title="Paperboy · Daily Papers" href="/papers/feed.xml">
 <link rel="alternate" type="application/atom+xml" title="Paperboy · Trending" href="/papers/trending/feed.xml">
 ${o.canonical ? html`<link rel="canonical" href="${o.canonical}">` : ''}`;
   // page() adds the account links; signed out they are the same for everyone.
-  const rendered = pageWithAccount(req, { title: `Daily Papers · ${view.heading} · Paperboy`, body: feedBody(view), head, scripts: viewer.userId === null ? ['feed.js'] : ['feed.js', 'community.js'] });
+  const rendered = pageWithAccount(req, {
+    title: `Daily Papers · ${view.heading} · Paperboy`,
+    body: feedBody(view),
+    head,
+    scripts: viewer.userId === null ? ['feed.js'] : ['feed.js', 'community.js'],
+  });
   const contentType = 'text/html; charset=utf-8';
   const body = Buffer.from(rendered);
   cache?.set(req.url, { version, at: Date.now(), contentType, body });

@@ -107,7 +107,9 @@ function tabs(v: FeedView): SafeHtml {
 
 export function feedBody(v: FeedView): SafeHtml {
   const nav = (l: NavLink | null | undefined, rel: 'prev' | 'next') =>
-    l ? html`<a rel="${rel}" href="${feedHref(l.href, v.filters)}">${rel === 'prev' ? '← ' : ''}${l.label}${rel === 'next' ? ' →' : ''}</a>` : html`<span></span>`;
+    l
+      ? html`<a rel="${rel}" href="${feedHref(l.href, v.filters)}">${rel === 'prev' ? '← ' : ''}${l.label}${rel === 'next' ? ' →' : ''}</a>`
+      : html`<span></span>`;
   return html`${subscribeBox(v.csrf)}
 <div class="page-head feed-head">
   <div><h1>Daily Papers</h1><p class="muted">by the research community</p></div>

@@ -25,7 +25,9 @@ const TITLES = [
 async function axeViolations(page: Page): Promise<{ id: string; impact: string; nodes: string[] }[]> {
   await page.addScriptTag({ path: AXE });
   const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }
+    ).axe;
     return axe.run(document, { resultTypes: ['violations'] });
   });
   return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
@@ -45,7 +47,8 @@ describe('feed pages in Chromium', () => {
         buildPaper({
           id: `2605.0010${i}`,
           title,
-          abstract: `${title}. We study this question with careful experiments on several benchmarks and find consistent gains; code and data are released. `.repeat(3),
+          abstract:
+            `${title}. We study this question with careful experiments on several benchmarks and find consistent gains; code and data are released. `.repeat(3),
           authors: ['Desiree Cho', 'Cameron Tice', 'Bernie Hogan', 'Hunar Batra', 'Puria Radmard', 'Jun Zhao', 'Nigel Shadbolt'].slice(0, 3 + i),
           categories: i % 2 ? ['cs.LG', 'cs.CL'] : ['cs.CL'],
           publishedAt: '2026-05-28T00:00:00.000Z',
@@ -55,7 +58,14 @@ describe('feed pages in Chromium', () => {
     );
     ada = await addUser(db, 'ada', 'Ada Lovelace');
     for (let i = 0; i < TITLES.length; i++) {
-      await addSubmission(db, { paperId: `2605.0010${i}`, feedDay: i < 4 ? '2026-05-29' : '2026-05-28', submittedBy: ada, upvotes: 20 - i * 4, commentsCount: i, githubRepo: i === 0 ? 'https://github.com/desBugger/constitutional-mt' : null });
+      await addSubmission(db, {
+        paperId: `2605.0010${i}`,
+        feedDay: i < 4 ? '2026-05-29' : '2026-05-28',
+        submittedBy: ada,
+        upvotes: 20 - i * 4,
+        commentsCount: i,
+        githubRepo: i === 0 ? 'https://github.com/desBugger/constitutional-mt' : null,
+      });
     }
     const config = loadConfig({ LOG_LEVEL: 'silent' });
     const built = await buildTestApp({ config, database: db, papers, sessionSecret: 'feed-browser-test' });

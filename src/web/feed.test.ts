@@ -24,7 +24,14 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     db = await freshDatabase('sqlite');
     const papers = createPaperStore(db);
     const paper = (n: number, o: Partial<Parameters<typeof buildPaper>[0]> = {}) =>
-      buildPaper({ id: `2605.${String(n).padStart(5, '0')}`, title: `Paper number ${n}`, categories: ['cs.CL'], publishedAt: '2026-05-28T00:00:00.000Z', updatedAt: '2026-05-28T00:00:00.000Z', ...o });
+      buildPaper({
+        id: `2605.${String(n).padStart(5, '0')}`,
+        title: `Paper number ${n}`,
+        categories: ['cs.CL'],
+        publishedAt: '2026-05-28T00:00:00.000Z',
+        updatedAt: '2026-05-28T00:00:00.000Z',
+        ...o,
+      });
     await papers.upsertMany([
       paper(1, { title: EVIL_TITLE, abstract: 'A & B <b>bold</b> with $a<b$.', authors: ['Eve <Evil>', 'Bob & Co'] }),
       paper(2, { categories: ['cs.LG', 'cs.CL'] }),
@@ -32,7 +39,15 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
       ...Array.from({ length: 7 }, (_, i) => paper(10 + i, { categories: ['cs.IR'] })),
     ]);
     ada = await addUser(db, 'ada', 'Ada <L>');
-    await addSubmission(db, { paperId: '2605.00001', feedDay: '2026-05-29', submittedBy: ada, upvotes: 5, commentsCount: 3, githubRepo: 'javascript:alert(4)', projectPage: 'https://example.org/p?a=1&b=2' });
+    await addSubmission(db, {
+      paperId: '2605.00001',
+      feedDay: '2026-05-29',
+      submittedBy: ada,
+      upvotes: 5,
+      commentsCount: 3,
+      githubRepo: 'javascript:alert(4)',
+      projectPage: 'https://example.org/p?a=1&b=2',
+    });
     await addSubmission(db, { paperId: '2605.00002', feedDay: '2026-05-29', submittedBy: ada, upvotes: 9 });
     await addSubmission(db, { paperId: '2605.00003', feedDay: '2026-05-27', submittedBy: ada, upvotes: 1 });
     for (let i = 0; i < 7; i++) await addSubmission(db, { paperId: `2605.${String(10 + i).padStart(5, '0')}`, feedDay: '2026-05-18', upvotes: i });
@@ -87,10 +102,20 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     assert.ok(tokenOf(one.body) && tokenOf(two.body) && tokenOf(one.body) !== tokenOf(two.body));
     assert.ok(!one.body.includes('\u0000'));
     // The token passes the CSRF check: an anonymous upvote goes on to the sign-in page, not 403.
-    const ok = await app.inject({ method: 'POST', url: '/papers/2605.00002/upvote', cookies: { pb_csrf: cookie(one)! }, payload: { _csrf: tokenOf(one.body)! } });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/papers/2605.00002/upvote',
+      cookies: { pb_csrf: cookie(one)! },
+      payload: { _csrf: tokenOf(one.body)! },
+    });
     assert.equal(ok.statusCode, 303);
     assert.match(String(ok.headers.location), /^\/signin/);
-    const crossed = await app.inject({ method: 'POST', url: '/papers/2605.00002/upvote', cookies: { pb_csrf: cookie(one)! }, payload: { _csrf: tokenOf(two.body)! } });
+    const crossed = await app.inject({
+      method: 'POST',
+      url: '/papers/2605.00002/upvote',
+      cookies: { pb_csrf: cookie(one)! },
+      payload: { _csrf: tokenOf(two.body)! },
+    });
     assert.equal(crossed.statusCode, 403);
   });
 
@@ -118,7 +143,7 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     assert.ok(none.body.includes('No papers in <strong>math.AG</strong>'));
   });
 
-  test('the submitter filter lists one member\'s submissions and survives paging links', async () => {
+  test("the submitter filter lists one member's submissions and survives paging links", async () => {
     const all = await app.inject('/papers/trending');
     assert.ok(all.body.includes('Paper number 16'), 'unfiltered trending has papers nobody in particular submitted');
     const res = await app.inject('/papers/trending?submitter=ada');
@@ -133,7 +158,15 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
   });
 
   test('bad periods and parameters give 400 pages, never 500', async () => {
-    for (const url of ['/papers/date/2025-13-45', '/papers/date/2026-02-30', '/papers/week/2026-W60', '/papers/month/2026-13', '/papers/date/2026-05-29?category=%3Cscript%3E', '/papers/trending?submitter=%3Cscript%3E', '/papers/trending?p=-1']) {
+    for (const url of [
+      '/papers/date/2025-13-45',
+      '/papers/date/2026-02-30',
+      '/papers/week/2026-W60',
+      '/papers/month/2026-13',
+      '/papers/date/2026-05-29?category=%3Cscript%3E',
+      '/papers/trending?submitter=%3Cscript%3E',
+      '/papers/trending?p=-1',
+    ]) {
       const res = await app.inject(url);
       assert.equal(res.statusCode, 400, url);
       assert.match(res.headers['content-type'] as string, /text\/html/);
@@ -161,7 +194,10 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     assert.equal(evil.paper.title, EVIL_TITLE);
     assert.equal(evil.title, EVIL_TITLE);
     assert.equal(evil.paper.summary, 'A & B <b>bold</b> with $a<b$.');
-    assert.deepEqual(evil.paper.authors.map((a: { name: string }) => a.name), ['Eve <Evil>', 'Bob & Co']);
+    assert.deepEqual(
+      evil.paper.authors.map((a: { name: string }) => a.name),
+      ['Eve <Evil>', 'Bob & Co'],
+    );
     assert.equal(evil.numComments, 3);
     assert.equal(evil.submittedBy.name, 'ada');
     assert.equal(evil.submittedBy.fullname, 'Ada <L>');
@@ -171,7 +207,10 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     assert.ok(!('feed_day' in evil) && !('comments_count' in evil), 'no raw rows');
 
     const p0 = await app.inject('/api/daily_papers?date=2026-05-18&limit=3');
-    assert.deepEqual(p0.json().map((x: { paper: { upvotes: number } }) => x.paper.upvotes), [6, 5, 4]);
+    assert.deepEqual(
+      p0.json().map((x: { paper: { upvotes: number } }) => x.paper.upvotes),
+      [6, 5, 4],
+    );
     assert.equal(p0.headers.link, '<http://paperboy.test/api/daily_papers?date=2026-05-18&limit=3&p=1>; rel="next"');
     const p2 = await app.inject('/api/daily_papers?date=2026-05-18&limit=3&p=2');
     assert.equal(p2.json().length, 1);
@@ -227,7 +266,11 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
       const res = await app.inject(path);
       assert.equal(res.statusCode, 200, path);
       assert.match(res.headers['content-type'] as string, /^application\/atom\+xml/);
-      const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', isArray: (name) => ['entry', 'link', 'author', 'category'].includes(name) }).parse(res.body);
+      const doc = new XMLParser({
+        ignoreAttributes: false,
+        attributeNamePrefix: '@_',
+        isArray: (name) => ['entry', 'link', 'author', 'category'].includes(name),
+      }).parse(res.body);
       const feed = doc.feed;
       assert.equal(feed['@_xmlns'], 'http://www.w3.org/2005/Atom');
       assert.equal(feed.id, `http://paperboy.test${path}`);
@@ -254,7 +297,18 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     assert.equal(res.statusCode, 200);
     const doc = res.json();
     assert.equal(doc.openapi, '3.1.0');
-    assert.deepEqual(Object.keys(doc.paths).sort(), ['/api/daily_papers', '/api/digest/unsubscribe/{token}', '/api/papers', '/api/papers/search', '/api/papers/submit', '/api/papers/{arxivId}', '/api/papers/{arxivId}/similar', '/api/papers/{arxivId}/upvote', '/papers/feed.xml', '/papers/trending/feed.xml']);
+    assert.deepEqual(Object.keys(doc.paths).sort(), [
+      '/api/daily_papers',
+      '/api/digest/unsubscribe/{token}',
+      '/api/papers',
+      '/api/papers/search',
+      '/api/papers/submit',
+      '/api/papers/{arxivId}',
+      '/api/papers/{arxivId}/similar',
+      '/api/papers/{arxivId}/upvote',
+      '/papers/feed.xml',
+      '/papers/trending/feed.xml',
+    ]);
     assert.ok(doc.components.schemas.DailyPaper.properties.numComments);
     // Every documented GET that answers 200 does (the documented example ids and periods are real routes).
     for (const path of Object.keys(doc.paths).filter((p) => doc.paths[p].get?.responses['200'])) {
@@ -266,7 +320,8 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     const docs = await app.inject('/api/docs');
     assert.equal(docs.statusCode, 200);
     assert.match(docs.headers['content-type'] as string, /text\/html/);
-    for (const id of ['listDailyPapers', 'listPapers', 'getPaper', 'submitPaper', 'upvotePaper', 'searchPapers', 'similarPapers', 'schema-DailyPaper']) assert.ok(docs.body.includes(`id="${id}"`), id);
+    for (const id of ['listDailyPapers', 'listPapers', 'getPaper', 'submitPaper', 'upvotePaper', 'searchPapers', 'similarPapers', 'schema-DailyPaper'])
+      assert.ok(docs.body.includes(`id="${id}"`), id);
     assert.ok(!docs.body.includes('<script src="http'), 'nothing from a CDN');
   });
 });

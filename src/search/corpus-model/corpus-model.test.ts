@@ -78,7 +78,10 @@ test('a model of several members learns the topics, and training on threads give
   assert.deepEqual(threaded.model.vocab, model.vocab);
   assert.deepEqual(threaded.losses, losses);
   // One loss per batch: the progress ends at every batch of every member.
-  assert.ok(seen.every((x, i) => i === 0 || x >= seen[i - 1]), 'progress never goes back');
+  assert.ok(
+    seen.every((x, i) => i === 0 || x >= seen[i - 1]),
+    'progress never goes back',
+  );
   assert.equal(seen.at(-1), losses.length);
   assert.equal(losses.length, 3 * single.losses.length);
   // Then members 2 and 3 are turned onto the first, one after the other.
@@ -96,16 +99,24 @@ test('a saved model loads back identical', async () => {
     assert.equal(back.version, model.version);
     assert.deepEqual(back.vocab, model.vocab);
     assert.deepEqual(Array.from(back.embed('graph node')), Array.from(model.embed('graph node')));
-    assert.equal(model.embed('zzz unknown').every((x) => x === 0), true);
+    assert.equal(
+      model.embed('zzz unknown').every((x) => x === 0),
+      true,
+    );
     // Half precision: two bytes a weight after the header.
     const headerBytes = fs.readFileSync(file).readUInt32LE(4);
     assert.equal(fs.statSync(file).size, 8 + headerBytes + model.vocab.length * model.dim * 2);
     // A model saved in the earlier single-precision format (1) still loads.
-    const header = Buffer.from(JSON.stringify({ name: model.name, format: 1, version: model.version, dim: model.dim, vocab: model.vocab, idf: Array.from(model.idf) }));
+    const header = Buffer.from(
+      JSON.stringify({ name: model.name, format: 1, version: model.version, dim: model.dim, vocab: model.vocab, idf: Array.from(model.idf) }),
+    );
     const len = Buffer.alloc(4);
     len.writeUInt32LE(header.length);
     const old = path.join(dir, 'old.pbem');
-    fs.writeFileSync(old, Buffer.concat([Buffer.from('PBEM'), len, header, Buffer.from(model.vectors.buffer, model.vectors.byteOffset, model.vectors.byteLength)]));
+    fs.writeFileSync(
+      old,
+      Buffer.concat([Buffer.from('PBEM'), len, header, Buffer.from(model.vectors.buffer, model.vectors.byteOffset, model.vectors.byteLength)]),
+    );
     assert.deepEqual(Array.from((await CorpusModel.load(old)).vectors), Array.from(model.vectors));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -139,7 +150,11 @@ test('word pairs count when the vocabulary has them, and only then are they look
 });
 
 test('the vocabulary keeps words of a single paper, and its cap drops whole levels of document frequency', () => {
-  const docs = [['graph', 'node', 'edge'], ['graph', 'node', 'vertex'], ['graph', 'speech', 'audio']];
+  const docs = [
+    ['graph', 'node', 'edge'],
+    ['graph', 'node', 'vertex'],
+    ['graph', 'speech', 'audio'],
+  ];
   const all = buildVocabulary(docs, { maxVocab: 100, minDf: 1, bigrams: 0, bigramMinDf: 2 });
   assert.deepEqual(all.vocab, ['graph', 'node', 'audio', 'edge', 'speech', 'vertex']);
   // Room for 4: 'graph' and 'node' fit, and of the four words used once none is chosen by its spelling.

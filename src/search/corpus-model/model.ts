@@ -157,7 +157,11 @@ export class CorpusModel {
       const n = this.norms[i] || 1;
       top.push(i, dot(v, 0, this.vectors, i * this.dim, this.dim) / n);
     }
-    return top.sorted().filter((r) => !own.has(r.index)).slice(0, k).map((r) => this.vocab[r.index]);
+    return top
+      .sorted()
+      .filter((r) => !own.has(r.index))
+      .slice(0, k)
+      .map((r) => this.vocab[r.index]);
   }
 
   async save(path: string): Promise<void> {

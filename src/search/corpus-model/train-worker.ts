@@ -1,15 +1,7 @@
 import os from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { CorpusModel } from './model.js';
-import {
-  DEFAULT_TRAIN_OPTIONS,
-  type TrainOptions,
-  type TrainedMembers,
-  type TrainingDoc,
-  combineMembers,
-  memberSeeds,
-  trainMembers,
-} from './training.js';
+import { DEFAULT_TRAIN_OPTIONS, type TrainOptions, type TrainedMembers, type TrainingDoc, combineMembers, memberSeeds, trainMembers } from './training.js';
 
 // Trains a corpus model's members on worker threads, a share of the seeds each, so that the 8
 // members of the default model take the time of 4 on a 2-core machine.
@@ -51,7 +43,11 @@ export async function trainCorpusModelOnThreads(
               done[t] = m.batches;
               // Members have the same number of batches, give or take one (a sentence drawn at
               // random may have no known word, which drops its pair), so this total is close enough.
-              onProgress?.(done.reduce((a, b) => a + b, 0), m.perMember * seeds.length, 'train');
+              onProgress?.(
+                done.reduce((a, b) => a + b, 0),
+                m.perMember * seeds.length,
+                'train',
+              );
             } else resolve(m.done);
           });
           worker.once('error', reject);
@@ -69,9 +65,7 @@ export async function trainCorpusModelOnThreads(
     tables.push(r.tables[Math.floor(k / n)]);
     losses.push(r.losses[Math.floor(k / n)]);
   });
-  const model = combineMembers({ vocab: results[0].vocab, idf: results[0].idf, tables }, opts.dim, docs.length, (k, of) =>
-    onProgress?.(k, of, 'align'),
-  );
+  const model = combineMembers({ vocab: results[0].vocab, idf: results[0].idf, tables }, opts.dim, docs.length, (k, of) => onProgress?.(k, of, 'align'));
   return { model, losses: losses.flat() };
 }
 
@@ -128,7 +122,9 @@ export function trainAndSaveOffThread(
 if (!isMainThread && parentPort && (workerData as SaveJob | undefined)?.trainAndSaveJob) {
   const { docs, opts, threads, out } = workerData as SaveJob;
   const port = parentPort;
-  const { model } = await trainCorpusModelOnThreads(docs, opts, threads, (done, of, phase) => port.postMessage({ progress: [done, of, phase] } satisfies SaveMessage));
+  const { model } = await trainCorpusModelOnThreads(docs, opts, threads, (done, of, phase) =>
+    port.postMessage({ progress: [done, of, phase] } satisfies SaveMessage),
+  );
   await model.save(out);
   port.postMessage({ saved: { version: model.version, words: model.vocab.length, dim: model.dim } } satisfies SaveMessage);
 }
@@ -136,15 +132,19 @@ if (!isMainThread && parentPort && (workerData as SaveJob | undefined)?.trainAnd
 if (!isMainThread && parentPort && (workerData as Job | undefined)?.trainMembersJob) {
   const { docs, opts, seeds } = workerData as Job;
   const port = parentPort;
-  const r = trainMembers(docs, {
-    ...opts,
-    onProgress: ({ member, epoch, batch, batches }) => {
-      const perMember = batches * opts.epochs;
-      const doneHere = member * perMember + epoch * batches + batch + 1;
-      if (doneHere % 10 === 0 || doneHere === perMember * seeds.length) {
-        port.postMessage({ batches: doneHere, perMember } satisfies Message);
-      }
+  const r = trainMembers(
+    docs,
+    {
+      ...opts,
+      onProgress: ({ member, epoch, batch, batches }) => {
+        const perMember = batches * opts.epochs;
+        const doneHere = member * perMember + epoch * batches + batch + 1;
+        if (doneHere % 10 === 0 || doneHere === perMember * seeds.length) {
+          port.postMessage({ batches: doneHere, perMember } satisfies Message);
+        }
+      },
     },
-  }, seeds);
+    seeds,
+  );
   port.postMessage({ done: r } satisfies Message, r.tables.map((t) => t.buffer) as ArrayBuffer[]);
 }

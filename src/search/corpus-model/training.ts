@@ -101,7 +101,10 @@ export function buildVocabulary(
 }
 
 /** Trains a model on papers. Pure TypeScript; about a minute per 10k papers per epoch on one core. */
-export function trainCorpusModel(docs: TrainingDoc[], options: Partial<TrainOptions> = {}): {
+export function trainCorpusModel(
+  docs: TrainingDoc[],
+  options: Partial<TrainOptions> = {},
+): {
   model: CorpusModel;
   losses: number[];
 } {

@@ -20,7 +20,12 @@ test('embed on threads stores the vectors the model computes, and refuses a mode
     const words = ['graph', 'node', 'speech', 'audio', 'protein', 'folding', 'residue', 'edge', 'waveform', 'vertex'];
     const pick = (k: number) => Array.from({ length: k }, () => words[Math.floor(r() * words.length)]).join(' ');
     const papers = Array.from({ length: 2500 }, (_, i) =>
-      buildPaper({ id: `2501.${String(i).padStart(5, '0')}`, title: `${pick(4)} model`, abstract: `${pick(12)} results. ${pick(10)} analysis.`, authors: ['A. Author'] }),
+      buildPaper({
+        id: `2501.${String(i).padStart(5, '0')}`,
+        title: `${pick(4)} model`,
+        abstract: `${pick(12)} results. ${pick(10)} analysis.`,
+        authors: ['A. Author'],
+      }),
     );
     await createPaperStore(db).upsertMany(papers);
     const file = corpusModelPath(dataDir);

@@ -27,7 +27,9 @@ export async function startEmbedPool(file: string, threads: number, dim: number)
       () =>
         new Promise<{ worker: Worker; version: string }>((resolve, reject) => {
           const worker = new Worker(new URL(import.meta.url), { workerData: { embedPoolJob: true, file } satisfies Job });
-          worker.once('message', (m: Reply) => ('ready' in m ? resolve({ worker, version: m.ready }) : reject(new Error('search: embedding thread did not start'))));
+          worker.once('message', (m: Reply) =>
+            'ready' in m ? resolve({ worker, version: m.ready }) : reject(new Error('search: embedding thread did not start')),
+          );
           worker.once('error', reject);
         }),
     ),

@@ -18,7 +18,9 @@ function server(status = 200): Promise<{ base: string; close: () => void; reques
       res.end(JSON.stringify({ object: 'list', model: j.model, data: data.reverse() }));
     });
   });
-  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve({ base: `http://127.0.0.1:${(s.address() as AddressInfo).port}/v1`, close: () => s.close(), requests })));
+  return new Promise((resolve) =>
+    s.listen(0, '127.0.0.1', () => resolve({ base: `http://127.0.0.1:${(s.address() as AddressInfo).port}/v1`, close: () => s.close(), requests })),
+  );
 }
 
 test('http embedder: probes the dimension, keeps input order, normalises', async () => {

@@ -16,7 +16,8 @@ export async function httpEmbedder(base: string, model: string, timeoutMs = 10_0
     });
     if (!res.ok) throw new Error(`search: embeddings endpoint ${url} answered ${res.status}`);
     const body = (await res.json()) as { data?: { index?: number; embedding: number[] }[] };
-    if (!Array.isArray(body.data) || body.data.length !== input.length) throw new Error(`search: embeddings endpoint ${url} returned ${body.data?.length ?? 'no'} vectors for ${input.length} inputs`);
+    if (!Array.isArray(body.data) || body.data.length !== input.length)
+      throw new Error(`search: embeddings endpoint ${url} returned ${body.data?.length ?? 'no'} vectors for ${input.length} inputs`);
     const sorted = [...body.data].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
     return sorted.map((d) => {
       const v = Float32Array.from(d.embedding);

@@ -61,7 +61,10 @@ describe('onnx embedder', () => {
     close(a, expected(model, ['[CLS]', 'protein', 'fold', '##ing', '.', '[SEP]']));
     const [alone] = await e.embedPapers([short]);
     close(alone, [...a]);
-    assert.ok(b.some((x, i) => Math.abs(x - a[i]) > 1e-3), 'the two papers differ');
+    assert.ok(
+      b.some((x, i) => Math.abs(x - a[i]) > 1e-3),
+      'the two papers differ',
+    );
   });
 
   test('long text is cut at max_seq_length with the special tokens kept', async () => {
@@ -73,7 +76,10 @@ describe('onnx embedder', () => {
   test('1_Pooling/config.json picks CLS pooling; config_sentence_transformers.json prompts prefix the text', async () => {
     const m = writeFixtureModel(path.join(dir, 'cls-encoder'), WORDS, DIM);
     fs.mkdirSync(path.join(m.dir, '1_Pooling'));
-    fs.writeFileSync(path.join(m.dir, '1_Pooling', 'config.json'), JSON.stringify({ word_embedding_dimension: DIM, pooling_mode_cls_token: true, pooling_mode_mean_tokens: false }));
+    fs.writeFileSync(
+      path.join(m.dir, '1_Pooling', 'config.json'),
+      JSON.stringify({ word_embedding_dimension: DIM, pooling_mode_cls_token: true, pooling_mode_mean_tokens: false }),
+    );
     close(await (await onnxEmbedder(m.dir)).embedQuery('graph neural network'), expected(m, ['[CLS]']));
     fs.rmSync(path.join(m.dir, '1_Pooling'), { recursive: true });
     fs.writeFileSync(path.join(m.dir, 'config_sentence_transformers.json'), JSON.stringify({ prompts: { query: 'the road: ', document: '' } }));

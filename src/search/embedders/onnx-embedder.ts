@@ -139,11 +139,11 @@ export async function onnxEmbedder(dir: string, options: OnnxOptions = {}): Prom
   const known = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
   const unknown = session.inputNames.filter((n) => !known.has(n));
   if (!session.inputNames.includes('input_ids') || unknown.length) {
-    throw new Error(`EMBEDDER=onnx:${dir}: the model's inputs are ${session.inputNames.join(', ')}; Paperboy feeds input_ids, attention_mask and token_type_ids`);
+    throw new Error(
+      `EMBEDDER=onnx:${dir}: the model's inputs are ${session.inputNames.join(', ')}; Paperboy feeds input_ids, attention_mask and token_type_ids`,
+    );
   }
-  const int32Inputs = new Set(
-    session.inputMetadata.filter((m) => m.isTensor && (m as { type?: string }).type === 'int32').map((m) => m.name),
-  );
+  const int32Inputs = new Set(session.inputMetadata.filter((m) => m.isTensor && (m as { type?: string }).type === 'int32').map((m) => m.name));
   const pooled = session.outputNames.includes('sentence_embedding');
   const outputName = pooled
     ? 'sentence_embedding'

@@ -9,7 +9,16 @@ import { type AppLexicalIndex, DEFAULT_COLUMN_WEIGHTS, type ColumnWeights } from
 // postgres-tsvector.ts) behind the LexicalIndex interface; what code outside the engine needs of it
 // is exported here too. Nothing above this folder touches a raw database handle for search.
 
-export { type AppLexicalIndex, type ColumnWeights, DEFAULT_COLUMN_WEIGHTS, EXACT_MATCH_SCORE, type LexicalHit, type LexicalIndex, type LexicalSearchOptions, byScoreThenId } from './types.js';
+export {
+  type AppLexicalIndex,
+  type ColumnWeights,
+  DEFAULT_COLUMN_WEIGHTS,
+  EXACT_MATCH_SCORE,
+  type LexicalHit,
+  type LexicalIndex,
+  type LexicalSearchOptions,
+  byScoreThenId,
+} from './types.js';
 export { type ParsedQuery, parseQuery } from './query.js';
 export {
   type BuildOptions,

@@ -35,7 +35,15 @@ export function createPostgresIndex(db: Database['db'], weights: ColumnWeights):
     const parsed = { phrases: [key.split(' ')], terms: [] };
     const candidates = await ranked(parsed.phrases[0].length > 1 ? parsed : { phrases: [], terms: [key] }, 20);
     if (!candidates.length) return [];
-    const rows = await db.selectFrom('papers').select(['id', 'title']).where('id', 'in', candidates.map((c) => c.id)).execute();
+    const rows = await db
+      .selectFrom('papers')
+      .select(['id', 'title'])
+      .where(
+        'id',
+        'in',
+        candidates.map((c) => c.id),
+      )
+      .execute();
     return rows.filter((r) => titleKey(r.title) === key).map((r) => r.id);
   }
 

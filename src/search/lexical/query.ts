@@ -57,7 +57,10 @@ const OLD_ID = /^(?:arxiv:)?([a-z-]+(?:\.[a-z]{2})?\/\d{7})(?:v\d+)?$/i;
 
 /** The arXiv id (without version) when the whole query is one, else null. */
 export function queryArxivId(query: string): string | null {
-  const q = query.trim().replace(/^https?:\/\/arxiv\.org\/(?:abs|pdf)\//i, '').replace(/\.pdf$/i, '');
+  const q = query
+    .trim()
+    .replace(/^https?:\/\/arxiv\.org\/(?:abs|pdf)\//i, '')
+    .replace(/\.pdf$/i, '');
   const m = NEW_ID.exec(q) ?? OLD_ID.exec(q);
   return m ? m[1].toLowerCase() : null;
 }

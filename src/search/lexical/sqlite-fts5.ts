@@ -134,9 +134,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
     this.byTitle = db.prepare(`SELECT ${L.id} AS id, p.title AS title ${join('papers_fts')} WHERE papers_fts MATCH ? LIMIT 50`);
     this.byId = db.prepare(`SELECT ${L.idCol} AS id FROM papers WHERE ${L.idCol} = ?`);
     this.idsOf = db.prepare(`SELECT ${L.rowid} AS rowid, ${L.id} AS id FROM ${L.docs} WHERE ${L.rowid} IN (SELECT value FROM json_each(?))`);
-    this.titlesOf = db.prepare(
-      `SELECT ${L.id} AS id, p.title AS title FROM ${L.docs} WHERE ${L.rowid} IN (SELECT value FROM json_each(?))`,
-    );
+    this.titlesOf = db.prepare(`SELECT ${L.id} AS id, p.title AS title FROM ${L.docs} WHERE ${L.rowid} IN (SELECT value FROM json_each(?))`);
     this.newRows = db.prepare(
       `SELECT ${L.rowid} AS rowid, ${L.id} AS id, p.title AS title, p.abstract AS abstract, p.authors AS authors FROM ${L.docs} WHERE ${L.rowid} > ? ORDER BY ${L.rowid} LIMIT ?`,
     );
@@ -332,7 +330,8 @@ export class SqliteLexicalIndex implements LexicalIndex {
     }
     const over = plan.phrases ? [] : this.overStemmed(plan);
     const w = [this.weights.title, this.weights.abstract, this.weights.authors];
-    const rows = (s: Database.Statement, match: string) => (s.all(...w, match, plan.n) as { rowid: number; rank: number }[]).map((r) => ({ rowid: r.rowid, score: -r.rank }));
+    const rows = (s: Database.Statement, match: string) =>
+      (s.all(...w, match, plan.n) as { rowid: number; rank: number }[]).map((r) => ({ rowid: r.rowid, score: -r.rank }));
     const exactMatch = plan.phrases ? plan.match : over.length ? toFts5Query({ phrases: [], terms: over }) : null;
     return [rows(this.byRank, plan.match), this.exactWeight > 0 && exactMatch ? rows(this.byRankExact, exactMatch) : []];
   }
@@ -436,7 +435,11 @@ export class SqliteLexicalIndex implements LexicalIndex {
     let eScore = new Map<number, number>();
     if (this.exactWeight > 0) {
       for (const [r, v] of this.scoresOf(plan, rowsMissing(sScore, exactRows), false)) sScore.set(r, v);
-      eScore = this.scoresOf(plan, [...sScore.keys()].sort((a, b) => a - b), true);
+      eScore = this.scoresOf(
+        plan,
+        [...sScore.keys()].sort((a, b) => a - b),
+        true,
+      );
     }
     const rowids = [...sScore.keys()];
     const idOf = this.idsOfRows(plan, rowids);
@@ -453,7 +456,10 @@ export class SqliteLexicalIndex implements LexicalIndex {
 
 /** The rows of `from` that `have` lacks, ascending (those whose score in the other table is looked up). */
 export function rowsMissing(have: { has(row: number): boolean }, from: readonly RowHit[]): number[] {
-  return from.map((h) => h.rowid).filter((r) => !have.has(r)).sort((a, b) => a - b);
+  return from
+    .map((h) => h.rowid)
+    .filter((r) => !have.has(r))
+    .sort((a, b) => a - b);
 }
 
 interface SearchPlan {

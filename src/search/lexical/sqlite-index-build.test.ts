@@ -21,7 +21,11 @@ const ids = async (lex: ReturnType<typeof createLexicalIndex>, q: string) => (aw
 
 const papers = (n: number, from = 0) =>
   Array.from({ length: n }, (_, i) =>
-    buildPaper({ id: `2502.${String(10000 + from + i)}`, title: `Quokka study number ${from + i}`, abstract: `Marsupials ${(from + i) % 2 ? 'odd' : 'even'}.` }),
+    buildPaper({
+      id: `2502.${String(10000 + from + i)}`,
+      title: `Quokka study number ${from + i}`,
+      abstract: `Marsupials ${(from + i) % 2 ? 'odd' : 'even'}.`,
+    }),
   );
 
 for (const dialect of DIALECTS) {

@@ -94,7 +94,9 @@ function buildStatements(raw: BetterSqlite3.Database) {
     state: raw.prepare<[], { deferred: number; heartbeat_at: string | null; built_through: number }>(
       'SELECT deferred, heartbeat_at, built_through FROM search_state WHERE id = 1',
     ),
-    nextRange: raw.prepare<[number, number], { to: number | null }>('SELECT max(rowid) AS "to" FROM (SELECT rowid FROM papers WHERE rowid > ? ORDER BY rowid LIMIT ?)'),
+    nextRange: raw.prepare<[number, number], { to: number | null }>(
+      'SELECT max(rowid) AS "to" FROM (SELECT rowid FROM papers WHERE rowid > ? ORDER BY rowid LIMIT ?)',
+    ),
     lastDoc: raw.prepare<[], { last: number }>('SELECT coalesce(max(doc_id), 0) AS last FROM search_docs'),
     // search_docs is AUTOINCREMENT: the docs made here are exactly those after lastDoc.
     addDocs: raw.prepare(
@@ -160,41 +162,39 @@ export async function buildSearchIndex(database: Database, options: BuildOptions
   let complete = false;
   // One batch: index the next papers (or queued docs) and record how far it got; when nothing is
   // left, end deferral in the same transaction, so no write can slip in between unindexed.
-  const batch = raw
-    .transaction((): { n: number; done: boolean } => {
-      const s = st.state.get()!;
-      if (!s.deferred) {
-        complete = true;
-        return { n: 0, done: true };
-      }
-      const { to } = st.nextRange.get(s.built_through, batchSize)!;
-      if (to !== null) {
-        const { last } = st.lastDoc.get()!;
-        st.addDocs.run({ from: s.built_through, to });
-        const n = st.indexNew[0].run({ lastDoc: last }).changes;
-        st.indexNew[1].run({ lastDoc: last });
-        st.setBuiltThrough.run(to);
-        return { n, done: false };
-      }
-      const { hi } = st.queuedHi.get(batchSize)!;
-      if (hi !== null) {
-        for (const d of st.deleteStale) d.run({ hi });
-        const n = st.indexQueued[0].run({ hi }).changes;
-        st.indexQueued[1].run({ hi });
-        st.dequeue.run({ hi });
-        return { n, done: false };
-      }
-      const c = st.counts.get()!;
-      if (c.papers !== c.docs) {
-        st.setBuiltThrough.run(0);
-        return { n: 0, done: false };
-      }
-      // The import that finishes ends its deferral; the worker never ends a live import's.
-      complete = role === 'import' || !importAlive(s.heartbeat_at);
-      if (complete) st.undefer.run();
+  const batch = raw.transaction((): { n: number; done: boolean } => {
+    const s = st.state.get()!;
+    if (!s.deferred) {
+      complete = true;
       return { n: 0, done: true };
-    })
-    .immediate;
+    }
+    const { to } = st.nextRange.get(s.built_through, batchSize)!;
+    if (to !== null) {
+      const { last } = st.lastDoc.get()!;
+      st.addDocs.run({ from: s.built_through, to });
+      const n = st.indexNew[0].run({ lastDoc: last }).changes;
+      st.indexNew[1].run({ lastDoc: last });
+      st.setBuiltThrough.run(to);
+      return { n, done: false };
+    }
+    const { hi } = st.queuedHi.get(batchSize)!;
+    if (hi !== null) {
+      for (const d of st.deleteStale) d.run({ hi });
+      const n = st.indexQueued[0].run({ hi }).changes;
+      st.indexQueued[1].run({ hi });
+      st.dequeue.run({ hi });
+      return { n, done: false };
+    }
+    const c = st.counts.get()!;
+    if (c.papers !== c.docs) {
+      st.setBuiltThrough.run(0);
+      return { n: 0, done: false };
+    }
+    // The import that finishes ends its deferral; the worker never ends a live import's.
+    complete = role === 'import' || !importAlive(s.heartbeat_at);
+    if (complete) st.undefer.run();
+    return { n: 0, done: true };
+  }).immediate;
   for (;;) {
     if (options.shouldStop?.()) break;
     const { n, done } = batch();

@@ -66,13 +66,23 @@ test('compact moves the vectors into list order in place; results are the same p
   const queries = data(20, dim, 20, 4);
   const before = Array.from({ length: 20 }, (_, q) => ivf.search(queries.subarray(q * dim, (q + 1) * dim), 10));
   const moved = ivf.compact();
-  assert.deepEqual([...moved].sort((a, b) => a - b), Array.from({ length: 2000 }, (_, i) => i), 'a permutation');
+  assert.deepEqual(
+    [...moved].sort((a, b) => a - b),
+    Array.from({ length: 2000 }, (_, i) => i),
+    'a permutation',
+  );
   for (let row = 0; row < 2000; row++) {
     assert.deepEqual(v.subarray(row * dim, (row + 1) * dim), original.subarray(moved[row] * dim, (moved[row] + 1) * dim));
   }
   for (let q = 0; q < 20; q++) {
     const after = ivf.search(queries.subarray(q * dim, (q + 1) * dim), 10);
-    assert.deepEqual(after.map((h) => moved[h.index]), before[q].map((h) => h.index));
-    assert.deepEqual(after.map((h) => h.score), before[q].map((h) => h.score));
+    assert.deepEqual(
+      after.map((h) => moved[h.index]),
+      before[q].map((h) => h.index),
+    );
+    assert.deepEqual(
+      after.map((h) => h.score),
+      before[q].map((h) => h.score),
+    );
   }
 });

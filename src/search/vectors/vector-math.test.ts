@@ -8,8 +8,15 @@ test('TopK returns the k largest, best first, like a full sort', () => {
   const scores = Array.from({ length: 1000 }, () => r());
   const top = new TopK(10);
   scores.forEach((s, i) => top.push(i, s));
-  const expected = scores.map((s, i) => ({ i, s })).sort((a, b) => b.s - a.s).slice(0, 10).map((x) => x.i);
-  assert.deepEqual(top.sorted().map((x) => x.index), expected);
+  const expected = scores
+    .map((s, i) => ({ i, s }))
+    .sort((a, b) => b.s - a.s)
+    .slice(0, 10)
+    .map((x) => x.i);
+  assert.deepEqual(
+    top.sorted().map((x) => x.index),
+    expected,
+  );
 });
 
 test('exact index finds the vector itself first', () => {

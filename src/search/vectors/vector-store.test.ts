@@ -43,7 +43,11 @@ describe('VectorCache with an IVF index', () => {
       normalize(v, 0, DIM);
       vectors.push(v);
     }
-    await putVectors(db, embedder, vectors.map((vector, i) => ({ id: id(i), vector })));
+    await putVectors(
+      db,
+      embedder,
+      vectors.map((vector, i) => ({ id: id(i), vector })),
+    );
   });
   afterEach(async () => db.destroy());
 
@@ -79,7 +83,11 @@ describe('VectorCache with an IVF index', () => {
         return v;
       });
       await new Promise((r) => setTimeout(r, 5)); // a later embedded_at than the first batch
-      await putVectors(db, embedder, extra.map((vector, j) => ({ id: id(more[j]), vector })));
+      await putVectors(
+        db,
+        embedder,
+        extra.map((vector, j) => ({ id: id(more[j]), vector })),
+      );
       await cache.refresh(true);
       assert.equal(cache.size, N + 2000);
       // One copy of the vectors: the index reads the cache's array, not the one it was built on.
@@ -126,7 +134,10 @@ describe('VectorCache with an IVF index', () => {
     const cache = new VectorCache(db, embedder, 0, null, 1_000_000);
     await cache.refresh(true);
     const before = cache.size;
-    const newest = await db.db.selectFrom('paper_vectors').select((eb) => eb.fn.max('embedded_at').as('t')).executeTakeFirstOrThrow();
+    const newest = await db.db
+      .selectFrom('paper_vectors')
+      .select((eb) => eb.fn.max('embedded_at').as('t'))
+      .executeTakeFirstOrThrow();
     const late = new Date(Date.parse(String(newest.t)) - 2000).toISOString();
     await createPaperStore(db).upsertMany([buildPaper({ id: id(9000), title: 'Late' })]);
     const v = Float32Array.from({ length: DIM }, (_, d) => (d === 3 ? 1 : 0));

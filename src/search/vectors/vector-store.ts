@@ -47,7 +47,10 @@ export async function papersMissingVectors(
  * indexes, not a join.
  */
 export async function vectorCoverage(database: Database, embedder: Embedder): Promise<{ papers: number; missing: number }> {
-  const papers = await database.db.selectFrom('papers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const papers = await database.db
+    .selectFrom('papers')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   const vectors = await countVectors(database, embedder);
   return { papers: Number(papers.n), missing: Math.max(0, Number(papers.n) - vectors) };
 }
@@ -207,14 +210,15 @@ export class VectorCache {
       this.stamps[row] = stamp;
       if (r.embedded_at > this.lastSeen) this.lastSeen = r.embedded_at;
     };
-    const model = this.database.db
-      .selectFrom('paper_vectors')
-      .where('model', '=', this.embedder.name)
-      .where('model_version', '=', this.embedder.version);
+    const model = this.database.db.selectFrom('paper_vectors').where('model', '=', this.embedder.name).where('model_version', '=', this.embedder.version);
     // In pages, in the order of the (model, model_version, embedded_at, paper_id) index, from after
     // (since, ''), i.e. every vector embedded at `since` or later: a first read of 1M vectors as one
     // result would hold another gigabyte of row buffers at once.
-    const after = (at: string, id: string) => model.where((eb) => eb(eb.refTuple('embedded_at', 'paper_id'), '>', eb.tuple(at, id))).orderBy('embedded_at').orderBy('paper_id');
+    const after = (at: string, id: string) =>
+      model
+        .where((eb) => eb(eb.refTuple('embedded_at', 'paper_id'), '>', eb.tuple(at, id)))
+        .orderBy('embedded_at')
+        .orderBy('paper_id');
     if (first) {
       for (let at = since, id = ''; ; ) {
         const rows = await after(at, id).select(['paper_id', 'vector', 'embedded_at']).limit(this.pageSize).execute();
@@ -244,7 +248,11 @@ export class VectorCache {
         await new Promise((resolve) => setImmediate(resolve));
       }
       for (let i = 0; i < wanted.length; i += 500) {
-        for (const r of await model.select(['paper_id', 'vector', 'embedded_at']).where('paper_id', 'in', wanted.slice(i, i + 500)).execute()) apply(r);
+        for (const r of await model
+          .select(['paper_id', 'vector', 'embedded_at'])
+          .where('paper_id', 'in', wanted.slice(i, i + 500))
+          .execute())
+          apply(r);
       }
     }
     if (!changed && this.index) return;

@@ -13,7 +13,12 @@ export async function bearerUser(req: FastifyRequest, reply: FastifyReply, commu
     reply
       .code(401)
       .header('WWW-Authenticate', 'Bearer realm="paperboy"')
-      .send({ error: 'Unauthorized', message: m ? 'community: this API token is not valid (revoked or mistyped)' : 'community: send a personal API token as Authorization: Bearer <token>; create one on your profile page' });
+      .send({
+        error: 'Unauthorized',
+        message: m
+          ? 'community: this API token is not valid (revoked or mistyped)'
+          : 'community: send a personal API token as Authorization: Bearer <token>; create one on your profile page',
+      });
     return null;
   }
   return user;

@@ -18,9 +18,7 @@ export const DailyPapersQuery = Type.Object({
   month: Type.Optional(Type.String({ maxLength: 7, description: 'one calendar month, YYYY-MM', examples: ['2026-05'] })),
   submitter: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'username of the member who submitted' })),
   category: Type.Optional(Category),
-  sort: Type.Optional(
-    StringEnum(FEED_SORTS, { description: '`publishedAt` (by feed day, then upvotes) or `trending` (by hotness)', default: 'publishedAt' }),
-  ),
+  sort: Type.Optional(StringEnum(FEED_SORTS, { description: '`publishedAt` (by feed day, then upvotes) or `trending` (by hotness)', default: 'publishedAt' })),
   p: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PAGE, default: 0, description: 'page number, from 0' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: 'items per page' })),
 });

@@ -51,12 +51,19 @@ export function registerDigestUnsubscribe(app: FastifyInstance, deps: AppDeps) {
 <form method="post" action="/api/digest/unsubscribe/${req.params.token}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form></section>`,
       );
     });
-    scope.get<{ Params: { token: string } }>('/api/digest/unsubscribe/:token', { schema: unsubscribeLinkSchema }, async (req, reply) => reply.redirect(`/digest/unsubscribe/${encodeURIComponent(req.params.token)}`, 303));
+    scope.get<{ Params: { token: string } }>('/api/digest/unsubscribe/:token', { schema: unsubscribeLinkSchema }, async (req, reply) =>
+      reply.redirect(`/digest/unsubscribe/${encodeURIComponent(req.params.token)}`, 303),
+    );
     scope.post<{ Params: { token: string } }>('/api/digest/unsubscribe/:token', { schema: unsubscribeOneClickSchema }, async (req, reply) => {
       const s = await d.fromLink('unsubscribe', req.params.token);
       if (!s) return sendPage(reply, 404, 'Link not valid', html`<section class="narrow"><h1>This link is not valid</h1></section>`);
       await d.service.subscriptions.unsubscribe(s.id);
-      return sendPage(reply, 200, 'Unsubscribed', html`<section class="narrow"><h1>Unsubscribed</h1><p><strong>${s.email}</strong> will receive no more digests.</p></section>`);
+      return sendPage(
+        reply,
+        200,
+        'Unsubscribed',
+        html`<section class="narrow"><h1>Unsubscribed</h1><p><strong>${s.email}</strong> will receive no more digests.</p></section>`,
+      );
     });
   });
 }

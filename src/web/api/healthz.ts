@@ -16,7 +16,14 @@ export function registerHealthz(app: FastifyInstance, { database, papers, search
       const lastHarvest = { at: h.lastSuccessAt, pending: h.queueDepth, running: h.running, failed: h.windowsFailed, lastError: h.lastError };
       // The model searches use now, and the corpus model's retraining (src/search/retrain.ts).
       const model = search.embedder ? `${search.embedder.name}@${search.embedder.version}` : null;
-      return { status: 'ok', database: database.dialect, papers: count, lastHarvest, search: { model, training: await trainingState(database) }, jobs: jobStates(jobs.states()) };
+      return {
+        status: 'ok',
+        database: database.dialect,
+        papers: count,
+        lastHarvest,
+        search: { model, training: await trainingState(database) },
+        jobs: jobStates(jobs.states()),
+      };
     } catch (e) {
       app.log.error({ err: e }, 'healthz: database check failed');
       return reply.code(503).send({ status: 'error', database: database.dialect, message: 'database unreachable' });

@@ -58,9 +58,24 @@ export function jobMetrics(states: JobState[]): Metric[] {
     { name: 'paperboy_job_runs_total', type: 'counter', help: 'Runs of each job kind in this process, failed ones included.', samples: per((s) => s.runs) },
     { name: 'paperboy_job_failures_total', type: 'counter', help: 'Failed runs of each job kind in this process.', samples: per((s) => s.failures) },
     { name: 'paperboy_job_running', type: 'gauge', help: 'Runs of each job kind in progress in this process.', samples: per((s) => s.runningNow) },
-    { name: 'paperboy_job_last_failed', type: 'gauge', help: 'Whether the last run of each job kind failed (1) or not (0).', samples: per((s) => (s.lastStatus === 'failed' ? 1 : 0)) },
-    { name: 'paperboy_job_last_start_timestamp_seconds', type: 'gauge', help: 'When the last run of each job kind started (Unix time; 0 if never).', samples: per((s) => seconds(s.lastStartedAt)) },
-    { name: 'paperboy_job_last_end_timestamp_seconds', type: 'gauge', help: 'When the last run of each job kind ended (Unix time; 0 if never).', samples: per((s) => seconds(s.lastFinishedAt)) },
+    {
+      name: 'paperboy_job_last_failed',
+      type: 'gauge',
+      help: 'Whether the last run of each job kind failed (1) or not (0).',
+      samples: per((s) => (s.lastStatus === 'failed' ? 1 : 0)),
+    },
+    {
+      name: 'paperboy_job_last_start_timestamp_seconds',
+      type: 'gauge',
+      help: 'When the last run of each job kind started (Unix time; 0 if never).',
+      samples: per((s) => seconds(s.lastStartedAt)),
+    },
+    {
+      name: 'paperboy_job_last_end_timestamp_seconds',
+      type: 'gauge',
+      help: 'When the last run of each job kind ended (Unix time; 0 if never).',
+      samples: per((s) => seconds(s.lastFinishedAt)),
+    },
   ];
 }
 

@@ -44,11 +44,13 @@ function disagreements(routes: readonly RegisteredRoute[], doc: OpenApiDocument)
     if (r.schema.body && !op.requestBody) out.push(`${key}: body not documented`);
     const statuses = Object.keys(op.responses);
     if (!statuses.some((s) => /^[23]/.test(s))) out.push(`${key}: no success response`);
-    for (const [s, res] of Object.entries(op.responses)) if (!res.description || res.description === 'Default Response') out.push(`${key}: response ${s} has no description`);
+    for (const [s, res] of Object.entries(op.responses))
+      if (!res.description || res.description === 'Default Response') out.push(`${key}: response ${s} has no description`);
   }
   // And nothing documented that no route answers.
   for (const [path, ops] of Object.entries(doc.paths)) {
-    for (const method of Object.keys(ops)) if (path.startsWith('/api/') && !seen.has(`${method} ${path}`)) out.push(`${method.toUpperCase()} ${path}: documented, but no such route`);
+    for (const method of Object.keys(ops))
+      if (path.startsWith('/api/') && !seen.has(`${method} ${path}`)) out.push(`${method.toUpperCase()} ${path}: documented, but no such route`);
   }
   return out;
 }
@@ -68,7 +70,14 @@ describe('/openapi.json is generated from the routes', () => {
       buildPaper({ id: '2605.00003', title: 'Grasping, again' }),
     ]);
     const ada = await addUser(db, 'ada', 'Ada');
-    await addSubmission(db, { paperId: '2605.00002', feedDay: '2026-05-29', submittedBy: ada, upvotes: 3, comment: 'nice', githubRepo: 'https://example.org/r' });
+    await addSubmission(db, {
+      paperId: '2605.00002',
+      feedDay: '2026-05-29',
+      submittedBy: ada,
+      upvotes: 3,
+      comment: 'nice',
+      githubRepo: 'https://example.org/r',
+    });
     app = await newApp(db);
     doc = (await app.inject('/openapi.json')).json();
   });
@@ -80,7 +89,11 @@ describe('/openapi.json is generated from the routes', () => {
   test('every /api/ route is in the document with its parameters, and nothing else is', () => {
     assert.deepEqual(disagreements(app.registeredRoutes, doc), []);
     // The exceptions are still routes (a renamed one would leave a stale entry here).
-    for (const key of Object.keys(UNDOCUMENTED)) assert.ok(app.registeredRoutes.some((r) => `${r.method} ${r.url}` === key), key);
+    for (const key of Object.keys(UNDOCUMENTED))
+      assert.ok(
+        app.registeredRoutes.some((r) => `${r.method} ${r.url}` === key),
+        key,
+      );
   });
 
   test('a route registered without a schema is caught', async () => {
@@ -89,9 +102,18 @@ describe('/openapi.json is generated from the routes', () => {
       other.get('/api/undocumented', async () => ({}));
       other.get<{ Params: { id: string } }>('/api/things/:id', { schema: { tags: ['papers'], summary: 'A thing' } as object }, async () => ({}));
       const found = disagreements(other.registeredRoutes, (await other.inject('/openapi.json')).json());
-      assert.ok(found.some((x) => x.startsWith('GET /api/undocumented: not in the document')), found.join('\n'));
-      assert.ok(found.some((x) => x.startsWith('GET /api/things/:id: no operationId')), found.join('\n'));
-      assert.ok(found.some((x) => x.startsWith('GET /api/things/:id: path parameter id is not described')), found.join('\n'));
+      assert.ok(
+        found.some((x) => x.startsWith('GET /api/undocumented: not in the document')),
+        found.join('\n'),
+      );
+      assert.ok(
+        found.some((x) => x.startsWith('GET /api/things/:id: no operationId')),
+        found.join('\n'),
+      );
+      assert.ok(
+        found.some((x) => x.startsWith('GET /api/things/:id: path parameter id is not described')),
+        found.join('\n'),
+      );
     } finally {
       await other.close();
     }
@@ -104,11 +126,24 @@ describe('/openapi.json is generated from the routes', () => {
     assert.deepEqual(param('/api/papers/search', 'featured').enum, ['1', 'true', 'on', '0', 'false']);
     for (const v of ['1', 'true', 'on', '0', 'false', '']) assert.equal((await app.inject(`/api/papers/search?q=grasping&featured=${v}`)).statusCode, 200, v);
     const featuredOnly = (await app.inject('/api/papers/search?q=grasping&featured=on')).json();
-    assert.deepEqual(featuredOnly.map((x: { paper: { id: string } }) => x.paper.id), ['2605.00002']);
-    for (const url of ['/api/daily_papers?category=cs.RO', '/api/papers/search?q=grasping&category=cs.RO', '/papers/trending?category=cs.RO', '/search?q=grasping&category=cs.RO']) {
+    assert.deepEqual(
+      featuredOnly.map((x: { paper: { id: string } }) => x.paper.id),
+      ['2605.00002'],
+    );
+    for (const url of [
+      '/api/daily_papers?category=cs.RO',
+      '/api/papers/search?q=grasping&category=cs.RO',
+      '/papers/trending?category=cs.RO',
+      '/search?q=grasping&category=cs.RO',
+    ]) {
       assert.equal((await app.inject(url)).statusCode, 200, url);
     }
-    for (const url of ['/api/daily_papers?category=cs..RO', '/api/papers/search?q=grasping&category=cs..RO', '/papers/trending?category=cs..RO', '/search?q=grasping&category=cs..RO']) {
+    for (const url of [
+      '/api/daily_papers?category=cs..RO',
+      '/api/papers/search?q=grasping&category=cs..RO',
+      '/papers/trending?category=cs..RO',
+      '/search?q=grasping&category=cs..RO',
+    ]) {
       assert.equal((await app.inject(url)).statusCode, 400, url);
     }
   });

@@ -103,7 +103,10 @@ export interface OpenApiOperation {
   parameters?: OpenApiParameter[];
   security?: Record<string, string[]>[];
   requestBody?: { required: boolean; content: Record<string, { schema: SchemaObject }> };
-  responses: Record<string, { description: string; headers?: Record<string, { description?: string; schema: SchemaObject }>; content?: Record<string, { schema: SchemaObject }> }>;
+  responses: Record<
+    string,
+    { description: string; headers?: Record<string, { description?: string; schema: SchemaObject }>; content?: Record<string, { schema: SchemaObject }> }
+  >;
 }
 
 export interface OpenApiDocument {

@@ -29,5 +29,7 @@ export function registerPaperGet(app: FastifyInstance, { database, papers }: App
   };
   app.get<{ Params: { arxivId: string } }>('/api/papers/:arxivId', { schema: paperGetSchema }, (req, reply) => get(req.params.arxivId, reply));
   // Old-style ids (hep-th/9901001) take two path segments: the same operation, documented above.
-  app.get<{ Params: { archive: string; number: string } }>('/api/papers/:archive/:number', (req, reply) => get(`${req.params.archive}/${req.params.number}`, reply));
+  app.get<{ Params: { archive: string; number: string } }>('/api/papers/:archive/:number', (req, reply) =>
+    get(`${req.params.archive}/${req.params.number}`, reply),
+  );
 }

@@ -36,8 +36,10 @@ export function registerPaperSimilar(app: FastifyInstance, { search, papers, dat
     const r = await search.similar(ref.id, limit);
     return { id: ref.id, papers: await presentHits(database, r) };
   };
-  app.get<{ Params: { arxivId: string }; Querystring: { limit?: string } }>('/api/papers/:arxivId/similar', { schema: paperSimilarSchema, ...checkedInHandler }, (req, reply) =>
-    handle(req.params.arxivId, req.query.limit, reply),
+  app.get<{ Params: { arxivId: string }; Querystring: { limit?: string } }>(
+    '/api/papers/:arxivId/similar',
+    { schema: paperSimilarSchema, ...checkedInHandler },
+    (req, reply) => handle(req.params.arxivId, req.query.limit, reply),
   );
   // Old-style ids (hep-th/9901001) take two path segments: the same operation, documented above.
   app.get<{ Params: { archive: string; number: string }; Querystring: { limit?: string } }>('/api/papers/:archive/:number/similar', (req, reply) =>

@@ -34,13 +34,22 @@ export function registerApiPaperSubmit(app: FastifyInstance, deps: AppDeps) {
     if (!user) return reply;
     const d = await community.limits.submitPerUser.hit(`user:${user.id}`);
     if (!d.ok) {
-      return reply.code(429).header('Retry-After', String(d.retryAfterSeconds)).send({ error: 'Too Many Requests', message: `community: too many submission attempts; retry in ${d.retryAfterSeconds} s` });
+      return reply
+        .code(429)
+        .header('Retry-After', String(d.retryAfterSeconds))
+        .send({ error: 'Too Many Requests', message: `community: too many submission attempts; retry in ${d.retryAfterSeconds} s` });
     }
     try {
-      const s = await community.submissions.submit(user, { paper: req.body.arxivId, comment: req.body.comment, githubRepo: req.body.githubRepo, projectPage: req.body.projectPage });
+      const s = await community.submissions.submit(user, {
+        paper: req.body.arxivId,
+        comment: req.body.comment,
+        githubRepo: req.body.githubRepo,
+        projectPage: req.body.projectPage,
+      });
       return reply.code(201).send(presentSubmission(s, user));
     } catch (e) {
-      if (e instanceof CommunityError) return reply.code(e.status as 400).send({ error: e.status === 429 ? 'Too Many Requests' : 'Rejected', message: e.message });
+      if (e instanceof CommunityError)
+        return reply.code(e.status as 400).send({ error: e.status === 429 ? 'Too Many Requests' : 'Rejected', message: e.message });
       throw e;
     }
   });

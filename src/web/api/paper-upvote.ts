@@ -26,7 +26,8 @@ export const apiUpvoteSchema = {
   response: responses,
 } satisfies RouteDoc & Record<string, unknown>;
 
-export const apiUnvoteSchema = { ...apiUpvoteSchema, operationId: 'unvotePaper', summary: 'Take back an upvote (idempotent)' } satisfies RouteDoc & Record<string, unknown>;
+export const apiUnvoteSchema = { ...apiUpvoteSchema, operationId: 'unvotePaper', summary: 'Take back an upvote (idempotent)' } satisfies RouteDoc &
+  Record<string, unknown>;
 
 export function registerApiPaperUpvote(app: FastifyInstance, deps: AppDeps) {
   const { community } = deps;
@@ -43,6 +44,10 @@ export function registerApiPaperUpvote(app: FastifyInstance, deps: AppDeps) {
       throw e;
     }
   };
-  app.post<{ Params: { arxivId: string } }>('/api/papers/:arxivId/upvote', { schema: apiUpvoteSchema, ...apiSchemaErrors('community') }, (req, reply) => handle(req, reply, true));
-  app.delete<{ Params: { arxivId: string } }>('/api/papers/:arxivId/upvote', { schema: apiUnvoteSchema, ...apiSchemaErrors('community') }, (req, reply) => handle(req, reply, false));
+  app.post<{ Params: { arxivId: string } }>('/api/papers/:arxivId/upvote', { schema: apiUpvoteSchema, ...apiSchemaErrors('community') }, (req, reply) =>
+    handle(req, reply, true),
+  );
+  app.delete<{ Params: { arxivId: string } }>('/api/papers/:arxivId/upvote', { schema: apiUnvoteSchema, ...apiSchemaErrors('community') }, (req, reply) =>
+    handle(req, reply, false),
+  );
 }

@@ -27,7 +27,10 @@ export function registerPapersList(app: FastifyInstance, { config, database, pap
     // One extra row says whether another page exists.
     const list = await papers.listNewest({ limit: limit + 1, before });
     const shown = list.slice(0, limit);
-    const byId = await dailyEntriesOf(database, shown.map((p) => p.id));
+    const byId = await dailyEntriesOf(
+      database,
+      shown.map((p) => p.id),
+    );
     if (list.length > limit) {
       const last = shown[shown.length - 1];
       const next = new URLSearchParams({ cursor: encodeCursor({ publishedAt: last.publishedAt, id: last.id }), limit: String(limit) });

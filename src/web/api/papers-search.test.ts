@@ -14,7 +14,11 @@ describe('search endpoints', () => {
     db = await freshDatabase('sqlite');
     const papers = createPaperStore(db);
     await papers.upsertMany([
-      buildPaper({ id: '2501.00003', title: 'Sharpness and <b>generalization</b>', abstract: 'Flat minima generalize better in deep networks & <script>x</script>.' }),
+      buildPaper({
+        id: '2501.00003',
+        title: 'Sharpness and <b>generalization</b>',
+        abstract: 'Flat minima generalize better in deep networks & <script>x</script>.',
+      }),
       buildPaper({ id: '2501.00005', title: 'Text generation with diffusion', abstract: 'We generate text by denoising.' }),
       // 300 papers on one topic: the best 200 by words are cs.LG, the last 100 (weaker matches) cs.RO;
       // three are featured in the feed.
@@ -57,7 +61,10 @@ describe('search endpoints', () => {
     assert.equal(r.statusCode, 200);
     const body = r.json();
     // 2502.10250 is past the first 200 candidates by words; the search looks deeper for it.
-    assert.deepEqual(body.map((x: { paper: { id: string } }) => x.paper.id), ['2502.10250', '2502.10005']);
+    assert.deepEqual(
+      body.map((x: { paper: { id: string } }) => x.paper.id),
+      ['2502.10250', '2502.10005'],
+    );
     assert.equal(body[0].paper.upvotes, 9);
     assert.equal(body[1].numComments, 1);
     assert.equal(body[1].submittedBy.name, 'alice');

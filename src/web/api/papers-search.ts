@@ -10,7 +10,10 @@ import { badRequest, checkedInHandler, DailyPaper, type RouteDoc } from './schem
 
 /** Search hits as daily papers items (as the hosted API's search answers), each with its score. */
 export async function presentHits(database: Database, hits: SearchHit[]) {
-  const entries = await dailyEntriesOf(database, hits.filter((h) => h.featured).map((h) => h.paper.id));
+  const entries = await dailyEntriesOf(
+    database,
+    hits.filter((h) => h.featured).map((h) => h.paper.id),
+  );
   return hits.map((h) => ({ ...presentPaperItem(h.paper, entries.get(h.paper.id) ?? null), score: h.score }));
 }
 

@@ -59,7 +59,9 @@ export const DailyPaper = Type.Object(
     githubRepo: Type.Optional(nullableStr('the code repository (same as paper.githubRepo)')),
     projectPage: Type.Optional(nullableStr('the project page (same as paper.projectPage)')),
     comment: Type.Optional(nullableStr("the submitter's note")),
-    feedDay: Type.Optional(Type.Union([str('the feed day it was featured on, YYYY-MM-DD', 'date'), Type.Null()], { description: 'null for a search hit never featured' })),
+    feedDay: Type.Optional(
+      Type.Union([str('the feed day it was featured on, YYYY-MM-DD', 'date'), Type.Null()], { description: 'null for a search hit never featured' }),
+    ),
     mediaUrls: Type.Optional(Type.Array(Type.String(), { description: 'always empty here' })),
     isAuthorParticipating: Type.Optional(Type.Boolean({ description: 'always false here' })),
   },

@@ -71,9 +71,21 @@ export function registerPapersFeed(app: FastifyInstance, { config, database, pag
     return reply.type(contentType).header('Cache-Control', 'public, max-age=300').send(body);
   };
   app.get('/papers/feed.xml', { schema: latestFeedSchema }, (_req, reply) =>
-    serve(reply, { sort: 'publishedAt', path: '/papers/feed.xml', htmlPath: '/', title: 'Paperboy · Daily Papers', subtitle: 'The latest feed days: papers submitted and upvoted by the community' }),
+    serve(reply, {
+      sort: 'publishedAt',
+      path: '/papers/feed.xml',
+      htmlPath: '/',
+      title: 'Paperboy · Daily Papers',
+      subtitle: 'The latest feed days: papers submitted and upvoted by the community',
+    }),
   );
   app.get('/papers/trending/feed.xml', { schema: trendingFeedSchema }, (_req, reply) =>
-    serve(reply, { sort: 'trending', path: '/papers/trending/feed.xml', htmlPath: '/papers/trending', title: 'Paperboy · Trending papers', subtitle: 'Papers ranked by upvotes and age' }),
+    serve(reply, {
+      sort: 'trending',
+      path: '/papers/trending/feed.xml',
+      htmlPath: '/papers/trending',
+      title: 'Paperboy · Trending papers',
+      subtitle: 'Papers ranked by upvotes and age',
+    }),
   );
 }

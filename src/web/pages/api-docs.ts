@@ -15,7 +15,8 @@ function typeOf(s: SchemaObject | Record<string, unknown>): SafeHtml | string {
   }
   const choices = o.oneOf ?? o.anyOf;
   // A choice of constants (TypeBox's union of literals) reads as an enum.
-  if (choices?.length && choices.every((x) => x.const !== undefined)) return `${typeof choices[0].const === 'number' ? 'number' : 'string'}: ${choices.map((x) => String(x.const)).join(', ')}`;
+  if (choices?.length && choices.every((x) => x.const !== undefined))
+    return `${typeof choices[0].const === 'number' ? 'number' : 'string'}: ${choices.map((x) => String(x.const)).join(', ')}`;
   if (choices) return html`${choices.map((x, i) => html`${i ? ' | ' : ''}${typeOf(x)}`)}`;
   if (o.const !== undefined) return `${JSON.stringify(o.const)}`;
   if (o.type === 'array' && o.items) return html`array of ${typeOf(o.items)}`;
@@ -31,14 +32,16 @@ function operation(path: string, method: string, op: OpenApiOperation): SafeHtml
   ${op.description ? html`<p>${op.description}</p>` : ''}
   ${op.security?.length ? html`<p class="muted">Needs a personal API token: <code>Authorization: Bearer TOKEN</code> (create one on your profile page).</p>` : ''}
   ${op.requestBody ? html`<p>Request body (${Object.keys(op.requestBody.content)[0]}): ${typeOf(Object.values(op.requestBody.content)[0].schema)}</p>` : ''}
-  ${params.length
-    ? html`<table><caption>Parameters</caption><thead><tr><th scope="col">Name</th><th scope="col">In</th><th scope="col">Type</th><th scope="col">Description</th></tr></thead><tbody>
+  ${
+    params.length
+      ? html`<table><caption>Parameters</caption><thead><tr><th scope="col">Name</th><th scope="col">In</th><th scope="col">Type</th><th scope="col">Description</th></tr></thead><tbody>
     ${params.map((p) => {
       const sch = p.schema;
       const range = sch.minimum !== undefined || sch.maximum !== undefined ? ` ${sch.minimum ?? ''}..${sch.maximum ?? ''}` : '';
       return html`<tr><td><code>${p.name}</code>${p.required ? ' (required)' : ''}</td><td>${p.in}</td><td>${typeOf(sch)}${range}</td><td>${p.description}${sch.default !== undefined ? html` Default <code>${String(sch.default)}</code>.` : ''}</td></tr>`;
     })}</tbody></table>`
-    : ''}
+      : ''
+  }
   <table><caption>Responses</caption><thead><tr><th scope="col">Status</th><th scope="col">Body</th><th scope="col">Description</th></tr></thead><tbody>
   ${Object.entries(op.responses).map(([status, r]) => {
     const [type, content] = Object.entries(r.content ?? {})[0] ?? [];

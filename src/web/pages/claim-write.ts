@@ -37,13 +37,17 @@ export function registerClaimWrite(app: FastifyInstance, deps: AppDeps) {
     if (!isCurator(user)) throw new CommunityError(403, 'only curators review author claims');
     const pending = await community.claims.pending();
     const body = html`<h1>Author claims waiting for review</h1>
-${pending.length
-  ? html`<ul class="claims">${pending.map(
-      (c) => html`<li><a href="/u/${c.user.username}">${c.user.username}</a> claims to be <strong>${c.authorName}</strong> on <a href="${paperPath(c.paperId)}">arXiv:${c.paperId}</a>
+${
+  pending.length
+    ? html`<ul class="claims">${pending.map(
+        (
+          c,
+        ) => html`<li><a href="/u/${c.user.username}">${c.user.username}</a> claims to be <strong>${c.authorName}</strong> on <a href="${paperPath(c.paperId)}">arXiv:${c.paperId}</a>
 <form class="inline" method="post" action="/claims/${c.id}/approve">${csrfField(req)}<button type="submit">Approve</button></form>
 <form class="inline" method="post" action="/claims/${c.id}/reject">${csrfField(req)}<button type="submit" class="secondary">Reject</button></form></li>`,
-    )}</ul>`
-  : html`<p class="muted">No claims are waiting.</p>`}`;
+      )}</ul>`
+    : html`<p class="muted">No claims are waiting.</p>`
+}`;
     return reply.type('text/html; charset=utf-8').send(page(req, { title: 'Author claims · Paperboy', body }));
   });
 

@@ -15,7 +15,11 @@ export const commentCreateSchema = {
   body: {
     type: 'object',
     required: ['body'],
-    properties: { body: { type: 'string', maxLength: MAX_COMMENT_CHARS + 200 }, parent_id: { type: 'string', pattern: '^[0-9]{0,12}$' }, _csrf: { type: 'string' } },
+    properties: {
+      body: { type: 'string', maxLength: MAX_COMMENT_CHARS + 200 },
+      parent_id: { type: 'string', pattern: '^[0-9]{0,12}$' },
+      _csrf: { type: 'string' },
+    },
   },
 } as const;
 
@@ -36,15 +40,19 @@ export function registerCommentWrite(app: FastifyInstance, deps: AppDeps) {
   const { community } = deps;
   const { comments } = community;
 
-  app.post<{ Params: { arxivId: string }; Body: { body: string; parent_id?: string } }>('/papers/:arxivId/comments', { schema: commentCreateSchema }, async (req, reply) => {
-    const user = requireUser(req, reply);
-    if (!user) return reply;
-    const ref = parseArxivId(req.params.arxivId);
-    if (!ref) throw new CommunityError(404, 'not an arXiv id');
-    const parent = req.body.parent_id ? Number(req.body.parent_id) : null;
-    const c = await comments.add(user, ref.id, req.body.body, parent);
-    return reply.redirect(commentAnchor(c.paperId, c.id), 303);
-  });
+  app.post<{ Params: { arxivId: string }; Body: { body: string; parent_id?: string } }>(
+    '/papers/:arxivId/comments',
+    { schema: commentCreateSchema },
+    async (req, reply) => {
+      const user = requireUser(req, reply);
+      if (!user) return reply;
+      const ref = parseArxivId(req.params.arxivId);
+      if (!ref) throw new CommunityError(404, 'not an arXiv id');
+      const parent = req.body.parent_id ? Number(req.body.parent_id) : null;
+      const c = await comments.add(user, ref.id, req.body.body, parent);
+      return reply.redirect(commentAnchor(c.paperId, c.id), 303);
+    },
+  );
 
   const editPage = (req: FastifyRequest, reply: FastifyReply, id: number, body: string, paperId: string) =>
     reply.type('text/html; charset=utf-8').send(

@@ -20,7 +20,12 @@ async function render(d: DigestWeb, req: Req, reply: FastifyReply, s: Subscriber
   const action = `/digest/manage/${req.params.token}`;
   const hidden = csrfField(req);
   if (s.status === 'unsubscribed' || s.status === 'pending') {
-    return sendPage(reply, status, 'Digest', html`<section class="narrow"><h1>Not subscribed</h1><p><strong>${s.email}</strong> receives no digest. <a href="/subscribe">Subscribe again</a>.</p></section>`);
+    return sendPage(
+      reply,
+      status,
+      'Digest',
+      html`<section class="narrow"><h1>Not subscribed</h1><p><strong>${s.email}</strong> receives no digest. <a href="/subscribe">Subscribe again</a>.</p></section>`,
+    );
   }
   return sendPage(
     reply,
@@ -55,7 +60,8 @@ ${topics.length ? html`<ul class="topics">${topics.map((t) => html`<li><span>${t
 
 export function registerDigestManage(app: FastifyInstance, deps: AppDeps) {
   const d = digestWeb(deps);
-  const notFound = (reply: FastifyReply) => sendPage(reply, 404, 'Link not valid', html`<section class="narrow"><h1>This link is not valid</h1><p>Use the link in your latest digest.</p></section>`);
+  const notFound = (reply: FastifyReply) =>
+    sendPage(reply, 404, 'Link not valid', html`<section class="narrow"><h1>This link is not valid</h1><p>Use the link in your latest digest.</p></section>`);
   app.get<{ Params: { token: string } }>('/digest/manage/:token', async (req, reply) => {
     const s = await d.fromLink('manage', req.params.token);
     return s ? render(d, req, reply, s) : notFound(reply);
@@ -67,13 +73,26 @@ export function registerDigestManage(app: FastifyInstance, deps: AppDeps) {
     const action = field(req.body, 'action');
     if (action === 'unsubscribe') {
       await subs.unsubscribe(s.id);
-      return sendPage(reply, 200, 'Unsubscribed', html`<section class="narrow"><h1>Unsubscribed</h1><p><strong>${s.email}</strong> will receive no more digests.</p></section>`);
+      return sendPage(
+        reply,
+        200,
+        'Unsubscribed',
+        html`<section class="narrow"><h1>Unsubscribed</h1><p><strong>${s.email}</strong> will receive no more digests.</p></section>`,
+      );
     }
     if (action === 'save') {
       const frequency = field(req.body, 'frequency');
       const weekday = Number(field(req.body, 'weekday') ?? s.weekday);
       const trending = Number(field(req.body, 'trending') ?? s.trendingCount);
-      if ((frequency !== 'daily' && frequency !== 'weekly') || !Number.isInteger(weekday) || weekday < 0 || weekday > 6 || !Number.isInteger(trending) || trending < 0 || trending > MAX_TRENDING) {
+      if (
+        (frequency !== 'daily' && frequency !== 'weekly') ||
+        !Number.isInteger(weekday) ||
+        weekday < 0 ||
+        weekday > 6 ||
+        !Number.isInteger(trending) ||
+        trending < 0 ||
+        trending > MAX_TRENDING
+      ) {
         return render(d, req, reply, s, 400, `Choose daily or weekly, a weekday, and 0 to ${MAX_TRENDING} trending papers.`);
       }
       const paused = field(req.body, 'paused') === '1';

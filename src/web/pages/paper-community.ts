@@ -50,14 +50,20 @@ function commentTree(req: FastifyRequest, nodes: CommentNode[], viewer: User | n
   <p class="comment-meta"><a href="/u/${c.author.username}">${c.author.displayName ?? c.author.username}</a>
     · <a href="#comment-${c.id}"><time datetime="${c.createdAt}">${formatDate(c.createdAt)}</time></a>${c.updatedAt !== c.createdAt && !c.deleted ? ' · edited' : ''}${c.hidden ? ' · hidden' : ''}</p>
   ${body}
-  ${viewer && !c.deleted
-    ? html`<div class="comment-actions">
-    ${own ? html`<a href="/comments/${c.id}/edit">Edit</a>
-    <form class="inline" method="post" action="/comments/${c.id}/delete">${csrfField(req)}<button type="submit" class="link">Delete</button></form>` : ''}
+  ${
+    viewer && !c.deleted
+      ? html`<div class="comment-actions">
+    ${
+      own
+        ? html`<a href="/comments/${c.id}/edit">Edit</a>
+    <form class="inline" method="post" action="/comments/${c.id}/delete">${csrfField(req)}<button type="submit" class="link">Delete</button></form>`
+        : ''
+    }
     ${curator ? html`<form class="inline" method="post" action="/comments/${c.id}/${c.hidden ? 'unhide' : 'hide'}">${csrfField(req)}<button type="submit" class="link">${c.hidden ? 'Unhide' : 'Hide'}</button></form>` : ''}
     <details class="reply"><summary>Reply</summary>${commentForm(req, c.paperId, c.id)}</details>
   </div>`
-    : ''}
+      : ''
+  }
   ${c.replies.length ? commentTree(req, c.replies, viewer) : ''}
 </li>`;
   })}</ol>`;

@@ -8,7 +8,10 @@ import { page } from '../session.js';
 import { paperCommunity } from './paper-community.js';
 
 function notFound(reply: FastifyReply, what: string) {
-  return reply.code(404).type('text/html; charset=utf-8').send(errorPage(404, 'Paper not found', what));
+  return reply
+    .code(404)
+    .type('text/html; charset=utf-8')
+    .send(errorPage(404, 'Paper not found', what));
 }
 
 /** GET /papers/:arxivId (and old-style /papers/hep-th/9901001): the paper page. */
@@ -44,9 +47,13 @@ ${c.submission}
 ${c.sections}
 ${similar.length ? html`<section class="similar"><h2>Similar papers</h2><ol class="papers">${similar.map((x) => paperCard(x.paper))}</ol></section>` : ''}
 </article>`;
-    return reply.type('text/html; charset=utf-8').send(page(req, { title: `${p.title} · Paperboy`, description: p.abstract.slice(0, 200), body, scripts: ['feed.js', 'community.js'] }));
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(page(req, { title: `${p.title} · Paperboy`, description: p.abstract.slice(0, 200), body, scripts: ['feed.js', 'community.js'] }));
   };
   app.get<{ Params: { arxivId: string } }>('/papers/:arxivId', (req, reply) => show(req, req.params.arxivId, reply));
   // Old-style ids contain a slash: /papers/hep-th/9901001
-  app.get<{ Params: { archive: string; number: string } }>('/papers/:archive/:number', (req, reply) => show(req, `${req.params.archive}/${req.params.number}`, reply));
+  app.get<{ Params: { archive: string; number: string } }>('/papers/:archive/:number', (req, reply) =>
+    show(req, `${req.params.archive}/${req.params.number}`, reply),
+  );
 }

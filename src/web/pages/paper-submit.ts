@@ -55,14 +55,22 @@ ${error ? html`<p class="notice error" role="alert">${error}</p>` : ''}
     const user = requireUser(req, reply);
     if (!user) return reply;
     const again = (status: number, message: string) =>
-      reply.code(status).type('text/html; charset=utf-8').send(page(req, { title: 'Submit a paper · Paperboy', body: form(req, req.body, message) }));
+      reply
+        .code(status)
+        .type('text/html; charset=utf-8')
+        .send(page(req, { title: 'Submit a paper · Paperboy', body: form(req, req.body, message) }));
     const d = await community.limits.submitPerUser.hit(`user:${user.id}`);
     if (!d.ok) {
       reply.header('Retry-After', String(d.retryAfterSeconds));
       return again(429, `Too many submission attempts; try again in ${Math.ceil(d.retryAfterSeconds / 60)} minute(s).`);
     }
     try {
-      const s = await community.submissions.submit(user, { paper: req.body.paper, comment: req.body.comment, githubRepo: req.body.github_repo, projectPage: req.body.project_page });
+      const s = await community.submissions.submit(user, {
+        paper: req.body.paper,
+        comment: req.body.comment,
+        githubRepo: req.body.github_repo,
+        projectPage: req.body.project_page,
+      });
       return reply.redirect(paperPath(s.paperId), 303);
     } catch (e) {
       if (e instanceof CommunityError) return again(e.status, e.userMessage.replace(/^./, (c) => c.toUpperCase()) + '.');

@@ -24,13 +24,18 @@ export function registerPaperUpvote(app: FastifyInstance, deps: AppDeps) {
     if (!ref) throw new CommunityError(404, `"${req.params.arxivId.slice(0, 60)}" is not an arXiv id`);
     const back = backPath(req.body?.back, paperPath(ref.id));
     if (!req.user) {
-      if (wantsJson(req)) return reply.code(401).send({ error: 'Unauthorized', message: 'community: sign in to upvote', signin: `/signin?next=${encodeURIComponent(back)}` });
+      if (wantsJson(req))
+        return reply.code(401).send({ error: 'Unauthorized', message: 'community: sign in to upvote', signin: `/signin?next=${encodeURIComponent(back)}` });
       return reply.redirect(`/signin?next=${encodeURIComponent(back)}`, 303);
     }
     const result = add ? await community.votes.upvote(req.user.id, ref.id) : await community.votes.unvote(req.user.id, ref.id);
     if (wantsJson(req)) return reply.send(result);
     return reply.redirect(back, 303);
   };
-  app.post<{ Params: { arxivId: string }; Body?: { back?: string } }>('/papers/:arxivId/upvote', { schema: voteSchema }, (req, reply) => handle(req, reply, true));
-  app.post<{ Params: { arxivId: string }; Body?: { back?: string } }>('/papers/:arxivId/unvote', { schema: voteSchema }, (req, reply) => handle(req, reply, false));
+  app.post<{ Params: { arxivId: string }; Body?: { back?: string } }>('/papers/:arxivId/upvote', { schema: voteSchema }, (req, reply) =>
+    handle(req, reply, true),
+  );
+  app.post<{ Params: { arxivId: string }; Body?: { back?: string } }>('/papers/:arxivId/unvote', { schema: voteSchema }, (req, reply) =>
+    handle(req, reply, false),
+  );
 }

@@ -12,13 +12,19 @@ const SEARCH_PAGE_LIMIT = 50;
 /** GET /search?q=: results with highlighted snippets, and filters for dates, category, featured papers and sort. */
 export function registerSearchPage(app: FastifyInstance, { search }: AppDeps) {
   // The same query schema as /api/papers/search; a bad value is a 400 page naming the field.
-  app.get<{ Querystring: Record<string, unknown> }>('/search', { schema: { querystring: searchQuerySchema(SEARCH_PAGE_LIMIT) }, ...checkedInHandler }, async (req, reply) => {
-    const parsed = parseSearchRequest(req.query, SEARCH_PAGE_LIMIT);
-    const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 250) : '';
-    const send = (status: number, body: unknown) =>
-      reply.code(status).type('text/html; charset=utf-8').send(layout({ title: q ? `${q} · Search · Paperboy` : 'Search · Paperboy', query: q, body: body as never }));
-    if ('error' in parsed) return send(400, html`<section class="error-page"><h1>Search</h1><p class="muted">${parsed.error}</p></section>`);
-    const filters = html`<form class="search-filters" action="/search" method="get">
+  app.get<{ Querystring: Record<string, unknown> }>(
+    '/search',
+    { schema: { querystring: searchQuerySchema(SEARCH_PAGE_LIMIT) }, ...checkedInHandler },
+    async (req, reply) => {
+      const parsed = parseSearchRequest(req.query, SEARCH_PAGE_LIMIT);
+      const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 250) : '';
+      const send = (status: number, body: unknown) =>
+        reply
+          .code(status)
+          .type('text/html; charset=utf-8')
+          .send(layout({ title: q ? `${q} · Search · Paperboy` : 'Search · Paperboy', query: q, body: body as never }));
+      if ('error' in parsed) return send(400, html`<section class="error-page"><h1>Search</h1><p class="muted">${parsed.error}</p></section>`);
+      const filters = html`<form class="search-filters" action="/search" method="get">
   <input type="hidden" name="q" value="${parsed.q}">
   <label>From <input type="date" name="from" value="${parsed.from ?? ''}"></label>
   <label>To <input type="date" name="to" value="${parsed.to ?? ''}"></label>
@@ -31,22 +37,23 @@ export function registerSearchPage(app: FastifyInstance, { search }: AppDeps) {
   </select></label>
   <button type="submit">Apply</button>
 </form>`;
-    if (!parsed.q) return send(200, html`<section><h1>Search</h1><p class="muted">Type words or a description of the paper you half remember.</p></section>`);
-    const r = await search.search(parsed);
-    const cards = r.papers.map(({ paper, featured, upvotes }) =>
-      paperCard(paper, {
-        snippet: html`${snippet(paper.abstract, parsed.q).map((p) => (p.hit ? html`<mark>${p.text}</mark>` : html`${p.text}`))}`,
-        meta: featured ? html`<span class="chip featured" title="featured in the daily feed">▲ ${upvotes}</span>` : undefined,
-      }),
-    );
-    return send(
-      200,
-      html`<section class="search-results">
+      if (!parsed.q) return send(200, html`<section><h1>Search</h1><p class="muted">Type words or a description of the paper you half remember.</p></section>`);
+      const r = await search.search(parsed);
+      const cards = r.papers.map(({ paper, featured, upvotes }) =>
+        paperCard(paper, {
+          snippet: html`${snippet(paper.abstract, parsed.q).map((p) => (p.hit ? html`<mark>${p.text}</mark>` : html`${p.text}`))}`,
+          meta: featured ? html`<span class="chip featured" title="featured in the daily feed">▲ ${upvotes}</span>` : undefined,
+        }),
+      );
+      return send(
+        200,
+        html`<section class="search-results">
 <h1>Search: ${parsed.q}</h1>
 ${filters}
 <p class="muted">${r.papers.length} ${r.papers.length === 1 ? 'paper' : 'papers'} · ${r.mode === 'hybrid' ? 'by meaning and words' : 'by words'}</p>
 ${r.papers.length ? html`<ol class="papers">${cards}</ol>` : html`<p>No papers match.</p>`}
 </section>`,
-    );
-  });
+      );
+    },
+  );
 }

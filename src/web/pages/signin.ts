@@ -18,7 +18,11 @@ export const signinSchema = {
 } as const;
 
 export const confirmSchema = {
-  body: { type: 'object', required: ['token'], properties: { token: { type: 'string', maxLength: 100 }, next: { type: 'string', maxLength: 500 }, _csrf: { type: 'string' } } },
+  body: {
+    type: 'object',
+    required: ['token'],
+    properties: { token: { type: 'string', maxLength: 100 }, next: { type: 'string', maxLength: 500 }, _csrf: { type: 'string' } },
+  },
 } as const;
 
 function signinForm(req: FastifyRequest, next: string, message?: { text: string; error?: boolean }, email = '') {
@@ -49,7 +53,10 @@ export function registerSignin(app: FastifyInstance, deps: AppDeps) {
   app.post<{ Body: { email: string; next?: string } }>('/signin', { schema: signinSchema }, async (req, reply) => {
     const next = backPath(req.body.next, '/');
     const send = (status: number, text: string, error = true) =>
-      reply.code(status).type('text/html; charset=utf-8').send(page(req, { title: 'Sign in · Paperboy', body: signinForm(req, next, { text, error }, req.body.email) }));
+      reply
+        .code(status)
+        .type('text/html; charset=utf-8')
+        .send(page(req, { title: 'Sign in · Paperboy', body: signinForm(req, next, { text, error }, req.body.email) }));
     const email = normaliseEmail(req.body.email);
     if (!email) return send(400, 'That is not an email address.');
     for (const [limiter, key] of [
@@ -83,15 +90,22 @@ export function registerSignin(app: FastifyInstance, deps: AppDeps) {
   });
 
   const confirmPage = (req: FastifyRequest, reply: FastifyReply, token: string, next: string, error?: string) =>
-    reply.code(error ? 400 : 200).type('text/html; charset=utf-8').send(
-      page(req, {
-        title: 'Sign in · Paperboy',
-        body: html`<section class="narrow"><h1>Sign in</h1>
-${error ? html`<p class="notice error" role="alert">${error}</p><p><a href="/signin">Ask for a new link</a></p>` : html`<p>Press the button to finish signing in.</p>
-<form method="post" action="/signin/confirm">${csrfField(req)}<input type="hidden" name="token" value="${token}"><input type="hidden" name="next" value="${next}"><button type="submit" id="confirm">Sign in to Paperboy</button></form>`}
+    reply
+      .code(error ? 400 : 200)
+      .type('text/html; charset=utf-8')
+      .send(
+        page(req, {
+          title: 'Sign in · Paperboy',
+          body: html`<section class="narrow"><h1>Sign in</h1>
+${
+  error
+    ? html`<p class="notice error" role="alert">${error}</p><p><a href="/signin">Ask for a new link</a></p>`
+    : html`<p>Press the button to finish signing in.</p>
+<form method="post" action="/signin/confirm">${csrfField(req)}<input type="hidden" name="token" value="${token}"><input type="hidden" name="next" value="${next}"><button type="submit" id="confirm">Sign in to Paperboy</button></form>`
+}
 </section>`,
-      }),
-    );
+        }),
+      );
 
   app.get<{ Querystring: { token?: string; next?: string } }>('/signin/confirm', async (req, reply) => {
     const token = typeof req.query.token === 'string' ? req.query.token : '';

@@ -22,7 +22,12 @@ export function registerSubscribeConfirm(app: FastifyInstance, deps: AppDeps) {
   app.post<{ Params: { token: string } }>('/subscribe/confirm/:token', async (req, reply) => {
     const s = await d.service.subscriptions.confirm(req.params.token);
     if (!s) {
-      return sendPage(reply, 410, 'Link expired', html`<section class="narrow"><h1>This link is used or expired</h1><p>Confirmation links work once, for 48 hours. <a href="/subscribe">Subscribe again</a> to get a new one.</p></section>`);
+      return sendPage(
+        reply,
+        410,
+        'Link expired',
+        html`<section class="narrow"><h1>This link is used or expired</h1><p>Confirmation links work once, for 48 hours. <a href="/subscribe">Subscribe again</a> to get a new one.</p></section>`,
+      );
     }
     const manage = manageUrl('', d.service.links.sign('manage', s.id, s.email));
     return sendPage(

@@ -43,14 +43,24 @@ export function registerSubscribe(app: FastifyInstance, deps: AppDeps) {
     const address = await d.perAddress.hit(email);
     if (!client.ok || !address.ok) {
       reply.header('Retry-After', String(Math.max(client.ok ? 0 : client.retryAfterSeconds, address.ok ? 0 : address.retryAfterSeconds)));
-      return sendPage(reply, 429, 'Too many requests', html`<section class="narrow"><h1>Too many requests</h1><p>Please try again in a few minutes.</p></section>`);
+      return sendPage(
+        reply,
+        429,
+        'Too many requests',
+        html`<section class="narrow"><h1>Too many requests</h1><p>Please try again in a few minutes.</p></section>`,
+      );
     }
     try {
       await d.service.requestSubscription(email);
     } catch (e) {
       // The mail server refused or is unreachable: say so rather than promise a message.
       req.log.error({ err: e }, 'digest: could not send the subscription email');
-      return sendPage(reply, 503, 'Try again later', html`<section class="narrow"><h1>We could not send the email</h1><p>Please try again in a few minutes.</p></section>`);
+      return sendPage(
+        reply,
+        503,
+        'Try again later',
+        html`<section class="narrow"><h1>We could not send the email</h1><p>Please try again in a few minutes.</p></section>`,
+      );
     }
     return sendPage(
       reply,

@@ -59,7 +59,8 @@ export function registerUserShow(app: FastifyInstance, deps: AppDeps) {
       papers.getMany(claims.map((c) => c.paperId)),
     ]);
     const own = req.user?.id === user.id;
-    const list = (items: typeof submittedPapers, empty: string) => (items.length ? html`<ol class="papers">${items.map((p) => paperCard(p))}</ol>` : html`<p class="muted">${empty}</p>`);
+    const list = (items: typeof submittedPapers, empty: string) =>
+      items.length ? html`<ol class="papers">${items.map((p) => paperCard(p))}</ol>` : html`<p class="muted">${empty}</p>`;
     const tokens = own ? await community.accounts.listApiTokens(user.id) : [];
     return html`<section class="profile">
 <h1>${user.displayName ?? user.username}</h1>
@@ -72,18 +73,26 @@ ${list(claimedPapers, 'No claimed papers yet.')}
 <h2 id="upvoted">Upvoted papers (${upvotedPapers.length})</h2>
 ${list(upvotedPapers, 'No upvotes yet.')}
 ${own ? await digestSection(req, user) : ''}
-${own
-  ? html`<h2 id="account">Display name</h2>
+${
+  own
+    ? html`<h2 id="account">Display name</h2>
 <form method="post" action="/account/profile" class="inline-form">${csrfField(req)}
 <label for="display-name">Shown instead of your username</label> <input id="display-name" name="display_name" maxlength="60" value="${user.displayName ?? ''}"> <button type="submit">Save</button></form>
 <h2 id="tokens">API tokens</h2>
 <p class="muted">Use a token as <code>Authorization: Bearer …</code> with <code>POST /api/papers/submit</code> and <code>POST /api/papers/{arxivId}/upvote</code>.</p>
 ${newToken ? html`<p class="notice" role="status">Your new token (copy it now, it is not shown again): <code id="new-token">${newToken}</code></p>` : ''}
-${tokens.length ? html`<ul class="tokens">${tokens.map((t) => html`<li>${t.name} · created ${formatDate(t.createdAt)}${t.lastUsedAt ? html` · last used ${formatDate(t.lastUsedAt)}` : ''}
-<form class="inline" method="post" action="/account/tokens/${t.id}/revoke">${csrfField(req)}<button type="submit" class="link">Revoke</button></form></li>`)}</ul>` : ''}
+${
+  tokens.length
+    ? html`<ul class="tokens">${tokens.map(
+        (t) => html`<li>${t.name} · created ${formatDate(t.createdAt)}${t.lastUsedAt ? html` · last used ${formatDate(t.lastUsedAt)}` : ''}
+<form class="inline" method="post" action="/account/tokens/${t.id}/revoke">${csrfField(req)}<button type="submit" class="link">Revoke</button></form></li>`,
+      )}</ul>`
+    : ''
+}
 <form method="post" action="/account/tokens" class="inline-form">${csrfField(req)}
 <label for="token-name">Token name</label> <input id="token-name" name="name" maxlength="60" placeholder="my script"> <button type="submit">Create token</button></form>`
-  : ''}
+    : ''
+}
 </section>`;
   };
 

@@ -15,7 +15,10 @@
       credentials: 'same-origin',
     })
       .then(function (res) {
-        if (res.status === 401) return res.json().then(function (j) { window.location.href = j.signin || '/signin'; });
+        if (res.status === 401)
+          return res.json().then(function (j) {
+            window.location.href = j.signin || '/signin';
+          });
         if (!res.ok) throw new Error('upvote failed: ' + res.status);
         return res.json().then(function (j) {
           var voted = !!j.voted;
@@ -30,8 +33,12 @@
           }
         });
       })
-      .catch(function () { form.submit(); })
-      .finally(function () { if (button) button.disabled = false; });
+      .catch(function () {
+        form.submit();
+      })
+      .finally(function () {
+        if (button) button.disabled = false;
+      });
   });
   document.querySelectorAll('[data-copy]').forEach(function (button) {
     var target = document.querySelector(button.getAttribute('data-copy'));
@@ -40,7 +47,9 @@
     button.addEventListener('click', function () {
       navigator.clipboard.writeText(target.textContent || '').then(function () {
         button.textContent = 'Copied';
-        setTimeout(function () { button.textContent = 'Copy BibTeX'; }, 1500);
+        setTimeout(function () {
+          button.textContent = 'Copy BibTeX';
+        }, 1500);
       });
     });
   });

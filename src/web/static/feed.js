@@ -5,8 +5,7 @@
   'use strict';
   function typing(ev) {
     var t = ev.target;
-    return ev.ctrlKey || ev.metaKey || ev.altKey || ev.defaultPrevented ||
-      (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName)));
+    return ev.ctrlKey || ev.metaKey || ev.altKey || ev.defaultPrevented || (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName)));
   }
   // requestSubmit fires the submit event, so community.js can upvote in place.
   function upvote(scope) {

@@ -110,7 +110,18 @@ export class Cursors {
    * blocks whose bound plus `others` (a bound on the other terms) is below `theta`: their rows
    * cannot reach it. The scoring loop of a search, kept tight.
    */
-  addUpTo(j: number, top: number, acc: Float64Array, base: number, touched: Int32Array, idf: number, len: Int32Array, avgdl: number, others: number, theta: number): void {
+  addUpTo(
+    j: number,
+    top: number,
+    acc: Float64Array,
+    base: number,
+    touched: Int32Array,
+    idf: number,
+    len: Int32Array,
+    avgdl: number,
+    others: number,
+    theta: number,
+  ): void {
     let row = this.row[j];
     if (row >= top) return;
     let f = this.f[j];

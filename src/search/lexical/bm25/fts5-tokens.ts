@@ -11,7 +11,11 @@ export function unicode61Tokens(text: string): string[] {
   const out = text.toLowerCase().match(TOKEN) ?? [];
   for (let i = 0; i < out.length; i++) {
     const t = out[i];
-    if (!ASCII.test(t)) out[i] = t.normalize('NFD').replace(/\p{Mn}+/gu, '').normalize('NFC');
+    if (!ASCII.test(t))
+      out[i] = t
+        .normalize('NFD')
+        .replace(/\p{Mn}+/gu, '')
+        .normalize('NFC');
   }
   return out;
 }

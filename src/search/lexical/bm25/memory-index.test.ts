@@ -60,7 +60,11 @@ function assertSameRanking(fts: { rowid: number; rank: number }[], mem: { rowid:
     const want = -fts[i].rank;
     assert.ok(Math.abs(mem[i].score - want) <= 1e-9 * Math.max(1, Math.abs(want)), `${what}: score at ${i}: ${mem[i].score} vs ${want}`);
     // Equal scores may come in either order.
-    if (mem[i].rowid !== fts[i].rowid) assert.ok(Math.abs(-fts[i].rank - mem[i].score) < 1e-9 && fts.some((f) => f.rowid === mem[i].rowid && Math.abs(-f.rank - mem[i].score) < 1e-9), `${what}: row at ${i}`);
+    if (mem[i].rowid !== fts[i].rowid)
+      assert.ok(
+        Math.abs(-fts[i].rank - mem[i].score) < 1e-9 && fts.some((f) => f.rowid === mem[i].rowid && Math.abs(-f.rank - mem[i].score) < 1e-9),
+        `${what}: row at ${i}`,
+      );
   }
 }
 
@@ -130,7 +134,11 @@ test('scoreBound is (k1 + 1) times the idf of each query word in each table, the
     assert.ok(b > a || a === 0, `${q}: the exact table adds to the bound`);
     assert.ok(Math.abs(fast.scoreBoundSync(q) - b) <= 1e-9 * Math.max(1, b), q);
     // (An exact title is pinned above every score; it never enters the fusion.)
-    for (const [index, bound] of [[plain, a], [both, b], [fast, b]] as const) {
+    for (const [index, bound] of [
+      [plain, a],
+      [both, b],
+      [fast, b],
+    ] as const) {
       for (const h of index.searchSync(q, { limit: 10 })) if (h.score < EXACT_MATCH_SCORE) assert.ok(h.score <= bound + 1e-9, `${q}: ${h.score} > ${bound}`);
     }
   }
@@ -160,7 +168,10 @@ test('ranked: the stemmed top rows and the exact top rows of the over-stemmed wo
     if (!match || parsed.phrases.length) continue;
     // The candidates, from FTS5 alone: the stemmed table's top 10, and the exact table's top 10 for
     // the words fewer papers have as typed than half of those with their stem.
-    const words = parsed.terms.map(unicode61Tokens).filter((t) => t.length === 1).map((t) => t[0]);
+    const words = parsed.terms
+      .map(unicode61Tokens)
+      .filter((t) => t.length === 1)
+      .map((t) => t[0]);
     const over = words.filter((x) => {
       const m = toFts5Query({ phrases: [], terms: [x] });
       const e = df('papers_fts_exact').get(m) as number;
@@ -189,19 +200,34 @@ test('ranked: the stemmed top rows and the exact top rows of the over-stemmed wo
   fast.memoryIndex!.stemmer.close();
 });
 
-test('papers with an over-stemmed word as typed are found when the stem\'s other words fill the stemmed top rows', async () => {
+test("papers with an over-stemmed word as typed are found when the stem's other words fill the stemmed top rows", async () => {
   // Porter stems "generalization" and "generation" alike ("gener"): 40 generation papers with the
   // word in their titles outrank, by stemmed bm25, the 4 with "generalization" in their abstracts.
   const docs = [
-    ...Array.from({ length: 40 }, (_, i) => ({ _id: `gen-${i}`, title: `Generation of text ${i}`, text: `We study generation and generation methods, case ${i}.` })),
-    ...Array.from({ length: 4 }, (_, i) => ({ _id: `gz-${i}`, title: `A study of models ${i}`, text: `Out of distribution generalization in a long abstract about models and data, number ${i}.` })),
+    ...Array.from({ length: 40 }, (_, i) => ({
+      _id: `gen-${i}`,
+      title: `Generation of text ${i}`,
+      text: `We study generation and generation methods, case ${i}.`,
+    })),
+    ...Array.from({ length: 4 }, (_, i) => ({
+      _id: `gz-${i}`,
+      title: `A study of models ${i}`,
+      text: `Out of distribution generalization in a long abstract about models and data, number ${i}.`,
+    })),
     ...DOCS.slice(0, 300),
   ];
   const db = database(docs);
   const plain = new SqliteLexicalIndex(db);
   const fast = await accelerated(db);
-  const stemmedTop = db.prepare(`SELECT p.arxiv_id FROM papers_fts f JOIN papers p ON p.rowid = f.rowid WHERE papers_fts MATCH 'generalization' ORDER BY bm25(papers_fts, 2.5, 1, 0.5) LIMIT 5`).pluck();
-  assert.ok((stemmedTop.all() as string[]).every((id) => id.startsWith('gen-')), 'the stemmed top 5 are generation papers');
+  const stemmedTop = db
+    .prepare(
+      `SELECT p.arxiv_id FROM papers_fts f JOIN papers p ON p.rowid = f.rowid WHERE papers_fts MATCH 'generalization' ORDER BY bm25(papers_fts, 2.5, 1, 0.5) LIMIT 5`,
+    )
+    .pluck();
+  assert.ok(
+    (stemmedTop.all() as string[]).every((id) => id.startsWith('gen-')),
+    'the stemmed top 5 are generation papers',
+  );
   for (const lex of [plain, fast]) {
     const hits = (lex === fast ? await lex.search('generalization', { limit: 5 }) : lex.searchSync('generalization', { limit: 5 })).map((h) => h.id);
     assert.deepEqual(new Set(hits.slice(0, 4)), new Set(['gz-0', 'gz-1', 'gz-2', 'gz-3']), hits.join(' '));
@@ -227,7 +253,12 @@ test('with the memory index: exact title first, hostile input safe, phrases hono
 test('the memory index follows appended rows and steps aside when rows are deleted', async () => {
   const db = database(DOCS.slice(0, 500));
   const fast = await accelerated(db);
-  db.prepare('INSERT INTO papers (arxiv_id, title, abstract, authors) VALUES (?, ?, ?, ?)').run('new-1', 'Zymurgy of quasicrystals', 'Brewing meets zymurgy.', '');
+  db.prepare('INSERT INTO papers (arxiv_id, title, abstract, authors) VALUES (?, ?, ?, ?)').run(
+    'new-1',
+    'Zymurgy of quasicrystals',
+    'Brewing meets zymurgy.',
+    '',
+  );
   assert.equal(fast.searchSync('zymurgy', { limit: 5 })[0].id, 'new-1');
   assert.equal(fast.memoryIndex!.rows, 501);
   db.prepare('DELETE FROM papers WHERE arxiv_id = ?').run('new-1');
@@ -237,7 +268,10 @@ test('the memory index follows appended rows and steps aside when rows are delet
   // A change in place is seen too (FTS5's token count moves) and FTS5 answers.
   const again = await accelerated(db);
   db.prepare('UPDATE papers SET abstract = ? WHERE arxiv_id = ?').run('Zzyzx road.', DOCS[10]._id);
-  assert.deepEqual(again.searchSync('zzyzx', { limit: 5 }).map((h) => h.id), [DOCS[10]._id]);
+  assert.deepEqual(
+    again.searchSync('zzyzx', { limit: 5 }).map((h) => h.id),
+    [DOCS[10]._id],
+  );
   assert.equal(again.stale, true);
 });
 
@@ -252,7 +286,12 @@ test("whileStale 'memory': a change in place leaves the memory index answering, 
   assert.ok(before.includes(target._id), oldWord);
   db.prepare('UPDATE papers SET title = ?, abstract = ? WHERE arxiv_id = ?').run('Zzyzx road', 'Zzyzx road.', target._id);
   db.prepare('DELETE FROM papers WHERE arxiv_id = ?').run(DOCS[11]._id);
-  db.prepare('INSERT INTO papers (arxiv_id, title, abstract, authors) VALUES (?, ?, ?, ?)').run('new-1', 'Zymurgy of quasicrystals', 'Brewing meets zymurgy.', '');
+  db.prepare('INSERT INTO papers (arxiv_id, title, abstract, authors) VALUES (?, ?, ?, ?)').run(
+    'new-1',
+    'Zymurgy of quasicrystals',
+    'Brewing meets zymurgy.',
+    '',
+  );
   // The memory index still answers (FTS5 would find zzyzx): the changed paper by its old words,
   // the deleted one nowhere, the appended one at once.
   assert.deepEqual(lex.searchSync('zzyzx', { limit: 5 }), []);
@@ -264,11 +303,18 @@ test("whileStale 'memory': a change in place leaves the memory index answering, 
   // The rebuilt index agrees with FTS5 again, and is attached in step.
   lex.accelerate(await lex.buildMemoryIndex({ chunk: 700 }));
   assert.equal(lex.stale, false);
-  assert.deepEqual(lex.searchSync('zzyzx', { limit: 5 }).map((h) => h.id), [target._id]);
+  assert.deepEqual(
+    lex.searchSync('zzyzx', { limit: 5 }).map((h) => h.id),
+    [target._id],
+  );
   assert.equal(lex.stale, false);
   const plain = new SqliteLexicalIndex(db);
   for (const q of [oldWord, 'zymurgy', ...QUERIES.slice(0, 20)]) {
-    assert.deepEqual(lex.searchSync(q, { limit: 10 }).map((h) => h.id), plain.searchSync(q, { limit: 10 }).map((h) => h.id), q);
+    assert.deepEqual(
+      lex.searchSync(q, { limit: 10 }).map((h) => h.id),
+      plain.searchSync(q, { limit: 10 }).map((h) => h.id),
+      q,
+    );
   }
   old.stemmer.close();
   lex.memoryIndex!.stemmer.close();
@@ -292,7 +338,10 @@ test('a saved memory index loads with the same answers and refuses another key',
     // The paper ids came with the rows and load with them.
     assert.ok(built.hasIds && loaded.hasIds);
     const ids = db.prepare('SELECT rowid, arxiv_id FROM papers').all() as { rowid: number; arxiv_id: string }[];
-    assert.deepEqual(ids.map((r) => loaded.idOf(r.rowid)), ids.map((r) => r.arxiv_id));
+    assert.deepEqual(
+      ids.map((r) => loaded.idOf(r.rowid)),
+      ids.map((r) => r.arxiv_id),
+    );
     // Appending after a load extends the loaded lists.
     loaded.addAll([{ rowid: 501, title: 'Zymurgy', abstract: 'cells zymurgy', authors: '' }]);
     assert.equal(loaded.search(['zymurgy'], DEFAULT_COLUMN_WEIGHTS, 5, true)[0].rowid, 501);
@@ -315,7 +364,11 @@ test('the app (search_docs layout) builds, persists and reloads the memory index
     assert.equal(fast.memoryIndex?.rows, 300);
     assert.equal((await MemoryBm25Index.readHeader(file))?.rows, 300);
     for (const q of [...QUERIES.slice(0, 40), DOCS[3].title, '2501.10007']) {
-      assert.deepEqual(fast.searchSync(q, { limit: 10 }).map((h) => h.id), plain.searchSync(q, { limit: 10 }).map((h) => h.id), q);
+      assert.deepEqual(
+        fast.searchSync(q, { limit: 10 }).map((h) => h.id),
+        plain.searchSync(q, { limit: 10 }).map((h) => h.id),
+        q,
+      );
     }
     const again = new SqliteLexicalIndex(db.sqlite!, DEFAULT_COLUMN_WEIGHTS, undefined, { layout: 'app' });
     await startMemoryIndex(again, file, 1);
@@ -361,13 +414,19 @@ nodeTest('a memory index file of another format version, or one cut short, is no
     // Starting again rebuilds the index, which answers as before, and saves it in the current format.
     const rebuilt = await started();
     assert.equal(header().format, INDEX_FILE_FORMAT);
-    assert.deepEqual(QUERIES.slice(0, 10).map((q) => rebuilt.searchSync(q, { limit: 10 })), want);
+    assert.deepEqual(
+      QUERIES.slice(0, 10).map((q) => rebuilt.searchSync(q, { limit: 10 })),
+      want,
+    );
 
     // A file cut short (a crash while copying it, a full disk): not read, rebuilt, whole again.
     fs.writeFileSync(file, fs.readFileSync(file).subarray(0, fs.statSync(file).size - 100));
     assert.equal(await MemoryBm25Index.load(file, key), null);
     const again = await started();
-    assert.deepEqual(QUERIES.slice(0, 10).map((q) => again.searchSync(q, { limit: 10 })), want);
+    assert.deepEqual(
+      QUERIES.slice(0, 10).map((q) => again.searchSync(q, { limit: 10 })),
+      want,
+    );
     assert.notEqual(await MemoryBm25Index.load(file, key), null);
     // Not an index file at all.
     fs.writeFileSync(file, 'PBBM not a header');
@@ -385,7 +444,10 @@ nodeTest('paper ids by rowid: gaps, non-ASCII ids, save and load, appends, and n
   index.addAll([doc(2, '2501.00002'), doc(3, 'hep-th/9901001'), doc(700, 'ünï-7')]);
   index.addAll([doc(701, '2501.00701')]);
   const expect = (i: MemoryBm25Index) =>
-    assert.deepEqual([1, 2, 3, 4, 699, 700, 701, 702].map((r) => i.idOf(r)), [undefined, '2501.00002', 'hep-th/9901001', undefined, undefined, 'ünï-7', '2501.00701', undefined]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 699, 700, 701, 702].map((r) => i.idOf(r)),
+      [undefined, '2501.00002', 'hep-th/9901001', undefined, undefined, 'ünï-7', '2501.00701', undefined],
+    );
   expect(index);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-bm25-ids-'));
   try {
@@ -450,8 +512,20 @@ nodeTest('exact titles by two hashes: a collision of the first is told apart, ap
     { _id: 'x2', title: b, text: 'second abstract about graphs' },
   ]);
   const fast = await accelerated(db);
-  assert.deepEqual(fast.searchSync(b, { limit: 5 }).filter((h) => h.score >= 1e6).map((h) => h.id), ['x2']);
-  assert.deepEqual(new SqliteLexicalIndex(db).searchSync(b, { limit: 5 }).filter((h) => h.score >= 1e6).map((h) => h.id), ['x2']);
+  assert.deepEqual(
+    fast
+      .searchSync(b, { limit: 5 })
+      .filter((h) => h.score >= 1e6)
+      .map((h) => h.id),
+    ['x2'],
+  );
+  assert.deepEqual(
+    new SqliteLexicalIndex(db)
+      .searchSync(b, { limit: 5 })
+      .filter((h) => h.score >= 1e6)
+      .map((h) => h.id),
+    ['x2'],
+  );
   fast.memoryIndex!.stemmer.close();
   db.close();
 });
@@ -463,7 +537,10 @@ nodeTest('the stemmer answers as FTS5 porter and leaves its FTS5 table empty aft
     stemmer.stemAll(words);
     stemmer.stemAll(['generalization', 'networks', 'learning', '31510']);
     // Porter's stems (its over-stemming of "generalization" included); digits pass through.
-    assert.deepEqual(['generalization', 'networks', 'learning', '31510'].map((w) => stemmer.stem(w)), ['gener', 'network', 'learn', '31510']);
+    assert.deepEqual(
+      ['generalization', 'networks', 'learning', '31510'].map((w) => stemmer.stem(w)),
+      ['gener', 'network', 'learn', '31510'],
+    );
     // Segments left behind (as DELETE FROM leaves them) were walked by every later fts5vocab read.
     // In FTS5's %_data table, id 1 is the averages record and id 10 the structure record; segment
     // pages have higher ids.
@@ -546,9 +623,15 @@ nodeTest('pruned search returns exactly the top k of scoring every row (long lis
       assert.deepEqual((await built.searchSplit([{ terms, exact: true }], DEFAULT_COLUMN_WEIGHTS, limit))[0], want, `${terms.join(' ')} top ${limit} split`);
       const lists = loaded.queryLists(terms, DEFAULT_COLUMN_WEIGHTS, true);
       const mid = 2 * PART_ALIGN;
-      for (const order of [[0, 1], [1, 0]]) {
+      for (const order of [
+        [0, 1],
+        [1, 0],
+      ]) {
         const theta = new Int32Array(new SharedArrayBuffer(8));
-        const parts = [{ lo: 0, hi: mid, theta, slot: 0 }, { lo: mid, hi: 0x7fffffff, theta, slot: 1 }];
+        const parts = [
+          { lo: 0, hi: mid, theta, slot: 0 },
+          { lo: mid, hi: 0x7fffffff, theta, slot: 1 },
+        ];
         const hits = order.flatMap((p) => topRows([...lists], loaded.len, loaded.tokens / loaded.rows, DEFAULT_COLUMN_WEIGHTS, limit, newScratch(), parts[p]));
         assert.deepEqual(hits.sort((a, b) => b.score - a.score || a.rowid - b.rowid).slice(0, limit), want, `${terms.join(' ')} top ${limit} parts ${order}`);
       }
@@ -561,7 +644,11 @@ nodeTest('pruned search returns exactly the top k of scoring every row (long lis
     // The title lookup (a hash table) finds every row with the title, in both.
     const title = docs[1234].title;
     const want = docs.filter((d) => titleKey(d.title) === titleKey(title)).map((d) => d.rowid);
-    for (const index of [built, loaded]) assert.deepEqual(index.rowsWithTitleKey(titleKey(title)).filter((r) => want.includes(r)), want);
+    for (const index of [built, loaded])
+      assert.deepEqual(
+        index.rowsWithTitleKey(titleKey(title)).filter((r) => want.includes(r)),
+        want,
+      );
     loaded.stemmer.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -579,10 +666,15 @@ test('searchSplit searches half of the rows on a worker thread and answers as se
   try {
     let compared = 0;
     for (const q of QUERIES) {
-      const terms = parseQuery(q).terms.map((t) => unicode61Tokens(t)[0]).filter(Boolean);
+      const terms = parseQuery(q)
+        .terms.map((t) => unicode61Tokens(t)[0])
+        .filter(Boolean);
       if (!terms.length) continue;
       // Two searches in one split (as the served path asks for the stemmed and the exact one).
-      const searches = [{ terms, exact: false }, { terms: terms.slice(0, 2), exact: true }];
+      const searches = [
+        { terms, exact: false },
+        { terms: terms.slice(0, 2), exact: true },
+      ];
       const [stemmed, exact] = await index.searchSplit(searches, DEFAULT_COLUMN_WEIGHTS, 25);
       assert.deepEqual(stemmed, index.search(terms, DEFAULT_COLUMN_WEIGHTS, 25, false), q);
       assert.deepEqual(exact, index.search(terms.slice(0, 2), DEFAULT_COLUMN_WEIGHTS, 25, true), q);
@@ -593,7 +685,12 @@ test('searchSplit searches half of the rows on a worker thread and answers as se
     assert.ok(compared > 1000);
     assert.ok(index.threaded, 'the upper half ran on the worker thread');
     // Rows appended after the worker started are found there too (their lists are read in place).
-    db.prepare('INSERT INTO papers (arxiv_id, title, abstract, authors) VALUES (?, ?, ?, ?)').run('new-1', 'Zymurgical xylophones', 'zymurgical xylophones of note', '');
+    db.prepare('INSERT INTO papers (arxiv_id, title, abstract, authors) VALUES (?, ?, ?, ?)').run(
+      'new-1',
+      'Zymurgical xylophones',
+      'zymurgical xylophones of note',
+      '',
+    );
     const hits = await fast.search('zymurgical', { limit: 5 });
     assert.equal(hits[0]?.id, 'new-1');
     // A worker that is gone: the same answers, from this thread.
@@ -608,14 +705,26 @@ test('searchSplit searches half of the rows on a worker thread and answers as se
 
 nodeTest('searchSplit reads long lists in shared memory, also after they grow', async () => {
   // "common" is in every row: its lists pass SHARED_MIN_BYTES (64 KiB) at about 32k rows.
-  const doc = (i: number) => ({ rowid: i + 1, title: `common topic${i % 97}`, abstract: `common words ${i % 13 === 0 ? 'rare' : 'plain'} body${i % 1000}`, authors: '' });
+  const doc = (i: number) => ({
+    rowid: i + 1,
+    title: `common topic${i % 97}`,
+    abstract: `common words ${i % 13 === 0 ? 'rare' : 'plain'} body${i % 1000}`,
+    authors: '',
+  });
   const index = new MemoryBm25Index();
   try {
     index.addAll(Array.from({ length: 50_000 }, (_, i) => doc(i)));
     index.trim();
     const w = DEFAULT_COLUMN_WEIGHTS;
     const check = async (terms: string[]) => {
-      const [stemmed, exact] = await index.searchSplit([{ terms, exact: false }, { terms, exact: true }], w, 50);
+      const [stemmed, exact] = await index.searchSplit(
+        [
+          { terms, exact: false },
+          { terms, exact: true },
+        ],
+        w,
+        50,
+      );
       assert.deepEqual(stemmed, index.search(terms, w, 50, false), terms.join(' '));
       assert.deepEqual(exact, index.search(terms, w, 50, true), terms.join(' '));
       return exact;

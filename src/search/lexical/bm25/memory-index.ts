@@ -252,7 +252,13 @@ export class MemoryBm25Index {
     const worker = lists.some((l) => l.length > 0) && limit > 0 && mid > 0 && mid <= this.maxRowid ? this.worker() : null;
     if (!worker) return here();
     const thetas = lists.map(() => new Int32Array(new SharedArrayBuffer(8)));
-    const upper = worker.run({ searches: lists.map((l, i) => ({ lists: l, part: { lo: mid, hi: END, theta: thetas[i], slot: 1 } })), len: this.len, avgdl, weights, limit });
+    const upper = worker.run({
+      searches: lists.map((l, i) => ({ lists: l, part: { lo: mid, hi: END, theta: thetas[i], slot: 1 } })),
+      len: this.len,
+      avgdl,
+      weights,
+      limit,
+    });
     // topRows sorts the lists it is given: this thread's own copies.
     const lower = lists.map((l, i) => topRows([...l], this.len, avgdl, weights, limit, this.scratch, { lo: 0, hi: mid, theta: thetas[i], slot: 0 }));
     try {

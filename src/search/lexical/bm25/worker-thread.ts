@@ -36,6 +36,12 @@ parentPort?.on('message', (job: Bm25Job) => {
     const counts = Int32Array.from(hits, (h) => h.length);
     parentPort!.postMessage({ id: job.id, rows, scores, counts } satisfies Bm25Answer, [rows.buffer, scores.buffer, counts.buffer]);
   } catch (e) {
-    parentPort!.postMessage({ id: job.id, rows: new Int32Array(0), scores: new Float64Array(0), counts: new Int32Array(0), error: String((e as Error).stack ?? e) });
+    parentPort!.postMessage({
+      id: job.id,
+      rows: new Int32Array(0),
+      scores: new Float64Array(0),
+      counts: new Int32Array(0),
+      error: String((e as Error).stack ?? e),
+    });
   }
 });

@@ -1,4 +1,4 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test, beforeEach, afterEach, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +16,7 @@ import { createSearchService } from './service.js';
 import { putVectors } from './vectors/vector-store.js';
 import { publishModel } from './embedders/model-store.js';
 import { rng } from './vectors/vector-math.js';
+import { waitFor } from '../testing/wait.js';
 
 const TOPICS = {
   graphs: ['graph', 'node', 'edge', 'message', 'passing', 'molecule', 'vertex', 'neighbourhood'],
@@ -40,6 +41,34 @@ function papers(from: number, n: number, topics: (keyof typeof TOPICS)[]) {
 
 const SMALL = { dim: 16, batchSize: 16, minDf: 1, members: 2 };
 
+// Each test starts from an empty database and DATA_DIR of its own. The one expensive thing tests
+// share is a first corpus model, trained once per file by whichever test asks for it first.
+let firstModelDir: string | undefined;
+let firstModel: Promise<string> | undefined;
+
+/** The file of a first corpus model, trained on `papers(0, 100, ['graphs', 'speech'])` with one member; a copy goes in each test's DATA_DIR. */
+function trainedModel(): Promise<string> {
+  firstModel ??= (async () => {
+    firstModelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-first-model-'));
+    const file = path.join(firstModelDir, 'corpus.pbem');
+    await trainCorpusModel(papers(0, 100, ['graphs', 'speech']), { ...SMALL, members: 1 }).model.save(file);
+    return file;
+  })();
+  return firstModel;
+}
+
+/** Puts a copy of the first model in `dataDir`, as a first training would have; returns its path there. */
+async function installFirstModel(dataDir: string): Promise<string> {
+  const file = corpusModelPath(dataDir);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.copyFileSync(await trainedModel(), file);
+  return file;
+}
+
+after(() => {
+  if (firstModelDir) fs.rmSync(firstModelDir, { recursive: true, force: true });
+});
+
 test('retraining is due after enough growth, never with 0 percent or without a corpus model', () => {
   assert.equal(retrainDue(1000, 800, 25), true); // +200 = 25%
   assert.equal(retrainDue(999, 800, 25), false); // +199: under 25% and under 200 papers
@@ -56,12 +85,11 @@ for (const dialect of DIALECTS) {
   describe(`corpus model retraining [${dialect}]`, () => {
     let db: TestDatabase;
     let dataDir: string;
-    const log: string[] = [];
-    before(async () => {
+    beforeEach(async () => {
       db = await freshDatabase(dialect);
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-retrain-'));
     });
-    after(async () => {
+    afterEach(async () => {
       await db.destroy();
       fs.rmSync(dataDir, { recursive: true, force: true });
     });
@@ -84,16 +112,14 @@ for (const dialect of DIALECTS) {
         .set({ claimed_by: `${os.hostname()}:2147483646#retrain` })
         .execute();
       assert.equal(await claimTraining(db, 'next', 60_000), true);
-      await db.db.updateTable('embedder_training').set({ claimed_by: null, lease_until: null }).execute();
     });
 
     test('a grown corpus retrains the model; search keeps the old one until nearly every paper has a new vector', async () => {
+      const log: string[] = [];
       const store = createPaperStore(db);
       await store.upsertMany(papers(0, 100, ['graphs', 'speech']));
-      // The model of a first training, on the 100 papers about graphs and speech.
-      const file = corpusModelPath(dataDir);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      await trainCorpusModel(await db.db.selectFrom('papers').select(['title', 'abstract']).orderBy('id').execute(), { ...SMALL, members: 1 }).model.save(file);
+      // The model of a first training, on these 100 papers about graphs and speech.
+      const file = await installFirstModel(dataDir);
       const source = await openEmbedderSource('corpus', dataDir, 'default', db);
       const first = source.latest()!;
       // A process on another host: its own DATA_DIR, with a copy of the same first model.
@@ -185,9 +211,12 @@ for (const dialect of DIALECTS) {
     });
 
     test('the worker role waits while another process trains, and retrains once the claim is free', async () => {
-      await db.db.updateTable('embedder_training').set({ claimed_by: null, lease_until: null }).execute();
+      // A model trained on 100 papers is in use; the corpus has grown to 550 since.
+      await installFirstModel(dataDir);
+      const store = createPaperStore(db);
+      await store.upsertMany(papers(0, 400, ['graphs', 'speech', 'proteins']));
+      await store.upsertMany(papers(1000, 150, ['graphs', 'proteins']));
       assert.equal(await claimTraining(db, 'other-host:9#retrain', 60_000), true);
-      await createPaperStore(db).upsertMany(papers(1000, 150, ['graphs', 'proteins']));
       const lines: string[] = [];
       const version = () => fs.statSync(corpusModelPath(dataDir)).mtimeMs;
       const before = version();
@@ -213,11 +242,11 @@ for (const dialect of DIALECTS) {
       runner.start();
       const stop = () => runner.stop();
       try {
-        await waitFor(() => lines.length > 0);
+        await waitFor(() => lines.length > 0, { what: 'a first retrain log line' });
         assert.match(lines[0], /^retrain: due, but another process is training/);
         // The other process is done (or its lease ran out): the next look trains.
         await db.db.updateTable('embedder_training').set({ claimed_by: null, lease_until: null }).execute();
-        await waitFor(() => lines.some((l) => l.startsWith('retrain: wrote')));
+        await waitFor(() => lines.some((l) => l.startsWith('retrain: wrote')), { what: 'the retrained model to be written', timeoutMs: 20_000 });
         assert.equal(lines.filter((l) => l.startsWith('retrain: due')).length, 1, lines.join('\n'));
         assert.notEqual(version(), before);
         // A large corpus trains on its newest papers; growth is still counted from the whole corpus.
@@ -266,10 +295,12 @@ for (const dialect of DIALECTS) {
     });
 
     test('a training asked to stop writes nothing and frees the claim', async () => {
-      const file = corpusModelPath(dataDir);
+      const file = await installFirstModel(dataDir);
       const before = fs.statSync(file).mtimeMs;
+      // The last finished training counted 550 papers; 600 have come since.
+      await db.db.updateTable('embedder_training').set({ papers: 550, finished_at: new Date().toISOString() }).execute();
       const store = createPaperStore(db);
-      await store.upsertMany(papers(400, 600, ['graphs', 'speech', 'proteins']));
+      await store.upsertMany(papers(0, 1150, ['graphs', 'speech', 'proteins']));
       let asked = 0;
       const r = await retrainIfDue({
         database: db,
@@ -290,12 +321,4 @@ for (const dialect of DIALECTS) {
       assert.equal(await claimTraining(db, 'someone', 60_000), true);
     });
   });
-}
-
-async function waitFor(ok: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }

@@ -6,6 +6,7 @@ import { installSessions } from './session.js';
 import { errorPage } from './error-page.js';
 import type { AppDeps } from './deps.js';
 import { installOpenApi } from './api/openapi.js';
+import { installStrictNumbers } from './strict-numbers.js';
 
 const STATIC_DIR = fileURLToPath(new URL('../../../src/web/static/', import.meta.url));
 
@@ -23,8 +24,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: true,
     bodyLimit: 256 * 1024,
   });
-  // Before any route: the document is collected from the routes as they are registered.
+  // Before any route: the document is collected from the routes as they are registered, and
+  // whole numbers in their query strings are read strictly.
   await installOpenApi(app, deps.config);
+  installStrictNumbers(app);
   await app.register(fastifyStatic, { root: STATIC_DIR, prefix: '/static/', maxAge: '1h' });
 
   app.setNotFoundHandler((req, reply) => {

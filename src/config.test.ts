@@ -57,3 +57,24 @@ test('describeConfig prints the settings as given, marks defaults and hides secr
   assert.match(text, /SESSION_SECRET\s+"\*\*\*\*"/);
   assert.ok(!text.includes('s3cret'));
 });
+
+test('describeConfig hides the password in every URL-valued setting, not only the secret ones', () => {
+  const text = describeConfig(
+    loadConfig({
+      EMBEDDER: 'http:http://embed-user:Emb3d-pw@127.0.0.1:8080/v1',
+      ARXIV_API_URL: 'https://arxiv-user:Arx1v-pw@export.example.org/api/query',
+      ARXIV_OAI_URL: 'https://mirror.example.org/oai2?api_key=0a1-key&set=cs',
+      BASE_URL: 'https://admin:B4se-pw@papers.example.org',
+      SMTP_URL: 'smtp://mailer:Smtp-pw@mail.example.org:587',
+      DATABASE_URL: 'postgres://pb:Pg-pw@db.example.org:5432/paperboy',
+    }),
+  );
+  for (const password of ['Emb3d-pw', 'Arx1v-pw', '0a1-key', 'B4se-pw', 'Smtp-pw', 'Pg-pw']) assert.ok(!text.includes(password), `${password} printed`);
+  assert.match(text, /EMBEDDER\s+"http:http:\/\/embed-user:\*\*\*\*@127\.0\.0\.1:8080\/v1"/);
+  assert.match(text, /ARXIV_API_URL\s+"https:\/\/arxiv-user:\*\*\*\*@export\.example\.org\/api\/query"/);
+  assert.match(text, /ARXIV_OAI_URL\s+"https:\/\/mirror\.example\.org\/oai2\?api_key=\*\*\*\*&set=cs"/);
+  assert.match(text, /DATABASE_URL\s+"postgres:\/\/pb:\*\*\*\*@db\.example\.org:5432\/paperboy"/);
+  // What holds no password is shown as it is.
+  assert.match(text, /ARXIV_CATEGORIES\s+"cs\.LG,cs\.CL,cs\.CV,cs\.AI,stat\.ML"/);
+  assert.match(describeConfig(loadConfig({ SMTP_URL: 'smtp://mail.example.org:25' })), /SMTP_URL\s+"smtp:\/\/mail\.example\.org:25"/);
+});

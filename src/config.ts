@@ -416,20 +416,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return config;
 }
 
-/** Hide the password part of URLs and whole secret values. */
+// A URL's user info as written: `scheme://user:password@`; the password runs to the last `@` before the host.
+const URL_PASSWORD_RE = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)[^\s/?#]*@/gi;
+// A credential passed in a URL's query (`?api_key=...`, `&password=...`).
+const QUERY_SECRET_RE = /([?&](?:password|passwd|pass|pwd|secret|token|access_token|api_key|apikey|key)=)[^&#\s]*/gi;
+
+/**
+ * Hide passwords (and credentials in a query) inside every URL in any setting (EMBEDDER=http:http://user:pass@...,
+ * ARXIV_API_URL, a list of URLs), not only in the settings marked secret, and whole secret values that are no URL.
+ */
 export function redact(setting: Setting, value: string): string {
-  if (!setting.secret || value === '') return value;
-  try {
-    const u = new URL(value);
-    if (u.password) {
-      u.password = '****';
-      return u.toString();
-    }
-    if (u.protocol === 'sqlite:') return value;
-    return u.username ? u.toString() : value;
-  } catch {
-    return value.startsWith('sqlite:') ? value : '****';
-  }
+  if (value === '') return value;
+  const hidden = value.replace(URL_PASSWORD_RE, '$1****@').replace(QUERY_SECRET_RE, '$1****');
+  if (!setting.secret || hidden !== value || value.startsWith('sqlite:')) return hidden;
+  // A secret URL without a password shows (smtp://host:25); any other secret text does not.
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) && URL.canParse(value) ? value : '****';
 }
 
 /** `paperboy config`: every setting's effective value (secrets hidden) and its help. */

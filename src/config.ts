@@ -2,6 +2,7 @@
 // Every bad value is collected and reported together; nothing reads process.env elsewhere.
 // Each setting is declared once below (name, Config field, type, default, help); the Config type is
 // inferred from the table, and docs/settings.md is generated from it (`npm run docs:settings`).
+import { isIP } from 'node:net';
 import { onnxModelFiles } from './search/embedders/onnx-embedder.js';
 
 /**
@@ -34,6 +35,14 @@ export interface Setting {
 export const SETTINGS = [
   { name: 'PORT', key: 'port', type: 'int', default: '3000', min: 0, max: 65535, help: 'HTTP port the web server listens on' },
   { name: 'HOST', key: 'host', type: 'string', default: '0.0.0.0', help: 'address the web server binds to' },
+  {
+    name: 'TRUST_PROXY',
+    key: 'trustProxy',
+    type: 'string',
+    default: '',
+    check: checkTrustProxy,
+    help: 'the reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (per-client rate limits, logs, `Secure` cookies): empty trusts none and the peer is the client; a whole number trusts that many hops in front of this server; or comma-separated proxy addresses and CIDRs (`127.0.0.1,10.0.0.0/8`; `loopback`, `linklocal`, `uniquelocal` name those ranges). Trusting a client lets it pick any address and escape the rate limits',
+  },
   {
     name: 'BASE_URL',
     key: 'baseUrl',
@@ -379,6 +388,36 @@ function checkDatabaseUrl(value: string): string | null {
     }
   }
   return 'DATABASE_URL must start with sqlite: or postgres://';
+}
+
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** One TRUST_PROXY item: an IP address, a CIDR (`10.0.0.0/8`, `fd00::/8`) or a named range. */
+function isProxyAddress(item: string): boolean {
+  if (PROXY_RANGES.includes(item)) return true;
+  const [address, prefix, ...rest] = item.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (version === 4 && isIP(prefix) === 4) return true; // a netmask: 10.0.0.0/255.0.0.0
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+function checkTrustProxy(value: string): string | null {
+  if (value === '' || /^\d{1,2}$/.test(value)) return null;
+  const bad = splitList(value).filter((item) => !isProxyAddress(item));
+  if (bad.length === 0 && splitList(value).length > 0) return null;
+  return `TRUST_PROXY=${JSON.stringify(value)} must be empty, a number of hops or proxy addresses/CIDRs (e.g. 127.0.0.1,10.0.0.0/8)${bad.length ? `; not an address: ${bad.join(', ')}` : ''}`;
+}
+
+/** TRUST_PROXY as Fastify's `trustProxy` option: false (none), the hops to trust, or the proxies' addresses. */
+export function trustProxyOption(value: string): false | string[] | ((address: string, hop: number) => boolean) {
+  if (value === '') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return hops > 0 ? (_address, hop) => hop < hops : false;
+  }
+  return splitList(value);
 }
 
 function checkEmbedder(value: string): string | null {

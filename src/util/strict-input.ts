@@ -24,3 +24,14 @@ export function isCalendarDay(text: string): boolean {
   last.setUTCFullYear(year, month, 0);
   return day <= last.getUTCDate();
 }
+
+// An email address as both sign-in and subscribe read it: ASCII only (what goes into a `To:` header
+// raw), a local part of RFC 5322 atoms and dots, and a domain of letter-digit-hyphen labels.
+const EMAIL_RE = /^[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
+
+/** The address in lower case, or null when it is none (or not plain ASCII). */
+export function normaliseEmail(input: unknown): string | null {
+  if (typeof input !== 'string') return null;
+  const e = input.trim().toLowerCase();
+  return e.length <= 254 && EMAIL_RE.test(e) ? e : null;
+}

@@ -90,7 +90,8 @@ export function registerSignin(app: FastifyInstance, deps: AppDeps) {
         return send(503, 'We could not send the email just now; please try again in a few minutes.');
       }
     } else if (known) {
-      mailer.send(mail).catch((e: unknown) => req.log.error({ err: e }, 'signin: could not send the sign-in mail'));
+      // After the answer is on its way: composing the mail (and the outbox's file writes) is work too.
+      setImmediate(() => mailer.send(mail).catch((e: unknown) => req.log.error({ err: e }, 'signin: could not send the sign-in mail')));
     }
     return send(200, `If ${email} can sign in here, a link is on its way. Check your inbox.`, false);
   });

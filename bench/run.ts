@@ -6,6 +6,7 @@ import { searchQuality } from './search-quality.js';
 import { benchSearch } from './search.js';
 import { benchLexicalLatency } from './lexical-latency.js';
 import { benchDigest } from './digest.js';
+import { benchSigninTiming } from './signin-timing.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   import: benchImport,
@@ -14,6 +15,7 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   search: benchSearch,
   'lexical-latency': benchLexicalLatency,
   digest: benchDigest,
+  'signin-timing': benchSigninTiming,
 };
 
 const [name, ...args] = process.argv.slice(2);

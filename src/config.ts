@@ -2,6 +2,7 @@
 // Every bad value is collected and reported together; nothing reads process.env elsewhere.
 // Each setting is declared once below (name, Config field, type, default, help); the Config type is
 // inferred from the table, and docs/settings.md is generated from it (`npm run docs:settings`).
+import { isIP } from 'node:net';
 import { onnxModelFiles } from './search/embedders/onnx-embedder.js';
 
 /**
@@ -34,6 +35,14 @@ export interface Setting {
 export const SETTINGS = [
   { name: 'PORT', key: 'port', type: 'int', default: '3000', min: 0, max: 65535, help: 'HTTP port the web server listens on' },
   { name: 'HOST', key: 'host', type: 'string', default: '0.0.0.0', help: 'address the web server binds to' },
+  {
+    name: 'TRUST_PROXY',
+    key: 'trustProxy',
+    type: 'string',
+    default: '',
+    check: checkTrustProxy,
+    help: 'the reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (per-client rate limits, logs, `Secure` cookies): empty trusts none and the peer is the client; a whole number trusts that many hops in front of this server; or comma-separated proxy addresses and CIDRs (`127.0.0.1,10.0.0.0/8`; `loopback`, `linklocal`, `uniquelocal` name those ranges). Trusting a client lets it pick any address and escape the rate limits',
+  },
   {
     name: 'BASE_URL',
     key: 'baseUrl',
@@ -381,6 +390,36 @@ function checkDatabaseUrl(value: string): string | null {
   return 'DATABASE_URL must start with sqlite: or postgres://';
 }
 
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** One TRUST_PROXY item: an IP address, a CIDR (`10.0.0.0/8`, `fd00::/8`) or a named range. */
+function isProxyAddress(item: string): boolean {
+  if (PROXY_RANGES.includes(item)) return true;
+  const [address, prefix, ...rest] = item.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (version === 4 && isIP(prefix) === 4) return true; // a netmask: 10.0.0.0/255.0.0.0
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+function checkTrustProxy(value: string): string | null {
+  if (value === '' || /^\d{1,2}$/.test(value)) return null;
+  const bad = splitList(value).filter((item) => !isProxyAddress(item));
+  if (bad.length === 0 && splitList(value).length > 0) return null;
+  return `TRUST_PROXY=${JSON.stringify(value)} must be empty, a number of hops or proxy addresses/CIDRs (e.g. 127.0.0.1,10.0.0.0/8)${bad.length ? `; not an address: ${bad.join(', ')}` : ''}`;
+}
+
+/** TRUST_PROXY as Fastify's `trustProxy` option: false (none), the hops to trust, or the proxies' addresses. */
+export function trustProxyOption(value: string): false | string[] | ((address: string, hop: number) => boolean) {
+  if (value === '') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return hops > 0 ? (_address, hop) => hop < hops : false;
+  }
+  return splitList(value);
+}
+
 function checkEmbedder(value: string): string | null {
   if (value === 'corpus' || value === 'none') return null;
   if (value.startsWith('http:')) {
@@ -416,20 +455,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return config;
 }
 
-/** Hide the password part of URLs and whole secret values. */
+// A URL's user info as written: `scheme://user:password@`; the password runs to the last `@` before the host.
+const URL_PASSWORD_RE = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)[^\s/?#]*@/gi;
+// A credential passed in a URL's query (`?api_key=...`, `&password=...`).
+const QUERY_SECRET_RE = /([?&](?:password|passwd|pass|pwd|secret|token|access_token|api_key|apikey|key)=)[^&#\s]*/gi;
+
+/**
+ * Hide passwords (and credentials in a query) inside every URL in any setting (EMBEDDER=http:http://user:pass@...,
+ * ARXIV_API_URL, a list of URLs), not only in the settings marked secret, and whole secret values that are no URL.
+ */
 export function redact(setting: Setting, value: string): string {
-  if (!setting.secret || value === '') return value;
-  try {
-    const u = new URL(value);
-    if (u.password) {
-      u.password = '****';
-      return u.toString();
-    }
-    if (u.protocol === 'sqlite:') return value;
-    return u.username ? u.toString() : value;
-  } catch {
-    return value.startsWith('sqlite:') ? value : '****';
-  }
+  if (value === '') return value;
+  const hidden = value.replace(URL_PASSWORD_RE, '$1****@').replace(QUERY_SECRET_RE, '$1****');
+  if (!setting.secret || hidden !== value || value.startsWith('sqlite:')) return hidden;
+  // A secret URL without a password shows (smtp://host:25); any other secret text does not.
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) && URL.canParse(value) ? value : '****';
 }
 
 /** `paperboy config`: every setting's effective value (secrets hidden) and its help. */

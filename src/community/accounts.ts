@@ -3,6 +3,7 @@ import type { Database } from '../storage/database.js';
 import type { Role, UsersTable } from '../storage/schema.js';
 import { CommunityError } from './errors.js';
 import { randomToken, sha256 } from './tokens.js';
+import { normaliseEmail } from '../util/strict-input.js';
 
 // Accounts without passwords: a sign-in link by email (single use, 15 minutes), then a session
 // cookie. Both secrets are random; the database holds only their SHA-256.
@@ -23,16 +24,13 @@ export interface User {
 
 export const ROLES: Role[] = ['member', 'curator', 'admin', 'system'];
 export const USERNAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_-]{1,29}$/;
-const EMAIL_RE = /^[^\s@<>()",;:]{1,64}@[^\s@<>()",;:]+\.[^\s@<>()",;:]{2,}$/;
 
 export function isCurator(u: Pick<User, 'role'> | null | undefined): boolean {
   return !!u && (u.role === 'curator' || u.role === 'admin');
 }
 
-export function normaliseEmail(email: string): string | null {
-  const e = email.trim().toLowerCase();
-  return e.length <= 254 && EMAIL_RE.test(e) ? e : null;
-}
+/** One reading of email addresses for sign-in, accounts and subscriptions (ASCII only). */
+export { normaliseEmail };
 
 export function toUser(row: Selectable<UsersTable>): User {
   return { id: Number(row.id), email: row.email, username: row.username, displayName: row.display_name, role: row.role, createdAt: row.created_at };

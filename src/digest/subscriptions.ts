@@ -5,6 +5,7 @@ import type { DigestSubscribersTable } from '../storage/schema.js';
 import { randomToken, sha256 } from '../community/tokens.js';
 import type { Frequency } from './period.js';
 import { MAX_TOPICS, type Topic } from './topics.js';
+import { normaliseEmail } from '../util/strict-input.js';
 
 // Subscribers and their choices. Double opt-in: a subscriber starts `pending` and receives
 // nothing but the confirmation email until its single-use, expiring link is used. Only the hash
@@ -35,12 +36,8 @@ export const MAX_TRENDING = 50;
 /** permanent delivery failures in a row after which an address is suspended */
 export const SUSPEND_AFTER = 3;
 
-export function normaliseEmail(input: unknown): string | null {
-  if (typeof input !== 'string') return null;
-  const e = input.trim().toLowerCase();
-  if (e.length > 254 || !/^[^\s@<>()",;:\\[\]]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/.test(e)) return null;
-  return e;
-}
+/** The same reading as sign-in's (util/strict-input.ts). */
+export { normaliseEmail };
 
 function toSubscriber(r: Selectable<DigestSubscribersTable>): Subscriber {
   return {

@@ -3,6 +3,7 @@
 // midnight instants: no time zone can shift a calendar date by accident.
 
 import { feedDay } from './feed-day.js';
+import { isCalendarDay } from '../util/strict-input.js';
 
 export type PeriodKind = 'day' | 'week' | 'month';
 
@@ -40,9 +41,7 @@ export function feedDayOf(instant: Date | string, timeZone: string): string {
 export function parseDay(text: string): Period {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (!m) throw new PeriodError(`period: date "${text.slice(0, 40)}" is not YYYY-MM-DD`);
-  const ms = dayMs(text);
-  // Date.parse accepts 2025-02-30 on some engines and rolls it over; a round trip catches that.
-  if (Number.isNaN(ms) || toDay(ms) !== text) throw new PeriodError(`period: date "${text}" is not a real calendar day`);
+  if (!isCalendarDay(text)) throw new PeriodError(`period: date "${text}" is not a real calendar day`);
   return { kind: 'day', key: text, from: text, to: text };
 }
 

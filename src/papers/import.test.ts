@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { snapshotToRecord, importFiles, defaultReaders } from './import.js';
+import { atomEntryToRecord } from './formats/atom.js';
 import { createPaperStore } from './store.js';
 import { freshDatabase } from '../testing/databases.js';
 import { fixtureFile, fixtureSourceRecords } from '../testing/fixtures.js';
@@ -25,6 +26,24 @@ test('snapshot record: authors from authors_parsed with TeX accents, dates from 
   assert.deepEqual(r.categories, ['hep-ph']);
   assert.equal(r.doi, '10.1103/PhysRevD.76.013009');
   assert.ok(!r.abstract.includes('\n') && !r.abstract.startsWith(' '));
+});
+
+test('control characters in imported and harvested titles and abstracts are dropped (they reached the HTML raw)', () => {
+  const line = JSON.parse(fs.readFileSync(HEAD200, 'utf8').split('\n')[0]);
+  const r = snapshotToRecord({ ...line, title: 'Prompt\u0000 diphoton\u001b[2J \u0007production\u007f', abstract: 'We\u0008 compute\u0085 it.\u000b' });
+  assert.equal(r.title, 'Prompt diphoton[2J production');
+  assert.equal(r.abstract, 'We compute it.');
+  const atom = atomEntryToRecord({
+    id: 'http://arxiv.org/abs/2605.00001v1',
+    title: 'A\u0001 title\u001f',
+    summary: 'An\u0002 abstract',
+    published: '2026-05-01T00:00:00Z',
+    updated: '2026-05-01T00:00:00Z',
+    author: [{ name: 'Ada\u0003 Lovelace' }],
+    category: [{ '@term': 'cs.LG' }],
+    primary_category: { '@term': 'cs.LG' },
+  });
+  assert.deepEqual([atom.title, atom.abstract, atom.authors[0]], ['A title', 'An abstract', 'Ada Lovelace']);
 });
 
 test('import of a broken file keeps the good lines and names the bad ones', async () => {

@@ -54,13 +54,19 @@ test('jsonString is JSON.stringify for every kind of string', () => {
 test('cleanText and texAccentsToUnicode: the quick paths give what the full replacements give', () => {
   // cleanText first tests whether there is anything to collapse, texAccentsToUnicode whether there
   // is a backslash; every string of these characters up to length 4 must come out as before.
-  const full = (s: string) => s.replace(/\s{2,}|[\t\n\r\f\v]/g, ' ').trim();
-  const chars = [' ', '\n', '\t', '\r', '\v', '\f', '\u00a0', '\u2028', '\u3000', '\ufeff', 'a', 'é'];
+  const full = (s: string) =>
+    s
+      .replace(/[\x00-\x08\x0e-\x1f\x7f-\x9f]/g, '')
+      .replace(/\s{2,}|[\t\n\r\f\v]/g, ' ')
+      .trim();
+  const chars = [' ', '\n', '\t', '\r', '\v', '\f', '\u00a0', '\u2028', '\u3000', '\ufeff', 'a', 'é', '\u0000', '\u001b', '\u007f', '\u0085'];
   let strings = [''];
   for (let n = 0; n < 4; n++) strings = strings.flatMap((s) => chars.map((c) => s + c));
   for (const s of strings) assert.equal(cleanText(s), full(s), JSON.stringify(s));
   assert.equal(cleanText(null), '');
   assert.equal(cleanText(' Deep  learning\n  for  graphs '), 'Deep learning for graphs');
+  // Control characters (issue #24: they reached the pages raw) are dropped, the breaks and tabs collapse.
+  assert.equal(cleanText('Deep\u0000 learn\u0008ing\u001b[31m for\u007f\tgraphs\u0085'), 'Deep learning[31m for graphs');
   assert.equal(texAccentsToUnicode(String.raw`Bal\'azs G{\"o}del`), 'Balázs Gödel');
   assert.equal(texAccentsToUnicode('Plain Name'), 'Plain Name');
 });

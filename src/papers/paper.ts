@@ -22,14 +22,20 @@ export interface Paper {
 /** What an import or harvest brings: the arXiv-owned fields only. */
 export type PaperRecord = Omit<Paper, 'githubRepo' | 'projectPage'>;
 
-/** Collapse the hard line breaks and runs of spaces found in arXiv metadata. */
+/**
+ * Collapse the hard line breaks and runs of spaces found in arXiv metadata, and drop control
+ * characters (C0 but the line breaks and tabs, DEL, C1): every import and harvest reads its text
+ * through here, so none reaches the pages, feeds or mails raw.
+ */
 export function cleanText(s: string | null | undefined): string {
   if (!s) return '';
   // Most fields (names, titles, categories) have nothing to collapse: one test instead of a replace.
-  return (MESSY.test(s) ? s.replace(/\s{2,}|[\t\n\r\f\v]/g, ' ') : s).trim();
+  return (MESSY.test(s) ? s.replace(CONTROL, '').replace(/\s{2,}|[\t\n\r\f\v]/g, ' ') : s).trim();
 }
 
-const MESSY = /\s\s|[\t\n\r\f\v]/;
+// Every C0 control (so the breaks and tabs too), DEL and C1; and runs of spaces.
+const MESSY = /\s\s|[\x00-\x1f\x7f-\x9f]/;
+const CONTROL = /[\x00-\x08\x0e-\x1f\x7f-\x9f]/g;
 
 export function optionalText(s: unknown): string | null {
   if (typeof s !== 'string') return null;

@@ -1,6 +1,7 @@
 // Shapes of paper fields that the feed, search and the HTTP layer all check, written once so that
 // they cannot drift apart (the feed, search and the API document each had their own category rule).
 import { FormatRegistry, Type } from '@sinclair/typebox';
+import { isCalendarDay } from '../util/strict-input.js';
 
 /**
  * An arXiv category: an archive and an optional subject class (cs.LG, math-ph, q-bio.NC,
@@ -22,9 +23,9 @@ export const Category = Type.String({
   examples: ['cs.CL'],
 });
 
-/** A calendar day as YYYY-MM-DD; the shape only (which days exist is for feed/period.ts to say). */
+/** A calendar day as YYYY-MM-DD: the pattern gives the shape, the `date` format that the day exists. */
 export const DAY_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
-const DAY_RE = new RegExp(DAY_PATTERN);
-// TypeBox's checker knows no formats until told; `date` is checked by its shape, as the pattern says.
-if (!FormatRegistry.Has('date')) FormatRegistry.Set('date', (v) => DAY_RE.test(v));
+// TypeBox's checker knows no formats until told; `date` is a real calendar day, as /api/daily_papers
+// (feed/period.ts) reads one: 2025-02-30 and 2025-13-01 are refused by every door.
+if (!FormatRegistry.Has('date')) FormatRegistry.Set('date', isCalendarDay);
 export const Day = (description: string) => Type.String({ format: 'date', pattern: DAY_PATTERN, description, examples: ['2026-05-29'] });

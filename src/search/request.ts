@@ -5,6 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { StringEnum } from '../util/string-enum.js';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Category, Day } from '../papers/schemas.js';
+import { parseWholeNumber } from '../util/strict-input.js';
 import { MAX_LIMIT, MAX_QUERY_LENGTH, SEARCH_SORTS, type SearchRequest } from './service.js';
 
 /**
@@ -69,8 +70,8 @@ export function parseSearchRequest(qs: Record<string, unknown>, defaultLimit: nu
     if (first === undefined || first === null) continue;
     const text = key === 'q' ? String(first).trim() : String(first);
     if (text === '') continue;
-    // The limit is read as a number the way it always was (Number()); text that is none fails the check.
-    input[key] = key === 'limit' && Number.isFinite(Number(text)) ? Number(text) : text;
+    // The limit in decimal digits only (util/strict-input.ts): `0x10` or `1e1` stays text and fails the check.
+    input[key] = key === 'limit' ? (parseWholeNumber(text) ?? text) : text;
   }
   const problem = check.Check(input) ? undefined : check.Errors(input).First();
   if (problem) {

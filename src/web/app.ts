@@ -5,7 +5,9 @@ import { ROUTES } from './routes.js';
 import { installSessions } from './session.js';
 import { errorPage } from './error-page.js';
 import type { AppDeps } from './deps.js';
+import { trustProxyOption } from '../config.js';
 import { installOpenApi } from './api/openapi.js';
+import { installStrictNumbers } from './strict-numbers.js';
 
 const STATIC_DIR = fileURLToPath(new URL('../../../src/web/static/', import.meta.url));
 
@@ -20,11 +22,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       level: deps.config.logLevel,
       redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
     },
-    trustProxy: true,
+    // Off unless TRUST_PROXY names the proxies: otherwise any client picks its address by X-Forwarded-For.
+    trustProxy: trustProxyOption(deps.config.trustProxy),
     bodyLimit: 256 * 1024,
   });
-  // Before any route: the document is collected from the routes as they are registered.
+  // Before any route: the document is collected from the routes as they are registered, and
+  // whole numbers in their query strings are read strictly.
   await installOpenApi(app, deps.config);
+  installStrictNumbers(app);
   await app.register(fastifyStatic, { root: STATIC_DIR, prefix: '/static/', maxAge: '1h' });
 
   app.setNotFoundHandler((req, reply) => {

@@ -17,7 +17,7 @@ const recent = new Date(Date.now() - 2 * 86_400_000).toISOString();
 /** A browser-like cookie jar over inject. */
 class Visitor {
   cookies = new Map<string, string>();
-  // Each visitor comes from its own address (trustProxy reads X-Forwarded-For), as in life.
+  // Each visitor comes from its own address (X-Forwarded-For from the trusted proxy, TRUST_PROXY below), as in life.
   ip = `10.0.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
   constructor(private app: FastifyInstance) {}
   private keep(res: LightMyRequestResponse) {
@@ -103,6 +103,8 @@ for (const dialect of DIALECTS)
         BASE_URL: 'http://paperboy.test',
         SESSION_SECRET: 'test-secret',
         SIGNIN_EMAIL_RATE_LIMIT: '3',
+        // inject()'s peer: as behind a reverse proxy on this host, X-Forwarded-For names the visitor.
+        TRUST_PROXY: '127.0.0.1',
       });
       // SMTP_URL points the app's one mailer at the test SMTP peer.
       const built = await buildTestApp({ config, database: db, papers });

@@ -15,6 +15,7 @@ import { USERNAME_RE } from '../community/accounts.js';
 import { viewerOf } from './viewer.js';
 import { MAX_PAGE } from './api/daily-papers-list.schema.js';
 import { Category } from '../papers/schemas.js';
+import { parseWholeNumber } from '../util/strict-input.js';
 
 /** The query string of every feed page; checked in parseFeedPageQuery, whose messages read better on a page. */
 export const FeedPageQuerySchema = Type.Object({
@@ -37,8 +38,8 @@ export function parseFeedPageQuery(q: FeedPageQuery): { filters: FeedFilters; pa
   const input = {
     category: given(q.category),
     submitter: given(q.submitter),
-    // Digits only (no sign, no spaces, at most 4): anything else stays text and fails the check.
-    p: q.p === undefined ? undefined : typeof q.p === 'string' && /^\d{1,4}$/.test(q.p) ? Number(q.p) : String(q.p),
+    // Digits only (util/strict-input.ts): anything else stays text and fails the check.
+    p: q.p === undefined ? undefined : typeof q.p === 'string' ? (parseWholeNumber(q.p) ?? q.p) : String(q.p),
   };
   const problem = checkFeedPageQuery.Check(input) ? undefined : checkFeedPageQuery.Errors(input).First();
   if (problem?.path === '/category') return `"${String(input.category).slice(0, 40)}" is not an arXiv category (e.g. cs.CL).`;

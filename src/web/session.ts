@@ -59,6 +59,13 @@ export async function installSessions(app: FastifyInstance, { community, session
     if (session) req.user = await community.accounts.sessionUser(session);
   });
 
+  // A signed-in page shows the member's address and CSRF token: no shared cache may keep it and no
+  // browser store it. Answers the same for everyone (the feeds) say `public` themselves and keep it.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.user && !String(reply.getHeader('cache-control') ?? '').startsWith('public')) reply.header('Cache-Control', 'private, no-store');
+    return payload;
+  });
+
   app.addHook('preHandler', async (req, reply) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || req.url.startsWith('/api/')) return;
     const cookie = req.cookies[CSRF_COOKIE];
@@ -84,9 +91,24 @@ export function accountNav(req: FastifyRequest): SafeHtml {
 <form class="inline" method="post" action="/signout">${csrfField(req)}<button type="submit" class="link">Sign out</button></form>`;
 }
 
-/** A local path to go back to after a form (never another site). */
+const LOCAL_PATH_RE = /^\/(?![/\\])[^\s]*$/;
+const LOCAL_ORIGIN = 'http://local.invalid';
+
+/**
+ * A local path to go back to after a form (never another site), percent-encoded as a URL writes it:
+ * a `Location` header takes ASCII only, and a redirect to `/中文` failed with a 500 (after sign-in had
+ * spent its single-use link). The path is checked again once resolved (`/.//x` resolves to `//x`).
+ */
 export function backPath(value: unknown, fallback: string): string {
-  return typeof value === 'string' && /^\/(?![/\\])[^\s]*$/.test(value) && value.length < 500 ? value : fallback;
+  if (typeof value !== 'string' || value.length >= 500 || !LOCAL_PATH_RE.test(value)) return fallback;
+  let url: URL;
+  try {
+    url = new URL(value, LOCAL_ORIGIN);
+  } catch {
+    return fallback;
+  }
+  const path = url.pathname + url.search + url.hash;
+  return url.origin === LOCAL_ORIGIN && LOCAL_PATH_RE.test(path) && /^[\x21-\x7e]+$/.test(path) ? path : fallback;
 }
 
 /** Send visitors who are not signed in to the sign-in page; returns the user or null (replied). */

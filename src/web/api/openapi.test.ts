@@ -177,6 +177,31 @@ describe('/openapi.json is generated from the routes', () => {
       assert.deepEqual(r.json(), { error: 'Bad Request', message }, url);
     }
     assert.match((await app.inject('/api/daily_papers?category=cs..LG')).json().message, /^daily_papers: category must match pattern/);
+    // Numbers in decimal digits only, one reading for every route (issue #24): Number() read 0x10 as 16,
+    // and Infinity or 1e309 passed the schema's range and failed in the query with a 500.
+    for (const [url, message] of [
+      ['/api/daily_papers?p=Infinity', 'daily_papers: p must be a whole number from 0 to 1000'],
+      ['/api/daily_papers?p=1e309', 'daily_papers: p must be a whole number from 0 to 1000'],
+      ['/api/daily_papers?limit=Infinity', 'daily_papers: limit must be a whole number from 1 to 100'],
+      ['/api/daily_papers?limit=0x10', 'daily_papers: limit must be a whole number from 1 to 100'],
+      ['/api/daily_papers?p=1e2', 'daily_papers: p must be a whole number from 0 to 1000'],
+      ['/api/daily_papers?p=99999999999999999999', 'daily_papers: p must be a whole number from 0 to 1000'],
+      ['/api/papers?limit=1e309', 'papers: limit must be a whole number from 1 to 100'],
+      ['/api/papers?limit=%2010', 'papers: limit must be a whole number from 1 to 100'],
+      ['/api/papers/search?q=a&limit=0x10', 'search: limit must be a whole number from 1 to 120'],
+      ['/api/papers/2605.00002/similar?limit=0x10', 'search: limit must be 1 to 50'],
+      // Dates as /api/daily_papers reads them: a real calendar day.
+      ['/api/papers/search?q=a&from=2025-02-30', 'search: from and to must be dates like 2025-06-30'],
+      ['/api/papers/search?q=a&from=2025-13-01', 'search: from and to must be dates like 2025-06-30'],
+      ['/api/papers/search?q=a&to=0000-00-00', 'search: from and to must be dates like 2025-06-30'],
+      ['/api/daily_papers?date=2025-02-30', 'daily_papers: period: date "2025-02-30" is not a real calendar day'],
+    ] as const) {
+      const r = await app.inject(url);
+      assert.equal(r.statusCode, 400, url);
+      assert.deepEqual(r.json(), { error: 'Bad Request', message }, url);
+    }
+    assert.equal((await app.inject('/api/daily_papers?p=0&limit=016')).statusCode, 200);
+    assert.equal((await app.inject('/api/papers/search?q=a&from=2024-02-29&limit=16')).statusCode, 200);
     const body = await app.inject({ method: 'POST', url: '/api/papers/submit', payload: { nope: 1 } });
     assert.deepEqual(body.json(), { error: 'Bad Request', message: "community: body must have required property 'arxivId'" });
   });

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { AppDeps } from '../deps.js';
 import { parseArxivId } from '../../papers/arxiv-id.js';
+import { parseWholeNumber } from '../../util/strict-input.js';
 import { presentHits } from './papers-search.js';
 import { ArxivIdParams, badRequest, checkedInHandler, DailyPaper, errorResponse, type RouteDoc } from './schemas.js';
 
@@ -30,8 +31,8 @@ export function registerPaperSimilar(app: FastifyInstance, { search, papers, dat
   const handle = async (raw: string, limitRaw: string | undefined, reply: FastifyReply) => {
     const ref = parseArxivId(raw);
     if (!ref) return reply.code(400).send({ error: 'Bad Request', message: `search: "${raw.slice(0, 80)}" is not an arXiv id` });
-    const limit = limitRaw === undefined ? 10 : Number(limitRaw);
-    if (!checkQuery.Check({ limit })) return reply.code(400).send({ error: 'Bad Request', message: 'search: limit must be 1 to 50' });
+    const limit = limitRaw === undefined ? 10 : parseWholeNumber(String(limitRaw));
+    if (limit === null || !checkQuery.Check({ limit })) return reply.code(400).send({ error: 'Bad Request', message: 'search: limit must be 1 to 50' });
     if (!(await papers.get(ref.id))) return reply.code(404).send({ error: 'Not Found', message: `search: paper ${ref.id} is not here` });
     const r = await search.similar(ref.id, limit);
     return { id: ref.id, papers: await presentHits(database, r) };

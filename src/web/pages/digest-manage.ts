@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../deps.js';
 import { html } from '../../util/html.js';
+import { parseWholeNumber } from '../../util/strict-input.js';
 import { field } from '../form-body.js';
 import { csrfField } from '../session.js';
 import { WEEKDAYS } from '../../digest/period.js';
@@ -82,8 +83,8 @@ export function registerDigestManage(app: FastifyInstance, deps: AppDeps) {
     }
     if (action === 'save') {
       const frequency = field(req.body, 'frequency');
-      const weekday = Number(field(req.body, 'weekday') ?? s.weekday);
-      const trending = Number(field(req.body, 'trending') ?? s.trendingCount);
+      const weekday = parseWholeNumber(field(req.body, 'weekday') ?? String(s.weekday)) ?? Number.NaN;
+      const trending = parseWholeNumber(field(req.body, 'trending') ?? String(s.trendingCount)) ?? Number.NaN;
       if (
         (frequency !== 'daily' && frequency !== 'weekly') ||
         !Number.isInteger(weekday) ||

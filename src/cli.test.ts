@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './testing/paths.js';
 import { fixtureFile, readFixture } from './testing/fixtures.js';
-import { freshDatabaseUrl } from './testing/databases.js';
+import { DIALECTS, freshDatabaseUrl } from './testing/databases.js';
 
 const CLI = path.join(REPO_ROOT, 'dist/src/cli.js');
 
@@ -68,6 +68,37 @@ test('import names each bad line and imports the good ones; a repeat reports unc
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+for (const dialect of DIALECTS) {
+  test(`${dialect}: re-importing a file in which an id repeats with changed content imports it all, every time`, async () => {
+    const { url, drop } = await freshDatabaseUrl(dialect);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-cli-'));
+    try {
+      const good = readFixture('arxiv-metadata/kaggle-oai-snapshot-head200.jsonl').split('\n').filter(Boolean);
+      // The same id and version twice with different titles, in different batches (--batch-size 1),
+      // with papers before, between and after them.
+      const twice = JSON.parse(good[1]);
+      const later = { ...twice, title: 'Zyxwvut retitled later in the same file' };
+      const file = path.join(dir, 'repeats.jsonl');
+      fs.writeFileSync(file, [good[0], JSON.stringify(twice), good[2], JSON.stringify(later), good[3]].join('\n'));
+      const env = { DATABASE_URL: url, DATA_DIR: dir, EMBEDDER: 'none' };
+      const first = cli(['import', file, '--quiet', '--batch-size', '1'], env);
+      assert.equal(first.status, 0, first.stderr);
+      assert.match(first.stdout, /4 inserted, 1 updated, 0 unchanged, 0 rejected/);
+      for (let run = 0; run < 2; run++) {
+        const again = cli(['import', file, '--quiet', '--batch-size', '1'], env);
+        assert.equal(again.status, 0, again.stderr);
+        assert.match(again.stdout, /0 inserted, 2 updated, 3 unchanged, 0 rejected/);
+      }
+      const found = cli(['search', 'zyxwvut'], env);
+      assert.equal(found.status, 0, found.stderr);
+      assert.match(found.stdout, new RegExp(twice.id.replace('.', '\\.')));
+    } finally {
+      await drop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
 
 test('search prints ranked papers, takes the page filters as flags and names a bad one', async () => {
   const { url, drop } = await freshDatabaseUrl('sqlite');

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { REPO_ROOT } from './testing/paths.js';
 import { fixtureFile, readFixture } from './testing/fixtures.js';
 import { DIALECTS, freshDatabaseUrl } from './testing/databases.js';
+import { openDatabase } from './storage/database.js';
+import { createAccounts } from './community/accounts.js';
 
 const CLI = path.join(REPO_ROOT, 'dist/src/cli.js');
 
@@ -99,6 +101,37 @@ for (const dialect of DIALECTS) {
     }
   });
 }
+
+test('user create --token also creates a personal API token and prints it on a `token:` line, once', async () => {
+  const { url, drop } = await freshDatabaseUrl('sqlite');
+  const database = await openDatabase(url);
+  try {
+    const env = { DATABASE_URL: url, BASE_URL: 'http://paperboy.test' };
+    const r = cli(['user', 'create', '--email', 'bot@example.org', '--username', 'bot', '--token'], env);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /user: created bot <bot@example\.org> \(member\)/);
+    assert.match(r.stdout, /signin\/confirm\?token=/);
+    const token = /^token: (\S+)$/m.exec(r.stdout)?.[1];
+    assert.ok(token, r.stdout);
+    assert.equal((await createAccounts(database).apiTokenUser(token))?.username, 'bot');
+    // Run again: the account is there and has a token, which cannot be shown again.
+    const again = cli(['user', 'create', '--email', 'bot@example.org', '--username', 'bot', '--token'], env);
+    assert.equal(again.status, 1);
+    assert.doesNotMatch(again.stdout, /token:/);
+    assert.match(again.stderr, /bot already has an API token .* revoke it on http:\/\/paperboy\.test\/u\/bot/);
+    // An account made without a token gets one on a later --token; another username is refused.
+    assert.equal(cli(['user', 'create', '--email', 'ada@example.org', '--username', 'ada'], env).status, 0);
+    const later = cli(['user', 'create', '--email', 'ada@example.org', '--username', 'ada', '--token'], env);
+    assert.equal(later.status, 0, later.stderr);
+    assert.match(later.stdout, /user: ada <ada@example\.org> \(member\) exists\ntoken: pb_\S+\n/);
+    const clash = cli(['user', 'create', '--email', 'ada@example.org', '--username', 'other', '--token'], env);
+    assert.equal(clash.status, 1);
+    assert.match(clash.stderr, /already exists, named ada/);
+  } finally {
+    await database.close();
+    await drop();
+  }
+});
 
 test('search prints ranked papers, takes the page filters as flags and names a bad one', async () => {
   const { url, drop } = await freshDatabaseUrl('sqlite');

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
 import { openContext, startServices, type Context } from './main.js';
 import { assertSchemaCurrent, migrate } from './storage/migrate.js';
+import { storageFailureCause } from './storage/unavailable.js';
 import { importFiles, formatSummary } from './papers/import.js';
 import { buildSearchIndex, deferSearchIndexing, formatBuild } from './search/lexical/index.js';
 import { loadDemoIfEmpty } from './papers/demo.js';
@@ -278,7 +279,7 @@ export async function runCli(argv: string[]): Promise<number> {
       console.error(`paperboy ${name}: ${e.message}\nusage: ${command.usage}`);
       return 2;
     }
-    console.error(`paperboy ${name}: ${(e as Error).message}`);
+    console.error(`paperboy ${name}: ${storageFailureCause(e) ?? (e as Error).message}`);
     if (process.env.LOG_LEVEL === 'debug') console.error(e);
     return 1;
   }

@@ -58,3 +58,17 @@ export function unavailableMessage(reason: UnavailableReason): string {
       return 'The database could not read or write its files right now; the operator has been told in the log. Try again later.';
   }
 }
+
+/**
+ * A one-line cause for an operator, when a command stops on the database's disk or files; null
+ * for other errors (their own message says it).
+ */
+export function storageFailureCause(err: unknown): string | null {
+  const reason = databaseUnavailable(err);
+  const e = err as { code?: string; message?: string };
+  const detail = `${e.code}: ${e.message}`;
+  if (reason === 'disk full') return `storage: the disk holding the database is full (${detail}); free some space and run it again`;
+  if (reason === 'read-only') return `storage: the database cannot be written, it is read-only (${detail})`;
+  if (reason === 'io error') return `storage: the database's files could not be read or written (${detail}); check the disk and its permissions`;
+  return null;
+}

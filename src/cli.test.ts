@@ -133,6 +133,29 @@ test('user create --token also creates a personal API token and prints it on a `
   }
 });
 
+test('serve names a DATA_DIR it cannot write at start, with or without SESSION_SECRET', async () => {
+  const { url, drop } = await freshDatabaseUrl('sqlite');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-cli-'));
+  try {
+    assert.equal(cli(['migrate'], { DATABASE_URL: url }).status, 0);
+    // A folder below a file cannot be made, also for root (who may write into a read-only mode folder).
+    fs.writeFileSync(path.join(dir, 'file'), '');
+    const dataDir = path.join(dir, 'file', 'data');
+    for (const secret of [{}, { SESSION_SECRET: 'a-secret-for-the-test' }]) {
+      const r = spawnSync(process.execPath, [CLI, 'serve'], {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { PATH: process.env.PATH ?? '', DATABASE_URL: url, DATA_DIR: dataDir, PORT: '0', SERVICES: 'web', LOG_LEVEL: 'silent', ...secret },
+      });
+      assert.equal(r.status, 1, `${JSON.stringify(secret)}: ${r.stdout}${r.stderr}`);
+      assert.ok(r.stderr.includes(`DATA_DIR ${dataDir} cannot be written: part of its path is a file (ENOTDIR)`), r.stderr);
+    }
+  } finally {
+    await drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('search prints ranked papers, takes the page filters as flags and names a bad one', async () => {
   const { url, drop } = await freshDatabaseUrl('sqlite');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-cli-'));

@@ -91,3 +91,33 @@ test('which errors mean the database is unavailable, and which are bugs', () => 
     assert.equal(databaseUnavailable(bug), null, String(bug));
   }
 });
+
+test('disk full at run time: a write answers 503 that says so, and /healthz says 503 below DISK_MIN_FREE_MB', async () => {
+  const db = await freshDatabase('sqlite');
+  try {
+    const papers = createPaperStore(db);
+    const ids = Array.from({ length: 1000 }, (_, i) => `2501.${String(10000 + i)}`);
+    await papers.upsertMany(ids.map((id) => buildPaper({ id })));
+    // Free space below a petabyte stands for a full disk.
+    const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: db.url, DISK_MIN_FREE_MB: '1000000000' });
+    const { app, deps } = await buildTestApp({ config, database: db, papers });
+    const health = await app.inject({ method: 'GET', url: '/healthz' });
+    assert.equal(health.statusCode, 503, health.body);
+    assert.match(health.json().message, /^disk full: [\d.]+ MiB free for DATA_DIR .* below DISK_MIN_FREE_MB=1000000000/);
+    const user = await deps.community.accounts.createUser({ email: 'a@example.org', username: 'alice' });
+    const auth = { authorization: `Bearer ${(await deps.community.accounts.createApiToken(user.id, 'test')).token}` };
+    // The database may not grow by a page: SQLite answers SQLITE_FULL as on a full disk, once the
+    // upvotes fill the pages there are.
+    db.sqlite!.pragma(`max_page_count = ${Number(db.sqlite!.pragma('page_count', { simple: true }))}`);
+    let res = null;
+    for (const id of ids) {
+      res = await app.inject({ method: 'POST', url: `/api/papers/${id}/upvote`, headers: auth });
+      if (res.statusCode !== 200) break;
+    }
+    assert.equal(res?.statusCode, 503, res?.body);
+    assert.match(res.json().message, /^storage: The server has run out of disk space/);
+    await app.close();
+  } finally {
+    await db.destroy();
+  }
+});

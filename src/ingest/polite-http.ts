@@ -141,7 +141,10 @@ export function createPoliteHttp(opts: PoliteHttpOptions): PoliteHttp {
       // One request at a time per host (as arXiv asks), the interval counted from the last answer.
       const done = await takeTurn(host, waitBefore, deadline);
       if (!done) {
-        throw new HttpError(`http: ${url} gave up after ${budget.deadlineMs} ms (${attempt} attempts${lastError ? `, last: ${lastError}` : ''})`, null);
+        throw new HttpError(
+          `http: ${url} gave up: the next try would start past the call's budget of ${budget.deadlineMs} ms (${attempt} attempts${lastError ? `, last: ${lastError}` : ''})`,
+          null,
+        );
       }
       const timeoutMs = Math.max(1, Math.min(budget.timeoutMs ?? opts.timeoutMs, deadline - Date.now()));
       tally.requests++;

@@ -23,8 +23,8 @@ describe('submitting a paper arXiv must be asked for', () => {
     fake = await startFakeArxiv({ day: '2025-12-16' });
     // The defaults of the harvest (30 s per request, six tries) and a 3 s pace, as in production.
     const config = loadConfig({ LOG_LEVEL: 'silent', ARXIV_API_URL: fake.apiUrl, SESSION_SECRET: 'test-secret' });
-    // The fetcher src/main.ts wires, on the process's polite arXiv client.
-    const built = await buildTestApp({ config, database: db, fetcher: arxivPaperFetcher(config, createArxivHttp(config)) });
+    // The fetcher src/main.ts wires, on the process's polite arXiv client (its pace shared through the database).
+    const built = await buildTestApp({ config, database: db, fetcher: arxivPaperFetcher(config, createArxivHttp(config, db)) });
     app = built.app;
     const { community } = built.deps;
     const user = await community.accounts.createUser({ email: 'sub@example.org', username: 'sub' });

@@ -6,7 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './testing/paths.js';
 import { fixtureFile, readFixture } from './testing/fixtures.js';
-import { freshDatabaseUrl } from './testing/databases.js';
+import { DIALECTS, freshDatabaseUrl } from './testing/databases.js';
+import { openDatabase } from './storage/database.js';
+import { createAccounts } from './community/accounts.js';
 
 const CLI = path.join(REPO_ROOT, 'dist/src/cli.js');
 
@@ -63,6 +65,91 @@ test('import names each bad line and imports the good ones; a repeat reports unc
     const missing = cli(['import', path.join(dir, 'nope.jsonl')], { DATABASE_URL: url });
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /no such file/);
+  } finally {
+    await drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+for (const dialect of DIALECTS) {
+  test(`${dialect}: re-importing a file in which an id repeats with changed content imports it all, every time`, async () => {
+    const { url, drop } = await freshDatabaseUrl(dialect);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-cli-'));
+    try {
+      const good = readFixture('arxiv-metadata/kaggle-oai-snapshot-head200.jsonl').split('\n').filter(Boolean);
+      // The same id and version twice with different titles, in different batches (--batch-size 1),
+      // with papers before, between and after them.
+      const twice = JSON.parse(good[1]);
+      const later = { ...twice, title: 'Zyxwvut retitled later in the same file' };
+      const file = path.join(dir, 'repeats.jsonl');
+      fs.writeFileSync(file, [good[0], JSON.stringify(twice), good[2], JSON.stringify(later), good[3]].join('\n'));
+      const env = { DATABASE_URL: url, DATA_DIR: dir, EMBEDDER: 'none' };
+      const first = cli(['import', file, '--quiet', '--batch-size', '1'], env);
+      assert.equal(first.status, 0, first.stderr);
+      assert.match(first.stdout, /4 inserted, 1 updated, 0 unchanged, 0 rejected/);
+      for (let run = 0; run < 2; run++) {
+        const again = cli(['import', file, '--quiet', '--batch-size', '1'], env);
+        assert.equal(again.status, 0, again.stderr);
+        assert.match(again.stdout, /0 inserted, 2 updated, 3 unchanged, 0 rejected/);
+      }
+      const found = cli(['search', 'zyxwvut'], env);
+      assert.equal(found.status, 0, found.stderr);
+      assert.match(found.stdout, new RegExp(twice.id.replace('.', '\\.')));
+    } finally {
+      await drop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('user create --token also creates a personal API token and prints it on a `token:` line, once', async () => {
+  const { url, drop } = await freshDatabaseUrl('sqlite');
+  const database = await openDatabase(url);
+  try {
+    const env = { DATABASE_URL: url, BASE_URL: 'http://paperboy.test' };
+    const r = cli(['user', 'create', '--email', 'bot@example.org', '--username', 'bot', '--token'], env);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /user: created bot <bot@example\.org> \(member\)/);
+    assert.match(r.stdout, /signin\/confirm\?token=/);
+    const token = /^token: (\S+)$/m.exec(r.stdout)?.[1];
+    assert.ok(token, r.stdout);
+    assert.equal((await createAccounts(database).apiTokenUser(token))?.username, 'bot');
+    // Run again: the account is there and has a token, which cannot be shown again.
+    const again = cli(['user', 'create', '--email', 'bot@example.org', '--username', 'bot', '--token'], env);
+    assert.equal(again.status, 1);
+    assert.doesNotMatch(again.stdout, /token:/);
+    assert.match(again.stderr, /bot already has an API token .* revoke it on http:\/\/paperboy\.test\/u\/bot/);
+    // An account made without a token gets one on a later --token; another username is refused.
+    assert.equal(cli(['user', 'create', '--email', 'ada@example.org', '--username', 'ada'], env).status, 0);
+    const later = cli(['user', 'create', '--email', 'ada@example.org', '--username', 'ada', '--token'], env);
+    assert.equal(later.status, 0, later.stderr);
+    assert.match(later.stdout, /user: ada <ada@example\.org> \(member\) exists\ntoken: pb_\S+\n/);
+    const clash = cli(['user', 'create', '--email', 'ada@example.org', '--username', 'other', '--token'], env);
+    assert.equal(clash.status, 1);
+    assert.match(clash.stderr, /already exists, named ada/);
+  } finally {
+    await database.close();
+    await drop();
+  }
+});
+
+test('serve names a DATA_DIR it cannot write at start, with or without SESSION_SECRET', async () => {
+  const { url, drop } = await freshDatabaseUrl('sqlite');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-cli-'));
+  try {
+    assert.equal(cli(['migrate'], { DATABASE_URL: url }).status, 0);
+    // A folder below a file cannot be made, also for root (who may write into a read-only mode folder).
+    fs.writeFileSync(path.join(dir, 'file'), '');
+    const dataDir = path.join(dir, 'file', 'data');
+    for (const secret of [{}, { SESSION_SECRET: 'a-secret-for-the-test' }]) {
+      const r = spawnSync(process.execPath, [CLI, 'serve'], {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { PATH: process.env.PATH ?? '', DATABASE_URL: url, DATA_DIR: dataDir, PORT: '0', SERVICES: 'web', LOG_LEVEL: 'silent', ...secret },
+      });
+      assert.equal(r.status, 1, `${JSON.stringify(secret)}: ${r.stdout}${r.stderr}`);
+      assert.ok(r.stderr.includes(`DATA_DIR ${dataDir} cannot be written: part of its path is a file (ENOTDIR)`), r.stderr);
+    }
   } finally {
     await drop();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
 import { openContext, startServices, type Context } from './main.js';
 import { assertSchemaCurrent, migrate } from './storage/migrate.js';
+import { storageFailureCause } from './storage/unavailable.js';
 import { importFiles, formatSummary } from './papers/import.js';
 import { buildSearchIndex, deferSearchIndexing, formatBuild } from './search/lexical/index.js';
 import { loadDemoIfEmpty } from './papers/demo.js';
@@ -154,9 +155,9 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   user: {
-    summary: 'accounts: `user create --email E --username U [--admin|--curator]` prints a one-time sign-in link; `user role`',
+    summary: 'accounts: `user create --email E --username U [--admin|--curator] [--token]` prints a one-time sign-in link (and an API token); `user role`',
     usage:
-      'paperboy user create --email E --username U [--display-name NAME] [--admin | --curator]\n       paperboy user role --username U --role member|curator|admin',
+      'paperboy user create --email E --username U [--display-name NAME] [--admin | --curator] [--token]\n       paperboy user role --username U --role member|curator|admin\n\n--token: also create a personal API token and print it on a line `token: <value>`; for an existing\nuser of that email and username, only that (when they have no token yet)',
     options: {
       email: { type: 'string' },
       username: { type: 'string' },
@@ -164,6 +165,7 @@ export const COMMANDS: Record<string, Command> = {
       admin: { type: 'boolean' },
       curator: { type: 'boolean' },
       role: { type: 'string' },
+      token: { type: 'boolean' },
     },
     async run({ values, positionals }, config) {
       if (positionals[0] === 'role' && positionals.length === 1) {
@@ -185,15 +187,36 @@ export const COMMANDS: Record<string, Command> = {
       return withContext(config, async (ctx) => {
         await migrate(ctx.database, console.log);
         const accounts = createAccounts(ctx.database);
-        const user = await accounts.createUser({
-          email: values.email as string,
-          username: values.username as string,
-          displayName: (values['display-name'] as string | undefined) ?? null,
-          role: values.admin ? 'admin' : values.curator ? 'curator' : 'member',
-        });
-        const { token, expiresAt } = await accounts.createLoginToken(user.email);
-        console.log(`user: created ${user.username} <${user.email}> (${user.role})`);
-        console.log(`Sign in once, before ${expiresAt}, with:\n${config.baseUrl}/signin/confirm?token=${encodeURIComponent(token)}`);
+        // Scripts (checks, the soak suite) run this again: with --token, the same account is reused.
+        const existing = values.token ? await accounts.getByEmail(values.email as string) : null;
+        if (existing && existing.username !== values.username) {
+          throw new Error(`community: an account with ${existing.email} already exists, named ${existing.username}`);
+        }
+        if (existing) {
+          console.log(`user: ${existing.username} <${existing.email}> (${existing.role}) exists`);
+        } else {
+          const user = await accounts.createUser({
+            email: values.email as string,
+            username: values.username as string,
+            displayName: (values['display-name'] as string | undefined) ?? null,
+            role: values.admin ? 'admin' : values.curator ? 'curator' : 'member',
+          });
+          const { token, expiresAt } = await accounts.createLoginToken(user.email);
+          console.log(`user: created ${user.username} <${user.email}> (${user.role})`);
+          console.log(`Sign in once, before ${expiresAt}, with:\n${config.baseUrl}/signin/confirm?token=${encodeURIComponent(token)}`);
+        }
+        if (!values.token) return 0;
+        const user = existing ?? (await accounts.getByEmail(values.email as string))!;
+        // Only a token's hash is stored: one made earlier cannot be shown again.
+        const tokens = await accounts.listApiTokens(user.id);
+        if (tokens.length) {
+          console.error(
+            `user: ${user.username} already has an API token ("${tokens[0].name}", created ${tokens[0].createdAt.slice(0, 10)}), which cannot be shown again; revoke it on ${config.baseUrl}/u/${user.username} for a new one`,
+          );
+          return 1;
+        }
+        const { token } = await accounts.createApiToken(user.id, 'paperboy user create');
+        console.log(`token: ${token}`);
         return 0;
       });
     },
@@ -256,7 +279,7 @@ export async function runCli(argv: string[]): Promise<number> {
       console.error(`paperboy ${name}: ${e.message}\nusage: ${command.usage}`);
       return 2;
     }
-    console.error(`paperboy ${name}: ${(e as Error).message}`);
+    console.error(`paperboy ${name}: ${storageFailureCause(e) ?? (e as Error).message}`);
     if (process.env.LOG_LEVEL === 'debug') console.error(e);
     return 1;
   }

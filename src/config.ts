@@ -61,6 +61,15 @@ export const SETTINGS = [
   },
   { name: 'DATA_DIR', key: 'dataDir', type: 'string', default: './data', help: 'folder for models, the mail outbox and other files' },
   {
+    name: 'DISK_MIN_FREE_MB',
+    key: 'diskMinFreeMb',
+    type: 'int',
+    default: '64',
+    min: 0,
+    max: 1_000_000_000,
+    help: '`/healthz` answers 503 when fewer MiB than this are free on the disk of `DATA_DIR` or of the SQLite database (writes fail on a full disk); `0`: no check',
+  },
+  {
     name: 'DEMO_DATA',
     key: 'demoData',
     type: 'enum',

@@ -21,6 +21,7 @@ import { readSenderSettings } from './digest/send.js';
 import { createDigestService } from './digest/service.js';
 import { type EmbedderSource, openEmbedderSource } from './search/embedders/embedder.js';
 import { createSearchService, type SearchService } from './search/service.js';
+import { assertDataDirWritable } from './util/data-dir.js';
 
 // Composition root: config -> database -> stores -> services, and the roles SERVICES names.
 // The services of a server process are built here once (wireServices) and passed down; only
@@ -114,6 +115,7 @@ export interface Running {
 /** Start the roles in SERVICES on an up-to-date schema; returns a handle that stops them in order. */
 export async function startServices(ctx: Context, log: (line: string) => void = console.log, wiring: Omit<WireOptions, 'log'> = {}): Promise<Running> {
   await assertSchemaCurrent(ctx.database);
+  assertDataDirWritable(ctx.config.dataDir);
   const services = wireServices(ctx, { ...wiring, log });
   const roles = ctx.config.services;
   // The jobs are planned once the web role listens (their start-up lines follow its own).

@@ -4,8 +4,10 @@
  */
 export class CommunityError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 422 | 429,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 422 | 429 | 503,
     message: string,
+    /** when to try again (sent as Retry-After), for a 429 or 503 */
+    readonly retryAfterSeconds?: number,
   ) {
     super(`community: ${message}`);
   }

@@ -9,17 +9,22 @@ import { randomToken } from './tokens.js';
 export function loadSessionSecret(configured: string, dataDir: string): string {
   if (configured) return configured;
   const file = path.join(dataDir, 'session-secret');
+  // The cause of a failure is named (a read-only or full DATA_DIR), not hidden behind a later ENOENT.
+  const cannot = (doing: string, e: unknown) =>
+    new Error(`community: cannot ${doing} ${path.resolve(file)} (${(e as Error).message}); make DATA_DIR writable, or set SESSION_SECRET`);
   try {
     return fs.readFileSync(file, 'utf8').trim();
-  } catch {
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw cannot('read', e);
+  }
+  const secret = randomToken(32);
+  try {
     fs.mkdirSync(dataDir, { recursive: true });
-    const secret = randomToken(32);
     // wx: when two processes race, the second one reads the first one's file.
-    try {
-      fs.writeFileSync(file, secret, { flag: 'wx', mode: 0o600 });
-      return secret;
-    } catch {
-      return fs.readFileSync(file, 'utf8').trim();
-    }
+    fs.writeFileSync(file, secret, { flag: 'wx', mode: 0o600 });
+    return secret;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw cannot('write', e);
+    return fs.readFileSync(file, 'utf8').trim();
   }
 }

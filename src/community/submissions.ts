@@ -13,9 +13,15 @@ import type { User } from './accounts.js';
 
 /**
  * Fetches a paper that is not in the store yet, by canonical arXiv id (the harvest client plugs
- * in here); null when arXiv does not know it.
+ * in here); null when arXiv does not know it; throws PaperSourceUnavailable when arXiv could not
+ * be asked (no answer, errors) within the few seconds a person waits on a form.
  */
 export type PaperFetcher = (arxivId: string) => Promise<PaperRecord | null>;
+
+export class PaperSourceUnavailable extends Error {}
+
+/** Retry-After of a submission that found arXiv unreachable. */
+const SOURCE_RETRY_AFTER_S = 60;
 
 export interface SubmissionRules {
   feedTimezone: string;
@@ -121,11 +127,17 @@ export function createSubmissions(
       }
       let paper = await papers.get(ref.id);
       if (!paper && options.fetcher) {
-        const record = await options.fetcher(ref.id);
-        if (record) {
-          await papers.upsertMany([record]);
-          paper = await papers.get(ref.id);
-        }
+        const record = await options.fetcher(ref.id).catch((e: Error) => {
+          if (!(e instanceof PaperSourceUnavailable)) throw e;
+          throw new CommunityError(
+            503,
+            `arXiv could not be reached to fetch arXiv:${ref.id} (this instance has not harvested it yet); try again in a few minutes`,
+            SOURCE_RETRY_AFTER_S,
+          );
+        });
+        if (!record) throw new CommunityError(404, `arXiv has no paper arXiv:${ref.id}; check the id`);
+        await papers.upsertMany([record]);
+        paper = await papers.get(ref.id);
       }
       if (!paper) throw new CommunityError(404, `arXiv:${ref.id} is not in this instance yet; it can be submitted once it has been harvested`);
       const already = await db.selectFrom('submissions').select(['feed_day']).where('paper_id', '=', ref.id).executeTakeFirst();

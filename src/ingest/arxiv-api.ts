@@ -1,7 +1,7 @@
 import { parseArxivId } from '../papers/arxiv-id.js';
 import type { PaperRecord } from '../papers/paper.js';
 import { parseAtomFeed, type AtomPage } from '../papers/formats/atom.js';
-import { HttpError, RetryableError, type PoliteHttp, type Tally } from './polite-http.js';
+import { type CallBudget, HttpError, RetryableError, type PoliteHttp, type Tally } from './polite-http.js';
 
 // The arXiv API (Atom): new submissions by category and submission date, paged with
 // start/max_results, and one paper by id.
@@ -33,19 +33,19 @@ function parseOrRetry(body: string): AtomPage {
   }
 }
 
-export async function fetchApiPage(http: PoliteHttp, url: string, tally?: Tally): Promise<AtomPage> {
-  const page = await http.get(url, (res) => parseOrRetry(res.body), tally);
+export async function fetchApiPage(http: PoliteHttp, url: string, tally?: Tally, budget?: CallBudget): Promise<AtomPage> {
+  const page = await http.get(url, (res) => parseOrRetry(res.body), tally, budget);
   if (page.error) throw new HttpError(`arxiv-api: the API refused the query: ${page.error}`, 400);
   return page;
 }
 
 /** One paper by any id form (used by /submit when the paper is not yet stored); null if arXiv has none. */
-export async function fetchPaperById(http: PoliteHttp, baseUrl: string, idInput: string): Promise<PaperRecord | null> {
+export async function fetchPaperById(http: PoliteHttp, baseUrl: string, idInput: string, budget?: CallBudget): Promise<PaperRecord | null> {
   const ref = parseArxivId(idInput);
   if (!ref) throw new Error(`arxiv-api: ${JSON.stringify(idInput)} is not an arXiv id`);
   const u = new URL(baseUrl);
   u.searchParams.set('id_list', ref.version ? `${ref.id}v${ref.version}` : ref.id);
   u.searchParams.set('max_results', '1');
-  const page = await fetchApiPage(http, u.toString());
+  const page = await fetchApiPage(http, u.toString(), undefined, budget);
   return page.records.find((r) => r.id === ref.id) ?? null;
 }

@@ -3,14 +3,14 @@ import type { Config } from '../config.js';
 import type { Database } from '../storage/database.js';
 import type { PaperStore } from '../papers/store.js';
 import { createHarvestStore } from './harvest-store.js';
-import { createPoliteHttp, userAgent, type PoliteHttp } from './polite-http.js';
+import { type CallBudget, createPoliteHttp, HttpError, userAgent, type PoliteHttp } from './polite-http.js';
 import { harvestSettings } from './settings.js';
 import { databaseTurns } from './shared-slots.js';
 import { autoFeatureHook, type FeedSubmitter } from './auto-feature.js';
 import { communitySubmitter } from './auto-feature-community.js';
 import { createCommunity } from '../community/community.js';
 import { fetchPaperById } from './arxiv-api.js';
-import type { PaperRecord } from '../papers/paper.js';
+import { type PaperFetcher, PaperSourceUnavailable } from '../community/submissions.js';
 import type { HarvestDeps } from './harvest.js';
 
 // Wiring of the harvest from the settings. One polite HTTP client per process, shared by all jobs
@@ -52,8 +52,26 @@ export function createHarvester(
   };
 }
 
-/** /submit's fetcher for papers not yet harvested: one API request by id, on the process's arXiv client. */
-export function arxivPaperFetcher(config: Config, http: PoliteHttp): (arxivId: string) => Promise<PaperRecord | null> {
+/**
+ * /submit's budget for one paper: a person waits on the form, so a few seconds in all (the turn
+ * after the harvest's requests to arXiv included), not the harvest's minutes of retries (ARXIV_TIMEOUT_MS
+ * 30 s and six tries kept a submit of an unreachable arXiv waiting 40 s, then answered 500).
+ */
+export const SUBMIT_FETCH_BUDGET: CallBudget = { timeoutMs: 4000, maxRetries: 1, backoffMs: 250, deadlineMs: 6000 };
+
+/**
+ * /submit's fetcher for papers not yet harvested: one API request by id, on the process's arXiv
+ * client, within SUBMIT_FETCH_BUDGET. arXiv refusing the id (a 4xx) means it has no such paper.
+ */
+export function arxivPaperFetcher(config: Config, http: PoliteHttp, budget: CallBudget = SUBMIT_FETCH_BUDGET): PaperFetcher {
   const { apiUrl } = harvestSettings(config);
-  return (arxivId) => fetchPaperById(http, apiUrl, arxivId);
+  return async (arxivId) => {
+    try {
+      return await fetchPaperById(http, apiUrl, arxivId, budget);
+    } catch (e) {
+      if (!(e instanceof HttpError)) throw e;
+      if (e.status !== null && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429) return null;
+      throw new PaperSourceUnavailable(`harvest: arXiv did not answer for ${arxivId}: ${e.message}`);
+    }
+  };
 }

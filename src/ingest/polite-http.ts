@@ -41,6 +41,17 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * A call's own limits in place of the client's (a person waiting on /submit cannot wait through
+ * the harvest's retries): deadlineMs bounds the whole call, waiting for the host's turn included.
+ */
+export interface CallBudget {
+  timeoutMs?: number;
+  maxRetries?: number;
+  backoffMs?: number;
+  deadlineMs?: number;
+}
+
 /** Attempts made by one call, for the caller's own counters. */
 export interface Tally {
   requests: number;
@@ -49,7 +60,7 @@ export interface Tally {
 
 export interface PoliteHttp {
   /** GET url; `check` may throw RetryableError to have the body fetched again. */
-  get<T>(url: string, check: (res: HttpResponse) => T, tally?: Tally): Promise<T>;
+  get<T>(url: string, check: (res: HttpResponse) => T, tally?: Tally, budget?: CallBudget): Promise<T>;
   userAgent: string;
 }
 
@@ -79,8 +90,12 @@ export function createPoliteHttp(opts: PoliteHttpOptions): PoliteHttp {
   const nextSlot = new Map<string, number>();
   const queue = new Map<string, Promise<void>>();
 
-  /** Wait for this host's turn; the returned release starts the interval when the answer is in. */
-  async function takeTurn(host: string, extraWaitMs = 0): Promise<() => void> {
+  /**
+   * Wait for this host's turn; the returned release starts the interval when the answer is in.
+   * Null when the turn would come after `deadline` (a time in ms): the call gives up, and its place
+   * in the queue passes on once the caller before it is done.
+   */
+  async function takeTurn(host: string, extraWaitMs = 0, deadline = Infinity): Promise<(() => void) | null> {
     const prev = queue.get(host) ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((r) => (release = r));
@@ -88,11 +103,25 @@ export function createPoliteHttp(opts: PoliteHttpOptions): PoliteHttp {
       host,
       prev.then(() => mine),
     );
-    await prev;
+    const giveUp = () => {
+      void prev.then(release);
+      return null;
+    };
+    if (deadline !== Infinity) {
+      let timer: NodeJS.Timeout | undefined;
+      const inTime = await Promise.race([
+        prev.then(() => true),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.max(0, deadline - Date.now())))),
+      ]);
+      clearTimeout(timer);
+      if (!inTime) return giveUp();
+    } else await prev;
     const wait = Math.max((nextSlot.get(host) ?? 0) - Date.now(), extraWaitMs);
+    if (Date.now() + wait >= deadline) return giveUp();
     if (wait > 0) await sleep(Math.min(wait, maxWait));
     if (opts.sharedTurn) {
       const shared = await opts.sharedTurn(host, opts.intervalMs);
+      if (Date.now() + shared >= deadline) return giveUp();
       if (shared > 0) await sleep(Math.min(shared, maxWait));
     }
     return () => {
@@ -101,19 +130,29 @@ export function createPoliteHttp(opts: PoliteHttpOptions): PoliteHttp {
     };
   }
 
-  async function get<T>(url: string, check: (res: HttpResponse) => T, tally: Tally = { requests: 0, errors: 0 }): Promise<T> {
+  async function get<T>(url: string, check: (res: HttpResponse) => T, tally: Tally = { requests: 0, errors: 0 }, budget: CallBudget = {}): Promise<T> {
     const host = new URL(url).host;
+    const maxRetries = budget.maxRetries ?? opts.maxRetries;
+    const backoffMs = budget.backoffMs ?? opts.backoffMs;
+    const deadline = budget.deadlineMs === undefined ? Infinity : Date.now() + budget.deadlineMs;
     let lastError = '';
     let waitBefore = 0;
-    for (let attempt = 0; attempt <= opts.maxRetries; attempt++) {
+    for (let attempt = 0; attempt <= maxRetries; attempt++) {
       // One request at a time per host (as arXiv asks), the interval counted from the last answer.
-      const done = await takeTurn(host, waitBefore);
+      const done = await takeTurn(host, waitBefore, deadline);
+      if (!done) {
+        throw new HttpError(
+          `http: ${url} gave up: the next try would start past the call's budget of ${budget.deadlineMs} ms (${attempt} attempts${lastError ? `, last: ${lastError}` : ''})`,
+          null,
+        );
+      }
+      const timeoutMs = Math.max(1, Math.min(budget.timeoutMs ?? opts.timeoutMs, deadline - Date.now()));
       tally.requests++;
       let retryAfter: number | null = null;
       try {
         const res = await fetch(url, {
           headers: { 'User-Agent': opts.userAgent, Accept: 'application/atom+xml, application/xml, text/xml' },
-          signal: AbortSignal.timeout(opts.timeoutMs),
+          signal: AbortSignal.timeout(timeoutMs),
           redirect: 'follow',
         });
         const body = await res.text();
@@ -133,7 +172,7 @@ export function createPoliteHttp(opts: PoliteHttpOptions): PoliteHttp {
         if (e instanceof HttpError) throw e;
         const err = e as Error;
         if (err instanceof RetryableError) lastError = err.message;
-        else if (err.name === 'TimeoutError' || err.name === 'AbortError') lastError = `no answer within ${opts.timeoutMs} ms`;
+        else if (err.name === 'TimeoutError' || err.name === 'AbortError') lastError = `no answer within ${timeoutMs} ms`;
         else if (err instanceof TypeError || (err as NodeJS.ErrnoException).code)
           lastError = `network: ${(err as { cause?: Error }).cause?.message ?? err.message}`;
         else throw err; // a bug in `check`, not a network problem: do not hide it behind retries
@@ -143,10 +182,10 @@ export function createPoliteHttp(opts: PoliteHttpOptions): PoliteHttp {
       tally.errors++;
       opts.onAttempt?.(host, 'error', lastError);
       // Full jitter (0..base*2^n) spreads retries of several workers; Retry-After is a floor.
-      const backoff = Math.round(random() * opts.backoffMs * 2 ** attempt);
+      const backoff = Math.round(random() * backoffMs * 2 ** attempt);
       waitBefore = Math.max(backoff, retryAfter ?? 0);
     }
-    throw new HttpError(`http: ${url} failed after ${opts.maxRetries + 1} attempts (last: ${lastError})`, null);
+    throw new HttpError(`http: ${url} failed after ${maxRetries + 1} attempts (last: ${lastError})`, null);
   }
 
   return { get, userAgent: opts.userAgent };

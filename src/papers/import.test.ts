@@ -8,6 +8,7 @@ import { snapshotToRecord, importFiles, defaultReaders } from './import.js';
 import { atomEntryToRecord } from './formats/atom.js';
 import { createPaperStore } from './store.js';
 import { freshDatabase } from '../testing/databases.js';
+import { storageFailureCause } from '../storage/unavailable.js';
 import { fixtureFile, fixtureSourceRecords } from '../testing/fixtures.js';
 import { writeSyntheticSnapshot } from '../../bench/synthetic.js';
 
@@ -120,6 +121,23 @@ test('a snapshot import checkpoints the WAL in large steps, and restores the set
     await importFiles(createPaperStore(db), [HEAD200], { onBatch: () => during.push(autocheckpoint()) });
     assert.ok(during.length > 0 && during.every((n) => n > before), `during: ${during}`);
     assert.equal(autocheckpoint(), before);
+  } finally {
+    await db.destroy();
+  }
+});
+
+test('an import that runs out of disk stops with SQLite\'s disk-full error, not "cannot rollback"', async () => {
+  const db = await freshDatabase('sqlite');
+  try {
+    // A database allowed five more pages stands for a full disk.
+    db.sqlite!.pragma(`max_page_count = ${Number(db.sqlite!.pragma('page_count', { simple: true })) + 5}`);
+    const failed = await importFiles(createPaperStore(db), [HEAD200]).then(
+      () => null,
+      (e: Error & { code?: string }) => e,
+    );
+    assert.ok(failed, 'the import failed');
+    assert.equal(failed.code, 'SQLITE_FULL', failed.message);
+    assert.match(storageFailureCause(failed) ?? '', /^storage: the disk holding the database is full \(SQLITE_FULL: database or disk is full\)/);
   } finally {
     await db.destroy();
   }

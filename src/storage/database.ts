@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { type DatabaseConnection, type Driver, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, sql, type Transaction } from 'kysely';
 import type { Schema } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -33,6 +33,26 @@ export async function openDatabase(url: string): Promise<Database> {
   throw new Error(`storage: unsupported DATABASE_URL (want sqlite:PATH or postgres://...)`);
 }
 
+/**
+ * SQLite rolls a transaction back by itself on some errors (SQLITE_FULL in a large one, SQLITE_IOERR,
+ * SQLITE_NOMEM); Kysely's ROLLBACK after that failed with "cannot rollback - no transaction is
+ * active" and replaced the error that said why (an import on a full disk). This dialect rolls back
+ * only a transaction that is still open, so the cause reaches the caller.
+ */
+class SqliteKeepingCauseDialect extends SqliteDialect {
+  constructor(private readonly raw: BetterSqlite3.Database) {
+    super({ database: raw });
+  }
+  override createDriver(): Driver {
+    const raw = this.raw;
+    return new (class extends SqliteDriver {
+      override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+        if (raw.inTransaction) await super.rollbackTransaction(connection);
+      }
+    })({ database: raw });
+  }
+}
+
 function openSqlite(file: string): Database {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const raw = new BetterSqlite3(file);
@@ -40,7 +60,7 @@ function openSqlite(file: string): Database {
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
   raw.pragma('synchronous = NORMAL');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Schema>({ dialect: new SqliteKeepingCauseDialect(raw) });
   return {
     dialect: 'sqlite',
     db,

@@ -6,7 +6,7 @@ import { FIXTURES, readFixture } from './fixtures.js';
 
 // A loopback arXiv for tests: the API (Atom) and OAI-PMH endpoints serving the real responses in
 // fixtures/arxiv-api (from ../shared/data/arxiv-api), split into pages, with injectable faults
-// (503 + Retry-After, truncated bodies, slow answers). Only the configured day has papers; every other day is an empty result.
+// (503 + Retry-After, truncated bodies, slow answers, no answer). Only the configured day has papers; every other day is an empty result.
 
 export const ARXIV_API_DIR = path.join(FIXTURES, 'arxiv-api');
 
@@ -77,6 +77,8 @@ export interface Fault {
   /** serve only the first half of the body */
   truncate?: boolean;
   delayMs?: number;
+  /** never answer (the connection stays open until close()) */
+  hang?: boolean;
 }
 
 export interface FakeArxivOptions {
@@ -177,6 +179,7 @@ export async function startFakeArxiv(options: FakeArxivOptions): Promise<FakeArx
       const body = fault?.truncate ? a.body.slice(0, Math.floor(a.body.length / 2)) : a.body;
       res.writeHead(a.status, { 'content-type': `${a.type}; charset=utf-8` }).end(body);
     };
+    if (fault?.hang) return;
     const delay = (fault?.delayMs ?? 0) + (opts.delayMs ?? 0);
     if (delay) setTimeout(send, delay);
     else send();

@@ -8,8 +8,12 @@ import type { AppDeps } from './deps.js';
 import { trustProxyOption } from '../config.js';
 import { installOpenApi } from './api/openapi.js';
 import { installStrictNumbers } from './strict-numbers.js';
+import { databaseUnavailable, unavailableMessage } from '../storage/unavailable.js';
 
 const STATIC_DIR = fileURLToPath(new URL('../../../src/web/static/', import.meta.url));
+
+/** Retry-After of a request that found the database unavailable. */
+const UNAVAILABLE_RETRY_AFTER_S = 5;
 
 function wantsJson(url: string): boolean {
   return url.startsWith('/api/') || url === '/healthz';
@@ -41,6 +45,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
+    // The database down, locked or out of disk: a friendly 503 that says to come back, and the
+    // cause in the log (it comes back by itself once the database does).
+    const unavailable = databaseUnavailable(err);
+    if (unavailable) {
+      req.log.warn({ err }, `request failed: database ${unavailable}`);
+      const message = unavailableMessage(unavailable);
+      reply.code(503).header('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
+      if (wantsJson(req.url)) return reply.send({ error: 'Service Unavailable', message: `storage: ${message}` });
+      return reply.type('text/html; charset=utf-8').send(errorPage(503, 'Temporarily unavailable', message));
+    }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) req.log.error({ err }, 'request failed');
     const message = status === 500 ? 'Something went wrong on our side; it has been logged.' : err.message;

@@ -1,4 +1,7 @@
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../config.js';
+import { freeBytes } from '../../util/data-dir.js';
 import type { AppDeps } from '../deps.js';
 import { trainingState } from '../../search/retrain.js';
 import type { JobState } from '../../jobs/runner.js';
@@ -8,8 +11,34 @@ function jobStates(states: JobState[]): Record<string, Omit<JobState, 'name'>> {
   return Object.fromEntries(states.map(({ name, ...s }) => [name, s]));
 }
 
-export function registerHealthz(app: FastifyInstance, { database, papers, search, jobs, harvestWindows: harvest }: AppDeps) {
+/** The folders whose disk must have room: DATA_DIR, and the SQLite database's. */
+function diskPaths(config: Config): { what: string; path: string }[] {
+  const paths = [{ what: 'DATA_DIR', path: path.resolve(config.dataDir) }];
+  if (config.databaseUrl.startsWith('sqlite:') && config.databaseUrl !== 'sqlite::memory:') {
+    paths.push({ what: 'the database', path: path.dirname(path.resolve(config.databaseUrl.slice('sqlite:'.length))) });
+  }
+  return paths;
+}
+
+/** A disk below DISK_MIN_FREE_MB, named, or null. */
+function diskShortage(config: Config): string | null {
+  if (!config.diskMinFreeMb) return null;
+  for (const { what, path: p } of diskPaths(config)) {
+    const free = freeBytes(p);
+    if (free !== null && free < config.diskMinFreeMb * 1024 * 1024) {
+      return `disk full: ${(free / 1024 / 1024).toFixed(1)} MiB free for ${what} (${p}), below DISK_MIN_FREE_MB=${config.diskMinFreeMb}; writes fail until space is freed`;
+    }
+  }
+  return null;
+}
+
+export function registerHealthz(app: FastifyInstance, { config, database, papers, search, jobs, harvestWindows: harvest }: AppDeps) {
   app.get('/healthz', async (_req, reply) => {
+    const disk = diskShortage(config);
+    if (disk) {
+      app.log.error(`healthz: ${disk}`);
+      return reply.code(503).send({ status: 'error', database: database.dialect, message: disk });
+    }
     try {
       const count = await papers.count();
       const h = await harvest.stats();

@@ -20,10 +20,11 @@ export const apiSubmitSchema = {
     201: Type.Ref(Submission, { description: 'Submitted' }),
     400: errorResponse('Malformed input (e.g. not an arXiv id, a link that is not http(s))'),
     401: errorResponse('No valid API token'),
-    404: errorResponse('The paper is not in this instance'),
+    404: errorResponse('The paper is not in this instance, and arXiv has no such paper'),
     409: errorResponse('Already featured'),
     422: errorResponse('Submissions for it are closed'),
     429: errorResponse('Daily cap or rate limit reached (Retry-After says when)'),
+    503: errorResponse('arXiv could not be reached to fetch a paper this instance has not harvested yet (Retry-After says when to try again)'),
   },
 } satisfies RouteDoc & Record<string, unknown>;
 
@@ -48,8 +49,11 @@ export function registerApiPaperSubmit(app: FastifyInstance, deps: AppDeps) {
       });
       return reply.code(201).send(presentSubmission(s, user));
     } catch (e) {
-      if (e instanceof CommunityError)
-        return reply.code(e.status as 400).send({ error: e.status === 429 ? 'Too Many Requests' : 'Rejected', message: e.message });
+      if (e instanceof CommunityError) {
+        if (e.retryAfterSeconds) reply.header('Retry-After', String(e.retryAfterSeconds));
+        const error = e.status === 429 ? 'Too Many Requests' : e.status === 503 ? 'Service Unavailable' : 'Rejected';
+        return reply.code(e.status as 400).send({ error, message: e.message });
+      }
       throw e;
     }
   });

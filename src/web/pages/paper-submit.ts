@@ -73,7 +73,11 @@ ${error ? html`<p class="notice error" role="alert">${error}</p>` : ''}
       });
       return reply.redirect(paperPath(s.paperId), 303);
     } catch (e) {
-      if (e instanceof CommunityError) return again(e.status, e.userMessage.replace(/^./, (c) => c.toUpperCase()) + '.');
+      if (e instanceof CommunityError) {
+        // The form comes back with what was typed in, whatever the reason.
+        if (e.retryAfterSeconds) reply.header('Retry-After', String(e.retryAfterSeconds));
+        return again(e.status, e.userMessage.replace(/^./, (c) => c.toUpperCase()) + '.');
+      }
       throw e;
     }
   });

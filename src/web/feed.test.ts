@@ -124,6 +124,9 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     assert.equal(fresh.headers['x-cache'], 'miss');
     assert.match(fresh.body, /aria-label="10 upvotes">10</);
     assert.equal((await app.inject('/papers/date/2026-05-29')).headers['x-cache'], 'hit');
+    const metrics = (await app.inject('/metrics')).body;
+    assert.ok(Number(/^paperboy_page_cache_requests_total\{result="hit"\} (\d+)$/m.exec(metrics)?.[1]) > 0, 'hits counted in /metrics');
+    assert.ok(Number(/^paperboy_page_cache_bytes (\d+)$/m.exec(metrics)?.[1]) > 0);
     await community.votes.unvote(ada, '2605.00002');
     await db.db.updateTable('papers').set({ title: 'Paper number 3' }).where('id', '=', '2605.00003').execute();
     cacheNow += STALE_MS;

@@ -5,6 +5,10 @@
 //
 // Prints one JSON line per URL: {name, url, bytes, reqPerSec, p50Ms, p99Ms, errors, ratioToStatic, pass}.
 // Target: each page >= 50% of its static twin's req/s, p99 < 50 ms, 0 errors.
+// Then the mixed run (bench/web-writes.ts): `/`, trending and the JSON API read-only, and while ~100
+// API votes a second go on; target: each keeps >= 50% of its read-only req/s ({name:
+// 'home-under-writes', ratioToReadOnly, pass}).
+// `npm run bench -- web mixed` runs the mixed run alone.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +23,7 @@ import { loadDemoIfEmpty } from '../src/papers/demo.js';
 import { seedDemoActivity } from '../src/community/demo-activity.js';
 import { latestFeedDay } from '../src/feed/daily.js';
 import { buildApp } from '../src/web/app.js';
+import { prepareWriters, startWriter } from './web-writes.js';
 
 const CONNECTIONS = 32;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -35,7 +40,7 @@ async function serve(dbFile: string, staticDir: string): Promise<void> {
   console.log(JSON.stringify({ address }));
 }
 
-async function prepare(dir: string, log: (s: string) => void): Promise<string> {
+async function prepare(dir: string, log: (s: string) => void): Promise<{ dbFile: string; tokens: string[] }> {
   const dbFile = path.join(dir, 'bench.db');
   const config = loadConfig({ ...process.env, DATABASE_URL: `sqlite:${dbFile}`, LOG_LEVEL: 'silent' });
   const ctx = await openContext(config);
@@ -45,10 +50,10 @@ async function prepare(dir: string, log: (s: string) => void): Promise<string> {
     await seedDemoActivity(ctx, log);
     const day = await latestFeedDay(ctx.database);
     if (!day) throw new Error('bench: demo activity made no feed day');
+    return { dbFile, tokens: await prepareWriters(ctx) };
   } finally {
     await ctx.database.close();
   }
-  return dbFile;
 }
 
 function startChild(dbFile: string, staticDir: string): Promise<{ address: string; stop: () => void }> {
@@ -75,7 +80,7 @@ export async function web(args: string[]): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-bench-web-'));
   const log = (s: string) => console.error(s);
   try {
-    const dbFile = await prepare(dir, log);
+    const { dbFile, tokens } = await prepare(dir, log);
     const staticDir = path.join(dir, 'static');
     fs.mkdirSync(staticDir);
     // The twins are the pages' own bytes, written once the server has answered them; the static
@@ -99,7 +104,8 @@ export async function web(args: string[]): Promise<void> {
         sizes.push(body.length);
         fs.writeFileSync(path.join(staticDir, `${t.name}.html`), body);
       }
-      for (const [i, t] of targets.entries()) {
+      // `npm run bench -- web mixed`: the mixed run alone.
+      for (const [i, t] of args[0] === 'mixed' ? [] : targets.entries()) {
         const page = await measure(`${server.address}${t.path}`);
         const twin = await measure(`${server.address}/bench-static/${t.name}.html`);
         const ratio = Math.round((page.reqPerSec / twin.reqPerSec) * 100) / 100;
@@ -113,6 +119,35 @@ export async function web(args: string[]): Promise<void> {
             ...page,
             ratioToStatic: ratio,
             pass: ratio >= 0.5 && page.p99Ms < 50 && page.errors === 0,
+          }),
+        );
+      }
+      // The mixed run: each page read-only, then while members vote on the papers `/` shows.
+      const shown = (await (await fetch(`${server.address}/api/daily_papers?date=${day}&limit=100`)).json()) as { paper: { id: string } }[];
+      for (const [name, url] of [
+        ['home', '/'],
+        ['trending', '/papers/trending'],
+        ['api-daily-papers', '/api/daily_papers'],
+      ]) {
+        const readOnly = await measure(`${server.address}${url}`);
+        const writer = startWriter(
+          server.address,
+          tokens,
+          shown.map((e) => e.paper.id),
+        );
+        const underWrites = await measure(`${server.address}${url}`);
+        const writes = await writer.stop();
+        const kept = Math.round((underWrites.reqPerSec / readOnly.reqPerSec) * 100) / 100;
+        console.log(JSON.stringify({ name: `${name}-read-only`, url, connections: CONNECTIONS, ...readOnly }));
+        console.log(
+          JSON.stringify({
+            name: `${name}-under-writes`,
+            url,
+            connections: CONNECTIONS,
+            ...underWrites,
+            ...writes,
+            ratioToReadOnly: kept,
+            pass: kept >= 0.5 && underWrites.errors === 0 && writes.writeErrors === 0,
           }),
         );
       }

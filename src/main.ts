@@ -7,7 +7,7 @@ import { createPaperStore, type PaperStore } from './papers/store.js';
 import { buildApp } from './web/app.js';
 import type { AppDeps } from './web/deps.js';
 import { createSubscribeLimits } from './web/digest-web.js';
-import { createPageCache } from './web/page-cache.js';
+import { createPageCache, type PageCache } from './web/page-cache.js';
 import { createJobRunner, type JobRunner } from './jobs/runner.js';
 import { processJobs } from './jobs/definitions.js';
 import { createCommunity } from './community/community.js';
@@ -63,6 +63,8 @@ export interface WireOptions {
   sessionSecret?: string;
   /** /submit's fetcher for papers not harvested yet; null fetches nothing (tests stay offline) */
   fetcher?: PaperFetcher | null;
+  /** the anonymous page cache (a test's, with its own clock) */
+  pageCache?: PageCache;
 }
 
 /** The services of a process: what the web handlers use (AppDeps) and what the jobs use. */
@@ -85,6 +87,7 @@ export function wireServices(ctx: Context, o: WireOptions = {}): Services {
   const digests = createDigestService(config, database, { mailer, log });
   const fetcher = o.fetcher === undefined ? arxivPaperFetcher(config, arxivHttp) : (o.fetcher ?? undefined);
   const community = createCommunity(database, papers, config, { now: o.now, fetcher });
+  const pageCache = o.pageCache ?? createPageCache({ maxBytes: config.pageCacheMb * 2 ** 20, staleMs: config.pageCacheStaleMs });
   // FEED_AUTO_CATEGORIES: harvested papers are featured through this community's own submissions.
   const harvester = createHarvester({ ...ctx, http: arxivHttp }, log, config.feedAutoCategories.length ? communitySubmitter(community) : null);
   return {
@@ -98,8 +101,9 @@ export function wireServices(ctx: Context, o: WireOptions = {}): Services {
     subscribeLimits: createSubscribeLimits(database),
     // The digest links' secret: SESSION_SECRET, or the one generated into DATA_DIR.
     sessionSecret: o.sessionSecret ?? digests.secret,
-    pageCache: createPageCache(),
+    pageCache,
     close() {
+      pageCache.close();
       digests.close();
     },
   };

@@ -38,7 +38,14 @@ export async function buildTestApp(o: TestAppOptions): Promise<TestApp> {
   const embedders = { latest: () => search.embedder, poll: async () => false, file: null };
   const services = wireServices(
     { config, database, papers, search, embedders },
-    { log: o.log ?? (() => {}), mailer: o.mailer, now: o.now, sessionSecret: o.sessionSecret, fetcher: o.fetcher === undefined ? null : o.fetcher },
+    {
+      log: o.log ?? (() => {}),
+      mailer: o.mailer,
+      now: o.now,
+      sessionSecret: o.sessionSecret,
+      fetcher: o.fetcher === undefined ? null : o.fetcher,
+      pageCache: o.pageCache,
+    },
   );
   const deps = { ...services, jobs: o.jobs ?? { states: () => [] } };
   const app = await buildApp(deps);

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { AppDeps } from './deps.js';
+import type { CachedPage } from './page-cache.js';
 import { errorPage } from './error-page.js';
 import { adjacentFeedDays, feedDayRange, feedVersion, listDailyPapers } from '../feed/daily.js';
 import { monthOf, periodLabel, periodPath, shiftPeriod, weekOf, type Period } from '../feed/period.js';
@@ -69,9 +70,19 @@ const CSRF_SLOT = '\u0000csrf\u0000';
 const CSRF_SLOT_BYTES = Buffer.from(CSRF_SLOT);
 
 function withCsrf(body: Buffer, req: FastifyRequest): Buffer {
-  if (body.indexOf(CSRF_SLOT_BYTES) < 0) return body;
-  // The token is base64url: safe inside an attribute as it is.
-  return Buffer.from(body.toString().split(CSRF_SLOT).join(req.csrfToken()));
+  let at = body.indexOf(CSRF_SLOT_BYTES);
+  if (at < 0) return body;
+  // The token is base64url: safe inside an attribute as it is. Spliced as bytes: decoding and
+  // re-encoding the page for every visitor cost more than serving it.
+  const token = Buffer.from(req.csrfToken());
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (; at >= 0; at = body.indexOf(CSRF_SLOT_BYTES, from)) {
+    parts.push(body.subarray(from, at), token);
+    from = at + CSRF_SLOT_BYTES.length;
+  }
+  parts.push(body.subarray(from));
+  return Buffer.concat(parts);
 }
 
 export function badRequestPage(reply: FastifyReply, message: string) {
@@ -98,16 +109,31 @@ export async function sendFeedPage(
 ) {
   const parsed = parseFeedPageQuery(req.query);
   if (typeof parsed === 'string') return badRequestPage(reply, parsed);
-  const { filters, page } = parsed;
-  const { category, submitter } = filters;
   const { database, pageCache } = deps;
   const viewer = viewerOf(req);
-  // Anonymous visitors all see the same page: serve it from the cache while the feed is unchanged.
-  const cache = viewer.userId === null ? pageCache : null;
-  const version = cache ? await feedVersion(database) : 0;
-  const hit = cache?.get(req.url, version);
-  if (hit) return reply.type(hit.contentType).send(withCsrf(hit.body, req));
-  const o = typeof options === 'function' ? await options() : options;
+  // Anonymous visitors all see the same page: rendered once, then served from the cache (src/web/page-cache.ts).
+  const shared = viewer.userId === null;
+  const render = async (): Promise<CachedPage> => {
+    const o = typeof options === 'function' ? await options() : options;
+    return { contentType: 'text/html; charset=utf-8', body: Buffer.from(await renderFeedPage(req, deps, o, parsed, shared)) };
+  };
+  if (!shared) {
+    const page = await render();
+    return reply.type(page.contentType).send(page.body);
+  }
+  const { page, state } = await pageCache.serve(req.url, () => feedVersion(database), render);
+  return reply.type(page.contentType).header('X-Cache', state).send(withCsrf(page.body, req));
+}
+
+async function renderFeedPage(
+  req: FastifyRequest,
+  { database }: AppDeps,
+  o: FeedPageOptions,
+  { filters, page }: { filters: FeedFilters; page: number },
+  shared: boolean,
+): Promise<string> {
+  const { category, submitter } = filters;
+  const viewer = viewerOf(req);
   const period = o.period;
   const [list, range] = await Promise.all([
     listDailyPapers(database, {
@@ -149,7 +175,7 @@ export async function sendFeedPage(
     hasMore: list.hasMore,
     showDay: period?.kind !== 'day',
     // Shared (cached) pages carry a slot that each response fills with its visitor's token.
-    csrf: cache ? raw(`<input type="hidden" name="_csrf" value="${CSRF_SLOT}">`) : csrfField(req),
+    csrf: shared ? raw(`<input type="hidden" name="_csrf" value="${CSRF_SLOT}">`) : csrfField(req),
     voteBox: viewer.userId === null ? undefined : (e) => upvoteBox(req, { paperId: e.paper.id, upvotes: e.upvotes, voted: e.viewerUpvoted, back: req.url }),
     empty: submitter
       ? html`No papers submitted by <strong>${submitter}</strong>${category ? html` in <strong>${category}</strong>` : ''} here. <a href="${o.path}">Show everyone's</a>.`
@@ -163,14 +189,10 @@ export async function sendFeedPage(
 <link rel="alternate" type="application/atom+xml" title="Paperboy · Trending" href="/papers/trending/feed.xml">
 ${o.canonical ? html`<link rel="canonical" href="${o.canonical}">` : ''}`;
   // page() adds the account links; signed out they are the same for everyone.
-  const rendered = pageWithAccount(req, {
+  return pageWithAccount(req, {
     title: `Daily Papers · ${view.heading} · Paperboy`,
     body: feedBody(view),
     head,
     scripts: viewer.userId === null ? ['feed.js'] : ['feed.js', 'community.js'],
   });
-  const contentType = 'text/html; charset=utf-8';
-  const body = Buffer.from(rendered);
-  cache?.set(req.url, { version, at: Date.now(), contentType, body });
-  return reply.type(contentType).send(cache ? withCsrf(body, req) : body);
 }

@@ -12,6 +12,7 @@ import { buildPaper } from '../papers/paper.js';
 import { freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { addSubmission, addUser } from '../testing/feed-fixtures.js';
 import type { Community } from '../community/community.js';
+import { createPageCache } from './page-cache.js';
 
 const EVIL_TITLE = 'Breaking <script>alert(1)</script> & <img src=x onerror=alert(2)> $\\mathcal{O}(n^2)$';
 
@@ -20,6 +21,9 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
   let app: FastifyInstance;
   let community: Community;
   let ada: number;
+  // The page cache's clock: pages may be PAGE_CACHE_STALE behind, and the tests move time on.
+  const STALE_MS = 2000;
+  let cacheNow = 0;
   before(async () => {
     db = await freshDatabase('sqlite');
     const papers = createPaperStore(db);
@@ -52,7 +56,8 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     await addSubmission(db, { paperId: '2605.00003', feedDay: '2026-05-27', submittedBy: ada, upvotes: 1 });
     for (let i = 0; i < 7; i++) await addSubmission(db, { paperId: `2605.${String(10 + i).padStart(5, '0')}`, feedDay: '2026-05-18', upvotes: i });
     const config = loadConfig({ LOG_LEVEL: 'silent', BASE_URL: 'http://paperboy.test', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-feed-')) });
-    const built = await buildTestApp({ config, database: db, papers, sessionSecret: 'feed-test-secret' });
+    const pageCache = createPageCache({ maxBytes: 1 << 24, staleMs: STALE_MS, now: () => cacheNow });
+    const built = await buildTestApp({ config, database: db, papers, sessionSecret: 'feed-test-secret', pageCache });
     ({ app } = built);
     community = built.deps.community;
   });
@@ -87,11 +92,44 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     assert.match(res.body, /<form class="votes" method="post" action="\/papers\/2605.00001\/upvote"/);
     assert.match(res.body, /name="_csrf" value="[^"]+"/);
     assert.ok(res.body.includes('/static/community.js'));
-    // The anonymous page, cached before the vote, shows the new count: the vote bumped the feed version.
+    // The anonymous page, cached before the vote, shows the new count within PAGE_CACHE_STALE.
+    cacheNow += STALE_MS;
     const anon = await app.inject('/papers/date/2026-05-29');
     assert.match(anon.body, /aria-label="10 upvotes">10</);
     await community.votes.unvote(ada, '2605.00002');
+    cacheNow += STALE_MS;
     assert.match((await app.inject('/papers/date/2026-05-29')).body, /aria-label="9 upvotes">9</);
+  });
+
+  test('a vote leaves the cached anonymous pages standing: the others are served from the cache, the voted day shows it within PAGE_CACHE_STALE', async () => {
+    cacheNow += STALE_MS;
+    const { token } = await community.accounts.createApiToken(ada, 'cache test');
+    const urls = ['/papers/date/2026-05-27', '/papers/week/2026-W21', '/api/daily_papers?date=2026-05-18', '/papers/date/2026-05-29', '/'];
+    for (const url of urls) assert.equal((await app.inject(url)).statusCode, 200);
+    for (const url of urls) assert.equal((await app.inject(url)).headers['x-cache'], 'hit', `${url} cached`);
+    // A marker the feed version does not count: a page rendered again would show the new title.
+    await db.db.updateTable('papers').set({ title: 'Paper number 3, retitled' }).where('id', '=', '2605.00003').execute();
+    const vote = await app.inject({ method: 'POST', url: '/api/papers/2605.00002/upvote', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(vote.statusCode, 200);
+    cacheNow += STALE_MS / 2 - 1;
+    for (const url of ['/papers/date/2026-05-27', '/papers/week/2026-W21', '/api/daily_papers?date=2026-05-18']) {
+      const res = await app.inject(url);
+      assert.equal(res.headers['x-cache'], 'hit', `${url} still served from the cache after the vote`);
+      assert.ok(!res.body.includes('retitled'), `${url} was not rendered again`);
+    }
+    // The voted day: at most PAGE_CACHE_STALE behind, then rendered once and cached again.
+    assert.match((await app.inject('/papers/date/2026-05-29')).body, /aria-label="9 upvotes">9</, 'within the bound it may be behind');
+    cacheNow += 1;
+    const fresh = await app.inject('/papers/date/2026-05-29');
+    assert.equal(fresh.headers['x-cache'], 'miss');
+    assert.match(fresh.body, /aria-label="10 upvotes">10</);
+    assert.equal((await app.inject('/papers/date/2026-05-29')).headers['x-cache'], 'hit');
+    const metrics = (await app.inject('/metrics')).body;
+    assert.ok(Number(/^paperboy_page_cache_requests_total\{result="hit"\} (\d+)$/m.exec(metrics)?.[1]) > 0, 'hits counted in /metrics');
+    assert.ok(Number(/^paperboy_page_cache_bytes (\d+)$/m.exec(metrics)?.[1]) > 0);
+    await community.votes.unvote(ada, '2605.00002');
+    await db.db.updateTable('papers').set({ title: 'Paper number 3' }).where('id', '=', '2605.00003').execute();
+    cacheNow += STALE_MS;
   });
 
   test('cached anonymous pages still give each visitor their own working CSRF token', async () => {
@@ -212,6 +250,9 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
       [6, 5, 4],
     );
     assert.equal(p0.headers.link, '<http://paperboy.test/api/daily_papers?date=2026-05-18&limit=3&p=1>; rel="next"');
+    const again = await app.inject('/api/daily_papers?date=2026-05-18&limit=3');
+    assert.equal(again.headers['x-cache'], 'hit');
+    assert.equal(again.headers.link, p0.headers.link, 'a page from the cache keeps its Link header');
     const p2 = await app.inject('/api/daily_papers?date=2026-05-18&limit=3&p=2');
     assert.equal(p2.json().length, 1);
     assert.equal(p2.headers.link, undefined);

@@ -27,27 +27,28 @@ export function registerDailyPapersList(app: FastifyInstance, { config, database
     { schema: dailyPapersListSchema, ...apiSchemaErrors('daily_papers') },
     async (req, reply) => {
       const query = parseDailyPapersQuery(req.query);
-      // The same for every caller: cached by URL while the feed is unchanged.
-      const version = await feedVersion(database);
-      const hit = cache.get(req.url, version);
-      if (hit)
-        return reply
-          .headers(hit.headers ?? {})
-          .type(hit.contentType)
-          .send(hit.body);
-      const page = await listDailyPapers(database, query);
-      const headers: Record<string, string> = {};
-      if (page.hasMore) {
-        // From the URL as sent, not req.query: the schema's defaults are filled in there.
-        const next = new URLSearchParams(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
-        next.delete('p');
-        next.set('p', String(page.page + 1));
-        headers.Link = `<${config.baseUrl}/api/daily_papers?${next}>; rel="next"`;
-      }
-      const body = Buffer.from(JSON.stringify(page.entries.map(presentDailyPaper)));
-      const contentType = 'application/json; charset=utf-8';
-      cache.set(req.url, { version, at: Date.now(), contentType, body });
-      return reply.headers(headers).type(contentType).send(body);
+      // The same for every caller: cached by URL (src/web/page-cache.ts).
+      const { page, state } = await cache.serve(
+        req.url,
+        () => feedVersion(database),
+        async () => {
+          const list = await listDailyPapers(database, query);
+          const headers: Record<string, string> = {};
+          if (list.hasMore) {
+            // From the URL as sent, not req.query: the schema's defaults are filled in there.
+            const next = new URLSearchParams(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
+            next.delete('p');
+            next.set('p', String(list.page + 1));
+            headers.Link = `<${config.baseUrl}/api/daily_papers?${next}>; rel="next"`;
+          }
+          return { contentType: 'application/json; charset=utf-8', body: Buffer.from(JSON.stringify(list.entries.map(presentDailyPaper))), headers };
+        },
+      );
+      return reply
+        .headers(page.headers ?? {})
+        .header('X-Cache', state)
+        .type(page.contentType)
+        .send(page.body);
     },
   );
 }

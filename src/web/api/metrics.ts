@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.js';
 import type { HarvestStats } from '../../ingest/harvest-store.js';
 import type { JobState } from '../../jobs/runner.js';
+import type { PageCacheStats } from '../page-cache.js';
 
 // Prometheus text exposition (format 0.0.4). The harvest counters live in the database (summed
 // over harvest windows), so this answers for every worker process and one-shot `paperboy harvest`.
@@ -79,6 +80,29 @@ export function jobMetrics(states: JobState[]): Metric[] {
   ];
 }
 
+/** This process's anonymous page cache (src/web/page-cache.ts). */
+export function pageCacheMetrics(s: PageCacheStats): Metric[] {
+  return [
+    {
+      name: 'paperboy_page_cache_bytes',
+      type: 'gauge',
+      help: 'Bytes of pages in the anonymous page cache (PAGE_CACHE_MB bounds it).',
+      samples: [[{}, s.bytes]],
+    },
+    { name: 'paperboy_page_cache_entries', type: 'gauge', help: 'Pages in the anonymous page cache.', samples: [[{}, s.entries]] },
+    {
+      name: 'paperboy_page_cache_requests_total',
+      type: 'counter',
+      help: 'Anonymous page requests by how the cache answered (miss: counted once per render).',
+      samples: [
+        [{ result: 'hit' }, s.hits],
+        [{ result: 'stale' }, s.stale],
+        [{ result: 'miss' }, s.renders],
+      ],
+    },
+  ];
+}
+
 const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 
 export function formatPrometheus(metrics: Metric[]): string {
@@ -93,9 +117,11 @@ export function formatPrometheus(metrics: Metric[]): string {
   return out.join('\n') + '\n';
 }
 
-export function registerMetrics(app: FastifyInstance, { papers, jobs, harvestWindows: harvest }: AppDeps) {
+export function registerMetrics(app: FastifyInstance, { papers, jobs, harvestWindows: harvest, pageCache }: AppDeps) {
   app.get('/metrics', async (_req, reply) => {
     const [stats, count] = await Promise.all([harvest.stats(), papers.count()]);
-    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(formatPrometheus([...harvestMetrics(stats, count), ...jobMetrics(jobs.states())]));
+    return reply
+      .type('text/plain; version=0.0.4; charset=utf-8')
+      .send(formatPrometheus([...harvestMetrics(stats, count), ...jobMetrics(jobs.states()), ...pageCacheMetrics(pageCache.stats())]));
   });
 }

@@ -50,25 +50,26 @@ export const trendingFeedSchema = {
 /** GET /papers/feed.xml (latest feed days) and /papers/trending/feed.xml: Atom feeds. */
 export function registerPapersFeed(app: FastifyInstance, { config, database, pageCache: cache }: AppDeps) {
   const serve = async (reply: FastifyReply, o: { sort: FeedSort; path: string; htmlPath: string; title: string; subtitle: string }) => {
-    const contentType = 'application/atom+xml; charset=utf-8';
-    const version = await feedVersion(database);
-    const hit = cache.get(o.path, version);
-    if (hit) return reply.type(contentType).header('Cache-Control', 'public, max-age=300').send(hit.body);
-    const { entries } = await listDailyPapers(database, { sort: o.sort, limit: FEED_ENTRIES });
-    const updated = entries.reduce((max, e) => (e.submittedAt > max ? e.submittedAt : max), '1970-01-01T00:00:00.000Z');
-    const xml = atomXml({
-      id: `${config.baseUrl}${o.path}`,
-      title: o.title,
-      subtitle: o.subtitle,
-      updated,
-      selfUrl: `${config.baseUrl}${o.path}`,
-      htmlUrl: `${config.baseUrl}${o.htmlPath}`,
-      author: 'Paperboy',
-      entries: entries.map((e) => entry(config.baseUrl, e)),
-    });
-    const body = Buffer.from(xml);
-    cache.set(o.path, { version, at: Date.now(), contentType, body });
-    return reply.type(contentType).header('Cache-Control', 'public, max-age=300').send(body);
+    const { page, state } = await cache.serve(
+      o.path,
+      () => feedVersion(database),
+      async () => {
+        const { entries } = await listDailyPapers(database, { sort: o.sort, limit: FEED_ENTRIES });
+        const updated = entries.reduce((max, e) => (e.submittedAt > max ? e.submittedAt : max), '1970-01-01T00:00:00.000Z');
+        const xml = atomXml({
+          id: `${config.baseUrl}${o.path}`,
+          title: o.title,
+          subtitle: o.subtitle,
+          updated,
+          selfUrl: `${config.baseUrl}${o.path}`,
+          htmlUrl: `${config.baseUrl}${o.htmlPath}`,
+          author: 'Paperboy',
+          entries: entries.map((e) => entry(config.baseUrl, e)),
+        });
+        return { contentType: 'application/atom+xml; charset=utf-8', body: Buffer.from(xml) };
+      },
+    );
+    return reply.type(page.contentType).header('Cache-Control', 'public, max-age=300').header('X-Cache', state).send(page.body);
   };
   app.get('/papers/feed.xml', { schema: latestFeedSchema }, (_req, reply) =>
     serve(reply, {

@@ -273,10 +273,10 @@ export const SETTINGS = [
     name: 'SEARCH_CONCURRENCY',
     key: 'searchConcurrency',
     type: 'int',
-    default: '0',
+    default: '1',
     min: 0,
     max: 256,
-    help: 'searches computed at once (`0`: one per CPU core); more wait in the queue',
+    help: 'searches computed at once (`0`: one per CPU core), more wait in the queue; most of a search runs on the main thread, so more than 1 only helps an `http:` or `onnx:` embedder, whose query embedding waits off it',
   },
   {
     name: 'SEARCH_QUEUE',

@@ -6,8 +6,9 @@
 //   feed entries in the answers change with every vote);
 // - at most `concurrency` searches compute at once and `queue` more wait; past that, SearchBusy
 //   (503 with Retry-After at the edge), so that a flood of distinct searches cannot queue without end;
-// - a waiting search starts only after the event loop has had a turn (setImmediate), so the
-//   requests that arrived meanwhile (/healthz, pages) are served between searches.
+// - a finished search gives its turn to the next one only after the event loop has had a turn
+//   (setImmediate), so the requests that arrived meanwhile (/healthz, pages) are served between
+//   searches.
 // The answers hold nothing of a member: the same for everyone who asks.
 import type { SearchRequest, SearchResult, SearchService } from './service.js';
 
@@ -109,10 +110,15 @@ export function createSearchAnswers(search: SearchService, o: SearchAnswersOptio
     await new Promise<void>((resolve) => waiting.push(resolve));
   }
   function release(): void {
-    const next = waiting.shift();
-    // Requests that arrived during the search are served before the next one starts.
-    if (next) setImmediate(next);
-    else running--;
+    // The turn passes on only once the event loop has served the requests that arrived meanwhile:
+    // a search that never waited on anything (most of one is synchronous) still holds its turn
+    // until then. Freed at once, the next request read in the same pass took it, and thirty-two
+    // searches ran back to back while /healthz waited.
+    setImmediate(() => {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    });
   }
 
   async function compute<T>(key: string, req: SearchRequest, render: (result: SearchResult) => Promise<Rendered<T>> | Rendered<T>): Promise<T> {

@@ -306,6 +306,33 @@ export const SETTINGS = [
     max: 100000,
     help: 'submission attempts per member per hour (web and API; then 429)',
   },
+  {
+    name: 'SEARCH_CONCURRENCY',
+    key: 'searchConcurrency',
+    type: 'int',
+    default: '1',
+    min: 0,
+    max: 256,
+    help: 'searches computed at once (`0`: one per CPU core), more wait in the queue; most of a search runs on the main thread, so more than 1 only helps an `http:` or `onnx:` embedder, whose query embedding waits off it',
+  },
+  {
+    name: 'SEARCH_QUEUE',
+    key: 'searchQueue',
+    type: 'int',
+    default: '64',
+    min: 0,
+    max: 100000,
+    help: 'searches that may wait for their turn; past them search answers 503 with `Retry-After`',
+  },
+  {
+    name: 'SEARCH_CACHE_MB',
+    key: 'searchCacheMb',
+    type: 'int',
+    default: '32',
+    min: 0,
+    max: 100000,
+    help: 'memory for answers to repeated searches (MiB; `0`: none), each kept until the papers or the model change, 10 s at most',
+  },
 ] as const satisfies readonly Setting[];
 
 type Declared = (typeof SETTINGS)[number];

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './storage/database.js';
@@ -22,6 +23,7 @@ import { createDigestService } from './digest/service.js';
 import { type EmbedderSource, openEmbedderSource } from './search/embedders/embedder.js';
 import { createSearchService, type SearchService } from './search/service.js';
 import { assertDataDirWritable } from './util/data-dir.js';
+import { createSearchAnswers } from './search/answers.js';
 
 // Composition root: config -> database -> stores -> services, and the roles SERVICES names.
 // The services of a server process are built here once (wireServices) and passed down; only
@@ -102,6 +104,11 @@ export function wireServices(ctx: Context, o: WireOptions = {}): Services {
     // The digest links' secret: SESSION_SECRET, or the one generated into DATA_DIR.
     sessionSecret: o.sessionSecret ?? digests.secret,
     pageCache,
+    searchAnswers: createSearchAnswers(ctx.search, {
+      concurrency: config.searchConcurrency || os.availableParallelism(),
+      queue: config.searchQueue,
+      cacheBytes: config.searchCacheMb * 1024 * 1024,
+    }),
     close() {
       pageCache.close();
       digests.close();

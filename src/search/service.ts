@@ -49,6 +49,13 @@ export interface SearchService {
    * are still missing one.
    */
   useEmbedder(next: Embedder | null): Promise<{ status: 'same' | 'switched' } | { status: 'waiting'; missing: number }>;
+  /**
+   * What answers depend on besides the request, for a cache of them (search/answers.ts): `version`
+   * changes with the model, its vectors and (where the lexical index can tell cheaply) the papers;
+   * `hybrid` says whether a search now should be hybrid, so that a lexical answer given because the
+   * query embedding was too slow is not kept.
+   */
+  answerState(): { version: string; hybrid: boolean };
 }
 
 export const MAX_QUERY_LENGTH = 250;
@@ -189,6 +196,12 @@ export function createSearchService(deps: SearchDeps): SearchService {
   return {
     get embedder() {
       return active.embedder;
+    },
+    answerState() {
+      const { embedder, vectors, ready } = active;
+      const model = embedder ? `${embedder.name}@${embedder.version}` : 'none';
+      const hybrid = Boolean(embedder && vectors?.loaded && vectors.size > 0 && ready);
+      return { version: `${model}:${hybrid ? vectors!.size : 0}:${lexical.contentMark?.() ?? ''}`, hybrid };
     },
     useEmbedder(next) {
       // One switch at a time: loading a million vectors takes a while, and polls may overlap it.

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../storage/database.js';
 import type { PaperStore } from '../papers/store.js';
 import type { SearchService } from '../search/service.js';
+import type { SearchAnswers } from '../search/answers.js';
 import type { Community } from '../community/community.js';
 import type { RateLimiter } from '../community/rate-limit.js';
 import type { Mailer } from '../digest/mailer.js';
@@ -25,6 +26,8 @@ export interface AppDeps {
   database: Database;
   papers: PaperStore;
   search: SearchService;
+  /** searches as the web answers them: repeated ones from a cache, a bounded number at once (src/search/answers.ts) */
+  searchAnswers: SearchAnswers;
   community: Community;
   /** the process's one mailer: sign-in links here, digests and subscription mail through `digests` */
   mailer: Mailer;

@@ -83,6 +83,11 @@ export function createSqliteAppIndex(raw: BetterSqlite3.Database, options: Sqlit
       }
       return hits;
     },
+    contentMark() {
+      index ??= new SqliteLexicalIndex(raw, weights, EXACT_WORD_WEIGHT, { layout: 'app', whileStale: 'memory' });
+      const { rows, tokens } = index.ftsTotals();
+      return `${rows}:${tokens}`;
+    },
     async scoreBound(query) {
       index ??= new SqliteLexicalIndex(raw, weights, EXACT_WORD_WEIGHT, { layout: 'app', whileStale: 'memory' });
       return index.scoreBoundSync(query);

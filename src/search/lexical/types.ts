@@ -28,6 +28,12 @@ export interface LexicalIndex {
    * ts_rank_cd), and the lexical hits are then min-max normalised.
    */
   scoreBound?(query: string): Promise<number>;
+  /**
+   * A cheap mark of what the index holds (SQLite: FTS5's row and token counts), which changes when
+   * papers are added, changed or removed: answers cached under one mark are stale under another.
+   * Absent where no such mark is cheap (PostgreSQL): cached answers then only expire by age.
+   */
+  contentMark?(): string;
 }
 
 /** A LexicalIndex whose background work (the SQLite memory index's build) can be waited for. */

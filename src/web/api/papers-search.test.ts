@@ -6,6 +6,9 @@ import { createPaperStore } from '../../papers/store.js';
 import { buildPaper } from '../../papers/paper.js';
 import { freshDatabase, type TestDatabase } from '../../testing/databases.js';
 import { addSubmission, addUser } from '../../testing/feed-fixtures.js';
+import { waitFor } from '../../testing/wait.js';
+import { loadConfig } from '../../config.js';
+import { createSearchService, type SearchService } from '../../search/service.js';
 
 describe('search endpoints', () => {
   let db: TestDatabase;
@@ -113,5 +116,93 @@ describe('search endpoints', () => {
     assert.match(r.body, /<option value="upvotes" selected>/);
     assert.match(r.body, /▲ 9/);
     assert.match(r.body, /2 papers/);
+  });
+});
+
+describe('search under load', () => {
+  let db: TestDatabase;
+  before(async () => {
+    db = await freshDatabase('sqlite');
+    await createPaperStore(db).upsertMany([
+      buildPaper({ id: '2501.00003', title: 'Sharpness and generalization', abstract: 'Flat minima generalize better.' }),
+    ]);
+  });
+  after(async () => {
+    await db.destroy();
+  });
+
+  test('a repeated search is computed once, and again once a paper is added', async () => {
+    const papers = createPaperStore(db);
+    const real = createSearchService({ database: db, papers, embedder: null });
+    let searches = 0;
+    const search: SearchService = {
+      ...real,
+      embedder: null,
+      answerState: () => real.answerState(),
+      search: (r) => {
+        searches++;
+        return real.search(r);
+      },
+    };
+    const { app } = await buildTestApp({ database: db, papers, search });
+    try {
+      const first = await app.inject('/api/papers/search?q=generalization');
+      const again = await app.inject('/api/papers/search?q=generalization&limit=30');
+      assert.equal(again.statusCode, 200);
+      assert.equal(again.headers['content-type'], 'application/json; charset=utf-8');
+      assert.equal(again.headers['x-search-mode'], 'lexical');
+      assert.equal(again.body, first.body);
+      assert.equal(searches, 1);
+      await app.inject('/search?q=generalization');
+      await app.inject('/search?q=generalization');
+      assert.equal(searches, 2);
+      await papers.upsertMany([buildPaper({ id: '2501.00009', title: 'Generalization bounds', abstract: 'Bounds.' })]);
+      const ids = (await app.inject('/api/papers/search?q=generalization')).json().map((x: { paper: { id: string } }) => x.paper.id);
+      assert.deepEqual(ids.sort(), ['2501.00003', '2501.00009']);
+      assert.equal(searches, 3);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('past SEARCH_CONCURRENCY and SEARCH_QUEUE: 503 with Retry-After (JSON on the API, a page on /search), and other routes answer meanwhile', async () => {
+    const papers = createPaperStore(db);
+    const real = createSearchService({ database: db, papers, embedder: null });
+    const held: (() => void)[] = [];
+    const search: SearchService = {
+      ...real,
+      embedder: null,
+      answerState: () => real.answerState(),
+      search: async (r) => {
+        await new Promise<void>((resolve) => held.push(resolve));
+        return real.search(r);
+      },
+    };
+    const config = loadConfig({ LOG_LEVEL: 'silent', SEARCH_CONCURRENCY: '1', SEARCH_QUEUE: '1' });
+    const { app, deps } = await buildTestApp({ database: db, papers, search, config });
+    try {
+      const computing = app.inject('/api/papers/search?q=generalization');
+      await waitFor(() => held.length === 1, { what: 'the first search to start' });
+      const queued = app.inject('/api/papers/search?q=minima');
+      await waitFor(() => deps.searchAnswers.stats().waiting === 1, { what: 'the second search to queue' });
+      const busy = await app.inject('/api/papers/search?q=flat');
+      assert.equal(busy.statusCode, 503);
+      assert.ok(Number(busy.headers['retry-after']) >= 1);
+      assert.deepEqual(Object.keys(busy.json()), ['error', 'message']);
+      assert.match(busy.json().message, /^search: too many searches at once/);
+      const page = await app.inject('/search?q=flat');
+      assert.equal(page.statusCode, 503);
+      assert.ok(Number(page.headers['retry-after']) >= 1);
+      assert.match(page.headers['content-type'] as string, /text\/html/);
+      assert.match(page.body, /Search is busy/);
+      assert.equal((await app.inject('/healthz')).statusCode, 200);
+      held.shift()!();
+      assert.equal((await computing).statusCode, 200);
+      await waitFor(() => held.length === 1, { what: 'the queued search to start' });
+      held.shift()!();
+      assert.equal((await queued).statusCode, 200);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -6,7 +6,8 @@ import type { SearchHit } from '../../search/service.js';
 import type { Database } from '../../storage/database.js';
 import { parseSearchRequest, searchQuerySchema } from '../../search/request.js';
 import { presentPaperItem } from './presenters.js';
-import { badRequest, checkedInHandler, DailyPaper, type RouteDoc } from './schemas.js';
+import { badRequest, checkedInHandler, DailyPaper, errorResponse, type RouteDoc } from './schemas.js';
+import { SearchBusy } from '../../search/answers.js';
 
 /** Search hits as daily papers items (as the hosted API's search answers), each with its score. */
 export async function presentHits(database: Database, hits: SearchHit[]) {
@@ -32,6 +33,7 @@ export const papersSearchSchema = {
       headers: { 'X-Search-Mode': { type: 'string', description: '`hybrid` or `lexical`' } },
     }),
     400: badRequest,
+    503: errorResponse('Too many searches at once; `Retry-After` says when to try again'),
   },
 } satisfies RouteDoc & Record<string, unknown>;
 
@@ -39,12 +41,21 @@ export const papersSearchSchema = {
  * GET /api/papers/search?q=&limit=&from=&to=&category=&featured=&sort=: a JSON array in the daily
  * papers shape, best first; the X-Search-Mode header says hybrid or lexical.
  */
-export function registerPapersSearch(app: FastifyInstance, { search, database }: AppDeps) {
+export function registerPapersSearch(app: FastifyInstance, { searchAnswers, database }: AppDeps) {
   app.get<{ Querystring: Record<string, unknown> }>('/api/papers/search', { schema: papersSearchSchema, ...checkedInHandler }, async (req, reply) => {
     const parsed = parseSearchRequest(req.query, SEARCH_API_LIMIT);
     if ('error' in parsed) return reply.code(400).send({ error: 'Bad Request', message: parsed.error });
     if (!parsed.q) return reply.header('X-Search-Mode', 'lexical').send([]);
-    const r = await search.search(parsed);
-    return reply.header('X-Search-Mode', r.mode).send(await presentHits(database, r.papers));
+    try {
+      // The body is serialised (by the route's schema) and encoded once, and kept so.
+      const { mode, body } = await searchAnswers.answer('api', parsed, async (r) => {
+        const encoded = Buffer.from(reply.serialize(await presentHits(database, r.papers)) as string);
+        return { value: { mode: r.mode, body: encoded }, bytes: encoded.length };
+      });
+      return reply.header('X-Search-Mode', mode).type('application/json; charset=utf-8').send(body);
+    } catch (e) {
+      if (!(e instanceof SearchBusy)) throw e;
+      return reply.code(503).header('Retry-After', String(e.retryAfterSeconds)).send({ error: 'Service Unavailable', message: e.message });
+    }
   });
 }

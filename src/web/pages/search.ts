@@ -1,16 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.js';
-import { html } from '../../util/html.js';
+import { html, type SafeHtml } from '../../util/html.js';
 import { layout } from '../layout.js';
 import { paperCard } from '../components.js';
 import { snippet } from '../../search/snippet.js';
 import { parseSearchRequest, searchQuerySchema } from '../../search/request.js';
 import { checkedInHandler } from '../api/schemas.js';
+import { SearchBusy } from '../../search/answers.js';
 
 const SEARCH_PAGE_LIMIT = 50;
 
 /** GET /search?q=: results with highlighted snippets, and filters for dates, category, featured papers and sort. */
-export function registerSearchPage(app: FastifyInstance, { search }: AppDeps) {
+export function registerSearchPage(app: FastifyInstance, { searchAnswers }: AppDeps) {
   // The same query schema as /api/papers/search; a bad value is a 400 page naming the field.
   app.get<{ Querystring: Record<string, unknown> }>(
     '/search',
@@ -38,22 +39,33 @@ export function registerSearchPage(app: FastifyInstance, { search }: AppDeps) {
   <button type="submit">Apply</button>
 </form>`;
       if (!parsed.q) return send(200, html`<section><h1>Search</h1><p class="muted">Type words or a description of the paper you half remember.</p></section>`);
-      const r = await search.search(parsed);
-      const cards = r.papers.map(({ paper, featured, upvotes }) =>
-        paperCard(paper, {
-          snippet: html`${snippet(paper.abstract, parsed.q).map((p) => (p.hit ? html`<mark>${p.text}</mark>` : html`${p.text}`))}`,
-          meta: featured ? html`<span class="chip featured" title="featured in the daily feed">▲ ${upvotes}</span>` : undefined,
-        }),
-      );
-      return send(
-        200,
-        html`<section class="search-results">
+      // The results are the same for every visitor: kept as HTML, wrapped in each visitor's layout.
+      let results: SafeHtml;
+      try {
+        results = await searchAnswers.answer('page', parsed, (r) => {
+          const cards = r.papers.map(({ paper, featured, upvotes }) =>
+            paperCard(paper, {
+              snippet: html`${snippet(paper.abstract, parsed.q).map((p) => (p.hit ? html`<mark>${p.text}</mark>` : html`${p.text}`))}`,
+              meta: featured ? html`<span class="chip featured" title="featured in the daily feed">▲ ${upvotes}</span>` : undefined,
+            }),
+          );
+          const value = html`<section class="search-results">
 <h1>Search: ${parsed.q}</h1>
 ${filters}
 <p class="muted">${r.papers.length} ${r.papers.length === 1 ? 'paper' : 'papers'} · ${r.mode === 'hybrid' ? 'by meaning and words' : 'by words'}</p>
 ${r.papers.length ? html`<ol class="papers">${cards}</ol>` : html`<p>No papers match.</p>`}
-</section>`,
-      );
+</section>`;
+          return { value, bytes: value.value.length * 2 };
+        });
+      } catch (e) {
+        if (!(e instanceof SearchBusy)) throw e;
+        reply.header('Retry-After', String(e.retryAfterSeconds));
+        return send(
+          503,
+          html`<section class="error-page"><h1>Search is busy</h1><p>Many searches are running just now. Please try again in ${e.retryAfterSeconds} ${e.retryAfterSeconds === 1 ? 'second' : 'seconds'}.</p></section>`,
+        );
+      }
+      return send(200, results);
     },
   );
 }

@@ -5,6 +5,8 @@
 //
 // Prints one JSON line per URL: {name, url, bytes, reqPerSec, p50Ms, p99Ms, errors, ratioToStatic, pass}.
 // Target: each page >= 50% of its static twin's req/s, p99 < 50 ms, 0 errors.
+// Then search under load: `/api/papers/search?q=generalization` from 32 clients with /healthz asked
+// meanwhile ({name: 'search'} >= 300 req/s and p99 < 100 ms; {name: 'healthz-under-search'} p99 < 100 ms).
 // Then the mixed run (bench/web-writes.ts): `/`, trending and the JSON API read-only, and while ~100
 // API votes a second go on; target: each keeps >= 50% of its read-only req/s ({name:
 // 'home-under-writes', ratioToReadOnly, pass}).
@@ -69,10 +71,13 @@ function startChild(dbFile: string, staticDir: string): Promise<{ address: strin
   });
 }
 
+function summary(r: Awaited<ReturnType<typeof autocannon>>) {
+  return { reqPerSec: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
+}
+
 async function measure(url: string) {
   await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_S });
-  const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
-  return { reqPerSec: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
+  return summary(await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S }));
 }
 
 export async function web(args: string[]): Promise<void> {
@@ -121,6 +126,28 @@ export async function web(args: string[]): Promise<void> {
             pass: ratio >= 0.5 && page.p99Ms < 50 && page.errors === 0,
           }),
         );
+      }
+      // Search under load: one query from 32 clients (repeated, as a crowd asks it), with /healthz asked
+      // by 2 more clients meanwhile. Targets: >= 300 req/s and p99 < 100 ms for search, p99 < 100 ms for /healthz.
+      if (args[0] !== 'mixed') {
+        const searchUrl = `${server.address}/api/papers/search?q=generalization`;
+        await autocannon({ url: searchUrl, connections: CONNECTIONS, duration: WARMUP_S });
+        const [search, health] = await Promise.all([
+          autocannon({ url: searchUrl, connections: CONNECTIONS, duration: DURATION_S }),
+          autocannon({ url: `${server.address}/healthz`, connections: 2, duration: DURATION_S }),
+        ]);
+        const s = summary(search);
+        const h = summary(health);
+        console.log(
+          JSON.stringify({
+            name: 'search',
+            url: '/api/papers/search?q=generalization',
+            connections: CONNECTIONS,
+            ...s,
+            pass: s.reqPerSec >= 300 && s.p99Ms < 100 && s.errors === 0,
+          }),
+        );
+        console.log(JSON.stringify({ name: 'healthz-under-search', url: '/healthz', connections: 2, ...h, pass: h.p99Ms < 100 && h.errors === 0 }));
       }
       // The mixed run: each page read-only, then while members vote on the papers `/` shows.
       const shown = (await (await fetch(`${server.address}/api/daily_papers?date=${day}&limit=100`)).json()) as { paper: { id: string } }[];

@@ -380,7 +380,7 @@ test('the app (search_docs layout) builds, persists and reloads the memory index
   }
 });
 
-nodeTest('a memory index file of another format version, or one cut short, is not read: the index is rebuilt and saved again', async () => {
+test('a memory index file of another format version, or one cut short, is not read: the index is rebuilt and saved again', async () => {
   const db = await freshDatabase('sqlite');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-bm25-format-'));
   try {

@@ -3,6 +3,8 @@
 // days), a weekly digest the seven days D-7 .. D-1. A period's key names its kind and days, and
 // with the subscriber it names exactly one email (its Message-ID and its digest_sends row).
 
+import { zonedParts } from '../util/zoned-time.js';
+
 export type Frequency = 'daily' | 'weekly';
 export const FREQUENCIES: Frequency[] = ['daily', 'weekly'];
 export const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -38,32 +40,9 @@ export function weekdayOf(date: string): number {
   return new Date(`${date}T00:00:00Z`).getUTCDay();
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function parts(instant: Date, timeZone: string): Record<string, number> {
-  // Building a DateTimeFormat costs about a millisecond; one per zone is kept.
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  const out: Record<string, number> = {};
-  for (const p of f.formatToParts(instant)) if (p.type !== 'literal') out[p.type] = Number(p.value);
-  return out;
-}
-
 /** The local date and hour of an instant in a time zone. */
 export function localDateHour(instant: Date, timeZone: string): { date: string; hour: number } {
-  const p = parts(instant, timeZone);
+  const p = zonedParts(instant, timeZone);
   return { date: `${String(p.year).padStart(4, '0')}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`, hour: p.hour };
 }
 
@@ -71,7 +50,7 @@ export function localDateHour(instant: Date, timeZone: string): { date: string; 
 export function startOfLocalDay(date: string, timeZone: string): Date {
   let guess = Date.parse(`${date}T00:00:00Z`);
   for (let i = 0; i < 2; i++) {
-    const p = parts(new Date(guess), timeZone);
+    const p = zonedParts(new Date(guess), timeZone);
     const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
     guess -= asUtc - Date.parse(`${date}T00:00:00Z`);
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nextDailyAt, zonedTime } from './zoned-time.js';
+import { nextDailyAt, zonedTime } from '../util/zoned-time.js';
 import { createJobRunner } from './runner.js';
 import { planHarvest } from '../ingest/harvest-plan.js';
 import { createHarvestStore } from '../ingest/harvest-store.js';

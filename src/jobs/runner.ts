@@ -1,4 +1,4 @@
-import { nextDailyAt } from './zoned-time.js';
+import { nextDailyAt } from '../util/zoned-time.js';
 
 // The one job runner of a process: harvest windows, the harvest plan, digests, the search index,
 // embedding, retraining and following the model file. Each job kind declares when it runs (its

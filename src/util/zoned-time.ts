@@ -1,19 +1,33 @@
 // Wall-clock times in a named time zone, with Node's own Intl data (no date library):
 // "20:00 in America/New_York" is 01:00 UTC in winter and 00:00 UTC in summer.
 
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall-clock fields (year, month, day, hour, minute, second) that timeZone's clocks show at `at`. */
+export function zonedParts(at: Date, timeZone: string): Record<string, number> {
+  // Building a DateTimeFormat costs about a millisecond; one per zone is kept.
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timeZone, f);
+  }
+  const out: Record<string, number> = {};
+  for (const p of f.formatToParts(at)) if (p.type !== 'literal') out[p.type] = Number(p.value);
+  return out;
+}
+
 function offsetMs(at: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(at);
-  const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const p = zonedParts(at, timeZone);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return asUtc - Math.floor(at.getTime() / 1000) * 1000;
 }
 

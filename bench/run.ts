@@ -7,6 +7,7 @@ import { benchSearch } from './search.js';
 import { benchLexicalLatency } from './lexical-latency.js';
 import { benchDigest } from './digest.js';
 import { benchSigninTiming } from './signin-timing.js';
+import { benchSoak } from './soak.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   import: benchImport,
@@ -16,6 +17,7 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   'lexical-latency': benchLexicalLatency,
   digest: benchDigest,
   'signin-timing': benchSigninTiming,
+  soak: benchSoak,
 };
 
 const [name, ...args] = process.argv.slice(2);

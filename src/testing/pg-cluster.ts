@@ -12,6 +12,8 @@ export interface PgCluster {
   url: string;
   port: number;
   dir: string;
+  /** Crash PostgreSQL (`pg_ctl stop -m immediate`) and start it again on the same data and port. */
+  restart(): void;
   stop(): void;
 }
 
@@ -36,7 +38,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startPgCluster(): Promise<PgCluster> {
+/**
+ * `durable`: keep PostgreSQL's own commit guarantees (no fsync=off, synchronous_commit=off), for the
+ * soak bench that crashes it and counts the acknowledged writes it kept; tests want speed instead.
+ */
+export async function startPgCluster(options: { durable?: boolean } = {}): Promise<PgCluster> {
   const bin = findPgBin();
   if (!bin) throw new Error('testing: PostgreSQL is not installed (apt-get install -y postgresql)');
   const isRoot = process.getuid?.() === 0;
@@ -49,20 +55,31 @@ export async function startPgCluster(): Promise<PgCluster> {
   const init = spawnSync(c1, a1, { encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`testing: initdb failed: ${init.stderr || init.stdout}`);
   const port = await freePort();
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-  const [c2, a2] = asPg(path.join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', 'start']);
-  const start = spawnSync(c2, a2, { encoding: 'utf8' });
-  if (start.status !== 0) {
-    const log = fs.existsSync(path.join(dir, 'log')) ? fs.readFileSync(path.join(dir, 'log'), 'utf8') : '';
-    throw new Error(`testing: postgres did not start: ${start.stderr}${log}`);
-  }
+  const fast = options.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${fast} -c max_connections=200`;
+  const start = () => {
+    const [c2, a2] = asPg(path.join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', 'start']);
+    const started = spawnSync(c2, a2, { encoding: 'utf8' });
+    if (started.status !== 0) {
+      const log = fs.existsSync(path.join(dir, 'log')) ? fs.readFileSync(path.join(dir, 'log'), 'utf8') : '';
+      throw new Error(`testing: postgres did not start: ${started.stderr}${log}`);
+    }
+  };
+  const stopNow = () => {
+    const [c3, a3] = asPg(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
+    spawnSync(c3, a3, { encoding: 'utf8' });
+  };
+  start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     dir,
+    restart() {
+      stopNow();
+      start();
+    },
     stop() {
-      const [c3, a3] = asPg(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
-      spawnSync(c3, a3, { encoding: 'utf8' });
+      stopNow();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

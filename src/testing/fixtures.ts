@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import type { SourceRecord } from '../../bench/synthetic.js';
 import { parseAtomFeed } from '../papers/formats/atom.js';
 import { snapshotToRecord } from '../papers/snapshot.js';
 import { REPO_ROOT } from './paths.js';
@@ -53,14 +54,7 @@ export function fixtureFiles(dir: string): string[] {
  * bench/synthetic.ts's writeSyntheticSnapshot re-numbers into a snapshot of any size: tests pass
  * them instead of loading the benchmarks' 50,000 records from ../shared/data.
  */
-export function fixtureSourceRecords(): {
-  title: string;
-  abstract: string;
-  authors: string[];
-  categories: string[];
-  published: string;
-  comments: string | null;
-}[] {
+export function fixtureSourceRecords(): SourceRecord[] {
   const papers = fixtureFiles('arxiv-api/atom').flatMap((f) => parseAtomFeed(fs.readFileSync(f, 'utf8')).records);
   for (const line of readFixture('arxiv-metadata/kaggle-oai-snapshot-head200.jsonl').split('\n')) {
     if (line.trim()) papers.push(snapshotToRecord(JSON.parse(line)));

@@ -25,11 +25,15 @@ interface Proc {
   exited: Promise<void>;
 }
 
+/** Every server started, so that none outlives the test, even one whose start failed or ran late. */
+const started: Proc[] = [];
+
 /** `paperboy ARGS` as a child process; resolves once its output matches `ready`. */
 function startCli(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<Proc> {
   const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  started.push({ child, out: () => out, exited });
   return new Promise((resolve, reject) => {
     const onData = (d: Buffer) => {
       out += d;
@@ -56,7 +60,10 @@ async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
 async function stop(p: Proc | null, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
   p.child.kill(signal);
+  // A shutdown that hangs is not what these tests are about: it gets 10 s, then SIGKILL.
+  const late = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
   await p.exited;
+  clearTimeout(late);
 }
 
 /** A snapshot line (the Kaggle layout `paperboy import` reads) of a paper published yesterday, so members may still submit it. */
@@ -139,7 +146,7 @@ describe('[postgres] two web processes and a worker on one database', () => {
   );
 
   after(async () => {
-    await Promise.all([stop(procs.a), stop(procs.b), stop(procs.worker)]);
+    await Promise.all(started.map((p) => stop(p)));
     await db?.drop();
     fs.rmSync(dir, { recursive: true, force: true });
   });

@@ -23,6 +23,8 @@ declare module 'autocannon' {
     duration?: number;
     pipelining?: number;
     headers?: Record<string, string>;
+    /** each request's path (etc.) set by setupRequest: distinct URLs from one run */
+    requests?: { setupRequest?: (req: { path: string; method: string }) => { path: string; method: string } }[];
   }): Promise<Result>;
   export default autocannon;
 }

@@ -1,19 +1,20 @@
 // `npm run bench -- soak [--minutes=N] [--db=sqlite|postgres]`: the soak and fault run of #24. One demo
 // instance, served in a child process, gets for N minutes (default 10) readers (`/`, `/papers/trending`,
-// `/api/daily_papers`, a paper page), searchers (`/api/papers/search`, a few queries) and writers (API
-// upvotes with members' personal tokens). At 40% of the run the server is killed with SIGKILL and started
+// `/api/daily_papers`, a paper page), searchers (`/api/papers/search`: distinct queries made of words of
+// the papers' titles, so that the answers cache does not answer for the search threads) and writers (API
+// upvotes and submissions with members' personal tokens). At 40% of the run the server is killed with SIGKILL and started
 // again on the same data and port; with `--db=postgres` (a throw-away cluster with its commit guarantees
 // kept) PostgreSQL itself is crashed (`pg_ctl stop -m immediate`) and started again at 70%.
 //
 // Prints JSON lines: one per fault ({event, downMs}); one per route ({name, requests, reqPerSec, p99Ms,
 // errors, faultRequests, faultErrors}: requests begun inside a fault window, from the kill until 2 s after
 // the server answers again, are counted apart); then {acknowledgedWrites, foundWrites, lost, pass}: the
-// distinct (member, paper) upvotes the server acknowledged with 2xx, read back from the database after
-// the run. Writers upvote and take back in turn (each pair written by one writer, in order), so writes go
+// distinct (member, paper) upvotes the server acknowledged with 2xx, and the submissions it acknowledged
+// with 201, read back from the database after the run. Writers upvote and take back in turn (each pair written by one writer, in order), so writes go
 // on all run long: a pair whose last acknowledged write is an upvote must be stored (`lost` counts those
 // that are not), one whose last is a take-back must not be (`resurrected`); a pair whose last write
 // failed is left out of both. `writesAcknowledged` counts every 2xx write.
-// Target: lost = 0, resurrected = 0, and no errors outside the fault windows.
+// Target: lost = 0, lostSubmissions = 0, resurrected = 0, and no errors outside the fault windows.
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,6 +35,7 @@ const RUN_JS = fileURLToPath(new URL('./run.js', import.meta.url));
 const READERS = 6;
 const SEARCHERS = 3;
 const WRITERS = 3;
+const SUBMITTERS = 1;
 const MEMBERS = 24;
 /** requests begun this long after the server answers again still count as in the fault window */
 const GRACE_MS = 2000;
@@ -41,7 +43,19 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const QUERIES = ['generalization', 'graph neural networks', 'protein structure', 'reinforcement learning from human feedback', 'diffusion'];
 
 function serveConfig(databaseUrl: string, dataDir: string) {
-  return loadConfig({ ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir, LOG_LEVEL: 'silent', DEMO_DATA: 'off' });
+  // The soak's submitter writes more than a member would, any day, and the demo papers are months old:
+  // the community's submission rules are widened for it.
+  return loadConfig({
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    DEMO_DATA: 'off',
+    SUBMIT_RATE_LIMIT: '100000',
+    SUBMIT_DAILY_CAP: '1000',
+    SUBMIT_MAX_AGE_DAYS: '3650',
+    SUBMIT_WEEKENDS: 'true',
+  });
 }
 
 /** Child mode: serve the prepared database on the given port; print the address. */
@@ -64,7 +78,15 @@ async function prepare(databaseUrl: string, dataDir: string, log: (s: string) =>
       const user = await community.accounts.createUser({ email: `soak-writer-${i}@example.org`, username: `soak-writer-${i}` });
       members.push({ id: user.id, token: (await community.accounts.createApiToken(user.id, 'soak')).token });
     }
-    return members;
+    // Papers nobody has submitted yet, for the submitter.
+    const unsubmitted = await ctx.database.db
+      .selectFrom('papers')
+      .select('id')
+      .where('id', 'not in', ctx.database.db.selectFrom('submissions').select('paper_id'))
+      .orderBy('id')
+      .limit(5000)
+      .execute();
+    return { members, unsubmitted: unsubmitted.map((r) => r.id) };
   } finally {
     await ctx.database.close();
   }
@@ -129,11 +151,17 @@ export async function benchSoak(args: string[]): Promise<void> {
   try {
     if (dbKind === 'postgres') cluster = await startPgCluster({ durable: true });
     const databaseUrl = cluster ? cluster.url : `sqlite:${path.join(dir, 'soak.db')}`;
-    const members = await prepare(databaseUrl, dir, log);
+    const { members, unsubmitted } = await prepare(databaseUrl, dir, log);
     srv = server(databaseUrl, dir, await freePort());
     const address = await srv.start();
-    const days = (await (await fetch(`${address}/api/daily_papers?limit=100`)).json()) as { paper: { id: string } }[];
+    const days = (await (await fetch(`${address}/api/daily_papers?limit=100`)).json()) as { paper: { id: string; title: string } }[];
     const paperIds = [...new Set(days.map((e) => e.paper.id))];
+    // Distinct queries: three words of a title and one of another, as a crowd's queries differ.
+    const words = days.flatMap((e) => e.paper.title.split(/\s+/).filter((w) => /^[A-Za-z-]{4,}$/.test(w)));
+    const queryAt = (i: number) => {
+      const at = (i * 7) % Math.max(1, words.length - 3);
+      return `${words.slice(at, at + 3).join(' ')} ${words[(i * 104_729) % words.length]}`;
+    };
     if (!paperIds.length) throw new Error('bench: the demo instance shows no papers');
 
     const stats = new Map<string, RouteStats>();
@@ -186,7 +214,10 @@ export async function benchSoak(args: string[]): Promise<void> {
       }
     });
     const searchers = Array.from({ length: SEARCHERS }, async (_, k) => {
-      for (let i = k; performance.now() < ends; i++) await request('search', `/api/papers/search?q=${encodeURIComponent(QUERIES[i % QUERIES.length])}`);
+      for (let i = k; performance.now() < ends; i += SEARCHERS) {
+        const q = i % 10 === 0 ? QUERIES[(i / 10) % QUERIES.length] : queryAt(i);
+        await request('search', `/api/papers/search?q=${encodeURIComponent(q)}`);
+      }
     });
     // Each writer owns its members, so a (member, paper) pair's writes are in order: the state of a pair
     // is the last write the server acknowledged, or unknown after one that failed (it may have landed).
@@ -206,6 +237,24 @@ export async function benchSoak(args: string[]): Promise<void> {
         });
         state.set(key, ok ? (up ? 'up' : 'down') : 'unknown');
         if (ok) writesAcknowledged++;
+      }
+    });
+
+    // Submissions: each paper once, by members in turn; a 201 is an acknowledged submission.
+    const submitted = new Map<string, number>();
+    let nextSubmission = 0;
+    const submitters = Array.from({ length: SUBMITTERS }, async () => {
+      while (performance.now() < ends && nextSubmission < unsubmitted.length) {
+        const paper = unsubmitted[nextSubmission++];
+        const member = members[nextSubmission % members.length];
+        const ok = await request('api-submit', '/api/papers/submit', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${member.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ arxivId: paper, comment: `soak ${nextSubmission}` }),
+        });
+        if (ok) submitted.set(paper, member.id);
+        // About two a second, as a busy community submits (each is also a feed change).
+        await new Promise((r) => setTimeout(r, 500));
       }
     });
 
@@ -239,7 +288,7 @@ export async function benchSoak(args: string[]): Promise<void> {
         await fault('restart-postgres', async () => pg.restart());
       }
     })();
-    await Promise.all([...readers, ...searchers, ...writers, chaos]);
+    await Promise.all([...readers, ...searchers, ...writers, ...submitters, chaos]);
 
     const seconds = (performance.now() - started) / 1000;
     for (const [name, s] of stats) {
@@ -259,6 +308,7 @@ export async function benchSoak(args: string[]): Promise<void> {
     // Read back what is stored, from the database itself.
     const database = await openDatabase(databaseUrl);
     let stored: Set<string>;
+    let storedSubmissions: Set<string>;
     try {
       const rows = await database.db
         .selectFrom('upvotes')
@@ -270,6 +320,12 @@ export async function benchSoak(args: string[]): Promise<void> {
         )
         .execute();
       stored = new Set(rows.map((r) => `${r.user_id} ${r.paper_id}`));
+      const subs = await database.db
+        .selectFrom('submissions')
+        .select(['paper_id', 'submitted_by'])
+        .where('paper_id', 'in', [...submitted.keys(), ''])
+        .execute();
+      storedSubmissions = new Set(subs.map((r) => `${r.submitted_by} ${r.paper_id}`));
     } finally {
       await database.close();
     }
@@ -279,6 +335,7 @@ export async function benchSoak(args: string[]): Promise<void> {
     const takenBack = [...state].filter(([, v]) => v === 'down').map(([k]) => k);
     const resurrected = takenBack.filter((k) => stored.has(k)).length;
     const errors = [...stats.values()].reduce((a, s) => a + s.errors, 0);
+    const lostSubmissions = [...submitted].filter(([paper, user]) => !storedSubmissions.has(`${user} ${paper}`)).length;
     console.log(
       JSON.stringify({
         db: dbKind,
@@ -289,8 +346,10 @@ export async function benchSoak(args: string[]): Promise<void> {
         lost,
         acknowledgedUnvotes: takenBack.length,
         resurrected,
+        acknowledgedSubmissions: submitted.size,
+        lostSubmissions,
         errorsOutsideFaults: errors,
-        pass: lost === 0 && resurrected === 0 && errors === 0,
+        pass: lost === 0 && resurrected === 0 && lostSubmissions === 0 && errors === 0,
       }),
     );
   } finally {

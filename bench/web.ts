@@ -6,7 +6,10 @@
 // Prints one JSON line per URL: {name, url, bytes, reqPerSec, p50Ms, p99Ms, errors, ratioToStatic, pass}.
 // Target: each page >= 50% of its static twin's req/s, p99 < 50 ms, 0 errors.
 // Then search under load: `/api/papers/search?q=generalization` from 32 clients with /healthz asked
-// meanwhile ({name: 'search'} >= 300 req/s and p99 < 100 ms; {name: 'healthz-under-search'} p99 < 100 ms).
+// meanwhile ({name: 'search'} >= 300 req/s and p99 < 100 ms; {name: 'healthz-under-search'} p99 < 100 ms);
+// then distinct queries, none answered from the answers cache, so search is saturated ({name:
+// 'search-distinct'}, measured; {name: 'healthz-under-distinct-search'} p99 < 100 ms: the search threads
+// keep the event loop free).
 // Then the mixed run (bench/web-writes.ts): `/`, trending and the JSON API read-only, and while ~100
 // API votes a second go on; target: each keeps >= 50% of its read-only req/s ({name:
 // 'home-under-writes', ratioToReadOnly, pass}).
@@ -96,10 +99,13 @@ export async function web(args: string[]): Promise<void> {
         const res = await fetch(`${server.address}/api/daily_papers?limit=1`);
         return ((await res.json()) as { feedDay: string }[])[0].feedDay;
       })();
+      const firstPaper = ((await (await fetch(`${server.address}/api/daily_papers?limit=1`)).json()) as { paper: { id: string } }[])[0].paper.id;
       const targets = [
         { name: 'home', path: '/' },
         { name: 'day', path: `/papers/date/${day}` },
         { name: 'api-daily-papers', path: '/api/daily_papers' },
+        { name: 'paper-page', path: `/papers/${firstPaper}` },
+        { name: 'search-page', path: '/search?q=models+that+generalize' },
       ];
       const sizes: number[] = [];
       for (const t of targets) {
@@ -148,6 +154,30 @@ export async function web(args: string[]): Promise<void> {
           }),
         );
         console.log(JSON.stringify({ name: 'healthz-under-search', url: '/healthz', connections: 2, ...h, pass: h.p99Ms < 100 && h.errors === 0 }));
+        // Distinct queries (three words of one title and one of another): every search is computed.
+        const titles = ((await (await fetch(`${server.address}/api/daily_papers?limit=100`)).json()) as { paper: { title: string } }[]).map(
+          (e) => e.paper.title,
+        );
+        const words = titles.flatMap((t) => t.split(/\s+/).filter((w) => /^[A-Za-z-]{4,}$/.test(w)));
+        let n = 0;
+        const distinct = {
+          setupRequest: (req: { path: string; method: string }) => {
+            const i = n++;
+            const at = (i * 7) % Math.max(1, words.length - 3);
+            const q = `${words.slice(at, at + 3).join(' ')} ${words[(i * 104_729) % words.length]} ${i}`;
+            return { ...req, path: `/api/papers/search?q=${encodeURIComponent(q)}` };
+          },
+        };
+        const [ds, dh] = await Promise.all([
+          autocannon({ url: server.address, connections: CONNECTIONS, duration: DURATION_S, requests: [distinct] }),
+          autocannon({ url: `${server.address}/healthz`, connections: 2, duration: DURATION_S }),
+        ]);
+        const d = summary(ds);
+        const dhs = summary(dh);
+        console.log(JSON.stringify({ name: 'search-distinct', url: '/api/papers/search?q=<distinct>', connections: CONNECTIONS, ...d, pass: d.errors === 0 }));
+        console.log(
+          JSON.stringify({ name: 'healthz-under-distinct-search', url: '/healthz', connections: 2, ...dhs, pass: dhs.p99Ms < 100 && dhs.errors === 0 }),
+        );
       }
       // The mixed run: each page read-only, then while members vote on the papers `/` shows.
       const shown = (await (await fetch(`${server.address}/api/daily_papers?date=${day}&limit=100`)).json()) as { paper: { id: string } }[];

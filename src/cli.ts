@@ -24,6 +24,7 @@ async function withContext<T>(config: Config, fn: (ctx: Context) => Promise<T>):
   try {
     return await fn(ctx);
   } finally {
+    await ctx.searchThreads?.close();
     await ctx.database.close();
   }
 }

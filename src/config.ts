@@ -310,10 +310,21 @@ export const SETTINGS = [
     name: 'SEARCH_CONCURRENCY',
     key: 'searchConcurrency',
     type: 'int',
-    default: '1',
+    default: '0',
     min: 0,
     max: 256,
-    help: 'searches computed at once (`0`: one per CPU core), more wait in the queue; most of a search runs on the main thread, so more than 1 only helps an `http:` or `onnx:` embedder, whose query embedding waits off it',
+    help: 'searches computed at once (`0`: one more than `SEARCH_THREADS`, or 1 without search threads), more wait in the queue',
+  },
+  {
+    name: 'SEARCH_THREADS',
+    key: 'searchThreads',
+    type: 'string',
+    default: 'auto',
+    check: (v) =>
+      /^(auto|\d{1,3})$/.test(v) && (v === 'auto' || Number(v) <= 256)
+        ? null
+        : `SEARCH_THREADS=${JSON.stringify(v)} is not \`auto\` or a whole number from 0 to 256`,
+    help: 'threads beside the event loop that run the CPU-bound parts of searches (query embedding with the corpus model, soft word match, the vector side of hybrid ranking), so that other pages answer while search is busy; `auto`: one per CPU core; `0`: all on the main thread',
   },
   {
     name: 'SEARCH_QUEUE',

@@ -22,6 +22,7 @@ import { readSenderSettings } from './digest/send.js';
 import { createDigestService } from './digest/service.js';
 import { type EmbedderSource, openEmbedderSource } from './search/embedders/embedder.js';
 import { createSearchService, type SearchService } from './search/service.js';
+import { type SearchThreads, startSearchThreads } from './search/threads/pool.js';
 import { assertDataDirWritable } from './util/data-dir.js';
 import { createSearchAnswers } from './search/answers.js';
 
@@ -36,6 +37,8 @@ export interface Context {
   search: SearchService;
   /** the embedder model as it changes (a retrained corpus model) */
   embedders: EmbedderSource;
+  /** the search threads (SEARCH_THREADS; null: searches run on the main thread) */
+  searchThreads?: SearchThreads | null;
 }
 
 export async function openContext(config: Config): Promise<Context> {
@@ -46,14 +49,18 @@ export async function openContext(config: Config): Promise<Context> {
     console.error(`${e.message}; searching by words only`);
     return { latest: () => null, poll: async () => false, file: null };
   });
+  const threadCount = config.searchThreads === 'auto' ? os.availableParallelism() : Number(config.searchThreads);
+  // Started on first use, one at a time as searches overlap: a CLI search starts one.
+  const searchThreads = threadCount > 0 ? startSearchThreads(threadCount) : null;
   const search = createSearchService({
     database,
     papers,
+    threads: searchThreads,
     embedder: embedders.latest(),
     vectorIndexPath: path.join(config.dataDir, 'models', 'vectors.ivf'),
     lexicalIndexPath: path.join(config.dataDir, 'models', 'lexical.bm25'),
   });
-  return { config, database, papers, search, embedders };
+  return { config, database, papers, search, embedders, searchThreads };
 }
 
 /** What tests may put in place of the wiring's own (src/testing/test-app.ts); main passes only `log`. */
@@ -105,7 +112,8 @@ export function wireServices(ctx: Context, o: WireOptions = {}): Services {
     sessionSecret: o.sessionSecret ?? digests.secret,
     pageCache,
     searchAnswers: createSearchAnswers(ctx.search, {
-      concurrency: config.searchConcurrency || os.availableParallelism(),
+      // With search threads, one more search than threads keeps them busy; without, one at a time.
+      concurrency: config.searchConcurrency || (ctx.searchThreads ? ctx.searchThreads.size + 1 : 1),
       queue: config.searchQueue,
       cacheBytes: config.searchCacheMb * 1024 * 1024,
     }),
@@ -148,6 +156,7 @@ export async function startServices(ctx: Context, log: (line: string) => void = 
       if (app) await app.close();
       await runner.stop();
       services.close();
+      await ctx.searchThreads?.close();
       await ctx.database.close();
     },
   };

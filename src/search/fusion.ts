@@ -1,4 +1,7 @@
 import { byScoreThenId } from './lexical/index.js';
+import { feedbackQuery } from './vectors/vector-math.js';
+
+export { feedbackQuery };
 
 /**
  * Hybrid ranking: a weighted sum of normalised lexical and vector scores over the union of both
@@ -77,23 +80,6 @@ export const DEFAULT_FUSION: FusionWeights = {
   softDepth: 30,
 };
 
-/**
- * Rocchio feedback in embedding space: query + weight * mean(top hits' vectors), renormalised. The top
- * lexical hits of a query are usually on its subject even when the query's own words are few or
- * unusual, so their vectors pull the query towards the right region of the space.
- */
-export function feedbackQuery(query: Float32Array, hits: Float32Array[], weight: number): Float32Array {
-  const out = Float32Array.from(query);
-  if (hits.length === 0 || weight === 0) return out;
-  const w = weight / hits.length;
-  for (const h of hits) for (let d = 0; d < out.length; d++) out[d] += w * h[d];
-  let n = 0;
-  for (let d = 0; d < out.length; d++) n += out[d] * out[d];
-  n = Math.sqrt(n);
-  if (n > 0) for (let d = 0; d < out.length; d++) out[d] /= n;
-  return out;
-}
-
 /** What hybrid ranking needs from the vector side (the service's VectorCache, the bench's exact index). */
 export interface VectorSide {
   search(query: Float32Array, k: number): ScoredId[];
@@ -103,28 +89,69 @@ export interface VectorSide {
 }
 
 /**
+ * The vector side's part of one hybrid ranking, as one request, so that a search thread can answer
+ * it (search/threads/): move the query towards the vectors of the `feedback` papers (the top lexical
+ * hits), then the `k` nearest papers to the moved query and the similarity of each of `candidates`.
+ */
+export interface VectorQuery {
+  query: Float32Array;
+  feedback: string[];
+  feedbackWeight: number;
+  k: number;
+  candidates: string[];
+}
+
+export interface VectorAnswer {
+  top: ScoredId[];
+  /** cosine of a candidate with the moved query (undefined: no vector) */
+  score(id: string): number | undefined;
+}
+
+/** Answers a VectorQuery on this thread. */
+export function answerVectors(side: VectorSide, q: VectorQuery): VectorAnswer {
+  const hits: Float32Array[] = [];
+  for (const id of q.feedback) {
+    const v = side.vectorOf(id);
+    if (v) hits.push(v);
+  }
+  const moved = feedbackQuery(q.query, hits, q.feedbackWeight);
+  return { top: side.search(moved, q.k), score: (id) => side.score(moved, id) };
+}
+
+function vectorQueryOf(lexical: ScoredId[], query: Float32Array, weights: FusionWeights): { lex: ScoredId[]; vq: VectorQuery } {
+  const depth = weights.candidates ?? 100;
+  const lex = lexical.slice(0, depth);
+  const k = weights.feedbackDocs ?? 0;
+  const feedback = k > 0 ? lex.slice(0, k).map((h) => h.id) : [];
+  return { lex, vq: { query, feedback, feedbackWeight: weights.feedbackWeight ?? 0, k: depth, candidates: lex.map((h) => h.id) } };
+}
+
+/**
  * The hybrid ranking the search service serves and the quality bench measures: optional dense
  * feedback from the top lexical hits, vector search with the (moved) query, then score fusion.
  */
 export function hybridRank(lexical: ScoredId[], query: Float32Array, vectors: VectorSide, weights: FusionWeights, lexicalBound?: number): ScoredId[] {
-  const depth = weights.candidates ?? 100;
-  const lex = lexical.slice(0, depth);
-  let q = query;
-  const k = weights.feedbackDocs ?? 0;
-  if (k > 0 && lex.length > 0) {
-    const hits: Float32Array[] = [];
-    for (const h of lex.slice(0, k)) {
-      const v = vectors.vectorOf(h.id);
-      if (v) hits.push(v);
-    }
-    q = feedbackQuery(query, hits, weights.feedbackWeight ?? 0);
-  }
-  return fuse(lex, vectors.search(q, depth), (id) => vectors.score(q, id), weights, lexicalBound);
+  const { lex, vq } = vectorQueryOf(lexical, query, weights);
+  const answer = answerVectors(vectors, vq);
+  return fuse(lex, answer.top, answer.score, weights, lexicalBound);
+}
+
+/** hybridRank with the vector side answered elsewhere (a search thread): the same ranking. */
+export async function hybridRankWith(
+  lexical: ScoredId[],
+  query: Float32Array,
+  answer: (q: VectorQuery) => Promise<VectorAnswer>,
+  weights: FusionWeights,
+  lexicalBound?: number,
+): Promise<ScoredId[]> {
+  const { lex, vq } = vectorQueryOf(lexical, query, weights);
+  const a = await answer(vq);
+  return fuse(lex, a.top, a.score, weights, lexicalBound);
 }
 
 /** Scores papers' text against a query word by word (CorpusModel.softMatch). */
 export interface SoftMatcher {
-  softMatch(query: string, docs: readonly { title: string; abstract: string }[]): number[];
+  softMatch(query: string, docs: readonly { title: string; abstract: string }[]): number[] | Promise<number[]>;
 }
 
 /**
@@ -146,12 +173,12 @@ export async function softRerank(
   const byId = await texts(top.map((h) => h.id));
   const known = top.filter((h) => byId.has(h.id));
   const soft = new Map<string, number>();
-  matcher
-    .softMatch(
+  (
+    await matcher.softMatch(
       query,
       known.map((h) => byId.get(h.id)!),
     )
-    .forEach((s, i) => soft.set(known[i].id, s));
+  ).forEach((s, i) => soft.set(known[i].id, s));
   const fn = minMax(top.map((h) => h.score));
   const sn = minMax(top.map((h) => soft.get(h.id) ?? 0));
   // Re-ordered scores stay within the top's own range, so the papers below keep their place.

@@ -2,8 +2,9 @@ import type { Database } from '../storage/database.js';
 import type { Paper } from '../papers/paper.js';
 import { chunks, type PaperStore } from '../papers/store.js';
 import type { Embedder } from './embedders/embedder.js';
-import { DEFAULT_FUSION, type FusionWeights, hybridRank, softRerank } from './fusion.js';
+import { DEFAULT_FUSION, type FusionWeights, type VectorAnswer, type VectorQuery, answerVectors, hybridRankWith, softRerank } from './fusion.js';
 import { EXACT_MATCH_SCORE, type LexicalIndex, createLexicalIndex } from './lexical/index.js';
+import type { SearchThreads } from './threads/pool.js';
 import { VectorCache, vectorCoverage } from './vectors/vector-store.js';
 
 export type SearchSort = 'relevance' | 'date' | 'upvotes';
@@ -89,6 +90,11 @@ export interface SearchDeps {
   lexicalIndexPath?: string;
   /** how often the share of papers with vectors is checked until it is enough (tests shorten it) */
   readyCheckMs?: number;
+  /**
+   * Search threads for the CPU-bound parts (query embedding and soft match with a corpus model, the
+   * vector side of hybrid ranking); none: they run on the calling thread. The ranking is the same.
+   */
+  threads?: SearchThreads | null;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {
@@ -134,6 +140,37 @@ export function createSearchService(deps: SearchDeps): SearchService {
   let switching: Promise<unknown> = Promise.resolve();
   const fusion = deps.fusion ?? DEFAULT_FUSION;
   const timeout = deps.embedTimeoutMs ?? 1000;
+  const threads = deps.threads ?? null;
+
+  /** The query's embedding: on a search thread for a corpus model (an onnx: or http: embedder is off this thread already). */
+  function embedQuery(embedder: Embedder, text: string): Promise<Float32Array> {
+    const model = embedder.corpusModel;
+    if (!threads || !model) return embedder.embedQuery(text);
+    return threads.embed(model, text).catch(() => embedder.embedQuery(text));
+  }
+
+  /**
+   * The vector side of a hybrid ranking on a search thread, in rows of the vectors' snapshot; answered
+   * here instead when the thread fails or the rows were relabelled meanwhile (an IVF build adopted).
+   */
+  async function vectorAnswer(vectors: VectorCache, q: VectorQuery): Promise<VectorAnswer> {
+    if (!threads) return answerVectors(vectors, q);
+    const snapshot = vectors.snapshot();
+    const rows = (ids: string[]) => Int32Array.from(ids, (id) => vectors.rowOfId(id));
+    const r = await threads
+      .vectors(snapshot, { query: q.query, feedback: rows(q.feedback), feedbackWeight: q.feedbackWeight, k: q.k, candidates: rows(q.candidates) })
+      .catch(() => null);
+    const top = r ? Array.from(r.topRows, (row, i) => ({ id: vectors.idAt(row, r.epoch), score: r.topScores[i] })) : [];
+    if (!r || top.some((h) => h.id === null)) return answerVectors(vectors, q);
+    const scores = new Map(q.candidates.map((id, i) => [id, r.candidateScores[i]]));
+    return {
+      top: top as { id: string; score: number }[],
+      score: (id) => {
+        const s = scores.get(id);
+        return s === undefined || Number.isNaN(s) ? undefined : s;
+      },
+    };
+  }
 
   /** The query vector, or null for lexical search (no model, no vectors, or past the time limit). */
   async function queryVector(state: Active, q: string): Promise<Float32Array | null> {
@@ -142,7 +179,7 @@ export function createSearchService(deps: SearchDeps): SearchService {
     if (!(await vectorsReady(state))) return null;
     // The first read of the vectors (some 45 s at a million papers) goes on in the background past
     // the time limit; searches are lexical until it is done.
-    const [qv] = await Promise.all([withTimeout(embedder.embedQuery(q.slice(0, 1000)), timeout), withTimeout(vectors.refresh(), timeout)]);
+    const [qv] = await Promise.all([withTimeout(embedQuery(embedder, q.slice(0, 1000)), timeout), withTimeout(vectors.refresh(), timeout)]);
     return !qv || !vectors.loaded || vectors.size === 0 || qv.every((x) => x === 0) ? null : qv;
   }
 
@@ -166,8 +203,13 @@ export function createSearchService(deps: SearchDeps): SearchService {
     if (!qv || !vectors) return lex;
     const pinned = lex.filter((h) => h.score >= EXACT_MATCH_SCORE);
     const rest = lex.filter((h) => h.score < EXACT_MATCH_SCORE);
-    let fused = hybridRank(rest, qv, vectors, fusion, bound);
-    const softMatch = embedder?.softMatch?.bind(embedder);
+    let fused = await hybridRankWith(rest, qv, (vq) => vectorAnswer(vectors, vq), fusion, bound);
+    const model = embedder?.corpusModel;
+    const softMatch =
+      threads && model
+        ? (query: string, docs: readonly { title: string; abstract: string }[]) =>
+            threads.softMatch(model, query, docs).catch(() => model.softMatch(query, docs))
+        : embedder?.softMatch?.bind(embedder);
     if (softMatch) fused = await softRerank(fused, q, { softMatch }, (ids) => readPapers(ids, cache), fusion);
     // Lexical hits below the fused depth follow, so that filters still have candidates to choose from.
     const seen = new Set(pinned.map((h) => h.id));
@@ -278,8 +320,7 @@ export function createSearchService(deps: SearchDeps): SearchService {
       if (!vectors.loaded) return [];
       const v = vectors.vectorOf(id);
       if (!v) return [];
-      const hits = vectors
-        .search(v, limit + 1)
+      const hits = (await vectorAnswer(vectors, { query: v, feedback: [], feedbackWeight: 0, k: limit + 1, candidates: [] })).top
         .filter((h) => h.id !== id)
         .slice(0, limit);
       const byId = new Map((await deps.papers.getMany(hits.map((h) => h.id))).map((p) => [p.id, p]));

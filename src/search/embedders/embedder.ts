@@ -21,6 +21,7 @@ export const SHIPPED_MODEL = fileURLToPath(new URL('../../../../demo/corpus-mode
 export function corpusEmbedder(model: CorpusModel, file?: string): Embedder {
   return {
     file,
+    corpusModel: model,
     name: model.name,
     version: model.version,
     dim: model.dim,

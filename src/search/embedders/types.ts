@@ -1,3 +1,4 @@
+import type { CorpusModel } from '../corpus-model/model.js';
 // What every embedder offers, apart from embedder.ts, which chooses and loads one (and so imports them all).
 
 /** Turns text into unit vectors. Chosen by EMBEDDER: `corpus` (default), `onnx:DIR`, `http:URL` or `none`. */
@@ -13,4 +14,6 @@ export interface Embedder {
   readonly papers?: number | null;
   /** Word-by-word match of a query with papers' text (only a model with word vectors has it). */
   softMatch?(query: string, papers: readonly { title: string; abstract: string }[]): number[];
+  /** For a corpus model: the model itself, which search threads (search/threads/) are given to embed queries off the event loop. */
+  readonly corpusModel?: CorpusModel;
 }

@@ -293,3 +293,20 @@ export function addRotated(table: Float32Array, rot: Float64Array, rows: number,
     for (let b = 0; b < dim; b++) out[o + b] += row[b];
   }
 }
+
+/**
+ * Rocchio feedback in embedding space: query + weight * mean(top hits' vectors), renormalised. The top
+ * lexical hits of a query are usually on its subject even when the query's own words are few or
+ * unusual, so their vectors pull the query towards the right region of the space.
+ */
+export function feedbackQuery(query: Float32Array, hits: Float32Array[], weight: number): Float32Array {
+  const out = Float32Array.from(query);
+  if (hits.length === 0 || weight === 0) return out;
+  const w = weight / hits.length;
+  for (const h of hits) for (let d = 0; d < out.length; d++) out[d] += w * h[d];
+  let n = 0;
+  for (let d = 0; d < out.length; d++) n += out[d] * out[d];
+  n = Math.sqrt(n);
+  if (n > 0) for (let d = 0; d < out.length; d++) out[d] /= n;
+  return out;
+}

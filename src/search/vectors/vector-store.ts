@@ -109,6 +109,36 @@ const VECTOR_PAGE = 5_000;
  */
 const LATE_COMMIT_MS = 10_000;
 
+/**
+ * What a search thread needs to run VectorCache.search and score on its own (search/threads/): the
+ * shared vectors and the IVF lists, read-only. `rows` are those a search sees; `epoch` changes when
+ * rows are relabelled (an IVF build moves the vectors into list order), so that rows answered under an
+ * older epoch are not taken for the papers now at those rows.
+ */
+export interface VectorSnapshot {
+  /** changes whenever any of the fields below does (a new thread registration is needed) */
+  key: number;
+  epoch: number;
+  dim: number;
+  rows: number;
+  data: Float32Array;
+  ivf: { centroids: Float32Array; offsets: Int32Array; order: Int32Array; rows: number; nprobe: number } | null;
+}
+
+/** Top-k rows of a snapshot for a query: the IVF lists and an exact scan of the rows after them, or an exact scan of all. */
+export function searchSnapshot(s: Omit<VectorSnapshot, 'key' | 'epoch'>, query: Float32Array, k: number): { index: number; score: number }[] {
+  if (s.rows === 0) return [];
+  if (!s.ivf) return new ExactVectorIndex(s.dim, s.data.subarray(0, s.rows * s.dim)).search(query, k);
+  const ivf = new IvfVectorIndex(s.dim, s.ivf.centroids, s.ivf.offsets, s.ivf.order, s.data, s.ivf.nprobe);
+  const top = new TopK(k);
+  for (const h of ivf.search(query, k)) top.push(h.index, h.score);
+  for (let row = s.ivf.rows; row < s.rows; row++) top.push(row, dot(query, 0, s.data, row * s.dim, s.dim));
+  return top.sorted();
+}
+
+/** Snapshot keys, unique in the process: a search thread holds the snapshots of several caches. */
+let snapshotKeys = 0;
+
 export class VectorCache {
   private ids: string[] = [];
   private rowOf = new Map<string, number>();
@@ -306,6 +336,7 @@ export class VectorCache {
     }
     this.ivf = ivf;
     this.ivfRows = moved.length;
+    this.epoch++;
   }
 
   get size(): number {
@@ -320,12 +351,41 @@ export class VectorCache {
 
   search(query: Float32Array, k: number): { id: string; score: number }[] {
     if (!this.index || this.ids.length === 0) return [];
-    if (!this.ivf) return this.index.search(query, k).map((h) => ({ id: this.ids[h.index], score: h.score }));
-    const top = new TopK(k);
-    for (const h of this.ivf.search(query, k)) top.push(h.index, h.score);
+    return searchSnapshot(this.snapshot(), query, k).map((h) => ({ id: this.ids[h.index], score: h.score }));
+  }
+
+  private lastSnapshot: VectorSnapshot | null = null;
+  /** bumped by adopt(), which relabels rows */
+  private epoch = 0;
+
+  /** The vectors as a search thread reads them (see VectorSnapshot); the same object until something changes. */
+  snapshot(): VectorSnapshot {
+    const rows = this.index ? this.index.size : 0;
     const dim = this.embedder.dim;
-    for (let row = this.ivfRows; row < this.ids.length; row++) top.push(row, dot(query, 0, this.data, row * dim, dim));
-    return top.sorted().map((h) => ({ id: this.ids[h.index], score: h.score }));
+    const last = this.lastSnapshot;
+    const ivf = this.ivf;
+    if (last && last.rows === rows && last.data.buffer === this.data.buffer && last.epoch === this.epoch && (last.ivf === null) === (ivf === null)) return last;
+    const data = this.data.subarray(0, Math.max(rows, this.ids.length) * dim);
+    this.lastSnapshot = {
+      key: ++snapshotKeys,
+      epoch: this.epoch,
+      dim,
+      rows,
+      data,
+      ivf: ivf ? { centroids: ivf.centroids, offsets: ivf.offsets, order: ivf.order, rows: this.ivfRows, nprobe: ivf.nprobe } : null,
+    };
+    return this.lastSnapshot;
+  }
+
+  /** The row of a paper's vector in the current snapshot (-1: none). */
+  rowOfId(id: string): number {
+    const row = this.rowOf.get(id);
+    return row === undefined || !this.index || row >= this.index.size ? -1 : row;
+  }
+
+  /** The paper at a row, when the snapshot's epoch is still the current one (else null: rows moved since). */
+  idAt(row: number, epoch: number): string | null {
+    return epoch === this.epoch ? (this.ids[row] ?? null) : null;
   }
 
   score(query: Float32Array, id: string): number | undefined {

@@ -8,6 +8,7 @@ import { benchLexicalLatency } from './lexical-latency.js';
 import { benchDigest } from './digest.js';
 import { benchSigninTiming } from './signin-timing.js';
 import { benchSoak } from './soak.js';
+import { benchRecommend } from './recommend.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   import: benchImport,
@@ -18,6 +19,7 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   digest: benchDigest,
   'signin-timing': benchSigninTiming,
   soak: benchSoak,
+  recommend: benchRecommend,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -9,6 +9,7 @@ import { benchDigest } from './digest.js';
 import { benchSigninTiming } from './signin-timing.js';
 import { benchSoak } from './soak.js';
 import { benchScale } from './scale.js';
+import { benchRecommend } from './recommend.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   import: benchImport,
@@ -20,6 +21,7 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   'signin-timing': benchSigninTiming,
   soak: benchSoak,
   scale: benchScale,
+  recommend: benchRecommend,
 };
 
 const [name, ...args] = process.argv.slice(2);

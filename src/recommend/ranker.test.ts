@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TermStats, sparseDot, termCounts, weigh } from './features.js';
+import { type RankPaper, fitReader, rankForReader } from './ranker.js';
+
+const TEXTS = {
+  asr1: { title: 'Streaming speech recognition with transducers', abstract: 'We train speech recognition transducers for low latency streaming.' },
+  asr2: { title: 'Speech recognition for accented English', abstract: 'Accented speech recognition improves with accent-aware adapters.' },
+  asr3: { title: 'Self-supervised speech recognition', abstract: 'Speech recognition models learn from unlabelled audio before fine-tuning.' },
+  mt1: { title: 'Neural machine translation of legal text', abstract: 'Machine translation models translate contracts between German and English.' },
+  mt2: { title: 'Low-resource machine translation', abstract: 'Machine translation for languages with little parallel data uses back-translation.' },
+  rl1: { title: 'Reward models for reinforcement learning from human feedback', abstract: 'Reward models trained on preferences guide policy optimisation.' },
+  rl2: { title: 'Offline reinforcement learning', abstract: 'Policies are learnt from logged data without interaction.' },
+};
+type Key = keyof typeof TEXTS;
+
+function papers(): Map<Key, RankPaper> {
+  const stats = new TermStats();
+  const counts = new Map(Object.entries(TEXTS).map(([k, t]) => [k as Key, termCounts(t)]));
+  for (const c of counts.values()) stats.add(c);
+  return new Map([...counts].map(([k, c]) => [k, { id: k, title: TEXTS[k].title, text: weigh(c, stats), vector: null }]));
+}
+
+test('a paper is its words and word pairs, weighted and of unit length', () => {
+  const c = termCounts({ title: 'Speech recognition', abstract: 'speech' });
+  // "speech" three times (title twice, abstract), "recognit" twice, the pair "speech recognit" twice, and pairs across the title's repeat
+  assert.ok(c.size >= 3);
+  assert.ok([...c.values()].includes(3));
+  const p = papers().get('asr1')!;
+  assert.ok(Math.abs(sparseDot(p.text, p.text) - 1) < 1e-5, 'unit length');
+  assert.ok(
+    [...p.text.ids].every((id, i, a) => i === 0 || a[i - 1] < id),
+    'feature ids ascending',
+  );
+});
+
+test("a reader's ranking follows what they liked, leaves out what they liked or dismissed, and names the liked paper behind each", () => {
+  const p = papers();
+  const model = fitReader([p.get('asr1')!, p.get('asr2')!], []);
+  const ranked = rankForReader(model, [...p.values()]);
+  assert.equal(ranked[0].id, 'asr3', 'the other speech recognition paper first');
+  assert.ok(!ranked.some((r) => r.id === 'asr1' || r.id === 'asr2'), 'liked papers are not recommended back');
+  assert.ok(['asr1', 'asr2'].includes(ranked[0].because!.id));
+  assert.equal(ranked[0].because!.title, TEXTS[ranked[0].because!.id as Key].title);
+  // Scores are best first.
+  for (let i = 1; i < ranked.length; i++) assert.ok(ranked[i - 1].score >= ranked[i].score);
+});
+
+test('dismissing papers lowers the papers like them', () => {
+  const p = papers();
+  const liked = [p.get('asr1')!, p.get('mt1')!];
+  const candidates = [p.get('asr3')!, p.get('mt2')!, p.get('rl1')!, p.get('rl2')!];
+  const before = rankForReader(fitReader(liked), candidates);
+  const after = rankForReader(fitReader(liked, [p.get('asr2')!]), candidates);
+  const pos = (r: { id: string }[], id: string) => r.findIndex((x) => x.id === id);
+  assert.ok(pos(after, 'asr3') > pos(before, 'asr3') || after.find((x) => x.id === 'asr3')!.score < before.find((x) => x.id === 'asr3')!.score);
+  assert.ok(!after.some((r) => r.id === 'asr2'), 'a dismissed paper is never recommended');
+});
+
+test('with corpus-model vectors the vector similarity counts too', () => {
+  const p = papers();
+  // Vectors that say rl2 is like the liked paper although its words are not.
+  const vec = (x: number) => Float32Array.from([x, Math.sqrt(1 - x * x)]);
+  const liked = [{ ...p.get('asr1')!, vector: vec(1) }];
+  const candidates = [
+    { ...p.get('mt2')!, vector: vec(0) },
+    { ...p.get('rl2')!, vector: vec(1) },
+    { ...p.get('rl1')!, vector: vec(0) },
+  ];
+  const textOnly = rankForReader(fitReader(liked), candidates, { text: 1, vector: 0, dismissed: 0.5 });
+  const both = rankForReader(fitReader(liked), candidates, { text: 1, vector: 5, dismissed: 0.5 });
+  assert.equal(both[0].id, 'rl2');
+  assert.notDeepEqual(
+    both.map((r) => r.id),
+    textOnly.map((r) => r.id),
+  );
+});

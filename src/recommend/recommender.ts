@@ -1,0 +1,111 @@
+import type { Paper } from '../papers/paper.js';
+import type { PaperStore } from '../papers/store.js';
+import type { Embedder } from '../search/embedders/embedder.js';
+import { bytesToVector } from '../search/vectors/vector-store.js';
+import type { Database } from '../storage/database.js';
+import { type PaperText, TermStats, termCounts, weigh } from './features.js';
+import { type RankPaper, type ReaderModel, type Recommendation, RANK_WEIGHTS, type RankWeights, fitReader, rankForReader } from './ranker.js';
+
+// The ranking's door for the rest of Paperboy: papers by id as the ranker sees them (their words,
+// weighted by how rare each is among the instance's papers, and their corpus-model vector), a reader's
+// model from paper ids, and a list of paper ids ranked for a model.
+
+export interface RecommenderOptions {
+  /** how many of the newest papers the word statistics are counted over (a sample at a million papers) */
+  statsPapers?: number;
+  weights?: RankWeights;
+}
+
+export interface Recommender {
+  /** The papers among `ids` that the instance has, as the ranker sees them, in the order of `ids`. */
+  papersFor(ids: string[]): Promise<RankPaper[]>;
+  fit(liked: string[], dismissed?: string[]): Promise<ReaderModel>;
+  rank(model: ReaderModel, ids: string[], reasons?: number): Promise<Recommendation[]>;
+}
+
+/** Papers kept ready between requests (a day's listing is ranked for every reader). */
+const CACHE_PAPERS = 50_000;
+const PAGE = 2_000;
+
+export function createRecommender(database: Database, papers: PaperStore, embedder: () => Embedder | null, options: RecommenderOptions = {}): Recommender {
+  const weights = options.weights ?? RANK_WEIGHTS;
+  let stats: Promise<TermStats> | null = null;
+  const cache = new Map<string, RankPaper>();
+  let cachedFor = '';
+
+  /** Word statistics over the newest papers, counted once per process, in pages that let requests in. */
+  function termStats(): Promise<TermStats> {
+    stats ??= (async () => {
+      const s = new TermStats();
+      const limit = options.statsPapers ?? 200_000;
+      let after: string | null = null;
+      while (s.papers < limit) {
+        let q = database.db
+          .selectFrom('papers')
+          .select(['id', 'title', 'abstract', 'comments'])
+          .orderBy('id', 'desc')
+          .limit(Math.min(PAGE, limit - s.papers));
+        if (after !== null) q = q.where('id', '<', after);
+        const rows = await q.execute();
+        for (const r of rows) s.add(termCounts(r));
+        if (rows.length < PAGE) break;
+        after = rows[rows.length - 1].id;
+        await new Promise((r) => setImmediate(r));
+      }
+      return s;
+    })().catch((e) => {
+      stats = null;
+      throw e;
+    });
+    return stats;
+  }
+
+  async function vectorsOf(ids: string[]): Promise<Map<string, Float32Array>> {
+    const e = embedder();
+    const out = new Map<string, Float32Array>();
+    if (!e || !ids.length) return out;
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await database.db
+        .selectFrom('paper_vectors')
+        .select(['paper_id', 'vector'])
+        .where('model', '=', e.name)
+        .where('model_version', '=', e.version)
+        .where('paper_id', 'in', ids.slice(i, i + 500))
+        .execute();
+      for (const r of rows) out.set(r.paper_id, bytesToVector(r.vector, e.dim));
+    }
+    return out;
+  }
+
+  async function papersFor(ids: string[]): Promise<RankPaper[]> {
+    const e = embedder();
+    const key = e ? `${e.name}@${e.version}` : 'none';
+    if (key !== cachedFor || cache.size > CACHE_PAPERS) {
+      cache.clear();
+      cachedFor = key;
+    }
+    const missing = [...new Set(ids.filter((id) => !cache.has(id)))];
+    if (missing.length) {
+      const s = await termStats();
+      const found: Paper[] = [];
+      for (let i = 0; i < missing.length; i += 500) found.push(...(await papers.getMany(missing.slice(i, i + 500))));
+      const vectors = await vectorsOf(found.map((p) => p.id));
+      for (const p of found) cache.set(p.id, rankPaper(p, s, vectors.get(p.id) ?? null));
+    }
+    return ids.flatMap((id) => (cache.has(id) ? [cache.get(id)!] : []));
+  }
+
+  return {
+    papersFor,
+    async fit(liked, dismissed = []) {
+      return fitReader(await papersFor(liked), await papersFor(dismissed), weights);
+    },
+    async rank(model, ids, reasons) {
+      return rankForReader(model, await papersFor(ids), weights, reasons);
+    },
+  };
+}
+
+export function rankPaper(p: PaperText & { id: string }, stats: TermStats, vector: Float32Array | null): RankPaper {
+  return { id: p.id, title: p.title, text: weigh(termCounts(p), stats), vector };
+}

@@ -30,8 +30,8 @@ import { numberArg, pct } from './metrics.js';
 
 const DATA = path.resolve('../shared/data/recsys');
 const CACHE_DIR = process.env.PAPERBOY_BENCH_CACHE ?? 'data/bench-cache';
-const IDF_POWERS = [1, 1.5, 2];
-const VECTOR_WEIGHTS = [0, 0.25, 0.5, 0.75, 1];
+const IDF_POWERS = [1.5, 2, 2.5, 3];
+const VECTOR_WEIGHTS = [0, 0.5, 1, 1.5, 2, 3, 4];
 
 interface Listing {
   id: string;

@@ -2,9 +2,9 @@ import { tokenize } from '../search/lexical/tokenize.js';
 
 // What the "For you" ranking knows of a paper's text: its stemmed words and word pairs (bigrams), each
 // hashed to one of 2^20 features (no vocabulary to keep or grow; at a million papers collisions cost
-// little), weighted by (1 + ln tf) * idf^1.5 and scaled to unit length. Word pairs carry most of what
+// little), weighted by (1 + ln tf) * idf^IDF_POWER and scaled to unit length. Word pairs carry most of what
 // tells a reader's subject apart ("speech recognition" against "speech" and "recognition" elsewhere):
-// without them readers-dev MRR fell from 0.317 to 0.289. The steeper idf (power 1.5) lets the rare terms
+// without them readers-dev MRR fell from 0.317 to 0.289. The steeper idf (see IDF_POWER) lets the rare terms
 // a group of papers shares (a method's or a data set's name) count more.
 
 export const FEATURE_BITS = 20;
@@ -66,7 +66,8 @@ export class TermStats {
   }
 }
 
-export const IDF_POWER = 1.5;
+/** Chosen with RANK_WEIGHTS by cross-validation over readers-dev (bench/recommend.ts). */
+export const IDF_POWER = 2.5;
 
 /** The unit-length weighted vector of a paper's feature counts. */
 export function weigh(counts: Map<number, number>, stats: TermStats, idfPower = IDF_POWER): SparseVector {

@@ -6,8 +6,10 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { snapshotToRecord, importFiles, defaultReaders } from './import.js';
 import { atomEntryToRecord } from './formats/atom.js';
-import { createPaperStore } from './store.js';
-import { freshDatabase } from '../testing/databases.js';
+import { createPaperStore, type PaperStore, type UpsertSummary } from './store.js';
+import type { PaperRecord } from './paper.js';
+import { DIALECTS, freshDatabase } from '../testing/databases.js';
+import { waitFor } from '../testing/wait.js';
 import { storageFailureCause } from '../storage/unavailable.js';
 import { fixtureFile, fixtureSourceRecords } from '../testing/fixtures.js';
 import { writeSyntheticSnapshot } from '../../bench/synthetic.js';
@@ -69,6 +71,174 @@ test('import of a broken file keeps the good lines and names the bad ones', asyn
     assert.match(s.rejections[2].reason, /bad arXiv id "not-an-id"/);
   } finally {
     await db.destroy();
+  }
+});
+
+/** A snapshot line for `id` (the Kaggle layout), with fields to override. */
+function snapshotLine(id: string, fields: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    id,
+    authors: 'Ada Lovelace, Alan Turing',
+    title: `Paper ${id}`,
+    abstract: `An abstract of ${id}.`,
+    categories: 'cs.LG stat.ML',
+    comments: null,
+    versions: [{ version: 'v1', created: 'Mon, 1 Jan 2024 12:00:00 GMT' }],
+    authors_parsed: [
+      ['Lovelace', 'Ada', ''],
+      ['Turing', 'Alan', ''],
+    ],
+    ...fields,
+  });
+}
+
+for (const dialect of DIALECTS) {
+  test(`[${dialect}] import counts: fresh, run again, changed content, an id repeated in the file, rejected lines by number`, async () => {
+    const db = await freshDatabase(dialect);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-counts-'));
+    try {
+      const store = createPaperStore(db);
+      const ids = Array.from({ length: 25 }, (_, i) => `2403.${String(10000 + i)}`);
+      const file = path.join(dir, 'a.jsonl');
+      const lines = ids.map((id) => snapshotLine(id));
+      // Bad lines between good ones, and the file's last line without its newline.
+      lines.splice(3, 0, '{"id": "2403.09999", "title": ');
+      lines.splice(10, 0, snapshotLine('2403.09998', { title: ' ' }));
+      lines.splice(20, 0, snapshotLine('not-an-id'));
+      fs.writeFileSync(file, lines.join('\n'));
+      const summary = (s: { inserted: number; updated: number; unchanged: number; rejected: number }) => [s.inserted, s.updated, s.unchanged, s.rejected];
+      const first = await importFiles(store, [file], { batchSize: 4 });
+      assert.deepEqual(summary(first), [25, 0, 0, 3]);
+      assert.deepEqual(
+        first.rejections.map((r) => r.where),
+        ['line 4', 'line 11', 'line 21'],
+      );
+      assert.match(first.rejections[1].reason, /2403\.09998: missing title/);
+      assert.deepEqual(summary(await importFiles(store, [file], { batchSize: 4 })), [0, 0, 25, 3]);
+
+      // Changed content: 5 papers with a new abstract, one of them at a new version; one line
+      // repeats an id with another change further down (it lands in a later batch), so the later
+      // line is the one kept; and 2 new papers.
+      const changed = path.join(dir, 'b.jsonl');
+      const next = ids.map((id, i) =>
+        i % 5 === 0
+          ? snapshotLine(id, {
+              abstract: `Revised \\ abstract\tof ${id} <&> ü.`,
+              ...(i === 5
+                ? {
+                    versions: [
+                      { version: 'v1', created: 'Mon, 1 Jan 2024 12:00:00 GMT' },
+                      { version: 'v2', created: 'Tue, 2 Jan 2024 12:00:00 GMT' },
+                    ],
+                  }
+                : {}),
+            })
+          : snapshotLine(id),
+      );
+      next.push(snapshotLine(ids[10], { title: 'Once more, a later line' }), snapshotLine('2403.20000'), snapshotLine('2403.20001'));
+      fs.writeFileSync(changed, `${next.join('\n')}\n`);
+      const third = await importFiles(store, [changed], { batchSize: 4 });
+      // ids[10] is counted in both of its batches: updated, then updated again.
+      assert.deepEqual(summary(third), [2, 6, 20, 0]);
+      assert.equal((await store.get(ids[10]))?.title, 'Once more, a later line');
+      assert.equal((await store.get(ids[5]))?.version, 2);
+      assert.equal((await store.get(ids[0]))?.abstract, `Revised \\ abstract of ${ids[0]} <&> ü.`);
+      // Run again, the file ends with the same papers; the repeated id's two lines still differ, so
+      // each of them updates it once more (issue #24 finding 1: repeats are fine, not an error).
+      assert.deepEqual(summary(await importFiles(store, [changed], { batchSize: 4 })), [0, 2, 26, 0]);
+      assert.equal((await store.get(ids[10]))?.title, 'Once more, a later line');
+      assert.equal(await store.count(), 27);
+    } finally {
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test(`[${dialect}] imported text is stored as the file has it: LaTeX, backslashes, markup characters, any Unicode`, async () => {
+    const db = await freshDatabase(dialect);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-text-'));
+    try {
+      const title = String.raw`The $\mathbb{Z}_2$ \textit{index} of \\ \N \. C:\path <b>&amp;</b> & "q" — Ünïcödé 数学 עברית 🧪 e` + '\u0301';
+      const abstract = String.raw`We show $\sum_{i=1}^n \alpha_i \leq \frac{1}{2}$ where \t is not a tab; \\n is not a line break\ `;
+      const file = path.join(dir, 'text.jsonl');
+      // Line breaks and tabs inside a field are folded into spaces by the import (cleanText).
+      fs.writeFileSync(file, `${snapshotLine('2404.10001', { title, abstract: `${abstract}\n\tmore` })}\n`);
+      assert.equal((await importFiles(store(db), [file])).inserted, 1);
+      const p = await store(db).get('2404.10001');
+      assert.equal(p?.title, title);
+      assert.equal(p?.abstract, `${abstract.trimEnd()} more`);
+      assert.equal((await importFiles(store(db), [file])).unchanged, 1);
+    } finally {
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+function store(db: Parameters<typeof createPaperStore>[0]): PaperStore {
+  return createPaperStore(db);
+}
+
+test('a store that writes on several connections gets overlapping batches, but never two holding the same paper', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-writers-'));
+  try {
+    const file = path.join(dir, 'w.jsonl');
+    // Batches of two: [A, B], [C, A again], [D, E]. The second holds A, so it waits for the first;
+    // the third shares nothing with the second and is written beside it.
+    fs.writeFileSync(file, ['2405.10001', '2405.10002', '2405.10003', '2405.10001', '2405.10004', '2405.10005'].map((id) => snapshotLine(id)).join('\n'));
+    const calls: { ids: string[]; release: () => void; overlapped: boolean }[] = [];
+    const active = new Set<(typeof calls)[number]>();
+    let most = 0;
+    let closing = false;
+    const fake = {
+      bulkWriters: 2,
+      async bulkLoad<T>(run: () => Promise<T>) {
+        return run();
+      },
+      upsertMany(records: PaperRecord[]): Promise<UpsertSummary> {
+        const ids = records.map((r) => r.id);
+        return new Promise((resolve) => {
+          const call = {
+            ids,
+            overlapped: [...active].some((a) => a.ids.some((id) => ids.includes(id))),
+            release: () => {
+              active.delete(call);
+              resolve({ inserted: records.length, updated: 0, unchanged: 0, outcomes: new Map() });
+            },
+          };
+          calls.push(call);
+          active.add(call);
+          most = Math.max(most, active.size);
+          if (closing) call.release();
+        });
+      },
+    } as unknown as PaperStore;
+    const done = importFiles(fake, [file], { batchSize: 2 });
+    try {
+      await waitFor(() => calls.length >= 1, { what: 'the first batch' });
+      assert.equal(calls.length, 1, "the second batch holds the first one's paper, so it waits");
+      calls[0].release();
+      await waitFor(() => calls.length >= 3, { what: 'the second batch, once the first is written, and the third beside it' });
+      calls[1].release();
+      calls[2].release();
+      assert.equal((await done).inserted, 6);
+    } finally {
+      // A failed assertion leaves no import waiting on its reader threads.
+      closing = true;
+      for (const c of calls) c.release();
+      await done.catch(() => {});
+    }
+    assert.deepEqual(
+      calls.map((c) => [c.ids, c.overlapped]),
+      [
+        [['2405.10001', '2405.10002'], false],
+        [['2405.10003', '2405.10001'], false],
+        [['2405.10004', '2405.10005'], false],
+      ],
+    );
+    assert.equal(most, 2);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -32,6 +32,8 @@ export interface ImportOptions {
   onBatch?: () => void;
   /** reader threads of a large plain snapshot file (default: defaultReaders()) */
   readers?: number;
+  /** batches written at once (default: the store's bulkWriters, else 1) */
+  writers?: number;
 }
 
 function emptySummary(): ImportSummary {
@@ -103,11 +105,42 @@ async function importSnapshot(store: PaperStore, file: string, options: ImportOp
   let readersDone = 0;
   let finished = false;
   let chain = Promise.resolve();
+  // Batches being written: up to `writers` at once where the store writes on several connections
+  // (PostgreSQL computes each paper's search_vector on the connection that writes it). A batch
+  // that holds a paper of one still being written waits for it, so a paper's later line in the
+  // file is stored after its earlier one, as when batches are written one after another.
+  const writers = Math.max(1, Math.floor(options.writers ?? store.bulkWriters ?? 1));
+  const inFlight = new Set<{ ids: Set<string>; done: Promise<void> }>();
+  let failure: { error: unknown } | null = null;
   const write = async (records: ReaderBatch['records']) => {
-    addCounts(summary, await store.upsertMany(records));
-    seen += records.length;
-    progress.update(seen, Math.min(1, bytes / total));
-    options.onBatch?.();
+    const ids = new Set(records.map((r) => r.id));
+    for (;;) {
+      if (failure) throw failure.error;
+      const earlier = [...inFlight].find((f) => records.some((r) => f.ids.has(r.id)));
+      if (earlier) await earlier.done;
+      else if (inFlight.size >= writers) await Promise.race([...inFlight].map((f) => f.done));
+      else break;
+    }
+    const entry = {
+      ids,
+      done: store.upsertMany(records).then(
+        (counts) => {
+          inFlight.delete(entry);
+          addCounts(summary, counts);
+          seen += records.length;
+          progress.update(seen, Math.min(1, bytes / total));
+          options.onBatch?.();
+        },
+        (error: unknown) => {
+          failure ??= { error };
+        },
+      ),
+    };
+    inFlight.add(entry);
+  };
+  const written = async () => {
+    await Promise.all([...inFlight].map((f) => f.done));
+    if (failure) throw failure.error;
   };
   try {
     await new Promise<void>((resolve, reject) => {
@@ -145,6 +178,7 @@ async function importSnapshot(store: PaperStore, file: string, options: ImportOp
               if (arrived.size) throw new Error(`import: reader messages out of order (next ${nextSeq})`);
               if (pendingRecords.length) await write(pendingRecords);
               pendingRecords = [];
+              await written();
               finished = true;
               resolve();
             });
@@ -160,6 +194,8 @@ async function importSnapshot(store: PaperStore, file: string, options: ImportOp
   } finally {
     finished = true;
     await Promise.all(workers.map((w) => w.terminate()));
+    // A failed batch stops the import; the others already being written finish first (they never reject).
+    await Promise.all([...inFlight].map((f) => f.done));
   }
   progress.finish();
 }

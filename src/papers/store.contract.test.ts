@@ -29,6 +29,32 @@ for (const dialect of DIALECTS) {
       assert.equal(got?.githubRepo, null);
     });
 
+    test('text is stored byte for byte: backslashes, tabs, line breaks, LaTeX, markup characters and any Unicode', async () => {
+      // PostgreSQL's write path copies rows in COPY's text format, where backslash, tab, newline and
+      // CR are the format's own; a value that looks like its NULL or end marker is text too.
+      const p = buildPaper({
+        id: '2401.10010',
+        title: 'On $\\mathcal{O}(n\\log n)$ \\emph{sorting}\tand\nlines\r\nof <b>&amp;</b> & <script> "quotes" \\',
+        abstract: '\\N\n\\.\nA \\\\ backslash pair, a \\t that is not a tab, Ünïcödé 数学 עברית 🧪 e\u0301, and\ttabs\t\tin a row.\n',
+        authors: ["Bal\\'azs Tab\tName", 'Ωmega \\ Person'],
+        categories: ['cs.LG', 'math.CO', 'cs.LG'],
+        comments: 'C:\\path\\to\\file\r',
+        journalRef: '\\N',
+        doi: '10.1000/\\x',
+        license: '',
+      });
+      assert.deepEqual(await counts(store.upsertMany([p])), [1, 0, 0]);
+      const got = await store.get(p.id);
+      for (const field of ['title', 'abstract', 'authors', 'comments', 'journalRef', 'doi', 'license', 'categories'] as const) {
+        assert.deepEqual(got?.[field], field === 'categories' ? ['cs.LG', 'math.CO', 'cs.LG'] : p[field], field);
+      }
+      assert.deepEqual(await counts(store.upsertMany([p])), [0, 0, 1]);
+      assert.deepEqual(
+        (await store.listNewest({ limit: 10, category: 'math.CO' })).map((x) => x.id),
+        [p.id],
+      );
+    });
+
     test('writers upserting the same new papers at once count each paper inserted once', async () => {
       // Harvest workers do this: an API window and an OAI window that both hold a paper. Each
       // writer's lookup may find the paper absent; what it then reports must still add up.

@@ -3,7 +3,7 @@ import type { Database } from '../storage/database.js';
 import type { PapersTable } from '../storage/schema.js';
 import type { Paper, PaperRecord } from './paper.js';
 import { createSqlitePaperWriter } from './store-sqlite.js';
-import { writeBatchPostgres } from './store-postgres.js';
+import { createPostgresPaperWriter } from './store-postgres.js';
 import { chunks, newestPerId, ROWS_PER_STATEMENT, type UpsertSummary } from './upsert-plan.js';
 
 export { chunks } from './upsert-plan.js';
@@ -24,6 +24,11 @@ export interface PaperStore {
   count(): Promise<number>;
   listNewest(options: ListNewestOptions): Promise<Paper[]>;
   setLinks(id: string, links: { githubRepo?: string | null; projectPage?: string | null }): Promise<boolean>;
+  /**
+   * How many upsertMany calls of a bulk load may run at once (each on its own connection, ids
+   * disjoint); 1 (or absent) where writes are serial anyway (SQLite's one connection).
+   */
+  readonly bulkWriters?: number;
   /** Run a bulk load (many upsertMany calls in a row), with the write settings suited to one. */
   bulkLoad<T>(run: () => Promise<T>): Promise<T>;
 }
@@ -47,18 +52,26 @@ export function toPaper(row: Selectable<PapersTable>): Paper {
   };
 }
 
+// Batches a PostgreSQL bulk load writes at once: most of a batch's time is PostgreSQL computing
+// search vectors and updating their GIN index, on one core per connection, and waiting on WAL writes.
+const POSTGRES_BULK_WRITERS = 2;
+
 export function createPaperStore(database: Database): PaperStore {
   const { db } = database;
   const sqlite = database.sqlite ? createSqlitePaperWriter(database.sqlite) : null;
+  const postgres = database.pg ? createPostgresPaperWriter(database.pg) : null;
   return {
+    bulkWriters: postgres ? POSTGRES_BULK_WRITERS : 1,
     async upsertMany(records) {
       if (records.length === 0) return { inserted: 0, updated: 0, unchanged: 0, outcomes: new Map() };
       for (const r of records) {
         if (!r.categories.length) throw new Error(`store: paper ${r.id} has no category`);
       }
       const unique = newestPerId(records);
-      const summary = await db.transaction().execute(async (trx) => (sqlite ? sqlite.writeBatch(unique) : writeBatchPostgres(trx, unique)));
-      await sqlite?.afterCommit();
+      if (postgres) return postgres.writeBatch(unique);
+      if (!sqlite) throw new Error(`store: no write path for a ${database.dialect} database`);
+      const summary = await db.transaction().execute(async () => sqlite.writeBatch(unique));
+      await sqlite.afterCommit();
       return summary;
     },
     async get(id) {

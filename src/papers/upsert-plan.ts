@@ -85,6 +85,28 @@ export function row(r: PaperRecord, hash: string, now: string) {
   };
 }
 
+/** The columns of `row()`, in its order. */
+export const ROW_COLUMNS = Object.keys(
+  row(
+    {
+      id: '',
+      version: 0,
+      title: '',
+      abstract: '',
+      authors: [],
+      categories: [''],
+      publishedAt: '',
+      updatedAt: '',
+      comments: null,
+      journalRef: null,
+      doi: null,
+      license: null,
+    },
+    '',
+    '',
+  ),
+) as (keyof ReturnType<typeof row>)[];
+
 // arXiv-owned columns only: links added by members survive a re-import.
 export const UPDATED_COLUMNS = [
   'version',

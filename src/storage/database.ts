@@ -13,6 +13,8 @@ export interface Database {
   db: Kysely<Schema>;
   /** SQLite only: the raw connection, for storage adapters' bulk paths (prepared statements). */
   sqlite?: BetterSqlite3.Database;
+  /** PostgreSQL only: the connection pool, for storage adapters' bulk paths (COPY). */
+  pg?: pg.Pool;
   /** Run a script of several statements (migrations only) inside the given transaction. */
   runScript(trx: Transaction<Schema>, script: string): Promise<void>;
   /** Take the migration lock inside a transaction, so concurrent migrators run one at a time. */
@@ -93,6 +95,7 @@ function openPostgres(url: string): Database {
   return {
     dialect: 'postgres',
     db,
+    pg: pool,
     async runScript(trx, script) {
       // A query without parameters goes over pg's simple protocol, which runs several statements.
       await sql.raw(script).execute(trx);

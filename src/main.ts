@@ -25,6 +25,8 @@ import { createSearchService, type SearchService } from './search/service.js';
 import { type SearchThreads, startSearchThreads } from './search/threads/pool.js';
 import { assertDataDirWritable } from './util/data-dir.js';
 import { createSearchAnswers } from './search/answers.js';
+import { createRecommender } from './recommend/recommender.js';
+import { createRecommendService } from './recommend/service.js';
 
 // Composition root: config -> database -> stores -> services, and the roles SERVICES names.
 // The services of a server process are built here once (wireServices) and passed down; only
@@ -96,6 +98,14 @@ export function wireServices(ctx: Context, o: WireOptions = {}): Services {
   const digests = createDigestService(config, database, { mailer, log });
   const fetcher = o.fetcher === undefined ? arxivPaperFetcher(config, arxivHttp) : (o.fetcher ?? undefined);
   const community = createCommunity(database, papers, config, { now: o.now, fetcher });
+  // For you: one recommender per process (it keeps the papers it has seen and the word statistics).
+  const recommend = createRecommendService({
+    database,
+    papers,
+    recommender: createRecommender(database, papers, () => ctx.embedders.latest()),
+    timeZone: config.feedTimezone,
+    now: o.now,
+  });
   const pageCache = o.pageCache ?? createPageCache({ maxBytes: config.pageCacheMb * 2 ** 20, staleMs: config.pageCacheStaleMs });
   // FEED_AUTO_CATEGORIES: harvested papers are featured through this community's own submissions.
   const harvester = createHarvester({ ...ctx, http: arxivHttp }, log, config.feedAutoCategories.length ? communitySubmitter(community) : null);
@@ -106,6 +116,7 @@ export function wireServices(ctx: Context, o: WireOptions = {}): Services {
     mailer,
     digests,
     community,
+    recommend,
     harvestWindows: harvester.windows,
     subscribeLimits: createSubscribeLimits(database),
     // The digest links' secret: SESSION_SECRET, or the one generated into DATA_DIR.

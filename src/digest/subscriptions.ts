@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Selectable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 import type { Database } from '../storage/database.js';
 import type { DigestSubscribersTable } from '../storage/schema.js';
 import { randomToken, sha256 } from '../community/tokens.js';
@@ -197,7 +197,7 @@ export function createSubscriptionStore(database: Database): SubscriptionStore {
       return (await byId(id))!;
     },
     async setPreferences(id, prefs) {
-      const set: Partial<DigestSubscribersTable> = { updated_at: new Date().toISOString() };
+      const set: Updateable<DigestSubscribersTable> = { updated_at: new Date().toISOString() };
       if (prefs.frequency) set.frequency = prefs.frequency;
       if (prefs.weekday !== undefined) set.weekday = prefs.weekday;
       if (prefs.trendingCount !== undefined) set.trending_count = prefs.trendingCount;

@@ -199,3 +199,8 @@ export function parseBibtex(text: string): ParsedLibrary {
   }
   return { entries, problems };
 }
+
+/** A text that holds BibTeX entries (sent as plain text, or a file without a .bib name). */
+export function looksLikeBibtex(text: string): boolean {
+  return /^[ \t]*@[a-zA-Z]+[ \t]*\{/m.test(text);
+}

@@ -8,59 +8,11 @@ import { addPapers } from '../digest/fixtures.js';
 import { createRecommender } from './recommender.js';
 import { createRecommendService, type RecommendService } from './service.js';
 import { SignalError } from './signals.js';
+import { FOR_YOU_PAPERS } from '../testing/foryou-fixtures.js';
 
 // For you on both databases: signals are the member's own and idempotent, a member's ranking of an
 // announcement day (every paper published that feed day, submitted or not) follows their signals,
 // imports report what they could not match, rank refuses unknown ids.
-
-/** Papers on three topics over two announcement days (feed days in New York). */
-export const FOR_YOU_PAPERS = [
-  // the day before: what readers import
-  {
-    id: '2603.00101',
-    day: '2026-03-09',
-    title: 'Graph neural networks for molecule property prediction',
-    abstract: 'Message passing graph neural networks over molecular graphs predict chemical properties.',
-  },
-  {
-    id: '2603.00102',
-    day: '2026-03-09',
-    title: 'Protein structure prediction with attention',
-    abstract: 'Protein folding from amino acid sequences with attention models and structure modules.',
-  },
-  {
-    id: '2603.00103',
-    day: '2026-03-09',
-    title: 'Black hole mergers in gravitational wave catalogues',
-    abstract: 'Binary black hole mergers observed by gravitational wave detectors and their mass spectrum.',
-    doi: '10.1103/PhysRevD.1.2',
-  },
-  // the newest day: what gets ranked
-  {
-    id: '2603.00201',
-    day: '2026-03-10',
-    title: 'Equivariant graph neural networks for molecular dynamics',
-    abstract: 'Graph neural networks with message passing learn molecular forces and chemical properties of molecules.',
-  },
-  {
-    id: '2603.00202',
-    day: '2026-03-10',
-    title: 'Gravitational wave signals from neutron star mergers',
-    abstract: 'Neutron star and black hole mergers seen by gravitational wave detectors constrain the equation of state.',
-  },
-  {
-    id: '2603.00203',
-    day: '2026-03-10',
-    title: 'Protein design by diffusion over structures',
-    abstract: 'Diffusion models design protein structures and amino acid sequences that fold.',
-  },
-  {
-    id: '2603.00204',
-    day: '2026-03-10',
-    title: 'Sparse attention for long documents',
-    abstract: 'Efficient sparse attention lets language models read long documents.',
-  },
-];
 
 for (const dialect of DIALECTS) {
   describe(`[${dialect}] for you: signals, ranking, import`, () => {

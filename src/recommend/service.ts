@@ -36,7 +36,7 @@ export interface ForYouPage {
   day: string | null;
   previous: string | null;
   next: string | null;
-  /** no signals yet: items are empty, the page shows the community feed and how to start */
+  /** no signals yet: items come in id order with score 0 (the page shows the community feed and how to start) */
   cold: boolean;
   items: RankedPaper[];
   /** papers of the day left after dismissed and liked ones */
@@ -170,14 +170,13 @@ export function createRecommendService(o: RecommendServiceOptions): RecommendSer
       const day = q.day ?? (await latestDay());
       if (!day) return { day: null, previous: null, next: null, cold: false, items: [], total: 0, offset: q.offset, limit: q.limit };
       const [state, ids, near] = await Promise.all([reader(userId), dayIds(day), adjacent(day)]);
-      if (state.cold) return { day, ...near, cold: true, items: [], total: ids.length, offset: q.offset, limit: q.limit };
       const ranked = present(state, await recommender.rank(state.model, ids, q.offset + q.limit));
       const shown = ranked.slice(q.offset, q.offset + q.limit);
       const byId = new Map((await o.papers.getMany(shown.map((r) => r.id))).map((p) => [p.id, p]));
       return {
         day,
         ...near,
-        cold: false,
+        cold: state.cold,
         items: shown.flatMap((r) => (byId.has(r.id) ? [{ ...r, paper: byId.get(r.id)! }] : [])),
         total: ranked.length,
         offset: q.offset,

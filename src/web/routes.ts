@@ -32,6 +32,10 @@ import { registerApiPaperUpvote } from './api/paper-upvote.js';
 import { registerSearchPage } from './pages/search.js';
 import { registerPapersSearch } from './api/papers-search.js';
 import { registerPaperSimilar } from './api/paper-similar.js';
+import { registerRecommendationsList } from './api/recommendations-list.js';
+import { registerRecommendationsRank } from './api/recommendations-rank.js';
+import { registerLibraryImport } from './api/library-import.js';
+import { registerApiPaperSignals } from './api/paper-signals.js';
 
 export type RouteModule = (app: FastifyInstance, deps: AppDeps) => void | Promise<void>;
 
@@ -72,6 +76,11 @@ export const ROUTES: RouteModule[] = [
   registerSubmissionFeature,
   registerApiPaperSubmit,
   registerApiPaperUpvote,
+  // for you
+  registerRecommendationsList,
+  registerRecommendationsRank,
+  registerLibraryImport,
+  registerApiPaperSignals,
   // observability
   registerMetrics,
 ];

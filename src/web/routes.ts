@@ -36,6 +36,8 @@ import { registerRecommendationsList } from './api/recommendations-list.js';
 import { registerRecommendationsRank } from './api/recommendations-rank.js';
 import { registerLibraryImport } from './api/library-import.js';
 import { registerApiPaperSignals } from './api/paper-signals.js';
+import { registerForYou } from './pages/for-you.js';
+import { registerPaperSignals } from './pages/paper-signals.js';
 
 export type RouteModule = (app: FastifyInstance, deps: AppDeps) => void | Promise<void>;
 
@@ -77,6 +79,8 @@ export const ROUTES: RouteModule[] = [
   registerApiPaperSubmit,
   registerApiPaperUpvote,
   // for you
+  registerForYou,
+  registerPaperSignals,
   registerRecommendationsList,
   registerRecommendationsRank,
   registerLibraryImport,

@@ -7,17 +7,21 @@ import { snippet } from '../../search/snippet.js';
 import { parseSearchRequest, searchQuerySchema } from '../../search/request.js';
 import { checkedInHandler } from '../api/schemas.js';
 import { SearchBusy } from '../../search/answers.js';
+import type { SearchResult } from '../../search/service.js';
 
 const SEARCH_PAGE_LIMIT = 50;
 
 /** GET /search?q=: results with highlighted snippets, and filters for dates, category, featured papers and sort. */
-export function registerSearchPage(app: FastifyInstance, { searchAnswers }: AppDeps) {
+export function registerSearchPage(app: FastifyInstance, deps: AppDeps) {
+  const { searchAnswers, recommend } = deps;
   // The same query schema as /api/papers/search; a bad value is a 400 page naming the field.
   app.get<{ Querystring: Record<string, unknown> }>(
     '/search',
     { schema: { querystring: searchQuerySchema(SEARCH_PAGE_LIMIT) }, ...checkedInHandler },
     async (req, reply) => {
-      const parsed = parseSearchRequest(req.query, SEARCH_PAGE_LIMIT);
+      // "For you": the most relevant results ranked for the signed-in member (the search itself is everyone's).
+      const forYou = req.query.sort === 'foryou' && !!req.user;
+      const parsed = parseSearchRequest(req.query.sort === 'foryou' ? { ...req.query, sort: 'relevance' } : req.query, SEARCH_PAGE_LIMIT);
       const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 250) : '';
       const send = (status: number, body: unknown) =>
         reply
@@ -35,17 +39,20 @@ export function registerSearchPage(app: FastifyInstance, { searchAnswers }: AppD
     <option value="relevance"${parsed.sort === 'relevance' ? ' selected' : ''}>relevance</option>
     <option value="date"${parsed.sort === 'date' ? ' selected' : ''}>newest</option>
     <option value="upvotes"${parsed.sort === 'upvotes' ? ' selected' : ''}>most upvoted</option>
+    ${req.user ? html`<option value="foryou"${forYou ? ' selected' : ''}>for you</option>` : ''}
   </select></label>
   <button type="submit">Apply</button>
 </form>`;
       if (!parsed.q) return send(200, html`<section><h1>Search</h1><p class="muted">Type words or a description of the paper you half remember.</p></section>`);
       // The results are the same for every visitor: kept as HTML, wrapped in each visitor's layout.
+      // Sorted for a member, the shared results are kept as they are and ordered for them per request.
       let results: SafeHtml;
       try {
-        results = await searchAnswers.answer('page', parsed, (r) => {
+        const render = (r: SearchResult, reasons?: Map<string, string>) => {
           const cards = r.papers.map(({ paper, featured, upvotes }) =>
             paperCard(paper, {
               snippet: html`${snippet(paper.abstract, parsed.q).map((p) => (p.hit ? html`<mark>${p.text}</mark>` : html`${p.text}`))}`,
+              note: reasons?.has(paper.id) ? html`<p class="reason">${reasons.get(paper.id)}</p>` : undefined,
               meta: featured ? html`<span class="chip featured" title="featured in the daily feed">▲ ${upvotes}</span>` : undefined,
             }),
           );
@@ -56,7 +63,19 @@ ${filters}
 ${r.papers.length ? html`<ol class="papers">${cards}</ol>` : html`<p>No papers match.</p>`}
 </section>`;
           return { value, bytes: value.value.length * 2 };
-        });
+        };
+        if (forYou && req.user) {
+          const r = await searchAnswers.answer('results', parsed, (x) => ({ value: x, bytes: 2000 * x.papers.length }));
+          const ranked = r.papers.length
+            ? await recommend.rank(
+                req.user.id,
+                r.papers.map((p) => p.paper.id),
+              )
+            : [];
+          const byId = new Map(r.papers.map((p) => [p.paper.id, p]));
+          const reasons = new Map(ranked.flatMap((x) => (x.reason ? [[x.id, x.reason] as const] : [])));
+          results = render({ ...r, papers: ranked.map((x) => byId.get(x.id)!) }, reasons).value;
+        } else results = await searchAnswers.answer('page', parsed, (r) => render(r));
       } catch (e) {
         if (!(e instanceof SearchBusy)) throw e;
         reply.header('Retry-After', String(e.retryAfterSeconds));

@@ -43,17 +43,24 @@ function importForm(req: FastifyRequest, open: boolean): SafeHtml {
 }
 
 /** Cards with upvote box, reason, Save / Not interested, as the member sees them. */
-async function cards(req: FastifyRequest, deps: AppDeps, user: User, items: { paper: Paper; reason: string | null }[], back: string, forYou: boolean) {
+async function cards(
+  req: FastifyRequest,
+  deps: AppDeps,
+  user: User,
+  items: { paper: Paper; reason: string | null; upvotes?: number }[],
+  back: string,
+  forYou: boolean,
+) {
   const ids = items.map((i) => i.paper.id);
   const [signals, voted, counts] = await Promise.all([
     deps.recommend.signals.among(user.id, ids),
     deps.community.votes.votedAmong(user.id, ids),
     deps.community.votes.countMany(ids),
   ]);
-  return items.map(({ paper, reason }) =>
+  return items.map(({ paper, reason, upvotes }) =>
     paperCard(paper, {
       forYou,
-      side: upvoteBox(req, { paperId: paper.id, upvotes: counts.get(paper.id) ?? 0, voted: voted.has(paper.id), back }),
+      side: upvoteBox(req, { paperId: paper.id, upvotes: upvotes ?? counts.get(paper.id) ?? 0, voted: voted.has(paper.id), back }),
       note: reason ? html`<p class="reason">${reason}</p>` : undefined,
       meta: signalButtons(req, { paperId: paper.id, saved: signals.saved.has(paper.id), dismissed: signals.dismissed.has(paper.id), back }),
     }),
@@ -93,7 +100,7 @@ export function registerForYou(app: FastifyInstance, deps: AppDeps) {
             req,
             deps,
             user,
-            community.entries.map((e) => ({ paper: e.paper, reason: null })),
+            community.entries.map((e) => ({ paper: e.paper, reason: null, upvotes: e.upvotes })),
             back,
             false,
           )

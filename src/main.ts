@@ -26,7 +26,9 @@ import { type SearchThreads, startSearchThreads } from './search/threads/pool.js
 import { assertDataDirWritable } from './util/data-dir.js';
 import { createSearchAnswers } from './search/answers.js';
 import { createRecommender } from './recommend/recommender.js';
-import { createRecommendService } from './recommend/service.js';
+import { createRecommendService, type RecommendService } from './recommend/service.js';
+import { createDigestSource } from './digest/sources.js';
+import type { ForYouPicker } from './digest/send.js';
 
 // Composition root: config -> database -> stores -> services, and the roles SERVICES names.
 // The services of a server process are built here once (wireServices) and passed down; only
@@ -95,17 +97,10 @@ export function wireServices(ctx: Context, o: WireOptions = {}): Services {
   // Without SMTP_URL mail lands in DATA_DIR/outbox; the log names the file.
   const mailer =
     o.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, pool: readSenderSettings(config).concurrency, log });
-  const digests = createDigestService(config, database, { mailer, log });
   const fetcher = o.fetcher === undefined ? arxivPaperFetcher(config, arxivHttp) : (o.fetcher ?? undefined);
   const community = createCommunity(database, papers, config, { now: o.now, fetcher });
-  // For you: one recommender per process (it keeps the papers it has seen and the word statistics).
-  const recommend = createRecommendService({
-    database,
-    papers,
-    recommender: createRecommender(database, papers, () => ctx.embedders.latest()),
-    timeZone: config.feedTimezone,
-    now: o.now,
-  });
+  const recommend = openRecommend(ctx, o.now);
+  const digests = createDigestService(config, database, { mailer, log, forYou: digestForYou(recommend, database) });
   const pageCache = o.pageCache ?? createPageCache({ maxBytes: config.pageCacheMb * 2 ** 20, staleMs: config.pageCacheStaleMs });
   // FEED_AUTO_CATEGORIES: harvested papers are featured through this community's own submissions.
   const harvester = createHarvester({ ...ctx, http: arxivHttp }, log, config.feedAutoCategories.length ? communitySubmitter(community) : null);
@@ -131,6 +126,30 @@ export function wireServices(ctx: Context, o: WireOptions = {}): Services {
     close() {
       pageCache.close();
       digests.close();
+    },
+  };
+}
+
+/** For you: one recommender per process (it keeps the papers it has seen and the word statistics). */
+export function openRecommend(ctx: Context, now?: () => Date): RecommendService {
+  const { database, papers, config } = ctx;
+  return createRecommendService({
+    database,
+    papers,
+    recommender: createRecommender(database, papers, () => ctx.embedders.latest()),
+    timeZone: config.feedTimezone,
+    now,
+  });
+}
+
+/** The digest's For-you sections from the member's own ranking (src/recommend/service.ts). */
+export function digestForYou(recommend: RecommendService, database: Database): ForYouPicker {
+  const source = createDigestSource(database);
+  return {
+    async pick(email, period, limit) {
+      const ranked = await recommend.forEmail(email, period.start, period.end, limit);
+      const upvotes = await source.upvotes(ranked.map((r) => r.id));
+      return ranked.map((r) => ({ paper: r.paper, upvotes: upvotes.get(r.id) ?? 0, reason: r.reason }));
     },
   };
 }

@@ -17,6 +17,8 @@ import { type LibraryProblem, normaliseTitle, parseBibtex, parseIdList } from '.
 
 /** Most ids one rank request may carry. */
 export const MAX_RANK_IDS = 1000;
+/** Papers of a digest period ranked at most (arXiv lists ~20k a week; the newest are kept). */
+const MAX_PERIOD_CANDIDATES = 25_000;
 /** Members whose models are kept between requests. */
 const MODEL_CACHE = 2000;
 
@@ -72,6 +74,11 @@ export interface RecommendService {
    */
   rank(userId: number, ids: string[], o?: { dropKnown?: boolean; reasons?: number }): Promise<Ranked[]>;
   importLibrary(userId: number, text: string, format: 'ids' | 'bibtex'): Promise<ImportResult>;
+  /**
+   * For a digest: the best of the papers published in [start, end) for the member with this address,
+   * best first (at most `limit`); empty when the address is no member's or they have no signals yet.
+   */
+  forEmail(email: string, start: string, end: string, limit: number): Promise<RankedPaper[]>;
   /** the member's signals, upvotes included, for the account export */
   exportSignals(userId: number): Promise<SignalRow[]>;
 }
@@ -246,6 +253,30 @@ export function createRecommendService(o: RecommendServiceOptions): RecommendSer
       await signals.addImports(userId, unique);
       problems.sort((a, b) => a.line - b.line);
       return { imported: unique, unknown: problems.map((p) => p.entry), problems };
+    },
+    async forEmail(email, start, end, limit) {
+      const user = await db.selectFrom('users').select('id').where('email', '=', email.toLowerCase()).executeTakeFirst();
+      if (!user) return [];
+      const state = await reader(Number(user.id));
+      if (state.cold) return [];
+      const rows = await db
+        .selectFrom('papers')
+        .select('id')
+        .where('published_at', '>=', start)
+        .where('published_at', '<', end)
+        .orderBy('published_at', 'desc')
+        .limit(MAX_PERIOD_CANDIDATES)
+        .execute();
+      const ranked = present(
+        state,
+        await recommender.rank(
+          state.model,
+          rows.map((r) => r.id),
+          limit,
+        ),
+      ).slice(0, limit);
+      const byId = new Map((await o.papers.getMany(ranked.map((r) => r.id))).map((p) => [p.id, p]));
+      return ranked.flatMap((r) => (byId.has(r.id) ? [{ ...r, paper: byId.get(r.id)! }] : []));
     },
     exportSignals: (userId) => signals.list(userId),
   };

@@ -59,6 +59,9 @@ for (const dialect of DIALECTS) {
       await r.signals.set(ada.id, '2603.00202', 'dismiss', false);
       assert.deepEqual((await r.signals.of(ada.id)).dismissed, []);
       await assert.rejects(r.signals.set(ada.id, '2603.99999', 'save', true), (e: unknown) => e instanceof SignalError && e.status === 404);
+      // An account removed takes its signals with it (no deletion command exists yet; the rows cascade).
+      await db.db.deleteFrom('users').where('id', '=', ada.id).execute();
+      assert.equal((await db.db.selectFrom('reader_signals').selectAll().where('user_id', '=', ada.id).execute()).length, 0);
     });
 
     test('for you ranks the newest day for the member, leaves out dismissed papers, and earlier days are reachable', async () => {

@@ -151,5 +151,40 @@ for (const dialect of DIALECTS) {
       const anon = (await app.inject({ method: 'GET', url: '/u/ada' })).body;
       assert.doesNotMatch(anon, /2603\.00203|2603\.00204/);
     });
+
+    test("/account/export downloads the member's own data with their signals, and only theirs", async () => {
+      await ada.submit('/for-you', '/for-you/import', { library: '2603.00101' });
+      await ada.submit('/papers/2603.00203', '/papers/2603.00203/save');
+      await ada.submit('/papers/2603.00204', '/papers/2603.00204/dismiss');
+      await bob.submit('/papers/2603.00202', '/papers/2603.00202/save');
+      const res = await ada.get('/account/export');
+      assert.equal(res.statusCode, 200);
+      assert.match(String(res.headers['content-disposition']), /attachment; filename="paperboy-ada\.json"/);
+      assert.match(String(res.headers['cache-control']), /no-store/);
+      const data = res.json();
+      assert.equal(data.account.username, 'ada');
+      assert.deepEqual(
+        data.forYou.saved.map((x: { paperId: string }) => x.paperId),
+        ['2603.00203'],
+      );
+      assert.deepEqual(
+        data.forYou.dismissed.map((x: { paperId: string }) => x.paperId),
+        ['2603.00204'],
+      );
+      assert.deepEqual(
+        data.forYou.imported.map((x: { paperId: string }) => x.paperId),
+        ['2603.00101'],
+      );
+      const theirs = (await bob.get('/account/export')).json();
+      assert.equal(theirs.account.username, 'bob');
+      assert.deepEqual(
+        theirs.forYou.saved.map((x: { paperId: string }) => x.paperId),
+        ['2603.00202'],
+      );
+      assert.deepEqual(theirs.forYou.dismissed, []);
+      assert.equal((await app.inject({ method: 'GET', url: '/account/export' })).statusCode, 303);
+      assert.match((await ada.get('/u/ada')).body, /href="\/account\/export"/);
+      assert.doesNotMatch((await bob.get('/u/ada')).body, /account\/export/);
+    });
   });
 }

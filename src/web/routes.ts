@@ -38,6 +38,7 @@ import { registerLibraryImport } from './api/library-import.js';
 import { registerApiPaperSignals } from './api/paper-signals.js';
 import { registerForYou } from './pages/for-you.js';
 import { registerPaperSignals } from './pages/paper-signals.js';
+import { registerAccountExport } from './pages/account-export.js';
 
 export type RouteModule = (app: FastifyInstance, deps: AppDeps) => void | Promise<void>;
 
@@ -81,6 +82,7 @@ export const ROUTES: RouteModule[] = [
   // for you
   registerForYou,
   registerPaperSignals,
+  registerAccountExport,
   registerRecommendationsList,
   registerRecommendationsRank,
   registerLibraryImport,

@@ -175,6 +175,8 @@ export async function startServices(ctx: Context, log: (line: string) => void = 
     await app.listen({ port: ctx.config.port, host: ctx.config.host });
     const shown = ctx.config.host === '0.0.0.0' || ctx.config.host === '::' ? 'localhost' : ctx.config.host;
     log(`paperboy: serving http://${shown}:${(app.server.address() as { port: number }).port} (${ctx.database.dialect})`);
+    // For you: the word statistics take seconds on a large instance; counted now rather than in the first member's request.
+    services.recommend.warm().catch((e: Error) => log(`recommend: warming up failed (the first For-you request will do it): ${e.message}`));
   }
   const runner = createJobRunner(processJobs(services, roles, log), { log });
   jobs = runner;

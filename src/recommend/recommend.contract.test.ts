@@ -66,6 +66,7 @@ for (const dialect of DIALECTS) {
 
     test('for you ranks the newest day for the member, leaves out dismissed papers, and earlier days are reachable', async () => {
       const ada = await member('ada');
+      await r.warm();
       const cold = await r.forYou(ada.id, { offset: 0, limit: 50 });
       assert.equal(cold.day, '2026-03-10');
       assert.equal(cold.cold, true);

@@ -79,6 +79,11 @@ export interface RecommendService {
    * best first (at most `limit`); empty when the address is no member's or they have no signals yet.
    */
   forEmail(email: string, start: string, end: string, limit: number): Promise<RankedPaper[]>;
+  /**
+   * Counts the word statistics and the newest day's features before the first member asks (seconds on
+   * a large instance): a server calls it once at start, off the request path.
+   */
+  warm(): Promise<void>;
   /** the member's signals, upvotes included, for the account export */
   exportSignals(userId: number): Promise<SignalRow[]>;
 }
@@ -277,6 +282,10 @@ export function createRecommendService(o: RecommendServiceOptions): RecommendSer
       ).slice(0, limit);
       const byId = new Map((await o.papers.getMany(ranked.map((r) => r.id))).map((p) => [p.id, p]));
       return ranked.flatMap((r) => (byId.has(r.id) ? [{ ...r, paper: byId.get(r.id)! }] : []));
+    },
+    async warm() {
+      const day = await latestDay();
+      if (day) await recommender.papersFor(await dayIds(day));
     },
     exportSignals: (userId) => signals.list(userId),
   };

@@ -98,7 +98,9 @@ describe('For you in Chromium', () => {
       await page.goto(`${address}/for-you`);
       await page.waitForSelector('text=Your ranking starts with a few papers you like');
       await page.screenshot({ path: screenshotPath('for-you-cold'), fullPage: true });
-      await page.fill('#library', BIB);
+      // The .bib file, chosen in the form: community.js puts its text in the box.
+      await page.setInputFiles('input[type=file]', { name: 'mine.bib', mimeType: 'application/x-bibtex', buffer: Buffer.from(BIB) });
+      await page.waitForFunction(() => (document.querySelector('#library') as HTMLTextAreaElement).value.includes('@article{gnn2026'));
       await page.click('button:has-text("Import")');
       await page.waitForSelector('text=Imported 3 papers');
       await page.screenshot({ path: screenshotPath('for-you-imported') });

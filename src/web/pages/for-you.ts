@@ -36,6 +36,7 @@ function importForm(req: FastifyRequest, open: boolean): SafeHtml {
   <form class="stack" method="post" action="/for-you/import">
     ${csrfField(req)}
     <label for="library">arXiv ids or arxiv.org URLs (one per line), or the text of a BibTeX file: entries are matched by <code>eprint</code>, arXiv URL, DOI or exact title</label>
+    <label class="file-pick" data-file-pick hidden>or choose a file: <input type="file" accept=".bib,.bibtex,.txt,text/plain,application/x-bibtex" data-fills="#library"></label>
     <textarea id="library" name="library" rows="6" maxlength="${IMPORT_FORM_CHARS}" placeholder="2401.00001&#10;https://arxiv.org/abs/2312.12345&#10;@article{key, eprint = {2310.06825}, ...}" required></textarea>
     <button type="submit">Import</button>
   </form>

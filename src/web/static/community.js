@@ -99,6 +99,20 @@
         if (button) button.disabled = false;
       });
   });
+  // The import form: a chosen .bib or list file fills the text box (the form itself posts text).
+  document.querySelectorAll('[data-file-pick]').forEach(function (label) {
+    var input = label.querySelector('input[type=file]');
+    var target = input && document.querySelector(input.getAttribute('data-fills'));
+    if (!target || !window.FileReader) return;
+    label.hidden = false;
+    input.addEventListener('change', function () {
+      var file = input.files?.[0];
+      if (!file) return;
+      file.text().then(function (text) {
+        target.value = text;
+      });
+    });
+  });
   document.querySelectorAll('[data-copy]').forEach(function (button) {
     var target = document.querySelector(button.getAttribute('data-copy'));
     if (!target || !navigator.clipboard) return;

@@ -141,10 +141,23 @@ for (const dialect of DIALECTS) {
       assert.match(search.body, /<option value="foryou" selected>for you<\/option>/);
       await ada.submit('/papers/2603.00203', '/papers/2603.00203/save');
       await ada.submit('/papers/2603.00204', '/papers/2603.00204/dismiss');
+      const found = await ada.get('/search?q=protein');
+      assert.match(found.body, /data-paper-id="2603\.00203"/);
+      assert.match(found.body, /action="\/papers\/2603\.00203\/unsave"/, 'search cards carry her Save state');
+      assert.match(found.body, /\/static\/community\.js/);
       // bob sees his own cold start, none of ada's saves or dismissals, on any page
       const bobs = await bob.get('/for-you');
       assert.match(bobs.body, /Your ranking starts/);
-      for (const url of ['/for-you', '/papers/2603.00203', '/papers/2603.00204', '/u/ada', '/papers/date/2026-03-10', '/papers/date/2026-03-10?sort=foryou']) {
+      for (const url of [
+        '/for-you',
+        '/papers/2603.00203',
+        '/papers/2603.00204',
+        '/u/ada',
+        '/papers/date/2026-03-10',
+        '/papers/date/2026-03-10?sort=foryou',
+        '/search?q=protein',
+        '/search?q=protein&sort=foryou',
+      ]) {
         const body = (await bob.get(url)).body;
         assert.doesNotMatch(body, /unsave|undismiss|you imported|you saved/, `${url} shows nothing of ada's`);
       }

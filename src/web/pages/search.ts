@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.js';
 import { html, type SafeHtml } from '../../util/html.js';
-import { layout } from '../layout.js';
+import { layout, type PageOptions } from '../layout.js';
+import { page } from '../session.js';
+import { signalButtons } from '../community-components.js';
 import { paperCard } from '../components.js';
 import { snippet } from '../../search/snippet.js';
 import { parseSearchRequest, searchQuerySchema } from '../../search/request.js';
@@ -27,7 +29,14 @@ export function registerSearchPage(app: FastifyInstance, deps: AppDeps) {
         reply
           .code(status)
           .type('text/html; charset=utf-8')
-          .send(layout({ title: q ? `${q} · Search · Paperboy` : 'Search · Paperboy', query: q, body: body as never }));
+          .send(
+            // A member's page carries their account links, and community.js for Save / Not interested.
+            (req.user ? (o: PageOptions) => page(req, { ...o, scripts: ['community.js'] }) : layout)({
+              title: q ? `${q} · Search · Paperboy` : 'Search · Paperboy',
+              query: q,
+              body: body as never,
+            }),
+          );
       if ('error' in parsed) return send(400, html`<section class="error-page"><h1>Search</h1><p class="muted">${parsed.error}</p></section>`);
       const filters = html`<form class="search-filters" action="/search" method="get">
   <input type="hidden" name="q" value="${parsed.q}">
@@ -48,12 +57,12 @@ export function registerSearchPage(app: FastifyInstance, deps: AppDeps) {
       // Sorted for a member, the shared results are kept as they are and ordered for them per request.
       let results: SafeHtml;
       try {
-        const render = (r: SearchResult, reasons?: Map<string, string>) => {
+        const render = (r: SearchResult, mine?: { reasons?: Map<string, string>; buttons: (id: string) => SafeHtml }) => {
           const cards = r.papers.map(({ paper, featured, upvotes }) =>
             paperCard(paper, {
               snippet: html`${snippet(paper.abstract, parsed.q).map((p) => (p.hit ? html`<mark>${p.text}</mark>` : html`${p.text}`))}`,
-              note: reasons?.has(paper.id) ? html`<p class="reason">${reasons.get(paper.id)}</p>` : undefined,
-              meta: featured ? html`<span class="chip featured" title="featured in the daily feed">▲ ${upvotes}</span>` : undefined,
+              note: mine?.reasons?.has(paper.id) ? html`<p class="reason">${mine.reasons.get(paper.id)}</p>` : undefined,
+              meta: html`${featured ? html`<span class="chip featured" title="featured in the daily feed">▲ ${upvotes}</span>` : ''}${mine ? mine.buttons(paper.id) : ''}`,
             }),
           );
           const value = html`<section class="search-results">
@@ -64,17 +73,28 @@ ${r.papers.length ? html`<ol class="papers">${cards}</ol>` : html`<p>No papers m
 </section>`;
           return { value, bytes: value.value.length * 2 };
         };
-        if (forYou && req.user) {
+        const member = req.user;
+        if (member) {
+          // A member's results carry their Save / Not interested state, and may be ranked for them.
           const r = await searchAnswers.answer('results', parsed, (x) => ({ value: x, bytes: 2000 * x.papers.length }));
-          const ranked = r.papers.length
-            ? await recommend.rank(
-                req.user.id,
-                r.papers.map((p) => p.paper.id),
-              )
-            : [];
-          const byId = new Map(r.papers.map((p) => [p.paper.id, p]));
-          const reasons = new Map(ranked.flatMap((x) => (x.reason ? [[x.id, x.reason] as const] : [])));
-          results = render({ ...r, papers: ranked.map((x) => byId.get(x.id)!) }, reasons).value;
+          let shown = r.papers;
+          let reasons: Map<string, string> | undefined;
+          if (forYou && shown.length) {
+            const ranked = await recommend.rank(
+              member.id,
+              shown.map((p) => p.paper.id),
+            );
+            const byId = new Map(shown.map((p) => [p.paper.id, p]));
+            reasons = new Map(ranked.flatMap((x) => (x.reason ? [[x.id, x.reason] as const] : [])));
+            shown = ranked.map((x) => byId.get(x.id)!);
+          }
+          const signals = await recommend.signals.among(
+            member.id,
+            shown.map((p) => p.paper.id),
+          );
+          const buttons = (id: string) =>
+            signalButtons(req, { paperId: id, saved: signals.saved.has(id), dismissed: signals.dismissed.has(id), back: req.url });
+          results = render({ ...r, papers: shown }, { reasons, buttons }).value;
         } else results = await searchAnswers.answer('page', parsed, (r) => render(r));
       } catch (e) {
         if (!(e instanceof SearchBusy)) throw e;

@@ -110,6 +110,10 @@ for (const dialect of DIALECTS) {
       await ada.submit('/papers/2603.00103', '/papers/2603.00103/save');
       page = await ada.get('/for-you');
       assert.ok(!cardIds(page.body).includes('2603.00202'), 'a saved paper is not recommended back');
+      const library = await ada.get('/saved');
+      assert.deepEqual(cardIds(library.body), ['2603.00103', '2603.00202', '2603.00102'], 'her library, newest saved first');
+      assert.deepEqual(cardIds((await bob.get('/saved')).body), [], 'bob has his own');
+      assert.equal((await app.inject({ method: 'GET', url: '/saved' })).statusCode, 303);
       const paper = await ada.get('/papers/2603.00103');
       assert.match(paper.body, /action="\/papers\/2603\.00103\/unsave"/, 'the paper page says it is saved');
       // JSON for the script, as the upvote

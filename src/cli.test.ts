@@ -9,6 +9,8 @@ import { fixtureFile, readFixture } from './testing/fixtures.js';
 import { DIALECTS, freshDatabaseUrl } from './testing/databases.js';
 import { openDatabase } from './storage/database.js';
 import { createAccounts } from './community/accounts.js';
+import { addPapers } from './digest/fixtures.js';
+import { FOR_YOU_PAPERS } from './testing/foryou-fixtures.js';
 
 const CLI = path.join(REPO_ROOT, 'dist/src/cli.js');
 
@@ -177,5 +179,47 @@ test('search prints ranked papers, takes the page filters as flags and names a b
   } finally {
     await drop();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('library import: a .bib file imports its good entries and names the bad ones by line; ids and URLs too', async () => {
+  const { url, drop } = await freshDatabaseUrl('sqlite');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-cli-'));
+  const env = { DATABASE_URL: url, DATA_DIR: dir, EMBEDDER: 'none' };
+  try {
+    assert.equal(cli(['migrate'], env).status, 0);
+    const database = await openDatabase(url);
+    try {
+      await addPapers(database, FOR_YOU_PAPERS);
+      await createAccounts(database).createUser({ email: 'ada@example.org', username: 'ada' });
+    } finally {
+      await database.close();
+    }
+    const bib = path.join(dir, 'mine.bib');
+    fs.writeFileSync(
+      bib,
+      [
+        '@article{gnn, title = {Graph neural networks for molecule property prediction}, eprint = {2603.00101}}',
+        '@misc{protein, title = {Protein structure prediction with attention}, year = 2026}',
+        '@article{broken, title = {Unclosed',
+        '@article{elsewhere, title = {Not on this instance}, doi = {10.1000/none}}',
+      ].join('\n'),
+    );
+    const r = cli(['library', 'import', '--username', 'ada', bib], env);
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stdout, /library: imported 2 papers for ada; 2 not imported/);
+    assert.match(r.stderr, /mine\.bib:3: broken: broken entry/);
+    assert.match(r.stderr, /mine\.bib:4: elsewhere: no paper here has its arXiv id, DOI or title/);
+    const ids = path.join(dir, 'ids.txt');
+    fs.writeFileSync(ids, '2603.00103\nhttps://arxiv.org/abs/2603.00201v2\n');
+    const ok = cli(['library', 'import', '--username', 'ada', ids], env);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /imported 2 papers/);
+    assert.equal(cli(['library', 'import', '--username', 'nobody', ids], env).status, 1);
+    assert.equal(cli(['library', 'import', ids], env).status, 2);
+    assert.equal(cli(['library', 'import', '--username', 'ada', path.join(dir, 'missing.bib')], env).status, 2);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    await drop();
   }
 });

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import fs from 'node:fs';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
-import { openContext, startServices, type Context } from './main.js';
+import { digestForYou, openContext, openRecommend, startServices, type Context } from './main.js';
 import { assertSchemaCurrent, migrate } from './storage/migrate.js';
 import { storageFailureCause } from './storage/unavailable.js';
 import { importFiles, formatSummary } from './papers/import.js';
@@ -15,6 +16,7 @@ import { createAccounts } from './community/accounts.js';
 import { seedDemoActivity } from './community/demo-activity.js';
 import { SEARCH_COMMANDS } from './cli/search-commands.js';
 import type { Command } from './cli/command.js';
+import { looksLikeBibtex } from './recommend/library-parse.js';
 
 // `paperboy <command>`: every job the server runs is also a one-shot command here.
 
@@ -147,7 +149,7 @@ export const COMMANDS: Record<string, Command> = {
       return withContext(config, async (ctx) => {
         await assertSchemaCurrent(ctx.database);
         try {
-          return await digestCommand(positionals[0], values, config, ctx.database);
+          return await digestCommand(positionals[0], values, config, ctx.database, digestForYou(openRecommend(ctx), ctx.database));
         } catch (e) {
           if (e instanceof DigestUsageError) throw new UsageError(`digest: ${e.message}`);
           throw e;
@@ -219,6 +221,35 @@ export const COMMANDS: Record<string, Command> = {
         const { token } = await accounts.createApiToken(user.id, 'paperboy user create');
         console.log(`token: ${token}`);
         return 0;
+      });
+    },
+  },
+  library: {
+    summary: "For you: `library import --username U FILE` adds a member's own papers (arXiv ids or URLs, or a .bib file) to their signals",
+    usage:
+      'paperboy library import --username U FILE\n\nFILE: arXiv ids or arxiv.org URLs (one per line, or separated by white space), or BibTeX (entries matched\nby eprint, arXiv URL, DOI or exact title); `-` reads standard input. Each entry not imported is named with\nits line; exit status 3 when some were not.',
+    options: { username: { type: 'string' } },
+    async run({ values, positionals }, config) {
+      if (positionals[0] !== 'import' || positionals.length !== 2) throw new UsageError('library: say `library import --username U FILE`');
+      if (typeof values.username !== 'string') throw new UsageError('library import: --username is required');
+      const file = positionals[1];
+      let text: string;
+      try {
+        text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
+      } catch (e) {
+        throw new UsageError(`library import: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      return withContext(config, async (ctx) => {
+        await assertSchemaCurrent(ctx.database);
+        const user = await createAccounts(ctx.database).getByUsername(values.username as string);
+        if (!user) throw new Error(`community: there is no user ${values.username}`);
+        const bibtex = /\.bib$/i.test(file) || looksLikeBibtex(text);
+        const r = await openRecommend(ctx).importLibrary(user.id, text, bibtex ? 'bibtex' : 'ids');
+        for (const p of r.problems) console.error(`library: ${file === '-' ? 'stdin' : path.basename(file)}:${p.line}: ${p.entry}: ${p.reason}`);
+        console.log(
+          `library: imported ${r.imported.length} ${r.imported.length === 1 ? 'paper' : 'papers'} for ${user.username}${r.problems.length ? `; ${r.problems.length} not imported` : ''}`,
+        );
+        return r.problems.length ? 3 : 0;
       });
     },
   },

@@ -25,6 +25,10 @@ import { createSearchService, type SearchService } from './search/service.js';
 import { type SearchThreads, startSearchThreads } from './search/threads/pool.js';
 import { assertDataDirWritable } from './util/data-dir.js';
 import { createSearchAnswers } from './search/answers.js';
+import { createRecommender } from './recommend/recommender.js';
+import { createRecommendService, type RecommendService } from './recommend/service.js';
+import { createDigestSource } from './digest/sources.js';
+import type { ForYouPicker } from './digest/send.js';
 
 // Composition root: config -> database -> stores -> services, and the roles SERVICES names.
 // The services of a server process are built here once (wireServices) and passed down; only
@@ -93,9 +97,10 @@ export function wireServices(ctx: Context, o: WireOptions = {}): Services {
   // Without SMTP_URL mail lands in DATA_DIR/outbox; the log names the file.
   const mailer =
     o.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, pool: readSenderSettings(config).concurrency, log });
-  const digests = createDigestService(config, database, { mailer, log });
   const fetcher = o.fetcher === undefined ? arxivPaperFetcher(config, arxivHttp) : (o.fetcher ?? undefined);
   const community = createCommunity(database, papers, config, { now: o.now, fetcher });
+  const recommend = openRecommend(ctx, o.now);
+  const digests = createDigestService(config, database, { mailer, log, forYou: digestForYou(recommend, database) });
   const pageCache = o.pageCache ?? createPageCache({ maxBytes: config.pageCacheMb * 2 ** 20, staleMs: config.pageCacheStaleMs });
   // FEED_AUTO_CATEGORIES: harvested papers are featured through this community's own submissions.
   const harvester = createHarvester({ ...ctx, http: arxivHttp }, log, config.feedAutoCategories.length ? communitySubmitter(community) : null);
@@ -106,6 +111,7 @@ export function wireServices(ctx: Context, o: WireOptions = {}): Services {
     mailer,
     digests,
     community,
+    recommend,
     harvestWindows: harvester.windows,
     subscribeLimits: createSubscribeLimits(database),
     // The digest links' secret: SESSION_SECRET, or the one generated into DATA_DIR.
@@ -120,6 +126,30 @@ export function wireServices(ctx: Context, o: WireOptions = {}): Services {
     close() {
       pageCache.close();
       digests.close();
+    },
+  };
+}
+
+/** For you: one recommender per process (it keeps the papers it has seen and the word statistics). */
+export function openRecommend(ctx: Context, now?: () => Date): RecommendService {
+  const { database, papers, config } = ctx;
+  return createRecommendService({
+    database,
+    papers,
+    recommender: createRecommender(database, papers, () => ctx.embedders.latest()),
+    timeZone: config.feedTimezone,
+    now,
+  });
+}
+
+/** The digest's For-you sections from the member's own ranking (src/recommend/service.ts). */
+export function digestForYou(recommend: RecommendService, database: Database): ForYouPicker {
+  const source = createDigestSource(database);
+  return {
+    async pick(email, period, limit) {
+      const ranked = await recommend.forEmail(email, period.start, period.end, limit);
+      const upvotes = await source.upvotes(ranked.map((r) => r.id));
+      return ranked.map((r) => ({ paper: r.paper, upvotes: upvotes.get(r.id) ?? 0, reason: r.reason }));
     },
   };
 }
@@ -145,6 +175,8 @@ export async function startServices(ctx: Context, log: (line: string) => void = 
     await app.listen({ port: ctx.config.port, host: ctx.config.host });
     const shown = ctx.config.host === '0.0.0.0' || ctx.config.host === '::' ? 'localhost' : ctx.config.host;
     log(`paperboy: serving http://${shown}:${(app.server.address() as { port: number }).port} (${ctx.database.dialect})`);
+    // For you: the word statistics take seconds on a large instance; counted now rather than in the first member's request.
+    services.recommend.warm().catch((e: Error) => log(`recommend: warming up failed (the first For-you request will do it): ${e.message}`));
   }
   const runner = createJobRunner(processJobs(services, roles, log), { log });
   jobs = runner;

@@ -21,6 +21,8 @@ export interface Votes {
   /** which of paperIds this member has upvoted (for rendering many cards at once) */
   votedAmong(userId: number, paperIds: string[]): Promise<Set<string>>;
   listUpvotedBy(userId: number, limit?: number): Promise<string[]>;
+  /** upvotes of each of paperIds that has any (cards of papers never featured, e.g. on /for-you) */
+  countMany(paperIds: string[]): Promise<Map<string, number>>;
 }
 
 export function createVotes(database: Database, now: () => Date = () => new Date()): Votes {
@@ -87,6 +89,18 @@ export function createVotes(database: Database, now: () => Date = () => new Date
     async listUpvotedBy(userId, limit = 50) {
       const rows = await db.selectFrom('upvotes').select('paper_id').where('user_id', '=', userId).orderBy('created_at', 'desc').limit(limit).execute();
       return rows.map((r) => r.paper_id);
+    },
+    async countMany(paperIds) {
+      const out = new Map<string, number>();
+      if (!paperIds.length) return out;
+      const rows = await db
+        .selectFrom('upvotes')
+        .select(['paper_id', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('paper_id', 'in', paperIds)
+        .groupBy('paper_id')
+        .execute();
+      for (const r of rows) out.set(r.paper_id, Number(r.n));
+      return out;
     },
   };
 }

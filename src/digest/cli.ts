@@ -5,10 +5,17 @@ import type { Database } from '../storage/database.js';
 import { isDate, localDateHour, type Frequency } from './period.js';
 import { createDigestService } from './service.js';
 import { normaliseEmail } from './subscriptions.js';
+import type { ForYouPicker } from './send.js';
 
 // `paperboy digest send|preview`: the one-shot forms of the scheduler's digest job.
 
-export async function digestCommand(sub: string | undefined, values: Record<string, unknown>, config: Config, database: Database): Promise<number> {
+export async function digestCommand(
+  sub: string | undefined,
+  values: Record<string, unknown>,
+  config: Config,
+  database: Database,
+  forYou?: ForYouPicker,
+): Promise<number> {
   const log = (line: string) => console.error(line);
   const date = values.date === undefined ? localDateHour(new Date(), config.feedTimezone).date : String(values.date);
   if (!isDate(date)) throw new DigestUsageError('--date must be YYYY-MM-DD');
@@ -17,7 +24,7 @@ export async function digestCommand(sub: string | undefined, values: Record<stri
   if (sub === 'send') {
     const f = values.frequency as string | undefined;
     if (f !== undefined && f !== 'daily' && f !== 'weekly') throw new DigestUsageError('--frequency must be daily or weekly');
-    const service = createDigestService(config, database, { log });
+    const service = createDigestService(config, database, { log, forYou });
     try {
       const report = await service.sender.send({ sendDate: date, frequencies: f ? [f as Frequency] : undefined, dryRun: Boolean(values['dry-run']), to });
       for (const line of report.plan) console.log(line);
@@ -32,7 +39,7 @@ export async function digestCommand(sub: string | undefined, values: Record<stri
   }
   if (sub === 'preview') {
     if (!to) throw new DigestUsageError('preview needs --to EMAIL');
-    const service = createDigestService(config, database, { log });
+    const service = createDigestService(config, database, { log, forYou });
     try {
       const p = await service.sender.preview(to, date);
       const dir = path.resolve(config.dataDir, 'previews');

@@ -34,11 +34,23 @@ export interface SelectInput {
   papersById: Map<string, Paper>;
   upvotes: Map<string, number>;
   alreadySent: Set<string>;
+  /** the member's own ranking of the period's papers, best first (members only); its top N lead the digest */
+  forYou?: DigestPaper[];
+  /** N: papers in the For-you section */
+  forYouCount?: number;
 }
 
 export function selectDigest(input: SelectInput): DigestContent {
   const taken = new Set(input.alreadySent);
   const sections: DigestSection[] = [];
+  const forYouItems: DigestPaper[] = [];
+  for (const item of input.forYou ?? []) {
+    if (forYouItems.length >= (input.forYouCount ?? 0)) break;
+    if (taken.has(item.paper.id)) continue;
+    taken.add(item.paper.id);
+    forYouItems.push(item);
+  }
+  if (forYouItems.length) sections.push({ title: 'For you', items: forYouItems });
   const trendingItems: DigestPaper[] = [];
   for (const item of input.trending) {
     if (trendingItems.length >= input.subscriber.trendingCount) break;
@@ -123,6 +135,15 @@ function upvoteLabel(n: number): string {
 const rendered = new WeakMap<Paper, Map<string, { text: string; html: string }>>();
 
 function renderedPaper(item: DigestPaper, baseUrl: string): { text: string; html: string } {
+  if (item.reason) {
+    // A member's own reason: made for this digest alone.
+    const p = item.paper;
+    const ex = twoLineExcerpt(p.abstract);
+    return {
+      text: `${p.title}\n   ${paperUrl(baseUrl, p.id)}\n   ${authorsShort(p.authors)} · ${upvoteLabel(item.upvotes)}\n   ${item.reason}\n   ${ex}\n`,
+      html: paperRow(item, baseUrl, ex).value,
+    };
+  }
   let byKey = rendered.get(item.paper);
   if (!byKey) rendered.set(item.paper, (byKey = new Map()));
   const key = `${item.upvotes}\n${baseUrl}`;
@@ -157,6 +178,7 @@ function paperRow(item: DigestPaper, baseUrl: string, ex: string): SafeHtml {
   return html`<tr><td class="pb-card" style="padding:14px 18px;border-top:1px solid ${C.line};">
 <a class="pb-link" href="${paperUrl(baseUrl, p.id)}" style="${FONT}font-size:16px;line-height:1.35;font-weight:600;color:${C.link};text-decoration:none;">${p.title}</a>
 <div class="pb-muted" style="${FONT}font-size:13px;line-height:1.5;color:${C.muted};padding-top:3px;">${authorsShort(p.authors)} &#183; <span style="color:${C.accent};font-weight:600;">${upvoteLabel(item.upvotes)}</span> &#183; arXiv:${p.id}</div>
+${item.reason ? html`<div class="pb-muted" style="${FONT}font-size:13px;font-style:italic;color:${C.muted};padding-top:3px;">${item.reason}</div>` : ''}
 <div class="pb-fg" style="${FONT}font-size:14px;line-height:1.5;color:${C.fg};padding-top:5px;">${ex}</div>
 </td></tr>`;
 }

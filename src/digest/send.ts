@@ -37,7 +37,17 @@ export interface SenderSettings {
   digestHour: number;
 }
 
+/**
+ * A member's own ranking of a period's papers (src/recommend/service.ts, wired in src/main.ts and
+ * src/cli.ts): empty for an address that is no member's, or a member with no signals yet.
+ */
+export interface ForYouPicker {
+  pick(email: string, period: Period, limit: number): Promise<DigestPaper[]>;
+}
+
 export interface SenderDeps {
+  /** For-you sections for members' addresses; none without it */
+  forYou?: ForYouPicker;
   database: Database;
   subscriptions: SubscriptionStore;
   source: DigestSource;
@@ -175,8 +185,16 @@ export function createDigestSender(deps: SenderDeps) {
     // Which of the papers each subscriber might get were already sent to them: one query per page.
     const candidates = new Map<string, string[]>();
     const all = new Set<string>();
+    // A member's For-you list: more than N, so that papers sent before do not leave it short.
+    const forYou = new Map<string, DigestPaper[]>();
+    if (deps.forYou) {
+      for (const s of subs) {
+        if (s.forYouCount > 0) forYou.set(s.id, await deps.forYou.pick(s.email, material.period, s.forYouCount + SLACK * 2));
+      }
+    }
     for (const s of subs) {
       const ids = material.trending.slice(0, s.trendingCount + SLACK).map((x) => x.paper.id);
+      for (const x of forYou.get(s.id) ?? []) ids.push(x.paper.id);
       for (const topic of topicsBySub.get(s.id) ?? []) ids.push(...t!.matcher.match(topic, TOPIC_LIMIT + SLACK));
       candidates.set(s.id, ids);
       ids.forEach((id) => all.add(id));
@@ -200,7 +218,7 @@ export function createDigestSender(deps: SenderDeps) {
         sent.set(r.subscriber_id, set);
       }
     }
-    return subs.map((s) => composeOne(material, s, topicsBySub.get(s.id) ?? [], t, sent.get(s.id) ?? new Set()));
+    return subs.map((s) => composeOne(material, s, topicsBySub.get(s.id) ?? [], t, sent.get(s.id) ?? new Set(), forYou.get(s.id) ?? []));
   }
 
   function composeOne(
@@ -209,8 +227,11 @@ export function createDigestSender(deps: SenderDeps) {
     topics: SavedTopic[],
     t: Awaited<ReturnType<PeriodMaterial['topics']>> | null,
     alreadySent: Set<string>,
+    forYou: DigestPaper[] = [],
   ): Composed {
     const content = selectDigest({
+      forYou,
+      forYouCount: s.forYouCount,
       subscriber: s,
       topics,
       trending: material.trending,

@@ -5,7 +5,7 @@ import { createLinkSigner, type LinkSigner } from './links.js';
 import { resolveSessionSecret } from './secret.js';
 import { createDigestSource, type DigestSource } from './sources.js';
 import { createSubscriptionStore, type SubscriptionStore } from './subscriptions.js';
-import { createDigestSender, manageUrl, readSenderSettings, runDueDigests, type DigestSender, type SenderSettings } from './send.js';
+import { createDigestSender, manageUrl, readSenderSettings, runDueDigests, type DigestSender, type ForYouPicker, type SenderSettings } from './send.js';
 
 // The digest domain wired from config: what the CLI, the web routes and the scheduler use.
 
@@ -30,7 +30,7 @@ export function confirmUrl(baseUrl: string, token: string): string {
 export function createDigestService(
   config: Config,
   database: Database,
-  options: { source?: DigestSource; mailer?: Mailer; log?: (line: string) => void } = {},
+  options: { source?: DigestSource; mailer?: Mailer; log?: (line: string) => void; forYou?: ForYouPicker } = {},
 ): DigestService {
   const settings = readSenderSettings(config);
   const secret = resolveSessionSecret(config);
@@ -46,6 +46,7 @@ export function createDigestService(
     links,
     settings,
     log: options.log,
+    forYou: options.forYou,
   });
   return {
     subscriptions,

@@ -10,6 +10,8 @@ import type { Period } from './period.js';
 export interface DigestPaper {
   paper: Paper;
   upvotes: number;
+  /** For you: why it is there (like "Title" you saved) */
+  reason?: string | null;
 }
 
 export interface DigestSource {

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Selectable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 import type { Database } from '../storage/database.js';
 import type { DigestSubscribersTable } from '../storage/schema.js';
 import { randomToken, sha256 } from '../community/tokens.js';
@@ -20,6 +20,8 @@ export interface Subscriber {
   frequency: Frequency;
   weekday: number;
   trendingCount: number;
+  /** papers in the For-you section when the address is a member's (0: none) */
+  forYouCount: number;
   consecutiveFailures: number;
   createdAt: string;
   confirmedAt: string | null;
@@ -33,6 +35,8 @@ export const CONFIRM_TTL_MS = 48 * 3600_000;
 /** a confirmation email is not sent again to the same address within this time */
 export const CONFIRM_RESEND_MS = 60_000;
 export const MAX_TRENDING = 50;
+/** most papers a For-you section may carry */
+export const MAX_FOR_YOU = 50;
 /** permanent delivery failures in a row after which an address is suspended */
 export const SUSPEND_AFTER = 3;
 
@@ -47,6 +51,7 @@ function toSubscriber(r: Selectable<DigestSubscribersTable>): Subscriber {
     frequency: r.frequency as Frequency,
     weekday: Number(r.weekday),
     trendingCount: Number(r.trending_count),
+    forYouCount: Number(r.foryou_count ?? 5),
     consecutiveFailures: Number(r.consecutive_failures),
     createdAt: r.created_at,
     confirmedAt: r.confirmed_at,
@@ -60,6 +65,7 @@ export interface Preferences {
   frequency?: Frequency;
   weekday?: number;
   trendingCount?: number;
+  forYouCount?: number;
   paused?: boolean;
 }
 
@@ -197,10 +203,11 @@ export function createSubscriptionStore(database: Database): SubscriptionStore {
       return (await byId(id))!;
     },
     async setPreferences(id, prefs) {
-      const set: Partial<DigestSubscribersTable> = { updated_at: new Date().toISOString() };
+      const set: Updateable<DigestSubscribersTable> = { updated_at: new Date().toISOString() };
       if (prefs.frequency) set.frequency = prefs.frequency;
       if (prefs.weekday !== undefined) set.weekday = prefs.weekday;
       if (prefs.trendingCount !== undefined) set.trending_count = prefs.trendingCount;
+      if (prefs.forYouCount !== undefined) set.foryou_count = prefs.forYouCount;
       const q = db.updateTable('digest_subscribers').set(set).where('id', '=', id);
       if (prefs.paused !== undefined) {
         // Pausing and resuming only moves between active and paused: never revives an unsubscribed address.

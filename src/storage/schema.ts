@@ -182,6 +182,8 @@ export interface DigestSubscribersTable {
   /** 0 (Sunday) to 6: the weekday weekly digests go out */
   weekday: number;
   trending_count: number;
+  /** papers in the For-you section (members only; 0: none) */
+  foryou_count: Generated<number>;
   confirm_token_hash: string | null;
   confirm_expires_at: string | null;
   confirm_sent_at: string | null;
@@ -251,6 +253,14 @@ export interface EmbedderModelsTable {
   model: Uint8Array;
 }
 
+export interface ReaderSignalsTable {
+  user_id: number;
+  paper_id: string;
+  /** save | dismiss | import (upvotes are in `upvotes`) */
+  kind: string;
+  created_at: string;
+}
+
 export interface Schema {
   papers: PapersTable;
   paper_categories: PaperCategoriesTable;
@@ -273,4 +283,5 @@ export interface Schema {
   digest_sent_papers: DigestSentPapersTable;
   embedder_training: EmbedderTrainingTable;
   embedder_models: EmbedderModelsTable;
+  reader_signals: ReaderSignalsTable;
 }

@@ -21,3 +21,28 @@ export function upvoteBox(req: FastifyRequest, o: { paperId: string; upvotes: nu
   <span class="count" aria-label="upvotes">${o.upvotes}</span>
 </form>`;
 }
+
+/**
+ * "Save" and "Not interested": private signals for the member's For-you ranking. Real forms (they
+ * work without JavaScript and come back to `back`), enhanced by /static/community.js to toggle in
+ * place; on /for-you a dismissed card leaves the list.
+ */
+export function signalButtons(req: FastifyRequest, o: { paperId: string; saved: boolean; dismissed: boolean; back: string }): SafeHtml {
+  const form = (kind: 'save' | 'dismiss', on: boolean) => {
+    const action = kind === 'save' ? (on ? 'unsave' : 'save') : on ? 'undismiss' : 'dismiss';
+    const label = kind === 'save' ? (on ? 'Saved' : 'Save') : on ? 'Not interested ✓' : 'Not interested';
+    const title =
+      kind === 'save'
+        ? on
+          ? 'In your library (private); click to take it out'
+          : 'Save to your library (private; shapes your For-you ranking)'
+        : on
+          ? 'Hidden from your For-you list; click to take it back'
+          : 'Fewer papers like this in your For-you list (private)';
+    return html`<form class="inline signal${on ? ' on' : ''}" method="post" action="${paperAction(o.paperId, action)}" data-signal="${kind}" data-paper-id="${o.paperId}">
+  ${csrfField(req)}<input type="hidden" name="back" value="${o.back}">
+  <button type="submit" class="link" aria-pressed="${on ? 'true' : 'false'}" title="${title}">${label}</button>
+</form>`;
+  };
+  return html`<span class="signals">${form('save', o.saved)}${form('dismiss', o.dismissed)}</span>`;
+}

@@ -37,14 +37,19 @@ export interface CardExtras {
   meta?: SafeHtml;
   /** a highlighted snippet to show instead of the abstract excerpt */
   snippet?: SafeHtml;
+  /** a line under the authors (For you: why the paper is recommended) */
+  note?: SafeHtml;
+  /** a For-you card: it leaves the list when dismissed (/static/community.js) */
+  forYou?: boolean;
 }
 
 export function paperCard(p: Paper, extras: CardExtras = {}): SafeHtml {
-  return html`<li class="paper-card" data-paper-id="${p.id}">
+  return html`<li class="paper-card" data-paper-id="${p.id}"${extras.forYou ? html` data-foryou-card` : ''}>
   <div class="side">${extras.side ?? html`<div class="votes" aria-hidden="true"><span class="chip">${p.categories[0]}</span></div>`}</div>
   <article>
     <h2><a href="${paperPath(p.id)}">${p.title}</a></h2>
     <p class="authors">${authorLine(p.authors)}</p>
+    ${extras.note ?? ''}
     <p class="excerpt">${extras.snippet ?? excerpt(p.abstract)}</p>
     <div class="meta">
       <time datetime="${p.publishedAt}">${formatDate(p.publishedAt)}</time>

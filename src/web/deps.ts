@@ -10,6 +10,7 @@ import type { DigestService } from '../digest/service.js';
 import type { JobState } from '../jobs/runner.js';
 import type { HarvestStore } from '../ingest/harvest-store.js';
 import type { PageCache } from './page-cache.js';
+import type { RecommendService } from '../recommend/service.js';
 
 // What request handlers use: every service built once by the composition root (src/main.ts;
 // tests get the same wiring from src/testing/test-app.ts). Kept apart from app.ts so that no
@@ -29,6 +30,8 @@ export interface AppDeps {
   /** searches as the web answers them: repeated ones from a cache, a bounded number at once (src/search/answers.ts) */
   searchAnswers: SearchAnswers;
   community: Community;
+  /** For you: a member's signals, their ranking, imports (src/recommend/service.ts) */
+  recommend: RecommendService;
   /** the process's one mailer: sign-in links here, digests and subscription mail through `digests` */
   mailer: Mailer;
   digests: DigestService;

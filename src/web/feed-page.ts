@@ -10,7 +10,7 @@ import { adjacentFeedDays, feedDayRange, feedVersion, listDailyPapers } from '..
 import { monthOf, periodLabel, periodPath, shiftPeriod, weekOf, type Period } from '../feed/period.js';
 import { html, raw } from '../util/html.js';
 import { csrfField, page as pageWithAccount } from './session.js';
-import { upvoteBox } from './community-components.js';
+import { signalButtons, upvoteBox } from './community-components.js';
 import { feedBody, FEED_PAGE_SIZE, type FeedFilters, type FeedView, type NavLink } from './feed-view.js';
 import { USERNAME_RE } from '../community/accounts.js';
 import { viewerOf } from './viewer.js';
@@ -23,12 +23,14 @@ export const FeedPageQuerySchema = Type.Object({
   category: Type.Optional(Category),
   submitter: Type.Optional(Type.String({ pattern: USERNAME_RE.source, description: 'username of the member who submitted' })),
   p: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PAGE, description: 'page number, from 0' })),
+  sort: Type.Optional(Type.Literal('foryou', { description: 'foryou: ranked for the signed-in member' })),
 });
 
 export interface FeedPageQuery {
   category?: string;
   submitter?: string;
   p?: string;
+  sort?: string;
 }
 
 const checkFeedPageQuery = TypeCompiler.Compile(FeedPageQuerySchema);
@@ -40,13 +42,18 @@ export function parseFeedPageQuery(q: FeedPageQuery): { filters: FeedFilters; pa
     category: given(q.category),
     submitter: given(q.submitter),
     // Digits only (util/strict-input.ts): anything else stays text and fails the check.
+    sort: given(q.sort),
     p: q.p === undefined ? undefined : typeof q.p === 'string' ? (parseWholeNumber(q.p) ?? q.p) : String(q.p),
   };
   const problem = checkFeedPageQuery.Check(input) ? undefined : checkFeedPageQuery.Errors(input).First();
   if (problem?.path === '/category') return `"${String(input.category).slice(0, 40)}" is not an arXiv category (e.g. cs.CL).`;
   if (problem?.path === '/submitter') return `"${String(input.submitter).slice(0, 40)}" is not a username (2 to 30 letters, digits, "-" or "_").`;
+  if (problem?.path === '/sort') return `Sort "${String(input.sort).slice(0, 20)}" is not known (foryou, or none for the community's order).`;
   if (problem) return `Page "${String(q.p).slice(0, 20)}" is not a page number.`;
-  return { filters: { category: input.category, submitter: input.submitter }, page: (input.p as number | undefined) ?? 0 };
+  return {
+    filters: { category: input.category, submitter: input.submitter, sort: input.sort as 'foryou' | undefined },
+    page: (input.p as number | undefined) ?? 0,
+  };
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -125,28 +132,69 @@ export async function sendFeedPage(
   return reply.type(page.contentType).header('X-Cache', state).send(withCsrf(page.body, req));
 }
 
+/** Papers of a listing the For-you sort ranks at most (a day has far fewer submissions). */
+const FOR_YOU_SORT_MAX = 1000;
+
+/**
+ * The listing ranked for the member: every entry of it (up to FOR_YOU_SORT_MAX) in their order, then
+ * the page asked for. A member with no signals yet keeps the community's order.
+ */
+async function forYouListing(deps: AppDeps, userId: number, query: Parameters<typeof listDailyPapers>[1]) {
+  const all = [];
+  for (let p = 0; p * 100 < FOR_YOU_SORT_MAX; p++) {
+    const part = await listDailyPapers(deps.database, { ...query, page: p, limit: 100 });
+    all.push(...part.entries);
+    if (!part.hasMore) break;
+  }
+  const reasons = new Map<string, string>();
+  const reader = await deps.recommend.reader(userId);
+  let ordered = all;
+  if (!reader.cold && all.length) {
+    const ranked = await deps.recommend.rank(
+      userId,
+      all.map((e) => e.paper.id),
+      { reasons: ((query.page ?? 0) + 1) * FEED_PAGE_SIZE },
+    );
+    const byId = new Map(all.map((e) => [e.paper.id, e]));
+    ordered = ranked.map((r) => byId.get(r.id)!);
+    for (const r of ranked) if (r.reason) reasons.set(r.id, r.reason);
+  }
+  const from = (query.page ?? 0) * FEED_PAGE_SIZE;
+  return { entries: ordered.slice(from, from + FEED_PAGE_SIZE), hasMore: ordered.length > from + FEED_PAGE_SIZE, reasons };
+}
+
 async function renderFeedPage(
   req: FastifyRequest,
-  { database }: AppDeps,
+  deps: AppDeps,
   o: FeedPageOptions,
   { filters, page }: { filters: FeedFilters; page: number },
   shared: boolean,
 ): Promise<string> {
+  const { database } = deps;
   const { category, submitter } = filters;
   const viewer = viewerOf(req);
   const period = o.period;
+  const query = {
+    period: period ?? undefined,
+    category,
+    submitter,
+    sort: period ? ('publishedAt' as const) : ('trending' as const),
+    page,
+    limit: FEED_PAGE_SIZE,
+    viewerId: viewer.userId,
+  };
+  const forYou = filters.sort === 'foryou' && viewer.userId !== null;
   const [list, range] = await Promise.all([
-    listDailyPapers(database, {
-      period: period ?? undefined,
-      category,
-      submitter,
-      sort: period ? 'publishedAt' : 'trending',
-      page,
-      limit: FEED_PAGE_SIZE,
-      viewerId: viewer.userId,
-    }),
+    forYou ? forYouListing(deps, viewer.userId!, query) : listDailyPapers(database, query).then((l) => ({ ...l, reasons: undefined })),
     feedDayRange(database),
   ]);
+  const mine =
+    viewer.userId === null
+      ? null
+      : await deps.recommend.signals.among(
+          viewer.userId,
+          list.entries.map((e) => e.paper.id),
+        );
   let previous: NavLink | null = null;
   let next: NavLink | null = null;
   if (period?.kind === 'day') {
@@ -177,6 +225,11 @@ async function renderFeedPage(
     // Shared (cached) pages carry a slot that each response fills with its visitor's token.
     csrf: shared ? raw(`<input type="hidden" name="_csrf" value="${CSRF_SLOT}">`) : csrfField(req),
     voteBox: viewer.userId === null ? undefined : (e) => upvoteBox(req, { paperId: e.paper.id, upvotes: e.upvotes, voted: e.viewerUpvoted, back: req.url }),
+    signalBox: mine
+      ? (e) => signalButtons(req, { paperId: e.paper.id, saved: mine.saved.has(e.paper.id), dismissed: mine.dismissed.has(e.paper.id), back: req.url })
+      : undefined,
+    reasons: list.reasons,
+    sortLinks: viewer.userId !== null,
     empty: submitter
       ? html`No papers submitted by <strong>${submitter}</strong>${category ? html` in <strong>${category}</strong>` : ''} here. <a href="${o.path}">Show everyone's</a>.`
       : category

@@ -32,6 +32,12 @@ export interface FeedView {
   showDay?: boolean;
   /** the upvote form for a signed-in member (src/web/community-components.ts); none: a sign-in link */
   voteBox?: (e: DailyEntry) => SafeHtml;
+  /** Save / Not interested for a signed-in member (src/web/community-components.ts) */
+  signalBox?: (e: DailyEntry) => SafeHtml;
+  /** For-you sort: why each paper ranks where it does */
+  reasons?: Map<string, string>;
+  /** signed in: the Community / For you sort links */
+  sortLinks?: boolean;
   /** the `_csrf` hidden field for the page's forms */
   csrf: SafeHtml;
   empty: SafeHtml | string;
@@ -40,6 +46,8 @@ export interface FeedView {
 export interface FeedFilters {
   category?: string;
   submitter?: string;
+  /** foryou: ranked for the signed-in member; none: the community's order */
+  sort?: 'foryou';
 }
 
 /** path + the filters + a page number, as one URL. */
@@ -47,6 +55,7 @@ export function feedHref(path: string, filters: FeedFilters, page = 0): string {
   const q = new URLSearchParams();
   if (filters.category) q.set('category', filters.category);
   if (filters.submitter) q.set('submitter', filters.submitter);
+  if (filters.sort) q.set('sort', filters.sort);
   if (page > 0) q.set('p', String(page));
   const s = q.toString();
   return s ? `${path}?${s}` : path;
@@ -85,6 +94,7 @@ function feedCard(e: DailyEntry, v: FeedView): SafeHtml {
   <article>
     <h3><a class="title" href="${paperPath(p.id)}">${p.title}</a></h3>
     <p class="authors">${authorLine(p.authors)}</p>
+    ${v.reasons?.has(p.id) ? html`<p class="reason">${v.reasons.get(p.id)}</p>` : ''}
     <p class="excerpt">${excerpt(p.abstract)}</p>
     <div class="meta">
       ${v.showDay ? html`<a href="/papers/date/${e.feedDay}"><time datetime="${e.feedDay}">${formatDate(`${e.feedDay}T12:00:00Z`)}</time></a>` : ''}
@@ -92,6 +102,7 @@ function feedCard(e: DailyEntry, v: FeedView): SafeHtml {
       ${paperLinks({ id: p.id, githubRepo: e.githubRepo, projectPage: e.projectPage })}
       <a href="${paperPath(p.id)}#comments">${e.commentsCount} comment${e.commentsCount === 1 ? '' : 's'}</a>
       ${who ? html`<span class="submitter">Submitted by <a href="/u/${encodeURIComponent(who.username)}">${who.displayName ?? who.username}</a></span>` : ''}
+      ${v.signalBox ? v.signalBox(e) : ''}
     </div>
   </article>
 </li>`;
@@ -127,6 +138,14 @@ export function feedBody(v: FeedView): SafeHtml {
   <input id="submitter" name="submitter" value="${v.filters.submitter ?? ''}" placeholder="username" maxlength="30" pattern="[a-zA-Z0-9][a-zA-Z0-9_\\-]{1,29}">
   <button type="submit" class="secondary">Filter</button>
   ${v.filters.category || v.filters.submitter ? html`<a href="${v.path}">Clear filters</a>` : ''}
+  ${v.filters.sort ? html`<input type="hidden" name="sort" value="${v.filters.sort}">` : ''}
+  ${
+    v.sortLinks
+      ? html`<span class="sort-links">Sort:
+    <a href="${feedHref(v.path, { ...v.filters, sort: undefined })}"${v.filters.sort ? '' : html` aria-current="true"`}>Community</a>
+    <a href="${feedHref(v.path, { ...v.filters, sort: 'foryou' })}"${v.filters.sort === 'foryou' ? html` aria-current="true"` : ''}>For you</a></span>`
+      : ''
+  }
 </form>
 ${v.entries.length ? html`<ol class="papers feed" start="${v.page * FEED_PAGE_SIZE + 1}">${v.entries.map((e) => feedCard(e, v))}</ol>` : html`<p class="notice">${v.empty}</p>`}
 <nav class="pager" aria-label="Pages">

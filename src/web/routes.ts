@@ -32,6 +32,13 @@ import { registerApiPaperUpvote } from './api/paper-upvote.js';
 import { registerSearchPage } from './pages/search.js';
 import { registerPapersSearch } from './api/papers-search.js';
 import { registerPaperSimilar } from './api/paper-similar.js';
+import { registerRecommendationsList } from './api/recommendations-list.js';
+import { registerRecommendationsRank } from './api/recommendations-rank.js';
+import { registerLibraryImport } from './api/library-import.js';
+import { registerApiPaperSignals } from './api/paper-signals.js';
+import { registerForYou } from './pages/for-you.js';
+import { registerPaperSignals } from './pages/paper-signals.js';
+import { registerAccountExport } from './pages/account-export.js';
 
 export type RouteModule = (app: FastifyInstance, deps: AppDeps) => void | Promise<void>;
 
@@ -72,6 +79,14 @@ export const ROUTES: RouteModule[] = [
   registerSubmissionFeature,
   registerApiPaperSubmit,
   registerApiPaperUpvote,
+  // for you
+  registerForYou,
+  registerPaperSignals,
+  registerAccountExport,
+  registerRecommendationsList,
+  registerRecommendationsRank,
+  registerLibraryImport,
+  registerApiPaperSignals,
   // observability
   registerMetrics,
 ];

@@ -87,7 +87,8 @@ export function csrfField(req: FastifyRequest): SafeHtml {
 /** Header links for this visitor: sign in, or their profile and a sign-out button. */
 export function accountNav(req: FastifyRequest): SafeHtml {
   if (!req.user) return html`<a href="/signin">Sign in</a>`;
-  return html`<a href="/u/${req.user.username}">${req.user.username}</a>
+  return html`<a href="/for-you">For you</a>
+<a href="/u/${req.user.username}">${req.user.username}</a>
 <form class="inline" method="post" action="/signout">${csrfField(req)}<button type="submit" class="link">Sign out</button></form>`;
 }
 

@@ -5,7 +5,7 @@ import { parseWholeNumber } from '../../util/strict-input.js';
 import { field } from '../form-body.js';
 import { csrfField } from '../session.js';
 import { WEEKDAYS } from '../../digest/period.js';
-import { MAX_TRENDING, type Subscriber } from '../../digest/subscriptions.js';
+import { MAX_FOR_YOU, MAX_TRENDING, type Subscriber } from '../../digest/subscriptions.js';
 import { normaliseTopic } from '../../digest/topics.js';
 import { topicTitle } from '../../digest/compose.js';
 import { digestWeb, sendPage, type DigestWeb } from '../digest-web.js';
@@ -42,6 +42,7 @@ ${note ? html`<p class="notice" role="status">${note}</p>` : ''}
 <select name="weekday" aria-label="Weekday">${WEEKDAYS.map((w, i) => html`<option value="${i}"${i === s.weekday ? html` selected` : ''}>${w}</option>`)}</select></label>
 </fieldset>
 <label>Trending papers per digest <input type="number" name="trending" min="0" max="${MAX_TRENDING}" value="${s.trendingCount}"></label>
+<label>For-you papers per digest <input type="number" name="foryou" min="0" max="${MAX_FOR_YOU}" value="${s.forYouCount}"> <span class="muted small">(when this address is a member's: the best of the period's new papers for you)</span></label>
 <label><input type="checkbox" name="paused" value="1"${s.status === 'paused' ? html` checked` : ''}> Pause the digest</label>
 <button type="submit">Save</button>
 </form>
@@ -85,6 +86,7 @@ export function registerDigestManage(app: FastifyInstance, deps: AppDeps) {
       const frequency = field(req.body, 'frequency');
       const weekday = parseWholeNumber(field(req.body, 'weekday') ?? String(s.weekday)) ?? Number.NaN;
       const trending = parseWholeNumber(field(req.body, 'trending') ?? String(s.trendingCount)) ?? Number.NaN;
+      const forYou = parseWholeNumber(field(req.body, 'foryou') ?? String(s.forYouCount)) ?? Number.NaN;
       if (
         (frequency !== 'daily' && frequency !== 'weekly') ||
         !Number.isInteger(weekday) ||
@@ -92,13 +94,16 @@ export function registerDigestManage(app: FastifyInstance, deps: AppDeps) {
         weekday > 6 ||
         !Number.isInteger(trending) ||
         trending < 0 ||
-        trending > MAX_TRENDING
+        trending > MAX_TRENDING ||
+        !Number.isInteger(forYou) ||
+        forYou < 0 ||
+        forYou > MAX_FOR_YOU
       ) {
-        return render(d, req, reply, s, 400, `Choose daily or weekly, a weekday, and 0 to ${MAX_TRENDING} trending papers.`);
+        return render(d, req, reply, s, 400, `Choose daily or weekly, a weekday, 0 to ${MAX_TRENDING} trending papers and 0 to ${MAX_FOR_YOU} For-you papers.`);
       }
       const paused = field(req.body, 'paused') === '1';
       if (s.status === 'suspended' && !paused) await subs.setPreferences(s.id, { paused: true });
-      const updated = await subs.setPreferences(s.id, { frequency, weekday, trendingCount: trending, paused });
+      const updated = await subs.setPreferences(s.id, { frequency, weekday, trendingCount: trending, forYouCount: forYou, paused });
       return render(d, req, reply, updated!, 200, 'Saved.');
     }
     if (action === 'add-topic') {

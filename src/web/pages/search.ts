@@ -1,29 +1,42 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.js';
 import { html, type SafeHtml } from '../../util/html.js';
-import { layout } from '../layout.js';
+import { layout, type PageOptions } from '../layout.js';
+import { page } from '../session.js';
+import { signalButtons } from '../community-components.js';
 import { paperCard } from '../components.js';
 import { snippet } from '../../search/snippet.js';
 import { parseSearchRequest, searchQuerySchema } from '../../search/request.js';
 import { checkedInHandler } from '../api/schemas.js';
 import { SearchBusy } from '../../search/answers.js';
+import type { SearchResult } from '../../search/service.js';
 
 const SEARCH_PAGE_LIMIT = 50;
 
 /** GET /search?q=: results with highlighted snippets, and filters for dates, category, featured papers and sort. */
-export function registerSearchPage(app: FastifyInstance, { searchAnswers }: AppDeps) {
+export function registerSearchPage(app: FastifyInstance, deps: AppDeps) {
+  const { searchAnswers, recommend } = deps;
   // The same query schema as /api/papers/search; a bad value is a 400 page naming the field.
   app.get<{ Querystring: Record<string, unknown> }>(
     '/search',
     { schema: { querystring: searchQuerySchema(SEARCH_PAGE_LIMIT) }, ...checkedInHandler },
     async (req, reply) => {
-      const parsed = parseSearchRequest(req.query, SEARCH_PAGE_LIMIT);
+      // "For you": the most relevant results ranked for the signed-in member (the search itself is everyone's).
+      const forYou = req.query.sort === 'foryou' && !!req.user;
+      const parsed = parseSearchRequest(req.query.sort === 'foryou' ? { ...req.query, sort: 'relevance' } : req.query, SEARCH_PAGE_LIMIT);
       const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 250) : '';
       const send = (status: number, body: unknown) =>
         reply
           .code(status)
           .type('text/html; charset=utf-8')
-          .send(layout({ title: q ? `${q} · Search · Paperboy` : 'Search · Paperboy', query: q, body: body as never }));
+          .send(
+            // A member's page carries their account links, and community.js for Save / Not interested.
+            (req.user ? (o: PageOptions) => page(req, { ...o, scripts: ['community.js'] }) : layout)({
+              title: q ? `${q} · Search · Paperboy` : 'Search · Paperboy',
+              query: q,
+              body: body as never,
+            }),
+          );
       if ('error' in parsed) return send(400, html`<section class="error-page"><h1>Search</h1><p class="muted">${parsed.error}</p></section>`);
       const filters = html`<form class="search-filters" action="/search" method="get">
   <input type="hidden" name="q" value="${parsed.q}">
@@ -35,18 +48,21 @@ export function registerSearchPage(app: FastifyInstance, { searchAnswers }: AppD
     <option value="relevance"${parsed.sort === 'relevance' ? ' selected' : ''}>relevance</option>
     <option value="date"${parsed.sort === 'date' ? ' selected' : ''}>newest</option>
     <option value="upvotes"${parsed.sort === 'upvotes' ? ' selected' : ''}>most upvoted</option>
+    ${req.user ? html`<option value="foryou"${forYou ? ' selected' : ''}>for you</option>` : ''}
   </select></label>
   <button type="submit">Apply</button>
 </form>`;
       if (!parsed.q) return send(200, html`<section><h1>Search</h1><p class="muted">Type words or a description of the paper you half remember.</p></section>`);
       // The results are the same for every visitor: kept as HTML, wrapped in each visitor's layout.
+      // Sorted for a member, the shared results are kept as they are and ordered for them per request.
       let results: SafeHtml;
       try {
-        results = await searchAnswers.answer('page', parsed, (r) => {
+        const render = (r: SearchResult, mine?: { reasons?: Map<string, string>; buttons: (id: string) => SafeHtml }) => {
           const cards = r.papers.map(({ paper, featured, upvotes }) =>
             paperCard(paper, {
               snippet: html`${snippet(paper.abstract, parsed.q).map((p) => (p.hit ? html`<mark>${p.text}</mark>` : html`${p.text}`))}`,
-              meta: featured ? html`<span class="chip featured" title="featured in the daily feed">▲ ${upvotes}</span>` : undefined,
+              note: mine?.reasons?.has(paper.id) ? html`<p class="reason">${mine.reasons.get(paper.id)}</p>` : undefined,
+              meta: html`${featured ? html`<span class="chip featured" title="featured in the daily feed">▲ ${upvotes}</span>` : ''}${mine ? mine.buttons(paper.id) : ''}`,
             }),
           );
           const value = html`<section class="search-results">
@@ -56,7 +72,30 @@ ${filters}
 ${r.papers.length ? html`<ol class="papers">${cards}</ol>` : html`<p>No papers match.</p>`}
 </section>`;
           return { value, bytes: value.value.length * 2 };
-        });
+        };
+        const member = req.user;
+        if (member) {
+          // A member's results carry their Save / Not interested state, and may be ranked for them.
+          const r = await searchAnswers.answer('results', parsed, (x) => ({ value: x, bytes: 2000 * x.papers.length }));
+          let shown = r.papers;
+          let reasons: Map<string, string> | undefined;
+          if (forYou && shown.length) {
+            const ranked = await recommend.rank(
+              member.id,
+              shown.map((p) => p.paper.id),
+            );
+            const byId = new Map(shown.map((p) => [p.paper.id, p]));
+            reasons = new Map(ranked.flatMap((x) => (x.reason ? [[x.id, x.reason] as const] : [])));
+            shown = ranked.map((x) => byId.get(x.id)!);
+          }
+          const signals = await recommend.signals.among(
+            member.id,
+            shown.map((p) => p.paper.id),
+          );
+          const buttons = (id: string) =>
+            signalButtons(req, { paperId: id, saved: signals.saved.has(id), dismissed: signals.dismissed.has(id), back: req.url });
+          results = render({ ...r, papers: shown }, { reasons, buttons }).value;
+        } else results = await searchAnswers.answer('page', parsed, (r) => render(r));
       } catch (e) {
         if (!(e instanceof SearchBusy)) throw e;
         reply.header('Retry-After', String(e.retryAfterSeconds));

@@ -40,6 +40,79 @@
         if (button) button.disabled = false;
       });
   });
+  // Save / Not interested: toggled in place; on /for-you a dismissed card leaves the list.
+  var LABELS = { save: ['Save', 'Saved'], dismiss: ['Not interested', 'Not interested ✓'] };
+  var ACTIONS = { save: ['save', 'unsave'], dismiss: ['dismiss', 'undismiss'] };
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-signal')) return;
+    event.preventDefault();
+    var kind = form.getAttribute('data-signal');
+    var button = form.querySelector('button');
+    if (button) button.disabled = true;
+    fetch(form.action, {
+      method: 'POST',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(new FormData(form)).toString(),
+      credentials: 'same-origin',
+    })
+      .then(function (res) {
+        if (res.status === 401)
+          return res.json().then(function (j) {
+            window.location.href = j.signin || '/signin';
+          });
+        if (!res.ok) throw new Error(kind + ' failed: ' + res.status);
+        return res.json().then(function (j) {
+          var on = !!j.on;
+          var box = form.closest('.signals');
+          form.classList.toggle('on', on);
+          form.action = form.action.replace(/\/(save|unsave|dismiss|undismiss)$/, '/' + ACTIONS[kind][on ? 1 : 0]);
+          if (button) {
+            button.setAttribute('aria-pressed', on ? 'true' : 'false');
+            button.textContent = LABELS[kind][on ? 1 : 0];
+          }
+          // Saving takes back a dismissal and the other way round, as on the server.
+          var other = box?.querySelector('[data-signal="' + (kind === 'save' ? 'dismiss' : 'save') + '"]');
+          if (on && other?.classList.contains('on')) {
+            var otherKind = other.getAttribute('data-signal');
+            other.classList.remove('on');
+            other.action = other.action.replace(/\/(save|unsave|dismiss|undismiss)$/, '/' + ACTIONS[otherKind][0]);
+            var ob = other.querySelector('button');
+            if (ob) {
+              ob.setAttribute('aria-pressed', 'false');
+              ob.textContent = LABELS[otherKind][0];
+            }
+          }
+          var card = form.closest('[data-foryou-card]');
+          if (card && kind === 'dismiss' && on) {
+            card.classList.add('leaving');
+            setTimeout(function () {
+              card.remove();
+            }, 200);
+          }
+        });
+      })
+      .catch(function () {
+        form.submit();
+      })
+      .finally(function () {
+        if (button) button.disabled = false;
+      });
+  });
+  // The import form: a chosen .bib or list file fills the text box (the form itself posts text).
+  document.querySelectorAll('[data-file-pick]').forEach(function (label) {
+    var input = label.querySelector('input[type=file]');
+    var target = input && document.querySelector(input.getAttribute('data-fills'));
+    if (!target || !window.FileReader) return;
+    label.hidden = false;
+    input.addEventListener('change', function () {
+      var file = input.files?.[0];
+      if (!file) return;
+      file.text().then(function (text) {
+        target.value = text;
+      });
+    });
+  });
   document.querySelectorAll('[data-copy]').forEach(function (button) {
     var target = document.querySelector(button.getAttribute('data-copy'));
     if (!target || !navigator.clipboard) return;

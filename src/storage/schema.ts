@@ -26,6 +26,13 @@ export interface PapersTable {
   ingested_at: string;
 }
 
+/** The papers' change feed (migration 0014): each paper's last insert, text change or delete. */
+export interface PaperChangesTable {
+  /** increases with every change (a bigint on PostgreSQL, read as a number) */
+  seq: Generated<number>;
+  paper_id: string;
+}
+
 export interface PaperCategoriesTable {
   paper_id: string;
   category: string;
@@ -254,6 +261,7 @@ export interface EmbedderModelsTable {
 export interface Schema {
   papers: PapersTable;
   paper_categories: PaperCategoriesTable;
+  paper_changes: PaperChangesTable;
   schema_migrations: SchemaMigrationsTable;
   users: UsersTable;
   login_tokens: LoginTokensTable;

@@ -38,6 +38,11 @@ export interface Context {
   embedders: EmbedderSource;
 }
 
+/** The in-memory lexical index's file in DATA_DIR (loaded by every web process, left built by `paperboy import`). */
+export function lexicalIndexFile(config: Config): string {
+  return path.join(config.dataDir, 'models', 'lexical.bm25');
+}
+
 export async function openContext(config: Config): Promise<Context> {
   const database = await openDatabase(config.databaseUrl);
   const papers = createPaperStore(database);
@@ -51,7 +56,7 @@ export async function openContext(config: Config): Promise<Context> {
     papers,
     embedder: embedders.latest(),
     vectorIndexPath: path.join(config.dataDir, 'models', 'vectors.ivf'),
-    lexicalIndexPath: path.join(config.dataDir, 'models', 'lexical.bm25'),
+    lexicalIndexPath: lexicalIndexFile(config),
   });
   return { config, database, papers, search, embedders };
 }

@@ -33,6 +33,12 @@ export interface PaperChangesTable {
   paper_id: string;
 }
 
+/** A random name of this database's change feed (one row), which saved indexes name. */
+export interface PaperChangesOriginTable {
+  id: number;
+  origin: string;
+}
+
 export interface PaperCategoriesTable {
   paper_id: string;
   category: string;
@@ -262,6 +268,7 @@ export interface Schema {
   papers: PapersTable;
   paper_categories: PaperCategoriesTable;
   paper_changes: PaperChangesTable;
+  paper_changes_origin: PaperChangesOriginTable;
   schema_migrations: SchemaMigrationsTable;
   users: UsersTable;
   login_tokens: LoginTokensTable;

@@ -128,3 +128,17 @@ function toChange(r: ChangeRow): PaperChange {
     paper: r.title === null ? null : { title: r.title, abstract: r.abstract ?? '', authors: r.authors ?? '' },
   };
 }
+
+/**
+ * What a saved position is valid for: this database's feed origin and its highest seq now. A
+ * position from another origin, or beyond the highest seq (the database was restored from an
+ * older backup), means nothing here.
+ */
+export async function feedOrigin(database: Database): Promise<{ origin: string; maxSeq: number }> {
+  const o = await database.db.selectFrom('paper_changes_origin').select('origin').where('id', '=', 1).executeTakeFirst();
+  const m = await database.db
+    .selectFrom('paper_changes')
+    .select((eb) => eb.fn.max('seq').as('max'))
+    .executeTakeFirst();
+  return { origin: o?.origin ?? '', maxSeq: Number(m?.max ?? 0) };
+}

@@ -4,7 +4,7 @@ import type { Database } from '../../storage/database.js';
 import { type Bm25Doc, K1 } from './bm25/formula.js';
 import { unicode61Tokens } from './bm25/fts5-tokens.js';
 import { MemoryBm25Index } from './bm25/memory-index.js';
-import { FEED_START, type FeedPosition, type PaperChange, feedPosition, readChanges } from './change-feed.js';
+import { FEED_START, type FeedPosition, type PaperChange, feedOrigin, feedPosition, readChanges } from './change-feed.js';
 import { parseQuery, queryArxivId, titleKey } from './query.js';
 import { EXACT_WORD_WEIGHT, OVER_STEMMED, rowsMissing, toFts5Query } from './sqlite-fts5.js';
 import {
@@ -34,6 +34,12 @@ import {
 
 /** How often a process reads the change feed when no search asks. */
 export const CATCH_UP_MS = 2_000;
+/**
+ * How long a search waits for the read of the feed it starts: a few changes take a millisecond or
+ * two, so a search sees the writes committed before it; the many of an import elsewhere are taken
+ * in pages in the background while the index answers as it is.
+ */
+const CATCH_UP_WAIT_MS = 200;
 /** The index is rebuilt (in the background) once killed rows are this share of its rows... */
 const REBUILD_DEAD_SHARE = 0.1;
 /** ...and at least this many. */
@@ -55,17 +61,24 @@ export class FeedIndex {
     readonly m: MemoryBm25Index,
     public position: FeedPosition,
     private readonly rowOf: Map<string, number>,
+    /** the feed's origin (see feedOrigin): the database it was read from */
+    readonly origin: string,
   ) {}
 
-  static empty(weights: ColumnWeights): FeedIndex {
-    return new FeedIndex(new MemoryBm25Index(undefined, weights), FEED_START, new Map());
+  static empty(weights: ColumnWeights, origin: string): FeedIndex {
+    return new FeedIndex(new MemoryBm25Index(undefined, weights), FEED_START, new Map(), origin);
   }
 
-  /** The index saved in `file` with its feed position, or null (none, another format, another key, unreadable). */
-  static async load(file: string, weights: ColumnWeights): Promise<FeedIndex | null> {
+  /**
+   * The index saved in `file` with its feed position, or null: none, another format, another key,
+   * unreadable, or read from another database than `current` (another origin, or a position past
+   * its highest seq: restored from an older backup).
+   */
+  static async load(file: string, weights: ColumnWeights, current: { origin: string; maxSeq: number }): Promise<FeedIndex | null> {
     const head = await MemoryBm25Index.readHeader(file);
-    const position = head?.key === FILE_KEY ? feedPosition(head.feed) : null;
-    if (!position) return null;
+    const saved = head?.key === FILE_KEY ? (head.feed as { origin?: unknown; position?: unknown } | undefined) : undefined;
+    const position = saved?.origin === current.origin ? feedPosition(saved.position) : null;
+    if (!position || position.through > current.maxSeq) return null;
     const m = await MemoryBm25Index.load(file, FILE_KEY, undefined, weights);
     if (!m?.hasIds) return null;
     const rowOf = new Map<string, number>();
@@ -76,7 +89,7 @@ export class FeedIndex {
       if (old !== undefined) m.kill(old);
       rowOf.set(id, r);
     }
-    return new FeedIndex(m, position, rowOf);
+    return new FeedIndex(m, position, rowOf, current.origin);
   }
 
   /** Whether a paper with this id is in the index. */
@@ -135,7 +148,7 @@ export class FeedIndex {
     const position = this.position;
     this.unsaved = 0;
     await mkdir(dirname(file), { recursive: true });
-    await this.m.save(file, FILE_KEY, position);
+    await this.m.save(file, FILE_KEY, { origin: this.origin, position });
   }
 
   /** Stops the index's worker thread and stemmer. */
@@ -145,10 +158,24 @@ export class FeedIndex {
   }
 }
 
+/** Lets requests run between pages of the feed. */
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+
+/** Settles when `p` does, or after `ms` (p never rejects). */
+function within(p: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    void p.finally(() => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
 /** Builds the index from the whole feed, yielding to the event loop between pages. */
 export async function buildFeedIndex(database: Database, weights: ColumnWeights): Promise<FeedIndex> {
-  const index = FeedIndex.empty(weights);
-  await index.catchUp(database, () => new Promise((r) => setImmediate(r)));
+  const index = FeedIndex.empty(weights, (await feedOrigin(database)).origin);
+  await index.catchUp(database, nextTurn);
   index.m.trim();
   return index;
 }
@@ -159,7 +186,7 @@ export async function buildFeedIndex(database: Database, weights: ColumnWeights)
  * web processes after an import loads it and catches up instead of building it.
  */
 export async function refreshFeedIndexFile(database: Database, file: string, weights: ColumnWeights): Promise<FeedIndex> {
-  let index = await FeedIndex.load(file, weights);
+  let index = await FeedIndex.load(file, weights, await feedOrigin(database));
   if (index) await index.catchUp(database);
   if (!index || index.rebuildDue) {
     index?.close();
@@ -193,7 +220,7 @@ export function createFeedLexicalIndex(database: Database, options: FeedLexicalO
     const target = index;
     if (!target) return Promise.resolve();
     const run = target
-      .catchUp(database)
+      .catchUp(database, nextTurn)
       .then(() => afterCatchUp(target))
       .catch(() => undefined) // the database is away: the index answers as it is, and the next read catches up
       .finally(() => {
@@ -243,7 +270,7 @@ export function createFeedLexicalIndex(database: Database, options: FeedLexicalO
 
   async function start(): Promise<void> {
     try {
-      let loaded = file ? await FeedIndex.load(file, weights) : null;
+      let loaded = file ? await FeedIndex.load(file, weights, await feedOrigin(database)) : null;
       if (loaded) await loaded.catchUp(database);
       if (loaded?.rebuildDue) {
         loaded.close();
@@ -318,7 +345,7 @@ export function createFeedLexicalIndex(database: Database, options: FeedLexicalO
     building: () => index === null,
     async search(query: string, opts: LexicalSearchOptions): Promise<LexicalHit[]> {
       ensureStarted();
-      if (index) await catchUp();
+      if (index) await within(catchUp(), CATCH_UP_WAIT_MS);
       const ix = index;
       const plain = ix ? plainTerms(query) : null;
       if (!ix || !plain) return fallback.search(query, opts);

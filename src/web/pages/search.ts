@@ -11,7 +11,7 @@ import { SearchBusy } from '../../search/answers.js';
 const SEARCH_PAGE_LIMIT = 50;
 
 /** GET /search?q=: results with highlighted snippets, and filters for dates, category, featured papers and sort. */
-export function registerSearchPage(app: FastifyInstance, { searchAnswers }: AppDeps) {
+export function registerSearchPage(app: FastifyInstance, { searchAnswers, search }: AppDeps) {
   // The same query schema as /api/papers/search; a bad value is a 400 page naming the field.
   app.get<{ Querystring: Record<string, unknown> }>(
     '/search',
@@ -41,6 +41,8 @@ export function registerSearchPage(app: FastifyInstance, { searchAnswers }: AppD
       if (!parsed.q) return send(200, html`<section><h1>Search</h1><p class="muted">Type words or a description of the paper you half remember.</p></section>`);
       // The results are the same for every visitor: kept as HTML, wrapped in each visitor's layout.
       let results: SafeHtml;
+      // The in-memory lexical index is still loading: the slower fallback answers (see /api/papers/search).
+      if (search.lexicalIndexBuilding?.()) reply.header('X-Search-Index', 'building');
       try {
         results = await searchAnswers.answer('page', parsed, (r) => {
           const cards = r.papers.map(({ paper, featured, upvotes }) =>

@@ -29,3 +29,12 @@ CREATE TRIGGER paper_changes_au AFTER UPDATE OF title, abstract, authors ON pape
   EXECUTE FUNCTION paper_changes_note();
 
 INSERT INTO paper_changes (seq, paper_id) SELECT nextval('paper_change_seq'), id FROM (SELECT id FROM papers ORDER BY published_at, id) p;
+
+-- This database's feed, told apart from any other's: a saved index (DATA_DIR) names the origin it
+-- was read from, and one read from another database (DATA_DIR moved, the database re-created) is
+-- rebuilt instead of caught up with sequence numbers that mean other changes here.
+CREATE TABLE paper_changes_origin (
+  id     INTEGER PRIMARY KEY CHECK (id = 1),
+  origin TEXT NOT NULL
+);
+INSERT INTO paper_changes_origin (id, origin) VALUES (1, replace(gen_random_uuid()::text, '-', ''));

@@ -30,3 +30,12 @@ CREATE TRIGGER paper_changes_ad AFTER DELETE ON papers BEGIN
 END;
 
 INSERT INTO paper_changes (paper_id) SELECT id FROM papers ORDER BY rowid;
+
+-- This database's feed, told apart from any other's: a saved index (DATA_DIR) names the origin it
+-- was read from, and one read from another database (DATA_DIR moved, the database re-created) is
+-- rebuilt instead of caught up with sequence numbers that mean other changes here.
+CREATE TABLE paper_changes_origin (
+  id     INTEGER PRIMARY KEY CHECK (id = 1),
+  origin TEXT NOT NULL
+);
+INSERT INTO paper_changes_origin (id, origin) VALUES (1, lower(hex(randomblob(16))));

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { buildPaper } from '../../papers/paper.js';
+import { createPaperStore } from '../../papers/store.js';
+import { DIALECTS, freshDatabase } from '../../testing/databases.js';
+import { readFixture } from '../../testing/fixtures.js';
+import { REPO_ROOT } from '../../testing/paths.js';
+import { feedOrigin } from './change-feed.js';
+import { FeedIndex, refreshFeedIndexFile } from './feed-index.js';
+import { createLexicalIndex } from './index.js';
+import { DEFAULT_COLUMN_WEIGHTS } from './types.js';
+
+const W = DEFAULT_COLUMN_WEIGHTS;
+
+const papers = (n: number) =>
+  Array.from({ length: n }, (_, i) =>
+    buildPaper({ id: `2502.${String(10000 + i)}`, title: `Quokka study ${i}`, abstract: 'Marsupials of Rottnest Island.', authors: ['Ada Lovelace'] }),
+  );
+
+const ids = async (lex: ReturnType<typeof createLexicalIndex>, q: string) => (await lex.search(q, { limit: 100 })).map((h) => h.id).sort();
+
+for (const dialect of DIALECTS) {
+  test(`[${dialect}] a saved index is loaded and caught up with what changed since, not rebuilt; one of another database is rebuilt`, async () => {
+    const db = await freshDatabase(dialect);
+    const other = await freshDatabase(dialect);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-feed-'));
+    const file = path.join(dir, 'models', 'lexical.bm25');
+    try {
+      const store = createPaperStore(db);
+      await store.upsertMany(papers(50));
+      const built = await refreshFeedIndexFile(db, file, W);
+      assert.equal(built.papers, 50);
+      assert.equal(built.m.maxRowid, 50);
+      built.close();
+      // Meanwhile: one paper added, one changed in place, one deleted.
+      await store.upsertMany([buildPaper({ id: '2503.00001', title: 'Wallaby hops', abstract: 'Tails.' })]);
+      await store.upsertMany([buildPaper({ ...papers(4)[3], version: 2, title: 'Bandicoot burrows', abstract: 'Marsupials dig.' })]);
+      await db.db.deleteFrom('papers').where('id', '=', '2502.10007').execute();
+      // A new process loads the file and catches up.
+      const lex = createLexicalIndex(db, { memoryIndexPath: file });
+      await lex.search('quokka', { limit: 1 });
+      await lex.settled();
+      assert.equal(lex.building?.(), false);
+      assert.deepEqual(await ids(lex, 'wallaby'), ['2503.00001']);
+      assert.deepEqual(await ids(lex, 'bandicoot'), ['2502.10003']);
+      const quokkas = await ids(lex, 'quokka');
+      assert.equal(quokkas.length, 48);
+      assert.ok(!quokkas.includes('2502.10003') && !quokkas.includes('2502.10007'));
+      // Loaded and caught up: the rows go on from the saved ones, and the changed and deleted
+      // papers' old rows are killed (a rebuild would number 50 rows from 1, none killed).
+      const again = await refreshFeedIndexFile(db, file, W);
+      assert.deepEqual([again.m.maxRowid, again.m.deadRows, again.papers], [52, 2, 50]);
+      again.close();
+      // The same file in front of another database (DATA_DIR moved): not loaded, so rebuilt.
+      assert.equal(await FeedIndex.load(file, W, await feedOrigin(other)), null);
+      await createPaperStore(other).upsertMany(papers(2));
+      const rebuilt = await refreshFeedIndexFile(other, file, W);
+      assert.deepEqual([rebuilt.m.maxRowid, rebuilt.m.deadRows, rebuilt.papers], [2, 0, 2]);
+      rebuilt.close();
+    } finally {
+      await db.destroy();
+      await other.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test(`[${dialect}] paperboy import leaves the in-memory lexical index file built in DATA_DIR`, async () => {
+    const db = await freshDatabase(dialect);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-feed-'));
+    try {
+      const snapshot = path.join(dir, 'head.jsonl');
+      fs.writeFileSync(snapshot, readFixture('arxiv-metadata/kaggle-oai-snapshot-head200.jsonl'));
+      const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'dist/src/cli.js'), 'import', snapshot, '--quiet'], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, DATA_DIR: dir },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /index: in-memory lexical index of 200 papers saved/);
+      const saved = await FeedIndex.load(path.join(dir, 'models', 'lexical.bm25'), W, await feedOrigin(db));
+      assert.equal(saved?.papers, 200);
+      saved?.close();
+    } finally {
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}

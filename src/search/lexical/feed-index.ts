@@ -261,7 +261,8 @@ export function createFeedLexicalIndex(database: Database, options: FeedLexicalO
       await fresh.catchUp(database);
       const old = index;
       index = fresh;
-      old?.close();
+      // Only its worker: a search still running on the old index may stem a query word with its stemmer.
+      if (old) void old.m.closeWorker();
       if (file) await fresh.save(file).catch(() => undefined);
     } catch {
       // the old index goes on answering; the next catch-up tries again

@@ -80,12 +80,35 @@ export async function readChanges(database: Database, from: FeedPosition, apply:
       const read: number[] = [];
       let after = from.through;
       for (;;) {
-        const page = await pageAfter(trx, after);
+        // Numbers first: behind a long transaction the changes already read come back on every
+        // read until it ends, and only the new ones' text is fetched.
+        const page = (await trx.selectFrom('paper_changes').select(['seq', 'paper_id']).where('seq', '>', after).orderBy('seq').limit(PAGE).execute()).map(
+          (r) => ({ seq: Number(r.seq), paper_id: r.paper_id }),
+        );
         if (!page.length) break;
         after = page[page.length - 1].seq;
         const fresh = page.filter((r) => !seen.has(r.seq));
+        if (!fresh.length) continue;
         for (const r of fresh) read.push(r.seq);
-        if (fresh.length) await apply(fresh.map(toChange));
+        const texts = new Map(
+          (
+            await trx
+              .selectFrom('papers')
+              .select(['id', 'title', 'abstract', 'authors'])
+              .where(
+                'id',
+                'in',
+                fresh.map((r) => r.paper_id),
+              )
+              .execute()
+          ).map((p) => [p.id, p]),
+        );
+        await apply(
+          fresh.map((r) => {
+            const p = texts.get(r.paper_id);
+            return { seq: r.seq, id: r.paper_id, paper: p ? { title: p.title, abstract: p.abstract, authors: p.authors } : null };
+          }),
+        );
       }
       const marks = [...from.marks];
       if (after > from.through) marks.push([after, xmax]);

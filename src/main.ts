@@ -142,6 +142,8 @@ export async function startServices(ctx: Context, log: (line: string) => void = 
     await app.listen({ port: ctx.config.port, host: ctx.config.host });
     const shown = ctx.config.host === '0.0.0.0' || ctx.config.host === '::' ? 'localhost' : ctx.config.host;
     log(`paperboy: serving http://${shown}:${(app.server.address() as { port: number }).port} (${ctx.database.dialect})`);
+    // Load (or build) the in-memory lexical index now, not at the first search, which the fallback answers meanwhile.
+    ctx.search.startLexicalIndex?.();
   }
   const runner = createJobRunner(processJobs(services, roles, log), { log });
   jobs = runner;

@@ -58,6 +58,8 @@ export interface SearchService {
   answerState(): { version: string; hybrid: boolean };
   /** True while the lexical index's in-memory copy is being loaded or built, and its fallback (FTS5, tsvector) answers. */
   lexicalIndexBuilding?(): boolean;
+  /** Starts loading (or building) the lexical index's in-memory copy, which else starts at the first search. */
+  startLexicalIndex?(): void;
 }
 
 export const MAX_QUERY_LENGTH = 250;
@@ -200,6 +202,7 @@ export function createSearchService(deps: SearchDeps): SearchService {
       return active.embedder;
     },
     lexicalIndexBuilding: () => lexical.building?.() ?? false,
+    startLexicalIndex: () => lexical.start?.(),
     answerState() {
       const { embedder, vectors, ready } = active;
       const model = embedder ? `${embedder.name}@${embedder.version}` : 'none';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { createPaperStore } from '../../papers/store.js';
 import { DIALECTS, freshDatabase } from '../../testing/databases.js';
 import { readFixture } from '../../testing/fixtures.js';
 import { REPO_ROOT } from '../../testing/paths.js';
+import { waitFor } from '../../testing/wait.js';
 import { feedOrigin } from './change-feed.js';
 import { FeedIndex, refreshFeedIndexFile } from './feed-index.js';
 import { createLexicalIndex } from './index.js';
@@ -89,3 +90,25 @@ for (const dialect of DIALECTS) {
     }
   });
 }
+
+test('a web process loads (here: builds and saves) its lexical index when it starts, before any search', async () => {
+  const db = await freshDatabase('sqlite');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-feed-'));
+  const file = path.join(dir, 'models', 'lexical.bm25');
+  await createPaperStore(db).upsertMany(papers(20));
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/cli.js'), 'serve'], {
+    env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, DATA_DIR: dir, PORT: '0', SERVICES: 'web', EMBEDDER: 'none', LOG_LEVEL: 'silent' },
+    stdio: 'ignore',
+  });
+  try {
+    await waitFor(() => fs.existsSync(file), { what: 'the web process to save its lexical index' });
+    const saved = await FeedIndex.load(file, W, await feedOrigin(db));
+    assert.equal(saved?.papers, 20);
+    saved?.close();
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await db.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

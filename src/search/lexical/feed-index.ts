@@ -344,6 +344,7 @@ export function createFeedLexicalIndex(database: Database, options: FeedLexicalO
   return {
     settled: () => background,
     building: () => index === null,
+    start: ensureStarted,
     async search(query: string, opts: LexicalSearchOptions): Promise<LexicalHit[]> {
       ensureStarted();
       if (index) await within(catchUp(), CATCH_UP_WAIT_MS);

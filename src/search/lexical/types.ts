@@ -42,6 +42,8 @@ export interface AppLexicalIndex extends LexicalIndex {
   settled(): Promise<void>;
   /** True while the in-memory index is not loaded yet, and the fallback (FTS5, tsvector) answers. */
   building?(): boolean;
+  /** Starts loading (or building) the in-memory index in the background; else the first search does. */
+  start?(): void;
 }
 
 /** bm25 column weights: a title word says more about a paper than an abstract word, an author name less. */

@@ -112,3 +112,30 @@ test('a web process loads (here: builds and saves) its lexical index when it sta
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+for (const dialect of DIALECTS) {
+  test(`[${dialect}] the index catches up every few seconds without a search, and is rebuilt once a tenth of its rows are killed`, async () => {
+    const db = await freshDatabase(dialect);
+    try {
+      const store = createPaperStore(db);
+      await store.upsertMany(papers(30));
+      const lex = createLexicalIndex(db, { rebuildDeadMin: 3 });
+      lex.start?.();
+      await lex.settled();
+      assert.match(lex.contentMark?.() ?? '', /:30\.0$/);
+      // A new paper: taken from the feed by the timer, no search asked.
+      await store.upsertMany([buildPaper({ id: '2503.00001', title: 'Wallaby hops', abstract: 'Tails.' })]);
+      await waitFor(() => /:31\.0$/.test(lex.contentMark?.() ?? ''), { what: 'the index to catch up on its own' });
+      // Four papers changed in place: 4 of 35 rows killed, past a tenth, so the catch-up of the
+      // next search rebuilds the index: 31 rows again, none killed.
+      await store.upsertMany(papers(4).map((p) => ({ ...p, version: 2, title: `${p.title} revised` })));
+      assert.deepEqual(await ids(lex, 'revised'), ['2502.10000', '2502.10001', '2502.10002', '2502.10003']);
+      await lex.settled();
+      assert.match(lex.contentMark?.() ?? '', /:31\.0$/);
+      assert.deepEqual(await ids(lex, 'revised'), ['2502.10000', '2502.10001', '2502.10002', '2502.10003']);
+      assert.equal((await ids(lex, 'quokka')).length, 30);
+    } finally {
+      await db.destroy();
+    }
+  });
+}

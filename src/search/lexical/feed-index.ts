@@ -139,9 +139,9 @@ export class FeedIndex {
     return this.unsaved >= SAVE_EVERY_CHANGES || (this.unsaved > 0 && Date.now() - this.unsavedSince >= SAVE_EVERY_MS);
   }
 
-  /** Whether so many rows are killed that the index should be built again. */
-  get rebuildDue(): boolean {
-    return this.m.deadRows >= REBUILD_DEAD_MIN && this.m.deadRows >= REBUILD_DEAD_SHARE * this.m.rows;
+  /** Whether so many rows are killed that the index should be built again (at least `deadMin`, REBUILD_DEAD_MIN). */
+  rebuildDue(deadMin = REBUILD_DEAD_MIN): boolean {
+    return this.m.deadRows >= deadMin && this.m.deadRows >= REBUILD_DEAD_SHARE * this.m.rows;
   }
 
   async save(file: string): Promise<void> {
@@ -188,7 +188,7 @@ export async function buildFeedIndex(database: Database, weights: ColumnWeights)
 export async function refreshFeedIndexFile(database: Database, file: string, weights: ColumnWeights): Promise<FeedIndex> {
   let index = await FeedIndex.load(file, weights, await feedOrigin(database));
   if (index) await index.catchUp(database);
-  if (!index || index.rebuildDue) {
+  if (!index || index.rebuildDue()) {
     index?.close();
     index = await buildFeedIndex(database, weights);
   }
@@ -202,11 +202,14 @@ export interface FeedLexicalOptions {
   file: string | null;
   /** what answers while the index is missing, and the queries it cannot answer (FTS5, tsvector) */
   fallback: LexicalIndex;
+  /** killed rows from which the index is rebuilt (REBUILD_DEAD_MIN; tests lower it) */
+  rebuildDeadMin?: number;
 }
 
 /** The lexical index of both dialects: the memory index of the change feed, with a fallback (see the top of this file). */
 export function createFeedLexicalIndex(database: Database, options: FeedLexicalOptions): AppLexicalIndex {
   const { weights, file, fallback } = options;
+  const deadMin = options.rebuildDeadMin ?? REBUILD_DEAD_MIN;
   let index: FeedIndex | null = null;
   let started = false;
   let background: Promise<void> = Promise.resolve();
@@ -244,7 +247,7 @@ export function createFeedLexicalIndex(database: Database, options: FeedLexicalO
 
   function afterCatchUp(target: FeedIndex): void {
     if (target !== index) return;
-    if (target.rebuildDue && !rebuilding) {
+    if (target.rebuildDue(deadMin) && !rebuilding) {
       rebuilding = true;
       background = rebuild().finally(() => {
         rebuilding = false;
@@ -273,7 +276,7 @@ export function createFeedLexicalIndex(database: Database, options: FeedLexicalO
     try {
       let loaded = file ? await FeedIndex.load(file, weights, await feedOrigin(database)) : null;
       if (loaded) await loaded.catchUp(database);
-      if (loaded?.rebuildDue) {
+      if (loaded?.rebuildDue(deadMin)) {
         loaded.close();
         loaded = null;
       }

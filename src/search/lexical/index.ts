@@ -44,6 +44,8 @@ export interface LexicalIndexOptions {
   memoryIndexPath?: string | null;
   /** false answers every query from the fallback (FTS5 on SQLite, tsvector on PostgreSQL) */
   accelerate?: boolean;
+  /** killed rows (changed or deleted papers) from which the memory index is rebuilt; lower in tests */
+  rebuildDeadMin?: number;
 }
 
 /** The lexical index of the open database: the change feed's memory index, FTS5 or tsvector meanwhile. */
@@ -51,7 +53,7 @@ export function createLexicalIndex(database: Database, options: LexicalIndexOpti
   const weights = options.weights ?? DEFAULT_COLUMN_WEIGHTS;
   const fallback = fallbackIndex(database, weights);
   if (options.accelerate === false) return { ...fallback, settled: async () => undefined };
-  return createFeedLexicalIndex(database, { weights, file: options.memoryIndexPath ?? null, fallback });
+  return createFeedLexicalIndex(database, { weights, file: options.memoryIndexPath ?? null, fallback, rebuildDeadMin: options.rebuildDeadMin });
 }
 
 /** FTS5 on SQLite, tsvector on PostgreSQL. */

@@ -2,6 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildPaper } from '../src/papers/paper.js';
+import { CorpusModel } from '../src/search/corpus-model/model.js';
+import { DEFAULT_TRAIN_OPTIONS } from '../src/search/corpus-model/training.js';
+import { embedMissing } from '../src/search/embed-train.js';
+import { corpusEmbedder } from '../src/search/embedders/embedder.js';
+import { createSearchService } from '../src/search/service.js';
 import { createPaperStore } from '../src/papers/store.js';
 import { createLexicalIndex } from '../src/search/lexical/index.js';
 import { sentences } from '../src/search/lexical/tokenize.js';
@@ -11,14 +16,17 @@ import { migrate } from '../src/storage/migrate.js';
 import { startPgCluster } from '../src/testing/pg-cluster.js';
 import { numberArg, pct } from './metrics.js';
 import { benchQueries, syntheticPapers } from './search.js';
+import { cachedModelFile } from './search-quality.js';
 import { loadRealRecords } from './synthetic.js';
 
-// `npm run bench -- search --database=postgres [--papers=N] [--queries=N] [--fallback-queries=N]`:
+// `npm run bench -- search --database=postgres [--papers=N] [--queries=N] [--fallback-queries=N] [--hybrid]`:
 // lexical search latency on PostgreSQL over the search bench's corpus and queries (bench/search.ts),
 // against a throw-away cluster it starts (as bench/soak.ts does): the tsvector fallback
 // (ts_rank_cd, what answered before the memory index) and the app's lexical index (the change
 // feed's in-memory bm25 index, lexical/feed-index.ts), with its build from the papers table, its
-// save, and a second process's load and catch-up. One JSON line each, as the SQLite run prints.
+// save, and a second process's load and catch-up; with --hybrid, the search service's hybrid search
+// too (the cached paraphrase-dev corpus model, every paper embedded into PostgreSQL first). One JSON
+// line each, as the SQLite run prints.
 
 export async function benchSearchPostgres(args: string[]): Promise<void> {
   const N = numberArg(args, 'papers', 200_000);
@@ -87,6 +95,39 @@ export async function benchSearchPostgres(args: string[]): Promise<void> {
     });
     // The same sample the fallback answered, for a like-for-like comparison.
     line({ mode: 'lexical', engine: 'memory', sample: 'fallback-queries', ...(await latency(lex, queries.slice(0, QF))) });
+    if (args.includes('--hybrid')) {
+      const cached = cachedModelFile('paraphrase-dev', 45_904, DEFAULT_TRAIN_OPTIONS);
+      if (!fs.existsSync(cached)) throw new Error(`bench: --hybrid needs the cached model ${cached} (run search-quality once, or set PAPERBOY_BENCH_CACHE)`);
+      const embedder = corpusEmbedder(await CorpusModel.load(cached));
+      const e0 = Date.now();
+      await embedMissing(database, embedder, { progress: false });
+      const embedS = (Date.now() - e0) / 1000;
+      const search = createSearchService({ database, papers: store, embedder, lexicalIndexPath: file, readyCheckMs: 0 });
+      const w0 = Date.now();
+      while ((await search.search({ q: 'warm up', limit: 10 })).mode !== 'hybrid' || search.lexicalIndexBuilding?.()) {
+        if (Date.now() - w0 > 600_000) throw new Error('bench: hybrid search did not get ready in 10 minutes');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const ms: number[] = [];
+      let lexicalOnly = 0;
+      for (const q of queries) {
+        const s0 = performance.now();
+        if ((await search.search({ q: q.text, limit: 10 })).mode !== 'hybrid') lexicalOnly++;
+        ms.push(performance.now() - s0);
+      }
+      line({
+        mode: 'hybrid',
+        embed_s: embedS,
+        ready_s: (Date.now() - w0) / 1000,
+        queries: ms.length,
+        lexical_only: lexicalOnly,
+        p50_ms: pct(ms, 50),
+        p90_ms: pct(ms, 90),
+        p99_ms: pct(ms, 99),
+        max_ms: pct(ms, 100),
+        rss_mb: Math.round(process.memoryUsage().rss / 1048576),
+      });
+    }
   } finally {
     await database.close();
     cluster.stop();

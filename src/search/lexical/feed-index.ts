@@ -261,7 +261,7 @@ export function createFeedLexicalIndex(database: Database, options: FeedLexicalO
   async function rebuild(): Promise<void> {
     try {
       const fresh = await buildFeedIndex(database, weights);
-      await fresh.catchUp(database);
+      await fresh.catchUp(database, nextTurn);
       const old = index;
       index = fresh;
       // Only its worker: a search still running on the old index may stem a query word with its stemmer.
@@ -275,13 +275,14 @@ export function createFeedLexicalIndex(database: Database, options: FeedLexicalO
   async function start(): Promise<void> {
     try {
       let loaded = file ? await FeedIndex.load(file, weights, await feedOrigin(database)) : null;
-      if (loaded) await loaded.catchUp(database);
+      // A file far behind (saved before an import elsewhere) is caught up in pages, requests between them.
+      if (loaded) await loaded.catchUp(database, nextTurn);
       if (loaded?.rebuildDue(deadMin)) {
         loaded.close();
         loaded = null;
       }
       const ready = loaded ?? (await buildFeedIndex(database, weights));
-      if (!loaded) await ready.catchUp(database);
+      if (!loaded) await ready.catchUp(database, nextTurn);
       index = ready;
       if (file && (!loaded || ready.saveDue)) await ready.save(file).catch(() => undefined);
       setInterval(() => void catchUp(), CATCH_UP_MS).unref();

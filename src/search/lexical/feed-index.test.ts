@@ -139,3 +139,21 @@ for (const dialect of DIALECTS) {
     }
   });
 }
+
+test('[sqlite] a search does not wait for a bulk catch-up (an import elsewhere): the index answers as it is meanwhile', async () => {
+  const db = await freshDatabase('sqlite');
+  try {
+    const store = createPaperStore(db);
+    await store.upsertMany(papers(10));
+    const lex = createLexicalIndex(db);
+    lex.start?.();
+    await lex.settled();
+    const many = Array.from({ length: 12_000 }, (_, i) => buildPaper({ id: `2504.${String(10000 + i)}`, title: `Wombat ${i}`, abstract: 'Burrows.' }));
+    await store.upsertMany(many);
+    const first = await lex.search('wombat', { limit: 20_000 });
+    assert.ok(first.length < many.length, `${first.length} of ${many.length}: the search waited for the whole catch-up`);
+    await waitFor(async () => (await lex.search('wombat', { limit: 20_000 })).length === many.length, { what: 'the bulk catch-up to finish' });
+  } finally {
+    await db.destroy();
+  }
+});

@@ -35,11 +35,12 @@ import {
 /** How often a process reads the change feed when no search asks. */
 export const CATCH_UP_MS = 2_000;
 /**
- * How long a search waits for the read of the feed it starts: a few changes take a millisecond or
- * two, so a search sees the writes committed before it; the many of an import elsewhere are taken
- * in pages in the background while the index answers as it is.
+ * A search waits for the read of the feed it starts, so that it sees the writes committed before
+ * it (a few changes take a millisecond or two), unless the read turns out to be a bulk one (more
+ * than a page: an import elsewhere), which goes on in the background while the index answers as
+ * it is; and at most this long (a database that answers slowly).
  */
-const CATCH_UP_WAIT_MS = 200;
+const CATCH_UP_WAIT_MS = 2_000;
 /** The index is rebuilt (in the background) once killed rows are this share of its rows... */
 const REBUILD_DEAD_SHARE = 0.1;
 /** ...and at least this many. */
@@ -219,14 +220,25 @@ export function createFeedLexicalIndex(database: Database, options: FeedLexicalO
   // starts after it, so a search sees every write committed before the search began.
   let running: Promise<void> | null = null;
   let queued: Promise<void> | null = null;
+  // Set while the running read has more than a page to apply; the searches waiting are let go.
+  let bulk = false;
+  const bulkWaiters = new Set<() => void>();
   const readOnce = (): Promise<void> => {
     const target = index;
     if (!target) return Promise.resolve();
+    let pages = 0;
     const run = target
-      .catchUp(database, nextTurn)
+      .catchUp(database, async () => {
+        if (++pages === 2) {
+          bulk = true;
+          for (const letGo of bulkWaiters) letGo();
+        }
+        await nextTurn();
+      })
       .then(() => afterCatchUp(target))
       .catch(() => undefined) // the database is away: the index answers as it is, and the next read catches up
       .finally(() => {
+        bulk = false;
         if (running === run) running = null;
       });
     running = run;
@@ -244,6 +256,21 @@ export function createFeedLexicalIndex(database: Database, options: FeedLexicalO
     }
     return readOnce();
   };
+
+  /** Waits for the feed's writes up to now, unless they are a bulk catch-up (see CATCH_UP_WAIT_MS). */
+  async function waitForFeed(): Promise<void> {
+    let letGo = () => {};
+    const turnedBulk = new Promise<void>((r) => {
+      letGo = r;
+    });
+    bulkWaiters.add(letGo);
+    if (bulk) letGo(); // one is running now: answer as the index is
+    try {
+      await within(Promise.race([catchUp(), turnedBulk]), CATCH_UP_WAIT_MS);
+    } finally {
+      bulkWaiters.delete(letGo);
+    }
+  }
 
   function afterCatchUp(target: FeedIndex): void {
     if (target !== index) return;
@@ -351,7 +378,7 @@ export function createFeedLexicalIndex(database: Database, options: FeedLexicalO
     start: ensureStarted,
     async search(query: string, opts: LexicalSearchOptions): Promise<LexicalHit[]> {
       ensureStarted();
-      if (index) await within(catchUp(), CATCH_UP_WAIT_MS);
+      if (index) await waitForFeed();
       const ix = index;
       const plain = ix ? plainTerms(query) : null;
       if (!ix || !plain) return fallback.search(query, opts);

@@ -4,6 +4,7 @@ import { benchImport } from './import.js';
 import { web } from './web.js';
 import { searchQuality } from './search-quality.js';
 import { benchSearch } from './search.js';
+import { benchSearchPostgres } from './search-postgres.js';
 import { benchLexicalLatency } from './lexical-latency.js';
 import { benchDigest } from './digest.js';
 import { benchSigninTiming } from './signin-timing.js';
@@ -15,7 +16,8 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   import: benchImport,
   web,
   'search-quality': searchQuality,
-  search: benchSearch,
+  // --database=postgres: lexical search through the app's index on a throw-away cluster (search-postgres.ts)
+  search: (args) => (args.includes('--database=postgres') ? benchSearchPostgres(args) : benchSearch(args)),
   'lexical-latency': benchLexicalLatency,
   digest: benchDigest,
   'signin-timing': benchSigninTiming,

@@ -4,11 +4,11 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
-import { digestForYou, openContext, openRecommend, startServices, type Context } from './main.js';
+import { digestForYou, lexicalIndexFile, openContext, openRecommend, startServices, type Context } from './main.js';
 import { assertSchemaCurrent, migrate } from './storage/migrate.js';
 import { storageFailureCause } from './storage/unavailable.js';
 import { importFiles, formatSummary } from './papers/import.js';
-import { buildSearchIndex, deferSearchIndexing, formatBuild } from './search/lexical/index.js';
+import { DEFAULT_COLUMN_WEIGHTS, buildSearchIndex, deferSearchIndexing, formatBuild, refreshFeedIndexFile } from './search/lexical/index.js';
 import { loadDemoIfEmpty } from './papers/demo.js';
 import { harvestOnce } from './ingest/harvest-command.js';
 import { digestCommand, DigestUsageError } from './digest/cli.js';
@@ -113,6 +113,12 @@ export const COMMANDS: Record<string, Command> = {
         console.log(`${formatSummary(s)} in ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s`);
         const built = await build();
         if (built) console.log(formatBuild(built));
+        // The in-memory lexical index's file, caught up (or built): a web process loads it and
+        // catches up, instead of answering from FTS5 / tsvector while it builds one itself.
+        const at = process.hrtime.bigint();
+        const lexical = await refreshFeedIndexFile(ctx.database, lexicalIndexFile(config), DEFAULT_COLUMN_WEIGHTS);
+        console.log(`index: in-memory lexical index of ${lexical.papers} papers saved in ${(Number(process.hrtime.bigint() - at) / 1e9).toFixed(1)} s`);
+        lexical.close();
         return 0;
       });
     },

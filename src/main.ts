@@ -45,6 +45,11 @@ export interface Context {
   searchThreads?: SearchThreads | null;
 }
 
+/** The in-memory lexical index's file in DATA_DIR (loaded by every web process, left built by `paperboy import`). */
+export function lexicalIndexFile(config: Config): string {
+  return path.join(config.dataDir, 'models', 'lexical.bm25');
+}
+
 export async function openContext(config: Config): Promise<Context> {
   const database = await openDatabase(config.databaseUrl);
   const papers = createPaperStore(database);
@@ -62,7 +67,7 @@ export async function openContext(config: Config): Promise<Context> {
     threads: searchThreads,
     embedder: embedders.latest(),
     vectorIndexPath: path.join(config.dataDir, 'models', 'vectors.ivf'),
-    lexicalIndexPath: path.join(config.dataDir, 'models', 'lexical.bm25'),
+    lexicalIndexPath: lexicalIndexFile(config),
   });
   return { config, database, papers, search, embedders, searchThreads };
 }
@@ -177,6 +182,8 @@ export async function startServices(ctx: Context, log: (line: string) => void = 
     log(`paperboy: serving http://${shown}:${(app.server.address() as { port: number }).port} (${ctx.database.dialect})`);
     // For you: the word statistics take seconds on a large instance; counted now rather than in the first member's request.
     services.recommend.warm().catch((e: Error) => log(`recommend: warming up failed (the first For-you request will do it): ${e.message}`));
+    // Load (or build) the in-memory lexical index now, not at the first search, which the fallback answers meanwhile.
+    ctx.search.startLexicalIndex?.();
   }
   const runner = createJobRunner(processJobs(services, roles, log), { log });
   jobs = runner;

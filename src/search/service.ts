@@ -3,7 +3,7 @@ import type { Paper } from '../papers/paper.js';
 import { chunks, type PaperStore } from '../papers/store.js';
 import type { Embedder } from './embedders/embedder.js';
 import { DEFAULT_FUSION, type FusionWeights, type VectorAnswer, type VectorQuery, answerVectors, hybridRankWith, softRerank } from './fusion.js';
-import { EXACT_MATCH_SCORE, type LexicalIndex, createLexicalIndex } from './lexical/index.js';
+import { type AppLexicalIndex, EXACT_MATCH_SCORE, createLexicalIndex } from './lexical/index.js';
 import type { SearchThreads } from './threads/pool.js';
 import { VectorCache, vectorCoverage } from './vectors/vector-store.js';
 
@@ -57,6 +57,10 @@ export interface SearchService {
    * query embedding was too slow is not kept.
    */
   answerState(): { version: string; hybrid: boolean };
+  /** True while the lexical index's in-memory copy is being loaded or built, and its fallback (FTS5, tsvector) answers. */
+  lexicalIndexBuilding?(): boolean;
+  /** Starts loading (or building) the lexical index's in-memory copy, which else starts at the first search. */
+  startLexicalIndex?(): void;
 }
 
 export const MAX_QUERY_LENGTH = 250;
@@ -86,7 +90,7 @@ export interface SearchDeps {
   embedTimeoutMs?: number;
   /** file for the persisted ANN index (DATA_DIR/models/…); none keeps it in memory only */
   vectorIndexPath?: string;
-  /** file for the persisted in-memory bm25 index (SQLite, large corpora); none keeps it in memory only */
+  /** file for the persisted in-memory bm25 index (both dialects); none keeps it in memory only */
   lexicalIndexPath?: string;
   /** how often the share of papers with vectors is checked until it is enough (tests shorten it) */
   readyCheckMs?: number;
@@ -114,7 +118,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {
 }
 
 export function createSearchService(deps: SearchDeps): SearchService {
-  const lexical: LexicalIndex = createLexicalIndex(deps.database, { memoryIndexPath: deps.lexicalIndexPath ?? null });
+  const lexical: AppLexicalIndex = createLexicalIndex(deps.database, { memoryIndexPath: deps.lexicalIndexPath ?? null });
   const cacheFor = (embedder: Embedder | null) => (embedder ? new VectorCache(deps.database, embedder, 30_000, deps.vectorIndexPath ?? null) : null);
   /** The model and its vectors, replaced together by useEmbedder; each search reads them once. */
   type Active = { embedder: Embedder | null; vectors: VectorCache | null; ready: boolean; checkedAt: number };
@@ -239,6 +243,8 @@ export function createSearchService(deps: SearchDeps): SearchService {
     get embedder() {
       return active.embedder;
     },
+    lexicalIndexBuilding: () => lexical.building?.() ?? false,
+    startLexicalIndex: () => lexical.start?.(),
     answerState() {
       const { embedder, vectors, ready } = active;
       const model = embedder ? `${embedder.name}@${embedder.version}` : 'none';

@@ -26,6 +26,19 @@ export interface PapersTable {
   ingested_at: string;
 }
 
+/** The papers' change feed (migration 0014): each paper's last insert, text change or delete. */
+export interface PaperChangesTable {
+  /** increases with every change (a bigint on PostgreSQL, read as a number) */
+  seq: Generated<number>;
+  paper_id: string;
+}
+
+/** A random name of this database's change feed (one row), which saved indexes name. */
+export interface PaperChangesOriginTable {
+  id: number;
+  origin: string;
+}
+
 export interface PaperCategoriesTable {
   paper_id: string;
   category: string;
@@ -264,6 +277,8 @@ export interface ReaderSignalsTable {
 export interface Schema {
   papers: PapersTable;
   paper_categories: PaperCategoriesTable;
+  paper_changes: PaperChangesTable;
+  paper_changes_origin: PaperChangesOriginTable;
   schema_migrations: SchemaMigrationsTable;
   users: UsersTable;
   login_tokens: LoginTokensTable;

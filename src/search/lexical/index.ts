@@ -1,13 +1,15 @@
 import type { Database } from '../../storage/database.js';
+import { createFeedLexicalIndex } from './feed-index.js';
 import { createPostgresIndex } from './postgres-tsvector.js';
-import { createSqliteAppIndex } from './sqlite-accelerated.js';
-import { ACCELERATE_MIN_PAPERS } from './sqlite-fts5.js';
-import { type AppLexicalIndex, DEFAULT_COLUMN_WEIGHTS, type ColumnWeights } from './types.js';
+import { EXACT_WORD_WEIGHT, SqliteLexicalIndex } from './sqlite-fts5.js';
+import { type AppLexicalIndex, DEFAULT_COLUMN_WEIGHTS, type ColumnWeights, type LexicalIndex } from './types.js';
 
-// The lexical engine's one door: createLexicalIndex gives the open database's dialect its index
-// (SQLite: FTS5 with the in-memory bm25 index, sqlite-*.ts and bm25/; PostgreSQL: tsvector,
-// postgres-tsvector.ts) behind the LexicalIndex interface; what code outside the engine needs of it
-// is exported here too. Nothing above this folder touches a raw database handle for search.
+// The lexical engine's one door: createLexicalIndex gives the open database its index: the
+// in-memory bm25 index of the papers' change feed (feed-index.ts, bm25/), the same on both
+// dialects, with FTS5 (SQLite, sqlite-fts5.ts) or tsvector (PostgreSQL, postgres-tsvector.ts)
+// answering phrases and while the memory index is missing, behind the LexicalIndex interface;
+// what code outside the engine needs of it is exported here too. Nothing above this folder touches
+// a raw database handle for search.
 
 export {
   type AppLexicalIndex,
@@ -35,27 +37,41 @@ export {
 export interface LexicalIndexOptions {
   weights?: ColumnWeights;
   /**
-   * SQLite: file for the persisted in-memory bm25 index, built in the background once the database
-   * holds ACCELERATE_MIN_PAPERS papers (FTS5 answers meanwhile); null keeps it in memory only.
+   * File for the persisted in-memory bm25 index (DATA_DIR/models/lexical.bm25), loaded and caught
+   * up from the change feed on first use, or built from the papers when missing; null keeps it in
+   * memory only.
    */
   memoryIndexPath?: string | null;
-  /** SQLite: false answers every query from FTS5 */
+  /** false answers every query from the fallback (FTS5 on SQLite, tsvector on PostgreSQL) */
   accelerate?: boolean;
-  /** SQLite: papers from which the memory index is built (ACCELERATE_MIN_PAPERS; lower in tests) */
-  minPapers?: number;
+  /** killed rows (changed or deleted papers) from which the memory index is rebuilt; lower in tests */
+  rebuildDeadMin?: number;
 }
 
-/** The lexical index of the open database's dialect (FTS5 on SQLite, tsvector on PostgreSQL). */
+/** The lexical index of the open database: the change feed's memory index, FTS5 or tsvector meanwhile. */
 export function createLexicalIndex(database: Database, options: LexicalIndexOptions = {}): AppLexicalIndex {
   const weights = options.weights ?? DEFAULT_COLUMN_WEIGHTS;
-  if (database.dialect === 'sqlite') {
-    if (!database.sqlite) throw new Error('search: the SQLite database has no raw connection');
-    return createSqliteAppIndex(database.sqlite, {
-      weights,
-      file: options.memoryIndexPath ?? null,
-      accelerate: options.accelerate !== false,
-      minPapers: options.minPapers ?? ACCELERATE_MIN_PAPERS,
-    });
-  }
-  return createPostgresIndex(database.db, weights);
+  const fallback = fallbackIndex(database, weights);
+  if (options.accelerate === false) return { ...fallback, settled: async () => undefined };
+  return createFeedLexicalIndex(database, { weights, file: options.memoryIndexPath ?? null, fallback, rebuildDeadMin: options.rebuildDeadMin });
 }
+
+/** FTS5 on SQLite, tsvector on PostgreSQL. */
+function fallbackIndex(database: Database, weights: ColumnWeights): LexicalIndex {
+  if (database.dialect !== 'sqlite') return createPostgresIndex(database.db, weights);
+  const raw = database.sqlite;
+  if (!raw) throw new Error('search: the SQLite database has no raw connection');
+  // Prepared on first use: the app wires search up before `migrate` may have created the tables.
+  let index: SqliteLexicalIndex | null = null;
+  const fts = () => (index ??= new SqliteLexicalIndex(raw, weights, EXACT_WORD_WEIGHT, { layout: 'app' }));
+  return {
+    search: (query, opts) => fts().search(query, opts),
+    scoreBound: async (query) => fts().scoreBoundSync(query),
+    contentMark() {
+      const { rows, tokens } = fts().ftsTotals();
+      return `${rows}:${tokens}`;
+    },
+  };
+}
+
+export { refreshFeedIndexFile } from './feed-index.js';

@@ -40,6 +40,10 @@ export interface LexicalIndex {
 export interface AppLexicalIndex extends LexicalIndex {
   /** Settles when the memory index build or rebuild running now has finished (or failed). */
   settled(): Promise<void>;
+  /** True while the in-memory index is not loaded yet, and the fallback (FTS5, tsvector) answers. */
+  building?(): boolean;
+  /** Starts loading (or building) the in-memory index in the background; else the first search does. */
+  start?(): void;
 }
 
 /** bm25 column weights: a title word says more about a paper than an abstract word, an author name less. */

@@ -10,6 +10,7 @@ import { embedMissing } from '../embed-train.js';
 import { createSearchService } from '../service.js';
 import { VectorCache } from '../vectors/vector-store.js';
 import { startSearchThreads, type SearchThreads } from './pool.js';
+import { waitFor } from '../../testing/wait.js';
 
 // The search threads must answer exactly what the main thread would: the same ids, the same scores,
 // in the same order, for the exact scan and the IVF lists alike; and the work must really leave the
@@ -53,6 +54,9 @@ describe('search threads', () => {
     const papers = createPaperStore(db);
     const here = createSearchService({ database: db, papers, embedder, readyCheckMs: 0 });
     const there = createSearchService({ database: db, papers, embedder, readyCheckMs: 0, threads });
+    // Both lexical indexes loaded, so that neither answers from FTS5 while the other has its memory index.
+    for (const s of [here, there]) s.startLexicalIndex?.();
+    await waitFor(() => !here.lexicalIndexBuilding?.() && !there.lexicalIndexBuilding?.(), { what: 'both lexical indexes to be ready' });
     for (const q of QUERIES) {
       const [a, b] = [await here.search({ q, limit: 20 }), await there.search({ q, limit: 20 })];
       assert.equal(b.mode, a.mode, q);

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildTestApp } from '../../testing/test-app.js';
 import { createPaperStore } from '../../papers/store.js';
 import { buildPaper } from '../../papers/paper.js';
-import { freshDatabase, type TestDatabase } from '../../testing/databases.js';
+import { DIALECTS, freshDatabase, type TestDatabase } from '../../testing/databases.js';
 import { addSubmission, addUser } from '../../testing/feed-fixtures.js';
 import { waitFor } from '../../testing/wait.js';
 import { loadConfig } from '../../config.js';
@@ -206,3 +206,37 @@ describe('search under load', () => {
     }
   });
 });
+
+for (const dialect of DIALECTS) {
+  test(`[${dialect}] while the in-memory lexical index loads, search answers from the fallback and says so in X-Search-Index`, async () => {
+    const db = await freshDatabase(dialect);
+    const papers = createPaperStore(db);
+    await papers.upsertMany([buildPaper({ id: '2501.00003', title: 'Sharpness and generalization', abstract: 'Flat minima generalize better.' })]);
+    const { app } = await buildTestApp({ database: db, papers });
+    try {
+      // The first search starts loading the index: the fallback (FTS5, tsvector) answers it.
+      const first = await app.inject('/api/papers/search?q=generalization');
+      assert.equal(first.statusCode, 200);
+      assert.equal(first.headers['x-search-index'], 'building');
+      assert.equal(first.json()[0].paper.id, '2501.00003');
+      await waitFor(async () => (await app.inject('/api/papers/search?q=minima')).headers['x-search-index'] === undefined, {
+        what: 'the memory index to answer',
+      });
+      const page = await app.inject('/search?q=flat');
+      assert.equal(page.headers['x-search-index'], undefined);
+      assert.match(page.body, /Sharpness and generalization/);
+      // Another process (its own copy of the index): its search page says so too, before its index answers.
+      const other = await buildTestApp({ database: db, papers });
+      try {
+        const fresh = await other.app.inject('/search?q=sharpness');
+        assert.equal(fresh.headers['x-search-index'], 'building');
+        assert.match(fresh.body, /Sharpness and generalization/);
+      } finally {
+        await other.app.close();
+      }
+    } finally {
+      await app.close();
+      await db.destroy();
+    }
+  });
+}

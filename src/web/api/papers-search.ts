@@ -25,12 +25,15 @@ export const papersSearchSchema = {
   tags: ['papers'],
   summary: 'Search every paper by words and meaning',
   description:
-    "Hybrid search: bm25 over title, abstract and authors fused with the embedding model's nearest neighbours (lexical alone when there is no model or the query embedding is slow). An arXiv id or an exact title puts that paper first; a quoted phrase is honoured. The header `X-Search-Mode` says `hybrid` or `lexical`.",
+    "Hybrid search: bm25 over title, abstract and authors fused with the embedding model's nearest neighbours (lexical alone when there is no model or the query embedding is slow). An arXiv id or an exact title puts that paper first; a quoted phrase is honoured. The header `X-Search-Mode` says `hybrid` or `lexical`; `X-Search-Index: building` says the in-memory lexical index is still loading and the slower fallback (FTS5, tsvector) answered.",
   querystring: searchQuerySchema(SEARCH_API_LIMIT),
   response: {
     200: Type.Array(Type.Ref(DailyPaper), {
       description: 'Matching papers, best first, as daily feed items (feed fields empty for papers never featured) with a `score`',
-      headers: { 'X-Search-Mode': { type: 'string', description: '`hybrid` or `lexical`' } },
+      headers: {
+        'X-Search-Mode': { type: 'string', description: '`hybrid` or `lexical`' },
+        'X-Search-Index': { type: 'string', description: '`building` while the in-memory lexical index is loading and the fallback answers; absent otherwise' },
+      },
     }),
     400: badRequest,
     503: errorResponse('Too many searches at once; `Retry-After` says when to try again'),
@@ -41,11 +44,12 @@ export const papersSearchSchema = {
  * GET /api/papers/search?q=&limit=&from=&to=&category=&featured=&sort=: a JSON array in the daily
  * papers shape, best first; the X-Search-Mode header says hybrid or lexical.
  */
-export function registerPapersSearch(app: FastifyInstance, { searchAnswers, database }: AppDeps) {
+export function registerPapersSearch(app: FastifyInstance, { searchAnswers, database, search }: AppDeps) {
   app.get<{ Querystring: Record<string, unknown> }>('/api/papers/search', { schema: papersSearchSchema, ...checkedInHandler }, async (req, reply) => {
     const parsed = parseSearchRequest(req.query, SEARCH_API_LIMIT);
     if ('error' in parsed) return reply.code(400).send({ error: 'Bad Request', message: parsed.error });
     if (!parsed.q) return reply.header('X-Search-Mode', 'lexical').send([]);
+    if (search.lexicalIndexBuilding?.()) reply.header('X-Search-Index', 'building');
     try {
       // The body is serialised (by the route's schema) and encoded once, and kept so.
       const { mode, body } = await searchAnswers.answer('api', parsed, async (r) => {

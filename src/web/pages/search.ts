@@ -15,7 +15,7 @@ const SEARCH_PAGE_LIMIT = 50;
 
 /** GET /search?q=: results with highlighted snippets, and filters for dates, category, featured papers and sort. */
 export function registerSearchPage(app: FastifyInstance, deps: AppDeps) {
-  const { searchAnswers, recommend } = deps;
+  const { searchAnswers, recommend, search } = deps;
   // The same query schema as /api/papers/search; a bad value is a 400 page naming the field.
   app.get<{ Querystring: Record<string, unknown> }>(
     '/search',
@@ -56,6 +56,8 @@ export function registerSearchPage(app: FastifyInstance, deps: AppDeps) {
       // The results are the same for every visitor: kept as HTML, wrapped in each visitor's layout.
       // Sorted for a member, the shared results are kept as they are and ordered for them per request.
       let results: SafeHtml;
+      // The in-memory lexical index is still loading: the slower fallback answers (see /api/papers/search).
+      if (search.lexicalIndexBuilding?.()) reply.header('X-Search-Index', 'building');
       try {
         const render = (r: SearchResult, mine?: { reasons?: Map<string, string>; buttons: (id: string) => SafeHtml }) => {
           const cards = r.papers.map(({ paper, featured, upvotes }) =>

@@ -29,7 +29,10 @@ export interface PersistedIndex {
   tokens: number;
   ftsTokens: number;
   maxRowid: number;
+  /** rows left out of answers (saved as a list in the header) */
+  dead: Uint8Array | null;
   computeBounds(): void;
+  kill(row: number): void;
 }
 
 interface Header {
@@ -47,16 +50,22 @@ interface Header {
   maxRowid: number;
   stemmed: string[];
   exact: string[];
+  /** the killed rows (absent: none) */
+  dead?: number[];
+  /** where the index stands in the papers' change feed (feed-index.ts; absent for an index built from FTS5) */
+  feed?: unknown;
 }
 
 export interface IndexFileHeader {
   key: string;
   rows: number;
   maxRowid: number;
+  /** where the index stands in the papers' change feed, as saved with it */
+  feed?: unknown;
 }
 
 /** Writes the index (JSON header + raw arrays); `key` says what database state it reflects. */
-export async function saveIndex(index: PersistedIndex, path: string, key: string): Promise<void> {
+export async function saveIndex(index: PersistedIndex, path: string, key: string, feed?: unknown): Promise<void> {
   const parts: Buffer[] = [];
   const bounded = index.boundAvgdl > 0;
   const { ids, titles, maxRowid } = index;
@@ -74,6 +83,12 @@ export async function saveIndex(index: PersistedIndex, path: string, key: string
     stemmed: [...index.stemmed.termOf.keys()],
     exact: [...index.exact.termOf.keys()],
   };
+  if (index.dead) {
+    const dead: number[] = [];
+    for (let r = 1; r <= maxRowid && r < index.dead.length; r++) if (index.dead[r] === 1) dead.push(r);
+    header.dead = dead;
+  }
+  if (feed !== undefined) header.feed = feed;
   const raw = (a: Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
   for (const p of [index.stemmed, index.exact]) {
     const n = p.terms;
@@ -122,7 +137,7 @@ export async function readIndexHeader(path: string): Promise<IndexFileHeader | n
     const h = Buffer.alloc(hl);
     await fh.read(h, 0, h.length, 8);
     const j = currentHeader(h.toString());
-    return j && { key: j.key, rows: j.rows, maxRowid: j.maxRowid };
+    return j && { key: j.key, rows: j.rows, maxRowid: j.maxRowid, ...(j.feed !== undefined ? { feed: j.feed } : {}) };
   } catch {
     return null;
   } finally {
@@ -186,6 +201,7 @@ function readIndex<T extends PersistedIndex>(buf: Buffer, key: string, make: () 
   out.tokens = h.tokens;
   out.ftsTokens = h.ftsTokens ?? NaN;
   out.maxRowid = h.maxRowid;
+  for (const r of h.dead ?? []) out.kill(r);
   const bounded = typeof h.boundAvgdl === 'number';
   // Saved skip entries and block maxima: no pass over the postings (seconds at a million papers).
   for (const p of [out.stemmed, out.exact]) {

@@ -58,6 +58,35 @@ export class MemoryBm25Index {
   maxRowid = 0;
   /** FTS5's own token total when this index was last in step with it (its tokenizer may count a few differently) */
   ftsTokens = NaN;
+  /**
+   * 1 for each row whose paper changed or was deleted after the row was added (see kill), which no
+   * answer holds; null while there is none. Shared with the worker thread, as len is.
+   */
+  dead: Uint8Array | null = null;
+  /** rows marked in dead */
+  deadRows = 0;
+
+  /**
+   * Leaves row `row` out of every answer from now on (its paper changed, and was added again as a
+   * new row, or was deleted). The row stays in the statistics (N, avgdl, document frequencies), as
+   * a stale row of a rebuilt-later index always did: its owner rebuilds the index once many are dead.
+   */
+  kill(row: number): void {
+    if (row <= 0 || row > this.maxRowid) return;
+    if (!this.dead || this.dead.length <= row) {
+      const next = new Uint8Array(new SharedArrayBuffer(Math.max(this.len.length, row + 1, 2 * (this.dead?.length ?? 0))));
+      if (this.dead) next.set(this.dead);
+      this.dead = next;
+    }
+    if (this.dead[row] === 1) return;
+    this.dead[row] = 1;
+    this.deadRows++;
+  }
+
+  /** Whether row `row` is in the index and not killed. */
+  isLive(row: number): boolean {
+    return row > 0 && row <= this.maxRowid && this.len[row] > 0 && !(this.dead && row < this.dead.length && this.dead[row] === 1);
+  }
 
   constructor(
     readonly stemmer: Fts5Stemmer = new Fts5Stemmer(),
@@ -170,7 +199,8 @@ export class MemoryBm25Index {
 
   /** Rows whose title has this titleKey, by both hashes (see TitleTable), ascending. */
   rowsWithTitle(key: string): number[] {
-    return this.titles.rowsWithTitle(key, this.len);
+    const rows = this.titles.rowsWithTitle(key, this.len);
+    return this.dead ? rows.filter((r) => this.isLive(r)) : rows;
   }
 
   /** Drops the slack of growing buffers and sets the block maxima (after a bulk build). */
@@ -232,7 +262,7 @@ export class MemoryBm25Index {
    * with the essential lists that the k-th best score so far leaves.
    */
   search(terms: string[], weights: Bm25Weights, limit: number, exact: boolean): RowHit[] {
-    return topRows(this.queryLists(terms, weights, exact), this.len, this.tokens / this.rows, weights, limit, this.scratch);
+    return topRows(this.queryLists(terms, weights, exact), this.len, this.tokens / this.rows, weights, limit, this.scratch, undefined, this.dead ?? undefined);
   }
 
   /**
@@ -246,7 +276,8 @@ export class MemoryBm25Index {
   async searchSplit(searches: readonly { terms: string[]; exact: boolean }[], weights: Bm25Weights, limit: number): Promise<RowHit[][]> {
     const avgdl = this.tokens / this.rows;
     const lists = searches.map((q) => this.queryLists(q.terms, weights, q.exact));
-    const here = () => lists.map((l) => topRows(l, this.len, avgdl, weights, limit, this.scratch));
+    const dead = this.dead ?? undefined;
+    const here = () => lists.map((l) => topRows(l, this.len, avgdl, weights, limit, this.scratch, undefined, dead));
     // The upper half starts at the window boundary nearest the middle row.
     const mid = Math.round((this.maxRowid + 1) / 2 / PART_ALIGN) * PART_ALIGN;
     const worker = lists.some((l) => l.length > 0) && limit > 0 && mid > 0 && mid <= this.maxRowid ? this.worker() : null;
@@ -255,12 +286,13 @@ export class MemoryBm25Index {
     const upper = worker.run({
       searches: lists.map((l, i) => ({ lists: l, part: { lo: mid, hi: END, theta: thetas[i], slot: 1 } })),
       len: this.len,
+      dead,
       avgdl,
       weights,
       limit,
     });
     // topRows sorts the lists it is given: this thread's own copies.
-    const lower = lists.map((l, i) => topRows([...l], this.len, avgdl, weights, limit, this.scratch, { lo: 0, hi: mid, theta: thetas[i], slot: 0 }));
+    const lower = lists.map((l, i) => topRows([...l], this.len, avgdl, weights, limit, this.scratch, { lo: 0, hi: mid, theta: thetas[i], slot: 0 }, dead));
     try {
       const up = await upper;
       return lower.map((hits, i) => mergeTop(hits, up[i], limit));
@@ -381,8 +413,8 @@ export class MemoryBm25Index {
   }
 
   /** Writes the index to `path` (see file-format.ts); `key` says what database state it reflects. */
-  async save(path: string, key: string): Promise<void> {
-    await saveIndex(this, path, key);
+  async save(path: string, key: string, feed?: unknown): Promise<void> {
+    await saveIndex(this, path, key, feed);
   }
 
   /** The key and row count of a saved index of the current format, reading only its header; null when there is none. */

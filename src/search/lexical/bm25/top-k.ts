@@ -39,9 +39,19 @@ const THETA_SCALE = 65536;
 /**
  * The best `limit` rows of an OR-query over `lists` (MaxScore over windows of rows with block
  * maxima); what scoring every row would return, to the last bit. With `part`, the best of the
- * rows in it, of those that can be in the best `limit` of all rows (see RowPart).
+ * rows in it, of those that can be in the best `limit` of all rows (see RowPart). Rows marked in
+ * `dead` are left out.
  */
-export function topRows(lists: ListData[], len: Int32Array, avgdl: number, weights: Bm25Weights, limit: number, scratch: Scratch, part?: RowPart): RowHit[] {
+export function topRows(
+  lists: ListData[],
+  len: Int32Array,
+  avgdl: number,
+  weights: Bm25Weights,
+  limit: number,
+  scratch: Scratch,
+  part?: RowPart,
+  dead?: Uint8Array,
+): RowHit[] {
   if (lists.length === 0 || limit <= 0) return [];
   // Rarest first; a row's score adds its terms up in this order (the order of the scores it is
   // compared with, to the last bit).
@@ -133,6 +143,8 @@ export function topRows(lists: ListData[], len: Int32Array, avgdl: number, weigh
         const score = acc[i];
         acc[i] = 0;
         const d = base + i;
+        // A row whose paper changed or went since it was added (see MemoryBm25Index.kill).
+        if (dead !== undefined && d < dead.length && dead[d] === 1) continue;
         // d is above every row in the heap, so it must score higher than the top to beat it.
         if (n < limit) {
           let k = n++;

@@ -11,6 +11,8 @@ export interface Bm25Job {
   id: number;
   searches: { lists: ListData[]; part: RowPart }[];
   len: Int32Array;
+  /** rows left out of every answer (MemoryBm25Index.dead) */
+  dead?: Uint8Array;
   avgdl: number;
   weights: Bm25Weights;
   limit: number;
@@ -29,7 +31,7 @@ const scratch = newScratch();
 
 parentPort?.on('message', (job: Bm25Job) => {
   try {
-    const hits = job.searches.map((q) => topRows(q.lists, job.len, job.avgdl, job.weights, job.limit, scratch, q.part));
+    const hits = job.searches.map((q) => topRows(q.lists, job.len, job.avgdl, job.weights, job.limit, scratch, q.part, job.dead));
     const all = hits.flat();
     const rows = Int32Array.from(all, (h) => h.rowid);
     const scores = Float64Array.from(all, (h) => h.score);

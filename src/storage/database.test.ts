@@ -35,3 +35,40 @@ test('[postgres] an idle pooled connection ended by the server is replaced, not 
     await db.destroy();
   }
 });
+
+test('[postgres] a connection in use ended by the server fails its transaction, not the process', async () => {
+  const db = await freshDatabase('postgres');
+  const crashes: Error[] = [];
+  const onCrash = (e: Error) => crashes.push(e);
+  process.on('uncaughtException', onCrash);
+  try {
+    // A transaction holds its pooled connection between its queries (as a change-feed read or a COPY
+    // batch does) while the server ends it: a checked-out connection has no pool listener for 'error'.
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    const outcome = await db.db
+      .transaction()
+      .execute(async (trx) => {
+        const pid = Number((await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx)).rows[0].pid);
+        await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+        const gone = async () => (await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0].n === 0;
+        await waitFor(gone, { what: 'the server to end the connection' });
+        // The client has seen its connection end by the time the next query is sent.
+        await new Promise((r) => setTimeout(r, 100)); // the socket's end event, not an awaited state
+        await sql`SELECT 1`.execute(trx);
+        return 'committed';
+      })
+      .catch((e: Error) => `failed: ${e.message}`);
+    await admin.end();
+    assert.match(outcome, /^failed/, 'the transaction fails');
+    const n = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM papers`.execute(db.db)).rows[0].n;
+    assert.equal(n, 0, 'the next query gets a working connection');
+    assert.deepEqual(
+      crashes.map((e) => e.message),
+      [],
+    );
+  } finally {
+    process.off('uncaughtException', onCrash);
+    await db.destroy();
+  }
+});

@@ -88,8 +88,17 @@ function openPostgres(url: string): Database {
   // An idle pooled connection that the server ends (a restart, an admin's pg_terminate_backend,
   // DROP DATABASE ... FORCE) emits 'error'; unheard, that is an uncaught exception that stops the
   // process. The pool drops the connection and opens a new one on next use, so say so and go on.
-  pool.on('error', (err) => {
-    process.stderr.write(`storage: a pooled PostgreSQL connection was closed by the server (${err.message}); it will be replaced\n`);
+  // The pool re-emits an idle connection's error on itself: heard here, said once by the listener below.
+  pool.on('error', () => {});
+  // The pool listens only to its idle connections: one checked out (a transaction between its
+  // queries, a COPY batch, a change-feed read) that the server ends emitted 'error' with nobody to
+  // hear it, and a PostgreSQL restart stopped the process (the soak run found it). Its query or
+  // transaction fails by itself and the pool drops a dead connection at release; so every connection
+  // is listened to for as long as it lives.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => {
+      process.stderr.write(`storage: a PostgreSQL connection was closed by the server (${err.message}); its work fails and it is replaced\n`);
+    });
   });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return {

@@ -13,6 +13,8 @@ import { createProgress } from '../../util/progress.js';
 
 /** Papers per fill statement: large enough to amortise the statement, small enough to hold few row locks for long. */
 export const PG_FILL_BATCH = 10_000;
+/** Fill statements an import runs at once (the worker runs one, beside the requests it serves). */
+export const PG_IMPORT_FILLERS = 2;
 
 export interface PgDeferralRecord {
   owner: string;
@@ -45,10 +47,11 @@ export async function pgSearchState(pool: pg.Pool): Promise<PgSearchState> {
   return { deferred: Number(s.deferred) === 1, heartbeatAt: s.heartbeat_at, pending: Number(s.pending) };
 }
 
-// The next batch of missing vectors after id $1, filled with the trigger's own expression. A
-// harvest that wrote one of them meanwhile computed it already: the recheck skips it.
+// The next batch of missing vectors after id $1, filled with the trigger's own expression. Rows a
+// concurrent filler has locked are its own batch and skipped; a harvest that wrote one of them
+// meanwhile computed it already, and the recheck skips it.
 const FILL = `WITH batch AS (
-    SELECT id FROM papers WHERE search_vector IS NULL AND id > $1 ORDER BY id LIMIT $2
+    SELECT id FROM papers WHERE search_vector IS NULL AND id > $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
   ), filled AS (
     UPDATE papers p SET search_vector = paperboy_search_vector(p.title, p.abstract, p.authors)
     FROM batch WHERE p.id = batch.id AND p.search_vector IS NULL
@@ -59,6 +62,8 @@ const FILL = `WITH batch AS (
 export interface PgFillOptions {
   progress: boolean;
   batchSize: number;
+  /** batches filled at once, each on its own connection (and core) */
+  fillers: number;
   /** whether this filler may end the deferral, given the state's heartbeat */
   mayEnd: (heartbeatAt: string | null) => boolean;
   between: () => Promise<void>;
@@ -70,26 +75,32 @@ export async function pgFillSearchVectors(pool: pg.Pool, options: PgFillOptions)
   if (!initial.deferred && !initial.pending) return { indexed: 0, complete: true };
   const bar = createProgress('index', 'papers', process.stderr, options.progress);
   let indexed = 0;
-  let after = '';
-  let complete = false;
-  for (;;) {
-    if (options.shouldStop?.()) break;
-    const r = await pool.query<{ n: number; hi: string | null }>(FILL, [after, options.batchSize]);
-    const { n, hi } = r.rows[0];
-    indexed += Number(n);
-    bar.update(indexed, initial.pending ? Math.min(1, indexed / initial.pending) : undefined);
-    if (hi !== null) {
+  let stopped = false;
+  // One filler's pass over the missing vectors in id order; the others leapfrog its locked batch.
+  const pass = async () => {
+    let after = '';
+    for (;;) {
+      if (stopped || options.shouldStop?.()) {
+        stopped = true;
+        return;
+      }
+      const r = await pool.query<{ n: number; hi: string | null }>(FILL, [after, options.batchSize]);
+      const { n, hi } = r.rows[0];
+      indexed += Number(n);
+      bar.update(indexed, initial.pending ? Math.min(1, indexed / initial.pending) : undefined);
+      if (hi === null) return;
       after = hi;
       await options.between();
-      continue;
     }
-    // Nothing after `after`: end the deferral unless a vector went missing behind it meanwhile
-    // (a write of a still-running import), in the same transaction that looked.
+  };
+  let complete = false;
+  for (;;) {
+    await Promise.all(Array.from({ length: Math.max(1, options.fillers) }, pass));
+    if (stopped) break;
+    // Nothing left to any filler: end the deferral unless a vector went missing behind them
+    // meanwhile (a write of a still-running import), in the same transaction that looked.
     const end = await endDeferral(pool, options.mayEnd);
-    if (end === 'again') {
-      after = '';
-      continue;
-    }
+    if (end === 'again') continue;
     complete = end === 'ended';
     break;
   }

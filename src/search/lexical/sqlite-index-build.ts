@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from '../../storage/database.js';
 import { createProgress } from '../../util/progress.js';
-import { PG_FILL_BATCH, pgDeferSearch, pgFillSearchVectors, pgSearchState } from './postgres-index-build.js';
+import { PG_FILL_BATCH, PG_IMPORT_FILLERS, pgDeferSearch, pgFillSearchVectors, pgSearchState } from './postgres-index-build.js';
 
 // Deferred lexical indexing for bulk imports (SQLite; migration 0007): "load, then build the
 // index". A bulk import switches the papers triggers into deferred mode, where a new paper gets no
@@ -176,6 +176,7 @@ export async function buildSearchIndex(database: Database, options: BuildOptions
     const { indexed, complete } = await pgFillSearchVectors(database.pg, {
       progress: options.progress ?? false,
       batchSize: options.batchSize ?? PG_FILL_BATCH,
+      fillers: role === 'import' ? PG_IMPORT_FILLERS : 1,
       // The import that finishes ends its deferral; the worker never ends a live import's.
       mayEnd: (heartbeatAt) => role === 'import' || !importAlive(heartbeatAt),
       shouldStop: options.shouldStop,

@@ -94,7 +94,7 @@ export const COMMANDS: Record<string, Command> = {
         let shown = 0;
         // Load, then build the search index: papers are in the feed, pages and API as each batch
         // commits; lexical search finds them once the build below has indexed them.
-        const deferral = deferSearchIndexing(ctx.database);
+        const deferral = await deferSearchIndexing(ctx.database);
         const build = () => buildSearchIndex(ctx.database, { progress: !values.quiet, deferral });
         const started = process.hrtime.bigint();
         const s = await importFiles(ctx.papers, positionals, {
@@ -104,6 +104,7 @@ export const COMMANDS: Record<string, Command> = {
             if (shown++ < 100) console.error(`import: ${file} ${r.where}: ${r.reason}`);
           },
           onBatch: () => deferral.heartbeat(),
+          deferSearch: true,
         }).catch(async (e) => {
           // Index what was committed before the failure, so search is not left behind.
           await build().catch(() => {});

@@ -6,7 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../storage/database.js';
 import { createLexicalIndex } from '../search/lexical/index.js';
-import { searchIndexState } from '../search/lexical/index.js';
+import { searchIndexState, STALE_DEFERRAL_MS } from '../search/lexical/index.js';
+import { createJobRunner } from '../jobs/runner.js';
+import { searchIndexJob } from '../jobs/definitions.js';
 import { DIALECTS, freshDatabaseUrl } from '../testing/databases.js';
 import { REPO_ROOT } from '../testing/paths.js';
 import { fixtureSourceRecords } from '../testing/fixtures.js';
@@ -51,6 +53,27 @@ async function paperCount(url: string): Promise<number> {
   }
 }
 
+async function workerFillsStaleDeferral(url: string, papers: number): Promise<void> {
+  const database = await openDatabase(url);
+  try {
+    const missing = async () => Number((await database.pg!.query('SELECT count(*) AS n FROM papers WHERE search_vector IS NULL')).rows[0].n);
+    assert.equal(await missing(), papers, 'the killed import had filled no vector');
+    await database.pg!.query('UPDATE search_state SET heartbeat_at = $1', [new Date(Date.now() - STALE_DEFERRAL_MS - 1000).toISOString()]);
+    const lines: string[] = [];
+    const runner = createJobRunner([searchIndexJob(database, (l) => lines.push(l), 3_600_000)], { log: (l) => lines.push(l) });
+    runner.start();
+    try {
+      await waitFor(async () => !(await searchIndexState(database)).deferred, { what: "the worker to fill the killed import's vectors", timeoutMs: 60_000 });
+    } finally {
+      await runner.stop();
+    }
+    assert.equal(await missing(), 0);
+    assert.match(lines.join('\n'), new RegExp(`index: ${papers} papers indexed for search`));
+  } finally {
+    await database.close();
+  }
+}
+
 function runImport(url: string, file: string) {
   return spawnSync(process.execPath, [CLI, 'import', file, '--batch-size', '500', '--quiet'], { env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8' });
 }
@@ -78,11 +101,14 @@ for (const dialect of DIALECTS) {
       const partial = await paperCount(killed.url);
       assert.ok(partial < RECORDS, `the kill came too late to test anything (${partial} papers)`);
       assert.equal(partial % 500, 0, 'a batch was half-committed');
-      if (dialect === 'sqlite') {
+      {
         const database = await openDatabase(killed.url);
         const state = await searchIndexState(database).finally(() => database.close());
         assert.ok(state.deferred && state.pending > 0, 'killed while search indexing was deferred');
       }
+      // PostgreSQL: the worker's search-index job fills the vectors the killed import left NULL,
+      // once its heartbeat is stale (SQLite's takeover is tested in sqlite-index-build.test.ts).
+      if (dialect === 'postgres') await workerFillsStaleDeferral(killed.url, partial);
 
       const rerun = runImport(killed.url, file);
       assert.equal(rerun.status, 0, rerun.stderr);

@@ -34,6 +34,11 @@ export interface ImportOptions {
   readers?: number;
   /** batches written at once (default: the store's bulkWriters, else 1) */
   writers?: number;
+  /**
+   * The caller deferred search indexing and fills it afterwards (the CLI): a snapshot's bulk load
+   * then leaves PostgreSQL's search vectors to that fill. SQLite's deferral is in the database.
+   */
+  deferSearch?: boolean;
 }
 
 function emptySummary(): ImportSummary {
@@ -228,7 +233,7 @@ export async function importFiles(store: PaperStore, files: string[], options: I
   for (const file of files) {
     if (!fs.existsSync(file)) throw new Error(`import: no such file ${file}`);
     const format = sniffFormat(file);
-    if (format === 'snapshot') await store.bulkLoad(() => importSnapshot(store, file, options, summary));
+    if (format === 'snapshot') await store.bulkLoad(() => importSnapshot(store, file, options, summary), { deferSearch: options.deferSearch });
     else await importXml(store, file, format, options, summary);
   }
   return summary;

@@ -1,8 +1,10 @@
 // The papers store's PostgreSQL write path: each batch is copied (COPY ... FROM STDIN, text format)
 // into a temporary staging table and applied with one set-based upsert, in one transaction. A
 // multi-row INSERT through Kysely with 8,500 parameters per statement ran a 200k-paper import at
-// about 2,200 papers/s; most of what is left now is PostgreSQL computing each paper's search_vector
-// (0002_search.sql) and updating its GIN index. Several writers (harvest workers in other
+// about 2,200 papers/s; most of what was left then was PostgreSQL computing each paper's
+// search_vector and updating its GIN index, so a bulk load's batches defer that (0015: the trigger
+// leaves the vector NULL under `paperboy.defer_search`) and `paperboy import` fills the vectors
+// afterwards (src/search/lexical/postgres-index-build.ts). Several writers (harvest workers in other
 // processes) may upsert the same paper at once, so what each did is read back from the upsert
 // itself (RETURNING), never trusted from a lookup before it.
 import { Readable } from 'node:stream';
@@ -72,15 +74,18 @@ const INSERT_CATEGORIES = `INSERT INTO paper_categories (paper_id, category, pos
   ON CONFLICT (paper_id, category) DO NOTHING`;
 
 export interface PostgresPaperWriter {
-  /** Writes one batch (ids unique) in a transaction of its own on a pooled connection. */
-  writeBatch(records: PaperRecord[]): Promise<UpsertSummary>;
+  /**
+   * Writes one batch (ids unique) in a transaction of its own on a pooled connection. With
+   * deferSearch (a bulk load only) the written papers' search vectors are left NULL for the fill.
+   */
+  writeBatch(records: PaperRecord[], options?: { deferSearch?: boolean }): Promise<UpsertSummary>;
 }
 
 export function createPostgresPaperWriter(pool: pg.Pool): PostgresPaperWriter {
   // Connections whose staging table exists (it lives as long as the connection).
   const staged = new WeakSet<pg.PoolClient>();
   return {
-    async writeBatch(records) {
+    async writeBatch(records, options = {}) {
       const client = await pool.connect();
       let broken: Error | undefined;
       try {
@@ -88,7 +93,8 @@ export function createPostgresPaperWriter(pool: pg.Pool): PostgresPaperWriter {
           await client.query(CREATE_STAGING);
           staged.add(client);
         }
-        await client.query('BEGIN');
+        // SET LOCAL ends with the transaction: the pooled connection goes back undeferred.
+        await client.query(options.deferSearch ? "BEGIN; SET LOCAL paperboy.defer_search = 'on'" : 'BEGIN');
         try {
           const summary = await writeBatch(client, records);
           await client.query('COMMIT');

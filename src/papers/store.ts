@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Selectable } from 'kysely';
 import type { Database } from '../storage/database.js';
 import type { PapersTable } from '../storage/schema.js';
@@ -29,8 +30,11 @@ export interface PaperStore {
    * disjoint); 1 (or absent) where writes are serial anyway (SQLite's one connection).
    */
   readonly bulkWriters?: number;
-  /** Run a bulk load (many upsertMany calls in a row), with the write settings suited to one. */
-  bulkLoad<T>(run: () => Promise<T>): Promise<T>;
+  /**
+   * Run a bulk load (many upsertMany calls in a row), with the write settings suited to one. With
+   * deferSearch (PostgreSQL) its writes leave search vectors NULL, for the caller's fill.
+   */
+  bulkLoad<T>(run: () => Promise<T>, options?: { deferSearch?: boolean }): Promise<T>;
 }
 
 export function toPaper(row: Selectable<PapersTable>): Paper {
@@ -52,14 +56,16 @@ export function toPaper(row: Selectable<PapersTable>): Paper {
   };
 }
 
-// Batches a PostgreSQL bulk load writes at once: most of a batch's time is PostgreSQL computing
-// search vectors and updating their GIN index, on one core per connection, and waiting on WAL writes.
+// Batches a PostgreSQL bulk load writes at once: each on one core per connection, and waiting on WAL writes.
 const POSTGRES_BULK_WRITERS = 2;
 
 export function createPaperStore(database: Database): PaperStore {
   const { db } = database;
   const sqlite = database.sqlite ? createSqlitePaperWriter(database.sqlite) : null;
   const postgres = database.pg ? createPostgresPaperWriter(database.pg) : null;
+  // Set inside a deferring bulk load (PostgreSQL): its batches leave search vectors to the fill;
+  // other writes, a harvest in the same process meanwhile included, never do.
+  const deferring = new AsyncLocalStorage<boolean>();
   return {
     bulkWriters: postgres ? POSTGRES_BULK_WRITERS : 1,
     async upsertMany(records) {
@@ -68,7 +74,7 @@ export function createPaperStore(database: Database): PaperStore {
         if (!r.categories.length) throw new Error(`store: paper ${r.id} has no category`);
       }
       const unique = newestPerId(records);
-      if (postgres) return postgres.writeBatch(unique);
+      if (postgres) return postgres.writeBatch(unique, { deferSearch: deferring.getStore() === true });
       if (!sqlite) throw new Error(`store: no write path for a ${database.dialect} database`);
       const summary = await db.transaction().execute(async () => sqlite.writeBatch(unique));
       await sqlite.afterCommit();
@@ -110,8 +116,9 @@ export function createPaperStore(database: Database): PaperStore {
       const rows = await q.orderBy('papers.published_at', 'desc').orderBy('papers.id', 'desc').limit(limit).execute();
       return rows.map(toPaper);
     },
-    async bulkLoad(run) {
-      return sqlite ? sqlite.bulkLoad(run) : run();
+    async bulkLoad(run, options = {}) {
+      if (sqlite) return sqlite.bulkLoad(run);
+      return options.deferSearch ? deferring.run(true, run) : run();
     },
     async setLinks(id, links) {
       const set: { github_repo?: string | null; project_page?: string | null } = {};

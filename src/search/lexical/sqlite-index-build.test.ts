@@ -35,7 +35,7 @@ for (const dialect of DIALECTS) {
       const store = createPaperStore(db);
       const lex = createLexicalIndex(db);
       await store.upsertMany([buildPaper({ id: '2501.00001', title: 'Wombat burrows', abstract: 'Digging.' })]);
-      deferSearchIndexing(db);
+      await deferSearchIndexing(db);
       await store.upsertMany(papers(30));
       assert.equal(await store.count(), 31);
       assert.equal((await store.get('2502.10007'))?.title, 'Quokka study number 7');
@@ -61,7 +61,7 @@ for (const dialect of DIALECTS) {
       const lex = createLexicalIndex(db);
       // One paper indexed before deferral, one inserted while deferred; both then change.
       await store.upsertMany([buildPaper({ id: '2501.00001', title: 'Platypus venom', abstract: 'Spurs.' })]);
-      deferSearchIndexing(db);
+      await deferSearchIndexing(db);
       await store.upsertMany([buildPaper({ id: '2501.00002', title: 'Echidna spines', abstract: 'Quills.' })]);
       await store.upsertMany([
         buildPaper({ id: '2501.00001', version: 2, title: 'Bilby ears', abstract: 'Spurs.' }),
@@ -86,7 +86,7 @@ for (const dialect of DIALECTS) {
       const lex = createLexicalIndex(db);
       await store.upsertMany([buildPaper({ id: '2501.00001', title: 'Kookaburra laughter' })]);
       assert.deepEqual(await ids(lex, 'kookaburra'), ['2501.00001']);
-      deferSearchIndexing(db);
+      await deferSearchIndexing(db);
       await store.upsertMany([buildPaper({ id: '2501.00002', title: 'Dingo packs' })]);
       await buildSearchIndex(db);
       await store.upsertMany([buildPaper({ id: '2501.00003', title: 'Cassowary casques' })]);
@@ -105,7 +105,7 @@ test('[sqlite] a build stopped between batches resumes where it stopped', async 
   try {
     const store = createPaperStore(db);
     const lex = createLexicalIndex(db);
-    deferSearchIndexing(db);
+    await deferSearchIndexing(db);
     await store.upsertMany(papers(25));
     let batches = 0;
     const first = await buildSearchIndex(db, { batchSize: 10, shouldStop: () => batches++ >= 2 });
@@ -113,7 +113,7 @@ test('[sqlite] a build stopped between batches resumes where it stopped', async 
     assert.equal((await ids(lex, 'quokka')).length, 20);
     assert.equal((await searchIndexState(db)).deferred, true);
     // A new import meanwhile keeps the unfinished build's place.
-    deferSearchIndexing(db);
+    await deferSearchIndexing(db);
     await store.upsertMany(papers(5, 25));
     const second = await buildSearchIndex(db, { batchSize: 10 });
     assert.deepEqual(second, { ...second!, indexed: 10, complete: true });
@@ -129,7 +129,7 @@ test('[sqlite] the worker builds the index of an import that stopped, never that
     const store = createPaperStore(db);
     const lex = createLexicalIndex(db);
     const lines: string[] = [];
-    deferSearchIndexing(db);
+    await deferSearchIndexing(db);
     await store.upsertMany(papers(5));
     const live = startIndexWorker(db, (l) => lines.push(l), 3_600_000);
     // A fixed time on purpose: there is no event for "decided not to build". A worker that wrongly

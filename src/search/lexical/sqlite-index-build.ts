@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from '../../storage/database.js';
 import { createProgress } from '../../util/progress.js';
+import { PG_FILL_BATCH, PG_IMPORT_FILLERS, pgDeferSearch, pgFillSearchVectors, pgSearchState } from './postgres-index-build.js';
 
 // Deferred lexical indexing for bulk imports (SQLite; migration 0007): "load, then build the
 // index". A bulk import switches the papers triggers into deferred mode, where a new paper gets no
@@ -9,8 +10,8 @@ import { createProgress } from '../../util/progress.js';
 // build then indexes, in batched transactions, the papers after search_state.built_through (in
 // rowid order) that have no search doc, and the queued docs, and switches deferral off in the
 // transaction that finds nothing left. Each batch commits with the new built_through, so a killed
-// build resumes where it stopped. PostgreSQL's tsvector is a generated column, always in step:
-// there every function here is a no-op.
+// build resumes where it stopped. On PostgreSQL the same functions defer and fill the papers'
+// search_vector instead (postgres-index-build.ts, migration 0015), with the same takeover rule.
 
 /** Docs per build transaction: large enough to amortise the commit, small enough to keep other writers waiting briefly. */
 const BUILD_BATCH = 5000;
@@ -25,10 +26,12 @@ export interface IndexDeferral {
 }
 
 /**
- * Switch the search triggers into deferred mode for a bulk import. Writes by other processes
- * meanwhile are deferred too (the mode is in the database); the build indexes them all.
+ * Switch the search triggers into deferred mode for a bulk import. SQLite: writes by other
+ * processes meanwhile are deferred too (the mode is in the database); the build indexes them all.
+ * PostgreSQL: records the deferral; only the bulk load's own transactions defer their vectors.
  */
-export function deferSearchIndexing(database: Database): IndexDeferral {
+export async function deferSearchIndexing(database: Database): Promise<IndexDeferral> {
+  if (database.pg) return deferPostgres(database.pg);
   const raw = database.sqlite;
   if (!raw) return { heartbeat() {} };
   const owner = crypto.randomBytes(8).toString('hex');
@@ -52,6 +55,20 @@ export function deferSearchIndexing(database: Database): IndexDeferral {
   };
 }
 
+async function deferPostgres(pool: NonNullable<Database['pg']>): Promise<IndexDeferral> {
+  const record = await pgDeferSearch(pool);
+  let last = Date.now();
+  return {
+    heartbeat() {
+      const now = Date.now();
+      if (now - last < HEARTBEAT_MS) return;
+      last = now;
+      // Best effort, as SQLite's: a missed beat only lets the worker start the fill early.
+      record.heartbeat(new Date(now)).catch(() => {});
+    },
+  };
+}
+
 function importAlive(heartbeatAt: string | null): boolean {
   return heartbeatAt !== null && Date.now() - Date.parse(heartbeatAt) < STALE_DEFERRAL_MS;
 }
@@ -66,6 +83,10 @@ export interface SearchIndexState {
 }
 
 export async function searchIndexState(database: Database): Promise<SearchIndexState> {
+  if (database.pg) {
+    const s = await pgSearchState(database.pg);
+    return { deferred: s.deferred, pending: s.pending, heartbeatAt: s.heartbeatAt, importAlive: s.deferred && importAlive(s.heartbeatAt) };
+  }
   const raw = database.sqlite;
   if (!raw) return { deferred: false, pending: 0, heartbeatAt: null, importAlive: false };
   const s = raw.prepare('SELECT deferred, heartbeat_at, built_through FROM search_state WHERE id = 1').get() as {
@@ -145,15 +166,31 @@ export interface BuildResult {
 
 /**
  * Drain search_pending into both FTS tables in batched transactions (resumable after a kill),
- * then switch deferral off, unless another import is still running. Null on a dialect that never defers.
+ * then switch deferral off, unless another import is still running; on PostgreSQL, fill the
+ * missing search vectors likewise. Null on a dialect that never defers.
  */
 export async function buildSearchIndex(database: Database, options: BuildOptions = {}): Promise<BuildResult | null> {
   const start = process.hrtime.bigint();
+  const role = options.role ?? 'import';
+  if (database.pg) {
+    const { indexed, complete } = await pgFillSearchVectors(database.pg, {
+      progress: options.progress ?? false,
+      batchSize: options.batchSize ?? PG_FILL_BATCH,
+      fillers: role === 'import' ? PG_IMPORT_FILLERS : 1,
+      // The import that finishes ends its deferral; the worker never ends a live import's.
+      mayEnd: (heartbeatAt) => role === 'import' || !importAlive(heartbeatAt),
+      shouldStop: options.shouldStop,
+      between: async () => {
+        options.deferral?.heartbeat();
+        await options.between?.();
+      },
+    });
+    return { indexed, seconds: Number(process.hrtime.bigint() - start) / 1e9, complete };
+  }
   const raw = database.sqlite;
   if (!raw) return null;
   const st = buildStatements(raw);
   const batchSize = options.batchSize ?? BUILD_BATCH;
-  const role = options.role ?? 'import';
   const initial = st.state.get()!;
   if (!initial.deferred) return { indexed: 0, seconds: 0, complete: true };
   const total = countPending(raw, initial.built_through);

@@ -3,7 +3,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { BackgroundCheckpointer } from '../storage/checkpointer.js';
 import type { PaperRecord } from './paper.js';
-import { type Existing, plan, row, summarise, UPDATED_COLUMNS, type UpsertSummary } from './upsert-plan.js';
+import { type Existing, plan, ROW_COLUMNS, summarise, UPDATED_COLUMNS, type UpsertSummary } from './upsert-plan.js';
 
 // SQLite checkpoints the WAL into the database file, with two fsyncs, in the commit that takes the
 // WAL past wal_autocheckpoint pages (1000 by default): in a bulk load that is every batch, and the
@@ -26,26 +26,7 @@ const CATEGORY_ROWS_PER_STATEMENT = 100;
  * single-row upsert per paper, and category rows a hundred to a statement.
  */
 function sqliteStatements(raw: BetterSqlite3.Database) {
-  const cols = Object.keys(
-    row(
-      {
-        id: '',
-        version: 0,
-        title: '',
-        abstract: '',
-        authors: [],
-        categories: [''],
-        publishedAt: '',
-        updatedAt: '',
-        comments: null,
-        journalRef: null,
-        doi: null,
-        license: null,
-      },
-      '',
-      '',
-    ),
-  );
+  const cols = ROW_COLUMNS;
   const categoryRows = (n: number) => Array.from({ length: n }, () => '(?, ?, ?)').join(', ');
   return {
     existing: raw.prepare<[string], { id: string; version: number; updated_at: string; content_hash: string }>(

@@ -1,103 +1,84 @@
-// Paperboy community: upvote without a reload and copy BibTeX. No framework; every form works
+// Paperboy community: upvote, save and "not interested" without a reload, the import form, copy BibTeX. No framework; every form works
 // without this file, which only enhances it.
 (function () {
   'use strict';
-  document.addEventListener('submit', function (event) {
-    var form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-upvote')) return;
-    event.preventDefault();
-    var button = form.querySelector('button');
-    if (button) button.disabled = true;
-    fetch(form.action, {
-      method: 'POST',
-      headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(new FormData(form)).toString(),
-      credentials: 'same-origin',
-    })
-      .then(function (res) {
-        if (res.status === 401)
+  // A form marked with `attr` is posted with fetch and its answer applied in place; a sign-in answer
+  // goes to the sign-in page, and anything else falls back to posting the form itself.
+  function enhance(attr, apply) {
+    document.addEventListener('submit', function (event) {
+      var form = event.target;
+      if (!(form instanceof HTMLFormElement) || !form.hasAttribute(attr)) return;
+      event.preventDefault();
+      var button = form.querySelector('button');
+      if (button) button.disabled = true;
+      fetch(form.action, {
+        method: 'POST',
+        headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(new FormData(form)).toString(),
+        credentials: 'same-origin',
+      })
+        .then(function (res) {
+          if (res.status === 401)
+            return res.json().then(function (j) {
+              window.location.href = j.signin || '/signin';
+            });
+          if (!res.ok) throw new Error(attr + ' failed: ' + res.status);
           return res.json().then(function (j) {
-            window.location.href = j.signin || '/signin';
+            apply(form, button, j);
           });
-        if (!res.ok) throw new Error('upvote failed: ' + res.status);
-        return res.json().then(function (j) {
-          var voted = !!j.voted;
-          form.classList.toggle('voted', voted);
-          form.action = form.action.replace(/\/(upvote|unvote)$/, voted ? '/unvote' : '/upvote');
-          var count = form.querySelector('.count');
-          if (count) count.textContent = String(j.upvotes);
-          if (button) {
-            button.setAttribute('aria-pressed', voted ? 'true' : 'false');
-            button.setAttribute('aria-label', voted ? 'Remove your upvote' : 'Upvote');
-            button.title = voted ? 'Remove your upvote' : 'Upvote';
-          }
+        })
+        .catch(function () {
+          form.submit();
+        })
+        .finally(function () {
+          if (button) button.disabled = false;
         });
-      })
-      .catch(function () {
-        form.submit();
-      })
-      .finally(function () {
-        if (button) button.disabled = false;
-      });
+    });
+  }
+  enhance('data-upvote', function (form, button, j) {
+    var voted = !!j.voted;
+    form.classList.toggle('voted', voted);
+    form.action = form.action.replace(/\/(upvote|unvote)$/, voted ? '/unvote' : '/upvote');
+    var count = form.querySelector('.count');
+    if (count) count.textContent = String(j.upvotes);
+    if (button) {
+      button.setAttribute('aria-pressed', voted ? 'true' : 'false');
+      button.setAttribute('aria-label', voted ? 'Remove your upvote' : 'Upvote');
+      button.title = voted ? 'Remove your upvote' : 'Upvote';
+    }
   });
   // Save / Not interested: toggled in place; on /for-you a dismissed card leaves the list.
   var LABELS = { save: ['Save', 'Saved'], dismiss: ['Not interested', 'Not interested ✓'] };
   var ACTIONS = { save: ['save', 'unsave'], dismiss: ['dismiss', 'undismiss'] };
-  document.addEventListener('submit', function (event) {
-    var form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-signal')) return;
-    event.preventDefault();
+  enhance('data-signal', function (form, button, j) {
     var kind = form.getAttribute('data-signal');
-    var button = form.querySelector('button');
-    if (button) button.disabled = true;
-    fetch(form.action, {
-      method: 'POST',
-      headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(new FormData(form)).toString(),
-      credentials: 'same-origin',
-    })
-      .then(function (res) {
-        if (res.status === 401)
-          return res.json().then(function (j) {
-            window.location.href = j.signin || '/signin';
-          });
-        if (!res.ok) throw new Error(kind + ' failed: ' + res.status);
-        return res.json().then(function (j) {
-          var on = !!j.on;
-          var box = form.closest('.signals');
-          form.classList.toggle('on', on);
-          form.action = form.action.replace(/\/(save|unsave|dismiss|undismiss)$/, '/' + ACTIONS[kind][on ? 1 : 0]);
-          if (button) {
-            button.setAttribute('aria-pressed', on ? 'true' : 'false');
-            button.textContent = LABELS[kind][on ? 1 : 0];
-          }
-          // Saving takes back a dismissal and the other way round, as on the server.
-          var other = box?.querySelector('[data-signal="' + (kind === 'save' ? 'dismiss' : 'save') + '"]');
-          if (on && other?.classList.contains('on')) {
-            var otherKind = other.getAttribute('data-signal');
-            other.classList.remove('on');
-            other.action = other.action.replace(/\/(save|unsave|dismiss|undismiss)$/, '/' + ACTIONS[otherKind][0]);
-            var ob = other.querySelector('button');
-            if (ob) {
-              ob.setAttribute('aria-pressed', 'false');
-              ob.textContent = LABELS[otherKind][0];
-            }
-          }
-          var card = form.closest('[data-foryou-card]');
-          if (card && kind === 'dismiss' && on) {
-            card.classList.add('leaving');
-            setTimeout(function () {
-              card.remove();
-            }, 200);
-          }
-        });
-      })
-      .catch(function () {
-        form.submit();
-      })
-      .finally(function () {
-        if (button) button.disabled = false;
-      });
+    var on = !!j.on;
+    var box = form.closest('.signals');
+    form.classList.toggle('on', on);
+    form.action = form.action.replace(/\/(save|unsave|dismiss|undismiss)$/, '/' + ACTIONS[kind][on ? 1 : 0]);
+    if (button) {
+      button.setAttribute('aria-pressed', on ? 'true' : 'false');
+      button.textContent = LABELS[kind][on ? 1 : 0];
+    }
+    // Saving takes back a dismissal and the other way round, as on the server.
+    var other = box?.querySelector('[data-signal="' + (kind === 'save' ? 'dismiss' : 'save') + '"]');
+    if (on && other?.classList.contains('on')) {
+      var otherKind = other.getAttribute('data-signal');
+      other.classList.remove('on');
+      other.action = other.action.replace(/\/(save|unsave|dismiss|undismiss)$/, '/' + ACTIONS[otherKind][0]);
+      var ob = other.querySelector('button');
+      if (ob) {
+        ob.setAttribute('aria-pressed', 'false');
+        ob.textContent = LABELS[otherKind][0];
+      }
+    }
+    var card = form.closest('[data-foryou-card]');
+    if (card && kind === 'dismiss' && on) {
+      card.classList.add('leaving');
+      setTimeout(function () {
+        card.remove();
+      }, 200);
+    }
   });
   // The import form: a chosen .bib or list file fills the text box (the form itself posts text).
   document.querySelectorAll('[data-file-pick]').forEach(function (label) {

@@ -44,27 +44,24 @@ export async function deferSearchIndexing(database: Database): Promise<IndexDefe
     )
     .run(owner, new Date().toISOString());
   const beat = raw.prepare('UPDATE search_state SET heartbeat_at = ? WHERE id = 1 AND deferred = 1 AND deferred_by = ?');
-  let last = Date.now();
-  return {
-    heartbeat() {
-      const now = Date.now();
-      if (now - last < HEARTBEAT_MS) return;
-      last = now;
-      beat.run(new Date(now).toISOString(), owner);
-    },
-  };
+  return everyHeartbeat((at) => beat.run(at.toISOString(), owner));
 }
 
 async function deferPostgres(pool: NonNullable<Database['pg']>): Promise<IndexDeferral> {
   const record = await pgDeferSearch(pool);
+  // Best effort, as SQLite's: a missed beat only lets the worker start the fill early.
+  return everyHeartbeat((at) => void record.heartbeat(at).catch(() => {}));
+}
+
+/** A deferral whose heartbeat() writes `beat` at most every HEARTBEAT_MS, however often an import calls it. */
+function everyHeartbeat(beat: (at: Date) => void): IndexDeferral {
   let last = Date.now();
   return {
     heartbeat() {
       const now = Date.now();
       if (now - last < HEARTBEAT_MS) return;
       last = now;
-      // Best effort, as SQLite's: a missed beat only lets the worker start the fill early.
-      record.heartbeat(new Date(now)).catch(() => {});
+      beat(new Date(now));
     },
   };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
-import { digestForYou, lexicalIndexFile, openContext, openRecommend, startServices, type Context } from './main.js';
+import { digestFollowing, digestForYou, lexicalIndexFile, openFollows, openContext, openRecommend, startServices, type Context } from './main.js';
 import { assertSchemaCurrent, migrate } from './storage/migrate.js';
 import { storageFailureCause } from './storage/unavailable.js';
 import { importFiles, formatSummary } from './papers/import.js';
@@ -156,7 +156,7 @@ export const COMMANDS: Record<string, Command> = {
       return withContext(config, async (ctx) => {
         await assertSchemaCurrent(ctx.database);
         try {
-          return await digestCommand(positionals[0], values, config, ctx.database, digestForYou(openRecommend(ctx), ctx.database));
+          return await digestCommand(positionals[0], values, config, ctx.database, digestForYou(openRecommend(ctx), ctx.database), digestFollowing(openFollows(ctx), ctx.database));
         } catch (e) {
           if (e instanceof DigestUsageError) throw new UsageError(`digest: ${e.message}`);
           throw e;

@@ -29,6 +29,8 @@ import { createRecommender } from './recommend/recommender.js';
 import { createRecommendService, type RecommendService } from './recommend/service.js';
 import { createDigestSource } from './digest/sources.js';
 import type { ForYouPicker } from './digest/send.js';
+import { createAuthorIndex } from './follow/author-index.js';
+import { createFollows, type Follows } from './follow/follows.js';
 
 // Composition root: config -> database -> stores -> services, and the roles SERVICES names.
 // The services of a server process are built here once (wireServices) and passed down; only
@@ -105,7 +107,9 @@ export function wireServices(ctx: Context, o: WireOptions = {}): Services {
   const fetcher = o.fetcher === undefined ? arxivPaperFetcher(config, arxivHttp) : (o.fetcher ?? undefined);
   const community = createCommunity(database, papers, config, { now: o.now, fetcher });
   const recommend = openRecommend(ctx, o.now);
-  const digests = createDigestService(config, database, { mailer, log, forYou: digestForYou(recommend, database) });
+  const authors = createAuthorIndex(database);
+  const follows = openFollows(ctx, authors, o.now);
+  const digests = createDigestService(config, database, { mailer, log, forYou: digestForYou(recommend, database), following: digestFollowing(follows, database) });
   const pageCache = o.pageCache ?? createPageCache({ maxBytes: config.pageCacheMb * 2 ** 20, staleMs: config.pageCacheStaleMs });
   // FEED_AUTO_CATEGORIES: harvested papers are featured through this community's own submissions.
   const harvester = createHarvester({ ...ctx, http: arxivHttp }, log, config.feedAutoCategories.length ? communitySubmitter(community) : null);
@@ -117,6 +121,8 @@ export function wireServices(ctx: Context, o: WireOptions = {}): Services {
     digests,
     community,
     recommend,
+    authors,
+    follows,
     harvestWindows: harvester.windows,
     subscribeLimits: createSubscribeLimits(database),
     // The digest links' secret: SESSION_SECRET, or the one generated into DATA_DIR.
@@ -155,6 +161,30 @@ export function digestForYou(recommend: RecommendService, database: Database): F
       const ranked = await recommend.forEmail(email, period.start, period.end, limit);
       const upvotes = await source.upvotes(ranked.map((r) => r.id));
       return ranked.map((r) => ({ paper: r.paper, upvotes: upvotes.get(r.id) ?? 0, reason: r.reason }));
+    },
+  };
+}
+
+/** Following (src/follow/): a saved search brings its newest matches, through the search service. */
+export function openFollows(ctx: Context, authors = createAuthorIndex(ctx.database), now?: () => Date): Follows {
+  return createFollows({
+    database: ctx.database,
+    authors,
+    now,
+    search: async (q, limit) => (await ctx.search.search({ q, limit, sort: 'date' })).papers.map((h) => h.paper),
+  });
+}
+
+/** The digest's Following section: what a member's follows brought in the period (src/follow/follows.ts). */
+export function digestFollowing(follows: Follows, database: Database): ForYouPicker {
+  const source = createDigestSource(database);
+  return {
+    async pick(email, period, limit) {
+      const user = await database.db.selectFrom('users').select('id').where('email', '=', email.toLowerCase()).executeTakeFirst();
+      if (!user) return [];
+      const { items } = await follows.following(Number(user.id), { offset: 0, limit, since: period.start, until: period.end });
+      const upvotes = await source.upvotes(items.map((i) => i.paper.id));
+      return items.map((i) => ({ paper: i.paper, upvotes: upvotes.get(i.paper.id) ?? 0, reason: `Following: ${i.via.join(', ')}` }));
     },
   };
 }

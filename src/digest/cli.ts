@@ -15,6 +15,7 @@ export async function digestCommand(
   config: Config,
   database: Database,
   forYou?: ForYouPicker,
+  following?: ForYouPicker,
 ): Promise<number> {
   const log = (line: string) => console.error(line);
   const date = values.date === undefined ? localDateHour(new Date(), config.feedTimezone).date : String(values.date);
@@ -24,7 +25,7 @@ export async function digestCommand(
   if (sub === 'send') {
     const f = values.frequency as string | undefined;
     if (f !== undefined && f !== 'daily' && f !== 'weekly') throw new DigestUsageError('--frequency must be daily or weekly');
-    const service = createDigestService(config, database, { log, forYou });
+    const service = createDigestService(config, database, { log, forYou, following });
     try {
       const report = await service.sender.send({ sendDate: date, frequencies: f ? [f as Frequency] : undefined, dryRun: Boolean(values['dry-run']), to });
       for (const line of report.plan) console.log(line);
@@ -39,7 +40,7 @@ export async function digestCommand(
   }
   if (sub === 'preview') {
     if (!to) throw new DigestUsageError('preview needs --to EMAIL');
-    const service = createDigestService(config, database, { log, forYou });
+    const service = createDigestService(config, database, { log, forYou, following });
     try {
       const p = await service.sender.preview(to, date);
       const dir = path.resolve(config.dataDir, 'previews');

@@ -11,6 +11,8 @@ import type { TopicMatcher } from './topics.js';
 
 /** papers per topic section */
 export const TOPIC_LIMIT = 10;
+/** papers in a member's Following section */
+export const FOLLOWING_LIMIT = 10;
 
 export interface DigestSection {
   title: string;
@@ -38,27 +40,27 @@ export interface SelectInput {
   forYou?: DigestPaper[];
   /** N: papers in the For-you section */
   forYouCount?: number;
+  /** what the member's follows brought in the period, newest first (members only): after For you */
+  following?: DigestPaper[];
 }
 
 export function selectDigest(input: SelectInput): DigestContent {
   const taken = new Set(input.alreadySent);
   const sections: DigestSection[] = [];
-  const forYouItems: DigestPaper[] = [];
-  for (const item of input.forYou ?? []) {
-    if (forYouItems.length >= (input.forYouCount ?? 0)) break;
-    if (taken.has(item.paper.id)) continue;
-    taken.add(item.paper.id);
-    forYouItems.push(item);
-  }
-  if (forYouItems.length) sections.push({ title: 'For you', items: forYouItems });
-  const trendingItems: DigestPaper[] = [];
-  for (const item of input.trending) {
-    if (trendingItems.length >= input.subscriber.trendingCount) break;
-    if (taken.has(item.paper.id)) continue;
-    taken.add(item.paper.id);
-    trendingItems.push(item);
-  }
-  if (trendingItems.length) sections.push({ title: 'Trending papers', items: trendingItems });
+  // Every section takes its first N papers not taken yet: not sent before, not in a section above.
+  const section = (title: string, candidates: DigestPaper[], n: number) => {
+    const items: DigestPaper[] = [];
+    for (const item of candidates) {
+      if (items.length >= n) break;
+      if (taken.has(item.paper.id)) continue;
+      taken.add(item.paper.id);
+      items.push(item);
+    }
+    if (items.length) sections.push({ title, items });
+  };
+  section('For you', input.forYou ?? [], input.forYouCount ?? 0);
+  section('Following', input.following ?? [], FOLLOWING_LIMIT);
+  section('Trending papers', input.trending, input.subscriber.trendingCount);
   for (const topic of input.topics) {
     // Ask for more than shown, so papers already sent do not leave the section short.
     const ids = input.matcher.match(topic, TOPIC_LIMIT + taken.size);

@@ -11,7 +11,7 @@ import type { DigestPaper, DigestSource } from './sources.js';
 import type { SubscriptionStore, Subscriber, SavedTopic } from './subscriptions.js';
 import { MAX_TRENDING } from './subscriptions.js';
 import { createTokenTopicMatcher, type TopicMatcher } from './topics.js';
-import { renderDigest, selectDigest, TOPIC_LIMIT, type DigestContent, type RenderedDigest } from './compose.js';
+import { FOLLOWING_LIMIT, renderDigest, selectDigest, TOPIC_LIMIT, type DigestContent, type RenderedDigest } from './compose.js';
 
 // Sending one period's digests, exactly once per (subscriber, period) as far as SMTP allows:
 //   1. claim: a digest_sends row is inserted (or a stale/retryable one taken over) with a lease,
@@ -38,8 +38,9 @@ export interface SenderSettings {
 }
 
 /**
- * A member's own ranking of a period's papers (src/recommend/service.ts, wired in src/main.ts and
- * src/cli.ts): empty for an address that is no member's, or a member with no signals yet.
+ * A member's own papers of a period: their ranking (For you, src/recommend/service.ts) or what
+ * their follows brought (Following, src/follow/follows.ts), wired in src/main.ts and src/cli.ts;
+ * empty for an address that is no member's, or a member with no signals or follows yet.
  */
 export interface ForYouPicker {
   pick(email: string, period: Period, limit: number): Promise<DigestPaper[]>;
@@ -48,6 +49,8 @@ export interface ForYouPicker {
 export interface SenderDeps {
   /** For-you sections for members' addresses; none without it */
   forYou?: ForYouPicker;
+  /** Following sections for members' addresses (FOLLOWING_LIMIT papers); none without it */
+  following?: ForYouPicker;
   database: Database;
   subscriptions: SubscriptionStore;
   source: DigestSource;
@@ -192,9 +195,14 @@ export function createDigestSender(deps: SenderDeps) {
         if (s.forYouCount > 0) forYou.set(s.id, await deps.forYou.pick(s.email, material.period, s.forYouCount + SLACK * 2));
       }
     }
+    const following = new Map<string, DigestPaper[]>();
+    if (deps.following) {
+      for (const s of subs) following.set(s.id, await deps.following.pick(s.email, material.period, FOLLOWING_LIMIT + SLACK * 2));
+    }
     for (const s of subs) {
       const ids = material.trending.slice(0, s.trendingCount + SLACK).map((x) => x.paper.id);
       for (const x of forYou.get(s.id) ?? []) ids.push(x.paper.id);
+      for (const x of following.get(s.id) ?? []) ids.push(x.paper.id);
       for (const topic of topicsBySub.get(s.id) ?? []) ids.push(...t!.matcher.match(topic, TOPIC_LIMIT + SLACK));
       candidates.set(s.id, ids);
       ids.forEach((id) => all.add(id));
@@ -218,7 +226,7 @@ export function createDigestSender(deps: SenderDeps) {
         sent.set(r.subscriber_id, set);
       }
     }
-    return subs.map((s) => composeOne(material, s, topicsBySub.get(s.id) ?? [], t, sent.get(s.id) ?? new Set(), forYou.get(s.id) ?? []));
+    return subs.map((s) => composeOne(material, s, topicsBySub.get(s.id) ?? [], t, sent.get(s.id) ?? new Set(), forYou.get(s.id) ?? [], following.get(s.id) ?? []));
   }
 
   function composeOne(
@@ -228,9 +236,11 @@ export function createDigestSender(deps: SenderDeps) {
     t: Awaited<ReturnType<PeriodMaterial['topics']>> | null,
     alreadySent: Set<string>,
     forYou: DigestPaper[] = [],
+    following: DigestPaper[] = [],
   ): Composed {
     const content = selectDigest({
       forYou,
+      following,
       forYouCount: s.forYouCount,
       subscriber: s,
       topics,

@@ -30,7 +30,7 @@ export function confirmUrl(baseUrl: string, token: string): string {
 export function createDigestService(
   config: Config,
   database: Database,
-  options: { source?: DigestSource; mailer?: Mailer; log?: (line: string) => void; forYou?: ForYouPicker } = {},
+  options: { source?: DigestSource; mailer?: Mailer; log?: (line: string) => void; forYou?: ForYouPicker; following?: ForYouPicker } = {},
 ): DigestService {
   const settings = readSenderSettings(config);
   const secret = resolveSessionSecret(config);
@@ -47,6 +47,7 @@ export function createDigestService(
     settings,
     log: options.log,
     forYou: options.forYou,
+    following: options.following,
   });
   return {
     subscriptions,

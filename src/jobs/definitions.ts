@@ -10,6 +10,7 @@ import { papersMissingVectors, putVectors } from '../search/vectors/vector-store
 import { RETRAIN_BUSY_RETRY_MS, RETRAIN_CHECK_MS, retrainIfDue, type RetrainOptions } from '../search/retrain.js';
 import { processOwner } from '../util/process-owner.js';
 import { jobsForRoles, type JobDefinition } from './runner.js';
+import type { AuthorIndex } from '../follow/author-index.js';
 
 // Every job kind a Paperboy process runs, with its roles (SERVICES), its cadence and its run.
 // The harvest and digest jobs work from database state only, so the worker and scheduler roles
@@ -181,6 +182,26 @@ export function modelFollowJob(embedders: EmbedderSource, search: SearchService 
   };
 }
 
+/** How often the worker reads the papers' change feed into the author-name index. */
+export const AUTHOR_INDEX_EVERY_MS = 60_000;
+
+/**
+ * Worker role: keeps the author-name index (migration 0018) up with the papers' change feed; its
+ * first run fills it for the papers that were there before (src/follow/author-index.ts).
+ */
+export function authorIndexJob(authors: AuthorIndex, log: (line: string) => void, everyMs = AUTHOR_INDEX_EVERY_MS): JobDefinition {
+  return {
+    name: 'author-index',
+    roles: ['worker'],
+    cadence: { kind: 'every', ms: everyMs },
+    failed: (m) => `follow: updating the author index failed: ${m}`,
+    async run() {
+      const read = await authors.catchUp();
+      if (read > 1000) log(`follow: author index read ${read} paper changes`);
+    },
+  };
+}
+
 export interface JobServices {
   config: Config;
   database: Database;
@@ -189,6 +210,7 @@ export interface JobServices {
   digests: DigestService;
   search: SearchService;
   embedders: EmbedderSource;
+  authors: AuthorIndex;
 }
 
 /** The jobs of the roles in `services` (SERVICES), in the order they stop. */
@@ -209,6 +231,7 @@ export function processJobs(s: JobServices, services: readonly string[], log: (l
   if (worker) log(`paperboy: worker running (${h.workerConcurrency} at a time)`);
   // Builds the search index of an import that was killed before building it itself.
   defs.push(searchIndexJob(s.database, log));
+  defs.push(authorIndexJob(s.authors, log));
   const { embedders } = s;
   const percent = s.config.embedderRetrainPercent;
   if (embedders.file && percent > 0) {

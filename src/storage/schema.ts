@@ -274,6 +274,30 @@ export interface ReaderSignalsTable {
   created_at: string;
 }
 
+/** An author name of a paper as a normalised key (migration 0018, src/follow/author-name.ts). */
+export interface AuthorKeysTable {
+  key: string;
+  paper_id: string;
+}
+
+/** Where the author index stands in the papers' change feed (one row). */
+export interface AuthorIndexStateTable {
+  id: number;
+  /** JSON FeedPosition (src/search/lexical/change-feed.ts) */
+  position: string;
+}
+
+/** What a member follows (migration 0018): private to them. */
+export interface FollowsTable {
+  user_id: number;
+  kind: 'author' | 'member' | 'category' | 'search';
+  /** author: the name's key; member: the user id; category; search: the query */
+  value: string;
+  /** as shown: the author name as written, the username, the category, the query */
+  label: string;
+  created_at: string;
+}
+
 export interface Schema {
   papers: PapersTable;
   paper_categories: PaperCategoriesTable;
@@ -299,4 +323,7 @@ export interface Schema {
   embedder_training: EmbedderTrainingTable;
   embedder_models: EmbedderModelsTable;
   reader_signals: ReaderSignalsTable;
+  author_keys: AuthorKeysTable;
+  author_index_state: AuthorIndexStateTable;
+  follows: FollowsTable;
 }

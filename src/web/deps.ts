@@ -11,6 +11,8 @@ import type { JobState } from '../jobs/runner.js';
 import type { HarvestStore } from '../ingest/harvest-store.js';
 import type { PageCache } from './page-cache.js';
 import type { RecommendService } from '../recommend/service.js';
+import type { AuthorIndex } from '../follow/author-index.js';
+import type { Follows } from '../follow/follows.js';
 
 // What request handlers use: every service built once by the composition root (src/main.ts;
 // tests get the same wiring from src/testing/test-app.ts). Kept apart from app.ts so that no
@@ -32,6 +34,10 @@ export interface AppDeps {
   community: Community;
   /** For you: a member's signals, their ranking, imports (src/recommend/service.ts) */
   recommend: RecommendService;
+  /** author names as keys (src/follow/author-index.ts) */
+  authors: AuthorIndex;
+  /** what members follow, and what that brings (src/follow/follows.ts) */
+  follows: Follows;
   /** the process's one mailer: sign-in links here, digests and subscription mail through `digests` */
   mailer: Mailer;
   digests: DigestService;

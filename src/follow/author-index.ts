@@ -2,7 +2,7 @@ import type { Database } from '../storage/database.js';
 import { feedOrigin, feedPosition, FEED_START, readChanges, type FeedPosition, type PaperChange } from '../search/lexical/change-feed.js';
 import { toPaper } from '../papers/store.js';
 import type { Paper } from '../papers/paper.js';
-import { authorKeys } from './author-name.js';
+import { authorKey, authorKeys } from './author-name.js';
 
 // The author-name index (migration 0018): author_keys holds each paper's author keys, filled from
 // the papers' change feed, so every write path (import, harvest, /submit's fetch) is covered and
@@ -29,6 +29,8 @@ export interface AuthorIndex {
   freshen(): Promise<boolean>;
   /** The papers whose authors include this key, newest first (published), by page. */
   papers(key: string, o: { offset: number; limit: number }): Promise<AuthorPage>;
+  /** The members whose approved claims (src/community/claims.ts) are of this author name. */
+  claimedBy(key: string): Promise<{ username: string; displayName: string | null }[]>;
   /** Newest papers of any of these keys published in [since, until), newest first. */
   newest(keys: string[], o: { limit: number; since?: string; until?: string }): Promise<Paper[]>;
 }
@@ -129,6 +131,21 @@ export function createAuthorIndex(database: Database): AuthorIndex {
         .limit(limit + 1)
         .execute();
       return { papers: rows.slice(0, limit).map(toPaper), hasMore: rows.length > limit };
+    },
+    async claimedBy(key) {
+      if (!key) return [];
+      const rows = await db
+        .selectFrom('author_claims as c')
+        .innerJoin('author_keys as k', 'k.paper_id', 'c.paper_id')
+        .innerJoin('users as u', 'u.id', 'c.user_id')
+        .select(['c.author_name', 'u.username', 'u.display_name'])
+        .where('k.key', '=', key)
+        .where('c.status', '=', 'approved')
+        .execute();
+      // The claim is of one name on the paper: the one with this key.
+      const out = new Map<string, { username: string; displayName: string | null }>();
+      for (const r of rows) if (authorKey(r.author_name) === key) out.set(r.username, { username: r.username, displayName: r.display_name });
+      return [...out.values()];
     },
     async newest(keys, { limit, since, until }) {
       if (!keys.length) return [];

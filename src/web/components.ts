@@ -15,6 +15,18 @@ export function authorLine(authors: string[], max = 6): string {
   return `${authors.slice(0, max).join(', ')} et al. (${authors.length} authors)`;
 }
 
+/** The path of an author name's page (src/web/pages/author-show.ts). */
+export function authorPath(name: string): string {
+  return `/authors/${encodeURIComponent(name.trim())}`;
+}
+
+/** authorLine with each name a link to its author page. */
+export function authorLinks(authors: string[], max = 6): SafeHtml {
+  const shown = authors.length <= max ? authors : authors.slice(0, max);
+  const links = shown.map((name, i) => html`${i ? ', ' : ''}<a class="author" href="${authorPath(name)}">${name}</a>`);
+  return authors.length <= max ? html`${links}` : html`${links} et al. (${authors.length} authors)`;
+}
+
 export function excerpt(text: string, chars = 320): string {
   if (text.length <= chars) return text;
   const cut = text.slice(0, chars);
@@ -48,7 +60,7 @@ export function paperCard(p: Paper, extras: CardExtras = {}): SafeHtml {
   <div class="side">${extras.side ?? html`<div class="votes" aria-hidden="true"><span class="chip">${p.categories[0]}</span></div>`}</div>
   <article>
     <h2><a href="${paperPath(p.id)}">${p.title}</a></h2>
-    <p class="authors">${authorLine(p.authors)}</p>
+    <p class="authors">${authorLinks(p.authors)}</p>
     ${extras.note ?? ''}
     <p class="excerpt">${extras.snippet ?? excerpt(p.abstract)}</p>
     <div class="meta">

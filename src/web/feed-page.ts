@@ -10,7 +10,8 @@ import { adjacentFeedDays, feedDayRange, feedVersion, listDailyPapers } from '..
 import { monthOf, periodLabel, periodPath, shiftPeriod, weekOf, type Period } from '../feed/period.js';
 import { html, raw } from '../util/html.js';
 import { csrfField, page as pageWithAccount } from './session.js';
-import { signalButtons, upvoteBox } from './community-components.js';
+import { followButton, signalButtons, upvoteBox } from './community-components.js';
+import { feedAnchors, feedLinks } from './feeds/paper-feed.js';
 import { feedBody, FEED_PAGE_SIZE, type FeedFilters, type FeedView, type NavLink } from './feed-view.js';
 import { USERNAME_RE } from '../community/accounts.js';
 import { viewerOf } from './viewer.js';
@@ -188,6 +189,9 @@ async function renderFeedPage(
     forYou ? forYouListing(deps, viewer.userId!, query) : listDailyPapers(database, query).then((l) => ({ ...l, reasons: undefined })),
     feedDayRange(database),
   ]);
+  const followsCategory = category && viewer.userId !== null ? await deps.follows.isFollowing(viewer.userId, 'category', category) : false;
+  // The listing's own feed: the latest days (or trending) narrowed to the category.
+  const categoryFeed = category ? `${period ? '/papers/feed.xml' : '/papers/trending/feed.xml'}?category=${encodeURIComponent(category)}` : null;
   const mine =
     viewer.userId === null
       ? null
@@ -229,6 +233,10 @@ async function renderFeedPage(
       ? (e) => signalButtons(req, { paperId: e.paper.id, saved: mine.saved.has(e.paper.id), dismissed: mine.dismissed.has(e.paper.id), back: req.url })
       : undefined,
     reasons: list.reasons,
+    follow:
+      category && categoryFeed
+        ? html`<span>Papers in <strong>${category}</strong>:</span> ${followButton(req, { kind: 'category', value: category, label: category, following: followsCategory, back: req.url })} ${feedAnchors(categoryFeed)}`
+        : undefined,
     sortLinks: viewer.userId !== null,
     empty: submitter
       ? html`No papers submitted by <strong>${submitter}</strong>${category ? html` in <strong>${category}</strong>` : ''} here. <a href="${o.path}">Show everyone's</a>.`
@@ -240,6 +248,8 @@ async function renderFeedPage(
   };
   const head = html`<link rel="alternate" type="application/atom+xml" title="Paperboy · Daily Papers" href="/papers/feed.xml">
 <link rel="alternate" type="application/atom+xml" title="Paperboy · Trending" href="/papers/trending/feed.xml">
+<link rel="alternate" type="application/feed+json" title="Paperboy · Daily Papers (JSON Feed)" href="/papers/feed.json">
+${categoryFeed ? feedLinks(categoryFeed, `Paperboy · ${category}`) : ''}
 ${o.canonical ? html`<link rel="canonical" href="${o.canonical}">` : ''}`;
   // page() adds the account links; signed out they are the same for everyone.
   return pageWithAccount(req, {

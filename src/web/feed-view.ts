@@ -2,7 +2,7 @@
 // and behave alike. Pages decide what to list; this decides how it looks.
 import type { DailyEntry } from '../feed/daily.js';
 import { html, type SafeHtml } from '../util/html.js';
-import { authorLine, excerpt, formatDate, paperLinks, paperPath } from './components.js';
+import { authorLinks, excerpt, formatDate, paperLinks, paperPath } from './components.js';
 
 /** Entries per HTML feed page. */
 export const FEED_PAGE_SIZE = 50;
@@ -38,6 +38,8 @@ export interface FeedView {
   reasons?: Map<string, string>;
   /** signed in: the Community / For you sort links */
   sortLinks?: boolean;
+  /** Follow this category, and its feed links (a category filter only) */
+  follow?: SafeHtml;
   /** the `_csrf` hidden field for the page's forms */
   csrf: SafeHtml;
   empty: SafeHtml | string;
@@ -93,7 +95,7 @@ function feedCard(e: DailyEntry, v: FeedView): SafeHtml {
   <div class="side">${v.voteBox ? v.voteBox(e) : signInToUpvote(e, feedHref(v.path, v.filters, v.page))}</div>
   <article>
     <h3><a class="title" href="${paperPath(p.id)}">${p.title}</a></h3>
-    <p class="authors">${authorLine(p.authors)}</p>
+    <p class="authors">${authorLinks(p.authors)}</p>
     ${v.reasons?.has(p.id) ? html`<p class="reason">${v.reasons.get(p.id)}</p>` : ''}
     <p class="excerpt">${excerpt(p.abstract)}</p>
     <div class="meta">
@@ -147,6 +149,7 @@ export function feedBody(v: FeedView): SafeHtml {
       : ''
   }
 </form>
+${v.follow ? html`<div class="follow-bar">${v.follow}</div>` : ''}
 ${v.entries.length ? html`<ol class="papers feed" start="${v.page * FEED_PAGE_SIZE + 1}">${v.entries.map((e) => feedCard(e, v))}</ol>` : html`<p class="notice">${v.empty}</p>`}
 <nav class="pager" aria-label="Pages">
   ${v.page > 0 ? html`<a rel="prev" href="${feedHref(v.path, v.filters, v.page - 1)}">← Previous page</a>` : html`<span></span>`}

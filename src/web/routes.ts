@@ -39,6 +39,10 @@ import { registerApiPaperSignals } from './api/paper-signals.js';
 import { registerForYou } from './pages/for-you.js';
 import { registerPaperSignals } from './pages/paper-signals.js';
 import { registerAccountExport } from './pages/account-export.js';
+import { registerMoreFeeds } from './feeds/more-feeds.js';
+import { registerAuthorShow } from './pages/author-show.js';
+import { registerFollowing } from './pages/following.js';
+import { registerApiFollows } from './api/follows.js';
 
 export type RouteModule = (app: FastifyInstance, deps: AppDeps) => void | Promise<void>;
 
@@ -87,6 +91,11 @@ export const ROUTES: RouteModule[] = [
   registerRecommendationsRank,
   registerLibraryImport,
   registerApiPaperSignals,
+  // authors, following, feeds of a search, an author, a member
+  registerMoreFeeds,
+  registerAuthorShow,
+  registerFollowing,
+  registerApiFollows,
   // observability
   registerMetrics,
 ];

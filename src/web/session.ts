@@ -88,6 +88,7 @@ export function csrfField(req: FastifyRequest): SafeHtml {
 export function accountNav(req: FastifyRequest): SafeHtml {
   if (!req.user) return html`<a href="/signin">Sign in</a>`;
   return html`<a href="/for-you">For you</a>
+<a href="/following">Following</a>
 <a href="/u/${req.user.username}">${req.user.username}</a>
 <form class="inline" method="post" action="/signout">${csrfField(req)}<button type="submit" class="link">Sign out</button></form>`;
 }

@@ -9,7 +9,7 @@ import { bibtex } from '../../papers/bibtex.js';
 import { html, safeUrl, type SafeHtml } from '../../util/html.js';
 import { csrfField } from '../session.js';
 import { paperAction, upvoteBox } from '../community-components.js';
-import { formatDate, paperPath } from '../components.js';
+import { authorLinks, authorPath, formatDate, paperPath } from '../components.js';
 import { MAX_COMMENT_CHARS } from '../../community/comments.js';
 
 // The community parts of the paper page: upvote box and submission, authors with claims,
@@ -78,10 +78,10 @@ function authorList(req: FastifyRequest, p: Paper, claims: Claim[], viewer: User
   const mine = viewer ? claims.find((c) => c.user.id === viewer.id && c.status !== 'rejected') : undefined;
   const canClaim = viewer && !mine;
   // Visitors who are not signed in see the plain list, as on arXiv.
-  if (!viewer && !approved.size) return html`<p class="authors" id="authors">${p.authors.join(', ')}</p>`;
+  if (!viewer && !approved.size) return html`<p class="authors" id="authors">${authorLinks(p.authors, Number.POSITIVE_INFINITY)}</p>`;
   return html`<ul class="author-list" id="authors">${p.authors.map((name, i) => {
     const claim = approved.get(i);
-    return html`<li>${claim ? html`<a href="/u/${claim.user.username}" title="claimed by ${claim.user.username}">${name} ✓</a>` : name}${
+    return html`<li><a class="author" href="${authorPath(name)}">${name}</a>${claim ? html` <a href="/u/${claim.user.username}" title="claimed by ${claim.user.username}" aria-label="claimed by ${claim.user.username}">✓</a>` : ''}${
       mine && mine.authorIndex === i ? html` <span class="chip">${mine.status === 'pending' ? 'your claim is pending' : 'you'}</span>` : ''
     }${
       canClaim && !claim

@@ -3,7 +3,8 @@ import type { AppDeps } from '../deps.js';
 import { html, type SafeHtml } from '../../util/html.js';
 import { layout, type PageOptions } from '../layout.js';
 import { page } from '../session.js';
-import { signalButtons } from '../community-components.js';
+import { followButton, signalButtons } from '../community-components.js';
+import { feedAnchors, feedLinks } from '../feeds/paper-feed.js';
 import { paperCard } from '../components.js';
 import { snippet } from '../../search/snippet.js';
 import { parseSearchRequest, searchQuerySchema } from '../../search/request.js';
@@ -25,6 +26,17 @@ export function registerSearchPage(app: FastifyInstance, deps: AppDeps) {
       const forYou = req.query.sort === 'foryou' && !!req.user;
       const parsed = parseSearchRequest(req.query.sort === 'foryou' ? { ...req.query, sort: 'relevance' } : req.query, SEARCH_PAGE_LIMIT);
       const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 250) : '';
+      // A search with words has feeds (the same filters, newest first) and can be followed.
+      let head: SafeHtml | undefined;
+      let followBar: SafeHtml | string = '';
+      if (q.trim()) {
+        const qs = new URLSearchParams();
+        for (const [k, v] of Object.entries(req.query)) if (typeof v === 'string' && v && k !== 'limit' && !(k === 'sort' && v === 'foryou')) qs.set(k, v);
+        const feed = `/search/feed.xml?${qs}`;
+        head = feedLinks(feed, `Paperboy · Search: ${q.trim()}`);
+        const following = req.user ? await deps.follows.isFollowing(req.user.id, 'search', q) : false;
+        followBar = html`<div class="follow-bar">${followButton(req, { kind: 'search', value: q.trim(), label: `“${q.trim()}”`, following, back: req.url })} ${feedAnchors(feed)}</div>`;
+      }
       const send = (status: number, body: unknown) =>
         reply
           .code(status)
@@ -34,7 +46,8 @@ export function registerSearchPage(app: FastifyInstance, deps: AppDeps) {
             (req.user ? (o: PageOptions) => page(req, { ...o, scripts: ['community.js'] }) : layout)({
               title: q ? `${q} · Search · Paperboy` : 'Search · Paperboy',
               query: q,
-              body: body as never,
+              head,
+              body: (status === 200 ? html`${followBar}${body as SafeHtml}` : body) as never,
             }),
           );
       if ('error' in parsed) return send(400, html`<section class="error-page"><h1>Search</h1><p class="muted">${parsed.error}</p></section>`);

@@ -3,6 +3,8 @@ import type { AppDeps } from '../deps.js';
 import { html } from '../../util/html.js';
 import { csrfField, page, requireUser } from '../session.js';
 import { paperCard, formatDate } from '../components.js';
+import { followButton } from '../community-components.js';
+import { feedAnchors, feedLinks } from '../feeds/paper-feed.js';
 import { CommunityError } from '../../community/errors.js';
 import type { User } from '../../community/accounts.js';
 import { digestWeb } from '../digest-web.js';
@@ -62,9 +64,12 @@ export function registerUserShow(app: FastifyInstance, deps: AppDeps) {
     const list = (items: typeof submittedPapers, empty: string) =>
       items.length ? html`<ol class="papers">${items.map((p) => paperCard(p))}</ol>` : html`<p class="muted">${empty}</p>`;
     const tokens = own ? await community.accounts.listApiTokens(user.id) : [];
+    const following = req.user && !own ? await deps.follows.isFollowing(req.user.id, 'member', user.username) : false;
+    const home = `/u/${encodeURIComponent(user.username)}`;
     return html`<section class="profile">
 <h1>${user.displayName ?? user.username}</h1>
 <p class="muted">@${user.username}${user.role !== 'member' ? html` · <span class="chip">${user.role}</span>` : ''} · member since ${formatDate(user.createdAt)}</p>
+<p class="actions">${own ? '' : followButton(req, { kind: 'member', value: user.username, label: user.username, following, back: home })} ${feedAnchors(`${home}/feed.xml`)}</p>
 <h2 id="submitted">Submitted papers (${submittedPapers.length})</h2>
 ${list(submittedPapers, 'No submissions yet.')}
 ${submittedPapers.length ? html`<p><a href="/papers/trending?submitter=${encodeURIComponent(user.username)}">All of ${user.username}'s submissions in the feed →</a></p>` : ''}
@@ -102,7 +107,14 @@ ${
     const user = await community.accounts.getByUsername(req.params.username);
     if (!user) throw new CommunityError(404, `there is no member called ${req.params.username.slice(0, 40)}`);
     const body = await profile(req, user);
-    return reply.type('text/html; charset=utf-8').send(page(req, { title: `${user.username} · Paperboy`, body }));
+    return reply.type('text/html; charset=utf-8').send(
+      page(req, {
+        title: `${user.username} · Paperboy`,
+        body,
+        head: feedLinks(`/u/${encodeURIComponent(user.username)}/feed.xml`, `Submitted by ${user.username}`),
+        scripts: ['community.js'],
+      }),
+    );
   });
 
   app.post<{ Body: { name?: string } }>('/account/tokens', { schema: tokenCreateSchema }, async (req, reply) => {

@@ -80,6 +80,16 @@
       }, 200);
     }
   });
+  // Follow / Following (author, member, category and search pages): toggled in place.
+  enhance('data-follow', function (form, button, j) {
+    var on = !!j.following;
+    form.classList.toggle('on', on);
+    form.action = on ? '/follows/delete' : '/follows';
+    if (button) {
+      button.setAttribute('aria-pressed', on ? 'true' : 'false');
+      button.textContent = on ? 'Following ✓' : 'Follow';
+    }
+  });
   // The import form: a chosen .bib or list file fills the text box (the form itself posts text).
   document.querySelectorAll('[data-file-pick]').forEach(function (label) {
     var input = label.querySelector('input[type=file]');

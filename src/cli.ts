@@ -156,7 +156,14 @@ export const COMMANDS: Record<string, Command> = {
       return withContext(config, async (ctx) => {
         await assertSchemaCurrent(ctx.database);
         try {
-          return await digestCommand(positionals[0], values, config, ctx.database, digestForYou(openRecommend(ctx), ctx.database), digestFollowing(openFollows(ctx), ctx.database));
+          return await digestCommand(
+            positionals[0],
+            values,
+            config,
+            ctx.database,
+            digestForYou(openRecommend(ctx), ctx.database),
+            digestFollowing(openFollows(ctx), ctx.database),
+          );
         } catch (e) {
           if (e instanceof DigestUsageError) throw new UsageError(`digest: ${e.message}`);
           throw e;

@@ -109,7 +109,12 @@ export function wireServices(ctx: Context, o: WireOptions = {}): Services {
   const recommend = openRecommend(ctx, o.now);
   const authors = createAuthorIndex(database);
   const follows = openFollows(ctx, authors, o.now);
-  const digests = createDigestService(config, database, { mailer, log, forYou: digestForYou(recommend, database), following: digestFollowing(follows, database) });
+  const digests = createDigestService(config, database, {
+    mailer,
+    log,
+    forYou: digestForYou(recommend, database),
+    following: digestFollowing(follows, database),
+  });
   const pageCache = o.pageCache ?? createPageCache({ maxBytes: config.pageCacheMb * 2 ** 20, staleMs: config.pageCacheStaleMs });
   // FEED_AUTO_CATEGORIES: harvested papers are featured through this community's own submissions.
   const harvester = createHarvester({ ...ctx, http: arxivHttp }, log, config.feedAutoCategories.length ? communitySubmitter(community) : null);

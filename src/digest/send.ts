@@ -226,7 +226,9 @@ export function createDigestSender(deps: SenderDeps) {
         sent.set(r.subscriber_id, set);
       }
     }
-    return subs.map((s) => composeOne(material, s, topicsBySub.get(s.id) ?? [], t, sent.get(s.id) ?? new Set(), forYou.get(s.id) ?? [], following.get(s.id) ?? []));
+    return subs.map((s) =>
+      composeOne(material, s, topicsBySub.get(s.id) ?? [], t, sent.get(s.id) ?? new Set(), forYou.get(s.id) ?? [], following.get(s.id) ?? []),
+    );
   }
 
   function composeOne(

@@ -64,7 +64,11 @@ export function createAuthorIndex(database: Database): AuthorIndex {
       return authorKeys(Array.isArray(authors) ? authors.filter((a): a is string => typeof a === 'string') : []).map((key) => ({ key, paper_id: c.id }));
     });
     await db.transaction().execute(async (trx) => {
-      for (let i = 0; i < ids.length; i += 500) await trx.deleteFrom('author_keys').where('paper_id', 'in', ids.slice(i, i + 500)).execute();
+      for (let i = 0; i < ids.length; i += 500)
+        await trx
+          .deleteFrom('author_keys')
+          .where('paper_id', 'in', ids.slice(i, i + 500))
+          .execute();
       // A paper deleted after the feed read it is skipped by the join: no key for a missing paper.
       for (let i = 0; i < rows.length; i += 500) {
         const part = rows.slice(i, i + 500);
@@ -97,7 +101,12 @@ export function createAuthorIndex(database: Database): AuthorIndex {
     });
     // Forward only: another process may have saved a later position meanwhile.
     const now = await readPosition();
-    if (now.through <= next.through) await db.updateTable('author_index_state').set({ position: JSON.stringify(next) }).where('id', '=', 1).execute();
+    if (now.through <= next.through)
+      await db
+        .updateTable('author_index_state')
+        .set({ position: JSON.stringify(next) })
+        .where('id', '=', 1)
+        .execute();
     return read;
   };
 
@@ -153,14 +162,16 @@ export function createAuthorIndex(database: Database): AuthorIndex {
       const ids = [...new Set((await db.selectFrom('author_keys').select('paper_id').where('key', 'in', keys).execute()).map((r) => r.paper_id))];
       const rows = [];
       for (let i = 0; i < ids.length; i += 500) {
-        let q = db.selectFrom('papers').selectAll().where('id', 'in', ids.slice(i, i + 500));
+        let q = db
+          .selectFrom('papers')
+          .selectAll()
+          .where('id', 'in', ids.slice(i, i + 500));
         if (since) q = q.where('published_at', '>=', since);
         if (until) q = q.where('published_at', '<', until);
         rows.push(...(await q.orderBy('published_at', 'desc').orderBy('id', 'desc').limit(limit).execute()));
       }
       rows.sort((a, b) => (a.published_at === b.published_at ? (a.id < b.id ? 1 : -1) : a.published_at < b.published_at ? 1 : -1));
       return rows.slice(0, limit).map(toPaper);
-      return rows.map(toPaper);
     },
   };
 }

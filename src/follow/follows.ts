@@ -78,7 +78,8 @@ export function createFollows(o: FollowsOptions): Follows {
   const now = o.now ?? (() => new Date());
 
   const resolve: Follows['resolve'] = async (kind, raw) => {
-    if (!FOLLOW_KINDS.includes(kind as FollowKind)) throw new FollowError(400, `"${String(kind).slice(0, 20)}" is not a kind to follow (author, member, category or search)`);
+    if (!FOLLOW_KINDS.includes(kind as FollowKind))
+      throw new FollowError(400, `"${String(kind).slice(0, 20)}" is not a kind to follow (author, member, category or search)`);
     const k = kind as FollowKind;
     const text = typeof raw === 'string' ? raw.replace(/\s+/g, ' ').trim() : '';
     if (!text) throw new FollowError(400, `say which ${k} to follow (an empty value)`);
@@ -155,7 +156,13 @@ export function createFollows(o: FollowsOptions): Follows {
         if (e instanceof FollowError) return false;
         throw e;
       }
-      const r = await db.selectFrom('follows').select('kind').where('user_id', '=', userId).where('kind', '=', f.kind).where('value', '=', f.value).executeTakeFirst();
+      const r = await db
+        .selectFrom('follows')
+        .select('kind')
+        .where('user_id', '=', userId)
+        .where('kind', '=', f.kind)
+        .where('value', '=', f.value)
+        .executeTakeFirst();
       return !!r;
     },
     async following(userId, { offset, limit, since, until }) {
@@ -201,7 +208,8 @@ export function createFollows(o: FollowsOptions): Follows {
           .where('submissions.hidden', '=', 0);
         if (since) q = q.where('submissions.submitted_at', '>=', since);
         if (until) q = q.where('submissions.submitted_at', '<', until);
-        for (const r of await q.orderBy('submissions.submitted_at', 'desc').limit(want).execute()) add(toPaper(r), r.submitted_at, `@${r.username}`, r.username);
+        for (const r of await q.orderBy('submissions.submitted_at', 'desc').limit(want).execute())
+          add(toPaper(r), r.submitted_at, `@${r.username}`, r.username);
       }
       const categories = of('category');
       if (categories.length) {

@@ -67,7 +67,10 @@ describe('web skeleton', () => {
     assert.ok(!body.includes('<img src=x'), 'raw img tag rendered');
     assert.ok(!body.includes('href="javascript:'), 'javascript: link rendered');
     assert.ok(body.includes('Breaking &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(2)&gt; $\\mathcal{O}(n^2)$'));
-    assert.ok(body.includes('Eve &lt;Evil&gt;, O&#39;Brien'));
+    // each name a link to its author page, escaped in the text and in the address
+    assert.ok(
+      body.includes('<a class="author" href="/authors/Eve%20%3CEvil%3E">Eve &lt;Evil&gt;</a>, <a class="author" href="/authors/O&#39;Brien">O&#39;Brien</a>'),
+    );
     assert.ok(body.includes('href="https://arxiv.org/abs/2401.66666"'));
     assert.ok(body.includes('href="https://arxiv.org/pdf/2401.66666"'));
     assert.match(res.headers['content-security-policy'] as string, /script-src 'self'/);

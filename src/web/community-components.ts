@@ -27,8 +27,7 @@ export function upvoteBox(req: FastifyRequest, o: { paperId: string; upvotes: nu
  * place by /static/community.js. Signed out, a link to sign in that comes back here.
  */
 export function followButton(req: FastifyRequest, o: { kind: string; value: string; label: string; following: boolean; back: string }): SafeHtml {
-  if (!req.user)
-    return html`<a class="follow button-like" href="/signin?next=${encodeURIComponent(o.back)}" title="Sign in to follow ${o.label}">Follow</a>`;
+  if (!req.user) return html`<a class="follow button-like" href="/signin?next=${encodeURIComponent(o.back)}" title="Sign in to follow ${o.label}">Follow</a>`;
   return html`<form class="inline follow${o.following ? ' on' : ''}" method="post" action="${o.following ? '/follows/delete' : '/follows'}" data-follow>
   ${csrfField(req)}<input type="hidden" name="kind" value="${o.kind}"><input type="hidden" name="value" value="${o.value}"><input type="hidden" name="back" value="${o.back}">
   <button type="submit" class="secondary" aria-pressed="${o.following ? 'true' : 'false'}" title="${o.following ? `You follow ${o.label}; click to unfollow` : `Follow ${o.label}: its new papers on your following page and in your digest`}">${o.following ? 'Following ✓' : 'Follow'}</button>

@@ -37,20 +37,21 @@ export const followsListSchema = {
   tags: ['community'],
   summary: 'What you follow (private)',
   security: [{ bearer: [] }],
-  response: { 200: Type.Object({ follows: Type.Array(FollowBody) }), 401: errorResponse('No valid API token') },
+  response: { 200: Type.Object({ follows: Type.Array(FollowBody) }, { description: '`{ follows }`: newest first' }), 401: errorResponse('No valid API token') },
 } satisfies RouteDoc & Record<string, unknown>;
 
 const changeSchema = (on: boolean) =>
   ({
     operationId: on ? 'follow' : 'unfollow',
     tags: ['community'],
-    summary: on
-      ? 'Follow an author name, a member (their submissions), a category or a search (idempotent; private)'
-      : 'Stop following (idempotent)',
+    summary: on ? 'Follow an author name, a member (their submissions), a category or a search (idempotent; private)' : 'Stop following (idempotent)',
     security: [{ bearer: [] }],
     body: FollowRequest,
     response: {
-      200: Type.Object({ kind: Kind, value: Type.String(), following: Type.Boolean() }, { description: '`{ kind, value, following }`: whether you follow it now' }),
+      200: Type.Object(
+        { kind: Kind, value: Type.String(), following: Type.Boolean() },
+        { description: '`{ kind, value, following }`: whether you follow it now' },
+      ),
       400: errorResponse('An unknown kind, an empty value, an unknown member or a malformed category'),
       401: errorResponse('No valid API token'),
     },

@@ -49,9 +49,14 @@ export function registerMoreFeeds(app: FastifyInstance, deps: AppDeps) {
     app.get<{ Querystring: Record<string, unknown> }>(
       `/search/feed.${ext}`,
       {
-        schema: feedDoc(format === 'atom' ? 'searchFeed' : 'searchFeedJson', `${format === 'atom' ? 'Atom' : 'JSON Feed 1.1'} of a search's newest matches`, format, {
-          querystring: searchQuerySchema(FEED_ENTRIES),
-        }),
+        schema: feedDoc(
+          format === 'atom' ? 'searchFeed' : 'searchFeedJson',
+          `${format === 'atom' ? 'Atom' : 'JSON Feed 1.1'} of a search's newest matches`,
+          format,
+          {
+            querystring: searchQuerySchema(FEED_ENTRIES),
+          },
+        ),
         ...checkedInHandler,
       },
       async (req, reply) => {
@@ -82,7 +87,14 @@ export function registerMoreFeeds(app: FastifyInstance, deps: AppDeps) {
 
     app.get<{ Params: { name: string } }>(
       `/authors/:name/feed.${ext}`,
-      { schema: feedDoc(format === 'atom' ? 'authorFeed' : 'authorFeedJson', `${format === 'atom' ? 'Atom' : 'JSON Feed 1.1'} of an author name's papers`, format, { params: NameParams }) },
+      {
+        schema: feedDoc(
+          format === 'atom' ? 'authorFeed' : 'authorFeedJson',
+          `${format === 'atom' ? 'Atom' : 'JSON Feed 1.1'} of an author name's papers`,
+          format,
+          { params: NameParams },
+        ),
+      },
       async (req, reply) => {
         const name = req.params.name.trim();
         const key = authorKey(name);
@@ -102,13 +114,22 @@ export function registerMoreFeeds(app: FastifyInstance, deps: AppDeps) {
     app.get<{ Params: { username: string } }>(
       `/u/:username/feed.${ext}`,
       {
-        schema: feedDoc(format === 'atom' ? 'memberFeed' : 'memberFeedJson', `${format === 'atom' ? 'Atom' : 'JSON Feed 1.1'} of a member's submissions`, format, {
-          params: UsernameParams,
-        }),
+        schema: feedDoc(
+          format === 'atom' ? 'memberFeed' : 'memberFeedJson',
+          `${format === 'atom' ? 'Atom' : 'JSON Feed 1.1'} of a member's submissions`,
+          format,
+          {
+            params: UsernameParams,
+          },
+        ),
       },
       async (req: FastifyRequest<{ Params: { username: string } }>, reply: FastifyReply) => {
         const user = req.params.username.length <= 40 ? await community.accounts.getByUsername(req.params.username) : null;
-        if (!user) return reply.code(404).type('text/plain; charset=utf-8').send(`feed: there is no member called ${req.params.username.slice(0, 40)}\n`);
+        if (!user)
+          return reply
+            .code(404)
+            .type('text/plain; charset=utf-8')
+            .send(`feed: there is no member called ${req.params.username.slice(0, 40)}\n`);
         const path = `/u/${encodeURIComponent(user.username)}`;
         return sendPaperFeed(req, reply, config.baseUrl, format, {
           path: `${path}/feed.${ext}`,

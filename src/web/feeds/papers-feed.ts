@@ -25,7 +25,10 @@ function feedSchema(operationId: string, summary: string, format: FeedFormat) {
     summary,
     querystring: FeedCategoryQuery,
     response: {
-      200: feedResponse(format, format === 'atom' ? 'Atom 1.0 (RFC 4287); entry ids are the paper page URLs' : 'JSON Feed 1.1; item ids are the paper page URLs'),
+      200: feedResponse(
+        format,
+        format === 'atom' ? 'Atom 1.0 (RFC 4287); entry ids are the paper page URLs' : 'JSON Feed 1.1; item ids are the paper page URLs',
+      ),
       304: { description: 'Not modified (If-None-Match / If-Modified-Since)', type: 'null' },
       400: errorResponse('Not an arXiv category'),
     },
@@ -62,7 +65,11 @@ export function registerPapersFeed(app: FastifyInstance, { config, database, pag
         return { contentType: r.contentType, body: r.body, headers: { 'x-last-modified': r.lastModified } };
       },
     );
-    return sendConditional(req, reply, { contentType: page.contentType, body: page.body, lastModified: page.headers?.['x-last-modified'] ?? '1970-01-01T00:00:00.000Z' });
+    return sendConditional(req, reply, {
+      contentType: page.contentType,
+      body: page.body,
+      lastModified: page.headers?.['x-last-modified'] ?? '1970-01-01T00:00:00.000Z',
+    });
   };
   const feeds = [
     {
@@ -73,7 +80,14 @@ export function registerPapersFeed(app: FastifyInstance, { config, database, pag
       subtitle: 'The latest feed days: papers submitted and upvoted by the community',
       op: 'latestFeed',
     },
-    { sort: 'trending' as const, path: '/papers/trending/feed', htmlPath: '/papers/trending', title: 'Paperboy · Trending papers', subtitle: 'Papers ranked by upvotes and age', op: 'trendingFeed' },
+    {
+      sort: 'trending' as const,
+      path: '/papers/trending/feed',
+      htmlPath: '/papers/trending',
+      title: 'Paperboy · Trending papers',
+      subtitle: 'Papers ranked by upvotes and age',
+      op: 'trendingFeed',
+    },
   ];
   for (const f of feeds) {
     for (const format of ['atom', 'json'] as const) {

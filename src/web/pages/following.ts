@@ -50,7 +50,10 @@ export function registerFollowing(app: FastifyInstance, deps: AppDeps) {
     if (!user) return reply;
     const p = req.query.p === undefined ? 0 : parseWholeNumber(req.query.p);
     if (p === null || p > MAX_FOLLOWING_PAGE) return badRequestPage(reply, `Page "${String(req.query.p).slice(0, 20)}" is not a page number.`);
-    const [mine, list] = await Promise.all([follows.list(user.id), follows.following(user.id, { offset: p * FOLLOWING_PAGE_SIZE, limit: FOLLOWING_PAGE_SIZE })]);
+    const [mine, list] = await Promise.all([
+      follows.list(user.id),
+      follows.following(user.id, { offset: p * FOLLOWING_PAGE_SIZE, limit: FOLLOWING_PAGE_SIZE }),
+    ]);
     const kinds = (['author', 'member', 'category', 'search'] as const).filter((k) => mine.some((f) => f.kind === k));
     const body = html`<section class="following">
 <h1>Following</h1>
@@ -58,12 +61,13 @@ export function registerFollowing(app: FastifyInstance, deps: AppDeps) {
 ${
   mine.length
     ? html`<div class="follow-list">${kinds.map(
-        (k) => html`<h2 class="small-heading">${KIND_NAMES[k]}</h2><ul class="follows">${mine
-          .filter((f) => f.kind === k)
-          .map(
-            (f) => html`<li><a href="${followHref(f)}">${followLabel(f)}</a>
+        (k) =>
+          html`<h2 class="small-heading">${KIND_NAMES[k]}</h2><ul class="follows">${mine
+            .filter((f) => f.kind === k)
+            .map(
+              (f) => html`<li><a href="${followHref(f)}">${followLabel(f)}</a>
 <form class="inline" method="post" action="/follows/delete">${csrfField(req)}<input type="hidden" name="kind" value="${f.kind}"><input type="hidden" name="value" value="${f.kind === 'author' ? f.label : f.value}"><input type="hidden" name="back" value="/following"><button type="submit" class="link" aria-label="Unfollow ${followLabel(f)}">Unfollow</button></form></li>`,
-          )}</ul>`,
+            )}</ul>`,
       )}</div>`
     : html`<p class="notice">You follow nothing yet. Follow an author from their page (click an author's name on any paper), a member from their profile, a category from its feed, or a search from its results.</p>`
 }

@@ -41,7 +41,9 @@ export function registerAuthorShow(app: FastifyInstance, deps: AppDeps) {
     // The spellings of this name on the listed papers: the most frequent is the heading.
     const spellings = new Map<string, number>();
     for (const paper of list.papers) for (const a of paper.authors) if (authorKey(a) === key) spellings.set(a, (spellings.get(a) ?? 0) + 1);
-    const ranked = [...spellings.entries()].sort((a, b) => b[1] - a[1]).map(([s]) => s);
+    // Ties go to a spelling in mixed case ("Ada Lovelace" before "ADA LOVELACE").
+    const mixed = (s: string) => (s !== s.toUpperCase() && s !== s.toLowerCase() ? 1 : 0);
+    const ranked = [...spellings.entries()].sort((a, b) => b[1] - a[1] || mixed(b[0]) - mixed(a[0]) || a[0].localeCompare(b[0])).map(([s]) => s);
     const shown = ranked[0] ?? name;
     const path = authorPath(name);
     const pageHref = (n: number) => (n ? `${path}?p=${n}` : path);
@@ -53,7 +55,7 @@ export function registerAuthorShow(app: FastifyInstance, deps: AppDeps) {
       ? html`Claimed by ${claimed.map((c, i) => html`${i ? ', ' : ''}<a href="/u/${encodeURIComponent(c.username)}">${c.displayName ?? c.username}</a>`)}.`
       : ''
   }</p></div>
-  <div class="actions">${followButton(req, { kind: 'author', value: name, label: shown, following, back: path })} ${feedAnchors(`${path}/feed.xml`)}</div>
+  <div class="actions">${followButton(req, { kind: 'author', value: shown, label: shown, following, back: path })} ${feedAnchors(`${path}/feed.xml`)}</div>
 </div>
 ${current ? '' : html`<p class="notice">The author index is still being built after an import: some papers may be missing for a few minutes.</p>`}
 ${list.papers.length ? html`<ol class="papers" start="${p * AUTHOR_PAGE_SIZE + 1}">${list.papers.map((x) => paperCard(x))}</ol>` : ''}

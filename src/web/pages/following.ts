@@ -66,7 +66,7 @@ ${
             .filter((f) => f.kind === k)
             .map(
               (f) => html`<li><a href="${followHref(f)}">${followLabel(f)}</a>
-<form class="inline" method="post" action="/follows/delete">${csrfField(req)}<input type="hidden" name="kind" value="${f.kind}"><input type="hidden" name="value" value="${f.kind === 'author' ? f.label : f.value}"><input type="hidden" name="back" value="/following"><button type="submit" class="link" aria-label="Unfollow ${followLabel(f)}">Unfollow</button></form></li>`,
+<form class="inline" method="post" action="/follows/delete">${csrfField(req)}<input type="hidden" name="kind" value="${f.kind}"><input type="hidden" name="value" value="${f.kind === 'author' ? f.label : f.value}"><input type="hidden" name="back" value="/following"><button type="submit" class="secondary unfollow" aria-label="Unfollow ${followLabel(f)}" title="Unfollow">Unfollow</button></form></li>`,
             )}</ul>`,
       )}</div>`
     : html`<p class="notice">You follow nothing yet. Follow an author from their page (click an author's name on any paper), a member from their profile, a category from its feed, or a search from its results.</p>`

@@ -11,6 +11,7 @@ import { benchSigninTiming } from './signin-timing.js';
 import { benchSoak } from './soak.js';
 import { benchScale } from './scale.js';
 import { benchRecommend } from './recommend.js';
+import { benchAuthors } from './authors.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   import: benchImport,
@@ -24,6 +25,7 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   soak: benchSoak,
   scale: benchScale,
   recommend: benchRecommend,
+  authors: benchAuthors,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -17,6 +17,7 @@ import { seedDemoActivity } from './community/demo-activity.js';
 import { SEARCH_COMMANDS } from './cli/search-commands.js';
 import type { Command } from './cli/command.js';
 import { looksLikeBibtex } from './recommend/library-parse.js';
+import { createAuthorIndex } from './follow/author-index.js';
 
 // `paperboy <command>`: every job the server runs is also a one-shot command here.
 
@@ -77,6 +78,19 @@ export const COMMANDS: Record<string, Command> = {
       await withContext(config, async (ctx) => {
         const done = await migrate(ctx.database, console.log);
         console.log(done.length ? `migrate: ${done.length} applied` : 'migrate: schema is up to date');
+      });
+    },
+  },
+  'author-index': {
+    summary: "bring the author-name index (/authors/:name, author follows) up to date with the papers; the worker's author-index job does this every minute",
+    usage: 'paperboy author-index',
+    async run(_args, config) {
+      return withContext(config, async (ctx) => {
+        await assertSchemaCurrent(ctx.database);
+        const started = Date.now();
+        const read = await createAuthorIndex(ctx.database).catchUp();
+        console.log(`author-index: read ${read} paper changes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        return 0;
       });
     },
   },

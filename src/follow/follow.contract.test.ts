@@ -155,6 +155,19 @@ for (const dialect of DIALECTS) {
       const period = await follows.following(ada.id, { offset: 0, limit: 10, since: '2026-03-05T00:00:00.000Z', until: '2026-03-09T00:00:00.000Z' });
       assert.deepEqual(ids(period.items.map((i) => i.paper)), ['2603.00004', '2603.00003']);
       assert.deepEqual((await follows.following(bob.id, { offset: 0, limit: 10 })).items, [], "ada's follows bring bob nothing");
+      // A large category is read down the date index instead: the same list.
+      const large = createFollows({ database: db, authors, search: async () => [], smallCategory: 0 });
+      await large.unfollow(ada.id, 'search', 'diffusion');
+      const byDate = await large.following(ada.id, { offset: 0, limit: 10 });
+      assert.deepEqual(ids(byDate.items.map((i) => i.paper)), ['2603.00001', '2603.00005', '2603.00004', '2603.00003', '2603.00002']);
+      assert.deepEqual(
+        ids(
+          (await large.following(ada.id, { offset: 0, limit: 10, since: '2026-03-05T00:00:00.000Z', until: '2026-03-09T00:00:00.000Z' })).items.map(
+            (i) => i.paper,
+          ),
+        ),
+        ['2603.00004', '2603.00003'],
+      );
     });
   });
 }

@@ -14,6 +14,8 @@ export const FOLLOW_KINDS: readonly FollowKind[] = ['author', 'member', 'categor
 /** Follows per member: the following page queries each kind once, but keeps a bound. */
 export const MAX_FOLLOWS = 200;
 export const MAX_SEARCH_FOLLOW = 250;
+/** A category with at most this many papers is read whole and sorted; a larger one down the date index. */
+const SMALL_CATEGORY = 5000;
 
 export class FollowError extends Error {
   constructor(
@@ -66,6 +68,8 @@ export interface FollowsOptions {
   /** a saved search's newest matches (the search service, wired in src/main.ts) */
   search: (q: string, limit: number) => Promise<Paper[]>;
   now?: () => Date;
+  /** a category with at most this many papers is read whole and sorted (SMALL_CATEGORY; tests lower it) */
+  smallCategory?: number;
 }
 
 /** How a follow is shown. */
@@ -76,6 +80,7 @@ export function followLabel(f: Pick<Follow, 'kind' | 'label'>): string {
 export function createFollows(o: FollowsOptions): Follows {
   const { db } = o.database;
   const now = o.now ?? (() => new Date());
+  const smallCategory = o.smallCategory ?? SMALL_CATEGORY;
 
   const resolve: Follows['resolve'] = async (kind, raw) => {
     if (!FOLLOW_KINDS.includes(kind as FollowKind))
@@ -211,29 +216,34 @@ export function createFollows(o: FollowsOptions): Follows {
         for (const r of await q.orderBy('submissions.submitted_at', 'desc').limit(want).execute())
           add(toPaper(r), r.submitted_at, `@${r.username}`, r.username);
       }
-      const categories = of('category');
-      if (categories.length) {
-        let q = db
-          .selectFrom('papers')
-          .selectAll()
-          .where(
-            'id',
-            'in',
+      // A category: its newest papers. A large one is read down the papers' date index until enough
+      // match; a small one is read whole from the category index and sorted (the date index would
+      // pass over most of the corpus to find a rare category's few papers).
+      for (const c of of('category')) {
+        // Counted up to the bound only: a large category is not counted whole on every request.
+        const size = await db
+          .selectFrom(
             db
               .selectFrom('paper_categories')
               .select('paper_id')
-              .where(
-                'category',
-                'in',
-                categories.map((c) => c.value),
-              ),
-          );
+              .where('category', '=', c.value)
+              .limit(smallCategory + 1)
+              .as('c'),
+          )
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow();
+        let q = db.selectFrom('papers').selectAll();
+        q =
+          Number(size.n) > smallCategory
+            ? q.where(({ exists, selectFrom }) =>
+                exists(
+                  selectFrom('paper_categories').select('paper_id').whereRef('paper_categories.paper_id', '=', 'papers.id').where('category', '=', c.value),
+                ),
+              )
+            : q.where('id', 'in', db.selectFrom('paper_categories').select('paper_id').where('category', '=', c.value));
         if (since) q = q.where('published_at', '>=', since);
         if (until) q = q.where('published_at', '<', until);
-        for (const r of await q.orderBy('published_at', 'desc').orderBy('id', 'desc').limit(want).execute()) {
-          const p = toPaper(r);
-          for (const c of categories) if (p.categories.includes(c.value)) add(p, p.publishedAt, c.label);
-        }
+        for (const r of await q.orderBy('published_at', 'desc').orderBy('id', 'desc').limit(want).execute()) add(toPaper(r), r.published_at, c.label);
       }
       for (const s of of('search')) {
         for (const p of await o.search(s.value, Math.min(want, 100))) add(p, p.publishedAt, `“${s.label}”`);

@@ -105,6 +105,7 @@ describe('Authors and following in Chromium', () => {
       await page.goto(`${address}/papers/trending?category=cs.CL`);
       await page.click('.follow-bar form[data-follow] button');
       await page.waitForSelector('.follow-bar form[data-follow].on');
+      await page.screenshot({ path: screenshotPath('category-follow') });
 
       await page.goto(`${address}/following`);
       assert.deepEqual(await ids(), ['2603.00404', '2603.00403', '2603.00402', '2603.00401']);

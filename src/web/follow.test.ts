@@ -85,7 +85,7 @@ for (const dialect of DIALECTS) {
           submitted: { day: '2026-03-06', upvotes: 1 },
         },
       ]);
-      ({ app, deps } = await buildTestApp({ database: db, config: loadConfig({ LOG_LEVEL: 'silent', BASE_URL: 'http://pb.test' }) }));
+      ({ app, deps } = await buildTestApp({ database: db, config: loadConfig({ LOG_LEVEL: 'silent', BASE_URL: 'http://pb.test', PAGE_CACHE_STALE: '0' }) }));
       const { community } = deps;
       const a = await community.accounts.createUser({ email: 'ada@example.org', username: 'ada' });
       const b = await community.accounts.createUser({ email: 'bob@example.org', username: 'bob' });
@@ -270,6 +270,17 @@ for (const dialect of DIALECTS) {
         assert.match(res.body, /^feed: /, url);
       }
       assert.equal((await app.inject('/u/nobody/feed.xml')).statusCode, 404);
+      // A vote reorders trending without a newer entry: If-Modified-Since must not keep the old order.
+      const before = await app.inject('/papers/trending/feed.xml');
+      await new Promise((r) => setTimeout(r, 1100)); // Last-Modified has whole seconds: the next render must fall in a later one
+      await db.db.updateTable('submissions').set({ upvotes: 10, hotness: 10 }).where('paper_id', '=', '2603.00003').execute();
+      const after = await app.inject({ url: '/papers/trending/feed.xml', headers: { 'if-modified-since': String(before.headers['last-modified']) } });
+      assert.equal(after.statusCode, 200, 'reordered since: sent again');
+      assert.deepEqual(
+        parseAtomFeed(after.body).entries?.map((e) => e.id),
+        ['http://pb.test/papers/2603.00003', 'http://pb.test/papers/2603.00002'],
+      );
+      assert.equal((await app.inject({ url: '/papers/trending/feed.xml', headers: { 'if-none-match': String(before.headers.etag) } })).statusCode, 200);
       // every page with a feed names it
       for (const [page, feed] of [
         ['/u/bob', '/u/bob/feed.xml'],

@@ -34,12 +34,19 @@ export interface PaperFeed {
   title: string;
   subtitle?: string;
   items: PaperFeedItem[];
+  /**
+   * When the list last changed, for Last-Modified. By default the newest entry or paper version: right
+   * for lists that only grow at the top (an author's, a member's, a search by date). A list that
+   * reorders (trending, a day by upvotes) passes the time it was rendered, so If-Modified-Since never
+   * keeps a reader on an old order (the ETag still answers 304 while the body is the same).
+   */
+  lastModified?: string;
 }
 
 export interface RenderedFeed {
   contentType: string;
   body: Buffer;
-  /** the newest entry's time (the epoch for an empty feed) */
+  /** for Last-Modified (see PaperFeed.lastModified; the epoch for an empty feed) */
   lastModified: string;
 }
 
@@ -60,6 +67,7 @@ export function feedPathAs(path: string, format: FeedFormat): string {
 
 export function renderPaperFeed(baseUrl: string, format: FeedFormat, feed: PaperFeed): RenderedFeed {
   const updated = newest(feed.items);
+  const lastModified = feed.lastModified ?? feed.items.reduce((max, i) => (i.paper.updatedAt > max ? i.paper.updatedAt : max), updated);
   // The paper's page on this instance: the same paper is the same entry in every feed and every
   // refresh, so readers never show it twice.
   const entryId = (p: Paper) => `${baseUrl}${paperPath(p.id)}`;
@@ -85,7 +93,7 @@ export function renderPaperFeed(baseUrl: string, format: FeedFormat, feed: Paper
         attachments: [{ url: pdfUrl(p.id), mime_type: 'application/pdf', title: 'PDF' }],
       })),
     };
-    return { contentType: `${FEED_TYPES.json}; charset=utf-8`, body: Buffer.from(JSON.stringify(doc)), lastModified: updated };
+    return { contentType: `${FEED_TYPES.json}; charset=utf-8`, body: Buffer.from(JSON.stringify(doc)), lastModified };
   }
   const entries: AtomEntry[] = feed.items.map(({ paper: p, at }) => ({
     id: entryId(p),
@@ -111,7 +119,7 @@ export function renderPaperFeed(baseUrl: string, format: FeedFormat, feed: Paper
     author: 'Paperboy',
     entries,
   });
-  return { contentType: `${FEED_TYPES.atom}; charset=utf-8`, body: Buffer.from(xml), lastModified: updated };
+  return { contentType: `${FEED_TYPES.atom}; charset=utf-8`, body: Buffer.from(xml), lastModified };
 }
 
 /**

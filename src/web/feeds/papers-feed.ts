@@ -2,9 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../deps.js';
 import { feedVersion, listDailyPapers, type FeedSort } from '../../feed/daily.js';
-import { Category } from '../../papers/schemas.js';
+import { Category, isCategory } from '../../papers/schemas.js';
 import { checkedInHandler, errorResponse, type RouteDoc } from '../api/schemas.js';
-import { isCategory } from '../../papers/schemas.js';
 import { badFeedRequest, FEED_TYPES, renderPaperFeed, sendConditional, type FeedFormat } from './paper-feed.js';
 
 /** How many entries a feed carries: a few busy feed days' worth. */
@@ -61,6 +60,8 @@ export function registerPapersFeed(app: FastifyInstance, { config, database, pag
           title: category ? `${o.title} · ${category}` : o.title,
           subtitle: o.subtitle,
           items: entries.map((e) => ({ paper: e.paper, at: e.submittedAt })),
+          // Votes reorder these lists: the render time, taken after the change it shows.
+          lastModified: new Date().toISOString(),
         });
         return { contentType: r.contentType, body: r.body, headers: { 'x-last-modified': r.lastModified } };
       },

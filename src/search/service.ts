@@ -61,6 +61,8 @@ export interface SearchService {
   lexicalIndexBuilding?(): boolean;
   /** Starts loading (or building) the lexical index's in-memory copy, which else starts at the first search. */
   startLexicalIndex?(): void;
+  /** Resolves when the vectors are loaded and no ANN index build is in progress (benchmarks, tests). */
+  vectorsSettled?(): Promise<void>;
 }
 
 export const MAX_QUERY_LENGTH = 250;
@@ -182,8 +184,13 @@ export function createSearchService(deps: SearchDeps): SearchService {
     if (!vectors || !embedder) return null;
     if (!(await vectorsReady(state))) return null;
     // The first read of the vectors (some 45 s at a million papers) goes on in the background past
-    // the time limit; searches are lexical until it is done.
-    const [qv] = await Promise.all([withTimeout(embedQuery(embedder, q.slice(0, 1000)), timeout), withTimeout(vectors.refresh(), timeout)]);
+    // the time limit; searches are lexical until it is done. Once loaded, a search does not wait for
+    // the vectors written since (every refreshMs): on PostgreSQL reading the last ones' keys takes
+    // round trips that made the searches it fell on the slowest of all.
+    let first: Promise<unknown> | null = null;
+    if (vectors.loaded) void vectors.refresh().catch(() => undefined);
+    else first = withTimeout(vectors.refresh(), timeout);
+    const [qv] = await Promise.all([withTimeout(embedQuery(embedder, q.slice(0, 1000)), timeout), first]);
     return !qv || !vectors.loaded || vectors.size === 0 || qv.every((x) => x === 0) ? null : qv;
   }
 
@@ -245,6 +252,12 @@ export function createSearchService(deps: SearchDeps): SearchService {
     },
     lexicalIndexBuilding: () => lexical.building?.() ?? false,
     startLexicalIndex: () => lexical.start?.(),
+    async vectorsSettled() {
+      const { vectors } = active;
+      if (!vectors) return;
+      await vectors.refresh();
+      await vectors.settled();
+    },
     answerState() {
       const { embedder, vectors, ready } = active;
       const model = embedder ? `${embedder.name}@${embedder.version}` : 'none';
@@ -296,12 +309,15 @@ export function createSearchService(deps: SearchDeps): SearchService {
         // only served the fusion.
         const all = await rank(state, req.q.slice(0, 1000), lex, qv, qv ? await boundOf() : undefined, cache);
         let ranked = filtered ? all : all.slice(0, wanted);
-        const upvotes = await feedUpvotes(ranked.map((h) => h.id));
+        // Both at once: on PostgreSQL each is a round trip.
+        const [upvotes, byId] = await Promise.all([
+          feedUpvotes(ranked.map((h) => h.id)),
+          readPapers(
+            ranked.map((h) => h.id),
+            cache,
+          ),
+        ]);
         if (req.featured) ranked = ranked.filter((h) => upvotes.has(h.id));
-        const byId = await readPapers(
-          ranked.map((h) => h.id),
-          cache,
-        );
         out = ranked.flatMap((h) => {
           const paper = byId.get(h.id);
           if (!paper) return [];

@@ -82,3 +82,37 @@ test('[postgres] a hybrid search reads the database in at most 3 statements, wit
     await db.destroy();
   }
 });
+
+test('[postgres] a hybrid search does not wait for the vectors written since to be read', async () => {
+  const db = await freshDatabase('postgres');
+  try {
+    const store = createPaperStore(db);
+    await store.upsertMany(Array.from({ length: N }, (_, i) => buildPaper({ id: id(i), title: `Graph networks ${i}`, authors: ['Ada Lovelace'] })));
+    await putVectors(
+      db,
+      embedder,
+      Array.from({ length: N }, (_, i) => ({ id: id(i), vector: vectorOf(i) })),
+    );
+    // A refresh is due at every search, and a search would wait a minute for one.
+    const search = createSearchService({ database: db, papers: store, embedder, readyCheckMs: 0, vectorRefreshMs: 0, embedTimeoutMs: 60_000 });
+    await waitFor(async () => (await search.search({ q: 'graph networks', limit: 10 })).mode === 'hybrid' && search.lexicalIndexBuilding?.() === false, {
+      what: 'hybrid search over the memory index',
+    });
+    await search.vectorsSettled?.();
+    // Another session holds the vectors' table: the refresh's read waits for it.
+    const lock = await db.pg!.connect();
+    try {
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE paper_vectors IN ACCESS EXCLUSIVE MODE');
+      const answered = search.search({ q: 'graph networks', limit: 10 }).then((r) => r.mode);
+      // The 5 s is part of what is tested: a search that waited for the refresh would still be waiting.
+      const blocked = new Promise<string>((resolve) => setTimeout(() => resolve('still waiting'), 5_000).unref());
+      assert.equal(await Promise.race([answered, blocked]), 'hybrid', 'the search answers from the vectors in memory while the refresh waits');
+    } finally {
+      await lock.query('ROLLBACK');
+      lock.release();
+    }
+  } finally {
+    await db.destroy();
+  }
+});

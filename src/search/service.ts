@@ -96,6 +96,8 @@ export interface SearchDeps {
   lexicalIndexPath?: string;
   /** how often the share of papers with vectors is checked until it is enough (tests shorten it) */
   readyCheckMs?: number;
+  /** how often the vectors written since are read into memory (tests shorten it) */
+  vectorRefreshMs?: number;
   /**
    * Search threads for the CPU-bound parts (query embedding and soft match with a corpus model, the
    * vector side of hybrid ranking); none: they run on the calling thread. The ranking is the same.
@@ -121,7 +123,8 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {
 
 export function createSearchService(deps: SearchDeps): SearchService {
   const lexical: AppLexicalIndex = createLexicalIndex(deps.database, { memoryIndexPath: deps.lexicalIndexPath ?? null });
-  const cacheFor = (embedder: Embedder | null) => (embedder ? new VectorCache(deps.database, embedder, 30_000, deps.vectorIndexPath ?? null) : null);
+  const cacheFor = (embedder: Embedder | null) =>
+    embedder ? new VectorCache(deps.database, embedder, deps.vectorRefreshMs ?? 30_000, deps.vectorIndexPath ?? null) : null;
   /** The model and its vectors, replaced together by useEmbedder; each search reads them once. */
   type Active = { embedder: Embedder | null; vectors: VectorCache | null; ready: boolean; checkedAt: number };
   let active: Active = { embedder: deps.embedder, vectors: cacheFor(deps.embedder), ready: false, checkedAt: 0 };

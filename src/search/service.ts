@@ -61,6 +61,8 @@ export interface SearchService {
   lexicalIndexBuilding?(): boolean;
   /** Starts loading (or building) the lexical index's in-memory copy, which else starts at the first search. */
   startLexicalIndex?(): void;
+  /** Resolves when the vectors are loaded and no ANN index build is in progress (benchmarks, tests). */
+  vectorsSettled?(): Promise<void>;
 }
 
 export const MAX_QUERY_LENGTH = 250;
@@ -94,6 +96,8 @@ export interface SearchDeps {
   lexicalIndexPath?: string;
   /** how often the share of papers with vectors is checked until it is enough (tests shorten it) */
   readyCheckMs?: number;
+  /** how often the vectors written since are read into memory (tests shorten it) */
+  vectorRefreshMs?: number;
   /**
    * Search threads for the CPU-bound parts (query embedding and soft match with a corpus model, the
    * vector side of hybrid ranking); none: they run on the calling thread. The ranking is the same.
@@ -119,7 +123,8 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {
 
 export function createSearchService(deps: SearchDeps): SearchService {
   const lexical: AppLexicalIndex = createLexicalIndex(deps.database, { memoryIndexPath: deps.lexicalIndexPath ?? null });
-  const cacheFor = (embedder: Embedder | null) => (embedder ? new VectorCache(deps.database, embedder, 30_000, deps.vectorIndexPath ?? null) : null);
+  const cacheFor = (embedder: Embedder | null) =>
+    embedder ? new VectorCache(deps.database, embedder, deps.vectorRefreshMs ?? 30_000, deps.vectorIndexPath ?? null) : null;
   /** The model and its vectors, replaced together by useEmbedder; each search reads them once. */
   type Active = { embedder: Embedder | null; vectors: VectorCache | null; ready: boolean; checkedAt: number };
   let active: Active = { embedder: deps.embedder, vectors: cacheFor(deps.embedder), ready: false, checkedAt: 0 };
@@ -182,8 +187,13 @@ export function createSearchService(deps: SearchDeps): SearchService {
     if (!vectors || !embedder) return null;
     if (!(await vectorsReady(state))) return null;
     // The first read of the vectors (some 45 s at a million papers) goes on in the background past
-    // the time limit; searches are lexical until it is done.
-    const [qv] = await Promise.all([withTimeout(embedQuery(embedder, q.slice(0, 1000)), timeout), withTimeout(vectors.refresh(), timeout)]);
+    // the time limit; searches are lexical until it is done. Once loaded, a search does not wait for
+    // the vectors written since (every refreshMs): on PostgreSQL reading the last ones' keys takes
+    // round trips that made the searches it fell on the slowest of all.
+    let first: Promise<unknown> | null = null;
+    if (vectors.loaded) void vectors.refresh().catch(() => undefined);
+    else first = withTimeout(vectors.refresh(), timeout);
+    const [qv] = await Promise.all([withTimeout(embedQuery(embedder, q.slice(0, 1000)), timeout), first]);
     return !qv || !vectors.loaded || vectors.size === 0 || qv.every((x) => x === 0) ? null : qv;
   }
 
@@ -245,6 +255,12 @@ export function createSearchService(deps: SearchDeps): SearchService {
     },
     lexicalIndexBuilding: () => lexical.building?.() ?? false,
     startLexicalIndex: () => lexical.start?.(),
+    async vectorsSettled() {
+      const { vectors } = active;
+      if (!vectors) return;
+      await vectors.refresh();
+      await vectors.settled();
+    },
     answerState() {
       const { embedder, vectors, ready } = active;
       const model = embedder ? `${embedder.name}@${embedder.version}` : 'none';
@@ -296,12 +312,15 @@ export function createSearchService(deps: SearchDeps): SearchService {
         // only served the fusion.
         const all = await rank(state, req.q.slice(0, 1000), lex, qv, qv ? await boundOf() : undefined, cache);
         let ranked = filtered ? all : all.slice(0, wanted);
-        const upvotes = await feedUpvotes(ranked.map((h) => h.id));
+        // Both at once: on PostgreSQL each is a round trip.
+        const [upvotes, byId] = await Promise.all([
+          feedUpvotes(ranked.map((h) => h.id)),
+          readPapers(
+            ranked.map((h) => h.id),
+            cache,
+          ),
+        ]);
         if (req.featured) ranked = ranked.filter((h) => upvotes.has(h.id));
-        const byId = await readPapers(
-          ranked.map((h) => h.id),
-          cache,
-        );
         out = ranked.flatMap((h) => {
           const paper = byId.get(h.id);
           if (!paper) return [];

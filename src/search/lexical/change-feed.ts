@@ -68,6 +68,20 @@ export async function readChanges(database: Database, from: FeedPosition, apply:
       await apply(page.map(toChange));
     }
   }
+  // Most reads (one before each search) find nothing new: one statement, whose own snapshot reads the
+  // page, answers them instead of a transaction's four round trips (on a loaded machine some 10 ms of
+  // each search on PostgreSQL). When it finds a change not read before, the read below starts over.
+  const probe = await sql<{ xmin: string; xmax: string; seq: number | null }>`
+    SELECT pg_snapshot_xmin(s)::text AS xmin, pg_snapshot_xmax(s)::text AS xmax, c.seq
+      FROM pg_current_snapshot() AS s
+      LEFT JOIN LATERAL (SELECT seq FROM paper_changes WHERE seq > ${from.through} ORDER BY seq LIMIT ${PAGE}) AS c ON true
+     ORDER BY c.seq`.execute(database.db);
+  const known = new Set(from.seen);
+  const probed = probe.rows.flatMap((r) => (r.seq === null ? [] : [Number(r.seq)]));
+  if (probed.length < PAGE && probed.every((s) => known.has(s))) {
+    const { xmin, xmax } = probe.rows[0];
+    return settle(from, probed.length ? probed[probed.length - 1] : from.through, [], xmin, xmax);
+  }
   return database.db
     .transaction()
     .setIsolationLevel('repeatable read')
@@ -110,18 +124,27 @@ export async function readChanges(database: Database, from: FeedPosition, apply:
           }),
         );
       }
-      const marks = [...from.marks];
-      if (after > from.through) marks.push([after, xmax]);
-      let through = from.through;
-      const settled = BigInt(xmin);
-      const open = marks.filter(([seq, x]) => {
-        if (BigInt(x) > settled) return true;
-        through = Math.max(through, seq);
-        return false;
-      });
-      const next = [...from.seen, ...read].filter((s) => s > through).sort((a, b) => a - b);
-      return { through, seen: next, marks: open };
+      return settle(from, after, read, xmin, xmax);
     });
+}
+
+/**
+ * The position after a PostgreSQL read in the snapshot (xmin, xmax) that went through seq `after`
+ * and read the changes `read`: a mark for this read, and `through` moved up to each earlier mark
+ * whose transactions have all finished (see the top of this file).
+ */
+function settle(from: FeedPosition, after: number, read: number[], xmin: string, xmax: string): FeedPosition {
+  const marks = [...from.marks];
+  if (after > from.through) marks.push([after, xmax]);
+  let through = from.through;
+  const settled = BigInt(xmin);
+  const open = marks.filter(([seq, x]) => {
+    if (BigInt(x) > settled) return true;
+    through = Math.max(through, seq);
+    return false;
+  });
+  const next = [...from.seen, ...read].filter((s) => s > through).sort((a, b) => a - b);
+  return { through, seen: next, marks: open };
 }
 
 interface ChangeRow {

@@ -52,8 +52,7 @@ export interface RankPaper {
 }
 
 export interface ReaderModel {
-  text: SparseVector;
-  /** the text profile as an open-addressing table (see profileTable) */
+  /** the text profile (the liked papers' mean text vector, less the dismissed share) as a hash table */
   table: ProfileTable;
   vector: Float32Array | null;
   /** the liked papers' vectors, packed (dim floats each), for the nearest liked paper */
@@ -152,7 +151,7 @@ export function fitReader(liked: RankPaper[], dismissed: RankPaper[] = [], weigh
   });
   const owners = new Map<number, number>();
   for (const p of liked) for (const o of p.owners ?? []) owners.set(o, (owners.get(o) ?? 0) + 1);
-  return { text, table: profileTable(text), vector, likedVectors, owners, liked, known: new Set([...liked, ...dismissed].map((p) => p.id)) };
+  return { table: profileTable(text), vector, likedVectors, owners, liked, known: new Set([...liked, ...dismissed].map((p) => p.id)) };
 }
 
 /** Standardises xs[0..n) in place (all zeros when they do not vary). */

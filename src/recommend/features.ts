@@ -1,4 +1,4 @@
-import { tokenize } from '../search/lexical/tokenize.js';
+import { STOP_WORDS, stem, words } from '../search/lexical/tokenize.js';
 
 // What the "For you" ranking knows of a paper's text: its stemmed words and word pairs (bigrams), each
 // hashed to one of 2^20 features (no vocabulary to keep or grow; at a million papers collisions cost
@@ -33,20 +33,53 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
+/** A paper's features with their counts, and each feature's words as the paper first writes them. */
+export function analyse(p: PaperText): { counts: Map<number, number>; labels: Map<number, string> } {
+  // The same terms as search's tokenize(), with the surface word kept beside each stem (for reasons).
+  const stems: string[] = [];
+  const surface: string[] = [];
+  for (const w of words(`${p.title}. ${p.title}. ${p.abstract} ${p.comments ?? ''}`)) {
+    if (w.length > 40 || STOP_WORDS.has(w)) continue;
+    if (w.length === 1 && !/\d/.test(w)) continue;
+    stems.push(stem(w));
+    surface.push(w);
+  }
+  const counts = new Map<number, number>();
+  const labels = new Map<number, string>();
+  const add = (s: string, label: string) => {
+    const f = hash(s) & MASK;
+    const n = counts.get(f);
+    counts.set(f, (n ?? 0) + 1);
+    if (n === undefined) labels.set(f, label);
+  };
+  for (let i = 0; i < stems.length; i++) {
+    add(stems[i], surface[i]);
+    if (i + 1 < stems.length) add(`${stems[i]} ${stems[i + 1]}`, `${surface[i]} ${surface[i + 1]}`);
+  }
+  return { counts, labels };
+}
+
 /** Feature counts of a paper: its words and word pairs, hashed. The title counts twice, as in search. */
 export function termCounts(p: PaperText): Map<number, number> {
-  const tokens = tokenize(`${p.title}. ${p.title}. ${p.abstract} ${p.comments ?? ''}`);
-  const counts = new Map<number, number>();
-  const add = (s: string) => {
-    const f = hash(s) & MASK;
-    counts.set(f, (counts.get(f) ?? 0) + 1);
-  };
-  for (let i = 0; i < tokens.length; i++) {
-    add(tokens[i]);
-    if (i + 1 < tokens.length) add(`${tokens[i]} ${tokens[i + 1]}`);
-  }
-  return counts;
+  return analyse(p).counts;
 }
+
+/**
+ * The accounts or organisations whose code or data a paper links to (github.com/ORG, gitlab.com/ORG,
+ * huggingface.co/ORG), hashed: a group's papers share them, and a reader who liked a group's papers
+ * wants its new ones. Hugging Face's own path words (datasets, spaces) are not organisations.
+ */
+export function codeOwners(p: PaperText): Int32Array {
+  const text = `${p.abstract} ${p.comments ?? ''}`;
+  const out = new Set<number>();
+  for (const m of text.matchAll(/(?:github\.com|gitlab\.com|huggingface\.co)\/([A-Za-z0-9_.-]+)/gi)) {
+    const owner = m[1].toLowerCase().replace(/\.+$/, '');
+    if (owner && !NOT_OWNERS.has(owner)) out.add(hash(`owner:${owner}`) | 0);
+  }
+  return Int32Array.from(out);
+}
+
+const NOT_OWNERS = new Set(['datasets', 'spaces', 'models', 'collections', 'papers', 'anonymous']);
 
 /** How many papers hold each feature, over the papers the instance has (or a large sample of them). */
 export class TermStats {

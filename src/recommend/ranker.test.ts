@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TermStats, sparseDot, termCounts, weigh } from './features.js';
 import { type RankPaper, fitReader, rankForReader } from './ranker.js';
+import { rankPaper } from './recommender.js';
+import { reasonText } from './service.js';
 
 const TEXTS = {
   asr1: { title: 'Streaming speech recognition with transducers', abstract: 'We train speech recognition transducers for low latency streaming.' },
@@ -67,11 +69,91 @@ test('with corpus-model vectors the vector similarity counts too', () => {
     { ...p.get('rl2')!, vector: vec(1) },
     { ...p.get('rl1')!, vector: vec(0) },
   ];
-  const textOnly = rankForReader(fitReader(liked), candidates, { text: 1, vector: 0, dismissed: 0.5 });
-  const both = rankForReader(fitReader(liked), candidates, { text: 1, vector: 5, dismissed: 0.5 });
+  const textOnly = rankForReader(fitReader(liked), candidates, { text: 1, vector: 0, nearest: 0, owners: 0, dismissed: 0.5 });
+  const both = rankForReader(fitReader(liked), candidates, { text: 1, vector: 5, nearest: 0, owners: 0, dismissed: 0.5 });
   assert.equal(both[0].id, 'rl2');
   assert.notDeepEqual(
     both.map((r) => r.id),
     textOnly.map((r) => r.id),
   );
+});
+
+test('a paper that links code of an owner the liked papers link ranks above one that does not', () => {
+  const p = papers();
+  const stats = new TermStats();
+  const texts = {
+    liked: { title: 'Parsing with transformers', abstract: 'Code: https://github.com/acme-nlp/parser.' },
+    same: { title: 'Tagging with recurrent networks', abstract: 'Code is at github.com/acme-nlp/tagger' },
+    other: { title: 'Tagging with recurrent networks', abstract: 'Code is at github.com/someone/tagger' },
+  };
+  for (const t of Object.values(texts)) stats.add(termCounts(t));
+  const [liked, same, other] = Object.entries(texts).map(([id, t]) => ({ ...rankPaper({ id, ...t }, stats, null) }));
+  assert.deepEqual(Array.from(same.owners!), Array.from(liked.owners!), 'github.com/acme-nlp in both');
+  assert.notDeepEqual(Array.from(other.owners!), Array.from(liked.owners!));
+  const ranked = rankForReader(fitReader([liked, p.get('rl1')!]), [other, same]);
+  assert.deepEqual(
+    ranked.map((r) => r.id),
+    ['same', 'other'],
+  );
+});
+
+test('a paper near one of several interests ranks above one near their mean', () => {
+  const p = papers();
+  const unit = (...xs: number[]) => {
+    const n = Math.hypot(...xs);
+    return Float32Array.from(xs, (x) => x / n);
+  };
+  const liked = [
+    { ...p.get('asr1')!, vector: unit(1, 0, 0) },
+    { ...p.get('mt1')!, vector: unit(0, 1, 0) },
+  ];
+  // Words alike for both (rl1, rl2 share none with the liked papers): only the vectors tell them apart.
+  const near = { ...p.get('rl1')!, vector: unit(0.97, 0.05, 0.2) };
+  const middle = { ...p.get('rl2')!, vector: unit(0.62, 0.62, 0.1) };
+  const w = { text: 0, vector: 1, nearest: 0, owners: 0, dismissed: 0.5 };
+  assert.equal(rankForReader(fitReader(liked), [near, middle], w)[0].id, 'rl2', 'by the mean alone, the middle one');
+  assert.equal(rankForReader(fitReader(liked), [near, middle], { ...w, nearest: 3 })[0].id, 'rl1', 'the nearest liked paper lifts the other');
+});
+
+test('when no liked paper is close, the reason is the words that drove the score', () => {
+  const stats = new TermStats();
+  const texts = {
+    liked1: { title: 'Speech recognition with transducers', abstract: 'Transducers for streaming speech recognition on phones.' },
+    liked2: { title: 'Accented speech recognition', abstract: 'Adapters for accented speech recognition.' },
+    close: { title: 'Streaming speech recognition with transducers on phones', abstract: 'Transducers for streaming speech recognition on phones, faster.' },
+    far: {
+      title: 'A survey of dialogue systems',
+      abstract: 'Dialogue systems, chat agents, task bots, user simulators, evaluation of dialogue, and one note on speech recognition.',
+    },
+    other1: { title: 'Graph neural networks for molecules', abstract: 'Molecules as graphs.' },
+    other2: { title: 'Vision transformers for images', abstract: 'Images as patches.' },
+  };
+  for (const t of Object.values(texts)) stats.add(termCounts(t));
+  // Corpus-model vectors: the survey is far from both liked papers, the streaming paper near the first.
+  const unit = (...xs: number[]) => {
+    const n = Math.hypot(...xs);
+    return Float32Array.from(xs, (x) => x / n);
+  };
+  const vectors: Record<string, Float32Array> = {
+    liked1: unit(1, 0, 0, 0),
+    liked2: unit(0.8, 0.6, 0, 0),
+    close: unit(0.95, 0.1, 0.1, 0),
+    far: unit(0.2, 0, 0.2, 1),
+    other1: unit(0, 0, 1, 0),
+    other2: unit(0, 0, 0.3, 1),
+  };
+  const rp = Object.fromEntries(Object.entries(texts).map(([id, t]) => [id, rankPaper({ id, ...t }, stats, vectors[id])]));
+  const ranked = rankForReader(fitReader([rp.liked1, rp.liked2]), [rp.close, rp.far, rp.other1, rp.other2]);
+  const close = ranked.find((r) => r.id === 'close')!;
+  const far = ranked.find((r) => r.id === 'far')!;
+  assert.equal(close.because?.id, 'liked1');
+  assert.equal(close.words, null);
+  assert.equal(far.because, null, 'no liked paper is close to the survey (cosine 0.2 and 0.16)');
+  assert.ok(far.words?.length, 'its words instead');
+  assert.ok(
+    far.words!.some((w) => /speech|recognition/.test(w)),
+    far.words!.join(', '),
+  );
+  assert.equal(reasonText(far.because, undefined, far.words), `your words: ${far.words!.map((w) => `"${w}"`).join(', ')}`);
+  assert.equal(reasonText(close.because, 'saved', close.words), 'like "Speech recognition with transducers" you saved');
 });

@@ -1,31 +1,42 @@
-import { FEATURE_BITS, type SparseVector } from './features.js';
-
-/** One profile at a time is spread here (see rankForReader); all zeros between calls. */
-const scratch = new Float32Array(1 << FEATURE_BITS);
+import { type SparseVector, sparseDot } from './features.js';
 
 // A reader's own ranking of papers, fitted from the papers they liked (saved, upvoted, imported) and
-// those they dismissed: a profile of their words (the sum of the liked papers' text vectors, less a
-// share of the dismissed ones', Rocchio's way) and of their papers' meaning (the sum of the liked
-// papers' corpus-model vectors). A list of candidates is ranked by a weighted sum of the two
-// similarities, each standardised over the list (z-scores), so that neither scale decides alone.
-// Measured on the simulated readers of ../shared/data/recsys (bench/recommend.ts): see RANK_WEIGHTS.
+// those they dismissed. A candidate is scored by four similarities to what the reader liked, each
+// standardised over the list being ranked (z-scores, so that no scale decides alone) and summed with
+// weights (RANK_WEIGHTS, chosen by cross-validation over readers in bench/recommend.ts):
+// - text: its words against the reader's profile (the mean of the liked papers' text vectors, less a
+//   share of the dismissed ones', Rocchio's way);
+// - vector: its corpus-model vector against the mean of the liked papers' vectors;
+// - nearest: its vector against the single liked paper nearest to it (a reader's interests are several:
+//   a paper close to one of them counts even when it is far from their mean);
+// - owners: the code / data owners (github.com/ORG ...) it shares with the liked papers.
 
 export interface RankWeights {
   /** weight of the text similarity */
   text: number;
-  /** weight of the corpus-model vector similarity */
+  /** weight of the corpus-model vector similarity to the liked papers' mean */
   vector: number;
+  /** weight of the corpus-model vector similarity to the nearest liked paper */
+  nearest: number;
+  /** weight of the code owners shared with liked papers */
+  owners: number;
   /** share of the dismissed papers' text subtracted from the profile */
   dismissed: number;
 }
 
 /**
- * With IDF_POWER, the setting that 5-fold cross-validation over readers-dev's readers chose in most
- * folds (idf power 2.5, vector weight 2; bench/recommend.ts prints each fold's choice): held-out MRR
- * 0.324, Hit@10 0.536, against arxiv-sanity-lite's 0.289 on the same readers. The dismissed share is
- * not measured (the readers have no dismissals): half, as Rocchio's usual negative weight.
+ * Chosen by 5-fold cross-validation over readers-dev's readers (bench/recommend.ts prints each fold's
+ * choice; this is the choice over all readers, rounded): held-out MRR and Hit@10 in docs/benchmarks.md.
+ * The dismissed share is not measured (the readers have no dismissals): half, Rocchio's usual weight.
  */
-export const RANK_WEIGHTS: RankWeights = { text: 1, vector: 2, dismissed: 0.5 };
+export const RANK_WEIGHTS: RankWeights = { text: 1, vector: 1.5, nearest: 2.5, owners: 1, dismissed: 0.5 };
+
+/**
+ * The nearest liked paper is looked for among this many of the best by the other similarities (the
+ * rest count as the list's mean there): 1,000 candidates against 50 liked papers would otherwise cost
+ * 12.8 million multiplications, and a paper that far down is not lifted into view by it.
+ */
+export const NEAREST_AMONG = 250;
 
 /** A paper as the ranker sees it. */
 export interface RankPaper {
@@ -34,11 +45,20 @@ export interface RankPaper {
   text: SparseVector;
   /** its corpus-model vector (unit length), when it has one */
   vector: Float32Array | null;
+  /** hashed owners of the code and data it links to (features.ts codeOwners) */
+  owners?: Int32Array;
+  /** its heaviest features and their words as written, one a line (for reasons) */
+  terms?: { ids: Int32Array; labels: string };
 }
 
 export interface ReaderModel {
-  text: SparseVector;
+  /** the text profile (the liked papers' mean text vector, less the dismissed share) as a hash table */
+  table: ProfileTable;
   vector: Float32Array | null;
+  /** the liked papers' vectors, packed (dim floats each), for the nearest liked paper */
+  likedVectors: Float32Array;
+  /** how many liked papers name each code owner */
+  owners: Map<number, number>;
   liked: RankPaper[];
   /** liked and dismissed papers: never recommended back */
   known: Set<string>;
@@ -47,8 +67,63 @@ export interface ReaderModel {
 export interface Recommendation {
   id: string;
   score: number;
-  /** the liked paper it is most like (null when none shares its words) */
+  /** the liked paper it is most like (null when none is close: then `words` says why) */
   because: { id: string; title: string } | null;
+  /** when no liked paper is close: the words that drove its score, strongest first */
+  words: string[] | null;
+}
+
+/**
+ * A liked paper is close enough to name in a reason from this cosine of the corpus-model vectors (among
+ * the 10 best of a reader-day on readers-dev, the nearest liked paper's: p10 0.32, median 0.47); below
+ * it the reason names the words that drove the score.
+ */
+export const CLOSE_VECTOR = 0.35;
+/** The same without vectors, by text similarity (idf^2.5-weighted words are far apart: there p25 0.002). */
+export const CLOSE_TEXT = 0.002;
+
+/**
+ * A profile's weights by feature id in a hash table of two slots per word, id and weight side by side
+ * (~10,000 words: 256 KB, built once when the reader's model is fitted): a candidate's text score is one
+ * probe per word it has, and no call spreads the profile over a dense array of all 2^20 features (4 MB).
+ */
+export interface ProfileTable {
+  /** slot i: the feature id at 2i (Int32), its weight at 2i + 1 (Float32, same bytes): one cache line a probe */
+  keys: Int32Array;
+  weights: Float32Array;
+  shift: number;
+}
+
+const EMPTY = -1;
+
+function profileTable(v: SparseVector): ProfileTable {
+  let bits = 4;
+  while (1 << bits < v.ids.length * 2) bits++;
+  const buffer = new ArrayBuffer(8 << bits);
+  const keys = new Int32Array(buffer).fill(EMPTY);
+  const weights = new Float32Array(buffer);
+  const shift = 32 - bits;
+  const mask = (1 << bits) - 1;
+  for (let i = 0; i < v.ids.length; i++) {
+    const f = v.ids[i];
+    let slot = Math.imul(f, 0x9e3779b1) >>> shift;
+    while (keys[2 * slot] !== EMPTY) slot = (slot + 1) & mask;
+    keys[2 * slot] = f;
+    weights[2 * slot + 1] = v.weights[i];
+  }
+  return { keys, weights, shift };
+}
+
+/** The profile's weight of a feature (0 when it has none). */
+function lookup(t: ProfileTable, f: number): number {
+  const mask = (t.keys.length >> 1) - 1;
+  let slot = Math.imul(f, 0x9e3779b1) >>> t.shift;
+  for (;;) {
+    const k = t.keys[2 * slot];
+    if (k === f) return t.weights[2 * slot + 1];
+    if (k === EMPTY) return 0;
+    slot = (slot + 1) & mask;
+  }
 }
 
 /** Sums sparse vectors with weights into one sparse vector. */
@@ -65,81 +140,234 @@ export function fitReader(liked: RankPaper[], dismissed: RankPaper[] = [], weigh
   const nd = Math.max(1, dismissed.length);
   const text = sumSparse([...liked.map((p) => ({ v: p.text, w: 1 / nl })), ...dismissed.map((p) => ({ v: p.text, w: -weights.dismissed / nd }))]);
   let vector: Float32Array | null = null;
-  for (const p of liked) {
-    if (!p.vector) continue;
-    vector ??= new Float32Array(p.vector.length);
-    for (let d = 0; d < vector.length; d++) vector[d] += p.vector[d] / nl;
-  }
-  return { text, vector, liked, known: new Set([...liked, ...dismissed].map((p) => p.id)) };
+  const withVectors = liked.filter((p) => p.vector);
+  const dim = withVectors[0]?.vector?.length ?? 0;
+  const likedVectors = new Float32Array(withVectors.length * dim);
+  withVectors.forEach((p, k) => {
+    if (p.vector!.length !== dim) return;
+    likedVectors.set(p.vector!, k * dim);
+    vector ??= new Float32Array(dim);
+    for (let d = 0; d < dim; d++) vector[d] += p.vector![d] / nl;
+  });
+  const owners = new Map<number, number>();
+  for (const p of liked) for (const o of p.owners ?? []) owners.set(o, (owners.get(o) ?? 0) + 1);
+  return { table: profileTable(text), vector, likedVectors, owners, liked, known: new Set([...liked, ...dismissed].map((p) => p.id)) };
 }
 
-function zScores(xs: Float64Array): Float64Array {
+/** Standardises xs[0..n) in place (all zeros when they do not vary). */
+function zScores(xs: Float64Array, n: number): void {
   let mean = 0;
-  for (const x of xs) mean += x;
-  mean /= Math.max(1, xs.length);
+  for (let i = 0; i < n; i++) mean += xs[i];
+  mean /= Math.max(1, n);
   let v = 0;
-  for (const x of xs) v += (x - mean) ** 2;
-  const sd = Math.sqrt(v / Math.max(1, xs.length)) || 1;
-  return xs.map((x) => (x - mean) / sd);
+  for (let i = 0; i < n; i++) v += (xs[i] - mean) ** 2;
+  const sd = Math.sqrt(v / Math.max(1, n));
+  for (let i = 0; i < n; i++) xs[i] = sd > 1e-12 ? (xs[i] - mean) / sd : 0;
+}
+
+/** Column buffers reused between calls (grown when a list is longer). */
+let columns = {
+  size: 0,
+  text: new Float64Array(0),
+  vector: new Float64Array(0),
+  nearest: new Float64Array(0),
+  owners: new Float64Array(0),
+  score: new Float64Array(0),
+};
+function buffers(n: number): typeof columns {
+  if (columns.size < n) {
+    const size = Math.max(n, 1024);
+    columns = {
+      size,
+      text: new Float64Array(size),
+      vector: new Float64Array(size),
+      nearest: new Float64Array(size),
+      owners: new Float64Array(size),
+      score: new Float64Array(size),
+    };
+  }
+  return columns;
+}
+
+/** The similarities of each candidate, standardised over the list: what the score weighs. */
+export interface FeatureColumns {
+  text: Float64Array;
+  vector: Float64Array;
+  nearest: Float64Array;
+  owners: Float64Array;
+}
+
+/** Text, mean-vector and owner similarities of `list` into the columns (raw, not yet standardised). */
+function similarities(model: ReaderModel, list: RankPaper[], c: FeatureColumns): void {
+  const n = list.length;
+  const table = model.table;
+  const { keys, weights } = table;
+  const shift = table.shift;
+  const mask = (keys.length >> 1) - 1;
+  const mv = model.vector;
+  for (let k = 0; k < n; k++) {
+    const p = list[k];
+    const ids = p.text.ids;
+    const ws = p.text.weights;
+    let s = 0;
+    for (let i = 0; i < ids.length; i++) {
+      // lookup(), inlined: this loop is most of a ranking's time
+      const f = ids[i];
+      let slot = Math.imul(f, 0x9e3779b1) >>> shift;
+      for (;;) {
+        const key = keys[2 * slot];
+        if (key === f) {
+          s += weights[2 * slot + 1] * ws[i];
+          break;
+        }
+        if (key === EMPTY) break;
+        slot = (slot + 1) & mask;
+      }
+    }
+    c.text[k] = s;
+    let v = 0;
+    if (mv && p.vector && p.vector.length === mv.length) {
+      const pv = p.vector;
+      for (let d = 0; d < pv.length; d++) v += pv[d] * mv[d];
+    }
+    c.vector[k] = v;
+    let o = 0;
+    if (p.owners && model.owners.size) for (const x of p.owners) o += Math.log1p(model.owners.get(x) ?? 0);
+    c.owners[k] = o;
+  }
+}
+
+/** Cosine of a paper's vector with its nearest liked paper's (0 without vectors). */
+function nearestLiked(model: ReaderModel, p: RankPaper): number {
+  const L = model.likedVectors;
+  const pv = p.vector;
+  if (!pv || !L.length || L.length % pv.length) return 0;
+  const dim = pv.length;
+  let best = -1;
+  for (let off = 0; off < L.length; off += dim) {
+    let s = 0;
+    for (let d = 0; d < dim; d++) s += L[off + d] * pv[d];
+    if (s > best) best = s;
+  }
+  return best;
+}
+
+/**
+ * Every similarity of every candidate, standardised over the list (the nearest liked paper for all of
+ * them, not only the best NEAREST_AMONG): what the benchmark fits the weights on.
+ */
+export function featureColumns(model: ReaderModel, list: RankPaper[]): FeatureColumns {
+  const n = list.length;
+  const c = { text: new Float64Array(n), vector: new Float64Array(n), nearest: new Float64Array(n), owners: new Float64Array(n) };
+  similarities(model, list, c);
+  for (let k = 0; k < n; k++) c.nearest[k] = nearestLiked(model, list[k]);
+  for (const col of [c.text, c.vector, c.nearest, c.owners]) zScores(col, n);
+  return c;
 }
 
 /**
  * Ranks `candidates` for the reader, best first. Papers the reader liked or dismissed are left out.
- * `reasons` says for how many of the best the liked paper most like them is looked up.
+ * `reasons` says for how many of the best the reason (the liked paper most like them, or their words)
+ * is looked up.
  */
 export function rankForReader(model: ReaderModel, candidates: RankPaper[], weights: RankWeights = RANK_WEIGHTS, reasons = 50): Recommendation[] {
-  const list = candidates.filter((p) => !model.known.has(p.id));
-  // The profile spread over a dense scratch array for the length of the call: a candidate's score is
-  // then one read per word it has, instead of a walk through the profile's ~10,000 words.
-  const profile = model.text;
-  for (let i = 0; i < profile.ids.length; i++) scratch[profile.ids[i]] = profile.weights[i];
-  const text = zScores(
-    Float64Array.from(list, (p) => {
-      let s = 0;
-      for (let i = 0; i < p.text.ids.length; i++) s += scratch[p.text.ids[i]] * p.text.weights[i];
-      return s;
-    }),
+  const list = model.known.size ? candidates.filter((p) => !model.known.has(p.id)) : candidates;
+  const n = list.length;
+  const c = buffers(n);
+  similarities(model, list, c);
+  zScores(c.text, n);
+  zScores(c.vector, n);
+  zScores(c.owners, n);
+  const score = c.score;
+  for (let k = 0; k < n; k++) score[k] = weights.text * c.text[k] + weights.vector * c.vector[k] + weights.owners * c.owners[k];
+  if (weights.nearest !== 0 && model.likedVectors.length) {
+    // The nearest liked paper for the best NEAREST_AMONG so far, standardised among them; the rest at 0.
+    // (the NEAREST_AMONG-th best score by a plain numeric sort; ties at it may add a few more)
+    const cut = n > NEAREST_AMONG ? score.slice(0, n).sort()[n - NEAREST_AMONG] : Number.NEGATIVE_INFINITY;
+    const among: number[] = [];
+    for (let k = 0; k < n; k++) if (score[k] >= cut) among.push(k);
+    const m = among.length;
+    for (let r = 0; r < m; r++) c.nearest[r] = nearestLiked(model, list[among[r]]);
+    zScores(c.nearest, m);
+    for (let r = 0; r < m; r++) score[among[r]] += weights.nearest * c.nearest[r];
+  }
+  const order = bestFirst(score, n, list);
+  const out: Recommendation[] = new Array(n);
+  for (let r = 0; r < n; r++) out[r] = { id: list[order[r]].id, score: score[order[r]], because: null, words: null };
+  explain(
+    model,
+    Array.from(order.subarray(0, Math.min(n, reasons)), (k) => list[k]),
+    out,
   );
-  for (let i = 0; i < profile.ids.length; i++) scratch[profile.ids[i]] = 0;
-  const useVectors = model.vector !== null && weights.vector !== 0;
-  const vec = useVectors
-    ? zScores(
-        Float64Array.from(list, (p) => {
-          if (!p.vector) return 0;
-          let s = 0;
-          for (let d = 0; d < p.vector.length; d++) s += p.vector[d] * model.vector![d];
-          return s;
-        }),
-      )
-    : null;
-  const ranked = list
-    .map((p, i) => ({ p, score: weights.text * text[i] + (vec ? weights.vector * vec[i] : 0) }))
-    .sort((a, b) => b.score - a.score || (a.p.id < b.p.id ? -1 : a.p.id > b.p.id ? 1 : 0));
-  const because = mostLike(
-    model.liked,
-    ranked.slice(0, reasons).map((r) => r.p),
-  );
-  return ranked.map(({ p, score }, i) => ({ id: p.id, score, because: because[i] ?? null }));
+  return out;
 }
 
+/** Indices of score[0..n) best first; ties by paper id, so that a ranking is the same every time. */
+function bestFirst(score: Float64Array, n: number, list: RankPaper[]): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let k = 0; k < n; k++) order[k] = k;
+  return order.sort((a, b) => score[b] - score[a] || (list[a].id < list[b].id ? -1 : list[a].id > list[b].id ? 1 : 0));
+}
+
+/** The liked papers whose text is compared with a paper's for its reason: its nearest by vector. */
+const REASON_CANDIDATES = 5;
+
 /**
- * For each paper, the liked paper whose words are most like its own (null when none shares a word):
- * each liked paper is spread over the scratch array once and read by every paper.
+ * The reason for each of `papers` (the first of `out`): the liked paper whose words are most like its
+ * own, among the few nearest to it by vector when the papers have vectors; or, when none is close
+ * (CLOSE_VECTOR, CLOSE_TEXT without vectors), the paper's words that weigh most in the reader's profile.
  */
-function mostLike(liked: RankPaper[], papers: RankPaper[]): ({ id: string; title: string } | null)[] {
-  const best: ({ id: string; title: string } | null)[] = papers.map(() => null);
-  const bestScore = new Float64Array(papers.length);
-  for (const l of liked) {
-    for (let i = 0; i < l.text.ids.length; i++) scratch[l.text.ids[i]] = l.text.weights[i];
-    papers.forEach((p, k) => {
-      let s = 0;
-      for (let i = 0; i < p.text.ids.length; i++) s += scratch[p.text.ids[i]] * p.text.weights[i];
-      if (s > bestScore[k]) {
-        bestScore[k] = s;
-        best[k] = { id: l.id, title: l.title };
+function explain(model: ReaderModel, papers: RankPaper[], out: Recommendation[]): void {
+  const L = model.likedVectors;
+  const withVectors = model.liked.filter((p) => p.vector);
+  papers.forEach((p, k) => {
+    let compared: RankPaper[] = model.liked;
+    let close = true;
+    const pv = p.vector;
+    if (pv && L.length && L.length === withVectors.length * pv.length) {
+      const dim = pv.length;
+      const sims = withVectors.map((l, j) => {
+        let s = 0;
+        for (let d = 0; d < dim; d++) s += L[j * dim + d] * pv[d];
+        return { l, s };
+      });
+      sims.sort((a, b) => b.s - a.s);
+      compared = sims.slice(0, REASON_CANDIDATES).map((x) => x.l);
+      close = sims[0].s >= CLOSE_VECTOR;
+    }
+    let best = 0;
+    for (const l of compared) {
+      const s = sparseDot(l.text, p.text);
+      if (s > best) {
+        best = s;
+        out[k].because = { id: l.id, title: l.title };
       }
-    });
-    for (let i = 0; i < l.text.ids.length; i++) scratch[l.text.ids[i]] = 0;
+    }
+    if (compared === model.liked) close = best >= CLOSE_TEXT;
+    else if (close && !out[k].because) out[k].because = { id: compared[0].id, title: compared[0].title };
+    if (!close && p.terms) {
+      out[k].because = null;
+      out[k].words = driving(model.table, p, 3);
+    }
+  });
+}
+
+/** The paper's words that add most to its text score, at most `k`. */
+function driving(table: ProfileTable, p: RankPaper, k: number): string[] | null {
+  const { ids, labels } = p.terms!;
+  const weight = new Map<number, number>();
+  for (let i = 0; i < p.text.ids.length; i++) weight.set(p.text.ids[i], p.text.weights[i]);
+  const scored = labels
+    .split('\n')
+    .map((label, i) => ({ label, s: lookup(table, ids[i]) * (weight.get(ids[i]) ?? 0) }))
+    .filter((t) => t.s > 0)
+    .sort((a, b) => b.s - a.s);
+  const chosen: string[] = [];
+  for (const t of scored) {
+    // A word inside a chosen pair (or a pair holding a chosen word) says nothing more.
+    if (chosen.some((c) => c.split(' ').includes(t.label) || t.label.split(' ').includes(c))) continue;
+    chosen.push(t.label);
+    if (chosen.length === k) break;
   }
-  return best;
+  return chosen.length ? chosen : null;
 }

@@ -3,7 +3,7 @@ import type { PaperStore } from '../papers/store.js';
 import type { Embedder } from '../search/embedders/embedder.js';
 import { bytesToVector } from '../search/vectors/vector-store.js';
 import type { Database } from '../storage/database.js';
-import { type PaperText, TermStats, termCounts, weigh } from './features.js';
+import { type PaperText, TermStats, analyse, codeOwners, termCounts, weigh } from './features.js';
 import { type RankPaper, type ReaderModel, type Recommendation, RANK_WEIGHTS, type RankWeights, fitReader, rankForReader } from './ranker.js';
 
 // The ranking's door for the rest of Paperboy: papers by id as the ranker sees them (their words,
@@ -106,6 +106,21 @@ export function createRecommender(database: Database, papers: PaperStore, embedd
   };
 }
 
+/** How many of a paper's heaviest words are kept for reasons (one string of ~500 characters a paper). */
+const REASON_TERMS = 48;
+
 export function rankPaper(p: PaperText & { id: string }, stats: TermStats, vector: Float32Array | null): RankPaper {
-  return { id: p.id, title: p.title, text: weigh(termCounts(p), stats), vector };
+  const { counts, labels } = analyse(p);
+  const text = weigh(counts, stats);
+  const heaviest = Array.from(text.ids.keys())
+    .sort((a, b) => text.weights[b] - text.weights[a])
+    .slice(0, REASON_TERMS);
+  return {
+    id: p.id,
+    title: p.title,
+    text,
+    vector,
+    owners: codeOwners(p),
+    terms: { ids: Int32Array.from(heaviest, (i) => text.ids[i]), labels: heaviest.map((i) => labels.get(text.ids[i])!).join('\n') },
+  };
 }

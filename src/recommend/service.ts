@@ -4,7 +4,7 @@ import type { Paper } from '../papers/paper.js';
 import { chunks, type PaperStore } from '../papers/store.js';
 import { addDays, feedDayOf } from '../feed/period.js';
 import { zonedTime } from '../util/zoned-time.js';
-import type { ReaderModel } from './ranker.js';
+import type { ReaderModel, Recommendation } from './ranker.js';
 import type { Recommender } from './recommender.js';
 import { createSignalStore, type LikedWhy, type SignalRow, type SignalStore, SignalError } from './signals.js';
 import { type LibraryProblem, normaliseTitle, parseBibtex, parseIdList } from './library-parse.js';
@@ -25,7 +25,7 @@ const MODEL_CACHE = 2000;
 export interface Ranked {
   id: string;
   score: number;
-  /** like "Title" you saved; null when no liked paper shares its words */
+  /** like "Title" you saved, or (no liked paper close) the words that drove it; null when neither */
   reason: string | null;
 }
 
@@ -96,8 +96,8 @@ export interface RecommendServiceOptions {
   now?: () => Date;
 }
 
-export function reasonText(because: { title: string } | null, why: LikedWhy | undefined): string | null {
-  if (!because) return null;
+export function reasonText(because: { title: string } | null, why: LikedWhy | undefined, words: string[] | null = null): string | null {
+  if (!because) return words?.length ? `your words: ${words.map((w) => `"${w}"`).join(', ')}` : null;
   const title = because.title.replace(/\s+/g, ' ').trim();
   return `like "${title.length > 90 ? `${title.slice(0, 87)}...` : title}" you ${why ?? 'liked'}`;
 }
@@ -166,11 +166,11 @@ export function createRecommendService(o: RecommendServiceOptions): RecommendSer
     return found;
   }
 
-  function present(state: ReaderState, recs: { id: string; score: number; because: { id: string; title: string } | null }[]): Ranked[] {
+  function present(state: ReaderState, recs: Recommendation[]): Ranked[] {
     return recs.map((r) => ({
       id: r.id,
       score: Math.round(r.score * 1e4) / 1e4,
-      reason: reasonText(r.because, r.because ? state.why.get(r.because.id) : undefined),
+      reason: reasonText(r.because, r.because ? state.why.get(r.because.id) : undefined, r.words),
     }));
   }
 

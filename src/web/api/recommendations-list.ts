@@ -13,7 +13,9 @@ export const RankedPaper = Type.Object({
   id: Type.String({ description: 'arXiv id' }),
   title: Type.String({ description: 'title' }),
   score: Type.Number({ description: 'higher is better; standardised over the list ranked (0 for a member with no signals yet)' }),
-  reason: Type.Union([Type.String(), Type.Null()], { description: 'why, e.g. like "Title" you saved; null when no liked paper shares its words' }),
+  reason: Type.Union([Type.String(), Type.Null()], {
+    description: 'why: like "Title" you saved, or, when no liked paper is close, your words: "w1", "w2" (the words that drove its score); null when neither',
+  }),
   paper: Type.Optional(Type.Ref(Paper)),
 });
 

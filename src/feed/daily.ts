@@ -15,6 +15,8 @@ export interface DailyQuery {
   category?: string;
   /** username of the submitter */
   submitter?: string;
+  /** only papers with a code repository (the submission's, a member's or one found in the paper's text) */
+  hasCode?: boolean;
   /** only these papers (a paper page or an API lookup) */
   paperIds?: string[];
   /**
@@ -91,6 +93,9 @@ export async function listDailyPapers(database: Database, query: DailyQuery): Pr
     q = q.where('s.paper_id', 'in', db.selectFrom('paper_categories').select('paper_id').where('category', '=', query.category));
   }
   if (query.submitter) q = q.where('u.username', '=', query.submitter);
+  if (query.hasCode) {
+    q = q.where((eb) => eb.or([eb('s.github_repo', 'is not', null), eb('p.github_repo', 'is not', null), eb('p.found_repo', 'is not', null)]));
+  }
   if (query.paperIds) {
     if (!query.paperIds.length) return { entries: [], page, limit, hasMore: false };
     q = q.where('s.paper_id', 'in', query.paperIds);

@@ -8,6 +8,7 @@ import type { SearchService } from '../search/service.js';
 import { buildSearchIndex, formatBuild, searchIndexState } from '../search/lexical/index.js';
 import { papersMissingVectors, putVectors } from '../search/vectors/vector-store.js';
 import { RETRAIN_BUSY_RETRY_MS, RETRAIN_CHECK_MS, retrainIfDue, type RetrainOptions } from '../search/retrain.js';
+import { backfillCodeLinks } from '../papers/store.js';
 import { processOwner } from '../util/process-owner.js';
 import { jobsForRoles, type JobDefinition } from './runner.js';
 
@@ -181,6 +182,34 @@ export function modelFollowJob(embedders: EmbedderSource, search: SearchService 
   };
 }
 
+/**
+ * Worker role: reads the code and project links of the papers stored before links were read at
+ * write time (migration 0019), a thousand at a time, until all are read; then it does nothing.
+ */
+export function codeLinkBackfillJob(database: Database, log: (line: string) => void, everyMs = INDEX_EVERY_MS): JobDefinition {
+  let finished = false;
+  return {
+    name: 'code-link-backfill',
+    roles: ['worker'],
+    cadence: { kind: 'every', ms: everyMs },
+    failed: (m) => `code links: backfill failed: ${m}`,
+    async run({ signal }) {
+      if (finished) return;
+      let read = 0;
+      let found = 0;
+      for (;;) {
+        const r = await backfillCodeLinks(database.db);
+        read += r.read;
+        found += r.found;
+        if (r.done) finished = true;
+        if (r.done || signal.aborted) break;
+        await yieldToRequests();
+      }
+      if (read) log(`code links: read ${read} stored papers, ${found} with links${finished ? ' (all read)' : ''}`);
+    },
+  };
+}
+
 export interface JobServices {
   config: Config;
   database: Database;
@@ -209,6 +238,7 @@ export function processJobs(s: JobServices, services: readonly string[], log: (l
   if (worker) log(`paperboy: worker running (${h.workerConcurrency} at a time)`);
   // Builds the search index of an import that was killed before building it itself.
   defs.push(searchIndexJob(s.database, log));
+  defs.push(codeLinkBackfillJob(s.database, log));
   const { embedders } = s;
   const percent = s.config.embedderRetrainPercent;
   if (embedders.file && percent > 0) {

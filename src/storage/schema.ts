@@ -21,6 +21,10 @@ export interface PapersTable {
   license: string | null;
   github_repo: string | null;
   project_page: string | null;
+  /** links found in the paper's own text (migration 0019): the first repository, the first page, all as JSON */
+  found_repo: string | null;
+  found_page: string | null;
+  found_links: string | null;
   /** hash of the arXiv-owned fields: an import that brings the same content changes nothing */
   content_hash: string;
   ingested_at: string;
@@ -299,4 +303,12 @@ export interface Schema {
   embedder_training: EmbedderTrainingTable;
   embedder_models: EmbedderModelsTable;
   reader_signals: ReaderSignalsTable;
+  code_link_backfill: CodeLinkBackfillTable;
+}
+
+/** How far the code-link backfill has read the papers (migration 0019); one row. */
+export interface CodeLinkBackfillTable {
+  id: number;
+  after_id: string;
+  done: number;
 }

@@ -24,6 +24,7 @@ export const FeedPageQuerySchema = Type.Object({
   submitter: Type.Optional(Type.String({ pattern: USERNAME_RE.source, description: 'username of the member who submitted' })),
   p: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PAGE, description: 'page number, from 0' })),
   sort: Type.Optional(Type.Literal('foryou', { description: 'foryou: ranked for the signed-in member' })),
+  hasCode: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0')], { description: '1: only papers with a code repository' })),
 });
 
 export interface FeedPageQuery {
@@ -31,6 +32,7 @@ export interface FeedPageQuery {
   submitter?: string;
   p?: string;
   sort?: string;
+  hasCode?: string;
 }
 
 const checkFeedPageQuery = TypeCompiler.Compile(FeedPageQuerySchema);
@@ -43,15 +45,22 @@ export function parseFeedPageQuery(q: FeedPageQuery): { filters: FeedFilters; pa
     submitter: given(q.submitter),
     // Digits only (util/strict-input.ts): anything else stays text and fails the check.
     sort: given(q.sort),
+    hasCode: given(q.hasCode),
     p: q.p === undefined ? undefined : typeof q.p === 'string' ? (parseWholeNumber(q.p) ?? q.p) : String(q.p),
   };
   const problem = checkFeedPageQuery.Check(input) ? undefined : checkFeedPageQuery.Errors(input).First();
   if (problem?.path === '/category') return `"${String(input.category).slice(0, 40)}" is not an arXiv category (e.g. cs.CL).`;
   if (problem?.path === '/submitter') return `"${String(input.submitter).slice(0, 40)}" is not a username (2 to 30 letters, digits, "-" or "_").`;
   if (problem?.path === '/sort') return `Sort "${String(input.sort).slice(0, 20)}" is not known (foryou, or none for the community's order).`;
+  if (problem?.path === '/hasCode') return `hasCode "${String(input.hasCode).slice(0, 20)}" must be 1 (only papers with code) or 0.`;
   if (problem) return `Page "${String(q.p).slice(0, 20)}" is not a page number.`;
   return {
-    filters: { category: input.category, submitter: input.submitter, sort: input.sort as 'foryou' | undefined },
+    filters: {
+      category: input.category,
+      submitter: input.submitter,
+      sort: input.sort as 'foryou' | undefined,
+      ...(input.hasCode === '1' ? { hasCode: true } : {}),
+    },
     page: (input.p as number | undefined) ?? 0,
   };
 }
@@ -178,6 +187,7 @@ async function renderFeedPage(
     period: period ?? undefined,
     category,
     submitter,
+    hasCode: filters.hasCode === true,
     sort: period ? ('publishedAt' as const) : ('trending' as const),
     page,
     limit: FEED_PAGE_SIZE,

@@ -1,7 +1,7 @@
 // The markup of every feed page (home, day, week, month, trending): one template, so they look
 // and behave alike. Pages decide what to list; this decides how it looks.
 import type { DailyEntry } from '../feed/daily.js';
-import { html, type SafeHtml } from '../util/html.js';
+import { html, raw, type SafeHtml } from '../util/html.js';
 import { authorLine, excerpt, formatDate, paperLinks, paperPath } from './components.js';
 
 /** Entries per HTML feed page. */
@@ -48,6 +48,8 @@ export interface FeedFilters {
   submitter?: string;
   /** foryou: ranked for the signed-in member; none: the community's order */
   sort?: 'foryou';
+  /** only papers with a code repository */
+  hasCode?: boolean;
 }
 
 /** path + the filters + a page number, as one URL. */
@@ -56,6 +58,7 @@ export function feedHref(path: string, filters: FeedFilters, page = 0): string {
   if (filters.category) q.set('category', filters.category);
   if (filters.submitter) q.set('submitter', filters.submitter);
   if (filters.sort) q.set('sort', filters.sort);
+  if (filters.hasCode) q.set('hasCode', '1');
   if (page > 0) q.set('p', String(page));
   const s = q.toString();
   return s ? `${path}?${s}` : path;
@@ -136,8 +139,9 @@ export function feedBody(v: FeedView): SafeHtml {
   <input id="category" name="category" value="${v.filters.category ?? ''}" placeholder="e.g. cs.CL" maxlength="40" pattern="[A-Za-z][A-Za-z.\\-]*">
   <label for="submitter">Submitted by</label>
   <input id="submitter" name="submitter" value="${v.filters.submitter ?? ''}" placeholder="username" maxlength="30" pattern="[a-zA-Z0-9][a-zA-Z0-9_\\-]{1,29}">
+  <label class="check"><input type="checkbox" name="hasCode" value="1"${v.filters.hasCode ? raw(' checked') : ''}> Has code</label>
   <button type="submit" class="secondary">Filter</button>
-  ${v.filters.category || v.filters.submitter ? html`<a href="${v.path}">Clear filters</a>` : ''}
+  ${v.filters.category || v.filters.submitter || v.filters.hasCode ? html`<a href="${v.path}">Clear filters</a>` : ''}
   ${v.filters.sort ? html`<input type="hidden" name="sort" value="${v.filters.sort}">` : ''}
   ${
     v.sortLinks

@@ -79,17 +79,9 @@ export function createPaperStore(database: Database): PaperStore {
         if (!r.categories.length) throw new Error(`store: paper ${r.id} has no category`);
       }
       const unique = newestPerId(records);
-      if (postgres) {
-        const summary = await postgres.writeBatch(unique, { deferSearch: deferring.getStore() === true });
-        await writeFoundLinks(db, unique, summary.outcomes);
-        return summary;
-      }
+      if (postgres) return postgres.writeBatch(unique, { deferSearch: deferring.getStore() === true });
       if (!sqlite) throw new Error(`store: no write path for a ${database.dialect} database`);
-      const summary = await db.transaction().execute(async (trx) => {
-        const written = sqlite.writeBatch(unique);
-        await writeFoundLinks(trx, unique, written.outcomes);
-        return written;
-      });
+      const summary = await db.transaction().execute(async () => sqlite.writeBatch(unique));
       await sqlite.afterCommit();
       return summary;
     },
@@ -145,23 +137,6 @@ export function createPaperStore(database: Database): PaperStore {
   };
 }
 
-/**
- * Store the links found in the text of the papers a write inserted or changed: a new paper without
- * links needs no write (its columns start NULL); a changed one is rewritten, links or not, since its
- * comment may have lost one. Members' links (github_repo, project_page) are never touched.
- */
-export async function writeFoundLinks(db: Kysely<Schema>, records: PaperRecord[], outcomes: Map<string, 'inserted' | 'updated' | 'unchanged'>): Promise<void> {
-  const rows: FoundRow[] = [];
-  for (const r of records) {
-    const outcome = outcomes.get(r.id);
-    if (outcome !== 'inserted' && outcome !== 'updated') continue;
-    const found = findCodeLinks(r.abstract, r.comments);
-    if (found.links.length === 0 && outcome === 'inserted') continue;
-    rows.push(foundRow(r.id, found));
-  }
-  await updateFoundLinks(db, rows);
-}
-
 export interface FoundRow {
   id: string;
   repo: string | null;
@@ -173,7 +148,7 @@ export function foundRow(id: string, found: ReturnType<typeof findCodeLinks>): F
   return { id, repo: found.repo, page: found.page, links: found.links.length ? JSON.stringify(found.links) : null };
 }
 
-/** One UPDATE per 200 papers (4 values each), the same SQL on both dialects. */
+/** The backfill's write: one UPDATE per 200 papers (4 values each), the same SQL on both dialects. */
 export async function updateFoundLinks(db: Kysely<Schema>, rows: FoundRow[]): Promise<void> {
   for (const part of chunks(rows, 200)) {
     const values = sql.join(part.map((r) => sql`(${r.id}, ${r.repo}, ${r.page}, ${r.links})`));

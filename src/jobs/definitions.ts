@@ -9,6 +9,9 @@ import { buildSearchIndex, formatBuild, searchIndexState } from '../search/lexic
 import { papersMissingVectors, putVectors } from '../search/vectors/vector-store.js';
 import { RETRAIN_BUSY_RETRY_MS, RETRAIN_CHECK_MS, retrainIfDue, type RetrainOptions } from '../search/retrain.js';
 import { backfillCodeLinks } from '../papers/store.js';
+import type { GithubClient } from '../ingest/github.js';
+import { refreshStars } from '../ingest/github-stars.js';
+import { githubStarsClient } from '../ingest/harvester.js';
 import { processOwner } from '../util/process-owner.js';
 import { jobsForRoles, type JobDefinition } from './runner.js';
 
@@ -210,6 +213,37 @@ export function codeLinkBackfillJob(database: Database, log: (line: string) => v
   };
 }
 
+/** How often the worker looks for repositories whose star count is due (GITHUB_STARS_REFRESH_HOURS old). */
+export const STARS_EVERY_MS = 10 * 60_000;
+
+/**
+ * Worker role: refreshes the stars of papers' GitHub repositories through the GitHub API, one
+ * request at a time; a spent rate limit ends the run, and the next waits for the reset.
+ */
+export function githubStarsJob(
+  database: Database,
+  client: GithubClient,
+  refreshHours: number,
+  log: (line: string) => void,
+  everyMs = STARS_EVERY_MS,
+): JobDefinition {
+  return {
+    name: 'github-stars',
+    roles: ['worker'],
+    cadence: { kind: 'every', ms: everyMs },
+    failed: (m) => `github: stars refresh failed: ${m}`,
+    async run({ signal }) {
+      const r = await refreshStars(database.db, client, { refreshMs: refreshHours * 3600_000, shouldStop: () => signal.aborted });
+      if (r.asked || r.rateLimitedUntil) {
+        log(
+          `github: stars of ${r.asked} repositories: ${r.updated} changed, ${r.notModified} unchanged, ${r.gone} gone, ${r.failed} failed${r.rateLimitedUntil ? `; rate limited until ${new Date(r.rateLimitedUntil).toISOString()}` : ''}`,
+        );
+      }
+      if (r.rateLimitedUntil) return { nextInMs: Math.max(everyMs, r.rateLimitedUntil - Date.now()) };
+    },
+  };
+}
+
 export interface JobServices {
   config: Config;
   database: Database;
@@ -239,6 +273,8 @@ export function processJobs(s: JobServices, services: readonly string[], log: (l
   // Builds the search index of an import that was killed before building it itself.
   defs.push(searchIndexJob(s.database, log));
   defs.push(codeLinkBackfillJob(s.database, log));
+  const github = githubStarsClient(s.config);
+  if (github) defs.push(githubStarsJob(s.database, github, s.config.githubStarsRefreshHours, log));
   const { embedders } = s;
   const percent = s.config.embedderRetrainPercent;
   if (embedders.file && percent > 0) {

@@ -304,6 +304,8 @@ export interface Schema {
   embedder_models: EmbedderModelsTable;
   reader_signals: ReaderSignalsTable;
   code_link_backfill: CodeLinkBackfillTable;
+  github_repos: GithubReposTable;
+  github_repo_stars: GithubRepoStarsTable;
 }
 
 /** How far the code-link backfill has read the papers (migration 0019); one row. */
@@ -311,4 +313,24 @@ export interface CodeLinkBackfillTable {
   id: number;
   after_id: string;
   done: number;
+}
+
+/** GitHub repositories linked from papers, and the GitHub API's last answer (migration 0019). */
+export interface GithubReposTable {
+  /** the link as papers and submissions hold it */
+  url: string;
+  /** owner/name */
+  repo: string;
+  stars: number | null;
+  etag: string | null;
+  checked_at: string | null;
+  next_check_at: string;
+  gone: number;
+  failures: number;
+}
+
+export interface GithubRepoStarsTable {
+  url: string;
+  day: string;
+  stars: number;
 }

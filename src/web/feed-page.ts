@@ -114,6 +114,8 @@ export interface FeedPageOptions {
   /** the path this listing lives at (the home page passes its day's path as canonical) */
   path: string;
   canonical?: string;
+  /** trending by code: papers with a repository, by GitHub stars gained in the last week */
+  code?: boolean;
 }
 
 /** o may be computed lazily (the home page looks up its day), after the cache had its chance. */
@@ -187,8 +189,8 @@ async function renderFeedPage(
     period: period ?? undefined,
     category,
     submitter,
-    hasCode: filters.hasCode === true,
-    sort: period ? ('publishedAt' as const) : ('trending' as const),
+    hasCode: filters.hasCode === true || o.code === true,
+    sort: o.code ? ('stars_gained' as const) : period ? ('publishedAt' as const) : ('trending' as const),
     page,
     limit: FEED_PAGE_SIZE,
     viewerId: viewer.userId,
@@ -222,7 +224,8 @@ async function renderFeedPage(
   const dayOfPeriod = tabDay(period, range?.last ?? null, list.entries[0]?.feedDay);
   const view: FeedView = {
     tab: !period ? 'trending' : period.kind === 'day' ? 'daily' : period.kind === 'week' ? 'weekly' : 'monthly',
-    heading: period ? periodLabel(period) : 'Trending papers',
+    heading: period ? periodLabel(period) : o.code ? 'Trending by code: GitHub stars gained this week' : 'Trending papers',
+    trendingByCode: !period,
     path: o.path,
     previous,
     next,

@@ -15,6 +15,8 @@ export interface NavLink {
 export interface FeedView {
   /** which tab is current */
   tab: 'daily' | 'weekly' | 'monthly' | 'trending';
+  /** the trending pages: link the other of Trending and Trending by code */
+  trendingByCode?: boolean;
   /** heading of the listed period, e.g. "Friday, May 29, 2026" */
   heading: string;
   /** canonical path of this listing, without query (filters and pages are added to it) */
@@ -102,7 +104,8 @@ function feedCard(e: DailyEntry, v: FeedView): SafeHtml {
     <div class="meta">
       ${v.showDay ? html`<a href="/papers/date/${e.feedDay}"><time datetime="${e.feedDay}">${formatDate(`${e.feedDay}T12:00:00Z`)}</time></a>` : ''}
       ${p.categories.slice(0, 3).map((c) => html`<a class="chip" href="${feedHref(v.path, { ...v.filters, category: c })}" title="Only ${c}">${c}</a>`)}
-      ${paperLinks({ id: p.id, githubRepo: e.githubRepo, projectPage: e.projectPage })}
+      ${paperLinks({ id: p.id, githubRepo: e.githubRepo, projectPage: e.projectPage, githubStars: e.githubStars })}
+      ${e.githubStarsGained ? html`<span class="stars-gained" title="GitHub stars gained in the last 7 days">+${e.githubStarsGained} this week</span>` : ''}
       <a href="${paperPath(p.id)}#comments">${e.commentsCount} comment${e.commentsCount === 1 ? '' : 's'}</a>
       ${who ? html`<span class="submitter">Submitted by <a href="/u/${encodeURIComponent(who.username)}">${who.displayName ?? who.username}</a></span>` : ''}
       ${v.signalBox ? v.signalBox(e) : ''}
@@ -134,6 +137,11 @@ export function feedBody(v: FeedView): SafeHtml {
   <h2>${v.heading}</h2>
   ${nav(v.next, 'next')}
 </div>
+${
+  v.trendingByCode
+    ? html`<p class="trending-views">${v.path === '/papers/trending/code' ? html`<a href="/papers/trending">Trending by votes</a> · <strong>By code</strong>` : html`<strong>By votes</strong> · <a href="/papers/trending/code">Trending by code</a>`}</p>`
+    : ''
+}
 <form class="filter" method="get" action="${v.path}">
   <label for="category">Category</label>
   <input id="category" name="category" value="${v.filters.category ?? ''}" placeholder="e.g. cs.CL" maxlength="40" pattern="[A-Za-z][A-Za-z.\\-]*">

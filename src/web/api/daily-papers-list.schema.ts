@@ -25,7 +25,13 @@ export const DailyPapersQuery = Type.Object({
       description: "`1`: only papers with a code repository (linked by a member or found in the paper's abstract or comment)",
     }),
   ),
-  sort: Type.Optional(StringEnum(FEED_SORTS, { description: '`publishedAt` (by feed day, then upvotes) or `trending` (by hotness)', default: 'publishedAt' })),
+  sort: Type.Optional(
+    StringEnum(FEED_SORTS, {
+      description:
+        '`publishedAt` (by feed day, then upvotes), `trending` (by hotness), `stars` (GitHub stars of the repository) or `stars_gained` (stars gained in the last 7 days); papers without a star count come last',
+      default: 'publishedAt',
+    }),
+  ),
   p: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PAGE, default: 0, description: 'page number, from 0' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: 'items per page' })),
 });

@@ -7,6 +7,7 @@ import { formatDate, paperCard, paperLinks, paperPath } from '../components.js';
 import { page } from '../session.js';
 import { paperCommunity } from './paper-community.js';
 import { signalButtons } from '../community-components.js';
+import { githubStarsOf } from '../../feed/daily.js';
 
 function notFound(reply: FastifyReply, what: string) {
   return reply
@@ -41,17 +42,18 @@ export function registerPaperShow(app: FastifyInstance, deps: AppDeps) {
     if ('missing' in found) return notFound(reply, `arXiv has no paper ${ref.id}.`);
     const p = found.paper;
     // Similar papers come from stored vectors only (no model call); none until `paperboy embed` ran.
-    const [c, similar, mine] = await Promise.all([
+    const [c, similar, mine, githubStars] = await Promise.all([
       paperCommunity(req, p, community),
       search.similar(p.id, 6).catch(() => []),
       req.user ? deps.recommend.signals.among(req.user.id, [p.id]) : null,
+      githubStarsOf(deps.database, p.githubRepo),
     ]);
     const doi = p.doi ? safeUrl(`https://doi.org/${p.doi}`) : null;
     const body = html`<article class="paper-page">
 <p class="muted">arXiv:${p.id}v${p.version} · ${p.categories.map((c) => html`<span class="chip">${c}</span> `)}</p>
 <div class="paper-title-row">${c.upvote}<h1>${p.title}</h1></div>
 ${c.authors}
-<div class="links">${paperLinks(p)}${mine ? signalButtons(req, { paperId: p.id, saved: mine.saved.has(p.id), dismissed: mine.dismissed.has(p.id), back: paperPath(p.id) }) : ''}</div>
+<div class="links">${paperLinks({ ...p, githubStars })}${mine ? signalButtons(req, { paperId: p.id, saved: mine.saved.has(p.id), dismissed: mine.dismissed.has(p.id), back: paperPath(p.id) }) : ''}</div>
 ${c.submission}
 <h2>Abstract</h2>
 <p class="abstract">${p.abstract}</p>

@@ -13,3 +13,27 @@ CREATE TABLE code_link_backfill (
   done     INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO code_link_backfill (id, after_id, done) VALUES (1, '', 0);
+
+-- GitHub repositories linked from papers (by the link as papers and submissions hold it), and what
+-- the GitHub API last said of each.
+CREATE TABLE github_repos (
+  url           TEXT PRIMARY KEY,
+  -- "owner/name" as the API path takes it
+  repo          TEXT NOT NULL,
+  stars         INTEGER,
+  etag          TEXT,
+  checked_at    TEXT,
+  -- when to ask again (a deleted repository: rarely)
+  next_check_at TEXT NOT NULL,
+  gone          INTEGER NOT NULL DEFAULT 0,
+  failures      INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX github_repos_due ON github_repos (next_check_at);
+
+-- One star count per repository and UTC day, for the stars gained over a week.
+CREATE TABLE github_repo_stars (
+  url   TEXT NOT NULL REFERENCES github_repos (url) ON DELETE CASCADE,
+  day   TEXT NOT NULL,
+  stars INTEGER NOT NULL,
+  PRIMARY KEY (url, day)
+);

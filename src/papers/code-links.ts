@@ -31,7 +31,7 @@ const MAYBE = /https?:|github|www\.|\.(?:com|org|io|co|net|edu|science|ai|dev|si
 // A link as written: with a scheme, or a bare host name ending in a known top-level domain.
 const TLD = 'com|org|io|co|net|edu|ai|dev|science|site|page|app|me|info|xyz|tech|cn|de|uk|fr|jp|kr|ch|nl|eu|ca|us|in';
 const URL_RE = new RegExp(
-  String.raw`(?:https?://|\bwww\.)[^\s<>"{}|\\^\x60,]+|\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:${TLD})/[^\s<>"{}|\\^\x60,]*|\b(?:[a-z0-9-]+\.)*(?:github\.io|huggingface\.co|github\.com|gitlab\.com)\b/?[^\s<>"{}|\\^\x60,]*`,
+  String.raw`(?:https?://|\bwww\.)[^\s<>"{}|\\^\x60,[\]]+|\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:${TLD})/[^\s<>"{}|\\^\x60,[\]]*|\b(?:[a-z0-9-]+\.)*(?:github\.io|huggingface\.co|github\.com|gitlab\.com)\b/?[^\s<>"{}|\\^\x60,[\]]*`,
   'gi',
 );
 
@@ -84,7 +84,7 @@ function rawLinks(text: string): string[] {
     // A link cut at a line break ends in '/', '-' or '_' (or a host cut after its dot), and the rest
     // starts the next line; cleanText turns that break into one space.
     for (let joins = 0; joins < 3; joins++) {
-      const rest = /^(?:\r?\n| \r?\n?|\r?\n +)([A-Za-z0-9][^\s<>"{}|\\^\x60,]*)/.exec(t.slice(end));
+      const rest = /^(?:\r?\n| \r?\n?|\r?\n +)([A-Za-z0-9][^\s<>"{}|\\^\x60,[\]]*)/.exec(t.slice(end));
       if (!rest || !cutAtBreak(link, rest[1])) break;
       link += rest[1];
       end += rest[0].length;

@@ -14,6 +14,7 @@ import { processJobs } from './jobs/definitions.js';
 import { createCommunity } from './community/community.js';
 import type { PaperFetcher } from './community/submissions.js';
 import { arxivPaperFetcher, createArxivHttp, createHarvester } from './ingest/harvester.js';
+import { createPaperOnDemand } from './ingest/on-demand.js';
 import { communitySubmitter } from './ingest/auto-feature-community.js';
 import type { HarvestDeps } from './ingest/harvest.js';
 import type { PoliteHttp } from './ingest/polite-http.js';
@@ -133,6 +134,7 @@ export function wireServices(ctx: Context, o: WireOptions = {}): Services {
     // The digest links' secret: SESSION_SECRET, or the one generated into DATA_DIR.
     sessionSecret: o.sessionSecret ?? digests.secret,
     pageCache,
+    onDemand: createPaperOnDemand({ papers, fetcher: fetcher ?? null, log }),
     searchAnswers: createSearchAnswers(ctx.search, {
       // With search threads, one more search than threads keeps them busy; without, one at a time.
       concurrency: config.searchConcurrency || (ctx.searchThreads ? ctx.searchThreads.size + 1 : 1),

@@ -1,12 +1,15 @@
 // The daily feed: submitted papers by feed day, week, month or trending. One query,
 // listDailyPapers(), answers the HTML pages, the JSON API and the Atom feeds alike.
+import { sql } from 'kysely';
 import type { Database } from '../storage/database.js';
 import type { Paper } from '../papers/paper.js';
 import { chunks, toPaper } from '../papers/store.js';
 import type { Period } from './period.js';
 
-export type FeedSort = 'publishedAt' | 'trending';
-export const FEED_SORTS: FeedSort[] = ['publishedAt', 'trending'];
+export type FeedSort = 'publishedAt' | 'trending' | 'stars' | 'stars_gained';
+export const FEED_SORTS: FeedSort[] = ['publishedAt', 'trending', 'stars', 'stars_gained'];
+/** The window of `stars_gained`. */
+export const STARS_GAINED_DAYS = 7;
 
 export interface DailyQuery {
   /** only submissions whose feed day lies in this period; none: every feed day */
@@ -15,13 +18,19 @@ export interface DailyQuery {
   category?: string;
   /** username of the submitter */
   submitter?: string;
+  /** only papers with a code repository (the submission's, a member's or one found in the paper's text) */
+  hasCode?: boolean;
   /** only these papers (a paper page or an API lookup) */
   paperIds?: string[];
   /**
    * publishedAt: newest feed day first, and within a day most upvoted first, then earliest
-   * submitted (the feed's rule); trending: by stored hotness (src/feed/hotness.ts).
+   * submitted (the feed's rule); trending: by stored hotness (src/feed/hotness.ts); stars: by the
+   * GitHub stars of the paper's repository; stars_gained: by the stars it gained in the last
+   * STARS_GAINED_DAYS days (papers without a star count last, for both).
    */
   sort?: FeedSort;
+  /** now, for stars_gained's window (tests fix it) */
+  now?: Date;
   /** 0-based page number */
   page?: number;
   limit: number;
@@ -49,6 +58,10 @@ export interface DailyEntry {
   commentsCount: number;
   hotness: number;
   viewerUpvoted: boolean;
+  /** GitHub stars of the repository shown (null: not a GitHub repository, or not asked yet) */
+  githubStars: number | null;
+  /** stars gained in the last STARS_GAINED_DAYS days (null without two counts) */
+  githubStarsGained: number | null;
 }
 
 export interface DailyPage {
@@ -71,6 +84,8 @@ export async function listDailyPapers(database: Database, query: DailyQuery): Pr
     .selectFrom('submissions as s')
     .innerJoin('papers as p', 'p.id', 's.paper_id')
     .leftJoin('users as u', 'u.id', 's.submitted_by')
+    // The repository shown: the submission's link, else the member's on the paper, else the one found.
+    .leftJoin('github_repos as g', (join) => join.on(sql<boolean>`g.url = coalesce(s.github_repo, p.github_repo, p.found_repo)`))
     .selectAll('p')
     .select([
       's.feed_day',
@@ -84,6 +99,8 @@ export async function listDailyPapers(database: Database, query: DailyQuery): Pr
       's.hotness',
       'u.username',
       'u.display_name',
+      'g.stars as github_stars',
+      starsGained(query.now ?? new Date()).as('github_stars_gained'),
     ])
     .where('s.hidden', '=', 0);
   if (query.period) q = q.where('s.feed_day', '>=', query.period.from).where('s.feed_day', '<=', query.period.to);
@@ -91,11 +108,17 @@ export async function listDailyPapers(database: Database, query: DailyQuery): Pr
     q = q.where('s.paper_id', 'in', db.selectFrom('paper_categories').select('paper_id').where('category', '=', query.category));
   }
   if (query.submitter) q = q.where('u.username', '=', query.submitter);
+  if (query.hasCode) {
+    q = q.where((eb) => eb.or([eb('s.github_repo', 'is not', null), eb('p.github_repo', 'is not', null), eb('p.found_repo', 'is not', null)]));
+  }
   if (query.paperIds) {
     if (!query.paperIds.length) return { entries: [], page, limit, hasMore: false };
     q = q.where('s.paper_id', 'in', query.paperIds);
   }
-  if (query.sort === 'trending') {
+  if (query.sort === 'stars' || query.sort === 'stars_gained') {
+    const key = query.sort === 'stars' ? sql`g.stars` : starsGained(query.now ?? new Date());
+    q = q.orderBy(sql`CASE WHEN ${key} IS NULL THEN 1 ELSE 0 END`).orderBy(sql`${key}`, 'desc').orderBy('s.hotness', 'desc');
+  } else if (query.sort === 'trending') {
     q = q.orderBy('s.hotness', 'desc').orderBy('s.submitted_at', 'desc');
   } else {
     q = q.orderBy('s.feed_day', 'desc').orderBy('s.upvotes', 'desc').orderBy('s.submitted_at', 'asc');
@@ -136,9 +159,23 @@ export async function listDailyPapers(database: Database, query: DailyQuery): Pr
       commentsCount: Number(r.comments_count),
       hotness: Number(r.hotness),
       viewerUpvoted: voted.has(r.id),
+      githubStars: r.github_stars == null ? null : Number(r.github_stars),
+      githubStarsGained: r.github_stars_gained == null ? null : Number(r.github_stars_gained),
     };
   });
   return { entries, page, limit, hasMore };
+}
+
+/**
+ * Stars gained by the repository joined as `g` over the last STARS_GAINED_DAYS days: its count now
+ * less its last count on or before the window's first day (else its first count, for a repository
+ * tracked for less than the window).
+ */
+function starsGained(now: Date) {
+  const since = new Date(now.getTime() - STARS_GAINED_DAYS * 24 * 3600_000).toISOString().slice(0, 10);
+  return sql<number | null>`(g.stars - coalesce(
+    (SELECT h.stars FROM github_repo_stars h WHERE h.url = g.url AND h.day <= ${since} ORDER BY h.day DESC LIMIT 1),
+    (SELECT h.stars FROM github_repo_stars h WHERE h.url = g.url ORDER BY h.day ASC LIMIT 1)))`;
 }
 
 /** The feed entries of those of `ids` that are featured (and not hidden), by paper id. */
@@ -184,4 +221,11 @@ export async function feedDayRange(database: Database): Promise<{ first: string;
 export async function feedVersion(database: Database): Promise<number> {
   const row = await database.db.selectFrom('feed_state').select('version').where('id', '=', 1).executeTakeFirst();
   return Number(row?.version ?? 0);
+}
+
+/** The last GitHub star count of a repository link (null: not counted, or no link). */
+export async function githubStarsOf(database: Database, url: string | null): Promise<number | null> {
+  if (!url) return null;
+  const row = await database.db.selectFrom('github_repos').select('stars').where('url', '=', url).executeTakeFirst();
+  return row?.stars == null ? null : Number(row.stars);
 }

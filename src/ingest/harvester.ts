@@ -12,6 +12,7 @@ import { createCommunity } from '../community/community.js';
 import { fetchPaperById } from './arxiv-api.js';
 import { type PaperFetcher, PaperSourceUnavailable } from '../community/submissions.js';
 import type { HarvestDeps } from './harvest.js';
+import { createGithubClient, type GithubClient } from './github.js';
 
 // Wiring of the harvest from the settings. One polite HTTP client per process, shared by all jobs
 // and /submit's fetcher: src/main.ts builds it (createArxivHttp) and passes it to both.
@@ -50,6 +51,13 @@ export function createHarvester(
     log,
     onNewPapers: autoFeatureHook(settings.autoCategories, submitter, log),
   };
+}
+
+/** The GitHub client of the stars job, or null when GITHUB_STARS (auto: GITHUB_TOKEN set) says no refresh. */
+export function githubStarsClient(config: Config): GithubClient | null {
+  const on = config.githubStars === 'on' || (config.githubStars === 'auto' && config.githubToken !== '');
+  if (!on) return null;
+  return createGithubClient({ apiUrl: config.githubApiUrl, token: config.githubToken, userAgent: userAgent(VERSION, harvestSettings(config).contact) });
 }
 
 /**

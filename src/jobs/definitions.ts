@@ -8,6 +8,10 @@ import type { SearchService } from '../search/service.js';
 import { buildSearchIndex, formatBuild, searchIndexState } from '../search/lexical/index.js';
 import { papersMissingVectors, putVectors } from '../search/vectors/vector-store.js';
 import { RETRAIN_BUSY_RETRY_MS, RETRAIN_CHECK_MS, retrainIfDue, type RetrainOptions } from '../search/retrain.js';
+import { backfillCodeLinks } from '../papers/store.js';
+import type { GithubClient } from '../ingest/github.js';
+import { refreshStars } from '../ingest/github-stars.js';
+import { githubStarsClient } from '../ingest/harvester.js';
 import { processOwner } from '../util/process-owner.js';
 import { jobsForRoles, type JobDefinition } from './runner.js';
 import type { AuthorIndex } from '../follow/author-index.js';
@@ -202,6 +206,65 @@ export function authorIndexJob(authors: AuthorIndex, log: (line: string) => void
   };
 }
 
+/**
+ * Worker role: reads the code and project links of the papers stored before links were read at
+ * write time (migration 0019), a thousand at a time, until all are read; then it does nothing.
+ */
+export function codeLinkBackfillJob(database: Database, log: (line: string) => void, everyMs = INDEX_EVERY_MS): JobDefinition {
+  let finished = false;
+  return {
+    name: 'code-link-backfill',
+    roles: ['worker'],
+    cadence: { kind: 'every', ms: everyMs },
+    failed: (m) => `code links: backfill failed: ${m}`,
+    async run({ signal }) {
+      if (finished) return;
+      let read = 0;
+      let found = 0;
+      for (;;) {
+        const r = await backfillCodeLinks(database.db);
+        read += r.read;
+        found += r.found;
+        if (r.done) finished = true;
+        if (r.done || signal.aborted) break;
+        await yieldToRequests();
+      }
+      if (read) log(`code links: read ${read} stored papers, ${found} with links${finished ? ' (all read)' : ''}`);
+    },
+  };
+}
+
+/** How often the worker looks for repositories whose star count is due (GITHUB_STARS_REFRESH_HOURS old). */
+export const STARS_EVERY_MS = 10 * 60_000;
+
+/**
+ * Worker role: refreshes the stars of papers' GitHub repositories through the GitHub API, one
+ * request at a time; a spent rate limit ends the run, and the next waits for the reset.
+ */
+export function githubStarsJob(
+  database: Database,
+  client: GithubClient,
+  refreshHours: number,
+  log: (line: string) => void,
+  everyMs = STARS_EVERY_MS,
+): JobDefinition {
+  return {
+    name: 'github-stars',
+    roles: ['worker'],
+    cadence: { kind: 'every', ms: everyMs },
+    failed: (m) => `github: stars refresh failed: ${m}`,
+    async run({ signal }) {
+      const r = await refreshStars(database.db, client, { refreshMs: refreshHours * 3600_000, shouldStop: () => signal.aborted });
+      if (r.asked || r.rateLimitedUntil) {
+        log(
+          `github: stars of ${r.asked} repositories: ${r.updated} changed, ${r.notModified} unchanged, ${r.gone} gone, ${r.failed} failed${r.rateLimitedUntil ? `; rate limited until ${new Date(r.rateLimitedUntil).toISOString()}` : ''}`,
+        );
+      }
+      if (r.rateLimitedUntil) return { nextInMs: Math.max(everyMs, r.rateLimitedUntil - Date.now()) };
+    },
+  };
+}
+
 export interface JobServices {
   config: Config;
   database: Database;
@@ -232,6 +295,9 @@ export function processJobs(s: JobServices, services: readonly string[], log: (l
   // Builds the search index of an import that was killed before building it itself.
   defs.push(searchIndexJob(s.database, log));
   defs.push(authorIndexJob(s.authors, log));
+  defs.push(codeLinkBackfillJob(s.database, log));
+  const github = githubStarsClient(s.config);
+  if (github) defs.push(githubStarsJob(s.database, github, s.config.githubStarsRefreshHours, log));
   const { embedders } = s;
   const percent = s.config.embedderRetrainPercent;
   if (embedders.file && percent > 0) {

@@ -180,8 +180,8 @@ test('each role runs its own jobs, as SERVICES names them', async () => {
     assert.deepEqual(names(['web']), []);
     assert.deepEqual(names(['web'], withModel), ['model-follow']);
     assert.deepEqual(names(['scheduler']), ['harvest-plan', 'digests']);
-    assert.deepEqual(names(['worker'], withModel), ['harvest', 'search-index', 'author-index', 'retrain', 'embed', 'model-follow']);
-    assert.deepEqual(names(['web', 'worker', 'scheduler']), ['harvest-plan', 'digests', 'harvest', 'search-index', 'author-index']);
+    assert.deepEqual(names(['worker'], withModel), ['harvest', 'search-index', 'author-index', 'code-link-backfill', 'retrain', 'embed', 'model-follow']);
+    assert.deepEqual(names(['web', 'worker', 'scheduler']), ['harvest-plan', 'digests', 'harvest', 'search-index', 'author-index', 'code-link-backfill']);
     services.close();
   } finally {
     await db.destroy();

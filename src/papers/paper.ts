@@ -1,4 +1,5 @@
 import crypto, { createHash } from 'node:crypto';
+import type { CodeLink } from './code-links.js';
 
 /** A paper as the domain sees it: one arXiv id at its latest known version. */
 export interface Paper {
@@ -15,12 +16,16 @@ export interface Paper {
   journalRef: string | null;
   doi: string | null;
   license: string | null;
+  /** a member's link first, else the first repository found in the paper's own text */
   githubRepo: string | null;
+  /** a member's link first, else the first project page found in the paper's own text */
   projectPage: string | null;
+  /** every link found in the paper's abstract and comment (absent where not read) */
+  codeLinks?: CodeLink[];
 }
 
 /** What an import or harvest brings: the arXiv-owned fields only. */
-export type PaperRecord = Omit<Paper, 'githubRepo' | 'projectPage'>;
+export type PaperRecord = Omit<Paper, 'githubRepo' | 'projectPage' | 'codeLinks'>;
 
 /**
  * Collapse the hard line breaks and runs of spaces found in arXiv metadata, and drop control

@@ -3,6 +3,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { BackgroundCheckpointer } from '../storage/checkpointer.js';
 import type { PaperRecord } from './paper.js';
+import { findCodeLinks } from './code-links.js';
 import { type Existing, plan, ROW_COLUMNS, summarise, UPDATED_COLUMNS, type UpsertSummary } from './upsert-plan.js';
 
 // SQLite checkpoints the WAL into the database file, with two fsyncs, in the commit that takes the
@@ -50,6 +51,7 @@ function writeBatchSqlite(st: ReturnType<typeof sqliteStatements>, records: Pape
   // paper_id, category, position, ... for every category row of the batch
   const categories: (string | number)[] = [];
   for (const { record: r, hash } of toWrite) {
+    const found = findCodeLinks(r.abstract, r.comments);
     // In the order of `row()`'s keys, which name the columns.
     st.upsert.run(
       r.id,
@@ -67,6 +69,9 @@ function writeBatchSqlite(st: ReturnType<typeof sqliteStatements>, records: Pape
       r.license,
       null,
       null,
+      found.repo,
+      found.page,
+      found.links.length ? JSON.stringify(found.links) : null,
       hash,
       now,
     );

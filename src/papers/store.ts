@@ -1,7 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Selectable } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../storage/database.js';
-import type { PapersTable } from '../storage/schema.js';
+import type { PapersTable, Schema } from '../storage/schema.js';
+import { findCodeLinks } from './code-links.js';
 import type { Paper, PaperRecord } from './paper.js';
 import { createSqlitePaperWriter } from './store-sqlite.js';
 import { createPostgresPaperWriter } from './store-postgres.js';
@@ -15,6 +17,8 @@ export interface ListNewestOptions {
   /** keyset cursor: papers strictly older than this (published_at, id) */
   before?: { publishedAt: string; id: string };
   category?: string;
+  /** only papers with a code repository (a member's link or one found in the text) */
+  hasCode?: boolean;
 }
 
 export interface PaperStore {
@@ -51,8 +55,9 @@ export function toPaper(row: Selectable<PapersTable>): Paper {
     journalRef: row.journal_ref,
     doi: row.doi,
     license: row.license,
-    githubRepo: row.github_repo,
-    projectPage: row.project_page,
+    githubRepo: row.github_repo ?? row.found_repo ?? null,
+    projectPage: row.project_page ?? row.found_page ?? null,
+    codeLinks: row.found_links ? JSON.parse(row.found_links) : [],
   };
 }
 
@@ -100,11 +105,12 @@ export function createPaperStore(database: Database): PaperStore {
         .executeTakeFirstOrThrow();
       return Number(row.n);
     },
-    async listNewest({ limit, before, category }) {
+    async listNewest({ limit, before, category, hasCode }) {
       let q = db.selectFrom('papers').selectAll('papers');
       if (category) {
         q = q.where('papers.id', 'in', db.selectFrom('paper_categories').select('paper_id').where('category', '=', category));
       }
+      if (hasCode) q = q.where((eb) => eb.or([eb('papers.github_repo', 'is not', null), eb('papers.found_repo', 'is not', null)]));
       if (before) {
         q = q.where((eb) =>
           eb.or([
@@ -129,4 +135,46 @@ export function createPaperStore(database: Database): PaperStore {
       return Number(res.numUpdatedRows) > 0;
     },
   };
+}
+
+export interface FoundRow {
+  id: string;
+  repo: string | null;
+  page: string | null;
+  links: string | null;
+}
+
+export function foundRow(id: string, found: ReturnType<typeof findCodeLinks>): FoundRow {
+  return { id, repo: found.repo, page: found.page, links: found.links.length ? JSON.stringify(found.links) : null };
+}
+
+/** The backfill's write: one UPDATE per 200 papers (4 values each), the same SQL on both dialects. */
+export async function updateFoundLinks(db: Kysely<Schema>, rows: FoundRow[]): Promise<void> {
+  for (const part of chunks(rows, 200)) {
+    const values = sql.join(part.map((r) => sql`(${r.id}, ${r.repo}, ${r.page}, ${r.links})`));
+    await sql`WITH v (id, repo, page, links) AS (VALUES ${values})
+      UPDATE papers SET found_repo = v.repo, found_page = v.page, found_links = v.links FROM v WHERE papers.id = v.id`.execute(db);
+  }
+}
+
+/**
+ * Read the links of papers stored before migration 0019, `batch` papers at a time in id order from
+ * where the last call stopped (code_link_backfill); a paper stored since was read as it was stored.
+ * Returns how many papers it read and whether every paper has been read.
+ */
+export async function backfillCodeLinks(db: Kysely<Schema>, batch = 1000): Promise<{ read: number; found: number; done: boolean }> {
+  const state = await db.selectFrom('code_link_backfill').select(['after_id', 'done']).where('id', '=', 1).executeTakeFirst();
+  if (!state || Number(state.done)) return { read: 0, found: 0, done: true };
+  const rows = await db.selectFrom('papers').select(['id', 'abstract', 'comments']).where('id', '>', state.after_id).orderBy('id').limit(batch).execute();
+  const found = rows.map((r) => foundRow(r.id, findCodeLinks(r.abstract, r.comments))).filter((r) => r.links !== null);
+  const done = rows.length < batch;
+  await db.transaction().execute(async (trx) => {
+    await updateFoundLinks(trx, found);
+    await trx
+      .updateTable('code_link_backfill')
+      .set({ after_id: rows.length ? rows[rows.length - 1].id : state.after_id, done: done ? 1 : 0 })
+      .where('id', '=', 1)
+      .execute();
+  });
+  return { read: rows.length, found: found.length, done };
 }

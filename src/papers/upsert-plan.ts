@@ -1,5 +1,6 @@
 // What an upsert of a batch of papers does, apart from how a dialect writes it: which records are new,
 // changed or unchanged (content hash, version order), and the row each becomes.
+import { findCodeLinks } from './code-links.js';
 import { contentHash, type PaperRecord } from './paper.js';
 
 export type UpsertOutcome = 'inserted' | 'updated' | 'unchanged';
@@ -64,6 +65,9 @@ export function newestPerId(records: PaperRecord[]): PaperRecord[] {
 }
 
 export function row(r: PaperRecord, hash: string, now: string) {
+  // The links found in the paper's own text, written with it (in the same statement, so a write
+  // takes its row locks once): a new version with another comment has other links.
+  const found = findCodeLinks(r.abstract, r.comments);
   return {
     id: r.id,
     version: r.version,
@@ -80,6 +84,9 @@ export function row(r: PaperRecord, hash: string, now: string) {
     license: r.license,
     github_repo: null,
     project_page: null,
+    found_repo: found.repo,
+    found_page: found.page,
+    found_links: found.links.length ? JSON.stringify(found.links) : null,
     content_hash: hash,
     ingested_at: now,
   };
@@ -121,6 +128,9 @@ export const UPDATED_COLUMNS = [
   'journal_ref',
   'doi',
   'license',
+  'found_repo',
+  'found_page',
+  'found_links',
   'content_hash',
 ] as const;
 
@@ -136,7 +146,7 @@ export function summarise(outcomes: Map<string, UpsertOutcome>): UpsertSummary {
   return { inserted, updated, unchanged, outcomes };
 }
 
-// SQLite allows 32,766 bound variables per statement; 17 columns x 500 rows stays well below.
+// SQLite allows 32,766 bound variables per statement; 20 columns x 500 rows stays well below.
 export const ROWS_PER_STATEMENT = 500;
 
 export function chunks<T>(items: T[], size: number): T[][] {

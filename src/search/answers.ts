@@ -59,7 +59,17 @@ export interface SearchAnswers {
 
 /** The request with its defaults applied, its fields in one order: equal searches, equal keys. */
 export function searchKey(view: string, req: SearchRequest): string {
-  return JSON.stringify([view, req.q, req.limit, req.from ?? '', req.to ?? '', req.category ?? '', Boolean(req.featured), req.sort ?? 'relevance']);
+  return JSON.stringify([
+    view,
+    req.q,
+    req.limit,
+    req.from ?? '',
+    req.to ?? '',
+    req.category ?? '',
+    Boolean(req.featured),
+    req.sort ?? 'relevance',
+    Boolean(req.hasCode),
+  ]);
 }
 
 interface Entry {

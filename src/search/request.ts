@@ -25,6 +25,9 @@ const fields = {
   to: Day('published on or before, YYYY-MM-DD'),
   category: Category,
   featured: StringEnum(FEATURED_VALUES, { description: '`1` (or `true`, `on`): only papers featured in the daily feed; `0` (or `false`, empty): every paper' }),
+  hasCode: StringEnum(FEATURED_VALUES, {
+    description: '`1` (or `true`, `on`): only papers with a code repository (linked by a member or found in their abstract or comment)',
+  }),
   sort: StringEnum(SEARCH_SORTS, { description: '`relevance`, or the most relevant 50 (or `limit`) by `date` or `upvotes`', default: 'relevance' }),
 };
 
@@ -36,6 +39,7 @@ export const SearchQuery = Type.Object({
   to: Type.Optional(fields.to),
   category: Type.Optional(fields.category),
   featured: Type.Optional(fields.featured),
+  hasCode: Type.Optional(fields.hasCode),
   sort: Type.Optional(fields.sort),
 });
 export type SearchQuery = Static<typeof SearchQuery>;
@@ -55,6 +59,7 @@ const MESSAGES: Record<keyof SearchQuery, (v: unknown) => string> = {
   to: () => 'search: from and to must be dates like 2025-06-30',
   category: () => 'search: category must look like cs.LG',
   featured: () => `search: featured must be 1 or 0 (true, on and false are read too)`,
+  hasCode: () => `search: hasCode must be 1 or 0 (true, on and false are read too)`,
   sort: () => `search: sort must be one of ${SEARCH_SORTS.join(', ')}`,
 };
 
@@ -87,5 +92,6 @@ export function parseSearchRequest(qs: Record<string, unknown>, defaultLimit: nu
     category: query.category,
     featured: query.featured !== undefined && FEATURED_ON.has(query.featured),
     sort: query.sort ?? 'relevance',
+    ...(query.hasCode !== undefined && FEATURED_ON.has(query.hasCode) ? { hasCode: true } : {}),
   };
 }

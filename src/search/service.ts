@@ -19,6 +19,8 @@ export interface SearchRequest {
   category?: string;
   /** only papers featured in the daily feed (submitted and not hidden) */
   featured?: boolean;
+  /** only papers with a code repository (a member's link or one found in their text) */
+  hasCode?: boolean;
   /** date and upvotes re-sort the most relevant matches (at least 50) */
   sort?: SearchSort;
 }
@@ -291,7 +293,7 @@ export function createSearchService(deps: SearchDeps): SearchService {
       const state = active;
       const limit = Math.max(1, Math.min(MAX_LIMIT, req.limit));
       const wanted = req.sort === 'date' || req.sort === 'upvotes' ? Math.max(limit, RESORT_DEPTH) : limit;
-      const filtered = Boolean(req.from || req.to || req.category || req.featured);
+      const filtered = Boolean(req.from || req.to || req.category || req.featured || req.hasCode);
       // The query is embedded while the lexical index answers (an onnx: or http: embedder runs
       // off this thread).
       const embedding = queryVector(state, req.q);
@@ -326,6 +328,7 @@ export function createSearchService(deps: SearchDeps): SearchService {
           if (!paper) return [];
           const day = paper.publishedAt.slice(0, 10);
           if ((req.from && day < req.from) || (req.to && day > req.to) || (req.category && !paper.categories.includes(req.category))) return [];
+          if (req.hasCode && !paper.githubRepo) return [];
           return [{ paper, score: h.score, featured: upvotes.has(h.id), upvotes: upvotes.get(h.id) ?? 0 }];
         });
         if (out.length >= wanted || lex.length < depth) break;

@@ -21,6 +21,10 @@ export interface PapersTable {
   license: string | null;
   github_repo: string | null;
   project_page: string | null;
+  /** links found in the paper's own text (migration 0019): the first repository, the first page, all as JSON */
+  found_repo: string | null;
+  found_page: string | null;
+  found_links: string | null;
   /** hash of the arXiv-owned fields: an import that brings the same content changes nothing */
   content_hash: string;
   ingested_at: string;
@@ -326,4 +330,34 @@ export interface Schema {
   author_keys: AuthorKeysTable;
   author_index_state: AuthorIndexStateTable;
   follows: FollowsTable;
+  code_link_backfill: CodeLinkBackfillTable;
+  github_repos: GithubReposTable;
+  github_repo_stars: GithubRepoStarsTable;
+}
+
+/** How far the code-link backfill has read the papers (migration 0019); one row. */
+export interface CodeLinkBackfillTable {
+  id: number;
+  after_id: string;
+  done: number;
+}
+
+/** GitHub repositories linked from papers, and the GitHub API's last answer (migration 0019). */
+export interface GithubReposTable {
+  /** the link as papers and submissions hold it */
+  url: string;
+  /** owner/name */
+  repo: string;
+  stars: number | null;
+  etag: string | null;
+  checked_at: string | null;
+  next_check_at: string;
+  gone: number;
+  failures: number;
+}
+
+export interface GithubRepoStarsTable {
+  url: string;
+  day: string;
+  stars: number;
 }

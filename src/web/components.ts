@@ -33,13 +33,30 @@ export function excerpt(text: string, chars = 320): string {
   return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), chars - 40))}…`;
 }
 
-export function paperLinks(p: Pick<Paper, 'id' | 'githubRepo' | 'projectPage'>): SafeHtml {
+export function paperLinks(p: Pick<Paper, 'id' | 'githubRepo' | 'projectPage'> & { githubStars?: number | null }): SafeHtml {
   const gh = safeUrl(p.githubRepo);
   const project = safeUrl(p.projectPage);
   return html`<a href="${absUrl(p.id)}" rel="noopener">arXiv</a>
     <a href="${pdfUrl(p.id)}" rel="noopener">PDF</a>
-    ${gh ? html`<a href="${gh}" rel="noopener nofollow">GitHub</a>` : ''}
+    ${gh ? html`<a class="code-link" href="${gh}" rel="noopener nofollow" title="${gh}">${codeHost(gh)}${p.githubStars != null ? html` <span class="stars" aria-label="${p.githubStars} stars">★ ${shortCount(p.githubStars)}</span>` : ''}</a>` : ''}
     ${project ? html`<a href="${project}" rel="noopener nofollow">Project page</a>` : ''}`;
+}
+
+/** What a code link is called on a card: its host's name. */
+function codeHost(url: string): string {
+  const host = new URL(url).hostname;
+  if (host === 'github.com') return 'GitHub';
+  if (host === 'gitlab.com' || host.startsWith('gitlab.')) return 'GitLab';
+  if (host === 'huggingface.co') return 'Hugging Face';
+  return 'Code';
+}
+
+/** 950, 1.2k, 12k, 1.3M */
+export function shortCount(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 10_000) return `${(n / 1000).toFixed(1).replace(/\.0$/, '')}k`;
+  if (n < 1_000_000) return `${Math.round(n / 1000)}k`;
+  return `${(n / 1_000_000).toFixed(1).replace(/\.0$/, '')}M`;
 }
 
 export interface CardExtras {

@@ -13,6 +13,7 @@ import type { PageCache } from './page-cache.js';
 import type { RecommendService } from '../recommend/service.js';
 import type { AuthorIndex } from '../follow/author-index.js';
 import type { Follows } from '../follow/follows.js';
+import type { PaperOnDemand } from '../ingest/on-demand.js';
 
 // What request handlers use: every service built once by the composition root (src/main.ts;
 // tests get the same wiring from src/testing/test-app.ts). Kept apart from app.ts so that no
@@ -48,6 +49,8 @@ export interface AppDeps {
   pageCache: PageCache;
   /** the harvest windows' state (for /healthz and /metrics) */
   harvestWindows: HarvestStore;
+  /** any arXiv id on demand: a paper not stored is fetched from arXiv (once per id at a time) and stored */
+  onDemand: PaperOnDemand;
   /** this process's job runner, per job kind (for /healthz and /metrics) */
   jobs: { states(): JobState[] };
 }

@@ -25,6 +25,7 @@ export const FeedPageQuerySchema = Type.Object({
   submitter: Type.Optional(Type.String({ pattern: USERNAME_RE.source, description: 'username of the member who submitted' })),
   p: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PAGE, description: 'page number, from 0' })),
   sort: Type.Optional(Type.Literal('foryou', { description: 'foryou: ranked for the signed-in member' })),
+  hasCode: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0')], { description: '1: only papers with a code repository' })),
 });
 
 export interface FeedPageQuery {
@@ -32,6 +33,7 @@ export interface FeedPageQuery {
   submitter?: string;
   p?: string;
   sort?: string;
+  hasCode?: string;
 }
 
 const checkFeedPageQuery = TypeCompiler.Compile(FeedPageQuerySchema);
@@ -44,15 +46,22 @@ export function parseFeedPageQuery(q: FeedPageQuery): { filters: FeedFilters; pa
     submitter: given(q.submitter),
     // Digits only (util/strict-input.ts): anything else stays text and fails the check.
     sort: given(q.sort),
+    hasCode: given(q.hasCode),
     p: q.p === undefined ? undefined : typeof q.p === 'string' ? (parseWholeNumber(q.p) ?? q.p) : String(q.p),
   };
   const problem = checkFeedPageQuery.Check(input) ? undefined : checkFeedPageQuery.Errors(input).First();
   if (problem?.path === '/category') return `"${String(input.category).slice(0, 40)}" is not an arXiv category (e.g. cs.CL).`;
   if (problem?.path === '/submitter') return `"${String(input.submitter).slice(0, 40)}" is not a username (2 to 30 letters, digits, "-" or "_").`;
   if (problem?.path === '/sort') return `Sort "${String(input.sort).slice(0, 20)}" is not known (foryou, or none for the community's order).`;
+  if (problem?.path === '/hasCode') return `hasCode "${String(input.hasCode).slice(0, 20)}" must be 1 (only papers with code) or 0.`;
   if (problem) return `Page "${String(q.p).slice(0, 20)}" is not a page number.`;
   return {
-    filters: { category: input.category, submitter: input.submitter, sort: input.sort as 'foryou' | undefined },
+    filters: {
+      category: input.category,
+      submitter: input.submitter,
+      sort: input.sort as 'foryou' | undefined,
+      ...(input.hasCode === '1' ? { hasCode: true } : {}),
+    },
     page: (input.p as number | undefined) ?? 0,
   };
 }
@@ -106,6 +115,8 @@ export interface FeedPageOptions {
   /** the path this listing lives at (the home page passes its day's path as canonical) */
   path: string;
   canonical?: string;
+  /** trending by code: papers with a repository, by GitHub stars gained in the last week */
+  code?: boolean;
 }
 
 /** o may be computed lazily (the home page looks up its day), after the cache had its chance. */
@@ -179,7 +190,8 @@ async function renderFeedPage(
     period: period ?? undefined,
     category,
     submitter,
-    sort: period ? ('publishedAt' as const) : ('trending' as const),
+    hasCode: filters.hasCode === true || o.code === true,
+    sort: o.code ? ('stars_gained' as const) : period ? ('publishedAt' as const) : ('trending' as const),
     page,
     limit: FEED_PAGE_SIZE,
     viewerId: viewer.userId,
@@ -216,7 +228,8 @@ async function renderFeedPage(
   const dayOfPeriod = tabDay(period, range?.last ?? null, list.entries[0]?.feedDay);
   const view: FeedView = {
     tab: !period ? 'trending' : period.kind === 'day' ? 'daily' : period.kind === 'week' ? 'weekly' : 'monthly',
-    heading: period ? periodLabel(period) : 'Trending papers',
+    heading: period ? periodLabel(period) : o.code ? 'Trending by code: GitHub stars gained this week' : 'Trending papers',
+    trendingByCode: !period,
     path: o.path,
     previous,
     next,

@@ -1,7 +1,7 @@
 // The markup of every feed page (home, day, week, month, trending): one template, so they look
 // and behave alike. Pages decide what to list; this decides how it looks.
 import type { DailyEntry } from '../feed/daily.js';
-import { html, type SafeHtml } from '../util/html.js';
+import { html, raw, type SafeHtml } from '../util/html.js';
 import { authorLinks, excerpt, formatDate, paperLinks, paperPath } from './components.js';
 
 /** Entries per HTML feed page. */
@@ -15,6 +15,8 @@ export interface NavLink {
 export interface FeedView {
   /** which tab is current */
   tab: 'daily' | 'weekly' | 'monthly' | 'trending';
+  /** the trending pages: link the other of Trending and Trending by code */
+  trendingByCode?: boolean;
   /** heading of the listed period, e.g. "Friday, May 29, 2026" */
   heading: string;
   /** canonical path of this listing, without query (filters and pages are added to it) */
@@ -50,6 +52,8 @@ export interface FeedFilters {
   submitter?: string;
   /** foryou: ranked for the signed-in member; none: the community's order */
   sort?: 'foryou';
+  /** only papers with a code repository */
+  hasCode?: boolean;
 }
 
 /** path + the filters + a page number, as one URL. */
@@ -58,6 +62,7 @@ export function feedHref(path: string, filters: FeedFilters, page = 0): string {
   if (filters.category) q.set('category', filters.category);
   if (filters.submitter) q.set('submitter', filters.submitter);
   if (filters.sort) q.set('sort', filters.sort);
+  if (filters.hasCode) q.set('hasCode', '1');
   if (page > 0) q.set('p', String(page));
   const s = q.toString();
   return s ? `${path}?${s}` : path;
@@ -101,7 +106,8 @@ function feedCard(e: DailyEntry, v: FeedView): SafeHtml {
     <div class="meta">
       ${v.showDay ? html`<a href="/papers/date/${e.feedDay}"><time datetime="${e.feedDay}">${formatDate(`${e.feedDay}T12:00:00Z`)}</time></a>` : ''}
       ${p.categories.slice(0, 3).map((c) => html`<a class="chip" href="${feedHref(v.path, { ...v.filters, category: c })}" title="Only ${c}">${c}</a>`)}
-      ${paperLinks({ id: p.id, githubRepo: e.githubRepo, projectPage: e.projectPage })}
+      ${paperLinks({ id: p.id, githubRepo: e.githubRepo, projectPage: e.projectPage, githubStars: e.githubStars })}
+      ${e.githubStarsGained ? html`<span class="stars-gained" title="GitHub stars gained in the last 7 days">+${e.githubStarsGained} this week</span>` : ''}
       <a href="${paperPath(p.id)}#comments">${e.commentsCount} comment${e.commentsCount === 1 ? '' : 's'}</a>
       ${who ? html`<span class="submitter">Submitted by <a href="/u/${encodeURIComponent(who.username)}">${who.displayName ?? who.username}</a></span>` : ''}
       ${v.signalBox ? v.signalBox(e) : ''}
@@ -133,13 +139,19 @@ export function feedBody(v: FeedView): SafeHtml {
   <h2>${v.heading}</h2>
   ${nav(v.next, 'next')}
 </div>
+${
+  v.trendingByCode
+    ? html`<p class="trending-views">${v.path === '/papers/trending/code' ? html`<a href="/papers/trending">Trending by votes</a> · <strong>By code</strong>` : html`<strong>By votes</strong> · <a href="/papers/trending/code">Trending by code</a>`}</p>`
+    : ''
+}
 <form class="filter" method="get" action="${v.path}">
   <label for="category">Category</label>
   <input id="category" name="category" value="${v.filters.category ?? ''}" placeholder="e.g. cs.CL" maxlength="40" pattern="[A-Za-z][A-Za-z.\\-]*">
   <label for="submitter">Submitted by</label>
   <input id="submitter" name="submitter" value="${v.filters.submitter ?? ''}" placeholder="username" maxlength="30" pattern="[a-zA-Z0-9][a-zA-Z0-9_\\-]{1,29}">
+  <label class="check"><input type="checkbox" name="hasCode" value="1"${v.filters.hasCode ? raw(' checked') : ''}> Has code</label>
   <button type="submit" class="secondary">Filter</button>
-  ${v.filters.category || v.filters.submitter ? html`<a href="${v.path}">Clear filters</a>` : ''}
+  ${v.filters.category || v.filters.submitter || v.filters.hasCode ? html`<a href="${v.path}">Clear filters</a>` : ''}
   ${v.filters.sort ? html`<input type="hidden" name="sort" value="${v.filters.sort}">` : ''}
   ${
     v.sortLinks

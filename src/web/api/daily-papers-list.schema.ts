@@ -18,7 +18,20 @@ export const DailyPapersQuery = Type.Object({
   month: Type.Optional(Type.String({ maxLength: 7, description: 'one calendar month, YYYY-MM', examples: ['2026-05'] })),
   submitter: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'username of the member who submitted' })),
   category: Type.Optional(Category),
-  sort: Type.Optional(StringEnum(FEED_SORTS, { description: '`publishedAt` (by feed day, then upvotes) or `trending` (by hotness)', default: 'publishedAt' })),
+  hasCode: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 1,
+      description: "`1`: only papers with a code repository (linked by a member or found in the paper's abstract or comment)",
+    }),
+  ),
+  sort: Type.Optional(
+    StringEnum(FEED_SORTS, {
+      description:
+        '`publishedAt` (by feed day, then upvotes), `trending` (by hotness), `stars` (GitHub stars of the repository) or `stars_gained` (stars gained in the last 7 days); papers without a star count come last',
+      default: 'publishedAt',
+    }),
+  ),
   p: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PAGE, default: 0, description: 'page number, from 0' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: 'items per page' })),
 });
@@ -44,6 +57,7 @@ export function parseDailyPapersQuery(q: DailyPapersQuerystring): DailyQuery {
     period,
     submitter: q.submitter,
     category: q.category,
+    hasCode: q.hasCode === 1,
     sort: q.sort ?? 'publishedAt',
     page: q.p ?? 0,
     limit: q.limit ?? DEFAULT_LIMIT,

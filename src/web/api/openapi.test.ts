@@ -167,7 +167,7 @@ describe('/openapi.json is generated from the routes', () => {
   test('input the schemas reject: 400 JSON naming the module and the field', async () => {
     for (const [url, message] of [
       ['/api/daily_papers?limit=101', 'daily_papers: limit must be <= 100'],
-      ['/api/daily_papers?sort=hot', 'daily_papers: sort must be one of publishedAt, trending'],
+      ['/api/daily_papers?sort=hot', 'daily_papers: sort must be one of publishedAt, trending, stars, stars_gained'],
       ['/api/papers?limit=0', 'papers: limit must be >= 1'],
       ['/api/papers/search?q=a&limit=121', 'search: limit must be a whole number from 1 to 120'],
       ['/api/papers/2605.00002/similar?limit=51', 'search: limit must be 1 to 50'],

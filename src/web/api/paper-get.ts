@@ -13,17 +13,26 @@ export const paperGetSchema = {
   params: ArxivIdParams,
   response: {
     200: Type.Ref(Paper, { description: 'The paper' }),
-    404: errorResponse('Not an arXiv id, or not in this instance'),
+    404: errorResponse('Not an arXiv id, or arXiv has no such paper'),
+    503: errorResponse('arXiv could not be reached to fetch a paper not stored yet (Retry-After says when to try again)'),
   },
 } satisfies RouteDoc & Record<string, unknown>;
 
 /** GET /api/papers/:arxivId (old-style ids too: /api/papers/hep-th/9901001): one paper with its feed data. */
-export function registerPaperGet(app: FastifyInstance, { database, papers }: AppDeps) {
+export function registerPaperGet(app: FastifyInstance, { database, onDemand }: AppDeps) {
   const get = async (raw: string, reply: FastifyReply) => {
     const ref = parseArxivId(raw);
     if (!ref) return reply.code(404).send({ error: 'Not Found', message: `papers: "${raw.slice(0, 80)}" is not an arXiv id` });
-    const paper = await papers.get(ref.id);
-    if (!paper) return reply.code(404).send({ error: 'Not Found', message: `papers: ${ref.id} is not in this instance` });
+    // Stored, or fetched from arXiv now (any arXiv id on demand).
+    const found = await onDemand.get(ref.id);
+    if ('unavailable' in found) {
+      return reply
+        .code(503)
+        .header('Retry-After', String(found.retryAfterS))
+        .send({ error: 'Service Unavailable', message: `papers: arXiv could not be reached to fetch ${ref.id}; try again in a minute` });
+    }
+    if ('missing' in found) return reply.code(404).send({ error: 'Not Found', message: `papers: arXiv has no paper ${ref.id}` });
+    const { paper } = found;
     const { entries } = await listDailyPapers(database, { paperIds: [paper.id], limit: 1 });
     return presentPaper(paper, entries[0] ?? null);
   };

@@ -8,6 +8,13 @@ export const DEFAULT_PAPERS_LIMIT = 50;
 export const PapersListQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 200, description: "opaque position from the previous page's Link header" })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_PAPERS_LIMIT, description: 'papers per page' })),
+  hasCode: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 1,
+      description: "`1`: only papers with a code repository (linked by a member or found in the paper's abstract or comment)",
+    }),
+  ),
 });
 export type PapersListQuerystring = Static<typeof PapersListQuery>;
 

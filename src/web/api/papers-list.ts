@@ -25,7 +25,8 @@ export function registerPapersList(app: FastifyInstance, { config, database, pap
     const limit = req.query.limit ?? DEFAULT_PAPERS_LIMIT;
     const before = req.query.cursor ? decodeCursor(req.query.cursor) : undefined;
     // One extra row says whether another page exists.
-    const list = await papers.listNewest({ limit: limit + 1, before });
+    const hasCode = req.query.hasCode === 1;
+    const list = await papers.listNewest({ limit: limit + 1, before, hasCode });
     const shown = list.slice(0, limit);
     const byId = await dailyEntriesOf(
       database,
@@ -33,7 +34,11 @@ export function registerPapersList(app: FastifyInstance, { config, database, pap
     );
     if (list.length > limit) {
       const last = shown[shown.length - 1];
-      const next = new URLSearchParams({ cursor: encodeCursor({ publishedAt: last.publishedAt, id: last.id }), limit: String(limit) });
+      const next = new URLSearchParams({
+        cursor: encodeCursor({ publishedAt: last.publishedAt, id: last.id }),
+        limit: String(limit),
+        ...(hasCode ? { hasCode: '1' } : {}),
+      });
       reply.header('Link', `<${config.baseUrl}/api/papers?${next}>; rel="next"`);
     }
     return shown.map((p) => presentPaper(p, byId.get(p.id) ?? null));

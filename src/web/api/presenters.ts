@@ -33,6 +33,10 @@ export interface ApiPaper {
   discussionId: string;
   githubRepo: string | null;
   projectPage: string | null;
+  /** GitHub stars of githubRepo (the last daily count; null when not counted) */
+  githubStars: number | null;
+  /** every code and project link found in the paper's abstract and comment */
+  codeLinks: { url: string; kind: string }[];
   submittedOnDailyAt: string | null;
   submittedOnDailyBy: ApiUser | null;
 }
@@ -47,6 +51,7 @@ export interface ApiDailyPaper {
   /** copies of paper.githubRepo / paper.projectPage, for clients that read them at the top */
   githubRepo: string | null;
   projectPage: string | null;
+  githubStars: number | null;
   /** the submitter's note */
   comment: string | null;
   /** the feed day (YYYY-MM-DD, FEED_TIMEZONE) it was featured on; null for a search hit never featured */
@@ -74,6 +79,8 @@ export function presentPaper(p: Paper, entry: DailyEntry | null): ApiPaper {
     discussionId: p.id,
     githubRepo: entry?.githubRepo ?? p.githubRepo,
     projectPage: entry?.projectPage ?? p.projectPage,
+    githubStars: entry?.githubStars ?? null,
+    codeLinks: p.codeLinks ?? [],
     submittedOnDailyAt: entry?.submittedAt ?? null,
     submittedOnDailyBy: entry?.submitter ? presentUser(entry.submitter) : null,
   };
@@ -98,6 +105,7 @@ export function presentPaperItem(p: Paper, e: DailyEntry | null): ApiDailyPaper 
     submittedBy: paper.submittedOnDailyBy,
     githubRepo: paper.githubRepo,
     projectPage: paper.projectPage,
+    githubStars: paper.githubStars,
     comment: e?.comment ?? null,
     feedDay: e?.feedDay ?? null,
     mediaUrls: [],

@@ -42,6 +42,24 @@ export const Paper = Type.Object(
     discussionId: Type.Optional(str("id of the paper's discussion")),
     githubRepo: Type.Optional(nullableStr('code repository')),
     projectPage: Type.Optional(nullableStr('project page')),
+    githubStars: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+        description:
+          'GitHub stars of githubRepo, as last counted (GITHUB_STARS); null when not a GitHub repository, not counted yet, or the paper is not featured',
+      }),
+    ),
+    codeLinks: Type.Optional(
+      Type.Array(
+        Type.Object({
+          url: str('the link, normalised (https, lower-case host, no .git, no /tree/main)'),
+          kind: Type.Union(
+            ['github', 'gitlab', 'code', 'huggingface', 'page'].map((k) => Type.Literal(k)),
+            { description: 'github, gitlab, code (another code host), huggingface (a model, dataset or Space) or page' },
+          ),
+        }),
+        { description: "code and project links found in the paper's abstract and arXiv comment, in the order written" },
+      ),
+    ),
     submittedOnDailyAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'when it was submitted to the feed' })),
     submittedOnDailyBy: Type.Optional(userOrNull('who submitted it')),
   },
@@ -58,6 +76,7 @@ export const DailyPaper = Type.Object(
     submittedBy: userOrNull('who submitted it to the feed'),
     githubRepo: Type.Optional(nullableStr('the code repository (same as paper.githubRepo)')),
     projectPage: Type.Optional(nullableStr('the project page (same as paper.projectPage)')),
+    githubStars: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'GitHub stars (same as paper.githubStars)' })),
     comment: Type.Optional(nullableStr("the submitter's note")),
     feedDay: Type.Optional(
       Type.Union([str('the feed day it was featured on, YYYY-MM-DD', 'date'), Type.Null()], { description: 'null for a search hit never featured' }),

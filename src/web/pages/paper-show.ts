@@ -7,6 +7,7 @@ import { formatDate, paperCard, paperLinks, paperPath } from '../components.js';
 import { page } from '../session.js';
 import { paperCommunity } from './paper-community.js';
 import { signalButtons } from '../community-components.js';
+import { githubStarsOf } from '../../feed/daily.js';
 
 function notFound(reply: FastifyReply, what: string) {
   return reply
@@ -17,26 +18,42 @@ function notFound(reply: FastifyReply, what: string) {
 
 /** GET /papers/:arxivId (and old-style /papers/hep-th/9901001): the paper page. */
 export function registerPaperShow(app: FastifyInstance, deps: AppDeps) {
-  const { papers, search } = deps;
+  const { search } = deps;
   const { community } = deps;
   const show = async (req: FastifyRequest, raw: string, reply: FastifyReply) => {
     const ref = parseArxivId(raw);
     if (!ref) return notFound(reply, `"${raw.slice(0, 80)}" is not an arXiv id.`);
     if (ref.id !== raw) return reply.redirect(paperPath(ref.id), 301);
-    const p = await papers.get(ref.id);
-    if (!p) return notFound(reply, `Paper ${ref.id} is not in this Paperboy instance yet.`);
+    // Stored, or fetched from arXiv now (any arXiv id on demand).
+    const found = await deps.onDemand.get(ref.id);
+    if ('unavailable' in found) {
+      return reply
+        .code(503)
+        .header('Retry-After', String(found.retryAfterS))
+        .type('text/html; charset=utf-8')
+        .send(
+          errorPage(
+            503,
+            'arXiv is not answering',
+            `Paper ${ref.id} is not stored here yet, and arXiv could not be reached to fetch it. Try again in a minute, or read it on arXiv: ${absUrl(ref.id)}`,
+          ),
+        );
+    }
+    if ('missing' in found) return notFound(reply, `arXiv has no paper ${ref.id}.`);
+    const p = found.paper;
     // Similar papers come from stored vectors only (no model call); none until `paperboy embed` ran.
-    const [c, similar, mine] = await Promise.all([
+    const [c, similar, mine, githubStars] = await Promise.all([
       paperCommunity(req, p, community),
       search.similar(p.id, 6).catch(() => []),
       req.user ? deps.recommend.signals.among(req.user.id, [p.id]) : null,
+      githubStarsOf(deps.database, p.githubRepo),
     ]);
     const doi = p.doi ? safeUrl(`https://doi.org/${p.doi}`) : null;
     const body = html`<article class="paper-page">
 <p class="muted">arXiv:${p.id}v${p.version} · ${p.categories.map((c) => html`<span class="chip">${c}</span> `)}</p>
 <div class="paper-title-row">${c.upvote}<h1>${p.title}</h1></div>
 ${c.authors}
-<div class="links">${paperLinks(p)}${mine ? signalButtons(req, { paperId: p.id, saved: mine.saved.has(p.id), dismissed: mine.dismissed.has(p.id), back: paperPath(p.id) }) : ''}</div>
+<div class="links">${paperLinks({ ...p, githubStars })}${mine ? signalButtons(req, { paperId: p.id, saved: mine.saved.has(p.id), dismissed: mine.dismissed.has(p.id), back: paperPath(p.id) }) : ''}</div>
 ${c.submission}
 <h2>Abstract</h2>
 <p class="abstract">${p.abstract}</p>

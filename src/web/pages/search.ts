@@ -57,6 +57,7 @@ export function registerSearchPage(app: FastifyInstance, deps: AppDeps) {
   <label>To <input type="date" name="to" value="${parsed.to ?? ''}"></label>
   <label>Category <input name="category" placeholder="cs.LG" value="${parsed.category ?? ''}" size="8"></label>
   <label><input type="checkbox" name="featured" value="1"${parsed.featured ? ' checked' : ''}> Featured only</label>
+  <label><input type="checkbox" name="hasCode" value="1"${parsed.hasCode ? ' checked' : ''}> Has code</label>
   <label>Sort <select name="sort">
     <option value="relevance"${parsed.sort === 'relevance' ? ' selected' : ''}>relevance</option>
     <option value="date"${parsed.sort === 'date' ? ' selected' : ''}>newest</option>

@@ -41,6 +41,8 @@ export interface CardExtras {
   note?: SafeHtml;
   /** a For-you card: it leaves the list when dismissed (/static/community.js) */
   forYou?: boolean;
+  /** under the meta line (a collection's controls and note form) */
+  after?: SafeHtml;
 }
 
 export function paperCard(p: Paper, extras: CardExtras = {}): SafeHtml {
@@ -57,6 +59,7 @@ export function paperCard(p: Paper, extras: CardExtras = {}): SafeHtml {
       ${paperLinks(p)}
       ${extras.meta ?? ''}
     </div>
+    ${extras.after ?? ''}
   </article>
 </li>`;
 }

@@ -39,6 +39,9 @@ import { registerApiPaperSignals } from './api/paper-signals.js';
 import { registerForYou } from './pages/for-you.js';
 import { registerPaperSignals } from './pages/paper-signals.js';
 import { registerAccountExport } from './pages/account-export.js';
+import { registerCollectionShow } from './pages/collection-show.js';
+import { registerCollectionWrite } from './pages/collection-write.js';
+import { registerApiCollections } from './api/collections.js';
 
 export type RouteModule = (app: FastifyInstance, deps: AppDeps) => void | Promise<void>;
 
@@ -87,6 +90,10 @@ export const ROUTES: RouteModule[] = [
   registerRecommendationsRank,
   registerLibraryImport,
   registerApiPaperSignals,
+  // collections
+  registerCollectionShow,
+  registerCollectionWrite,
+  registerApiCollections,
   // observability
   registerMetrics,
 ];

@@ -40,7 +40,7 @@ for (const dialect of DIALECTS) {
       await r.signals.set(ada.id, '2603.00102', 'save', true);
       const saved = await r.collections.savedOf(ada.id);
       assert.equal(saved.slug, 'saved');
-      assert.deepEqual(await ids(saved), ['2603.00101', '2603.00102']);
+      assert.deepEqual(await ids(saved), ['2603.00102', '2603.00101'], 'newest on top');
       // "Not interested" takes a save back, and the paper leaves "Saved"
       await r.signals.set(ada.id, '2603.00102', 'dismiss', true);
       assert.deepEqual(await ids(saved), ['2603.00101']);
@@ -53,8 +53,8 @@ for (const dialect of DIALECTS) {
         (await r.signals.of(ada.id)).liked.map((l) => l.id),
         ['2603.00102'],
       );
-      await r.collections.addMany(saved, ['2603.00103', '2603.00102']);
-      assert.deepEqual(await ids(saved), ['2603.00102', '2603.00103']);
+      await r.collections.addMany(saved, ['2603.00103', '2603.00201', '2603.00102']);
+      assert.deepEqual(await ids(saved), ['2603.00103', '2603.00201', '2603.00102'], 'new ones on top, in the order given');
       assert.ok((await r.signals.among(ada.id, ['2603.00103'])).saved.has('2603.00103'));
       await assert.rejects(r.collections.delete(saved), (e: unknown) => e instanceof CollectionError && e.status === 400);
     });
@@ -77,10 +77,11 @@ for (const dialect of DIALECTS) {
       assert.equal(await r.collections.add(a, '2603.00103'), true);
       assert.equal(await r.collections.add(a, '2603.00101'), false, 'twice is once');
       await assert.rejects(r.collections.add(a, '2603.99999'), (e: unknown) => e instanceof CollectionError && e.status === 404);
-      await r.collections.move(a, '2603.00103', 'up');
-      assert.deepEqual(await ids(a), ['2603.00101', '2603.00103', '2603.00102']);
-      await r.collections.move(a, '2603.00101', 'up'); // already first
-      await r.collections.move(a, '2603.00101', 'down');
+      assert.deepEqual(await ids(a), ['2603.00103', '2603.00102', '2603.00101'], 'newest on top');
+      await r.collections.move(a, '2603.00101', 'up');
+      assert.deepEqual(await ids(a), ['2603.00103', '2603.00101', '2603.00102']);
+      await r.collections.move(a, '2603.00103', 'up'); // already first
+      await r.collections.move(a, '2603.00102', 'down'); // already last
       assert.deepEqual(await ids(a), ['2603.00103', '2603.00101', '2603.00102']);
       await r.collections.setNote(a, '2603.00102', '  compare with 00101 ');
       await r.collections.setRead(a, '2603.00103', true);

@@ -68,9 +68,9 @@ export interface CollectionStore {
   /** deletes a collection and its papers' places in it ("Saved" cannot be deleted) */
   delete(c: Collection): Promise<void>;
   items(c: Collection): Promise<CollectionItem[]>;
-  /** adds a paper at the end (a note replaces the one it had); answers whether it was new */
+  /** adds a paper on top (a note replaces the one it had); answers whether it was new */
   add(c: Collection, paperId: string, note?: string | null): Promise<boolean>;
-  /** adds papers the caller checked exist, at the end, in order; answers how many were new */
+  /** adds papers the caller checked exist, on top in the order given; answers how many were new */
   addMany(c: Collection, paperIds: string[]): Promise<number>;
   remove(c: Collection, paperId: string): Promise<boolean>;
   move(c: Collection, paperId: string, direction: 'up' | 'down'): Promise<void>;
@@ -146,14 +146,15 @@ async function ensureSaved(trx: Trx | Database['db'], userId: number, at: string
   return (await trx.selectFrom('collections').selectAll().where('user_id', '=', userId).where('is_saved', '=', 1).executeTakeFirstOrThrow()) as Row;
 }
 
-async function nextPosition(trx: Trx | Database['db'], collectionId: number): Promise<number> {
+/** The position above the first paper (new papers go on top, as "Saved" always listed them), for n papers. */
+async function topPositions(trx: Trx | Database['db'], collectionId: number, n: number): Promise<number> {
   const row = await trx
     .selectFrom('collection_papers')
-    .select((eb) => [eb.fn.max('position').as('top'), eb.fn.countAll().as('n')])
+    .select((eb) => [eb.fn.min('position').as('top'), eb.fn.countAll().as('n')])
     .where('collection_id', '=', collectionId)
     .executeTakeFirst();
-  if (Number(row?.n ?? 0) >= MAX_COLLECTION_PAPERS) throw new CollectionError(409, `a collection holds at most ${MAX_COLLECTION_PAPERS} papers`);
-  return Number(row?.top ?? 0) + 1;
+  if (Number(row?.n ?? 0) + n > MAX_COLLECTION_PAPERS) throw new CollectionError(409, `a collection holds at most ${MAX_COLLECTION_PAPERS} papers`);
+  return (row?.top === null || row?.top === undefined ? 1 : Number(row.top)) - n;
 }
 
 async function insertPaper(trx: Trx, collectionId: number, paperId: string, note: string | null | undefined, at: string): Promise<boolean> {
@@ -180,7 +181,7 @@ async function insertPaper(trx: Trx, collectionId: number, paperId: string, note
     .values({
       collection_id: collectionId,
       paper_id: paperId,
-      position: await nextPosition(trx, collectionId),
+      position: await topPositions(trx, collectionId, 1),
       note: noteOf(note),
       read_at: null,
       version_added: Number(paper.version),
@@ -308,23 +309,22 @@ export function createCollectionStore(database: Database, papers: PaperStore, no
           for (const r of rows) had.add(r.paper_id);
         }
         const fresh = ids.filter((id) => !had.has(id));
-        let position = await nextPosition(trx, c.id);
-        if (position - 1 + fresh.length > MAX_COLLECTION_PAPERS) throw new CollectionError(409, `a collection holds at most ${MAX_COLLECTION_PAPERS} papers`);
         const versions = new Map<string, number>();
         for (const part of chunks(fresh, 500)) {
           for (const r of await trx.selectFrom('papers').select(['id', 'version']).where('id', 'in', part).execute()) versions.set(r.id, Number(r.version));
         }
-        const rows = fresh
-          .filter((id) => versions.has(id))
-          .map((paper_id) => ({
-            collection_id: c.id,
-            paper_id,
-            position: position++,
-            note: null,
-            read_at: null,
-            version_added: versions.get(paper_id)!,
-            added_at: t,
-          }));
+        const known = fresh.filter((id) => versions.has(id));
+        // On top, in the order given.
+        let position = await topPositions(trx, c.id, known.length);
+        const rows = known.map((paper_id) => ({
+          collection_id: c.id,
+          paper_id,
+          position: position++,
+          note: null,
+          read_at: null,
+          version_added: versions.get(paper_id)!,
+          added_at: t,
+        }));
         for (const part of chunks(rows, 200)) await trx.insertInto('collection_papers').values(part).execute();
         if (c.saved) await setSaveSignal(trx, c.userId, ids, true, t);
         if (rows.length) await trx.updateTable('collections').set({ updated_at: t }).where('id', '=', c.id).execute();

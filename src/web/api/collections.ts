@@ -98,7 +98,7 @@ const getSchema = {
 const addSchema = {
   operationId: 'addToCollection',
   tags: ['collections'],
-  summary: 'Add a paper to your collection (at the end; again: only the note changes)',
+  summary: 'Add a paper to your collection (on top; again: only the note changes)',
   security,
   params: IdParams,
   body: AddBody,

@@ -28,11 +28,12 @@ CREATE TABLE collection_papers (
 );
 CREATE INDEX collection_papers_paper ON collection_papers (paper_id);
 
--- The papers members saved before collections existed become their "Saved" collection, oldest first.
+-- The papers members saved before collections existed become their "Saved" collection, newest
+-- first (positions count up from the top; new papers go above).
 INSERT INTO collections (user_id, name, slug, is_public, is_saved, created_at, updated_at)
 SELECT user_id, 'Saved', 'saved', 0, 1, min(created_at), max(created_at) FROM reader_signals WHERE kind = 'save' GROUP BY user_id;
 INSERT INTO collection_papers (collection_id, paper_id, position, note, read_at, version_added, added_at)
-SELECT c.id, s.paper_id, row_number() OVER (PARTITION BY s.user_id ORDER BY s.created_at, s.paper_id), NULL, NULL, p.version, s.created_at
+SELECT c.id, s.paper_id, -row_number() OVER (PARTITION BY s.user_id ORDER BY s.created_at, s.paper_id), NULL, NULL, p.version, s.created_at
 FROM reader_signals s
 JOIN collections c ON c.user_id = s.user_id AND c.is_saved = 1
 JOIN papers p ON p.id = s.paper_id

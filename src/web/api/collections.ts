@@ -70,7 +70,7 @@ const listSchema = {
   tags: ['collections'],
   summary: 'Your collections ("Saved" first)',
   security,
-  response: { 200: Type.Array(CollectionJson), 401: common[401] },
+  response: { 200: Type.Array(CollectionJson, { description: 'Your collections' }), 401: common[401] },
 } satisfies RouteDoc & Record<string, unknown>;
 
 const createSchema = {
@@ -89,7 +89,7 @@ const getSchema = {
   security,
   params: IdParams,
   response: {
-    200: Type.Object({ ...CollectionJson.properties, papers: Type.Array(ItemJson) }),
+    200: Type.Object({ ...CollectionJson.properties, papers: Type.Array(ItemJson) }, { description: 'The collection and its papers in order' }),
     ...common,
     404: errorResponse('No such collection (or private)'),
   },
@@ -103,7 +103,10 @@ const addSchema = {
   params: IdParams,
   body: AddBody,
   response: {
-    200: Type.Object({ collectionId: Type.Integer(), arxivId: Type.String(), added: Type.Boolean({ description: 'false: it was there already' }) }),
+    200: Type.Object(
+      { collectionId: Type.Integer(), arxivId: Type.String(), added: Type.Boolean({ description: 'false: it was there already' }) },
+      { description: '`{ collectionId, arxivId, added }`' },
+    ),
     ...common,
     404: errorResponse('No such collection of yours, or an unknown paper'),
     409: errorResponse('The collection is full'),
@@ -117,7 +120,10 @@ const removeSchema = {
   security,
   params: PaperParams,
   response: {
-    200: Type.Object({ collectionId: Type.Integer(), arxivId: Type.String(), removed: Type.Boolean({ description: 'false: it was not there' }) }),
+    200: Type.Object(
+      { collectionId: Type.Integer(), arxivId: Type.String(), removed: Type.Boolean({ description: 'false: it was not there' }) },
+      { description: '`{ collectionId, arxivId, removed }`' },
+    ),
     ...common,
     404: errorResponse('No such collection of yours'),
   },

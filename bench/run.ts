@@ -11,6 +11,7 @@ import { benchSigninTiming } from './signin-timing.js';
 import { benchSoak } from './soak.js';
 import { benchScale } from './scale.js';
 import { benchRecommend } from './recommend.js';
+import { benchLibrary } from './library.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   import: benchImport,
@@ -24,6 +25,8 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   soak: benchSoak,
   scale: benchScale,
   recommend: benchRecommend,
+  // a 10,000-paper collection exported as BibTeX, RIS and CSL-JSON over HTTP
+  library: benchLibrary,
 };
 
 const [name, ...args] = process.argv.slice(2);

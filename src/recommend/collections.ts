@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../storage/database.js';
 import type { Schema } from '../storage/schema.js';
 import type { Paper } from '../papers/paper.js';
-import { chunks, type PaperStore } from '../papers/store.js';
+import { chunks, toPaper } from '../papers/store.js';
 
 // Collections: a member's named lists of papers (migration 0017). Private unless made public; each
 // paper carries the member's private note, a read mark, its place, and the arXiv version it had when
@@ -216,7 +216,7 @@ async function setSaveSignal(trx: Trx, userId: number, paperIds: string[], on: b
   }
 }
 
-export function createCollectionStore(database: Database, papers: PaperStore, now: () => Date = () => new Date()): CollectionStore {
+export function createCollectionStore(database: Database, now: () => Date = () => new Date()): CollectionStore {
   const { db } = database;
   const at = () => now().toISOString();
 
@@ -282,14 +282,24 @@ export function createCollectionStore(database: Database, papers: PaperStore, no
       await db.deleteFrom('collections').where('id', '=', c.id).execute();
     },
     async items(c) {
-      const rows = await db.selectFrom('collection_papers').selectAll().where('collection_id', '=', c.id).orderBy('position').orderBy('paper_id').execute();
-      const byId = new Map((await papers.getMany(rows.map((r) => r.paper_id))).map((p) => [p.id, p]));
-      return rows.flatMap((r) => {
-        const paper = byId.get(r.paper_id);
-        return paper
-          ? [{ paper, position: Number(r.position), note: r.note, readAt: r.read_at, versionAdded: Number(r.version_added), addedAt: r.added_at }]
-          : [];
-      });
+      // One joined read in list order (a 10,000-paper export spent most of its time in id lists).
+      const rows = await db
+        .selectFrom('collection_papers as cp')
+        .innerJoin('papers as p', 'p.id', 'cp.paper_id')
+        .selectAll('p')
+        .select(['cp.position', 'cp.note', 'cp.read_at', 'cp.version_added', 'cp.added_at'])
+        .where('cp.collection_id', '=', c.id)
+        .orderBy('cp.position')
+        .orderBy('cp.paper_id')
+        .execute();
+      return rows.map((r) => ({
+        paper: toPaper(r),
+        position: Number(r.position),
+        note: r.note,
+        readAt: r.read_at,
+        versionAdded: Number(r.version_added),
+        addedAt: r.added_at,
+      }));
     },
     async add(c, paperId, note) {
       return db.transaction().execute(async (trx) => {

@@ -111,7 +111,7 @@ export function createRecommendService(o: RecommendServiceOptions): RecommendSer
   const { database, recommender, timeZone } = o;
   const { db } = database;
   const signals = createSignalStore(database, o.now);
-  const collections = createCollectionStore(database, o.papers, o.now);
+  const collections = createCollectionStore(database, o.now);
   const models = new Map<number, { key: string; state: ReaderState }>();
 
   const dayStart = (day: string): string => {

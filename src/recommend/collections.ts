@@ -58,6 +58,8 @@ export class CollectionError extends Error {
 export interface CollectionStore {
   /** the member's collections, "Saved" first (created if missing), then by name */
   mine(userId: number): Promise<CollectionSummary[]>;
+  /** the member's public collections, by name (what their profile lists to others) */
+  publicOf(userId: number): Promise<Collection[]>;
   create(userId: number, o: { name: string; public?: boolean }): Promise<Collection>;
   get(id: number): Promise<Collection | null>;
   /** by owner and slug (the public URL /u/:username/c/:slug) */
@@ -243,6 +245,10 @@ export function createCollectionStore(database: Database, now: () => Date = () =
       return rows
         .map((r) => ({ ...present(r), count: Number(r.count) }))
         .sort((a, b) => Number(b.saved) - Number(a.saved) || a.name.localeCompare(b.name) || a.id - b.id);
+    },
+    async publicOf(userId) {
+      const rows = await db.selectFrom('collections').selectAll().where('user_id', '=', userId).where('is_public', '=', 1).execute();
+      return rows.map((r) => present(r as Row)).sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
     },
     async create(userId, o) {
       const name = collectionName(o.name);

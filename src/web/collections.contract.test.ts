@@ -10,6 +10,8 @@ import { addPapers } from '../digest/fixtures.js';
 import { FOR_YOU_PAPERS } from '../testing/foryou-fixtures.js';
 import type { Community } from '../community/community.js';
 import { citationKey } from '../papers/citation.js';
+import { createPaperStore } from '../papers/store.js';
+import { buildPaper } from '../papers/paper.js';
 
 // Collections over HTTP on both databases, as members use them without JavaScript and with an API
 // token: a private collection is "not found" to everyone else (page, export, API: 404, never 403, so
@@ -140,6 +142,8 @@ for (const dialect of DIALECTS) {
         assert.equal((await app.inject({ method: 'GET', url })).statusCode, 404, url);
       }
       assert.equal((await bob.get('/u/ada/c/no-such-thing')).body, (await bob.get(page)).body, 'missing and private read the same');
+      assert.doesNotMatch((await bob.get('/u/ada')).body, /molecules/, 'her profile does not list it to others');
+      assert.match((await ada.get('/u/ada')).body, /<a href="\/u\/ada\/c\/molecules">Molecules<\/a> <span class="muted">private<\/span>/);
       assert.equal((await api(bobToken, 'GET', `/api/collections/${id}`)).statusCode, 404);
       assert.equal((await api(bobToken, 'POST', `/api/collections/${id}/papers`, { arxivId: '2603.00102' })).statusCode, 404);
       assert.equal((await bob.submit('/papers/2603.00102', '/papers/2603.00102/collect', { collection: id! })).statusCode, 404, 'bob cannot add to hers');
@@ -159,6 +163,7 @@ for (const dialect of DIALECTS) {
       assert.doesNotMatch(seen.body, /zebra/, 'notes stay private');
       assert.doesNotMatch(seen.body, /action="\/u\/ada\/c\/molecules\/edit"/);
       assert.equal((await app.inject({ method: 'GET', url: page })).statusCode, 200, 'signed out too');
+      assert.match((await bob.get('/u/ada')).body, /<a href="\/u\/ada\/c\/molecules">Molecules<\/a>/, 'her profile lists it now');
       const viaApi = await api(bobToken, 'GET', `/api/collections/${id}`);
       assert.equal(viaApi.statusCode, 200);
       assert.deepEqual(
@@ -170,6 +175,14 @@ for (const dialect of DIALECTS) {
         ],
       );
       assert.equal((await api(adaToken, 'GET', `/api/collections/${id}`)).json().papers[1].note, 'Compare <b>zebra</b> with 00101');
+
+      // arXiv publishes v2 of a paper in it: the collection page says so
+      const papers = createPaperStore(db);
+      const v1 = (await papers.get('2603.00201'))!;
+      await papers.upsertMany([buildPaper({ ...v1, version: 2, updatedAt: '2026-03-12T00:00:00.000Z' })]);
+      const marked = (await bob.get(page)).body;
+      assert.match(marked, /<span class="chip updated">New version<\/span> v2 on arXiv; v1 when added/);
+      assert.equal((marked.match(/New version/g) ?? []).length, 1, 'only the paper with a newer version');
 
       // remove; the account export carries collections with notes
       await ada.submit(page, `${page}/edit`, { paper: '2603.00204', action: 'remove' }, 'data-paper-id="2603.00204"');

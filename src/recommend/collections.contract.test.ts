@@ -1,6 +1,8 @@
 import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
+import { DIALECTS, freshDatabase, freshDatabaseUrl, type TestDatabase } from '../testing/databases.js';
+import { openDatabase } from '../storage/database.js';
+import { appliedVersions, migrate } from '../storage/migrate.js';
 import { createPaperStore, type PaperStore } from '../papers/store.js';
 import { buildPaper } from '../papers/paper.js';
 import { loadConfig } from '../config.js';
@@ -175,6 +177,58 @@ for (const dialect of DIALECTS) {
         bib.problems.map((p) => [p.entry, p.line]),
         [['broken', 2]],
       );
+    });
+
+    test('migration 0017: the saves made before collections become each member\'s "Saved", newest on top', async () => {
+      // A database at 0016 with saves in it: 0017 is marked applied, the rest migrated, then 0017 runs for real.
+      const { url, drop } = await freshDatabaseUrl(dialect);
+      const old = await openDatabase(url);
+      try {
+        await appliedVersions(old);
+        await old.db.insertInto('schema_migrations').values({ version: 17, name: 'later', applied_at: 'x' }).execute();
+        await migrate(old);
+        await addPapers(old, FOR_YOU_PAPERS);
+        const [ada, bob] = await Promise.all(
+          ['ada', 'bob'].map((u) =>
+            createCommunity(old, createPaperStore(old), loadConfig({})).accounts.createUser({ email: `${u}@example.org`, username: u }),
+          ),
+        );
+        const saves = [
+          [ada.id, '2603.00101', '2026-03-01T00:00:00.000Z'],
+          [ada.id, '2603.00102', '2026-03-03T00:00:00.000Z'],
+          [ada.id, '2603.00103', '2026-03-02T00:00:00.000Z'],
+          [bob.id, '2603.00101', '2026-03-01T00:00:00.000Z'],
+        ] as const;
+        await old.db
+          .insertInto('reader_signals')
+          .values([
+            ...saves.map(([user_id, paper_id, created_at]) => ({ user_id, paper_id, kind: 'save', created_at })),
+            { user_id: bob.id, paper_id: '2603.00102', kind: 'dismiss', created_at: '2026-03-01T00:00:00.000Z' },
+          ])
+          .execute();
+        await old.db.deleteFrom('schema_migrations').where('version', '=', 17).execute();
+        assert.deepEqual(
+          (await migrate(old)).map((m) => m.version),
+          [17],
+        );
+        const after = createRecommendService({
+          database: old,
+          papers: createPaperStore(old),
+          recommender: createRecommender(old, createPaperStore(old), () => null),
+          timeZone: 'UTC',
+        });
+        const savedIds = async (userId: number) => (await after.collections.items(await after.collections.savedOf(userId))).map((i) => i.paper.id);
+        assert.deepEqual(await savedIds(ada.id), ['2603.00102', '2603.00103', '2603.00101']);
+        assert.deepEqual(await savedIds(bob.id), ['2603.00101'], 'a dismissal is not a save');
+        const adaSaved = await after.collections.savedOf(ada.id);
+        assert.deepEqual([adaSaved.slug, adaSaved.public, adaSaved.saved], ['saved', false, true]);
+        // and the store goes on from there: a new save goes on top
+        await after.signals.set(ada.id, '2603.00201', 'save', true);
+        assert.deepEqual((await savedIds(ada.id))[0], '2603.00201');
+      } finally {
+        await old.close();
+        await drop();
+      }
     });
 
     test('slugs drop accents and punctuation', () => {

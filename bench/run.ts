@@ -12,6 +12,7 @@ import { benchSoak } from './soak.js';
 import { benchScale } from './scale.js';
 import { benchRecommend } from './recommend.js';
 import { benchAuthors } from './authors.js';
+import { benchLibrary } from './library.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   import: benchImport,
@@ -26,6 +27,8 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   scale: benchScale,
   recommend: benchRecommend,
   authors: benchAuthors,
+  // a 10,000-paper collection exported as BibTeX, RIS and CSL-JSON over HTTP
+  library: benchLibrary,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,7 +1,7 @@
 import { parseArxivId } from '../papers/arxiv-id.js';
 
 // Reading a member's own papers for import: a list of arXiv ids or arxiv.org URLs (one per line or
-// separated by any white space), or a BibTeX file. Parsing is pure; matching the entries to the
+// separated by any white space), a BibTeX file or a RIS file. Parsing is pure; matching the entries to the
 // instance's papers is the service's (src/recommend/library-import.ts). A BibTeX file with broken
 // entries still gives its good ones: each entry is read on its own, and a line that starts a new
 // entry ends a broken one.
@@ -203,4 +203,89 @@ export function parseBibtex(text: string): ParsedLibrary {
 /** A text that holds BibTeX entries (sent as plain text, or a file without a .bib name). */
 export function looksLikeBibtex(text: string): boolean {
   return /^[ \t]*@[a-zA-Z]+[ \t]*\{/m.test(text);
+}
+
+const RIS_TAG = /^([A-Z][A-Z0-9]) {1,2}-(?: (.*))?$/;
+
+/**
+ * A RIS file (EndNote, Zotero, Mendeley): records from `TY  -` to `ER  -`, matched as BibTeX entries are
+ * (an arXiv id in M1, AN, UR, L1, N1 or DO; the DOI; the exact title). A record with no `ER` before the
+ * next `TY` or the end, or tags before any `TY`, is named as broken with its line.
+ */
+export function parseRis(text: string): ParsedLibrary {
+  const entries: LibraryEntry[] = [];
+  const problems: LibraryProblem[] = [];
+  let record: { line: number; fields: Map<string, string[]>; last: string | null } | null = null;
+  const finish = (r: NonNullable<typeof record>) => {
+    const get = (...tags: string[]) => tags.flatMap((t) => r.fields.get(t) ?? []);
+    const title = get('TI', 'T1')[0];
+    const label = get('ID')[0] ?? (title ? title.slice(0, 80) : `record at line ${r.line}`);
+    let arxivId: string | null = null;
+    for (const v of get('M1', 'AN', 'UR', 'L1', 'L2', 'N1', 'DO', 'ET')) {
+      const url = /arxiv\.org\/(?:abs|pdf)\/([^\s]+)/i.exec(v);
+      const ref = url ? parseArxivId(`https://arxiv.org/abs/${url[1]}`) : parseArxivId(v.replace(/^arxiv:\s*/i, '').trim());
+      if (ref) {
+        arxivId = ref.id;
+        break;
+      }
+    }
+    entries.push({ label, line: r.line, arxivId, doi: doiOf(get('DO')[0]), title: title ? normaliseTitle(title) : null });
+  };
+  const lines = text.split(/\r?\n/);
+  lines.forEach((lineText, i) => {
+    const m = RIS_TAG.exec(lineText.replace(/^\uFEFF/, '').trimEnd());
+    if (!m) {
+      // A line without a tag continues the previous field (long abstracts are wrapped so).
+      if (record?.last && lineText.trim()) {
+        const values = record.fields.get(record.last)!;
+        values[values.length - 1] += ` ${lineText.trim()}`;
+      }
+      return;
+    }
+    const [, tag, value = ''] = m;
+    if (tag === 'TY') {
+      if (record)
+        problems.push({
+          entry: (record.fields.get('ID') ?? record.fields.get('TI') ?? [`record`])[0].slice(0, 80),
+          line: record.line,
+          reason: 'broken record: no "ER  -" before the next "TY  -"',
+        });
+      record = { line: i + 1, fields: new Map(), last: null };
+      return;
+    }
+    if (!record) {
+      problems.push({ entry: lineText.slice(0, 80), line: i + 1, reason: 'broken record: a tag before any "TY  -"' });
+      return;
+    }
+    if (tag === 'ER') {
+      finish(record);
+      record = null;
+      return;
+    }
+    const values = record.fields.get(tag) ?? [];
+    values.push(value.trim());
+    record.fields.set(tag, values);
+    record.last = tag;
+  });
+  if (record) {
+    const r = record as { line: number; fields: Map<string, string[]> };
+    problems.push({
+      entry: (r.fields.get('ID') ?? r.fields.get('TI') ?? ['record'])[0].slice(0, 80),
+      line: r.line,
+      reason: 'broken record: it has no "ER  -"',
+    });
+  }
+  return { entries, problems };
+}
+
+/** A text that holds RIS records. */
+export function looksLikeRis(text: string): boolean {
+  return /^\uFEFF?TY {1,2}- /m.test(text);
+}
+
+/** Which parser reads a pasted or uploaded text: RIS, BibTeX, else a list of ids. */
+export function parseLibrary(text: string): ParsedLibrary {
+  if (looksLikeRis(text)) return parseRis(text);
+  if (looksLikeBibtex(text)) return parseBibtex(text);
+  return parseIdList(text);
 }

@@ -7,7 +7,8 @@ import { zonedTime } from '../util/zoned-time.js';
 import type { ReaderModel, Recommendation } from './ranker.js';
 import type { Recommender } from './recommender.js';
 import { createSignalStore, type LikedWhy, type SignalRow, type SignalStore, SignalError } from './signals.js';
-import { type LibraryProblem, normaliseTitle, parseBibtex, parseIdList } from './library-parse.js';
+import { type CollectionStore, createCollectionStore } from './collections.js';
+import { type LibraryProblem, normaliseTitle, type ParsedLibrary, parseBibtex, parseIdList } from './library-parse.js';
 
 // For you, as the product uses it: a member's model fitted from their signals (cached per member under
 // a key of their signals, so a change refits it on the next request: the fit is a sum of a few dozen
@@ -64,6 +65,8 @@ export interface ReaderState {
 
 export interface RecommendService {
   signals: SignalStore;
+  /** the member's collections; "Saved" is what the save signal fills (src/recommend/collections.ts) */
+  collections: CollectionStore;
   reader(userId: number): Promise<ReaderState>;
   /** the newest announcement day with papers, or null */
   latestDay(): Promise<string | null>;
@@ -74,6 +77,8 @@ export interface RecommendService {
    */
   rank(userId: number, ids: string[], o?: { dropKnown?: boolean; reasons?: number }): Promise<Ranked[]>;
   importLibrary(userId: number, text: string, format: 'ids' | 'bibtex'): Promise<ImportResult>;
+  /** The instance's papers that parsed entries name (arXiv id, DOI, exact title), and the entries that name none, by line. */
+  matchLibrary(parsed: ParsedLibrary): Promise<{ ids: string[]; problems: LibraryProblem[] }>;
   /**
    * For a digest: the best of the papers published in [start, end) for the member with this address,
    * best first (at most `limit`); empty when the address is no member's or they have no signals yet.
@@ -106,6 +111,7 @@ export function createRecommendService(o: RecommendServiceOptions): RecommendSer
   const { database, recommender, timeZone } = o;
   const { db } = database;
   const signals = createSignalStore(database, o.now);
+  const collections = createCollectionStore(database, o.now);
   const models = new Map<number, { key: string; state: ReaderState }>();
 
   const dayStart = (day: string): string => {
@@ -174,8 +180,59 @@ export function createRecommendService(o: RecommendServiceOptions): RecommendSer
     }));
   }
 
+  /** The instance's papers that entries name (arXiv id, then DOI, then exact title), and what matched none. */
+  async function matchLibrary(parsed: ParsedLibrary): Promise<{ ids: string[]; problems: LibraryProblem[] }> {
+    const problems = [...parsed.problems];
+    const byArxiv = await knownIds(parsed.entries.flatMap((e) => (e.arxivId ? [e.arxivId] : [])));
+    const dois = [...new Set(parsed.entries.flatMap((e) => (e.doi && !(e.arxivId && byArxiv.has(e.arxivId)) ? [e.doi] : [])))];
+    const byDoi = new Map<string, string>();
+    for (const part of chunks(dois, 200)) {
+      const rows = await db.selectFrom('papers').select(['id', 'doi']).where(sql<string>`lower(doi)`, 'in', part).where('doi', 'is not', null).execute();
+      for (const r of rows) if (r.doi) byDoi.set(r.doi.toLowerCase(), r.id);
+    }
+    const imported: string[] = [];
+    const needTitle: typeof parsed.entries = [];
+    for (const e of parsed.entries) {
+      if (e.arxivId && byArxiv.has(e.arxivId)) imported.push(e.arxivId);
+      else if (e.doi && byDoi.has(e.doi)) imported.push(byDoi.get(e.doi)!);
+      else if (e.title) needTitle.push(e);
+      else
+        problems.push({ entry: e.label, line: e.line, reason: e.arxivId ? `arXiv:${e.arxivId} is not in this instance` : 'names no paper of this instance' });
+    }
+    if (needTitle.length) {
+      // Exact titles (braces, case and white space aside): one pass over the titles.
+      const wanted = new Map(needTitle.map((e) => [e.title!, e]));
+      const byTitle = new Map<string, string>();
+      let after: string | null = null;
+      for (;;) {
+        let q = db.selectFrom('papers').select(['id', 'title']).orderBy('id').limit(5000);
+        if (after !== null) q = q.where('id', '>', after);
+        const rows = await q.execute();
+        for (const r of rows) {
+          const t = normaliseTitle(r.title);
+          if (wanted.has(t) && !byTitle.has(t)) byTitle.set(t, r.id);
+        }
+        if (rows.length < 5000) break;
+        after = rows[rows.length - 1].id;
+      }
+      for (const e of needTitle) {
+        const id = byTitle.get(e.title!);
+        if (id) imported.push(id);
+        else
+          problems.push({
+            entry: e.label,
+            line: e.line,
+            reason: e.arxivId ? `arXiv:${e.arxivId} is not in this instance, nor its title` : 'no paper here has its arXiv id, DOI or title',
+          });
+      }
+    }
+    problems.sort((a, b) => a.line - b.line);
+    return { ids: [...new Set(imported)], problems };
+  }
+
   return {
     signals,
+    collections,
     reader,
     latestDay,
     async forYou(userId, q) {
@@ -209,56 +266,11 @@ export function createRecommendService(o: RecommendServiceOptions): RecommendSer
       return present(state, await recommender.rank(model, [...new Set(ids)], ro.reasons ?? 50));
     },
     async importLibrary(userId, text, format) {
-      const parsed = format === 'bibtex' ? parseBibtex(text) : parseIdList(text);
-      const problems = [...parsed.problems];
-      const byArxiv = await knownIds(parsed.entries.flatMap((e) => (e.arxivId ? [e.arxivId] : [])));
-      const dois = [...new Set(parsed.entries.flatMap((e) => (e.doi && !(e.arxivId && byArxiv.has(e.arxivId)) ? [e.doi] : [])))];
-      const byDoi = new Map<string, string>();
-      for (const part of chunks(dois, 200)) {
-        const rows = await db.selectFrom('papers').select(['id', 'doi']).where(sql<string>`lower(doi)`, 'in', part).where('doi', 'is not', null).execute();
-        for (const r of rows) if (r.doi) byDoi.set(r.doi.toLowerCase(), r.id);
-      }
-      const imported: string[] = [];
-      const needTitle: typeof parsed.entries = [];
-      for (const e of parsed.entries) {
-        if (e.arxivId && byArxiv.has(e.arxivId)) imported.push(e.arxivId);
-        else if (e.doi && byDoi.has(e.doi)) imported.push(byDoi.get(e.doi)!);
-        else if (e.title) needTitle.push(e);
-        else
-          problems.push({ entry: e.label, line: e.line, reason: e.arxivId ? `arXiv:${e.arxivId} is not in this instance` : 'names no paper of this instance' });
-      }
-      if (needTitle.length) {
-        // Exact titles (braces, case and white space aside): one pass over the titles.
-        const wanted = new Map(needTitle.map((e) => [e.title!, e]));
-        const byTitle = new Map<string, string>();
-        let after: string | null = null;
-        for (;;) {
-          let q = db.selectFrom('papers').select(['id', 'title']).orderBy('id').limit(5000);
-          if (after !== null) q = q.where('id', '>', after);
-          const rows = await q.execute();
-          for (const r of rows) {
-            const t = normaliseTitle(r.title);
-            if (wanted.has(t) && !byTitle.has(t)) byTitle.set(t, r.id);
-          }
-          if (rows.length < 5000) break;
-          after = rows[rows.length - 1].id;
-        }
-        for (const e of needTitle) {
-          const id = byTitle.get(e.title!);
-          if (id) imported.push(id);
-          else
-            problems.push({
-              entry: e.label,
-              line: e.line,
-              reason: e.arxivId ? `arXiv:${e.arxivId} is not in this instance, nor its title` : 'no paper here has its arXiv id, DOI or title',
-            });
-        }
-      }
-      const unique = [...new Set(imported)];
-      await signals.addImports(userId, unique);
-      problems.sort((a, b) => a.line - b.line);
-      return { imported: unique, unknown: problems.map((p) => p.entry), problems };
+      const { ids, problems } = await matchLibrary(format === 'bibtex' ? parseBibtex(text) : parseIdList(text));
+      await signals.addImports(userId, ids);
+      return { imported: ids, unknown: problems.map((p) => p.entry), problems };
     },
+    matchLibrary,
     async forEmail(email, start, end, limit) {
       const user = await db.selectFrom('users').select('id').where('email', '=', email.toLowerCase()).executeTakeFirst();
       if (!user) return [];

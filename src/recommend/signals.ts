@@ -1,10 +1,13 @@
 import type { Database } from '../storage/database.js';
 import { chunks } from '../papers/store.js';
+import { syncSaved } from './collections.js';
 
 // What a member tells their For-you ranking, private to them: saves, dismissals ("not interested")
 // and imports, one row per member, paper and kind (repeating one changes nothing), beside their
 // upvotes (a public vote, read here as a private signal). Liked = upvoted, saved or imported;
 // dismissed = not interested. Saving a paper takes back its dismissal and the other way round.
+// Saved papers are also the member's "Saved" collection (src/recommend/collections.ts), kept in step
+// in the same transaction.
 
 export type SignalKind = 'save' | 'dismiss' | 'import';
 export const SIGNAL_KINDS: SignalKind[] = ['save', 'dismiss', 'import'];
@@ -73,6 +76,8 @@ export function createSignalStore(database: Database, now: () => Date = () => ne
         } else {
           await trx.deleteFrom('reader_signals').where('user_id', '=', userId).where('paper_id', '=', paperId).where('kind', '=', kind).execute();
         }
+        // Saving puts the paper in "Saved"; unsaving or "not interested" takes it out.
+        if (kind === 'save' || on) await syncSaved(trx, userId, paperId, kind === 'save' && on, now().toISOString());
         return on;
       });
     },

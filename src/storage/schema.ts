@@ -302,6 +302,34 @@ export interface FollowsTable {
   created_at: string;
 }
 
+/** A member's named list of papers (migration 0017); is_saved marks the default "Saved" one. */
+export interface CollectionsTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  slug: string;
+  /** 0 or 1 */
+  is_public: number;
+  /** 0 or 1: the member's default "Saved" collection, what the Save button fills */
+  is_saved: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CollectionPapersTable {
+  collection_id: number;
+  paper_id: string;
+  /** order in the list, smallest first */
+  position: number;
+  /** the member's private note */
+  note: string | null;
+  /** when the member marked it read; null: unread */
+  read_at: string | null;
+  /** the paper's arXiv version when it was added */
+  version_added: number;
+  added_at: string;
+}
+
 export interface Schema {
   papers: PapersTable;
   paper_categories: PaperCategoriesTable;
@@ -327,6 +355,8 @@ export interface Schema {
   embedder_training: EmbedderTrainingTable;
   embedder_models: EmbedderModelsTable;
   reader_signals: ReaderSignalsTable;
+  collections: CollectionsTable;
+  collection_papers: CollectionPapersTable;
   author_keys: AuthorKeysTable;
   author_index_state: AuthorIndexStateTable;
   follows: FollowsTable;

@@ -39,7 +39,10 @@ export function followButton(req: FastifyRequest, o: { kind: string; value: stri
  * work without JavaScript and come back to `back`), enhanced by /static/community.js to toggle in
  * place; on /for-you a dismissed card leaves the list.
  */
-export function signalButtons(req: FastifyRequest, o: { paperId: string; saved: boolean; dismissed: boolean; back: string }): SafeHtml {
+export function signalButtons(
+  req: FastifyRequest,
+  o: { paperId: string; saved: boolean; dismissed: boolean; back: string; collections?: CollectionChoice[] },
+): SafeHtml {
   const form = (kind: 'save' | 'dismiss', on: boolean) => {
     const action = kind === 'save' ? (on ? 'unsave' : 'save') : on ? 'undismiss' : 'dismiss';
     const label = kind === 'save' ? (on ? 'Saved' : 'Save') : on ? 'Not interested ✓' : 'Not interested';
@@ -56,5 +59,30 @@ export function signalButtons(req: FastifyRequest, o: { paperId: string; saved: 
   <button type="submit" class="link" aria-pressed="${on ? 'true' : 'false'}" title="${title}">${label}</button>
 </form>`;
   };
-  return html`<span class="signals">${form('save', o.saved)}${form('dismiss', o.dismissed)}</span>`;
+  return html`<span class="signals">${form('save', o.saved)}${form('dismiss', o.dismissed)}${o.collections ? collectBox(req, { paperId: o.paperId, collections: o.collections, back: o.back }) : ''}</span>`;
+}
+
+/** A collection the member can add a paper to. */
+export interface CollectionChoice {
+  id: number;
+  name: string;
+}
+
+/**
+ * "Add to…": pick one of the member's collections, or name a new one. A real form (POST
+ * /papers/:id/collect, back to `back`), enhanced by /static/community.js to add without a reload.
+ */
+export function collectBox(req: FastifyRequest, o: { paperId: string; collections: CollectionChoice[]; back: string }): SafeHtml {
+  const id = `collect-${o.paperId.replace(/[^a-zA-Z0-9]/g, '-')}`;
+  return html`<details class="collect"><summary>Add to…</summary>
+<form class="collect-form" method="post" action="${paperAction(o.paperId, 'collect')}" data-collect data-paper-id="${o.paperId}">
+  ${csrfField(req)}<input type="hidden" name="back" value="${o.back}">
+  <label for="${id}-c">Collection</label>
+  <select id="${id}-c" name="collection">${o.collections.map((c) => html`<option value="${c.id}">${c.name}</option>`)}<option value="new">New collection…</option></select>
+  <label for="${id}-n">New collection's name</label>
+  <input id="${id}-n" name="name" maxlength="100" placeholder="e.g. Reading group">
+  <button type="submit">Add</button>
+  <span class="collect-status" role="status"></span>
+</form>
+</details>`;
 }

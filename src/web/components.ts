@@ -70,6 +70,8 @@ export interface CardExtras {
   note?: SafeHtml;
   /** a For-you card: it leaves the list when dismissed (/static/community.js) */
   forYou?: boolean;
+  /** under the meta line (a collection's controls and note form) */
+  after?: SafeHtml;
 }
 
 export function paperCard(p: Paper, extras: CardExtras = {}): SafeHtml {
@@ -86,6 +88,7 @@ export function paperCard(p: Paper, extras: CardExtras = {}): SafeHtml {
       ${paperLinks(p)}
       ${extras.meta ?? ''}
     </div>
+    ${extras.after ?? ''}
   </article>
 </li>`;
 }

@@ -18,6 +18,8 @@ import { viewerOf } from './viewer.js';
 import { MAX_PAGE } from './api/daily-papers-list.schema.js';
 import { Category } from '../papers/schemas.js';
 import { parseWholeNumber } from '../util/strict-input.js';
+import type { ExportFormat } from '../papers/citation.js';
+import { exportFormatOf, MAX_LIST_EXPORT, sendExport } from './exports.js';
 
 /** The query string of every feed page; checked in parseFeedPageQuery, whose messages read better on a page. */
 export const FeedPageQuerySchema = Type.Object({
@@ -34,6 +36,8 @@ export interface FeedPageQuery {
   p?: string;
   sort?: string;
   hasCode?: string;
+  /** bibtex | ris | csl-json: the listing as a download (src/web/exports.ts) */
+  format?: string;
 }
 
 const checkFeedPageQuery = TypeCompiler.Compile(FeedPageQuerySchema);
@@ -128,6 +132,9 @@ export async function sendFeedPage(
 ) {
   const parsed = parseFeedPageQuery(req.query);
   if (typeof parsed === 'string') return badRequestPage(reply, parsed);
+  const format = exportFormatOf(req.query);
+  if (format && typeof format === 'object') return badRequestPage(reply, format.error);
+  if (format) return sendFeedExport(reply, deps, typeof options === 'function' ? await options() : options, parsed.filters, format);
   const { database, pageCache } = deps;
   const viewer = viewerOf(req);
   // Anonymous visitors all see the same page: rendered once, then served from the cache (src/web/page-cache.ts).
@@ -142,6 +149,26 @@ export async function sendFeedPage(
   }
   const { page, state } = await pageCache.serve(req.url, () => feedVersion(database), render);
   return reply.type(page.contentType).header('X-Cache', state).send(withCsrf(page.body, req));
+}
+
+/** The whole listing (filters kept, the community's order, at most MAX_LIST_EXPORT papers) as a download. */
+async function sendFeedExport(reply: FastifyReply, deps: AppDeps, o: FeedPageOptions, filters: FeedFilters, format: ExportFormat) {
+  const papers = [];
+  for (let page = 0; papers.length < MAX_LIST_EXPORT; page++) {
+    const part = await listDailyPapers(deps.database, {
+      period: o.period ?? undefined,
+      category: filters.category,
+      submitter: filters.submitter,
+      sort: o.period ? 'publishedAt' : 'trending',
+      page,
+      limit: 100,
+      viewerId: null,
+    });
+    papers.push(...part.entries.map((e) => e.paper));
+    if (!part.hasMore) break;
+  }
+  const name = `paperboy-${o.period ? o.period.key : 'trending'}${filters.category ? `-${filters.category}` : ''}`;
+  return sendExport(reply, papers.slice(0, MAX_LIST_EXPORT), format, name);
 }
 
 /** Papers of a listing the For-you sort ranks at most (a day has far fewer submissions). */
@@ -204,13 +231,16 @@ async function renderFeedPage(
   const followsCategory = category && viewer.userId !== null ? await deps.follows.isFollowing(viewer.userId, 'category', category) : false;
   // The listing's own feed: the latest days (or trending) narrowed to the category.
   const categoryFeed = category ? `${period ? '/papers/feed.xml' : '/papers/trending/feed.xml'}?category=${encodeURIComponent(category)}` : null;
-  const mine =
+  const [mine, collections] =
     viewer.userId === null
-      ? null
-      : await deps.recommend.signals.among(
-          viewer.userId,
-          list.entries.map((e) => e.paper.id),
-        );
+      ? [null, undefined]
+      : await Promise.all([
+          deps.recommend.signals.among(
+            viewer.userId,
+            list.entries.map((e) => e.paper.id),
+          ),
+          deps.recommend.collections.mine(viewer.userId),
+        ]);
   let previous: NavLink | null = null;
   let next: NavLink | null = null;
   if (period?.kind === 'day') {
@@ -243,7 +273,8 @@ async function renderFeedPage(
     csrf: shared ? raw(`<input type="hidden" name="_csrf" value="${CSRF_SLOT}">`) : csrfField(req),
     voteBox: viewer.userId === null ? undefined : (e) => upvoteBox(req, { paperId: e.paper.id, upvotes: e.upvotes, voted: e.viewerUpvoted, back: req.url }),
     signalBox: mine
-      ? (e) => signalButtons(req, { paperId: e.paper.id, saved: mine.saved.has(e.paper.id), dismissed: mine.dismissed.has(e.paper.id), back: req.url })
+      ? (e) =>
+          signalButtons(req, { paperId: e.paper.id, saved: mine.saved.has(e.paper.id), dismissed: mine.dismissed.has(e.paper.id), back: req.url, collections })
       : undefined,
     reasons: list.reasons,
     follow:

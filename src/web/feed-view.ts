@@ -2,6 +2,7 @@
 // and behave alike. Pages decide what to list; this decides how it looks.
 import type { DailyEntry } from '../feed/daily.js';
 import { html, raw, type SafeHtml } from '../util/html.js';
+import { EXPORT_FORMATS, EXPORT_LABELS } from '../papers/citation.js';
 import { authorLinks, excerpt, formatDate, paperLinks, paperPath } from './components.js';
 
 /** Entries per HTML feed page. */
@@ -167,5 +168,13 @@ ${v.entries.length ? html`<ol class="papers feed" start="${v.page * FEED_PAGE_SI
   ${v.page > 0 ? html`<a rel="prev" href="${feedHref(v.path, v.filters, v.page - 1)}">← Previous page</a>` : html`<span></span>`}
   ${v.hasMore ? html`<a rel="next" href="${feedHref(v.path, v.filters, v.page + 1)}">Next page →</a>` : ''}
 </nav>
+${
+  v.entries.length
+    ? html`<p class="muted exports">Export this list: ${EXPORT_FORMATS.map(
+        (f, i) =>
+          html`${i ? ' · ' : ''}<a href="${feedHref(v.path, { ...v.filters, sort: undefined }).replace(/(\?|$)/, (m) => (m ? `?format=${f}&` : `?format=${f}`))}">${EXPORT_LABELS[f]}</a>`,
+      )}</p>`
+    : ''
+}
 <p class="muted keys">Keys: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>u</kbd> upvote, <kbd>o</kbd> open.</p>`;
 }

@@ -342,6 +342,10 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     const doc = res.json();
     assert.equal(doc.openapi, '3.1.0');
     assert.deepEqual(Object.keys(doc.paths).sort(), [
+      '/api/collections',
+      '/api/collections/{id}',
+      '/api/collections/{id}/papers',
+      '/api/collections/{id}/papers/{arxivId}',
       '/api/daily_papers',
       '/api/digest/unsubscribe/{token}',
       '/api/follows',

@@ -110,9 +110,13 @@ for (const dialect of DIALECTS) {
       await ada.submit('/papers/2603.00103', '/papers/2603.00103/save');
       page = await ada.get('/for-you');
       assert.ok(!cardIds(page.body).includes('2603.00202'), 'a saved paper is not recommended back');
-      const library = await ada.get('/saved');
+      // /saved is her "Saved" collection (issue #27)
+      const saved = await ada.get('/saved');
+      assert.equal(saved.headers.location, '/u/ada/c/saved');
+      const library = await ada.get('/u/ada/c/saved');
       assert.deepEqual(cardIds(library.body), ['2603.00103', '2603.00202', '2603.00102'], 'her library, newest saved first');
-      assert.deepEqual(cardIds((await bob.get('/saved')).body), [], 'bob has his own');
+      assert.deepEqual(cardIds((await bob.get('/u/bob/c/saved')).body), [], 'bob has his own');
+      assert.equal((await bob.get('/u/ada/c/saved')).statusCode, 404, 'and never sees hers');
       assert.equal((await app.inject({ method: 'GET', url: '/saved' })).statusCode, 303);
       const paper = await ada.get('/papers/2603.00103');
       assert.match(paper.body, /action="\/papers\/2603\.00103\/unsave"/, 'the paper page says it is saved');

@@ -43,6 +43,9 @@ import { registerMoreFeeds } from './feeds/more-feeds.js';
 import { registerAuthorShow } from './pages/author-show.js';
 import { registerFollowing } from './pages/following.js';
 import { registerApiFollows } from './api/follows.js';
+import { registerCollectionShow } from './pages/collection-show.js';
+import { registerCollectionWrite } from './pages/collection-write.js';
+import { registerApiCollections } from './api/collections.js';
 
 export type RouteModule = (app: FastifyInstance, deps: AppDeps) => void | Promise<void>;
 
@@ -96,6 +99,10 @@ export const ROUTES: RouteModule[] = [
   registerAuthorShow,
   registerFollowing,
   registerApiFollows,
+  // collections
+  registerCollectionShow,
+  registerCollectionWrite,
+  registerApiCollections,
   // observability
   registerMetrics,
 ];

@@ -22,7 +22,7 @@ declare module 'fastify' {
 }
 
 /** The order the reference lists its sections in (the routes register in another). */
-const TAG_ORDER = ['feed', 'papers', 'community', 'digest', 'feeds'];
+const TAG_ORDER = ['feed', 'papers', 'community', 'collections', 'digest', 'feeds'];
 
 function byTag(paths: Record<string, Record<string, { tags?: string[] }>>) {
   const rank = (ops: Record<string, { tags?: string[] }>) => {

@@ -53,17 +53,18 @@ async function cards(
   forYou: boolean,
 ) {
   const ids = items.map((i) => i.paper.id);
-  const [signals, voted, counts] = await Promise.all([
+  const [signals, voted, counts, collections] = await Promise.all([
     deps.recommend.signals.among(user.id, ids),
     deps.community.votes.votedAmong(user.id, ids),
     deps.community.votes.countMany(ids),
+    deps.recommend.collections.mine(user.id),
   ]);
   return items.map(({ paper, reason, upvotes }) =>
     paperCard(paper, {
       forYou,
       side: upvoteBox(req, { paperId: paper.id, upvotes: upvotes ?? counts.get(paper.id) ?? 0, voted: voted.has(paper.id), back }),
       note: reason ? html`<p class="reason">${reason}</p>` : undefined,
-      meta: signalButtons(req, { paperId: paper.id, saved: signals.saved.has(paper.id), dismissed: signals.dismissed.has(paper.id), back }),
+      meta: signalButtons(req, { paperId: paper.id, saved: signals.saved.has(paper.id), dismissed: signals.dismissed.has(paper.id), back, collections }),
     }),
   );
 }
@@ -90,7 +91,7 @@ export function registerForYou(app: FastifyInstance, deps: AppDeps) {
   ${fy.next ? html`<a rel="next" href="${forYouHref(fy.next)}">${periodLabel(parseDay(fy.next))} →</a>` : html`<span></span>`}
 </div>`;
     const head = html`<div class="page-head feed-head">
-  <div><h1>For you</h1><p class="muted">The day's papers ranked for you from what you save, upvote and import. Only you see this page. <a href="/saved">Your saved papers</a></p></div>
+  <div><h1>For you</h1><p class="muted">The day's papers ranked for you from what you save, upvote and import. Only you see this page. <a href="/saved">Your saved papers</a> · <a href="/collections">Your collections</a></p></div>
 </div>`;
     if (fy.cold) {
       // No signals yet: the community's picks, and how to start.
@@ -137,32 +138,6 @@ ${list.length ? html`<ol class="papers for-you" start="${fy.offset + 1}">${list}
   ${hasMore ? html`<a rel="next" href="${forYouHref(dayParam ?? null, pageNo + 1)}">Next page →</a>` : ''}
 </nav>
 ${importForm(req, false)}`,
-    );
-  });
-
-  // GET /saved: the member's library (saved papers, newest saved first), private like the rest.
-  app.get('/saved', async (req, reply) => {
-    const user = req.user;
-    if (!user) return reply.redirect('/signin?next=%2Fsaved', 303);
-    const ids = (await recommend.signals.list(user.id))
-      .filter((s) => s.kind === 'save')
-      .reverse()
-      .map((s) => s.paperId);
-    const byId = new Map((await deps.papers.getMany(ids)).map((p) => [p.id, p]));
-    const list = await cards(
-      req,
-      deps,
-      user,
-      ids.flatMap((id) => (byId.has(id) ? [{ paper: byId.get(id)!, reason: null }] : [])),
-      '/saved',
-      false,
-    );
-    return sendPage(
-      req,
-      reply,
-      'Saved',
-      html`<div class="page-head"><div><h1>Saved papers</h1><p class="muted">Your library: only you see it. Saved papers shape <a href="/for-you">your For-you ranking</a>.</p></div></div>
-${list.length ? html`<ol class="papers">${list}</ol>` : html`<p class="notice">Nothing saved yet: press <strong>Save</strong> on any paper.</p>`}`,
     );
   });
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDeps } from '../deps.js';
 import { parseArxivId } from '../../papers/arxiv-id.js';
-import { bibtex } from '../../papers/bibtex.js';
+import { bibtex } from '../../papers/citation.js';
 
 /** GET /papers/:arxivId/bibtex: the BibTeX entry as text (also old-style ids). */
 export function registerPaperBibtex(app: FastifyInstance, { papers }: AppDeps) {

@@ -5,7 +5,7 @@ import type { CommentNode } from '../../community/comments.js';
 import type { Claim } from '../../community/claims.js';
 import { isCurator, type User } from '../../community/accounts.js';
 import { renderMarkdown } from '../../community/markdown.js';
-import { bibtex } from '../../papers/bibtex.js';
+import { bibtex } from '../../papers/citation.js';
 import { html, safeUrl, type SafeHtml } from '../../util/html.js';
 import { csrfField } from '../session.js';
 import { paperAction, upvoteBox } from '../community-components.js';

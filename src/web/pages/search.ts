@@ -11,8 +11,25 @@ import { parseSearchRequest, searchQuerySchema } from '../../search/request.js';
 import { checkedInHandler } from '../api/schemas.js';
 import { SearchBusy } from '../../search/answers.js';
 import type { SearchResult } from '../../search/service.js';
+import { EXPORT_FORMATS, EXPORT_LABELS } from '../../papers/citation.js';
+import { exportFormatOf, sendExport } from '../exports.js';
+import type { SearchRequest } from '../../search/service.js';
+import type { ExportFormat } from '../../papers/citation.js';
 
 const SEARCH_PAGE_LIMIT = 50;
+
+/** The search's export URL, from the request as parsed (the results page is shared between visitors). */
+function searchExportHref(r: SearchRequest, format: ExportFormat): string {
+  const q = new URLSearchParams({ q: r.q });
+  if (r.from) q.set('from', r.from);
+  if (r.to) q.set('to', r.to);
+  if (r.category) q.set('category', r.category);
+  if (r.featured) q.set('featured', '1');
+  if (r.sort && r.sort !== 'relevance') q.set('sort', r.sort);
+  if (r.limit !== SEARCH_PAGE_LIMIT) q.set('limit', String(r.limit));
+  q.set('format', format);
+  return `/search?${q}`;
+}
 
 /** GET /search?q=: results with highlighted snippets, and filters for dates, category, featured papers and sort. */
 export function registerSearchPage(app: FastifyInstance, deps: AppDeps) {
@@ -51,6 +68,26 @@ export function registerSearchPage(app: FastifyInstance, deps: AppDeps) {
             }),
           );
       if ('error' in parsed) return send(400, html`<section class="error-page"><h1>Search</h1><p class="muted">${parsed.error}</p></section>`);
+      // ?format=bibtex|ris|csl-json: the results (up to `limit`) as a download, the same for everyone.
+      const format = exportFormatOf(req.query);
+      if (format && typeof format === 'object')
+        return send(400, html`<section class="error-page"><h1>Search</h1><p class="muted">${format.error}</p></section>`);
+      if (format) {
+        if (!parsed.q)
+          return send(400, html`<section class="error-page"><h1>Search</h1><p class="muted">export: a search export needs a query (q=)</p></section>`);
+        try {
+          const r = await searchAnswers.answer('results', parsed, (x) => ({ value: x, bytes: 2000 * x.papers.length }));
+          return sendExport(
+            reply,
+            r.papers.map((x) => x.paper),
+            format,
+            `search-${parsed.q}`,
+          );
+        } catch (e) {
+          if (!(e instanceof SearchBusy)) throw e;
+          return reply.code(503).header('Retry-After', String(e.retryAfterSeconds)).type('text/plain; charset=utf-8').send('search: busy, try again shortly\n');
+        }
+      }
       const filters = html`<form class="search-filters" action="/search" method="get">
   <input type="hidden" name="q" value="${parsed.q}">
   <label>From <input type="date" name="from" value="${parsed.from ?? ''}"></label>
@@ -84,7 +121,11 @@ export function registerSearchPage(app: FastifyInstance, deps: AppDeps) {
           const value = html`<section class="search-results">
 <h1>Search: ${parsed.q}</h1>
 ${filters}
-<p class="muted">${r.papers.length} ${r.papers.length === 1 ? 'paper' : 'papers'} · ${r.mode === 'hybrid' ? 'by meaning and words' : 'by words'}</p>
+<p class="muted">${r.papers.length} ${r.papers.length === 1 ? 'paper' : 'papers'} · ${r.mode === 'hybrid' ? 'by meaning and words' : 'by words'}${
+            r.papers.length
+              ? html` · Export: ${EXPORT_FORMATS.map((f, i) => html`${i ? ', ' : ''}<a href="${searchExportHref(parsed, f)}">${EXPORT_LABELS[f]}</a>`)}`
+              : ''
+          }</p>
 ${r.papers.length ? html`<ol class="papers">${cards}</ol>` : html`<p>No papers match.</p>`}
 </section>`;
           return { value, bytes: value.value.length * 2 };
@@ -104,12 +145,15 @@ ${r.papers.length ? html`<ol class="papers">${cards}</ol>` : html`<p>No papers m
             reasons = new Map(ranked.flatMap((x) => (x.reason ? [[x.id, x.reason] as const] : [])));
             shown = ranked.map((x) => byId.get(x.id)!);
           }
-          const signals = await recommend.signals.among(
-            member.id,
-            shown.map((p) => p.paper.id),
-          );
+          const [signals, collections] = await Promise.all([
+            recommend.signals.among(
+              member.id,
+              shown.map((p) => p.paper.id),
+            ),
+            recommend.collections.mine(member.id),
+          ]);
           const buttons = (id: string) =>
-            signalButtons(req, { paperId: id, saved: signals.saved.has(id), dismissed: signals.dismissed.has(id), back: req.url });
+            signalButtons(req, { paperId: id, saved: signals.saved.has(id), dismissed: signals.dismissed.has(id), back: req.url, collections });
           results = render({ ...r, papers: shown }, { reasons, buttons }).value;
         } else results = await searchAnswers.answer('page', parsed, (r) => render(r));
       } catch (e) {

@@ -9,6 +9,7 @@ import { CommunityError } from '../../community/errors.js';
 import type { User } from '../../community/accounts.js';
 import { digestWeb } from '../digest-web.js';
 import { manageUrl } from '../../digest/send.js';
+import { collectionPath } from './collection-show.js';
 
 // GET /u/:username: a member's submitted, upvoted and claimed papers; on your own profile also
 // your display name (POST /account/profile) and personal API tokens (POST /account/tokens creates one, shown once; POST
@@ -33,6 +34,18 @@ export const tokenRevokeSchema = {
 export function registerUserShow(app: FastifyInstance, deps: AppDeps) {
   const { community } = deps;
   const { papers } = deps;
+
+  /** Collections: all of one's own (with a link to make more), the public ones to everyone else. */
+  const collectionsSection = async (user: User, own: boolean) => {
+    const shown = own ? await deps.recommend.collections.mine(user.id) : await deps.recommend.collections.publicOf(user.id);
+    if (!shown.length) return '';
+    return html`<h2 id="collections">Collections</h2>
+<ul class="collection-list">${shown.map(
+      (c) =>
+        html`<li><a href="${collectionPath(user.username, c.slug)}">${c.name}</a>${own ? html` <span class="muted">${c.public ? 'public' : 'private'}</span>` : ''}</li>`,
+    )}</ul>
+${own ? html`<p><a href="/collections">Manage your collections →</a></p>` : ''}`;
+  };
 
   /** Own profile: the digest this account's address gets (a signed manage link), or a way to ask for it. */
   const digestSection = async (req: FastifyRequest, user: User) => {
@@ -77,6 +90,7 @@ ${submittedPapers.length ? html`<p><a href="/papers/trending?submitter=${encodeU
 ${list(claimedPapers, 'No claimed papers yet.')}
 <h2 id="upvoted">Upvoted papers (${upvotedPapers.length})</h2>
 ${list(upvotedPapers, 'No upvotes yet.')}
+${await collectionsSection(user, own)}
 ${own ? await digestSection(req, user) : ''}
 ${
   own
@@ -97,7 +111,7 @@ ${
 <form method="post" action="/account/tokens" class="inline-form">${csrfField(req)}
 <label for="token-name">Token name</label> <input id="token-name" name="name" maxlength="60" placeholder="my script"> <button type="submit">Create token</button></form>
 <h2 id="your-data">Your data</h2>
-<p>Your saves, "not interested" papers, imports and For-you ranking are private: only you see them. <a href="/for-you">Your For-you papers</a> · <a href="/account/export" download>Download all your data (JSON)</a></p>`
+<p>Your saves, "not interested" papers, imports, private collections and notes, and For-you ranking are private: only you see them. <a href="/for-you">Your For-you papers</a> · <a href="/account/export" download>Download all your data (JSON)</a></p>`
     : ''
 }
 </section>`;

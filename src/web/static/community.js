@@ -1,4 +1,4 @@
-// Paperboy community: upvote, save and "not interested" without a reload, the import form, copy BibTeX. No framework; every form works
+// Paperboy community: upvote, save, "not interested" and "add to collection" without a reload, the import form, copy BibTeX. No framework; every form works
 // without this file, which only enhances it.
 (function () {
   'use strict';
@@ -88,6 +88,24 @@
     if (button) {
       button.setAttribute('aria-pressed', on ? 'true' : 'false');
       button.textContent = on ? 'Following ✓' : 'Follow';
+    }
+  });
+  // "Add to…": the paper goes into the chosen collection (or a new one) without a reload; a new
+  // collection joins every picker on the page.
+  enhance('data-collect', function (form, _button, j) {
+    var status = form.querySelector('.collect-status');
+    if (status) status.textContent = (j.added ? 'Added to ' : 'Already in ') + j.collection.name;
+    if (j.created) {
+      document.querySelectorAll('form[data-collect] select[name=collection]').forEach(function (select) {
+        var option = document.createElement('option');
+        option.value = String(j.collection.id);
+        option.textContent = j.collection.name;
+        select.insertBefore(option, select.querySelector('option[value=new]'));
+      });
+      var select = form.querySelector('select[name=collection]');
+      if (select) select.value = String(j.collection.id);
+      var name = form.querySelector('input[name=name]');
+      if (name) name.value = '';
     }
   });
   // The import form: a chosen .bib or list file fills the text box (the form itself posts text).

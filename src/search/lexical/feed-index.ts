@@ -373,7 +373,16 @@ export function createFeedLexicalIndex(database: Database, options: FeedLexicalO
   }
 
   return {
-    settled: () => background,
+    // Everything in flight: a catch-up that was running (a search may have stopped waiting for it)
+    // and what it set going after it (a rebuild, a save), until nothing new was started meanwhile.
+    async settled() {
+      for (;;) {
+        const r = running;
+        const b = background;
+        await Promise.all([r, b]);
+        if (r === running && b === background) return;
+      }
+    },
     building: () => index === null,
     start: ensureStarted,
     async search(query: string, opts: LexicalSearchOptions): Promise<LexicalHit[]> {

@@ -9,6 +9,7 @@ import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases
 import { addPapers } from '../digest/fixtures.js';
 import { FOR_YOU_PAPERS } from '../testing/foryou-fixtures.js';
 import type { Community } from '../community/community.js';
+import { parseAtomFeed, parseJsonFeed } from 'feedsmith';
 import { citationKey } from '../papers/citation.js';
 import { createPaperStore } from '../papers/store.js';
 import { buildPaper } from '../papers/paper.js';
@@ -155,8 +156,28 @@ for (const dialect of DIALECTS) {
       });
       assert.notEqual(bobsEdit.statusCode, 303);
 
+      // A private collection has no feed, not even for its owner (feed readers send no session)
+      assert.equal((await app.inject({ method: 'GET', url: `${page}/feed.xml` })).statusCode, 404);
+      assert.equal((await ada.get(`${page}/feed.xml`)).statusCode, 404);
+      assert.doesNotMatch((await ada.get(page)).body, /rel="alternate"/);
+
       // Public: visible, without her notes or controls
       await ada.submit(page, `${page}/edit`, { action: 'settings', name: 'Molecules', public: '1' });
+      // ... and followable: Atom and JSON Feed of it, newest added first, no notes, 304 on its ETag
+      assert.match((await bob.get(page)).body, /<link rel="alternate" type="application\/atom\+xml"[^>]*href="\/u\/ada\/c\/molecules\/feed.xml"/);
+      const atom = await app.inject({ method: 'GET', url: `${page}/feed.xml` });
+      assert.equal(atom.statusCode, 200);
+      assert.doesNotMatch(atom.body, /zebra/, 'notes stay out of the feed');
+      const atomIds = (parseAtomFeed(atom.body).entries ?? []).map((e) => e.id?.replace(/^.*\/papers\//, ''));
+      assert.deepEqual([...atomIds].sort(), ['2603.00101', '2603.00201', '2603.00204']);
+      const jsonFeed = parseJsonFeed((await app.inject({ method: 'GET', url: `${page}/feed.json` })).body);
+      assert.deepEqual(
+        jsonFeed.items?.map((i) => i.id),
+        parseAtomFeed(atom.body).entries?.map((e) => e.id),
+        'the same entries, in the same order',
+      );
+      const again = await app.inject({ method: 'GET', url: `${page}/feed.xml`, headers: { 'if-none-match': String(atom.headers.etag) } });
+      assert.equal(again.statusCode, 304);
       const seen = await bob.get(page);
       assert.equal(seen.statusCode, 200);
       assert.deepEqual(cardIds(seen.body), ['2603.00101', '2603.00201', '2603.00204']);

@@ -10,6 +10,7 @@ import { badRequestPage } from '../feed-page.js';
 import { paperCard, formatDate } from '../components.js';
 import { csrfField, page } from '../session.js';
 import { exportFormatOf, exportHref, sendExport } from '../exports.js';
+import { feedAnchors, feedLinks, sendPaperFeed } from '../feeds/paper-feed.js';
 
 // GET /u/:username/c/:slug: a collection. Its owner sees every one of theirs with their notes and the
 // controls (note, read, up/down, remove, rename, public or private, import, delete); anyone sees a
@@ -80,7 +81,7 @@ function renderCollection(req: FastifyRequest, owner: User, c: Collection, items
   });
   const exports = html`<p class="exports">Export: ${EXPORT_FORMATS.map(
     (f, i) => html`${i ? ' · ' : ''}<a href="${exportHref(path, f)}" download>${EXPORT_LABELS[f]}</a>`,
-  )}</p>`;
+  )}${c.public ? html` · ${feedAnchors(`${path}/feed.xml`)}` : ''}</p>`;
   const settings = own
     ? html`<details class="collection-settings"><summary>Settings and import</summary>
 <form class="stack" method="post" action="${action}">
@@ -139,11 +140,36 @@ export function registerCollectionShow(app: FastifyInstance, deps: AppDeps) {
           body: renderCollection(req, owner, c, items),
           scripts: ['community.js'],
           // A public collection's page may be indexed; a private one is never shown to anyone else anyway.
-          head: c.public ? undefined : html`<meta name="robots" content="noindex">`,
+          head: c.public ? feedLinks(`${collectionPath(owner.username, c.slug)}/feed.xml`, c.name) : html`<meta name="robots" content="noindex">`,
         }),
       );
     },
   );
+
+  // A public collection's feeds (Atom and JSON Feed 1.1), newest added first. Feed readers send no
+  // session, so a private collection has none, not even for its owner: it is "not found", as on the page.
+  for (const [format, ext] of [
+    ['atom', 'xml'],
+    ['json', 'json'],
+  ] as const) {
+    app.get<{ Params: { username: string; slug: string } }>(`/u/:username/c/:slug/feed.${ext}`, { schema: collectionParamsSchema }, async (req, reply) => {
+      const found = await visibleCollection(deps, req.params.username, req.params.slug, null);
+      if (!found) return reply.code(404).type('text/plain; charset=utf-8').send('feed: there is no public collection at this address\n');
+      const { owner, c } = found;
+      const items = await recommend.collections.items(c);
+      const path = collectionPath(owner.username, c.slug);
+      return sendPaperFeed(req, reply, deps.config.baseUrl, format, {
+        path: `${path}/feed.${ext}`,
+        htmlPath: path,
+        title: `Paperboy · ${c.name} (a collection by ${owner.displayName ?? owner.username})`,
+        items: items
+          .slice()
+          .sort((a, b) => (a.addedAt < b.addedAt ? 1 : a.addedAt > b.addedAt ? -1 : 0))
+          .slice(0, 100)
+          .map((i) => ({ paper: i.paper, at: i.addedAt })),
+      });
+    });
+  }
 
   app.get('/collections', async (req, reply) => {
     const user = req.user;

@@ -320,6 +320,19 @@ for (const dialect of DIALECTS) {
       assert.equal(day.statusCode, 200);
       const dayEntries = parseBibtexStrict(day.body).entries;
       assert.deepEqual(dayEntries.map((e) => e.fields.eprint).sort(), ['2603.00201', '2603.00202', '2603.00203', '2603.00204']);
+      // the same download for everyone: rendered once per feed version, then from the page cache
+      const dayAgain = await app.inject({ method: 'GET', url: '/papers/date/2026-03-10?format=bibtex' });
+      assert.equal(dayAgain.headers['x-cache'], 'hit');
+      assert.equal(dayAgain.body, day.body);
+      assert.match(String(dayAgain.headers['content-disposition']), /attachment; filename="paperboy-2026-03-10\.bib"/);
+      // with its filters: "has code" exports what the filtered page lists
+      const withCode = await app.inject({ method: 'GET', url: '/papers/date/2026-03-10?hasCode=1&format=bibtex' });
+      assert.deepEqual(
+        parseBibtexStrict(withCode.body)
+          .entries.map((e) => e.fields.eprint)
+          .sort(),
+        cardIds((await app.inject({ method: 'GET', url: '/papers/date/2026-03-10?hasCode=1' })).body).sort(),
+      );
       const feedPage = (await app.inject({ method: 'GET', url: '/papers/date/2026-03-10' })).body;
       assert.match(feedPage, /href="\/papers\/date\/2026-03-10\?format=ris"/, 'the feed page links its exports');
       const search = await app.inject({ method: 'GET', url: '/search?q=graph+neural+networks&format=ris' });

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { Paper } from '../papers/paper.js';
+import type { CachedPage } from './page-cache.js';
 import { EXPORT_FORMATS, EXPORT_TYPES, type ExportFormat, exportPapers, isExportFormat } from '../papers/citation.js';
 
 // Every list of papers (a collection, a feed page, a search) exports at its own URL with
@@ -18,9 +19,18 @@ export function exportFormatOf(query: unknown): ExportFormat | null | { error: s
 
 /** The list as a download named `<name>.<ext>`. */
 export function sendExport(reply: FastifyReply, papers: Paper[], format: ExportFormat, name: string) {
+  const d = exportDownload(papers, format, name);
+  return reply
+    .type(d.contentType)
+    .headers(d.headers ?? {})
+    .send(d.body);
+}
+
+/** The papers as a download in `format`, encoded once (so the page cache can hold it). */
+export function exportDownload(papers: Paper[], format: ExportFormat, name: string): CachedPage {
   const { contentType, ext } = EXPORT_TYPES[format];
   const file = `${name.replace(/[^a-zA-Z0-9._-]+/g, '-').slice(0, 80) || 'papers'}.${ext}`;
-  return reply.type(contentType).header('Content-Disposition', `attachment; filename="${file}"`).send(exportPapers(papers, format));
+  return { contentType, body: Buffer.from(exportPapers(papers, format)), headers: { 'Content-Disposition': `attachment; filename="${file}"` } };
 }
 
 /** Links to a list's exports: the same URL and query with format= added. */

@@ -19,7 +19,7 @@ import { MAX_PAGE } from './api/daily-papers-list.schema.js';
 import { Category } from '../papers/schemas.js';
 import { parseWholeNumber } from '../util/strict-input.js';
 import type { ExportFormat } from '../papers/citation.js';
-import { exportFormatOf, MAX_LIST_EXPORT, sendExport } from './exports.js';
+import { exportDownload, exportFormatOf, MAX_LIST_EXPORT } from './exports.js';
 
 /** The query string of every feed page; checked in parseFeedPageQuery, whose messages read better on a page. */
 export const FeedPageQuerySchema = Type.Object({
@@ -134,8 +134,18 @@ export async function sendFeedPage(
   if (typeof parsed === 'string') return badRequestPage(reply, parsed);
   const format = exportFormatOf(req.query);
   if (format && typeof format === 'object') return badRequestPage(reply, format.error);
-  if (format) return sendFeedExport(reply, deps, typeof options === 'function' ? await options() : options, parsed.filters, format);
   const { database, pageCache } = deps;
+  if (format) {
+    // The same download for everyone (the community's order, no viewer): rendered once per feed
+    // version, as the anonymous pages are; a burst of exports must not hold the event loop each time.
+    const render = async () => feedExport(deps, typeof options === 'function' ? await options() : options, parsed.filters, format);
+    const { page, state } = await pageCache.serve(req.url, () => feedVersion(database), render);
+    return reply
+      .type(page.contentType)
+      .headers(page.headers ?? {})
+      .header('X-Cache', state)
+      .send(page.body);
+  }
   const viewer = viewerOf(req);
   // Anonymous visitors all see the same page: rendered once, then served from the cache (src/web/page-cache.ts).
   const shared = viewer.userId === null;
@@ -152,14 +162,15 @@ export async function sendFeedPage(
 }
 
 /** The whole listing (filters kept, the community's order, at most MAX_LIST_EXPORT papers) as a download. */
-async function sendFeedExport(reply: FastifyReply, deps: AppDeps, o: FeedPageOptions, filters: FeedFilters, format: ExportFormat) {
+async function feedExport(deps: AppDeps, o: FeedPageOptions, filters: FeedFilters, format: ExportFormat): Promise<CachedPage> {
   const papers = [];
   for (let page = 0; papers.length < MAX_LIST_EXPORT; page++) {
     const part = await listDailyPapers(deps.database, {
       period: o.period ?? undefined,
       category: filters.category,
       submitter: filters.submitter,
-      sort: o.period ? 'publishedAt' : 'trending',
+      hasCode: filters.hasCode === true || o.code === true,
+      sort: o.code ? 'stars_gained' : o.period ? 'publishedAt' : 'trending',
       page,
       limit: 100,
       viewerId: null,
@@ -168,7 +179,7 @@ async function sendFeedExport(reply: FastifyReply, deps: AppDeps, o: FeedPageOpt
     if (!part.hasMore) break;
   }
   const name = `paperboy-${o.period ? o.period.key : 'trending'}${filters.category ? `-${filters.category}` : ''}`;
-  return sendExport(reply, papers.slice(0, MAX_LIST_EXPORT), format, name);
+  return exportDownload(papers.slice(0, MAX_LIST_EXPORT), format, name);
 }
 
 /** Papers of a listing the For-you sort ranks at most (a day has far fewer submissions). */

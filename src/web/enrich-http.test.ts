@@ -34,11 +34,14 @@ describe('extractive summaries over HTTP', () => {
     const daily = (await app.inject({ method: 'GET', url: '/api/daily_papers?date=2026-03-10' })).json();
     assert.equal(daily[0].paper.ai_summary, sentence);
     assert.equal(daily[0].paper.ai_summary_model, 'extractive');
+    assert.ok(daily[0].paper.ai_keywords.includes('sparse attention'), daily[0].paper.ai_keywords.join(' | '));
+    assert.ok(daily[0].paper.ai_keywords.length >= 3);
     const one = (await app.inject({ method: 'GET', url: '/api/papers/2603.00601' })).json();
     assert.equal(one.ai_summary ?? one.paper?.ai_summary, sentence);
     const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).body;
     assert.match(spec, /"ai_summary"/);
     assert.match(spec, /"ai_summary_model"/);
+    assert.match(spec, /"ai_keywords"/);
   });
 
   test('the paper page shows the sentence, labelled as extractive, with <, & escaped', async () => {
@@ -48,5 +51,11 @@ describe('extractive summaries over HTTP', () => {
     assert.match(block, /Extractive summary/);
     assert.match(block, /We propose Kern, a kernel for sparse attention with \$O\(n \\log n\)\$ cost &amp; &lt;b&gt;no&lt;\/b&gt; tricks\./);
     assert.doesNotMatch(block, /<b>no/);
+  });
+
+  test('the paper page shows the keywords as chips linking to search', async () => {
+    const res = await app.inject({ method: 'GET', url: '/papers/2603.00601' });
+    const chips = res.body.match(/<p class="keywords"[\s\S]*?<\/p>/)?.[0] ?? '';
+    assert.match(chips, /<a class="chip" href="\/search\?q=sparse%20attention">sparse attention<\/a>/);
   });
 });

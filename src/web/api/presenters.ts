@@ -5,6 +5,7 @@ import type { Paper } from '../../papers/paper.js';
 import type { DailyEntry, Submitter } from '../../feed/daily.js';
 import type { Submission } from '../../community/submissions.js';
 import type { VoteResult } from '../../community/votes.js';
+import { keywords } from '../../papers/keywords.js';
 import { EXTRACTIVE, extractiveSummary } from '../../papers/summary.js';
 
 export interface ApiUser {
@@ -42,6 +43,8 @@ export interface ApiPaper {
   ai_summary: string | null;
   /** "extractive": ai_summary is the abstract's own sentence that states the contribution */
   ai_summary_model: string | null;
+  /** 3-8 key phrases from the paper's title and abstract (no model: rarity across papers, use, the title) */
+  ai_keywords: string[];
   submittedOnDailyAt: string | null;
   submittedOnDailyBy: ApiUser | null;
 }
@@ -87,6 +90,7 @@ export function presentPaper(p: Paper, entry: DailyEntry | null): ApiPaper {
     githubStars: entry?.githubStars ?? null,
     codeLinks: p.codeLinks ?? [],
     ...summaryOf(p),
+    ai_keywords: keywords(p.title, p.abstract),
     submittedOnDailyAt: entry?.submittedAt ?? null,
     submittedOnDailyBy: entry?.submitter ? presentUser(entry.submitter) : null,
   };

@@ -23,7 +23,8 @@ const STOP = new Set(
   specifically furthermore moreover finally including provide provides enable enables effective effectively efficient
   address addresses challenge challenges problem problems task tasks performance framework model models data code available
   publicly release released github https http www com org however existing prior previous current across
-  see know think getting better working big regular preceding mainly toward via yields remains remain`.split(/\s+/),
+  see know think getting better working big regular preceding mainly toward via yields remains remain
+  reduces improves increases requires leads allows makes helps matches reaches uses fails suggests reveals`.split(/\s+/),
 );
 
 // \textbf{X} -> X, other \commands and $...$ math out, ~ as a space.

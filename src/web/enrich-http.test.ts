@@ -53,9 +53,11 @@ describe('extractive summaries over HTTP', () => {
     assert.doesNotMatch(block, /<b>no/);
   });
 
-  test('the paper page shows the keywords as chips linking to search', async () => {
+  test('the paper page and feed cards show the keywords as chips linking to search', async () => {
     const res = await app.inject({ method: 'GET', url: '/papers/2603.00601' });
     const chips = res.body.match(/<p class="keywords"[\s\S]*?<\/p>/)?.[0] ?? '';
     assert.match(chips, /<a class="chip" href="\/search\?q=sparse%20attention">sparse attention<\/a>/);
+    const day = await app.inject({ method: 'GET', url: '/papers/date/2026-03-10' });
+    assert.match(day.body.match(/<p class="keywords"[\s\S]*?<\/p>/)?.[0] ?? '', /href="\/search\?q=sparse%20attention"/, 'on the feed card too');
   });
 });

@@ -6,7 +6,7 @@ import type { Paper } from '../../papers/paper.js';
 import { html, safeUrl, type SafeHtml } from '../../util/html.js';
 import { paperMarkdown } from '../paper-markdown.js';
 import { collectionPath } from './collection-show.js';
-import { formatDate, paperCard, paperLinks, paperPath } from '../components.js';
+import { formatDate, keywordChips, paperCard, paperLinks, paperPath } from '../components.js';
 import { page } from '../session.js';
 import { paperCommunity } from './paper-community.js';
 import { signalButtons } from '../community-components.js';
@@ -114,7 +114,7 @@ ${
 }
 ${c.submission}
 ${summary ? html`<p class="ai-summary"><span class="chip" title="The sentence of the abstract that states the contribution, chosen without a model">Extractive summary</span> ${summary}</p>` : ''}
-${phrases.length ? html`<p class="keywords" aria-label="Keywords">${phrases.map((k) => html`<a class="chip" href="/search?q=${encodeURIComponent(k)}">${k}</a> `)}</p>` : ''}
+${keywordChips(phrases)}
 <h2>Abstract</h2>
 <p class="abstract">${p.abstract}</p>
 <dl>

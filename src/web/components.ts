@@ -33,6 +33,12 @@ export function excerpt(text: string, chars = 320): string {
   return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), chars - 40))}…`;
 }
 
+/** Key phrases as chips, each a search for it (paper pages and feed cards). */
+export function keywordChips(phrases: string[]): SafeHtml | '' {
+  if (!phrases.length) return '';
+  return html`<p class="keywords"><span class="label muted">Keywords</span> ${phrases.map((k) => html`<a class="chip" href="/search?q=${encodeURIComponent(k)}">${k}</a> `)}</p>`;
+}
+
 export function paperLinks(p: Pick<Paper, 'id' | 'githubRepo' | 'projectPage'> & { githubStars?: number | null }): SafeHtml {
   const gh = safeUrl(p.githubRepo);
   const project = safeUrl(p.projectPage);

@@ -5,6 +5,8 @@ import type { Paper } from '../../papers/paper.js';
 import type { DailyEntry, Submitter } from '../../feed/daily.js';
 import type { Submission } from '../../community/submissions.js';
 import type { VoteResult } from '../../community/votes.js';
+import { keywords } from '../../papers/keywords.js';
+import { EXTRACTIVE, extractiveSummary } from '../../papers/summary.js';
 
 export interface ApiUser {
   _id: string;
@@ -37,6 +39,12 @@ export interface ApiPaper {
   githubStars: number | null;
   /** every code and project link found in the paper's abstract and comment */
   codeLinks: { url: string; kind: string }[];
+  /** one sentence on what the paper does: chosen from its abstract, see ai_summary_model */
+  ai_summary: string | null;
+  /** "extractive": ai_summary is the abstract's own sentence that states the contribution */
+  ai_summary_model: string | null;
+  /** 3-8 key phrases from the paper's title and abstract (no model: rarity across papers, use, the title) */
+  ai_keywords: string[];
   submittedOnDailyAt: string | null;
   submittedOnDailyBy: ApiUser | null;
 }
@@ -81,9 +89,17 @@ export function presentPaper(p: Paper, entry: DailyEntry | null): ApiPaper {
     projectPage: entry?.projectPage ?? p.projectPage,
     githubStars: entry?.githubStars ?? null,
     codeLinks: p.codeLinks ?? [],
+    ...summaryOf(p),
+    ai_keywords: keywords(p.title, p.abstract),
     submittedOnDailyAt: entry?.submittedAt ?? null,
     submittedOnDailyBy: entry?.submitter ? presentUser(entry.submitter) : null,
   };
+}
+
+/** The paper's one-line summary, chosen from its abstract when it is asked for (no stored column). */
+function summaryOf(p: Paper): Pick<ApiPaper, 'ai_summary' | 'ai_summary_model'> {
+  const ai_summary = extractiveSummary(p.abstract);
+  return { ai_summary, ai_summary_model: ai_summary ? EXTRACTIVE : null };
 }
 
 export function presentDailyPaper(e: DailyEntry): ApiDailyPaper {

@@ -60,6 +60,18 @@ export const Paper = Type.Object(
         { description: "code and project links found in the paper's abstract and arXiv comment, in the order written" },
       ),
     ),
+    ai_summary: Type.Optional(
+      nullableStr(
+        'one sentence on what the paper does; with ai_summary_model "extractive" it is the abstract\'s own sentence that states the contribution (cut at a word after 250 characters); null for an empty abstract',
+      ),
+    ),
+    ai_keywords: Type.Optional(
+      Type.Array(Type.String(), {
+        description:
+          "3-8 key phrases (1-3 words) from the paper's title and abstract, best first: scored by how rare their words are across arXiv papers, how often the paper uses them and whether the title does, with no phrase inside another",
+      }),
+    ),
+    ai_summary_model: Type.Optional(nullableStr('what wrote ai_summary: "extractive" (chosen from the abstract, no model); null when there is none')),
     submittedOnDailyAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'when it was submitted to the feed' })),
     submittedOnDailyBy: Type.Optional(userOrNull('who submitted it')),
   },

@@ -6,11 +6,13 @@ import type { Paper } from '../../papers/paper.js';
 import { html, safeUrl, type SafeHtml } from '../../util/html.js';
 import { paperMarkdown } from '../paper-markdown.js';
 import { collectionPath } from './collection-show.js';
-import { formatDate, paperCard, paperLinks, paperPath } from '../components.js';
+import { formatDate, keywordChips, paperCard, paperLinks, paperPath } from '../components.js';
 import { page } from '../session.js';
 import { paperCommunity } from './paper-community.js';
 import { signalButtons } from '../community-components.js';
 import { githubStarsOf } from '../../feed/daily.js';
+import { keywords } from '../../papers/keywords.js';
+import { extractiveSummary } from '../../papers/summary.js';
 
 /** Accept asks for Markdown before HTML (a browser's Accept names text/html first, or only). */
 function prefersMarkdown(accept: string | undefined): boolean {
@@ -95,6 +97,8 @@ export function registerPaperShow(app: FastifyInstance, deps: AppDeps) {
       req.user ? deps.recommend.collections.holding(req.user.id, p.id) : [],
     ]);
     const username = req.user?.username ?? '';
+    const summary = extractiveSummary(p.abstract);
+    const phrases = keywords(p.title, p.abstract);
     const doi = p.doi ? safeUrl(`https://doi.org/${p.doi}`) : null;
     const body = html`<article class="paper-page">
 <p class="muted">arXiv:${p.id}v${p.version} · ${p.categories.map((c) => html`<span class="chip">${c}</span> `)}</p>
@@ -109,6 +113,8 @@ ${
     : ''
 }
 ${c.submission}
+${summary ? html`<p class="ai-summary"><span class="chip" title="The sentence of the abstract that states the contribution, chosen without a model">Extractive summary</span> ${summary}</p>` : ''}
+${keywordChips(phrases)}
 <h2>Abstract</h2>
 <p class="abstract">${p.abstract}</p>
 <dl>

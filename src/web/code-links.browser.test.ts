@@ -1,30 +1,15 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
-import type { Page } from 'playwright-core';
 import { buildTestApp } from '../testing/test-app.js';
 import { loadConfig } from '../config.js';
 import { freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { addPapers } from '../digest/fixtures.js';
-import { launchChromium, screenshotPath } from '../testing/browser.js';
+import { launchChromium, screenshotPath, seriousAxeViolations } from '../testing/browser.js';
 
 // Code links found in the papers' own text, in real Chromium: the code link on the feed's cards
 // and the paper page, and the "Has code" filter. Screenshots for a person to look at; axe finds
 // nothing serious or critical.
-
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
-async function seriousAxeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }
-    ).axe;
-    return axe.run(document, { resultTypes: ['violations'] });
-  });
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes[0]?.target.join(' ')}`);
-}
 
 describe('code links in Chromium', () => {
   let db: TestDatabase;

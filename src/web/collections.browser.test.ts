@@ -1,31 +1,16 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
-import type { Page } from 'playwright-core';
 import { buildTestApp } from '../testing/test-app.js';
 import { loadConfig } from '../config.js';
 import { freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { addPapers } from '../digest/fixtures.js';
 import { FOR_YOU_PAPERS } from '../testing/foryou-fixtures.js';
-import { launchChromium, screenshotPath } from '../testing/browser.js';
+import { launchChromium, screenshotPath, seriousAxeViolations } from '../testing/browser.js';
 
 // Collections in real Chromium, as a member tries them: "Add to…" on a feed card into a new
 // collection (no reload), a second paper into it from the same picker, the collection page, a note,
 // making it public, the paper page that says where it is, light and dark; axe finds nothing serious.
-
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
-async function seriousAxeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }
-    ).axe;
-    return axe.run(document, { resultTypes: ['violations'] });
-  });
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes[0]?.target.join(' ')}`);
-}
 
 describe('Collections in Chromium', () => {
   let db: TestDatabase;

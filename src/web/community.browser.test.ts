@@ -7,30 +7,7 @@ import { createPaperStore } from '../papers/store.js';
 import { buildPaper } from '../papers/paper.js';
 import { freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { startTestSmtp, type TestSmtp } from '../testing/smtp.js';
-import { launchChromium, screenshotPath } from '../testing/browser.js';
-import { createRequire } from 'node:module';
-import type { Page } from 'playwright-core';
-
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
-async function seriousAxeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }
-    ).axe;
-    return axe.run(document, { resultTypes: ['violations'] });
-  });
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map(
-      (v) =>
-        `${v.id} (${v.impact}): ${v.nodes
-          .slice(0, 3)
-          .map((n) => n.target.join(' '))
-          .join(', ')}`,
-    );
-}
+import { launchChromium, screenshotPath, seriousAxeViolations } from '../testing/browser.js';
 
 // Real Chromium against a listening server: sign in through the link that arrived by SMTP,
 // submit a paper, upvote without a reload, comment; screenshots of the submit, paper and profile

@@ -1,32 +1,17 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
-import type { Page } from 'playwright-core';
 import { buildTestApp } from '../testing/test-app.js';
 import { loadConfig } from '../config.js';
 import { freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { addPapers } from '../digest/fixtures.js';
 import { FOR_YOU_PAPERS } from '../testing/foryou-fixtures.js';
-import { launchChromium, screenshotPath } from '../testing/browser.js';
+import { launchChromium, screenshotPath, seriousAxeViolations } from '../testing/browser.js';
 
 // For you in real Chromium, as a new member tries it: the cold start, a BibTeX file of three papers
 // pasted into the import form, the ranked day with reasons, "Not interested" (the card leaves without
 // a reload, and is still gone after one), "Save" (the ranking changes on the next load). Screenshots
 // of each step, light and dark, for a person to look at.
-
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
-async function seriousAxeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }
-    ).axe;
-    return axe.run(document, { resultTypes: ['violations'] });
-  });
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes[0]?.target.join(' ')}`);
-}
 
 const BIB = `@article{gnn2026,
   title = {Graph neural networks for molecule property prediction},

@@ -22,8 +22,8 @@ export function screenshotPath(name: string): string {
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-/** axe-core's serious and critical violations on the page, as `rule: first node` lines (none: []). */
-export async function seriousAxeViolations(page: Page): Promise<string[]> {
+/** Every axe-core violation on the page, with its first nodes. */
+export async function axeViolations(page: Page): Promise<{ id: string; impact: string; nodes: string[] }[]> {
   await page.addScriptTag({ path: AXE });
   const result = await page.evaluate(async () => {
     const axe = (
@@ -31,13 +31,12 @@ export async function seriousAxeViolations(page: Page): Promise<string[]> {
     ).axe;
     return axe.run(document, { resultTypes: ['violations'] });
   });
-  return result.violations
+  return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+}
+
+/** axe-core's serious and critical violations on the page, as `rule (impact): first nodes` lines (none: []). */
+export async function seriousAxeViolations(page: Page): Promise<string[]> {
+  return (await axeViolations(page))
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map(
-      (v) =>
-        `${v.id} (${v.impact}): ${v.nodes
-          .slice(0, 3)
-          .map((n) => n.target.join(' '))
-          .join(', ')}`,
-    );
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.join(', ')}`);
 }

@@ -1,6 +1,5 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 import { buildTestApp } from '../testing/test-app.js';
@@ -9,10 +8,8 @@ import { createPaperStore } from '../papers/store.js';
 import { buildPaper } from '../papers/paper.js';
 import { freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { addSubmission, addUser } from '../testing/feed-fixtures.js';
-import { launchChromium, screenshotPath } from '../testing/browser.js';
+import { axeViolations, launchChromium, screenshotPath } from '../testing/browser.js';
 import type { Community } from '../community/community.js';
-
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const TITLES = [
   'Constitutional Midtraining: Content Presence Drives Alignment Gains',
@@ -21,17 +18,6 @@ const TITLES = [
   'Better Language Model Inversion by Compactly Representing Next-Token Distributions',
   'Data Factors for Better Compositional Generalization',
 ];
-
-async function axeViolations(page: Page): Promise<{ id: string; impact: string; nodes: string[] }[]> {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }
-    ).axe;
-    return axe.run(document, { resultTypes: ['violations'] });
-  });
-  return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
-}
 
 describe('feed pages in Chromium', () => {
   let db: TestDatabase;

@@ -6,7 +6,7 @@ import { loadConfig } from '../config.js';
 import { freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { addPapers } from '../digest/fixtures.js';
 import { FOR_YOU_PAPERS } from '../testing/foryou-fixtures.js';
-import { launchChromium, screenshotPath, seriousAxeViolations } from '../testing/browser.js';
+import { launchChromium, screenshotPath, seriousAxeViolations, signedInPage } from '../testing/browser.js';
 
 // Collections in real Chromium, as a member tries them: "Add to…" on a feed card into a new
 // collection (no reload), a second paper into it from the same picker, the collection page, a note,
@@ -38,11 +38,7 @@ describe('Collections in Chromium', () => {
   test('add from a card into a new collection without a reload, add a note, make it public, light and dark', async () => {
     const browser = await launchChromium();
     try {
-      const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, bypassCSP: true });
-      await context.addCookies([{ name: 'pb_session', value: session, url: address }]);
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
+      const { page, errors } = await signedInPage(browser, address, session);
 
       await page.goto(`${address}/papers/date/2026-03-10`);
       await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));

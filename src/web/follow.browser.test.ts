@@ -5,7 +5,7 @@ import { buildTestApp } from '../testing/test-app.js';
 import { loadConfig } from '../config.js';
 import { freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { addPapers } from '../digest/fixtures.js';
-import { launchChromium, screenshotPath, seriousAxeViolations } from '../testing/browser.js';
+import { launchChromium, screenshotPath, seriousAxeViolations, signedInPage } from '../testing/browser.js';
 
 // Authors and following in real Chromium, as a reader tries them: click an author's name on a card,
 // follow the author without a reload, follow a category from its feed, then the following page.
@@ -70,11 +70,7 @@ describe('Authors and following in Chromium', () => {
   test('from a card to the author page, follow without a reload, follow a category, the following page; light and dark', async () => {
     const browser = await launchChromium();
     try {
-      const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, bypassCSP: true });
-      await context.addCookies([{ name: 'pb_session', value: session, url: address }]);
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
+      const { context, page, errors } = await signedInPage(browser, address, session);
 
       await page.goto(`${address}/papers/trending`);
       await page.click('li[data-paper-id="2603.00402"] a.author:has-text("ADA LOVELACE")');

@@ -6,7 +6,7 @@ import { loadConfig } from '../config.js';
 import { freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { addPapers } from '../digest/fixtures.js';
 import { FOR_YOU_PAPERS } from '../testing/foryou-fixtures.js';
-import { launchChromium, screenshotPath, seriousAxeViolations } from '../testing/browser.js';
+import { launchChromium, screenshotPath, seriousAxeViolations, signedInPage } from '../testing/browser.js';
 
 // For you in real Chromium, as a new member tries it: the cold start, a BibTeX file of three papers
 // pasted into the import form, the ranked day with reasons, "Not interested" (the card leaves without
@@ -74,11 +74,7 @@ describe('For you in Chromium', () => {
   test('import a .bib of three papers, see the day ranked with reasons, dismiss one (gone after reload), save one (ranking changes)', async () => {
     const browser = await launchChromium();
     try {
-      const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, bypassCSP: true });
-      await context.addCookies([{ name: 'pb_session', value: session, url: address }]);
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
+      const { page, errors } = await signedInPage(browser, address, session);
 
       await page.goto(`${address}/for-you`);
       await page.waitForSelector('text=Your ranking starts with a few papers you like');

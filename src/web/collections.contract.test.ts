@@ -5,6 +5,7 @@ import { parse as parseBibtexStrict } from '@retorquere/bibtex-parser';
 import { plugins } from '@citation-js/core';
 import '@citation-js/plugin-ris';
 import { buildTestApp } from '../testing/test-app.js';
+import { cardIds, Member } from '../testing/member.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { addPapers } from '../digest/fixtures.js';
 import { FOR_YOU_PAPERS } from '../testing/foryou-fixtures.js';
@@ -20,44 +21,6 @@ import { buildPaper } from '../papers/paper.js';
 // feed page and a search parse back with real parsers (@retorquere/bibtex-parser, citation-js's RIS)
 // with the paper page's citation key; bad parameters are 400s; the paper page's citation_* tags and
 // its Markdown view.
-
-/** A signed-in browser without JavaScript: a session cookie and the CSRF cookie the pages set. */
-class Member {
-  cookies: Record<string, string>;
-  constructor(
-    private app: FastifyInstance,
-    session: string,
-  ) {
-    this.cookies = { pb_session: session };
-  }
-  private get cookie() {
-    return Object.entries(this.cookies)
-      .map(([k, v]) => `${k}=${v}`)
-      .join('; ');
-  }
-  async get(url: string, headers: Record<string, string> = {}) {
-    const res = await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookie, ...headers } });
-    for (const c of res.cookies as { name: string; value: string }[]) this.cookies[c.name] = c.value;
-    return res;
-  }
-  /** Submits the first form whose action is `action` on `page` (after `after` in the page, if given), with its hidden fields and `extra`. */
-  async submit(page: string, action: string, extra: Record<string, string> = {}, after = '') {
-    const body = (await this.get(page)).body;
-    const at = body.indexOf(`action="${action}"`, after ? body.indexOf(after) : 0);
-    assert.ok(at >= 0, `no form for ${action} on ${page}`);
-    const form = body.slice(at, body.indexOf('</form>', at));
-    const fields: Record<string, string> = {};
-    for (const m of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]] = m[2].replace(/&amp;/g, '&');
-    return this.app.inject({
-      method: 'POST',
-      url: action,
-      payload: new URLSearchParams({ ...fields, ...extra }).toString(),
-      headers: { cookie: this.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    });
-  }
-}
-
-const cardIds = (body: string) => [...body.matchAll(/<li class="paper-card" data-paper-id="([^"]+)"/g)].map((m) => m[1]);
 
 for (const dialect of DIALECTS) {
   describe(`[${dialect}] collections over HTTP`, () => {
@@ -126,9 +89,14 @@ for (const dialect of DIALECTS) {
       });
       assert.deepEqual(cardIds((await ada.get(page)).body), ['2603.00101', '2603.00204', '2603.00201']);
       // a note, a read mark, a move
-      await ada.submit(page, `${page}/edit`, { paper: '2603.00201', action: 'note', note: 'Compare <b>zebra</b> with 00101' }, 'data-paper-id="2603.00201"');
-      await ada.submit(page, `${page}/edit`, { paper: '2603.00201', action: 'up' }, 'data-paper-id="2603.00201"');
-      await ada.submit(page, `${page}/edit`, { paper: '2603.00101', action: 'read' }, 'data-paper-id="2603.00101"');
+      await ada.submit(
+        page,
+        `${page}/edit`,
+        { paper: '2603.00201', action: 'note', note: 'Compare <b>zebra</b> with 00101' },
+        { after: 'data-paper-id="2603.00201"' },
+      );
+      await ada.submit(page, `${page}/edit`, { paper: '2603.00201', action: 'up' }, { after: 'data-paper-id="2603.00201"' });
+      await ada.submit(page, `${page}/edit`, { paper: '2603.00101', action: 'read' }, { after: 'data-paper-id="2603.00101"' });
       let mine = (await ada.get(page)).body;
       assert.deepEqual(cardIds(mine), ['2603.00101', '2603.00201', '2603.00204']);
       assert.match(mine, /<strong>Note:<\/strong> Compare &lt;b&gt;zebra&lt;\/b&gt; with 00101/);
@@ -206,7 +174,7 @@ for (const dialect of DIALECTS) {
       assert.equal((marked.match(/New version/g) ?? []).length, 1, 'only the paper with a newer version');
 
       // remove; the account export carries collections with notes
-      await ada.submit(page, `${page}/edit`, { paper: '2603.00204', action: 'remove' }, 'data-paper-id="2603.00204"');
+      await ada.submit(page, `${page}/edit`, { paper: '2603.00204', action: 'remove' }, { after: 'data-paper-id="2603.00204"' });
       mine = (await ada.get(page)).body;
       assert.deepEqual(cardIds(mine), ['2603.00101', '2603.00201']);
       const exported = JSON.parse((await ada.get('/account/export')).body);

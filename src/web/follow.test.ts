@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { parseAtomFeed, parseJsonFeed } from 'feedsmith';
 import { buildTestApp } from '../testing/test-app.js';
+import { cardIds, Member } from '../testing/member.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { addPapers } from '../digest/fixtures.js';
 import type { AppDeps } from './deps.js';
@@ -11,49 +12,6 @@ import { loadConfig } from '../config.js';
 // Authors, following and the feeds over HTTP: pages and forms without JavaScript (CSRF as every
 // form), JSON for the script, the API with tokens, feeds read back by a validating parser, 304s
 // and 400s, and nothing of one member's follows on another's pages or API answers.
-
-class Member {
-  cookies: Record<string, string>;
-  constructor(
-    private app: FastifyInstance,
-    session: string,
-  ) {
-    this.cookies = { pb_session: session };
-  }
-  get cookie() {
-    return Object.entries(this.cookies)
-      .map(([k, v]) => `${k}=${v}`)
-      .join('; ');
-  }
-  async get(url: string) {
-    const res = await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookie } });
-    for (const c of res.cookies as { name: string; value: string }[]) this.cookies[c.name] = c.value;
-    return res;
-  }
-  /** Submits the form on `page` whose action is `action` and has `marker` in it, as a browser would. */
-  async submit(page: string, action: string, extra: Record<string, string> = {}, headers: Record<string, string> = {}) {
-    const body = (await this.get(page)).body;
-    const at = body.indexOf(`action="${action}"`);
-    assert.ok(at >= 0, `no form for ${action} on ${page}`);
-    const form = body.slice(at, body.indexOf('</form>', at));
-    const fields: Record<string, string> = {};
-    for (const m of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
-      fields[m[1]] = m[2]
-        .replace(/&quot;/g, '"')
-        .replace(/&#39;/g, "'")
-        .replace(/&lt;/g, '<')
-        .replace(/&gt;/g, '>')
-        .replace(/&amp;/g, '&');
-    return this.app.inject({
-      method: 'POST',
-      url: action,
-      payload: new URLSearchParams({ ...fields, ...extra }).toString(),
-      headers: { cookie: this.cookie, 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    });
-  }
-}
-
-const cardIds = (body: string) => [...body.matchAll(/<li class="paper-card" data-paper-id="([^"]+)"/g)].map((m) => m[1]);
 
 for (const dialect of DIALECTS) {
   describe(`[${dialect}] authors, following and feeds over HTTP`, () => {
@@ -163,7 +121,7 @@ for (const dialect of DIALECTS) {
         headers: { cookie: ada.cookie, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
       });
       assert.equal(noCsrf.statusCode, 403);
-      res = await ada.submit('/following', '/follows/delete', {}, { accept: 'application/json' });
+      res = await ada.submit('/following', '/follows/delete', {}, { headers: { accept: 'application/json' } });
       assert.equal(res.statusCode, 200);
       assert.equal(res.json().following, false);
       assert.equal((await ada.submit('/following', '/follows', { kind: 'member', value: 'nobody' })).statusCode, 400);

@@ -2,6 +2,7 @@ import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp } from '../testing/test-app.js';
+import { cardIds, Member } from '../testing/member.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { addPapers } from '../digest/fixtures.js';
 import { FOR_YOU_PAPERS } from '../testing/foryou-fixtures.js';
@@ -9,45 +10,6 @@ import type { Community } from '../community/community.js';
 
 // The For-you pages over HTTP without JavaScript: forms with CSRF, redirects back, the cold start,
 // the For-you sort on the feed and search, and nothing of one member on another's pages.
-
-/** A signed-in browser without JavaScript: a session cookie and the CSRF cookie the pages set. */
-class Member {
-  cookies: Record<string, string>;
-  constructor(
-    private app: FastifyInstance,
-    session: string,
-  ) {
-    this.cookies = { pb_session: session };
-  }
-  private get cookie() {
-    return Object.entries(this.cookies)
-      .map(([k, v]) => `${k}=${v}`)
-      .join('; ');
-  }
-  async get(url: string) {
-    const res = await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookie } });
-    for (const c of res.cookies as { name: string; value: string }[]) this.cookies[c.name] = c.value;
-    return res;
-  }
-  /** Submits the form whose action is `action` on `page`, as a browser would (its hidden fields and `extra`). */
-  async submit(page: string, action: string, extra: Record<string, string> = {}) {
-    const body = (await this.get(page)).body;
-    const at = body.indexOf(`action="${action}"`);
-    assert.ok(at >= 0, `no form for ${action} on ${page}`);
-    const form = body.slice(at, body.indexOf('</form>', at));
-    const fields: Record<string, string> = {};
-    for (const m of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]] = m[2].replace(/&amp;/g, '&');
-    return this.app.inject({
-      method: 'POST',
-      url: action,
-      payload: new URLSearchParams({ ...fields, ...extra }).toString(),
-      headers: { cookie: this.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    });
-  }
-}
-
-/** Paper ids of the cards on a page, in order. */
-const cardIds = (body: string) => [...body.matchAll(/<li class="paper-card" data-paper-id="([^"]+)"/g)].map((m) => m[1]);
 
 for (const dialect of DIALECTS) {
   describe(`[${dialect}] For-you pages`, () => {

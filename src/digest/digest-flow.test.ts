@@ -1,37 +1,19 @@
 import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ParsedMail } from 'mailparser';
 import { buildTestApp } from '../testing/test-app.js';
-import { loadConfig, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { createPaperStore } from '../papers/store.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { startTestSmtp, type TestSmtp } from '../testing/smtp.js';
+import { digestTestConfig } from '../testing/digest-config.js';
 import { addPapers } from './fixtures.js';
 import type { DigestService } from './service.js';
 import { digestMessageId } from './send.js';
 
 // The whole path against a real SMTP server on loopback: subscribe, confirm, digest, headers,
 // one-click unsubscribe, manage link, topics, no repeats, and SMTP failures.
-
-export function testConfig(db: { url: string }, smtp: TestSmtp, extra: Record<string, string> = {}): Config {
-  return loadConfig({
-    DATABASE_URL: db.url,
-    SMTP_URL: smtp.url,
-    BASE_URL: 'http://pb.test',
-    DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pb-digest-')),
-    SESSION_SECRET: 'test-secret-for-digests',
-    MAIL_FROM: 'Paperboy <digest@pb.test>',
-    DIGEST_RATE: '0',
-    DIGEST_RETRY_MS: '5',
-    DIGEST_CONCURRENCY: '1',
-    LOG_LEVEL: 'silent',
-    ...extra,
-  });
-}
 
 const recipient = (m: ParsedMail) => (m.to as { text: string }).text;
 const header = (m: ParsedMail, key: string) => m.headerLines.find((h) => h.key === key)?.line.replace(/^[^:]+:\s*/, '');
@@ -66,7 +48,7 @@ for (const dialect of DIALECTS) {
     beforeEach(async () => {
       db = await freshDatabase(dialect);
       smtp = await startTestSmtp();
-      config = testConfig(db, smtp);
+      config = digestTestConfig(db, smtp);
       await addPapers(db, [
         {
           id: '2605.00001',

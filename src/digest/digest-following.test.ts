@@ -1,15 +1,12 @@
 import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp } from '../testing/test-app.js';
 import { createPaperStore } from '../papers/store.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
+import { digestTestConfig } from '../testing/digest-config.js';
 import { startTestSmtp, type TestSmtp } from '../testing/smtp.js';
 import { addPapers } from './fixtures.js';
-import { loadConfig } from '../config.js';
 import type { AppDeps } from '../web/deps.js';
 
 // A member's digest has a Following section (what their follows brought in the period) that never
@@ -40,16 +37,7 @@ for (const dialect of DIALECTS) {
         { id: '2603.00305', day: '2026-03-11', authors: ['Ada Lovelace'], title: 'Engines, the day after' },
         { id: '2603.00306', day: '2026-03-10', authors: ['Not Followed'], title: 'The community pick', submitted: { day: '2026-03-10', upvotes: 9 } },
       ]);
-      const config = loadConfig({
-        SMTP_URL: smtp.url,
-        BASE_URL: 'http://pb.test',
-        DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pb-digest-')),
-        SESSION_SECRET: 'test-secret-for-digests',
-        MAIL_FROM: 'Paperboy <digest@pb.test>',
-        DIGEST_RATE: '0',
-        DIGEST_CONCURRENCY: '1',
-        LOG_LEVEL: 'silent',
-      });
+      const config = digestTestConfig(db, smtp);
       ({ app, deps } = await buildTestApp({ config, database: db, papers: createPaperStore(db) }));
     });
     afterEach(async () => {

@@ -4,13 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import { buildTestApp } from '../testing/test-app.js';
 import { createPaperStore } from '../papers/store.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
+import { digestTestConfig } from '../testing/digest-config.js';
 import { startTestSmtp, type TestSmtp } from '../testing/smtp.js';
 import { FOR_YOU_PAPERS } from '../testing/foryou-fixtures.js';
 import { addPapers } from './fixtures.js';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../config.js';
 import type { DigestService } from './service.js';
 import type { AppDeps } from '../web/deps.js';
 
@@ -29,16 +26,7 @@ for (const dialect of DIALECTS) {
       db = await freshDatabase(dialect);
       smtp = await startTestSmtp();
       await addPapers(db, [...FOR_YOU_PAPERS, { id: '2603.00209', day: '2026-03-10', title: 'Community pick', submitted: { day: '2026-03-10', upvotes: 9 } }]);
-      const config = loadConfig({
-        SMTP_URL: smtp.url,
-        BASE_URL: 'http://pb.test',
-        DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pb-digest-')),
-        SESSION_SECRET: 'test-secret-for-digests',
-        MAIL_FROM: 'Paperboy <digest@pb.test>',
-        DIGEST_RATE: '0',
-        DIGEST_CONCURRENCY: '1',
-        LOG_LEVEL: 'silent',
-      });
+      const config = digestTestConfig(db, smtp);
       ({ app, deps } = await buildTestApp({ config, database: db, papers: createPaperStore(db) }));
       digest = deps.digests;
     });

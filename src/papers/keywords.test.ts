@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { readFixture } from '../testing/fixtures.js';
 import { SHARED_DATA } from '../testing/paths.js';
-import { KEYWORDS_MAX, KEYWORDS_MIN, keywords } from './keywords.js';
+import { KEYWORDS_MAX, KEYWORDS_MIN, keywords, paperKeywords } from './keywords.js';
 
 const abstracts = (): { id: string; abstract: string }[] =>
   readFixture('labels/summaries.jsonl')
@@ -20,7 +20,7 @@ test('3 to 8 key phrases on each of 60 real abstracts: no numbers-only phrase, n
     assert.equal(new Set(lower).size, got.length, id);
     for (const k of lower) {
       assert.match(k, /[a-z]/, `${id}: ${k}`);
-      assert.doesNotMatch(k, /[\\$\{\}]/, `${id}: ${k}`);
+      assert.doesNotMatch(k, /[\\${}]/, `${id}: ${k}`);
       for (const other of lower) if (other !== k) assert.ok(!` ${other} `.includes(` ${k} `), `${id}: "${k}" inside "${other}"`);
     }
   }
@@ -74,4 +74,18 @@ test('overlap with Hugging Face ai_keywords on its 30 items', { skip: !fs.exists
     `keywords vs Hugging Face ai_keywords: ${matched}/${ours} = ${share.toFixed(3)} of ours match one of theirs; ${papersWithOne}/${items.filter((i) => i.paper.ai_keywords?.length).length} papers share at least one`,
   );
   assert.ok(share >= 0.45, share.toFixed(3));
+});
+
+test("a paper's keywords are remembered until its title or abstract changes", () => {
+  const p = {
+    id: '2603.09999',
+    title: 'Core space experts for instruction following',
+    abstract: 'We route tokens to core space experts. Core space experts share a core space and follow instructions.',
+  };
+  const first = paperKeywords(p);
+  assert.deepEqual(first, keywords(p.title, p.abstract));
+  assert.equal(paperKeywords({ ...p }), first, 'the same text: the remembered phrases');
+  const revised = { ...p, abstract: 'Retrieval augmented generation with sparse retrieval. Sparse retrieval finds passages for generation.' };
+  assert.deepEqual(paperKeywords(revised), keywords(revised.title, revised.abstract));
+  assert.notDeepEqual(paperKeywords(revised), first, 'a new abstract: new phrases');
 });

@@ -145,3 +145,22 @@ export function keywords(title: string, abstract: string | null | undefined): st
   }
   return chosen.map((c) => c.shown);
 }
+
+/** Papers whose key phrases are kept, most recently asked for last (a feed page asks for 50 at each render). */
+const KEPT_KEYWORDS = 5_000;
+const kept = new Map<string, { title: string; abstract: string | null | undefined; phrases: string[] }>();
+
+/** keywords() of a paper, remembered for the papers asked for most recently (until its title or abstract changes). */
+export function paperKeywords(p: { id: string; title: string; abstract?: string | null }): string[] {
+  const hit = kept.get(p.id);
+  if (hit && hit.title === p.title && hit.abstract === p.abstract) {
+    kept.delete(p.id);
+    kept.set(p.id, hit);
+    return hit.phrases;
+  }
+  const phrases = keywords(p.title, p.abstract);
+  kept.delete(p.id);
+  kept.set(p.id, { title: p.title, abstract: p.abstract, phrases });
+  if (kept.size > KEPT_KEYWORDS) kept.delete(kept.keys().next().value as string);
+  return phrases;
+}

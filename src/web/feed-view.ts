@@ -4,7 +4,7 @@ import type { DailyEntry } from '../feed/daily.js';
 import { html, raw, type SafeHtml } from '../util/html.js';
 import { EXPORT_FORMATS, EXPORT_LABELS } from '../papers/citation.js';
 import { authorLinks, excerpt, formatDate, keywordChips, paperLinks, paperPath } from './components.js';
-import { keywords } from '../papers/keywords.js';
+import { paperKeywords } from '../papers/keywords.js';
 
 /** Entries per HTML feed page. */
 export const FEED_PAGE_SIZE = 50;
@@ -105,7 +105,7 @@ function feedCard(e: DailyEntry, v: FeedView): SafeHtml {
     <p class="authors">${authorLinks(p.authors)}</p>
     ${v.reasons?.has(p.id) ? html`<p class="reason">${v.reasons.get(p.id)}</p>` : ''}
     <p class="excerpt">${excerpt(p.abstract)}</p>
-    ${keywordChips(keywords(p.title, p.abstract).slice(0, 4))}
+    ${keywordChips(paperKeywords(p).slice(0, 4))}
     <div class="meta">
       ${v.showDay ? html`<a href="/papers/date/${e.feedDay}"><time datetime="${e.feedDay}">${formatDate(`${e.feedDay}T12:00:00Z`)}</time></a>` : ''}
       ${p.categories.slice(0, 3).map((c) => html`<a class="chip" href="${feedHref(v.path, { ...v.filters, category: c })}" title="Only ${c}">${c}</a>`)}

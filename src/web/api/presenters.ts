@@ -5,7 +5,7 @@ import type { Paper } from '../../papers/paper.js';
 import type { DailyEntry, Submitter } from '../../feed/daily.js';
 import type { Submission } from '../../community/submissions.js';
 import type { VoteResult } from '../../community/votes.js';
-import { keywords } from '../../papers/keywords.js';
+import { paperKeywords } from '../../papers/keywords.js';
 import { EXTRACTIVE, extractiveSummary } from '../../papers/summary.js';
 
 export interface ApiUser {
@@ -90,7 +90,7 @@ export function presentPaper(p: Paper, entry: DailyEntry | null): ApiPaper {
     githubStars: entry?.githubStars ?? null,
     codeLinks: p.codeLinks ?? [],
     ...summaryOf(p),
-    ai_keywords: keywords(p.title, p.abstract),
+    ai_keywords: paperKeywords(p),
     submittedOnDailyAt: entry?.submittedAt ?? null,
     submittedOnDailyBy: entry?.submitter ? presentUser(entry.submitter) : null,
   };

@@ -11,7 +11,7 @@ import { page } from '../session.js';
 import { paperCommunity } from './paper-community.js';
 import { signalButtons } from '../community-components.js';
 import { githubStarsOf } from '../../feed/daily.js';
-import { keywords } from '../../papers/keywords.js';
+import { paperKeywords } from '../../papers/keywords.js';
 import { extractiveSummary } from '../../papers/summary.js';
 
 /** Accept asks for Markdown before HTML (a browser's Accept names text/html first, or only). */
@@ -98,7 +98,7 @@ export function registerPaperShow(app: FastifyInstance, deps: AppDeps) {
     ]);
     const username = req.user?.username ?? '';
     const summary = extractiveSummary(p.abstract);
-    const phrases = keywords(p.title, p.abstract);
+    const phrases = paperKeywords(p);
     const doi = p.doi ? safeUrl(`https://doi.org/${p.doi}`) : null;
     const body = html`<article class="paper-page">
 <p class="muted">arXiv:${p.id}v${p.version} · ${p.categories.map((c) => html`<span class="chip">${c}</span> `)}</p>

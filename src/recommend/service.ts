@@ -22,6 +22,16 @@ export const MAX_RANK_IDS = 1000;
 const MAX_PERIOD_CANDIDATES = 25_000;
 /** Members whose models are kept between requests. */
 const MODEL_CACHE = 2000;
+/**
+ * What a followed category adds to a paper's score once the member has liked papers: the ranker's score
+ * is a weighted sum of z-scores (weights summing to 6), so half a point lifts a paper of a followed
+ * category past close neighbours but never past a clearly better one.
+ */
+export const PICKED_CATEGORY_BONUS = 0.5;
+/** The categories offered to pick from (the instance's largest). */
+const CATEGORY_CHOICES = 40;
+/** How long the categories' counts are kept (a full count of paper_categories). */
+const CATEGORY_COUNTS_MS = 10 * 60_000;
 
 export interface Ranked {
   id: string;
@@ -39,8 +49,13 @@ export interface ForYouPage {
   day: string | null;
   previous: string | null;
   next: string | null;
-  /** no signals yet: items come in id order with score 0 (the page shows the community feed and how to start) */
+  /**
+   * no liked papers yet: with no picked categories either, items come in id order with score 0 (the page
+   * shows the community feed and how to start); with picked ones, their papers come first
+   */
   cold: boolean;
+  /** the categories the member follows (src/follow/): the cold start's picks, a small feature after */
+  picks: string[];
   items: RankedPaper[];
   /** papers of the day left after dismissed and liked ones */
   total: number;
@@ -91,6 +106,12 @@ export interface RecommendService {
   warm(): Promise<void>;
   /** the member's signals, upvotes included, for the account export */
   exportSignals(userId: number): Promise<SignalRow[]>;
+  /** the categories a member follows (kind "category" of src/follow/: one source of truth for both) */
+  picks(userId: number): Promise<string[]>;
+  /** the instance's largest categories with their paper counts, largest first (the cold start's choices) */
+  categoryChoices(): Promise<{ category: string; papers: number }[]>;
+  /** forget what is kept in memory for a member (their model): after the account is deleted */
+  forget(userId: number): void;
 }
 
 export interface RecommendServiceOptions {
@@ -105,6 +126,10 @@ export function reasonText(because: { title: string } | null, why: LikedWhy | un
   if (!because) return words?.length ? `your words: ${words.map((w) => `"${w}"`).join(', ')}` : null;
   const title = because.title.replace(/\s+/g, ' ').trim();
   return `like "${title.length > 90 ? `${title.slice(0, 87)}...` : title}" you ${why ?? 'liked'}`;
+}
+
+export function pickedReason(category: string): string {
+  return `in ${category}, which you follow`;
 }
 
 export function createRecommendService(o: RecommendServiceOptions): RecommendService {
@@ -162,6 +187,80 @@ export function createRecommendService(o: RecommendServiceOptions): RecommendSer
         .executeTakeFirst(),
     ]);
     return { previous: prev ? feedDayOf(prev.published_at, timeZone) : null, next: next ? feedDayOf(next.published_at, timeZone) : null };
+  }
+
+  async function picks(userId: number): Promise<string[]> {
+    const rows = await db.selectFrom('follows').select('value').where('user_id', '=', userId).where('kind', '=', 'category').orderBy('value').execute();
+    return rows.map((r) => r.value);
+  }
+
+  /** The day's papers in the picked categories, each with the first of its categories picked. */
+  async function pickedOnDay(day: string, picked: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (!picked.length) return out;
+    const rows = await db
+      .selectFrom('papers as p')
+      .innerJoin('paper_categories as c', 'c.paper_id', 'p.id')
+      .select(['p.id', 'c.category', 'c.position'])
+      .where('p.published_at', '>=', dayStart(day))
+      .where('p.published_at', '<', dayStart(addDays(day, 1)))
+      .where('c.category', 'in', picked)
+      .orderBy('p.id')
+      .orderBy('c.position')
+      .execute();
+    for (const r of rows) if (!out.has(r.id)) out.set(r.id, r.category);
+    return out;
+  }
+
+  /** A cold start with picks: the day's papers of the picked categories first, each part by the community's upvotes, then newest. */
+  async function byCommunity(ids: string[], known: Set<string>, picked: Map<string, string>): Promise<Ranked[]> {
+    const left = ids.filter((id) => !known.has(id));
+    const votes = new Map<string, number>();
+    for (const part of chunks(left, 500)) {
+      const rows = await db.selectFrom('submissions').select(['paper_id', 'upvotes']).where('paper_id', 'in', part).where('hidden', '=', 0).execute();
+      for (const r of rows) votes.set(r.paper_id, Number(r.upvotes));
+    }
+    const published = new Map<string, string>();
+    for (const p of await o.papers.getMany(left)) published.set(p.id, p.publishedAt);
+    const order = (id: string) => [picked.has(id) ? 0 : 1, -(votes.get(id) ?? 0)] as const;
+    return left
+      .sort((a, b) => {
+        const [pa, va] = order(a);
+        const [pb, vb] = order(b);
+        return pa - pb || va - vb || (published.get(b) ?? '').localeCompare(published.get(a) ?? '') || a.localeCompare(b);
+      })
+      .map((id) => ({ id, score: 0, reason: picked.has(id) ? pickedReason(picked.get(id)!) : null }));
+  }
+
+  /** Once the member likes papers: a small lift for the papers of the categories they follow. */
+  function liftPicked(ranked: Ranked[], picked: Map<string, string>): Ranked[] {
+    if (!picked.size) return ranked;
+    return ranked
+      .map((r) =>
+        picked.has(r.id) ? { ...r, score: Math.round((r.score + PICKED_CATEGORY_BONUS) * 1e4) / 1e4, reason: r.reason ?? pickedReason(picked.get(r.id)!) } : r,
+      )
+      .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+  }
+
+  let categoryCounts: { at: number; rows: Promise<{ category: string; papers: number }[]> } | null = null;
+  function categoryChoices(): Promise<{ category: string; papers: number }[]> {
+    const at = Date.now();
+    if (!categoryCounts || at - categoryCounts.at > CATEGORY_COUNTS_MS) {
+      const rows = db
+        .selectFrom('paper_categories')
+        .select(['category', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('category')
+        .orderBy('n', 'desc')
+        .orderBy('category')
+        .limit(CATEGORY_CHOICES)
+        .execute()
+        .then((rs) => rs.map((r) => ({ category: r.category, papers: Number(r.n) })));
+      categoryCounts = { at, rows };
+      rows.catch(() => {
+        categoryCounts = null;
+      });
+    }
+    return categoryCounts.rows;
   }
 
   async function knownIds(ids: string[]): Promise<Set<string>> {
@@ -237,15 +336,20 @@ export function createRecommendService(o: RecommendServiceOptions): RecommendSer
     latestDay,
     async forYou(userId, q) {
       const day = q.day ?? (await latestDay());
-      if (!day) return { day: null, previous: null, next: null, cold: false, items: [], total: 0, offset: q.offset, limit: q.limit };
-      const [state, ids, near] = await Promise.all([reader(userId), dayIds(day), adjacent(day)]);
-      const ranked = present(state, await recommender.rank(state.model, ids, q.offset + q.limit));
+      const picked = await picks(userId);
+      if (!day) return { day: null, previous: null, next: null, cold: false, picks: picked, items: [], total: 0, offset: q.offset, limit: q.limit };
+      const [state, ids, near, onDay] = await Promise.all([reader(userId), dayIds(day), adjacent(day), pickedOnDay(day, picked)]);
+      const ranked =
+        state.cold && picked.length
+          ? await byCommunity(ids, state.model.known, onDay)
+          : liftPicked(present(state, await recommender.rank(state.model, ids, q.offset + q.limit)), onDay);
       const shown = ranked.slice(q.offset, q.offset + q.limit);
       const byId = new Map((await o.papers.getMany(shown.map((r) => r.id))).map((p) => [p.id, p]));
       return {
         day,
         ...near,
         cold: state.cold,
+        picks: picked,
         items: shown.flatMap((r) => (byId.has(r.id) ? [{ ...r, paper: byId.get(r.id)! }] : [])),
         total: ranked.length,
         offset: q.offset,
@@ -300,5 +404,10 @@ export function createRecommendService(o: RecommendServiceOptions): RecommendSer
       if (day) await recommender.papersFor(await dayIds(day));
     },
     exportSignals: (userId) => signals.list(userId),
+    picks,
+    categoryChoices,
+    forget(userId) {
+      models.delete(userId);
+    },
   };
 }

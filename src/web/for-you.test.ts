@@ -7,6 +7,7 @@ import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases
 import { addPapers } from '../digest/fixtures.js';
 import { FOR_YOU_PAPERS } from '../testing/foryou-fixtures.js';
 import type { Community } from '../community/community.js';
+import { PICKED_CATEGORY_BONUS } from '../recommend/service.js';
 
 // The For-you pages over HTTP without JavaScript: forms with CSRF, redirects back, the cold start,
 // the For-you sort on the feed and search, and nothing of one member on another's pages.
@@ -18,15 +19,18 @@ for (const dialect of DIALECTS) {
     let community: Community;
     let ada: Member;
     let bob: Member;
+    let t: Awaited<ReturnType<typeof buildTestApp>>;
+    let adaId: number;
     beforeEach(async () => {
       db = await freshDatabase(dialect);
       await addPapers(db, [
         ...FOR_YOU_PAPERS.map((p) => (p.id === '2603.00204' || p.id === '2603.00201' ? { ...p, submitted: { day: '2026-03-10', upvotes: 0 } } : p)),
       ]);
-      const t = await buildTestApp({ database: db });
+      t = await buildTestApp({ database: db });
       app = t.app;
       community = t.deps.community;
       const a = await community.accounts.createUser({ email: 'ada@example.org', username: 'ada' });
+      adaId = a.id;
       const b = await community.accounts.createUser({ email: 'bob@example.org', username: 'bob' });
       ada = new Member(app, (await community.accounts.createSession(a.id)).token);
       bob = new Member(app, (await community.accounts.createSession(b.id)).token);
@@ -96,6 +100,80 @@ for (const dialect of DIALECTS) {
       assert.match(earlier.body, /No papers left on this day/);
       assert.match(earlier.body, /rel="next" href="\/for-you\?day=2026-03-10"/);
       assert.equal((await ada.get('/for-you?day=2026-02-30')).statusCode, 400);
+    });
+
+    test('a new member picks categories (their category follows): those papers first with a reason, then a small lift once she likes papers', async () => {
+      await addPapers(db, [
+        {
+          id: '2603.00301',
+          day: '2026-03-10',
+          title: 'Parsing with transformers',
+          abstract: 'Syntactic parsing of sentences.',
+          categories: ['cs.CL', 'cs.LG'],
+        },
+        {
+          id: '2603.00302',
+          day: '2026-03-10',
+          title: 'Dialogue agents that ask',
+          abstract: 'Dialogue systems ask clarifying questions.',
+          categories: ['cs.CL'],
+          submitted: { day: '2026-03-10', upvotes: 4 },
+        },
+        { id: '2603.00303', day: '2026-03-10', title: 'Quasar spectra', abstract: 'Quasar spectra at high redshift.', categories: ['astro-ph.GA'] },
+      ]);
+      let page = await ada.get('/for-you');
+      assert.match(page.body, /Your ranking starts/);
+      assert.match(page.body, /action="\/for-you\/categories"/);
+      assert.match(
+        page.body,
+        /<input type="checkbox" name="category" value="cs\.LG"> cs\.LG <span class="muted small">\(8\)<\/span>/,
+        "the instance's categories, with counts",
+      );
+      assert.match(page.body, /value="cs\.CL"> cs\.CL <span class="muted small">\(2\)<\/span>/);
+      // no CSRF token: refused; a category that is none: a clear 400
+      const forged = await app.inject({
+        method: 'POST',
+        url: '/for-you/categories',
+        payload: 'category=cs.CL',
+        headers: { cookie: `pb_session=${ada.cookies.pb_session}`, 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      assert.equal(forged.statusCode, 403);
+      const bad = await ada.submit('/for-you', '/for-you/categories', { category: 'cs CL!' });
+      assert.equal(bad.statusCode, 400);
+      assert.match(bad.body, /&quot;cs CL!&quot; is not an arXiv category/);
+      const picked = await ada.submit('/for-you', '/for-you/categories', { category: 'cs.CL' });
+      assert.equal(picked.statusCode, 303);
+      assert.equal(picked.headers.location, '/for-you');
+      assert.deepEqual((await app.inject({ method: 'GET', url: '/following', headers: { cookie: ada.cookie } })).statusCode, 200);
+      assert.deepEqual(
+        (await t.deps.follows.list(adaId)).map((f) => [f.kind, f.value]),
+        [['category', 'cs.CL']],
+        'one source of truth: her category follows',
+      );
+      page = await ada.get('/for-you');
+      assert.doesNotMatch(page.body, /Your ranking starts/);
+      assert.match(page.body, /Papers of the categories you follow come first/);
+      const ids = cardIds(page.body);
+      assert.deepEqual(ids.slice(0, 2), ['2603.00302', '2603.00301'], 'cs.CL first, the upvoted one first among them');
+      assert.equal(ids.length, 7, 'then the rest of the day');
+      assert.match(page.body, /data-paper-id="2603\.00302"[\s\S]*?<p class="reason">in cs\.CL, which you follow<\/p>/);
+      assert.match(page.body, /<input type="checkbox" name="category" value="cs\.CL" checked>/);
+      // Once she likes a paper the ranker leads, and her categories count a little
+      await ada.submit('/papers/2603.00102', '/papers/2603.00102/save');
+      page = await ada.get('/for-you');
+      assert.equal(cardIds(page.body)[0], '2603.00203', 'the paper like the saved one first');
+      const fy = await t.deps.recommend.forYou(adaId, { offset: 0, limit: 50 });
+      const plain = await t.deps.recommend.rank(
+        adaId,
+        fy.items.map((i) => i.id),
+        { dropKnown: true },
+      );
+      const score = (id: string) => plain.find((r) => r.id === id)!.score;
+      assert.equal(fy.items.find((i) => i.id === '2603.00301')!.score, Math.round((score('2603.00301') + PICKED_CATEGORY_BONUS) * 1e4) / 1e4);
+      assert.equal(fy.items.find((i) => i.id === '2603.00303')!.score, score('2603.00303'));
+      // unticking every box unfollows them
+      await ada.submit('/for-you', '/for-you/categories', {});
+      assert.deepEqual(await t.deps.follows.list(adaId), []);
     });
 
     test("the For-you sort on the feed and search, and another member's pages show nothing of it", async () => {

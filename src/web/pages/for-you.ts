@@ -5,6 +5,8 @@ import type { User } from '../../community/accounts.js';
 import { latestFeedDay, listDailyPapers } from '../../feed/daily.js';
 import { periodLabel, parseDay } from '../../feed/period.js';
 import { looksLikeBibtex } from '../../recommend/library-parse.js';
+import { FollowError } from '../../follow/follows.js';
+import { isCategory } from '../../papers/schemas.js';
 import { html, type SafeHtml } from '../../util/html.js';
 import { isCalendarDay, parseWholeNumber } from '../../util/strict-input.js';
 import { paperCard } from '../components.js';
@@ -21,6 +23,8 @@ import { csrfField, page } from '../session.js';
 
 /** Most characters the import form takes (the API takes a megabyte). */
 const IMPORT_FORM_CHARS = 60_000;
+/** Most categories one pick form sets (follows allow MAX_FOLLOWS things in all). */
+const MAX_PICKS = 20;
 
 function forYouHref(day: string | null, p = 0): string {
   const q = new URLSearchParams();
@@ -40,6 +44,32 @@ function importForm(req: FastifyRequest, open: boolean): SafeHtml {
     <textarea id="library" name="library" rows="6" maxlength="${IMPORT_FORM_CHARS}" placeholder="2401.00001&#10;https://arxiv.org/abs/2312.12345&#10;@article{key, eprint = {2310.06825}, ...}" required></textarea>
     <button type="submit">Import</button>
   </form>
+</details>`;
+}
+
+/**
+ * The cold start's other way in: a few of the instance's categories, ticked. They are the member's
+ * category follows (src/follow/), so /following lists them and unticking one here unfollows it there.
+ */
+async function categoryForm(req: FastifyRequest, deps: AppDeps, picks: string[], open: boolean): Promise<SafeHtml> {
+  const choices = await deps.recommend.categoryChoices();
+  const counts = new Map(choices.map((c) => [c.category, c.papers]));
+  const shown = [...new Set([...picks, ...choices.map((c) => c.category)])];
+  if (!shown.length) return html``;
+  return html`<details class="import-box category-box"${open ? ' open' : ''}>
+  <summary>${picks.length ? `Your categories: ${picks.join(', ')}` : 'Pick a few categories'}</summary>
+  <form class="stack" method="post" action="/for-you/categories">
+    ${csrfField(req)}
+    <fieldset class="category-picks">
+      <legend>arXiv categories of this instance (papers in each): their papers come first until you save, upvote or import papers, and count a little after</legend>
+      ${shown.map(
+        (c) =>
+          html`<label><input type="checkbox" name="category" value="${c}"${picks.includes(c) ? ' checked' : ''}> ${c}${counts.has(c) ? html` <span class="muted small">(${counts.get(c)!.toLocaleString('en-US')})</span>` : ''}</label>`,
+      )}
+    </fieldset>
+    <button type="submit">Follow these categories</button>
+  </form>
+  <p class="muted small">These are your category follows: <a href="/following">Following</a> lists them too.</p>
 </details>`;
 }
 
@@ -93,7 +123,7 @@ export function registerForYou(app: FastifyInstance, deps: AppDeps) {
     const head = html`<div class="page-head feed-head">
   <div><h1>For you</h1><p class="muted">The day's papers ranked for you from what you save, upvote and import. Only you see this page. <a href="/saved">Your saved papers</a> · <a href="/collections">Your collections</a></p></div>
 </div>`;
-    if (fy.cold) {
+    if (fy.cold && !fy.picks.length) {
       // No signals yet: the community's picks, and how to start.
       const day = await latestFeedDay(database);
       const community = day ? await listDailyPapers(database, { period: parseDay(day), limit: FEED_PAGE_SIZE, viewerId: user.id }) : null;
@@ -112,7 +142,8 @@ export function registerForYou(app: FastifyInstance, deps: AppDeps) {
         reply,
         'For you',
         html`${head}
-<p class="notice cold-start"><strong>Your ranking starts with a few papers you like.</strong> Save or upvote papers below, or import your own papers or reading list (arXiv ids or a BibTeX file). Until then, this is the community's feed${day ? html` of ${periodLabel(parseDay(day))}` : ''}.</p>
+<p class="notice cold-start"><strong>Your ranking starts with a few papers you like.</strong> Pick a few categories, save or upvote papers below, or import your own papers or reading list (arXiv ids or a BibTeX file). Until then, this is the community's feed${day ? html` of ${periodLabel(parseDay(day))}` : ''}.</p>
+${await categoryForm(req, deps, fy.picks, true)}
 ${importForm(req, true)}
 ${list.length ? html`<ol class="papers">${list}</ol>` : html`<p class="muted">The community feed is empty so far.</p>`}`,
       );
@@ -131,14 +162,35 @@ ${list.length ? html`<ol class="papers">${list}</ol>` : html`<p class="muted">Th
       reply,
       `For you · ${heading}`,
       html`${head}
+${fy.cold ? html`<p class="notice cold-start">Papers of the categories you follow come first, the community's picks first among them, until you save, upvote or import papers you like.</p>` : ''}
 ${nav}
 ${list.length ? html`<ol class="papers for-you" start="${fy.offset + 1}">${list}</ol>` : html`<p class="notice">No papers left on this day: you have seen to all of them.</p>`}
 <nav class="pager" aria-label="Pages">
   ${pageNo > 0 ? html`<a rel="prev" href="${forYouHref(dayParam ?? null, pageNo - 1)}">← Previous page</a>` : html`<span></span>`}
   ${hasMore ? html`<a rel="next" href="${forYouHref(dayParam ?? null, pageNo + 1)}">Next page →</a>` : ''}
 </nav>
-${importForm(req, false)}`,
+${await categoryForm(req, deps, fy.picks, false)}
+${importForm(req, fy.cold)}`,
     );
+  });
+
+  app.post<{ Body: unknown }>('/for-you/categories', async (req, reply) => {
+    const user = req.user;
+    if (!user) return reply.redirect('/signin?next=%2Ffor-you', 303);
+    const raw = (req.body as Record<string, unknown> | null)?.category;
+    const ticked = [...new Set((Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map((c) => (typeof c === 'string' ? c.trim() : '')))];
+    if (ticked.length > MAX_PICKS) return badRequestPage(reply, `Pick at most ${MAX_PICKS} categories.`);
+    const bad = ticked.filter((c) => !isCategory(c));
+    if (bad.length) return badRequestPage(reply, `"${bad[0].slice(0, 40)}" is not an arXiv category (e.g. cs.CL).`);
+    const had = await recommend.picks(user.id);
+    try {
+      for (const c of had) if (!ticked.includes(c)) await deps.follows.unfollow(user.id, 'category', c);
+      for (const c of ticked) if (!had.includes(c)) await deps.follows.follow(user.id, 'category', c);
+    } catch (e) {
+      if (e instanceof FollowError) return badRequestPage(reply, e.message.replace(/^follow: /, ''));
+      throw e;
+    }
+    return reply.redirect('/for-you', 303);
   });
 
   app.post<{ Body: unknown }>('/for-you/import', async (req, reply) => {

@@ -135,6 +135,29 @@ test('user create --token also creates a personal API token and prints it on a `
   }
 });
 
+test('user delete asks for --yes, then deletes the member and their data; the username is free again', async () => {
+  const { url, drop } = await freshDatabaseUrl('sqlite');
+  const database = await openDatabase(url);
+  try {
+    const env = { DATABASE_URL: url, BASE_URL: 'http://paperboy.test' };
+    assert.equal(cli(['user', 'create', '--email', 'ada@example.org', '--username', 'ada', '--token'], env).status, 0);
+    const unsure = cli(['user', 'delete', '--username', 'ada'], env);
+    assert.equal(unsure.status, 2);
+    assert.match(unsure.stderr, /add --yes/);
+    assert.ok(await createAccounts(database).getByUsername('ada'), 'nothing deleted without --yes');
+    const r = cli(['user', 'delete', '--username', 'ada', '--yes'], env);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /user: deleted ada <ada@example\.org>/);
+    assert.equal(await createAccounts(database).getByUsername('ada'), null);
+    assert.equal((await database.db.selectFrom('api_tokens').select('id').execute()).length, 0);
+    assert.equal(cli(['user', 'delete', '--username', 'ada', '--yes'], env).status, 1, 'no such user any more');
+    assert.equal(cli(['user', 'create', '--email', 'ada@example.org', '--username', 'ada'], env).status, 0, 'the name and address can be used again');
+  } finally {
+    await database.close();
+    await drop();
+  }
+});
+
 test('serve names a DATA_DIR it cannot write at start, with or without SESSION_SECRET', async () => {
   const { url, drop } = await freshDatabaseUrl('sqlite');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-cli-'));

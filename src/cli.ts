@@ -13,6 +13,7 @@ import { loadDemoIfEmpty } from './papers/demo.js';
 import { harvestOnce } from './ingest/harvest-command.js';
 import { digestCommand, DigestUsageError } from './digest/cli.js';
 import { createAccounts } from './community/accounts.js';
+import { deleteAccount } from './community/account-delete.js';
 import { seedDemoActivity } from './community/demo-activity.js';
 import { SEARCH_COMMANDS } from './cli/search-commands.js';
 import type { Command } from './cli/command.js';
@@ -186,9 +187,10 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   user: {
-    summary: 'accounts: `user create --email E --username U [--admin|--curator] [--token]` prints a one-time sign-in link (and an API token); `user role`',
+    summary:
+      'accounts: `user create --email E --username U [--admin|--curator] [--token]` prints a one-time sign-in link (and an API token); `user role`; `user delete --username U --yes`',
     usage:
-      'paperboy user create --email E --username U [--display-name NAME] [--admin | --curator] [--token]\n       paperboy user role --username U --role member|curator|admin\n\n--token: also create a personal API token and print it on a line `token: <value>`; for an existing\nuser of that email and username, only that (when they have no token yet)',
+      'paperboy user create --email E --username U [--display-name NAME] [--admin | --curator] [--token]\n       paperboy user role --username U --role member|curator|admin\n       paperboy user delete --username U --yes\n\n--token: also create a personal API token and print it on a line `token: <value>`; for an existing\nuser of that email and username, only that (when they have no token yet)',
     options: {
       email: { type: 'string' },
       username: { type: 'string' },
@@ -197,6 +199,7 @@ export const COMMANDS: Record<string, Command> = {
       curator: { type: 'boolean' },
       role: { type: 'string' },
       token: { type: 'boolean' },
+      yes: { type: 'boolean' },
     },
     async run({ values, positionals }, config) {
       if (positionals[0] === 'role' && positionals.length === 1) {
@@ -212,7 +215,18 @@ export const COMMANDS: Record<string, Command> = {
           return 0;
         });
       }
-      if (positionals[0] !== 'create' || positionals.length !== 1) throw new UsageError('user: subcommands are `create` and `role`');
+      if (positionals[0] === 'delete' && positionals.length === 1) {
+        if (typeof values.username !== 'string') throw new UsageError('user delete: --username is required');
+        if (!values.yes) throw new UsageError(`user delete: this deletes ${values.username} and all their data for good; add --yes to do it`);
+        return withContext(config, async (ctx) => {
+          const user = await createAccounts(ctx.database).getByUsername(values.username as string);
+          if (!user) throw new Error(`community: there is no user ${values.username}`);
+          await deleteAccount(ctx.database, user.id);
+          console.log(`user: deleted ${user.username} <${user.email}> and their data`);
+          return 0;
+        });
+      }
+      if (positionals[0] !== 'create' || positionals.length !== 1) throw new UsageError('user: subcommands are `create`, `role` and `delete`');
       if (typeof values.email !== 'string' || typeof values.username !== 'string') throw new UsageError('user create: --email and --username are required');
       if (values.admin && values.curator) throw new UsageError('user create: choose --admin or --curator, not both');
       return withContext(config, async (ctx) => {

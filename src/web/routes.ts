@@ -39,6 +39,8 @@ import { registerApiPaperSignals } from './api/paper-signals.js';
 import { registerForYou } from './pages/for-you.js';
 import { registerPaperSignals } from './pages/paper-signals.js';
 import { registerAccountExport } from './pages/account-export.js';
+import { registerAccountDelete } from './pages/account-delete.js';
+import { registerApiAccountDelete } from './api/account-delete.js';
 import { registerMoreFeeds } from './feeds/more-feeds.js';
 import { registerAuthorShow } from './pages/author-show.js';
 import { registerFollowing } from './pages/following.js';
@@ -90,6 +92,8 @@ export const ROUTES: RouteModule[] = [
   registerForYou,
   registerPaperSignals,
   registerAccountExport,
+  registerAccountDelete,
+  registerApiAccountDelete,
   registerRecommendationsList,
   registerRecommendationsRank,
   registerLibraryImport,

@@ -111,7 +111,7 @@ ${
 <form method="post" action="/account/tokens" class="inline-form">${csrfField(req)}
 <label for="token-name">Token name</label> <input id="token-name" name="name" maxlength="60" placeholder="my script"> <button type="submit">Create token</button></form>
 <h2 id="your-data">Your data</h2>
-<p>Your saves, "not interested" papers, imports, private collections and notes, and For-you ranking are private: only you see them. <a href="/for-you">Your For-you papers</a> · <a href="/account/export" download>Download all your data (JSON)</a></p>`
+<p>Your saves, "not interested" papers, imports, private collections and notes, and For-you ranking are private: only you see them. <a href="/for-you">Your For-you papers</a> · <a href="/account/export" download>Download all your data (JSON)</a> · <a href="/account/delete">Delete my account</a></p>`
     : ''
 }
 </section>`;

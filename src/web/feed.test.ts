@@ -342,6 +342,7 @@ describe('feed pages, JSON API and Atom over HTTP', () => {
     const doc = res.json();
     assert.equal(doc.openapi, '3.1.0');
     assert.deepEqual(Object.keys(doc.paths).sort(), [
+      '/api/account',
       '/api/collections',
       '/api/collections/{id}',
       '/api/collections/{id}/papers',

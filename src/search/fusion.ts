@@ -45,6 +45,13 @@ export interface FusionWeights {
    */
   softMatch?: number;
   softDepth?: number;
+  /**
+   * Per-query lexical weight (only with the score bound): the bound-lexical weight is scaled by
+   * min(1, share / adaptiveShare), where share is the best lexical hit's score over the bound. A query
+   * whose best word-for-word match covers little of what its words could give (a few generic words
+   * matched, its rare ones not) leaves more of the order to the vectors (undefined or 0: off).
+   */
+  adaptiveShare?: number;
 }
 
 // Tuned on SciFact train qrels and paraphrase-dev (`npm run bench -- search-quality --tune`) with the
@@ -221,7 +228,9 @@ export function fuse(
 ): ScoredId[] {
   if (weights.norm === 'zscore') return fuseZ(lexical, vector, vectorScore, weights.lexical);
   const bounded = weights.boundLexical !== undefined && lexicalBound !== undefined && lexicalBound > 0;
-  const wl = bounded ? weights.boundLexical! : weights.lexical;
+  let wl = bounded ? weights.boundLexical! : weights.lexical;
+  const adaptive = weights.adaptiveShare ?? 0;
+  if (bounded && adaptive > 0 && lexical.length > 0) wl *= Math.min(1, Math.max(0, lexical[0].score / lexicalBound) / adaptive);
   const wv = 1 - wl;
   const lexN = new Map<string, number>();
   const ln = bounded ? lexical.map((h) => Math.min(1, Math.max(0, h.score / lexicalBound))) : minMax(lexical.map((h) => h.score));

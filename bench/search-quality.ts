@@ -8,7 +8,7 @@ import { trainCorpusModelOnThreads } from '../src/search/corpus-model/train-work
 import { SqliteLexicalIndex, createStandaloneSchema, EXACT_WORD_WEIGHT } from '../src/search/lexical/sqlite-fts5.js';
 import { DEFAULT_COLUMN_WEIGHTS } from '../src/search/lexical/types.js';
 import { ExactVectorIndex } from '../src/search/vectors/vector-index.js';
-import { DEFAULT_FUSION, type FusionWeights, hybridRank, type ScoredId, softRerank, type VectorSide } from '../src/search/fusion.js';
+import { DEFAULT_FUSION, type FusionWeights, hybridRank, type ScoredId, type SoftMatcher, softRerank, type VectorSide } from '../src/search/fusion.js';
 import { type Benchmark, type BenchQuery, folds, loadParaphraseDev, loadSciFact, withDistractors } from './datasets.js';
 import { mean, mrrAt, ndcgAt, numberArg, recallAt } from './metrics.js';
 
@@ -94,10 +94,29 @@ function run(p: Prepared, queries: BenchQuery[]): Runs {
 }
 
 /** The service's hybrid ranking (hybridRank, then softRerank) over the bench's exact index. */
-async function hybrid(p: Prepared, runs: Runs, i: number, weights: FusionWeights): Promise<ScoredId[]> {
+/**
+ * What a grid of weights measures again and again for one query: the nearest papers to the same
+ * (moved) query vector and the soft match of the same papers. Kept per query, these make a grid
+ * point cost little more than its fusion.
+ */
+export interface HybridMemo {
+  nearest: Map<string, ScoredId[]>;
+  soft: Map<string, number[]>;
+}
+
+/** The service's hybrid ranking (hybridRank, then softRerank) over the bench's exact index. */
+async function hybrid(p: Prepared, runs: Runs, i: number, weights: FusionWeights, memo?: HybridMemo): Promise<ScoredId[]> {
   const { dim } = p.model;
+  const search = (q: Float32Array, k: number) => p.vectors.search(q, k).map((h) => ({ id: p.bench.docs[h.index].id, score: h.score }));
   const side: VectorSide = {
-    search: (q, k) => p.vectors.search(q, k).map((h) => ({ id: p.bench.docs[h.index].id, score: h.score })),
+    search: memo
+      ? (q, k) => {
+          const key = `${k}:${Array.from(q.subarray(0, 16)).join(',')}`;
+          let hit = memo.nearest.get(key);
+          if (!hit) memo.nearest.set(key, (hit = search(q, k)));
+          return hit;
+        }
+      : search,
     score: (q, id) => {
       const r = p.rowOf.get(id);
       return r === undefined ? undefined : p.vectors.score(q, r);
@@ -107,8 +126,18 @@ async function hybrid(p: Prepared, runs: Runs, i: number, weights: FusionWeights
       return r === undefined ? null : p.vectors.vectors.subarray(r * dim, (r + 1) * dim);
     },
   };
+  const matcher: SoftMatcher = memo
+    ? {
+        softMatch: (query, docs) => {
+          const key = docs.map((d) => d.title).join('\n');
+          let hit = memo.soft.get(key);
+          if (!hit) memo.soft.set(key, (hit = p.model.softMatch(query, docs)));
+          return hit;
+        },
+      }
+    : p.model;
   const fused = hybridRank(runs.lexical[i], runs.qvecs[i], side, weights, runs.bounds[i]);
-  return softRerank(fused, runs.texts[i], p.model, (ids) => new Map(ids.map((id) => [id, p.bench.docs[p.rowOf.get(id)!]])), weights);
+  return softRerank(fused, runs.texts[i], matcher, (ids) => new Map(ids.map((id) => [id, p.bench.docs[p.rowOf.get(id)!]])), weights);
 }
 
 function score(bench: string, rankings: string[][], queries: BenchQuery[], qrels: Map<string, Map<string, number>>): Record<string, number> {
@@ -183,7 +212,15 @@ function choose(points: number[], table: [number[], number[]][], idx: number[]):
  * other folds and scored on it. Prints a line per fold, the held-out mean beside the figures of the
  * weights tuned on all queries and of the default, and each knob's held-out gain over 'off'.
  */
-function crossValidate(name: string, split: string, table: [number[], number[]][], grid: GridPoint[], k: number, extra: Record<string, unknown>): void {
+function crossValidate(
+  name: string,
+  split: string,
+  table: [number[], number[]][],
+  grid: GridPoint[],
+  k: number,
+  deflt: number,
+  info: { papers: number; lexical: Record<string, number> },
+): void {
   const [m1, m2] = name === 'scifact' ? ['nDCG@10', 'Recall@100'] : ['MRR@10', 'Recall@10'];
   const n = table[0][0].length;
   const all = Array.from({ length: n }, (_, i) => i);
@@ -222,12 +259,11 @@ function crossValidate(name: string, split: string, table: [number[], number[]][
         [m1]: round({ x: avg(table[g][0], test) }).x,
         [m2]: round({ x: avg(table[g][1], test) }).x,
         [`${m1} tuned`]: round({ x: mean(all.filter((i) => !test.includes(i)).map((i) => table[g][0][i])) }).x,
-        ...extra,
+        papers: info.papers,
       }),
     );
   });
   const onAll = choose(everything, table, all);
-  const deflt = extra.defaultAt as number;
   console.log(
     JSON.stringify({
       benchmark: name,
@@ -239,7 +275,8 @@ function crossValidate(name: string, split: string, table: [number[], number[]][
       [m2]: round({ x: mean(got[1]) }).x,
       tunedOnAll: { ...grid[onAll].knobs, [m1]: round({ x: mean(table[onAll][0]) }).x, [m2]: round({ x: mean(table[onAll][1]) }).x },
       default: { [m1]: round({ x: mean(table[deflt][0]) }).x, [m2]: round({ x: mean(table[deflt][1]) }).x },
-      lexical: extra.lexical,
+      lexical: info.lexical,
+      papers: info.papers,
     }),
   );
   for (const knob of Object.keys(grid[0].knobs)) {
@@ -294,9 +331,10 @@ async function gridTable(p: Prepared, split: string, grid: GridPoint[]): Promise
   const { queries, qrels } = p.bench.splits[split];
   const runs = run(p, queries);
   const table: [number[], number[]][] = [];
+  const memos: HybridMemo[] = queries.map(() => ({ nearest: new Map(), soft: new Map() }));
   for (const g of grid) {
     const r: string[][] = [];
-    for (let i = 0; i < queries.length; i++) r.push((await hybrid(p, runs, i, g.weights)).map((h) => h.id));
+    for (let i = 0; i < queries.length; i++) r.push((await hybrid(p, runs, i, g.weights, memos[i])).map((h) => h.id));
     table.push(perQuery(p.bench.name, r, queries, qrels));
   }
   return table;
@@ -347,10 +385,15 @@ export async function searchQuality(args: string[]): Promise<void> {
         (g.weights.adaptiveShare ?? 0) === (fusion.adaptiveShare ?? 0),
     );
     if (defaultAt < 0) throw new Error('bench: the default fusion is not a point of the CV grid');
+    // --distractors=N: paraphrase-dev's targets plus N distractors (the corpus of that --sizes line).
+    const distractors = args.find((a) => a.startsWith('--distractors='))?.slice(14);
+    const size = distractors === undefined || distractors === 'all' ? undefined : Number(distractors);
+    if (size !== undefined && !(Number.isInteger(size) && size >= 0)) throw new Error(`bench: --distractors takes a whole number or "all", not ${distractors}`);
     for (const [name, load, tuneSplit, reportSplit] of loaders) {
       if (only && only !== name) continue;
       const t0 = Date.now();
-      const p = await prepare(await load(), overrides, modelFile);
+      const bench = name === 'scifact' ? await load() : withDistractors(await load(), size);
+      const p = await prepare(bench, overrides, modelFile);
       const lexicalOf = (split: string) => {
         const { queries, qrels } = p.bench.splits[split];
         return round(
@@ -382,7 +425,7 @@ export async function searchQuality(args: string[]): Promise<void> {
           }),
         );
       }
-      crossValidate(name, reportSplit, test, grid, k, { defaultAt, lexical: lexicalOf(reportSplit) });
+      crossValidate(name, reportSplit, test, grid, k, defaultAt, { lexical: lexicalOf(reportSplit), papers: bench.docs.length });
       console.error(`${name}: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     }
     return;

@@ -291,6 +291,9 @@ function crossValidate(
         [`${m1} gain`]: round({ x: mean(got[0]) - mean(off[0]) }).x,
         [`${m2} gain`]: round({ x: mean(got[1]) - mean(off[1]) }).x,
         [`${m1} off`]: round({ x: mean(off[0]) }).x,
+        // folds whose held-out first figure is higher with the knob than without, and lower
+        won: heldOut.filter((f) => avg(got[0], f) > avg(off[0], f) + 1e-12).length,
+        lost: heldOut.filter((f) => avg(got[0], f) < avg(off[0], f) - 1e-12).length,
       }),
     );
   }

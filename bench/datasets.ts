@@ -2,6 +2,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { seededRandom } from '../src/util/prng.js';
 
 export const DATA_DIR = process.env.PAPERBOY_SHARED_DATA ?? '/work/shared/data';
 
@@ -97,4 +98,41 @@ export async function loadParaphraseDev(): Promise<Benchmark> {
     qrels.set(qid, new Map([[id, 1]]));
   });
   return { name: 'paraphrase-dev', docs, splits: { dev: { queries, qrels } } };
+}
+
+/**
+ * A benchmark's corpus cut down to its judged papers plus `distractors` others (undefined or more
+ * than there are: all of them), drawn by a fixed-seed shuffle so that every run, and the cached
+ * corpus model of that size, sees the same papers. The papers keep the corpus's order.
+ */
+export function withDistractors(bench: Benchmark, distractors: number | undefined, seed = 29): Benchmark {
+  const judged = new Set<string>();
+  for (const s of Object.values(bench.splits)) for (const rel of s.qrels.values()) for (const id of rel.keys()) judged.add(id);
+  const others = bench.docs.filter((d) => !judged.has(d.id));
+  if (distractors === undefined || distractors >= others.length) return bench;
+  const order = others.map((_, i) => i);
+  const rand = seededRandom(seed);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const keep = new Set(order.slice(0, distractors).map((i) => others[i].id));
+  return { ...bench, docs: bench.docs.filter((d) => judged.has(d.id) || keep.has(d.id)) };
+}
+
+/**
+ * Splits queries into `k` folds by a fixed-seed shuffle (fold sizes differ by at most one): the
+ * held-out sets of k-fold cross-validation.
+ */
+export function folds<T>(items: T[], k: number, seed = 29): T[][] {
+  if (!Number.isInteger(k) || k < 2 || k > items.length) throw new Error(`bench: --folds must be a whole number from 2 to ${items.length}, not ${k}`);
+  const order = items.map((_, i) => i);
+  const rand = seededRandom(seed);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const out: T[][] = Array.from({ length: k }, () => []);
+  order.forEach((idx, n) => out[n % k].push(items[idx]));
+  return out;
 }

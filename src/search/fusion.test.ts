@@ -61,6 +61,32 @@ test('fuse with a score bound: a weak lexical match leaves the order to the vect
   );
 });
 
+test('fuse with adaptiveShare: a best lexical hit that covers little of the bound gives the lexical side less weight', () => {
+  const lexical = [
+    { id: 'a', score: 4 },
+    { id: 'b', score: 2 },
+  ];
+  const vector = [
+    { id: 'c', score: 0.9 },
+    { id: 'b', score: 0.5 },
+  ];
+  const cos: Record<string, number> = { a: 0.6 };
+  const fixed = { lexical: 0.5, boundLexical: 0.7 };
+  const adaptive = { ...fixed, adaptiveShare: 0.8 };
+  const order = (w: typeof fixed, bound?: number) => fuse(lexical, vector, (id) => cos[id], w, bound).map((h) => h.id);
+  // bound 10, share 0.4: fixed a = 0.7 * 0.4 + 0.3 * 0.25 = 0.355 over c's 0.3
+  assert.deepEqual(order(fixed, 10), ['a', 'c', 'b']);
+  // adaptive: the weight is 0.7 * 0.4 / 0.8 = 0.35, a = 0.35 * 0.4 + 0.65 * 0.25 = 0.3025 under c's 0.65
+  assert.deepEqual(order(adaptive, 10), ['c', 'a', 'b']);
+  // a share at or above adaptiveShare keeps the full weight
+  assert.deepEqual(
+    fuse(lexical, vector, (id) => cos[id], adaptive, 4).map((h) => [h.id, h.score]),
+    fuse(lexical, vector, (id) => cos[id], fixed, 4).map((h) => [h.id, h.score]),
+  );
+  // without a bound (min-max) it changes nothing
+  assert.deepEqual(order(adaptive), order(fixed));
+});
+
 test('fuse with lexical weight 1 keeps the lexical order; with no vectors too', () => {
   const lexical = [
     { id: 'x', score: 3 },

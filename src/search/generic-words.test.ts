@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { freshDatabase } from '../testing/databases.js';
+import { waitFor } from '../testing/wait.js';
+import { loadDemoIfEmpty } from '../papers/demo.js';
+import { createPaperStore } from '../papers/store.js';
+import { CorpusModel } from './corpus-model/model.js';
+import { SHIPPED_MODEL, corpusEmbedder } from './embedders/embedder.js';
+import { embedMissing } from './embed-train.js';
+import { createSearchService } from './service.js';
+
+// #29: a query that paraphrases with generic words should find the papers it describes, not the
+// papers that share its generic words. On the demo papers with the demo model, "a smaller model
+// learns from a bigger one" ranked "Do We Need Bigger Models for Science?" and "When Bigger Isn't
+// Better" first; the knowledge-distillation papers it describes came 9th at best.
+// No fusion weight mends it (adaptiveShare, bound-lexical weight 0.3, no feedback, soft match 0.8 over
+// the top 100 were tried): the demo model itself puts "bigger" (idf 7.2, five papers) at the heart
+// of the query vector, whose nearest distillation paper is 98th. It waits on a model that knows more
+// word relations (#29 item 1, the shipped base model): a todo until then, run and reported, not failed.
+test('a paraphrase in generic words finds knowledge-distillation papers in the top 3 (demo papers, demo model)', {
+  todo: 'needs the base corpus model (#29 item 1)',
+}, async () => {
+  const db = await freshDatabase('sqlite');
+  try {
+    const papers = createPaperStore(db);
+    await loadDemoIfEmpty(papers, () => {});
+    const model = await CorpusModel.load(SHIPPED_MODEL);
+    const embedder = corpusEmbedder(model);
+    await embedMissing(db, embedder, { progress: false });
+    const search = createSearchService({ database: db, papers, embedder, readyCheckMs: 0 });
+    search.startLexicalIndex?.();
+    await waitFor(() => !search.lexicalIndexBuilding?.(), { what: 'the lexical index', timeoutMs: 120_000 });
+    const r = await search.search({ q: 'a smaller model learns from a bigger one', limit: 10 });
+    assert.equal(r.mode, 'hybrid');
+    const top = r.papers.slice(0, 3).map((h) => h.paper.title);
+    assert.ok(
+      top.some((t) => /distil/i.test(t)),
+      `top 3: ${top.join(' | ')}`,
+    );
+  } finally {
+    await db.destroy();
+  }
+});

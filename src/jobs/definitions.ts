@@ -256,7 +256,7 @@ export function githubStarsJob(
     cadence: { kind: 'every', ms: everyMs },
     failed: (m) => `github: stars refresh failed: ${m}`,
     async run({ signal }) {
-      const r = await refreshStars(database.db, client, { refreshMs: refreshHours * 3600_000, shouldStop: () => signal.aborted });
+      const r = await refreshStars(database, client, { refreshMs: refreshHours * 3600_000, shouldStop: () => signal.aborted });
       if (r.asked || r.rateLimitedUntil) {
         log(
           `github: stars of ${r.asked} repositories: ${r.updated} changed, ${r.notModified} unchanged, ${r.gone} gone, ${r.failed} failed${r.rateLimitedUntil ? `; rate limited until ${new Date(r.rateLimitedUntil).toISOString()}` : ''}`,

@@ -72,8 +72,8 @@ export function presentUser(u: Submitter): ApiUser {
   return { _id: String(u.id), name: u.username, fullname: u.displayName ?? u.username, type: 'user', avatarUrl: null };
 }
 
-/** A paper, with its feed data when it was submitted. */
-export function presentPaper(p: Paper, entry: DailyEntry | null): ApiPaper {
+/** A paper, with its feed data when it was submitted (`githubStars`: the count of a paper never featured). */
+export function presentPaper(p: Paper, entry: DailyEntry | null, githubStars: number | null = null): ApiPaper {
   return {
     id: p.id,
     title: p.title,
@@ -87,7 +87,7 @@ export function presentPaper(p: Paper, entry: DailyEntry | null): ApiPaper {
     discussionId: p.id,
     githubRepo: entry?.githubRepo ?? p.githubRepo,
     projectPage: entry?.projectPage ?? p.projectPage,
-    githubStars: entry?.githubStars ?? null,
+    githubStars: entry ? entry.githubStars : githubStars,
     codeLinks: p.codeLinks ?? [],
     ...summaryOf(p),
     ai_keywords: paperKeywords(p),

@@ -248,7 +248,7 @@ describe('one-line summaries from a language model', () => {
         );
       });
 
-      test('a repeated run does not redo papers; a change outside the abstract asks nothing', async () => {
+      test('a repeated run does not redo papers; a change outside the abstract asks nothing; another model redoes them', async () => {
         await addPapers(2);
         const opts = { owner: 'w1', dailyBudget: 100, now: () => T0 };
         assert.equal((await summariseNext(db, model(), opts)).status, 'done');
@@ -263,6 +263,16 @@ describe('one-line summaries from a language model', () => {
         assert.equal(seen.length, 2);
         const row = await db.db.selectFrom('papers').select(['ai_summary_seen', 'content_hash']).where('id', '=', '2605.00001').executeTakeFirstOrThrow();
         assert.equal(row.ai_summary_seen, row.content_hash);
+        // Another SUMMARY_MODEL: the job does the papers again with it, newest first.
+        const other = createSummaryModel({ url, model: 'bigger-llm', apiKey: '', timeoutMs: 5000 });
+        const lines: string[] = [];
+        const job = summariesJob(db, other, { ratePerMinute: 6, dailyBudget: 100, owner: 'w1', now: () => T0 }, (l) => lines.push(l));
+        await job.run({ slot: 0, signal: new AbortController().signal } as never);
+        assert.match(lines.join('\n'), /2 papers summarised by another model are done again with bigger-llm/);
+        assert.deepEqual(
+          seen.slice(2).map((s) => [s.title, s.model, s.authorization]),
+          [['Paper 2', 'bigger-llm', undefined]],
+        );
       });
 
       test('two workers at once summarise each paper once', async () => {

@@ -48,14 +48,8 @@ async function claimNext(database: Database, model: string, owner: string, nowMs
         q
           .selectFrom('papers as p')
           .select(['p.id', 'p.title', 'p.abstract', 'p.content_hash', 'p.ai_summary', 'p.ai_summary_model', 'p.ai_summary_hash'])
-          .where((eb) =>
-            eb.or([
-              eb('p.ai_summary_seen', 'is', null),
-              eb('p.ai_summary_seen', '<>', eb.ref('p.content_hash')),
-              eb('p.ai_summary_model', 'is', null),
-              eb('p.ai_summary_model', '<>', model),
-            ]),
-          )
+          // The predicate of the partial index papers_summary_todo, as written there.
+          .where(sql<boolean>`(ai_summary_seen IS NULL OR ai_summary_seen <> content_hash)`)
           .where((eb) =>
             eb.not(
               eb.exists(
@@ -104,6 +98,21 @@ async function claimNext(database: Database, model: string, owner: string, nowMs
       if (skipped === 0) return null;
     }
   });
+}
+
+/**
+ * Papers summarised by another model than `model` (SUMMARY_MODEL changed) are looked at again,
+ * newest first; their old sentence shows until then. Returns how many.
+ */
+export async function redoOtherModels(database: Database, model: string): Promise<number> {
+  const r = await database.db
+    .updateTable('papers')
+    .set({ ai_summary_seen: null })
+    .where('ai_summary_model', 'is not', null)
+    .where('ai_summary_model', '<>', model)
+    .where('ai_summary_seen', 'is not', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }
 
 /** Take one unit of the day's budget; false when it is spent. */

@@ -13,7 +13,7 @@ import type { GithubClient } from '../ingest/github.js';
 import { refreshStars } from '../ingest/github-stars.js';
 import { githubStarsClient } from '../ingest/harvester.js';
 import { type SummaryModel, summaryModelFor } from '../ingest/summary-model.js';
-import { summariseNext, untilNextUtcDay } from '../ingest/llm-summaries.js';
+import { redoOtherModels, summariseNext, untilNextUtcDay } from '../ingest/llm-summaries.js';
 import { processOwner } from '../util/process-owner.js';
 import { jobsForRoles, type JobDefinition } from './runner.js';
 import type { AuthorIndex } from '../follow/author-index.js';
@@ -289,12 +289,18 @@ export function summariesJob(
   const now = o.now ?? Date.now;
   let serverFailures = 0;
   let budgetDay = '';
+  let modelChecked = false;
   return {
     name: 'summaries',
     roles: ['worker'],
     cadence: { kind: 'every', ms: everyMs },
     failed: (m) => `summaries: job failed: ${m}`,
     async run() {
+      if (!modelChecked) {
+        const redo = await redoOtherModels(database, model.model);
+        if (redo) log(`summaries: ${redo} papers summarised by another model are done again with ${model.model}, newest first`);
+        modelChecked = true;
+      }
       const r = await summariseNext(database, model, { owner, dailyBudget: o.dailyBudget, now });
       if (r.status === 'idle') return;
       if (r.status === 'budget') {

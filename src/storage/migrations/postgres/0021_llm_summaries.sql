@@ -6,6 +6,8 @@ ALTER TABLE papers ADD COLUMN ai_summary TEXT;
 ALTER TABLE papers ADD COLUMN ai_summary_model TEXT;
 ALTER TABLE papers ADD COLUMN ai_summary_hash TEXT;
 ALTER TABLE papers ADD COLUMN ai_summary_seen TEXT;
+-- The papers the job has still to look at, newest first: it finds them without reading the others.
+CREATE INDEX papers_summary_todo ON papers (published_at, id) WHERE ai_summary_seen IS NULL OR ai_summary_seen <> content_hash;
 
 -- A paper being summarised (claimed by one worker until claimed_until) or waiting after a failed
 -- try (next_try_at, later after each failure in a row). No row: nothing under way.

@@ -1,5 +1,7 @@
-import type { Kysely } from 'kysely';
-import type { Schema } from '../storage/schema.js';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Database } from '../storage/database.js';
+import { withRowClaim } from '../storage/row-claims.js';
+import type { GithubReposTable, Schema } from '../storage/schema.js';
 import { type GithubClient, githubRepoOf, RateLimited } from './github.js';
 
 // The stars of papers' GitHub repositories: which repositories papers link (a member's link or
@@ -10,6 +12,11 @@ import { type GithubClient, githubRepoOf, RateLimited } from './github.js';
 export const GONE_RECHECK_MS = 30 * 24 * 3600_000;
 /** After a failed request: the next try waits this long, doubled per failure in a row, at most a day. */
 export const FAILURE_RETRY_MS = 15 * 60_000;
+/**
+ * A worker claims a due repository by moving its next_check_at this far on (another worker then
+ * finds it not due); the answer sets the real next time. A worker that died frees it after this.
+ */
+export const STARS_CLAIM_MS = 10 * 60_000;
 
 export interface StarsRefresh {
   asked: number;
@@ -65,29 +72,59 @@ export async function trackLinkedRepos(db: Kysely<Schema>, nowIso: string): Prom
   return rows.length;
 }
 
+type RepoRow = Selectable<GithubReposTable>;
+
+function dueCandidates(q: Kysely<Schema>, nowIso: string) {
+  // Never-counted repositories first (a paper just linked shows no stars until asked), then the
+  // longest due.
+  return q
+    .selectFrom('github_repos')
+    .selectAll()
+    .where('next_check_at', '<=', nowIso)
+    .orderBy(sql`CASE WHEN checked_at IS NULL THEN 0 ELSE 1 END`)
+    .orderBy('next_check_at')
+    .orderBy('url')
+    .limit(20);
+}
+
+/** Claim the next due repository for this worker (row-claims.ts), or null when none is left. */
+async function claimDue(database: Database, nowMs: number): Promise<RepoRow | null> {
+  const nowIso = new Date(nowMs).toISOString();
+  return withRowClaim(database, async (q, lockRows) => {
+    for (const r of await lockRows(dueCandidates(q, nowIso)).execute()) {
+      // The conditional update is the claim: it matches nothing when another worker moved the row on.
+      const res = await q
+        .updateTable('github_repos')
+        .set({ next_check_at: new Date(nowMs + STARS_CLAIM_MS).toISOString() })
+        .where('url', '=', r.url)
+        .where('next_check_at', '=', r.next_check_at)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 1) return r;
+    }
+    return null;
+  });
+}
+
 /**
- * Ask GitHub for the repositories due (next_check_at passed), oldest first, at most `limit`, one
- * request at a time (the client's). Stops early when asked to, or when the rate limit is spent
- * beyond what the client waits for.
+ * Ask GitHub for the repositories due (next_check_at passed), never-counted ones first, then the
+ * oldest, at most `limit`, one request at a time (the client's); each is claimed first, so workers
+ * running this at once never ask about one repository twice. Stops early when asked to, or when
+ * the rate limit is spent beyond what the client waits for.
  */
 export async function refreshStars(
-  db: Kysely<Schema>,
+  database: Database,
   client: GithubClient,
   o: { now?: () => number; refreshMs: number; limit?: number; shouldStop?: () => boolean },
 ): Promise<StarsRefresh> {
+  const { db } = database;
   const now = o.now ?? Date.now;
   const out: StarsRefresh = { asked: 0, updated: 0, notModified: 0, gone: 0, failed: 0 };
   await trackLinkedRepos(db, new Date(now()).toISOString());
-  const due = await db
-    .selectFrom('github_repos')
-    .selectAll()
-    .where('next_check_at', '<=', new Date(now()).toISOString())
-    .orderBy('next_check_at')
-    .orderBy('url')
-    .limit(o.limit ?? 500)
-    .execute();
-  for (const r of due) {
+  const limit = o.limit ?? 500;
+  while (out.asked < limit) {
     if (o.shouldStop?.()) break;
+    const r = await claimDue(database, now());
+    if (!r) break;
     out.asked++;
     let answer: Awaited<ReturnType<GithubClient['repo']>>;
     try {
@@ -96,6 +133,8 @@ export async function refreshStars(
       if (e instanceof RateLimited) {
         out.asked--;
         out.rateLimitedUntil = e.resetAt;
+        // Not asked: due again as it was.
+        await db.updateTable('github_repos').set({ next_check_at: r.next_check_at }).where('url', '=', r.url).execute();
         break;
       }
       out.failed++;

@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { createGithubClient, githubRepoOf } from './github.js';
 import { GONE_RECHECK_MS, refreshStars } from './github-stars.js';
 import { githubStarsJob } from '../jobs/definitions.js';
-import { freshDatabase, type TestDatabase } from '../testing/databases.js';
+import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
+import { buildTestApp } from '../testing/test-app.js';
+import { loadConfig } from '../config.js';
 import { createPaperStore } from '../papers/store.js';
 import { buildPaper } from '../papers/paper.js';
 
@@ -28,6 +30,7 @@ describe('GitHub stars', () => {
   let apiUrl: string;
   const seen: Seen[] = [];
   const stars: Record<string, number> = { 'lab/kernels': 120, 'lab/tables': 40 };
+  for (let i = 1; i <= 8; i++) stars[`lab/r${i}`] = i;
   // Queued answers per path, used before the normal one.
   const queued = new Map<string, { status: number; headers?: Record<string, string> }[]>();
   let resetAt = 0;
@@ -136,7 +139,7 @@ describe('GitHub stars', () => {
       let now = T0;
       const gh = client(() => now, []);
       const day = 24 * 3600_000;
-      const r1 = await refreshStars(db.db, gh, { now: () => now, refreshMs: day });
+      const r1 = await refreshStars(db, gh, { now: () => now, refreshMs: day });
       assert.deepEqual(r1, { asked: 2, updated: 1, notModified: 0, gone: 1, failed: 0 });
       const deleted = await db.db.selectFrom('github_repos').selectAll().where('repo', '=', 'lab/deleted').executeTakeFirstOrThrow();
       assert.equal(deleted.gone, 1);
@@ -145,7 +148,7 @@ describe('GitHub stars', () => {
       // A day later: only the live repository is due, asked conditionally; its count stays, recorded for the day.
       now = T0 + day;
       const before = seen.length;
-      const r2 = await refreshStars(db.db, gh, { now: () => now, refreshMs: day });
+      const r2 = await refreshStars(db, gh, { now: () => now, refreshMs: day });
       assert.deepEqual(r2, { asked: 1, updated: 0, notModified: 1, gone: 0, failed: 0 });
       assert.equal(seen.length, before + 1);
       assert.equal(seen.at(-1)?.ifNoneMatch, 'W/"lab/kernels-120"');
@@ -174,4 +177,77 @@ describe('GitHub stars', () => {
       for (const l of lines) assert.ok(!l.includes(TOKEN), l);
     });
   });
+  for (const dialect of DIALECTS) {
+    describe(`stars of newly linked repositories, and workers at once [${dialect}]`, () => {
+      let db: TestDatabase;
+      const day = 24 * 3600_000;
+      before(async () => {
+        db = await freshDatabase(dialect);
+      });
+      after(async () => db.destroy());
+
+      test('a linked repository not asked yet shows githubStars null (not 0) and no count on its page; the job asks about it before older due ones', async () => {
+        await createPaperStore(db).upsertMany([
+          buildPaper({ id: '2605.00011', abstract: 'Code: https://github.com/lab/kernels' }),
+          buildPaper({ id: '2605.00012', abstract: 'Code: https://github.com/lab/tables' }),
+        ]);
+        // kernels was counted two days ago and is due since yesterday; tables was linked just now.
+        await db.db
+          .insertInto('github_repos')
+          .values({
+            url: 'https://github.com/lab/kernels',
+            repo: 'lab/kernels',
+            stars: 120,
+            etag: null,
+            checked_at: new Date(T0 - 2 * day).toISOString(),
+            next_check_at: new Date(T0 - day).toISOString(),
+            gone: 0,
+            failures: 0,
+          })
+          .execute();
+        const { app } = await buildTestApp({ database: db, config: loadConfig({ LOG_LEVEL: 'silent' }) });
+        try {
+          const api = async (id: string) => (await app.inject(`/api/papers/${id}`)).json().githubStars;
+          assert.equal(await api('2605.00012'), null);
+          assert.equal(await api('2605.00011'), 120, 'a paper never featured shows its counted stars too');
+          assert.doesNotMatch((await app.inject('/papers/2605.00012')).body, /★/);
+          assert.match((await app.inject('/papers/2605.00011')).body, /★ 120/);
+
+          const r = await refreshStars(
+            db,
+            client(() => T0, []),
+            { now: () => T0, refreshMs: day, limit: 1 },
+          );
+          assert.equal(r.asked, 1);
+          assert.equal(seen.at(-1)?.path, '/repos/lab/tables', 'the never-counted repository first');
+          assert.equal(await api('2605.00012'), 40);
+          assert.match((await app.inject('/papers/2605.00012')).body, /★ 40/);
+        } finally {
+          await app.close();
+        }
+      });
+
+      test('two workers refreshing at once ask GitHub about each repository once', async () => {
+        await createPaperStore(db).upsertMany(
+          Array.from({ length: 8 }, (_, i) => buildPaper({ id: `2605.0010${i + 1}`, abstract: `Code: https://github.com/lab/r${i + 1}` })),
+        );
+        const now = () => T0 + 10 * day;
+        const from = seen.length;
+        const [a, b] = await Promise.all([
+          refreshStars(db, client(now, []), { now, refreshMs: day }),
+          refreshStars(db, client(now, []), { now, refreshMs: day }),
+        ]);
+        const paths = seen.slice(from).map((x) => x.path);
+        assert.equal(paths.length, a.asked + b.asked);
+        assert.deepEqual([...paths].sort(), [...new Set(paths)].sort(), `no repository asked twice: ${paths.join(' ')}`);
+        // The eight new ones and the two due again ten days on.
+        assert.equal(paths.length, 10);
+        const counted = await db.db.selectFrom('github_repos').select(['repo', 'stars']).where('repo', 'like', 'lab/r%').orderBy('repo').execute();
+        assert.deepEqual(
+          counted.map((c) => Number(c.stars)),
+          [1, 2, 3, 4, 5, 6, 7, 8],
+        );
+      });
+    });
+  }
 });

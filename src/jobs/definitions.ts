@@ -12,6 +12,8 @@ import { backfillCodeLinks } from '../papers/store.js';
 import type { GithubClient } from '../ingest/github.js';
 import { refreshStars } from '../ingest/github-stars.js';
 import { githubStarsClient } from '../ingest/harvester.js';
+import { type SummaryModel, summaryModelFor } from '../ingest/summary-model.js';
+import { redoOtherModels, summariseNext, untilNextUtcDay } from '../ingest/llm-summaries.js';
 import { processOwner } from '../util/process-owner.js';
 import { jobsForRoles, type JobDefinition } from './runner.js';
 import type { AuthorIndex } from '../follow/author-index.js';
@@ -254,13 +256,67 @@ export function githubStarsJob(
     cadence: { kind: 'every', ms: everyMs },
     failed: (m) => `github: stars refresh failed: ${m}`,
     async run({ signal }) {
-      const r = await refreshStars(database.db, client, { refreshMs: refreshHours * 3600_000, shouldStop: () => signal.aborted });
+      const r = await refreshStars(database, client, { refreshMs: refreshHours * 3600_000, shouldStop: () => signal.aborted });
       if (r.asked || r.rateLimitedUntil) {
         log(
           `github: stars of ${r.asked} repositories: ${r.updated} changed, ${r.notModified} unchanged, ${r.gone} gone, ${r.failed} failed${r.rateLimitedUntil ? `; rate limited until ${new Date(r.rateLimitedUntil).toISOString()}` : ''}`,
         );
       }
       if (r.rateLimitedUntil) return { nextInMs: Math.max(everyMs, r.rateLimitedUntil - Date.now()) };
+    },
+  };
+}
+
+/** How often the worker looks for papers to summarise when it found none. */
+export const SUMMARIES_EVERY_MS = 60_000;
+/** The longest pause after the summary server failed several times in a row. */
+export const SUMMARIES_MAX_PAUSE_MS = 30 * 60_000;
+
+/**
+ * Worker role: one-line summaries from a language model (SUMMARY_URL), one paper per run, newest
+ * first, at most `ratePerMinute` a minute; a failing server makes the job pause longer after each
+ * failure in a row (never stop), and a spent daily budget until the next UTC day.
+ */
+export function summariesJob(
+  database: Database,
+  model: SummaryModel,
+  o: { ratePerMinute: number; dailyBudget: number; owner?: string; now?: () => number },
+  log: (line: string) => void,
+  everyMs = SUMMARIES_EVERY_MS,
+): JobDefinition {
+  const gap = Math.ceil(60_000 / o.ratePerMinute);
+  const owner = o.owner ?? processOwner('#summaries');
+  const now = o.now ?? Date.now;
+  let serverFailures = 0;
+  let budgetDay = '';
+  let modelChecked = false;
+  return {
+    name: 'summaries',
+    roles: ['worker'],
+    cadence: { kind: 'every', ms: everyMs },
+    failed: (m) => `summaries: job failed: ${m}`,
+    async run() {
+      if (!modelChecked) {
+        const redo = await redoOtherModels(database, model.model);
+        if (redo) log(`summaries: ${redo} papers summarised by another model are done again with ${model.model}, newest first`);
+        modelChecked = true;
+      }
+      const r = await summariseNext(database, model, { owner, dailyBudget: o.dailyBudget, now });
+      if (r.status === 'idle') return;
+      if (r.status === 'budget') {
+        const day = new Date(now()).toISOString().slice(0, 10);
+        if (budgetDay !== day) log(`summaries: the daily budget of ${o.dailyBudget} papers is spent; next at 00:00 UTC`);
+        budgetDay = day;
+        return { nextInMs: untilNextUtcDay(now()) + 1000 };
+      }
+      if (r.status === 'done') {
+        serverFailures = 0;
+        return { nextInMs: gap };
+      }
+      log(`summaries: ${r.paperId}: ${r.error} (tried again later)`);
+      if (!r.serverFault) return { nextInMs: gap };
+      serverFailures++;
+      return { nextInMs: Math.min(gap * 2 ** serverFailures, SUMMARIES_MAX_PAUSE_MS) };
     },
   };
 }
@@ -298,6 +354,12 @@ export function processJobs(s: JobServices, services: readonly string[], log: (l
   defs.push(codeLinkBackfillJob(s.database, log));
   const github = githubStarsClient(s.config);
   if (github) defs.push(githubStarsJob(s.database, github, s.config.githubStarsRefreshHours, log));
+  const summaries = summaryModelFor(s.config);
+  if (summaries) {
+    defs.push(summariesJob(s.database, summaries, { ratePerMinute: s.config.summaryRatePerMinute, dailyBudget: s.config.summaryDailyBudget }, log));
+  } else if (worker && (s.config.summaryUrl || s.config.summaryModel)) {
+    log('summaries: off until both SUMMARY_URL and SUMMARY_MODEL are set');
+  }
   const { embedders } = s;
   const percent = s.config.embedderRetrainPercent;
   if (embedders.file && percent > 0) {

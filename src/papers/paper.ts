@@ -1,5 +1,6 @@
 import crypto, { createHash } from 'node:crypto';
 import type { CodeLink } from './code-links.js';
+import type { StoredSummary } from './summary.js';
 
 /** A paper as the domain sees it: one arXiv id at its latest known version. */
 export interface Paper {
@@ -22,10 +23,12 @@ export interface Paper {
   projectPage: string | null;
   /** every link found in the paper's abstract and comment (absent where not read) */
   codeLinks?: CodeLink[];
+  /** a language model's one-line summary (the summaries job; absent where none is stored) */
+  aiSummary?: StoredSummary;
 }
 
 /** What an import or harvest brings: the arXiv-owned fields only. */
-export type PaperRecord = Omit<Paper, 'githubRepo' | 'projectPage' | 'codeLinks'>;
+export type PaperRecord = Omit<Paper, 'githubRepo' | 'projectPage' | 'codeLinks' | 'aiSummary'>;
 
 /**
  * Collapse the hard line breaks and runs of spaces found in arXiv metadata, and drop control

@@ -58,6 +58,9 @@ export function toPaper(row: Selectable<PapersTable>): Paper {
     githubRepo: row.github_repo ?? row.found_repo ?? null,
     projectPage: row.project_page ?? row.found_page ?? null,
     codeLinks: row.found_links ? JSON.parse(row.found_links) : [],
+    ...(row.ai_summary && row.ai_summary_model && row.ai_summary_hash
+      ? { aiSummary: { text: row.ai_summary, model: row.ai_summary_model, abstractHash: row.ai_summary_hash } }
+      : {}),
   };
 }
 

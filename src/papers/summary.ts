@@ -2,6 +2,8 @@
 // contribution ("we propose ...", "this paper presents ..."), kept whole when short enough, cut at
 // a word otherwise. Extractive, so it needs no model and is labelled `ai_summary_model: "extractive"`.
 
+import { createHash } from 'node:crypto';
+
 export const EXTRACTIVE = 'extractive';
 /** Longest summary, in characters; a longer sentence is cut at a word and ends with "…". */
 export const SUMMARY_MAX = 250;
@@ -112,4 +114,27 @@ export function extractiveSummary(abstract: string | null | undefined): string |
   const list = sentences(abstract ?? '');
   const i = chooseSentence(list);
   return i < 0 ? null : cutAtWord(list[i].replace(LABEL, ''));
+}
+
+/** A language model's sentence as stored (migration 0021): shown while the abstract is the one it read. */
+export interface StoredSummary {
+  text: string;
+  model: string;
+  /** abstractHash of the abstract it was written from */
+  abstractHash: string;
+}
+
+/** The hash a stored summary keeps of the abstract it was written from. */
+export function abstractHash(abstract: string): string {
+  return createHash('sha256').update(abstract).digest('hex').slice(0, 32);
+}
+
+/**
+ * A paper's one-line summary and who wrote it: the language model's stored sentence while the
+ * abstract is unchanged, else the extractive sentence (model "extractive"); null for no abstract.
+ */
+export function paperSummary(p: { abstract: string; aiSummary?: StoredSummary }): { text: string; model: string } | null {
+  if (p.aiSummary && p.aiSummary.abstractHash === abstractHash(p.abstract)) return { text: p.aiSummary.text, model: p.aiSummary.model };
+  const text = extractiveSummary(p.abstract);
+  return text ? { text, model: EXTRACTIVE } : null;
 }

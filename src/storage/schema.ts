@@ -25,6 +25,11 @@ export interface PapersTable {
   found_repo: string | null;
   found_page: string | null;
   found_links: string | null;
+  /** a language model's one-line summary (migration 0021), its model, the hash of the abstract it read, the content_hash the job last saw */
+  ai_summary: string | null;
+  ai_summary_model: string | null;
+  ai_summary_hash: string | null;
+  ai_summary_seen: string | null;
   /** hash of the arXiv-owned fields: an import that brings the same content changes nothing */
   content_hash: string;
   ingested_at: string;
@@ -363,6 +368,8 @@ export interface Schema {
   code_link_backfill: CodeLinkBackfillTable;
   github_repos: GithubReposTable;
   github_repo_stars: GithubRepoStarsTable;
+  summary_tries: SummaryTriesTable;
+  summary_budget: SummaryBudgetTable;
 }
 
 /** How far the code-link backfill has read the papers (migration 0019); one row. */
@@ -390,4 +397,20 @@ export interface GithubRepoStarsTable {
   url: string;
   day: string;
   stars: number;
+}
+
+/** A paper being summarised by a language model, or waiting after a failed try (migration 0021). */
+export interface SummaryTriesTable {
+  paper_id: string;
+  claimed_by: string | null;
+  claimed_until: string | null;
+  failures: number;
+  next_try_at: string | null;
+  last_error: string | null;
+}
+
+/** Papers sent to the summary model per UTC day (migration 0021). */
+export interface SummaryBudgetTable {
+  day: string;
+  used: number;
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../deps.js';
 import { parseArxivId } from '../../papers/arxiv-id.js';
-import { listDailyPapers } from '../../feed/daily.js';
+import { githubStarsOf, listDailyPapers } from '../../feed/daily.js';
 import { presentPaper } from './presenters.js';
 import { ArxivIdParams, errorResponse, Paper, type RouteDoc } from './schemas.js';
 
@@ -34,7 +34,9 @@ export function registerPaperGet(app: FastifyInstance, { database, onDemand }: A
     if ('missing' in found) return reply.code(404).send({ error: 'Not Found', message: `papers: arXiv has no paper ${ref.id}` });
     const { paper } = found;
     const { entries } = await listDailyPapers(database, { paperIds: [paper.id], limit: 1 });
-    return presentPaper(paper, entries[0] ?? null);
+    // A paper never featured has no feed entry to carry its repository's stars: read them here.
+    const entry = entries[0] ?? null;
+    return presentPaper(paper, entry, entry ? null : await githubStarsOf(database, paper.githubRepo));
   };
   app.get<{ Params: { arxivId: string } }>('/api/papers/:arxivId', { schema: paperGetSchema }, (req, reply) => get(req.params.arxivId, reply));
   // Old-style ids (hep-th/9901001) take two path segments: the same operation, documented above.

@@ -6,7 +6,7 @@ import type { DailyEntry, Submitter } from '../../feed/daily.js';
 import type { Submission } from '../../community/submissions.js';
 import type { VoteResult } from '../../community/votes.js';
 import { paperKeywords } from '../../papers/keywords.js';
-import { EXTRACTIVE, extractiveSummary } from '../../papers/summary.js';
+import { paperSummary } from '../../papers/summary.js';
 
 export interface ApiUser {
   _id: string;
@@ -39,9 +39,9 @@ export interface ApiPaper {
   githubStars: number | null;
   /** every code and project link found in the paper's abstract and comment */
   codeLinks: { url: string; kind: string }[];
-  /** one sentence on what the paper does: chosen from its abstract, see ai_summary_model */
+  /** one sentence on what the paper does: a language model's (SUMMARY_URL), else chosen from its abstract; see ai_summary_model */
   ai_summary: string | null;
-  /** "extractive": ai_summary is the abstract's own sentence that states the contribution */
+  /** the model that wrote ai_summary; "extractive": the abstract's own sentence that states the contribution */
   ai_summary_model: string | null;
   /** 3-8 key phrases from the paper's title and abstract (no model: rarity across papers, use, the title) */
   ai_keywords: string[];
@@ -72,8 +72,8 @@ export function presentUser(u: Submitter): ApiUser {
   return { _id: String(u.id), name: u.username, fullname: u.displayName ?? u.username, type: 'user', avatarUrl: null };
 }
 
-/** A paper, with its feed data when it was submitted. */
-export function presentPaper(p: Paper, entry: DailyEntry | null): ApiPaper {
+/** A paper, with its feed data when it was submitted (`githubStars`: the count of a paper never featured). */
+export function presentPaper(p: Paper, entry: DailyEntry | null, githubStars: number | null = null): ApiPaper {
   return {
     id: p.id,
     title: p.title,
@@ -87,7 +87,7 @@ export function presentPaper(p: Paper, entry: DailyEntry | null): ApiPaper {
     discussionId: p.id,
     githubRepo: entry?.githubRepo ?? p.githubRepo,
     projectPage: entry?.projectPage ?? p.projectPage,
-    githubStars: entry?.githubStars ?? null,
+    githubStars: entry ? entry.githubStars : githubStars,
     codeLinks: p.codeLinks ?? [],
     ...summaryOf(p),
     ai_keywords: paperKeywords(p),
@@ -96,10 +96,10 @@ export function presentPaper(p: Paper, entry: DailyEntry | null): ApiPaper {
   };
 }
 
-/** The paper's one-line summary, chosen from its abstract when it is asked for (no stored column). */
+/** The paper's one-line summary: the language model's stored sentence, else the abstract's own (chosen when asked for). */
 function summaryOf(p: Paper): Pick<ApiPaper, 'ai_summary' | 'ai_summary_model'> {
-  const ai_summary = extractiveSummary(p.abstract);
-  return { ai_summary, ai_summary_model: ai_summary ? EXTRACTIVE : null };
+  const s = paperSummary(p);
+  return { ai_summary: s?.text ?? null, ai_summary_model: s?.model ?? null };
 }
 
 export function presentDailyPaper(e: DailyEntry): ApiDailyPaper {

@@ -62,7 +62,7 @@ export const Paper = Type.Object(
     ),
     ai_summary: Type.Optional(
       nullableStr(
-        'one sentence on what the paper does; with ai_summary_model "extractive" it is the abstract\'s own sentence that states the contribution (cut at a word after 250 characters); null for an empty abstract',
+        'one sentence on what the paper does: written by the language model named in ai_summary_model (SUMMARY_URL, by a background job) while the abstract is the one it read; with ai_summary_model "extractive" it is the abstract\'s own sentence that states the contribution (cut at a word after 250 characters); null for an empty abstract',
       ),
     ),
     ai_keywords: Type.Optional(
@@ -71,7 +71,11 @@ export const Paper = Type.Object(
           "3-8 key phrases (1-3 words) from the paper's title and abstract, best first: scored by how rare their words are across arXiv papers, how often the paper uses them and whether the title does, with no phrase inside another",
       }),
     ),
-    ai_summary_model: Type.Optional(nullableStr('what wrote ai_summary: "extractive" (chosen from the abstract, no model); null when there is none')),
+    ai_summary_model: Type.Optional(
+      nullableStr(
+        'what wrote ai_summary: the language model\'s name (SUMMARY_MODEL), or "extractive" (chosen from the abstract, no model); null when there is none',
+      ),
+    ),
     submittedOnDailyAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'when it was submitted to the feed' })),
     submittedOnDailyBy: Type.Optional(userOrNull('who submitted it')),
   },

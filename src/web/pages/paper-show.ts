@@ -12,7 +12,7 @@ import { paperCommunity } from './paper-community.js';
 import { signalButtons } from '../community-components.js';
 import { githubStarsOf } from '../../feed/daily.js';
 import { paperKeywords } from '../../papers/keywords.js';
-import { extractiveSummary } from '../../papers/summary.js';
+import { EXTRACTIVE, paperSummary } from '../../papers/summary.js';
 
 /** Accept asks for Markdown before HTML (a browser's Accept names text/html first, or only). */
 function prefersMarkdown(accept: string | undefined): boolean {
@@ -97,7 +97,7 @@ export function registerPaperShow(app: FastifyInstance, deps: AppDeps) {
       req.user ? deps.recommend.collections.holding(req.user.id, p.id) : [],
     ]);
     const username = req.user?.username ?? '';
-    const summary = extractiveSummary(p.abstract);
+    const summary = paperSummary(p);
     const phrases = paperKeywords(p);
     const doi = p.doi ? safeUrl(`https://doi.org/${p.doi}`) : null;
     const body = html`<article class="paper-page">
@@ -113,7 +113,15 @@ ${
     : ''
 }
 ${c.submission}
-${summary ? html`<p class="ai-summary"><span class="chip" title="The sentence of the abstract that states the contribution, chosen without a model">Extractive summary</span> ${summary}</p>` : ''}
+${
+  summary
+    ? html`<p class="ai-summary">${
+        summary.model === EXTRACTIVE
+          ? html`<span class="chip" title="The sentence of the abstract that states the contribution, chosen without a model">Extractive summary</span>`
+          : html`<span class="chip" title="Written by the language model ${summary.model} from the abstract">Summary by ${summary.model}</span>`
+      } ${summary.text}</p>`
+    : ''
+}
 ${keywordChips(phrases)}
 <h2>Abstract</h2>
 <p class="abstract">${p.abstract}</p>

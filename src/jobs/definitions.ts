@@ -315,7 +315,12 @@ export function processJobs(s: JobServices, services: readonly string[], log: (l
   defs.push(searchIndexJob(s.database, log));
   defs.push(authorIndexJob(s.authors, log));
   defs.push(codeLinkBackfillJob(s.database, log));
-  if (s.thumbnails) defs.push(thumbnailsJob(s.thumbnails, log));
+  if (s.thumbnails) {
+    // PDFs from the public arXiv, like the harvest: only once the operator is named in the User-Agent.
+    if (/(^|\.)arxiv\.org$/i.test(new URL(s.config.arxivPdfUrl).hostname) && !h.contact) {
+      if (worker) log('thumbnails: drawing is off until ARXIV_CONTACT is set (arXiv asks for a contact in the User-Agent)');
+    } else defs.push(thumbnailsJob(s.thumbnails, log));
+  }
   const github = githubStarsClient(s.config);
   if (github) defs.push(githubStarsJob(s.database, github, s.config.githubStarsRefreshHours, log));
   const { embedders } = s;

@@ -243,6 +243,23 @@ describe('thumbnails: the server of PDFs', () => {
     });
   }
 
+  test('against the public arXiv, the worker draws nothing until ARXIV_CONTACT names the operator', async () => {
+    const db = await freshDatabase('sqlite');
+    try {
+      const lines: string[] = [];
+      const env = { LOG_LEVEL: 'silent', THUMBNAILS: 'on', DATA_DIR: tmpDir() };
+      const anonymous = await buildTestApp({ database: db, config: loadConfig(env) });
+      assert.ok(!processJobs(anonymous.deps, ['worker'], (l) => lines.push(l)).some((j) => j.name === 'thumbnails'));
+      assert.ok(lines.some((l) => l.includes('thumbnails: drawing is off until ARXIV_CONTACT is set')));
+      const named = await buildTestApp({ database: db, config: loadConfig({ ...env, ARXIV_CONTACT: 'ops@example.org' }) });
+      assert.ok(processJobs(named.deps, ['worker'], () => {}).some((j) => j.name === 'thumbnails'));
+      await anonymous.app.close();
+      await named.app.close();
+    } finally {
+      await db.destroy();
+    }
+  });
+
   test('THUMBNAILS=on without pdftoppm: one clear warning at start, and the feature stays off', () => {
     const lines: string[] = [];
     const config = loadConfig({ LOG_LEVEL: 'silent', THUMBNAILS: 'on' });

@@ -275,6 +275,21 @@ export const SETTINGS = [
     min: 100,
     help: 'time limit of one request to `SUMMARY_URL`; a paper whose answer is late is tried again later (15 minutes, doubling)',
   },
+  {
+    name: 'THUMBNAILS',
+    key: 'thumbnails',
+    type: 'enum',
+    default: 'off',
+    choices: ['off', 'on'],
+    help: "`on`: page 1 of each paper's PDF, drawn small by poppler's `pdftoppm` (package `poppler-utils`), on feed cards and paper pages; a worker job fetches each PDF once, when the paper is first shown or opened, through the arXiv client's pace (one request at a time, `ARXIV_REQUEST_INTERVAL_MS` apart, `ARXIV_CONTACT` in the `User-Agent`), and keeps the image in `DATA_DIR/thumbnails`",
+  },
+  {
+    name: 'ARXIV_PDF_URL',
+    key: 'arxivPdfUrl',
+    type: 'url',
+    default: 'https://export.arxiv.org/pdf',
+    help: "where the PDFs of `THUMBNAILS` come from: a paper's is `ARXIV_PDF_URL/ID`; arXiv's export mirror by default, which arXiv set up for programs so that they do not slow the main site for readers",
+  },
   { name: 'ARXIV_CATEGORIES', key: 'arxivCategories', type: 'list', default: 'cs.LG,cs.CL,cs.CV,cs.AI,stat.ML', help: 'categories to harvest' },
   {
     name: 'ARXIV_REQUEST_INTERVAL_MS',

@@ -15,6 +15,7 @@ import { createCommunity } from './community/community.js';
 import type { PaperFetcher } from './community/submissions.js';
 import { arxivPaperFetcher, createArxivHttp, createHarvester } from './ingest/harvester.js';
 import { createPaperOnDemand } from './ingest/on-demand.js';
+import { openThumbnails } from './ingest/thumbnails.js';
 import { communitySubmitter } from './ingest/auto-feature-community.js';
 import type { HarvestDeps } from './ingest/harvest.js';
 import type { PoliteHttp } from './ingest/polite-http.js';
@@ -135,6 +136,7 @@ export function wireServices(ctx: Context, o: WireOptions = {}): Services {
     sessionSecret: o.sessionSecret ?? digests.secret,
     pageCache,
     onDemand: createPaperOnDemand({ papers, fetcher: fetcher ?? null, log }),
+    thumbnails: openThumbnails(config, database.db, arxivHttp, log),
     searchAnswers: createSearchAnswers(ctx.search, {
       // With search threads, one more search than threads keeps them busy; without, one at a time.
       concurrency: config.searchConcurrency || (ctx.searchThreads ? ctx.searchThreads.size + 1 : 1),

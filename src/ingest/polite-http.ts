@@ -29,6 +29,23 @@ export interface HttpResponse {
   url: string;
 }
 
+/** A binary answer (a PDF): its bytes as sent, and the type the server named. */
+export interface BinaryResponse {
+  status: number;
+  bytes: Buffer;
+  contentType: string;
+  url: string;
+}
+
+/** A binary GET's own bounds: what it accepts, and the most bytes it reads (larger: HttpTooLarge, not retried). */
+export interface BinaryOptions {
+  accept: string;
+  maxBytes: number;
+}
+
+/** The answer was larger than the call's maxBytes: not retried. */
+export class HttpTooLarge extends Error {}
+
 /** Thrown when a response is usable as HTTP but not as data (e.g. truncated XML): worth a retry. */
 export class RetryableError extends Error {}
 
@@ -61,6 +78,8 @@ export interface Tally {
 export interface PoliteHttp {
   /** GET url; `check` may throw RetryableError to have the body fetched again. */
   get<T>(url: string, check: (res: HttpResponse) => T, tally?: Tally, budget?: CallBudget): Promise<T>;
+  /** GET url's bytes (a PDF), on the same turns as `get`. */
+  getBytes<T>(url: string, opts: BinaryOptions, check: (res: BinaryResponse) => T, tally?: Tally, budget?: CallBudget): Promise<T>;
   userAgent: string;
 }
 
@@ -130,7 +149,50 @@ export function createPoliteHttp(opts: PoliteHttpOptions): PoliteHttp {
     };
   }
 
-  async function get<T>(url: string, check: (res: HttpResponse) => T, tally: Tally = { requests: 0, errors: 0 }, budget: CallBudget = {}): Promise<T> {
+  /** The body, read no further than maxBytes (larger: HttpTooLarge). */
+  async function readBytes(res: Response, maxBytes: number): Promise<Buffer> {
+    const declared = Number(res.headers.get('content-length'));
+    if (declared > maxBytes) {
+      await res.body?.cancel();
+      throw new HttpTooLarge(`${declared} bytes, more than the ${maxBytes} allowed`);
+    }
+    const parts: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body ?? []) {
+      size += chunk.length;
+      if (size > maxBytes) throw new HttpTooLarge(`more than the ${maxBytes} bytes allowed`);
+      parts.push(Buffer.from(chunk));
+    }
+    return Buffer.concat(parts);
+  }
+
+  function get<T>(url: string, check: (res: HttpResponse) => T, tally?: Tally, budget?: CallBudget): Promise<T> {
+    return call(
+      url,
+      'application/atom+xml, application/xml, text/xml',
+      async (res) => check({ status: res.status, body: await res.text(), url }),
+      tally,
+      budget,
+    );
+  }
+
+  function getBytes<T>(url: string, o: BinaryOptions, check: (res: BinaryResponse) => T, tally?: Tally, budget?: CallBudget): Promise<T> {
+    return call(
+      url,
+      o.accept,
+      async (res) => check({ status: res.status, bytes: await readBytes(res, o.maxBytes), contentType: res.headers.get('content-type') ?? '', url }),
+      tally,
+      budget,
+    );
+  }
+
+  async function call<T>(
+    url: string,
+    accept: string,
+    read: (res: Response) => Promise<T>,
+    tally: Tally = { requests: 0, errors: 0 },
+    budget: CallBudget = {},
+  ): Promise<T> {
     const host = new URL(url).host;
     const maxRetries = budget.maxRetries ?? opts.maxRetries;
     const backoffMs = budget.backoffMs ?? opts.backoffMs;
@@ -151,16 +213,16 @@ export function createPoliteHttp(opts: PoliteHttpOptions): PoliteHttp {
       let retryAfter: number | null = null;
       try {
         const res = await fetch(url, {
-          headers: { 'User-Agent': opts.userAgent, Accept: 'application/atom+xml, application/xml, text/xml' },
+          headers: { 'User-Agent': opts.userAgent, Accept: accept },
           signal: AbortSignal.timeout(timeoutMs),
           redirect: 'follow',
         });
-        const body = await res.text();
         if (res.ok) {
-          const value = check({ status: res.status, body, url });
+          const value = await read(res);
           opts.onAttempt?.(host, 'ok');
           return value;
         }
+        await res.body?.cancel();
         lastError = `HTTP ${res.status}`;
         retryAfter = retryAfterMs(res.headers.get('retry-after'));
         if (!isRetryableStatus(res.status)) {
@@ -170,6 +232,11 @@ export function createPoliteHttp(opts: PoliteHttpOptions): PoliteHttp {
         }
       } catch (e) {
         if (e instanceof HttpError) throw e;
+        if (e instanceof HttpTooLarge) {
+          tally.errors++;
+          opts.onAttempt?.(host, 'error', e.message);
+          throw e;
+        }
         const err = e as Error;
         if (err instanceof RetryableError) lastError = err.message;
         else if (err.name === 'TimeoutError' || err.name === 'AbortError') lastError = `no answer within ${timeoutMs} ms`;
@@ -188,5 +255,5 @@ export function createPoliteHttp(opts: PoliteHttpOptions): PoliteHttp {
     throw new HttpError(`http: ${url} failed after ${maxRetries + 1} attempts (last: ${lastError})`, null);
   }
 
-  return { get, userAgent: opts.userAgent };
+  return { get, getBytes, userAgent: opts.userAgent };
 }

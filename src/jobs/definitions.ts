@@ -17,6 +17,7 @@ import { redoOtherModels, summariseNext, untilNextUtcDay } from '../ingest/llm-s
 import { processOwner } from '../util/process-owner.js';
 import { jobsForRoles, type JobDefinition } from './runner.js';
 import type { AuthorIndex } from '../follow/author-index.js';
+import type { Thumbnails } from '../ingest/thumbnails.js';
 
 // Every job kind a Paperboy process runs, with its roles (SERVICES), its cadence and its run.
 // The harvest and digest jobs work from database state only, so the worker and scheduler roles
@@ -321,6 +322,23 @@ export function summariesJob(
   };
 }
 
+/** How often the worker looks for thumbnails asked for (a paper shown or opened). */
+export const THUMBNAILS_EVERY_MS = 15_000;
+
+/** Worker role (THUMBNAILS=on): draws the thumbnails pages asked for, one PDF at a time at arXiv's pace. */
+export function thumbnailsJob(thumbnails: Thumbnails, log: (line: string) => void, everyMs = THUMBNAILS_EVERY_MS): JobDefinition {
+  return {
+    name: 'thumbnails',
+    roles: ['worker'],
+    cadence: { kind: 'every', ms: everyMs },
+    failed: (m) => `thumbnails: drawing failed: ${m}`,
+    async run({ signal }) {
+      const r = await thumbnails.drawDue({ shouldStop: () => signal.aborted, log });
+      if (r.drawn || r.failed || r.later) log(`thumbnails: ${r.drawn} drawn, ${r.failed} failed, ${r.later} to try again later`);
+    },
+  };
+}
+
 export interface JobServices {
   config: Config;
   database: Database;
@@ -330,6 +348,7 @@ export interface JobServices {
   search: SearchService;
   embedders: EmbedderSource;
   authors: AuthorIndex;
+  thumbnails: Thumbnails | null;
 }
 
 /** The jobs of the roles in `services` (SERVICES), in the order they stop. */
@@ -352,6 +371,12 @@ export function processJobs(s: JobServices, services: readonly string[], log: (l
   defs.push(searchIndexJob(s.database, log));
   defs.push(authorIndexJob(s.authors, log));
   defs.push(codeLinkBackfillJob(s.database, log));
+  if (s.thumbnails) {
+    // PDFs from the public arXiv, like the harvest: only once the operator is named in the User-Agent.
+    if (/(^|\.)arxiv\.org$/i.test(new URL(s.config.arxivPdfUrl).hostname) && !h.contact) {
+      if (worker) log('thumbnails: drawing is off until ARXIV_CONTACT is set (arXiv asks for a contact in the User-Agent)');
+    } else defs.push(thumbnailsJob(s.thumbnails, log));
+  }
   const github = githubStarsClient(s.config);
   if (github) defs.push(githubStarsJob(s.database, github, s.config.githubStarsRefreshHours, log));
   const summaries = summaryModelFor(s.config);

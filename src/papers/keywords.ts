@@ -86,8 +86,14 @@ interface Candidate {
   shownFromTitle: boolean;
 }
 
+/**
+ * A further factor on each candidate's score (its lower-case key), e.g. its closeness to the paper
+ * in an embedding model: bench/keywords.ts measures such factors against the labelled sample.
+ */
+export type PhraseFactor = (key: string) => number;
+
 /** 3 to 8 key phrases of a paper, best first, as first written (case kept); fewer only for a very short text. */
-export function keywords(title: string, abstract: string | null | undefined): string[] {
+export function keywords(title: string, abstract: string | null | undefined, factor?: PhraseFactor): string[] {
   const candidates = new Map<string, Candidate>();
   const titleKeys = new Set<string>();
   const add = (text: string, fromTitle: boolean) => {
@@ -123,7 +129,7 @@ export function keywords(title: string, abstract: string | null | undefined): st
   const scored = [...candidates.values()]
     .map((c) => {
       const rarity = c.words.reduce((sum, w) => sum + idf(w), 0);
-      return { c, score: rarity * (1 + Math.log(c.count)) * (c.inTitle ? 1.5 : 1) };
+      return { c, score: rarity * (1 + Math.log(c.count)) * (c.inTitle ? 1.5 : 1) * (factor ? factor(c.key) : 1) };
     })
     .sort((a, b) => Number(b.c.count >= 2) - Number(a.c.count >= 2) || b.score - a.score || a.c.key.localeCompare(b.c.key));
   const chosen: Candidate[] = [];

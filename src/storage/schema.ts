@@ -370,6 +370,21 @@ export interface Schema {
   github_repo_stars: GithubRepoStarsTable;
   summary_tries: SummaryTriesTable;
   summary_budget: SummaryBudgetTable;
+  paper_thumbnails: PaperThumbnailsTable;
+}
+
+/** Thumbnails of papers' first pages (migration 0022): asked for, drawn, or failed. */
+export interface PaperThumbnailsTable {
+  paper_id: string;
+  status: 'pending' | 'drawing' | 'ok' | 'failed';
+  width: number | null;
+  height: number | null;
+  /** the PNG, once drawn */
+  image: Uint8Array | null;
+  error: string | null;
+  attempts: Generated<number>;
+  due_at: string;
+  done_at: string | null;
 }
 
 /** How far the code-link backfill has read the papers (migration 0019); one row. */

@@ -1,5 +1,6 @@
 import { absUrl, pdfUrl } from '../papers/arxiv-id.js';
 import type { Paper } from '../papers/paper.js';
+import { thumbnailName, type Thumbnail } from '../ingest/thumbnails.js';
 import { html, safeUrl, type SafeHtml } from '../util/html.js';
 
 export function paperPath(id: string): string {
@@ -31,6 +32,22 @@ export function excerpt(text: string, chars = 320): string {
   if (text.length <= chars) return text;
   const cut = text.slice(0, chars);
   return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), chars - 40))}…`;
+}
+
+/** The stable path of a paper's thumbnail (src/web/pages/thumbnail-show.ts). */
+export function thumbnailPath(id: string): string {
+  return `/thumbnails/${thumbnailName(id)}`;
+}
+
+/**
+ * A paper's thumbnail at `cssWidth` pixels wide (drawn at twice that), lazy-loaded with its width and
+ * height so the page does not move when it comes; a link to the paper that screen readers and the
+ * keyboard skip (the title is the same link).
+ */
+export function thumbnailFigure(id: string, t: Thumbnail | undefined, cssWidth = 120): SafeHtml | '' {
+  if (!t) return '';
+  const height = Math.round((t.height * cssWidth) / t.width);
+  return html`<a class="paper-thumb" href="${paperPath(id)}" tabindex="-1" aria-hidden="true"><img src="${thumbnailPath(id)}" width="${cssWidth}" height="${height}" loading="lazy" decoding="async" alt=""></a>`;
 }
 
 /** Key phrases as chips, each a search for it (paper pages and feed cards). */

@@ -14,6 +14,7 @@ import type { RecommendService } from '../recommend/service.js';
 import type { AuthorIndex } from '../follow/author-index.js';
 import type { Follows } from '../follow/follows.js';
 import type { PaperOnDemand } from '../ingest/on-demand.js';
+import type { Thumbnails } from '../ingest/thumbnails.js';
 
 // What request handlers use: every service built once by the composition root (src/main.ts;
 // tests get the same wiring from src/testing/test-app.ts). Kept apart from app.ts so that no
@@ -51,6 +52,8 @@ export interface AppDeps {
   harvestWindows: HarvestStore;
   /** any arXiv id on demand: a paper not stored is fetched from arXiv (once per id at a time) and stored */
   onDemand: PaperOnDemand;
+  /** THUMBNAILS: page 1 of papers' PDFs, drawn by a worker job (src/ingest/thumbnails.ts); null when off */
+  thumbnails: Thumbnails | null;
   /** this process's job runner, per job kind (for /healthz and /metrics) */
   jobs: { states(): JobState[] };
 }

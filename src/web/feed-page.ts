@@ -242,6 +242,8 @@ async function renderFeedPage(
   const followsCategory = category && viewer.userId !== null ? await deps.follows.isFollowing(viewer.userId, 'category', category) : false;
   // The listing's own feed: the latest days (or trending) narrowed to the category.
   const categoryFeed = category ? `${period ? '/papers/feed.xml' : '/papers/trending/feed.xml'}?category=${encodeURIComponent(category)}` : null;
+  // THUMBNAILS: the drawn ones are shown; the rest are asked for (a worker draws them).
+  const thumbnails = await deps.thumbnails?.askFor(list.entries.map((e) => e.paper.id));
   const [mine, collections] =
     viewer.userId === null
       ? [null, undefined]
@@ -288,6 +290,7 @@ async function renderFeedPage(
           signalButtons(req, { paperId: e.paper.id, saved: mine.saved.has(e.paper.id), dismissed: mine.dismissed.has(e.paper.id), back: req.url, collections })
       : undefined,
     reasons: list.reasons,
+    thumbnails,
     follow:
       category && categoryFeed
         ? html`<span>Papers in <strong>${category}</strong>:</span> ${followButton(req, { kind: 'category', value: category, label: category, following: followsCategory, back: req.url })} ${feedAnchors(categoryFeed)}`

@@ -3,7 +3,8 @@
 import type { DailyEntry } from '../feed/daily.js';
 import { html, raw, type SafeHtml } from '../util/html.js';
 import { EXPORT_FORMATS, EXPORT_LABELS } from '../papers/citation.js';
-import { authorLinks, excerpt, formatDate, keywordChips, paperLinks, paperPath } from './components.js';
+import { authorLinks, excerpt, formatDate, keywordChips, paperLinks, paperPath, thumbnailFigure } from './components.js';
+import type { Thumbnail } from '../ingest/thumbnails.js';
 import { paperKeywords } from '../papers/keywords.js';
 
 /** Entries per HTML feed page. */
@@ -38,6 +39,8 @@ export interface FeedView {
   voteBox?: (e: DailyEntry) => SafeHtml;
   /** Save / Not interested for a signed-in member (src/web/community-components.ts) */
   signalBox?: (e: DailyEntry) => SafeHtml;
+  /** THUMBNAILS: the drawn thumbnails of the listed papers */
+  thumbnails?: Map<string, Thumbnail>;
   /** For-you sort: why each paper ranks where it does */
   reasons?: Map<string, string>;
   /** signed in: the Community / For you sort links */
@@ -98,7 +101,8 @@ function signInToUpvote(e: DailyEntry, back: string): SafeHtml {
 function feedCard(e: DailyEntry, v: FeedView): SafeHtml {
   const p = e.paper;
   const who = e.submitter;
-  return html`<li class="paper-card" data-paper-id="${p.id}">
+  const thumb = thumbnailFigure(p.id, v.thumbnails?.get(p.id));
+  return html`<li class="paper-card${thumb ? ' with-thumb' : ''}" data-paper-id="${p.id}">
   <div class="side">${v.voteBox ? v.voteBox(e) : signInToUpvote(e, feedHref(v.path, v.filters, v.page))}</div>
   <article>
     <h3><a class="title" href="${paperPath(p.id)}">${p.title}</a></h3>
@@ -116,6 +120,7 @@ function feedCard(e: DailyEntry, v: FeedView): SafeHtml {
       ${v.signalBox ? v.signalBox(e) : ''}
     </div>
   </article>
+  ${thumb}
 </li>`;
 }
 

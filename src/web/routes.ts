@@ -3,6 +3,7 @@ import type { AppDeps } from './deps.js';
 import { registerHealthz } from './api/healthz.js';
 import { registerMetrics } from './api/metrics.js';
 import { registerPaperShow } from './pages/paper-show.js';
+import { registerThumbnailShow } from './pages/thumbnail-show.js';
 import { registerFeedHome } from './pages/feed-home.js';
 import { registerFeedDay } from './pages/feed-day.js';
 import { registerFeedWeek } from './pages/feed-week.js';
@@ -55,6 +56,7 @@ export type RouteModule = (app: FastifyInstance, deps: AppDeps) => void | Promis
 export const ROUTES: RouteModule[] = [
   registerHealthz,
   registerPaperShow,
+  registerThumbnailShow,
   // search
   registerSearchPage,
   registerPapersSearch,

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../deps.js';
 import { feedVersion, listDailyPapers } from '../../feed/daily.js';
-import { presentDailyPaper } from './presenters.js';
+import { presentDailyPaper, thumbnailUrl } from './presenters.js';
 import { DailyPapersQuery, parseDailyPapersQuery, type DailyPapersQuerystring } from './daily-papers-list.schema.js';
 import { apiSchemaErrors, badRequest, DailyPaper, nextLinkHeader, type RouteDoc } from './schemas.js';
 
@@ -20,7 +20,7 @@ export const dailyPapersListSchema = {
 } satisfies RouteDoc & Record<string, unknown>;
 
 /** GET /api/daily_papers: the feed as JSON, in the hosted API's shape; Link rel="next" pages on. */
-export function registerDailyPapersList(app: FastifyInstance, { config, database, pageCache: cache }: AppDeps) {
+export function registerDailyPapersList(app: FastifyInstance, { config, database, pageCache: cache, thumbnails }: AppDeps) {
   // Typed by hand rather than by the type provider: the body is sent pre-encoded (a Buffer).
   app.get<{ Querystring: DailyPapersQuerystring }>(
     '/api/daily_papers',
@@ -33,6 +33,8 @@ export function registerDailyPapersList(app: FastifyInstance, { config, database
         () => feedVersion(database),
         async () => {
           const list = await listDailyPapers(database, query);
+          // THUMBNAILS: the drawn ones are linked; the rest are asked for (a worker draws them).
+          const drawn = await thumbnails?.askFor(list.entries.map((e) => e.paper.id));
           const headers: Record<string, string> = {};
           if (list.hasMore) {
             // From the URL as sent, not req.query: the schema's defaults are filled in there.
@@ -41,7 +43,11 @@ export function registerDailyPapersList(app: FastifyInstance, { config, database
             next.set('p', String(list.page + 1));
             headers.Link = `<${config.baseUrl}/api/daily_papers?${next}>; rel="next"`;
           }
-          return { contentType: 'application/json; charset=utf-8', body: Buffer.from(JSON.stringify(list.entries.map(presentDailyPaper))), headers };
+          return {
+            contentType: 'application/json; charset=utf-8',
+            body: Buffer.from(JSON.stringify(list.entries.map((e) => presentDailyPaper(e, thumbnailUrl(config.baseUrl, e.paper.id, drawn))))),
+            headers,
+          };
         },
       );
       return reply

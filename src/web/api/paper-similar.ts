@@ -27,7 +27,7 @@ export const paperSimilarSchema = {
 } satisfies RouteDoc & Record<string, unknown>;
 
 /** GET /api/papers/:arxivId/similar?limit=: nearest papers by stored vector. */
-export function registerPaperSimilar(app: FastifyInstance, { search, papers, database }: AppDeps) {
+export function registerPaperSimilar(app: FastifyInstance, { search, papers, database, thumbnails, config }: AppDeps) {
   const handle = async (raw: string, limitRaw: string | undefined, reply: FastifyReply) => {
     const ref = parseArxivId(raw);
     if (!ref) return reply.code(400).send({ error: 'Bad Request', message: `search: "${raw.slice(0, 80)}" is not an arXiv id` });
@@ -35,7 +35,7 @@ export function registerPaperSimilar(app: FastifyInstance, { search, papers, dat
     if (limit === null || !checkQuery.Check({ limit })) return reply.code(400).send({ error: 'Bad Request', message: 'search: limit must be 1 to 50' });
     if (!(await papers.get(ref.id))) return reply.code(404).send({ error: 'Not Found', message: `search: paper ${ref.id} is not here` });
     const r = await search.similar(ref.id, limit);
-    return { id: ref.id, papers: await presentHits(database, r) };
+    return { id: ref.id, papers: await presentHits(database, r, { thumbnails, baseUrl: config.baseUrl }) };
   };
   app.get<{ Params: { arxivId: string }; Querystring: { limit?: string } }>(
     '/api/papers/:arxivId/similar',

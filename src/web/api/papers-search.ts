@@ -5,17 +5,24 @@ import { dailyEntriesOf } from '../../feed/daily.js';
 import type { SearchHit } from '../../search/service.js';
 import type { Database } from '../../storage/database.js';
 import { parseSearchRequest, searchQuerySchema } from '../../search/request.js';
-import { presentPaperItem } from './presenters.js';
+import { presentPaperItem, thumbnailUrl } from './presenters.js';
+import type { Thumbnails } from '../../ingest/thumbnails.js';
 import { badRequest, checkedInHandler, DailyPaper, errorResponse, type RouteDoc } from './schemas.js';
 import { SearchBusy } from '../../search/answers.js';
 
 /** Search hits as daily papers items (as the hosted API's search answers), each with its score. */
-export async function presentHits(database: Database, hits: SearchHit[]) {
-  const entries = await dailyEntriesOf(
-    database,
-    hits.filter((h) => h.featured).map((h) => h.paper.id),
-  );
-  return hits.map((h) => ({ ...presentPaperItem(h.paper, entries.get(h.paper.id) ?? null), score: h.score }));
+export async function presentHits(database: Database, hits: SearchHit[], shown?: { thumbnails: Thumbnails | null; baseUrl: string }) {
+  const [entries, drawn] = await Promise.all([
+    dailyEntriesOf(
+      database,
+      hits.filter((h) => h.featured).map((h) => h.paper.id),
+    ),
+    shown?.thumbnails?.drawn(hits.map((h) => h.paper.id)),
+  ]);
+  return hits.map((h) => ({
+    ...presentPaperItem(h.paper, entries.get(h.paper.id) ?? null, thumbnailUrl(shown?.baseUrl ?? '', h.paper.id, drawn)),
+    score: h.score,
+  }));
 }
 
 export const SEARCH_API_LIMIT = 30;
@@ -44,7 +51,7 @@ export const papersSearchSchema = {
  * GET /api/papers/search?q=&limit=&from=&to=&category=&featured=&sort=: a JSON array in the daily
  * papers shape, best first; the X-Search-Mode header says hybrid or lexical.
  */
-export function registerPapersSearch(app: FastifyInstance, { searchAnswers, database, search }: AppDeps) {
+export function registerPapersSearch(app: FastifyInstance, { searchAnswers, database, search, thumbnails, config }: AppDeps) {
   app.get<{ Querystring: Record<string, unknown> }>('/api/papers/search', { schema: papersSearchSchema, ...checkedInHandler }, async (req, reply) => {
     const parsed = parseSearchRequest(req.query, SEARCH_API_LIMIT);
     if ('error' in parsed) return reply.code(400).send({ error: 'Bad Request', message: parsed.error });
@@ -53,7 +60,7 @@ export function registerPapersSearch(app: FastifyInstance, { searchAnswers, data
     try {
       // The body is serialised (by the route's schema) and encoded once, and kept so.
       const { mode, body } = await searchAnswers.answer('api', parsed, async (r) => {
-        const encoded = Buffer.from(reply.serialize(await presentHits(database, r.papers)) as string);
+        const encoded = Buffer.from(reply.serialize(await presentHits(database, r.papers, { thumbnails, baseUrl: config.baseUrl })) as string);
         return { value: { mode: r.mode, body: encoded }, bytes: encoded.length };
       });
       return reply.header('X-Search-Mode', mode).type('application/json; charset=utf-8').send(body);

@@ -6,6 +6,7 @@ import type { DailyEntry, Submitter } from '../../feed/daily.js';
 import type { Submission } from '../../community/submissions.js';
 import type { VoteResult } from '../../community/votes.js';
 import { paperKeywords } from '../../papers/keywords.js';
+import { thumbnailName } from '../../ingest/thumbnails.js';
 import { paperSummary } from '../../papers/summary.js';
 
 export interface ApiUser {
@@ -62,6 +63,8 @@ export interface ApiDailyPaper {
   githubStars: number | null;
   /** the submitter's note */
   comment: string | null;
+  /** THUMBNAILS: the absolute URL of page 1 of the PDF, drawn small; null when not drawn (yet) or off */
+  thumbnail: string | null;
   /** the feed day (YYYY-MM-DD, FEED_TIMEZONE) it was featured on; null for a search hit never featured */
   feedDay: string | null;
   mediaUrls: string[];
@@ -102,15 +105,20 @@ function summaryOf(p: Paper): Pick<ApiPaper, 'ai_summary' | 'ai_summary_model'> 
   return { ai_summary: s?.text ?? null, ai_summary_model: s?.model ?? null };
 }
 
-export function presentDailyPaper(e: DailyEntry): ApiDailyPaper {
-  return presentPaperItem(e.paper, e);
+export function presentDailyPaper(e: DailyEntry, thumbnail: string | null = null): ApiDailyPaper {
+  return presentPaperItem(e.paper, e, thumbnail);
+}
+
+/** The absolute URL of a paper's drawn thumbnail (src/web/pages/thumbnail-show.ts), or null. */
+export function thumbnailUrl(baseUrl: string, id: string, drawn: Map<string, unknown> | undefined): string | null {
+  return drawn?.has(id) ? `${baseUrl}/thumbnails/${thumbnailName(id)}` : null;
 }
 
 /**
  * Any paper in the daily papers item shape (search results, similar papers), so clients of the
  * hosted API read them alike; the feed fields are empty for a paper that was never featured.
  */
-export function presentPaperItem(p: Paper, e: DailyEntry | null): ApiDailyPaper {
+export function presentPaperItem(p: Paper, e: DailyEntry | null, thumbnail: string | null = null): ApiDailyPaper {
   const paper = presentPaper(p, e);
   return {
     paper,
@@ -123,6 +131,7 @@ export function presentPaperItem(p: Paper, e: DailyEntry | null): ApiDailyPaper 
     projectPage: paper.projectPage,
     githubStars: paper.githubStars,
     comment: e?.comment ?? null,
+    thumbnail,
     feedDay: e?.feedDay ?? null,
     mediaUrls: [],
     isAuthorParticipating: false,

@@ -94,6 +94,12 @@ export const DailyPaper = Type.Object(
     projectPage: Type.Optional(nullableStr('the project page (same as paper.projectPage)')),
     githubStars: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'GitHub stars (same as paper.githubStars)' })),
     comment: Type.Optional(nullableStr("the submitter's note")),
+    thumbnail: Type.Optional(
+      Type.Union([str('absolute URL of a PNG', 'uri'), Type.Null()], {
+        description:
+          "page 1 of the paper's PDF drawn small (a PNG 240 pixels wide; THUMBNAILS=on); null while not drawn yet, when the PDF could not be drawn, or when thumbnails are off",
+      }),
+    ),
     feedDay: Type.Optional(
       Type.Union([str('the feed day it was featured on, YYYY-MM-DD', 'date'), Type.Null()], { description: 'null for a search hit never featured' }),
     ),

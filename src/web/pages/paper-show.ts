@@ -6,7 +6,7 @@ import type { Paper } from '../../papers/paper.js';
 import { html, safeUrl, type SafeHtml } from '../../util/html.js';
 import { paperMarkdown } from '../paper-markdown.js';
 import { collectionPath } from './collection-show.js';
-import { formatDate, keywordChips, paperCard, paperLinks, paperPath } from '../components.js';
+import { formatDate, keywordChips, paperCard, paperLinks, paperPath, thumbnailFigure } from '../components.js';
 import { page } from '../session.js';
 import { paperCommunity } from './paper-community.js';
 import { signalButtons } from '../community-components.js';
@@ -88,13 +88,15 @@ export function registerPaperShow(app: FastifyInstance, deps: AppDeps) {
     if (!md) reply.header('Vary', 'Accept');
     if (md || prefersMarkdown(req.headers.accept)) return reply.type('text/markdown; charset=utf-8').send(paperMarkdown(p, deps.config.baseUrl));
     // Similar papers come from stored vectors only (no model call); none until `paperboy embed` ran.
-    const [c, similar, mine, githubStars, collections, holding] = await Promise.all([
+    const [c, similar, mine, githubStars, collections, holding, thumbnails] = await Promise.all([
       paperCommunity(req, p, community),
       search.similar(p.id, 6).catch(() => []),
       req.user ? deps.recommend.signals.among(req.user.id, [p.id]) : null,
       githubStarsOf(deps.database, p.githubRepo),
       req.user ? deps.recommend.collections.mine(req.user.id) : undefined,
       req.user ? deps.recommend.collections.holding(req.user.id, p.id) : [],
+      // THUMBNAILS: opening a paper asks for its thumbnail (a worker draws it once).
+      deps.thumbnails?.askFor([p.id]),
     ]);
     const username = req.user?.username ?? '';
     const summary = paperSummary(p);
@@ -123,6 +125,7 @@ ${
     : ''
 }
 ${keywordChips(phrases)}
+${thumbnailFigure(p.id, thumbnails?.get(p.id), 180)}
 <h2>Abstract</h2>
 <p class="abstract">${p.abstract}</p>
 <dl>

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { BASE_MODEL_FILE, type MergeOptions, mergeWithBase } from '../src/search/corpus-model/base.js';
 import { CorpusModel } from '../src/search/corpus-model/model.js';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../src/search/corpus-model/training.js';
 import { trainCorpusModelOnThreads } from '../src/search/corpus-model/train-worker.js';
@@ -32,7 +33,16 @@ interface Prepared {
   rowOf: Map<string, number>;
 }
 
-async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>): Promise<Prepared> {
+/**
+ * Which model searches: `merged` (the product's: the model trained on the benchmark's papers merged
+ * with the shipped base, EMBEDDER_BASE on), `own` (that model alone, EMBEDDER_BASE=off) or `base`
+ * (the base alone: an instance without a model of its own). SEARCH_BASE_FILE measures another base
+ * file, SEARCH_MERGE='{"baseWeight":0.3}' other merge settings.
+ */
+export type ModelChoice = 'merged' | 'own' | 'base';
+
+async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>, choice: ModelChoice = 'merged'): Promise<Prepared> {
+  if (!['merged', 'own', 'base'].includes(choice)) throw new Error(`search-quality: --model=${choice}: want merged, own or base`);
   const db = new Database(':memory:');
   createStandaloneSchema(db);
   const ins = db.prepare('INSERT INTO papers (arxiv_id, title, abstract, authors) VALUES (?, ?, ?, ?)');
@@ -52,7 +62,9 @@ async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>):
   mkdirSync(CACHE_DIR, { recursive: true });
   const file = cachedModelFile(bench.name, bench.docs.length, opts);
   let model: CorpusModel;
-  if (existsSync(file) && !process.env.RETRAIN) {
+  const base = choice === 'own' ? null : await CorpusModel.load(process.env.SEARCH_BASE_FILE ?? BASE_MODEL_FILE);
+  if (choice === 'base') model = base!;
+  else if (existsSync(file) && !process.env.RETRAIN) {
     model = await CorpusModel.load(file);
   } else {
     const t0 = Date.now();
@@ -64,6 +76,7 @@ async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>):
     );
     await model.save(file);
   }
+  if (choice === 'merged') model = mergeWithBase(model, base!, JSON.parse(process.env.SEARCH_MERGE ?? '{}') as Partial<MergeOptions>);
   const vec = new Float32Array(bench.docs.length * model.dim);
   bench.docs.forEach((d, i) => model.embedPaper(d.title, d.abstract, vec, i * model.dim));
   const rowOf = new Map(bench.docs.map((d, i) => [d.id, i]));
@@ -156,7 +169,7 @@ export async function searchQuality(args: string[]): Promise<void> {
       console.log(JSON.stringify({ benchmark: name, split: reportSplit, mode: 'lexical', ...round(score(name, r, queries, qrels)) }));
       continue;
     }
-    const p = await prepare(await load(), overrides);
+    const p = await prepare(await load(), overrides, (args.find((a) => a.startsWith('--model='))?.slice(8) ?? 'merged') as ModelChoice);
     if (tune) {
       const { queries, qrels } = p.bench.splits[tuneSplit];
       const runs = run(p, queries);

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { BASE_MODEL_FILE, type MergeOptions, mergeWithBase } from '../src/search/corpus-model/base.js';
 import { CorpusModel } from '../src/search/corpus-model/model.js';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../src/search/corpus-model/training.js';
 import { trainCorpusModelOnThreads } from '../src/search/corpus-model/train-worker.js';
@@ -32,7 +33,16 @@ interface Prepared {
   rowOf: Map<string, number>;
 }
 
-async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>, modelFile?: string): Promise<Prepared> {
+/**
+ * Which model searches: `merged` (the product's: the model trained on the benchmark's papers merged
+ * with the shipped base, EMBEDDER_BASE on), `own` (that model alone, EMBEDDER_BASE=off) or `base`
+ * (the base alone: an instance without a model of its own). SEARCH_BASE_FILE measures another base
+ * file, SEARCH_MERGE='{"baseWeight":0.3}' other merge settings.
+ */
+export type ModelChoice = 'merged' | 'own' | 'base';
+
+async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>, choice: ModelChoice = 'merged', modelFile?: string): Promise<Prepared> {
+  if (!['merged', 'own', 'base'].includes(choice)) throw new Error(`search-quality: --model=${choice}: want merged, own or base`);
   const db = new Database(':memory:');
   createStandaloneSchema(db);
   const ins = db.prepare('INSERT INTO papers (arxiv_id, title, abstract, authors) VALUES (?, ?, ?, ?)');
@@ -52,7 +62,9 @@ async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>, 
   mkdirSync(CACHE_DIR, { recursive: true });
   const file = cachedModelFile(bench.name, bench.docs.length, opts);
   let model: CorpusModel;
-  if (modelFile) {
+  const base = choice === 'own' ? null : await CorpusModel.load(process.env.SEARCH_BASE_FILE ?? BASE_MODEL_FILE);
+  if (choice === 'base') model = base!;
+  else if (modelFile) {
     model = await CorpusModel.load(modelFile);
   } else if (existsSync(file) && !process.env.RETRAIN) {
     model = await CorpusModel.load(file);
@@ -66,6 +78,7 @@ async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>, 
     );
     await model.save(file);
   }
+  if (choice === 'merged') model = mergeWithBase(model, base!, JSON.parse(process.env.SEARCH_MERGE ?? '{}') as Partial<MergeOptions>);
   const vec = new Float32Array(bench.docs.length * model.dim);
   bench.docs.forEach((d, i) => model.embedPaper(d.title, d.abstract, vec, i * model.dim));
   const rowOf = new Map(bench.docs.map((d, i) => [d.id, i]));
@@ -348,6 +361,7 @@ export async function searchQuality(args: string[]): Promise<void> {
   const only = args.find((a) => a.startsWith('--only='))?.slice(7);
   // --model-file=PATH: every benchmark (and size) searches with that corpus model instead of one trained on its corpus.
   const modelFile = args.find((a) => a.startsWith('--model-file='))?.slice(13);
+  const modelChoice = (args.find((a) => a.startsWith('--model='))?.slice(8) ?? 'merged') as ModelChoice;
   if (modelFile !== undefined && !existsSync(modelFile)) throw new Error(`bench: --model-file ${modelFile} does not exist`);
   const overrides = JSON.parse(process.env.SEARCH_TRAIN ?? '{}') as Partial<TrainOptions>;
   // SEARCH_FUSION='{"lexical":0.8,"feedbackDocs":3}' measures other fusion settings than the default.
@@ -370,7 +384,7 @@ export async function searchQuality(args: string[]): Promise<void> {
       for (const size of name === 'scifact' ? [undefined] : sizes) {
         const t0 = Date.now();
         const bench = withDistractors(full, size);
-        const p = await prepare(bench, overrides, modelFile);
+        const p = await prepare(bench, overrides, modelChoice, modelFile);
         await report(p, reportSplit, fusion, { distractors: size ?? 'all', papers: bench.docs.length });
         console.error(`${name} at ${bench.docs.length} papers: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
       }
@@ -396,7 +410,7 @@ export async function searchQuality(args: string[]): Promise<void> {
       if (only && only !== name) continue;
       const t0 = Date.now();
       const bench = name === 'scifact' ? await load() : withDistractors(await load(), size);
-      const p = await prepare(bench, overrides, modelFile);
+      const p = await prepare(bench, overrides, modelChoice, modelFile);
       const lexicalOf = (split: string) => {
         const { queries, qrels } = p.bench.splits[split];
         return round(
@@ -454,7 +468,7 @@ export async function searchQuality(args: string[]): Promise<void> {
       console.log(JSON.stringify({ benchmark: name, split: reportSplit, mode: 'lexical', ...round(score(name, r, queries, qrels)) }));
       continue;
     }
-    const p = await prepare(await load(), overrides, modelFile);
+    const p = await prepare(await load(), overrides, modelChoice, modelFile);
     if (tune) {
       const { queries, qrels } = p.bench.splits[tuneSplit];
       const runs = run(p, queries);

@@ -128,7 +128,7 @@ export const SETTINGS = [
     type: 'string',
     default: 'corpus',
     check: checkEmbedder,
-    help: "search embedder: `corpus` (a model trained on this instance's papers by `paperboy train-embedder`; the demo model until then), `onnx:DIR` (a sentence-transformers model exported to ONNX: DIR holds `model.onnx` and `tokenizer.json`; run locally on the CPU), `http:URL` (an OpenAI-compatible `/v1` base URL, asked for `EMBEDDER_MODEL`) or `none` (lexical search only)",
+    help: "search embedder: `corpus` (a model trained on this instance's papers by `paperboy train-embedder`, merged with the shipped base model; the base model until then), `onnx:DIR` (a sentence-transformers model exported to ONNX: DIR holds `model.onnx` and `tokenizer.json`; run locally on the CPU), `http:URL` (an OpenAI-compatible `/v1` base URL, asked for `EMBEDDER_MODEL`) or `none` (lexical search only)",
   },
   {
     name: 'EMBEDDER_RETRAIN_PERCENT',
@@ -138,6 +138,13 @@ export const SETTINGS = [
     min: 0,
     max: 1000,
     help: 'with `EMBEDDER=corpus`, the worker role retrains the model when there are this many percent more papers than it was trained on (and at least 200 more); `0`: only `paperboy train-embedder` trains',
+  },
+  {
+    name: 'EMBEDDER_BASE',
+    key: 'embedderBase',
+    type: 'bool',
+    default: 'true',
+    help: "with `EMBEDDER=corpus`, start from the base model shipped in `models/base.pbem` (trained on 65,232 arXiv papers): search with it until the instance has a model of its own, and merge it into every model trained here; `false`: the instance's own model only (lexical search until one is trained)",
   },
   { name: 'EMBEDDER_MODEL', key: 'embedderModel', type: 'string', default: 'default', help: 'model name sent to an `http:` embedder' },
   {

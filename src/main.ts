@@ -22,6 +22,7 @@ import type { PoliteHttp } from './ingest/polite-http.js';
 import { createMailer, type Mailer } from './digest/mailer.js';
 import { readSenderSettings } from './digest/send.js';
 import { createDigestService } from './digest/service.js';
+import { BASE_MODEL_FILE } from './search/corpus-model/base.js';
 import { type EmbedderSource, openEmbedderSource } from './search/embedders/embedder.js';
 import { createSearchService, type SearchService } from './search/service.js';
 import { type SearchThreads, startSearchThreads } from './search/threads/pool.js';
@@ -58,7 +59,13 @@ export async function openContext(config: Config): Promise<Context> {
   const database = await openDatabase(config.databaseUrl);
   const papers = createPaperStore(database);
   // Search must not keep the site down: without an embedder it serves lexical results.
-  const embedders = await openEmbedderSource(config.embedder, config.dataDir, config.embedderModel, database).catch((e: Error): EmbedderSource => {
+  const embedders = await openEmbedderSource(
+    config.embedder,
+    config.dataDir,
+    config.embedderModel,
+    database,
+    config.embedderBase ? BASE_MODEL_FILE : null,
+  ).catch((e: Error): EmbedderSource => {
     console.error(`${e.message}; searching by words only`);
     return { latest: () => null, poll: async () => false, file: null };
   });

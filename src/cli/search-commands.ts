@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { Command } from './command.js';
 import { openContext } from '../main.js';
 import { migrate } from '../storage/migrate.js';
+import { BASE_MODEL_FILE } from '../search/corpus-model/base.js';
 import { embedMissing, trainEmbedder } from '../search/embed-train.js';
 import { parseSearchRequest } from '../search/request.js';
 
@@ -100,6 +101,7 @@ export const SEARCH_COMMANDS: Record<string, Command> = {
           config.dataDir,
           { ...(dim ? { dim } : {}), ...(epochs ? { epochs } : {}), ...(members ? { members } : {}) },
           values.out as string | undefined,
+          config.embedderBase ? BASE_MODEL_FILE : null,
         );
         console.log(`train-embedder: trained on ${r.papers} papers, version ${r.version}, wrote ${r.file}`);
       } finally {

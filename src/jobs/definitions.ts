@@ -3,6 +3,7 @@ import type { Database } from '../storage/database.js';
 import { LEASE_MS, runWindow, type HarvestDeps } from '../ingest/harvest.js';
 import { planHarvest } from '../ingest/harvest-plan.js';
 import type { DigestService } from '../digest/service.js';
+import { BASE_MODEL_FILE } from '../search/corpus-model/base.js';
 import type { Embedder, EmbedderSource } from '../search/embedders/embedder.js';
 import type { SearchService } from '../search/service.js';
 import { buildSearchIndex, formatBuild, searchIndexState } from '../search/lexical/index.js';
@@ -394,6 +395,7 @@ export function processJobs(s: JobServices, services: readonly string[], log: (l
         dataDir: s.config.dataDir,
         percent,
         trainedOn: () => embedders.latest()?.papers,
+        baseFile: s.config.embedderBase ? BASE_MODEL_FILE : null,
         owner: processOwner('#retrain'),
         log,
       }),

@@ -134,6 +134,8 @@ export interface RetrainOptions {
   owner: string;
   log: (line: string) => void;
   train?: Partial<TrainOptions>;
+  /** the base model a trained model is merged with (EMBEDDER_BASE); null or absent: none */
+  baseFile?: string | null;
   /** training threads; by default all cores but one, which the web role keeps */
   threads?: number;
   minNewPapers?: number;
@@ -184,7 +186,7 @@ export async function retrainIfDue(o: RetrainOptions): Promise<RetrainResult> {
           `retrain: ${papers} papers, ${papers - trainedOn!} more than the search model was trained on: training a new one${sample} on ${threads} thread(s)`,
         );
         let shown = 0;
-        const job = trainAndSaveOffThread(rows, o.train ?? {}, out, threads, (done, of, phase) => {
+        const job = trainAndSaveOffThread(rows, o.train ?? {}, out, threads, o.baseFile ?? null, (done, of, phase) => {
           if (o.shouldStop?.()) void job.stop();
           // A line per quarter of the training: this runs for minutes in a server's log.
           const quarter = Math.floor((done / of) * 4);

@@ -15,6 +15,12 @@ export const CORPUS_MODEL_NAME = 'paperboy-corpus';
 // model ships in the repository, and half the bytes cost nothing measurable in quality, since
 // trained vectors are rounded to half precision before use (see roundToHalf).
 export const CORPUS_MODEL_FORMAT = 2;
+// Format 3 stores each word's vector as int8 with one single-precision scale per word (its largest
+// magnitude / 127): a quarter of single precision, for the base model shipped in the repository.
+export const CORPUS_MODEL_FORMAT_INT8 = 3;
+/** The version of the shipped base model starts with this (`base-75000d-...`), an instance's with its date. */
+export const BASE_MODEL_PREFIX = 'base-';
+export type ModelPrecision = 'half' | 'int8';
 
 export interface SparseText {
   ids: Int32Array;
@@ -45,8 +51,18 @@ export class CorpusModel {
     return CORPUS_MODEL_NAME;
   }
 
-  /** How many papers it was trained on (from its version, `DATE-Nd-...`); null when the version does not say. */
+  /** Whether this is the shipped base model (trained on arXiv at large, not on this instance's papers). */
+  get isBase(): boolean {
+    return this.version.startsWith(BASE_MODEL_PREFIX);
+  }
+
+  /**
+   * How many of this instance's papers it was trained on (from its version, `DATE-Nd-...`): none for
+   * the base model, so that an instance retrains once it has enough papers of its own; null when
+   * the version does not say.
+   */
   get papers(): number | null {
+    if (this.isBase) return 0;
     const m = /^\d{4}-\d{2}-\d{2}-(\d+)d-/.exec(this.version);
     return m ? Number(m[1]) : null;
   }
@@ -164,11 +180,16 @@ export class CorpusModel {
       .map((r) => this.vocab[r.index]);
   }
 
-  async save(path: string): Promise<void> {
+  /** The same model under another version. */
+  withVersion(version: string): CorpusModel {
+    return new CorpusModel(this.vocab, this.idf, this.dim, this.vectors, version);
+  }
+
+  async save(path: string, precision: ModelPrecision = 'half'): Promise<void> {
     const header = Buffer.from(
       JSON.stringify({
         name: CORPUS_MODEL_NAME,
-        format: CORPUS_MODEL_FORMAT,
+        format: precision === 'int8' ? CORPUS_MODEL_FORMAT_INT8 : CORPUS_MODEL_FORMAT,
         version: this.version,
         dim: this.dim,
         vocab: this.vocab,
@@ -177,8 +198,8 @@ export class CorpusModel {
     );
     const len = Buffer.alloc(4);
     len.writeUInt32LE(header.length);
-    const body = Buffer.alloc(this.vectors.length * 2);
-    for (let i = 0; i < this.vectors.length; i++) body.writeUInt16LE(toHalf(this.vectors[i]), i * 2);
+    const body = precision === 'int8' ? quantiseRows(this.vectors, this.vocab.length, this.dim) : Buffer.alloc(this.vectors.length * 2);
+    if (precision === 'half') for (let i = 0; i < this.vectors.length; i++) body.writeUInt16LE(toHalf(this.vectors[i]), i * 2);
     const tmp = `${path}.tmp-${process.pid}`;
     await writeFile(tmp, Buffer.concat([Buffer.from('PBEM'), len, header, body]));
     await rename(tmp, path);
@@ -186,29 +207,56 @@ export class CorpusModel {
 
   static async load(path: string): Promise<CorpusModel> {
     const buf = await readFile(path);
-    if (buf.subarray(0, 4).toString() !== 'PBEM') throw new Error(`search: ${path} is not a Paperboy embedding model`);
+    if (buf.length < 8 || buf.subarray(0, 4).toString() !== 'PBEM') throw new Error(`search: ${path} is not a Paperboy embedding model`);
     const len = buf.readUInt32LE(4);
-    const header = JSON.parse(buf.subarray(8, 8 + len).toString()) as {
-      name: string;
-      format: number;
-      version: string;
-      dim: number;
-      vocab: string[];
-      idf: number[];
-    };
-    if (header.format !== 1 && header.format !== CORPUS_MODEL_FORMAT) throw new Error(`search: unsupported model format ${header.format}`);
+    let header: { name: string; format: number; version: string; dim: number; vocab: string[]; idf: number[] };
+    try {
+      header = JSON.parse(buf.subarray(8, 8 + len).toString());
+    } catch {
+      throw new Error(`search: model file ${path} is damaged (its header does not read)`);
+    }
+    if (header.format !== 1 && header.format !== CORPUS_MODEL_FORMAT && header.format !== CORPUS_MODEL_FORMAT_INT8)
+      throw new Error(`search: unsupported model format ${header.format} in ${path}`);
+    if (!Array.isArray(header.vocab) || !Array.isArray(header.idf) || header.idf.length !== header.vocab.length || !(header.dim > 0))
+      throw new Error(`search: model file ${path} is damaged (its header does not describe a model)`);
     const start = 8 + len;
-    const size = header.format === 1 ? 4 : 2;
     const count = header.vocab.length * header.dim;
-    if (buf.length - start !== count * size) throw new Error(`search: model file ${path} is truncated`);
+    const bytes = header.format === 1 ? count * 4 : header.format === CORPUS_MODEL_FORMAT ? count * 2 : header.vocab.length * 4 + count;
+    if (buf.length - start !== bytes)
+      throw new Error(`search: model file ${path} is ${buf.length - start < bytes ? 'truncated' : 'damaged (longer than its header says)'}`);
     let vectors: Float32Array;
-    if (size === 2) vectors = halvesToFloats(buf.subarray(start), count);
+    if (header.format === CORPUS_MODEL_FORMAT) vectors = halvesToFloats(buf.subarray(start), count);
+    else if (header.format === CORPUS_MODEL_FORMAT_INT8) vectors = dequantiseRows(buf.subarray(start), header.vocab.length, header.dim);
     else {
       vectors = new Float32Array(count);
       new Uint8Array(vectors.buffer).set(buf.subarray(start));
     }
     return new CorpusModel(header.vocab, Float32Array.from(header.idf), header.dim, vectors, header.version);
   }
+}
+
+/** Each row as int8 with its scale: the V scales (float32, little-endian) first, then the V * dim bytes. */
+function quantiseRows(vectors: Float32Array, V: number, dim: number): Buffer {
+  const out = Buffer.alloc(V * 4 + V * dim);
+  const q = new Int8Array(out.buffer, out.byteOffset + V * 4, V * dim);
+  for (let i = 0; i < V; i++) {
+    let max = 0;
+    for (let d = 0; d < dim; d++) max = Math.max(max, Math.abs(vectors[i * dim + d]));
+    const scale = Math.fround(max / 127);
+    out.writeFloatLE(scale, i * 4);
+    if (scale > 0) for (let d = 0; d < dim; d++) q[i * dim + d] = Math.round(vectors[i * dim + d] / scale);
+  }
+  return out;
+}
+
+function dequantiseRows(bytes: Buffer, V: number, dim: number): Float32Array {
+  const out = new Float32Array(V * dim);
+  const q = new Int8Array(bytes.buffer, bytes.byteOffset + V * 4, V * dim);
+  for (let i = 0; i < V; i++) {
+    const scale = bytes.readFloatLE(i * 4);
+    for (let d = 0; d < dim; d++) out[i * dim + d] = q[i * dim + d] * scale;
+  }
+  return out;
 }
 
 /** `bigrams` false skips looking up word pairs (a model without them): half the time of a paper. */

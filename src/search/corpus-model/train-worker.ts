@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { mergeWithBaseFile } from './base.js';
 import type { CorpusModel } from './model.js';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions, type TrainedMembers, type TrainingDoc, combineMembers, memberSeeds, trainMembers } from './training.js';
 
@@ -75,6 +76,7 @@ interface SaveJob {
   opts: Omit<TrainOptions, 'onProgress'>;
   threads: number;
   out: string;
+  baseFile: string | null;
 }
 
 export interface SavedModel {
@@ -87,19 +89,21 @@ type SaveMessage = { progress: [number, number, 'train' | 'align'] } | { saved: 
 
 /**
  * Trains a model and writes it to `out` (atomically) all off this thread: the members on `threads`
- * threads, and their alignment, seconds per member, on one more. A web process keeps answering while
- * its worker role retrains. `stop` ends the training; nothing is written then.
+ * threads, and their alignment, seconds per member, on one more, then its merge with the base model
+ * in `baseFile` (when not null). A web process keeps answering while its worker role retrains.
+ * `stop` ends the training; nothing is written then.
  */
 export function trainAndSaveOffThread(
   docs: TrainingDoc[],
   options: Partial<TrainOptions>,
   out: string,
   threads: number,
+  baseFile: string | null,
   onProgress?: (done: number, of: number, phase: 'train' | 'align') => void,
 ): { done: Promise<SavedModel>; stop(): Promise<void> } {
   const { onProgress: _ignored, ...opts } = { ...DEFAULT_TRAIN_OPTIONS, ...options };
   const worker = new Worker(new URL(import.meta.url), {
-    workerData: { trainAndSaveJob: true, docs, opts, threads, out } satisfies SaveJob,
+    workerData: { trainAndSaveJob: true, docs, opts, threads, out, baseFile } satisfies SaveJob,
   });
   let stopped = false;
   const done = new Promise<SavedModel>((resolve, reject) => {
@@ -120,11 +124,12 @@ export function trainAndSaveOffThread(
 }
 
 if (!isMainThread && parentPort && (workerData as SaveJob | undefined)?.trainAndSaveJob) {
-  const { docs, opts, threads, out } = workerData as SaveJob;
+  const { docs, opts, threads, out, baseFile } = workerData as SaveJob;
   const port = parentPort;
-  const { model } = await trainCorpusModelOnThreads(docs, opts, threads, (done, of, phase) =>
+  const { model: own } = await trainCorpusModelOnThreads(docs, opts, threads, (done, of, phase) =>
     port.postMessage({ progress: [done, of, phase] } satisfies SaveMessage),
   );
+  const model = await mergeWithBaseFile(own, baseFile);
   await model.save(out);
   port.postMessage({ saved: { version: model.version, words: model.vocab.length, dim: model.dim } } satisfies SaveMessage);
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BASE_MODEL_FILE } from '../corpus-model/base.js';
 import { CorpusModel } from '../corpus-model/model.js';
 import { httpEmbedder } from './http-embedder.js';
 import { onnxEmbedder } from './onnx-embedder.js';
@@ -15,8 +15,11 @@ export function corpusModelPath(dataDir: string): string {
   return path.join(dataDir, 'models', 'corpus.pbem');
 }
 
-/** The model trained on the bundled demo papers, so a fresh start can search by meaning. */
-export const SHIPPED_MODEL = fileURLToPath(new URL('../../../../demo/corpus-model.pbem', import.meta.url));
+/**
+ * The model shipped in the repository, so that a fresh start (the demo included: its papers are in
+ * the base's training data) searches by meaning: the base model (corpus-model/base.ts).
+ */
+export const SHIPPED_MODEL = BASE_MODEL_FILE;
 
 export function corpusEmbedder(model: CorpusModel, file?: string): Embedder {
   return {
@@ -39,8 +42,14 @@ export function corpusEmbedder(model: CorpusModel, file?: string): Embedder {
 }
 
 /** The embedder EMBEDDER names, or null for `none` (lexical search only) and when no model exists yet. */
-export async function loadEmbedder(setting: string, dataDir: string, httpModel = 'default', database?: Database): Promise<Embedder | null> {
-  return (await openEmbedderSource(setting, dataDir, httpModel, database)).latest();
+export async function loadEmbedder(
+  setting: string,
+  dataDir: string,
+  httpModel = 'default',
+  database?: Database,
+  baseFile: string | null = SHIPPED_MODEL,
+): Promise<Embedder | null> {
+  return (await openEmbedderSource(setting, dataDir, httpModel, database, baseFile)).latest();
 }
 
 /**
@@ -59,9 +68,16 @@ export interface EmbedderSource {
 
 /**
  * With `database`, a model published there by a retrain on another host (model-store.ts) is copied
- * into DATA_DIR/models first, unless the file there is newer.
+ * into DATA_DIR/models first, unless the file there is newer. `baseFile` (the shipped base model;
+ * null with EMBEDDER_BASE=off) serves until the instance has a model of its own.
  */
-export async function openEmbedderSource(setting: string, dataDir: string, httpModel = 'default', database?: Database): Promise<EmbedderSource> {
+export async function openEmbedderSource(
+  setting: string,
+  dataDir: string,
+  httpModel = 'default',
+  database?: Database,
+  baseFile: string | null = SHIPPED_MODEL,
+): Promise<EmbedderSource> {
   const fixed = (e: Embedder | null): EmbedderSource => ({ latest: () => e, poll: async () => false, file: null });
   if (setting === 'none') return fixed(null);
   if (setting.startsWith('http:')) return fixed(await httpEmbedder(setting.slice('http:'.length), httpModel));
@@ -70,9 +86,9 @@ export async function openEmbedderSource(setting: string, dataDir: string, httpM
   const own = corpusModelPath(dataDir);
   let current: Embedder | null = null;
   let seen = '';
-  /** The instance's own model once it has one, else the shipped demo model; its file's identity. */
+  /** The instance's own model once it has one, else the shipped base model; its file's identity. */
   const stamp = (): { file: string; key: string } | null => {
-    for (const file of [own, SHIPPED_MODEL]) {
+    for (const file of baseFile ? [own, baseFile] : [own]) {
       try {
         const st = fs.statSync(file);
         return { file, key: `${file}:${st.size}:${st.mtimeMs}:${st.ino}` };

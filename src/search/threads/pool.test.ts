@@ -57,6 +57,9 @@ describe('search threads', () => {
     // Both lexical indexes loaded, so that neither answers from FTS5 while the other has its memory index.
     for (const s of [here, there]) s.startLexicalIndex?.();
     await waitFor(() => !here.lexicalIndexBuilding?.() && !there.lexicalIndexBuilding?.(), { what: 'both lexical indexes to be ready' });
+    // The model reaches both threads first: setting up the 87,176-word base model on a thread can take
+    // longer than the 1 s a search waits for its query's vector on a loaded machine (that search is lexical).
+    await Promise.all([threads.embed(model, 'warm up'), threads.embed(model, 'warm up')]);
     for (const q of QUERIES) {
       const [a, b] = [await here.search({ q, limit: 20 }), await there.search({ q, limit: 20 })];
       assert.equal(b.mode, a.mode, q);

@@ -201,12 +201,11 @@ export class CorpusModel {
     const size = header.format === 1 ? 4 : 2;
     const count = header.vocab.length * header.dim;
     if (buf.length - start !== count * size) throw new Error(`search: model file ${path} is truncated`);
-    let vectors: Float32Array;
-    if (size === 2) vectors = halvesToFloats(buf.subarray(start), count);
-    else {
-      vectors = new Float32Array(count);
-      new Uint8Array(vectors.buffer).set(buf.subarray(start));
-    }
+    // In shared memory from the start: the search threads read this array itself (threads/pool.ts),
+    // where a copy for them cost another 74 MB per web process with the default model.
+    const vectors = new Float32Array(new SharedArrayBuffer(count * 4));
+    if (size === 2) halvesToFloats(buf.subarray(start), count, vectors);
+    else new Uint8Array(vectors.buffer).set(buf.subarray(start));
     return new CorpusModel(header.vocab, Float32Array.from(header.idf), header.dim, vectors, header.version);
   }
 }

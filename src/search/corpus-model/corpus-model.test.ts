@@ -98,6 +98,8 @@ test('a saved model loads back identical', async () => {
     const back = await CorpusModel.load(file);
     assert.equal(back.version, model.version);
     assert.deepEqual(back.vocab, model.vocab);
+    // In shared memory: the search threads read this array, not a copy of it (threads/pool.ts).
+    assert.ok(back.vectors.buffer instanceof SharedArrayBuffer, 'a loaded model is in shared memory');
     assert.deepEqual(Array.from(back.embed('graph node')), Array.from(model.embed('graph node')));
     assert.equal(
       model.embed('zzz unknown').every((x) => x === 0),
@@ -117,7 +119,9 @@ test('a saved model loads back identical', async () => {
       old,
       Buffer.concat([Buffer.from('PBEM'), len, header, Buffer.from(model.vectors.buffer, model.vectors.byteOffset, model.vectors.byteLength)]),
     );
-    assert.deepEqual(Array.from((await CorpusModel.load(old)).vectors), Array.from(model.vectors));
+    const oldBack = await CorpusModel.load(old);
+    assert.deepEqual(Array.from(oldBack.vectors), Array.from(model.vectors));
+    assert.ok(oldBack.vectors.buffer instanceof SharedArrayBuffer, 'a single-precision model too');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -224,13 +224,12 @@ export class CorpusModel {
     const bytes = header.format === 1 ? count * 4 : header.format === CORPUS_MODEL_FORMAT ? count * 2 : header.vocab.length * 4 + count;
     if (buf.length - start !== bytes)
       throw new Error(`search: model file ${path} is ${buf.length - start < bytes ? 'truncated' : 'damaged (longer than its header says)'}`);
-    let vectors: Float32Array;
-    if (header.format === CORPUS_MODEL_FORMAT) vectors = halvesToFloats(buf.subarray(start), count);
-    else if (header.format === CORPUS_MODEL_FORMAT_INT8) vectors = dequantiseRows(buf.subarray(start), header.vocab.length, header.dim);
-    else {
-      vectors = new Float32Array(count);
-      new Uint8Array(vectors.buffer).set(buf.subarray(start));
-    }
+    // In shared memory from the start: the search threads read this array itself (threads/pool.ts),
+    // where a copy for them cost another 74 MB per web process with the default model.
+    const vectors = new Float32Array(new SharedArrayBuffer(count * 4));
+    if (header.format === CORPUS_MODEL_FORMAT) halvesToFloats(buf.subarray(start), count, vectors);
+    else if (header.format === CORPUS_MODEL_FORMAT_INT8) dequantiseRows(buf.subarray(start), header.vocab.length, header.dim, vectors);
+    else new Uint8Array(vectors.buffer).set(buf.subarray(start));
     return new CorpusModel(header.vocab, Float32Array.from(header.idf), header.dim, vectors, header.version);
   }
 }
@@ -249,8 +248,7 @@ function quantiseRows(vectors: Float32Array, V: number, dim: number): Buffer {
   return out;
 }
 
-function dequantiseRows(bytes: Buffer, V: number, dim: number): Float32Array {
-  const out = new Float32Array(V * dim);
+function dequantiseRows(bytes: Buffer, V: number, dim: number, out: Float32Array<ArrayBufferLike> = new Float32Array(V * dim)): Float32Array<ArrayBufferLike> {
   const q = new Int8Array(bytes.buffer, bytes.byteOffset + V * 4, V * dim);
   for (let i = 0; i < V; i++) {
     const scale = bytes.readFloatLE(i * 4);

@@ -93,9 +93,13 @@ export function startSearchThreads(size: number): SearchThreads {
   function modelOn(t: Thread, model: CorpusModel): number {
     let m = modelKeys.get(model);
     if (!m) {
-      // Its vectors copied once onto shared memory (the model's own array is an ordinary one).
-      const vectors = new Float32Array(new SharedArrayBuffer(model.vectors.byteLength));
-      vectors.set(model.vectors);
+      // Its vectors as they are when already in shared memory (a model loaded from a file), else
+      // copied once onto shared memory (a model just trained).
+      let vectors = model.vectors;
+      if (!(vectors.buffer instanceof SharedArrayBuffer)) {
+        vectors = new Float32Array(new SharedArrayBuffer(model.vectors.byteLength));
+        vectors.set(model.vectors);
+      }
       m = { key: ++nextModelKey, shared: { vocab: model.vocab, idf: model.idf, dim: model.dim, vectors, version: model.version } };
       modelKeys.set(model, m);
     }

@@ -140,9 +140,8 @@ function halfValues(): Float32Array {
  * Decodes `count` little-endian halves from `bytes` (any offset). Calling fromHalf per weight made
  * loading a 70k-word model take 2.8 s.
  */
-export function halvesToFloats(bytes: Uint8Array, count: number): Float32Array {
+export function halvesToFloats(bytes: Uint8Array, count: number, out: Float32Array = new Float32Array(count)): Float32Array {
   const table = halfValues();
-  const out = new Float32Array(count);
   const view = new DataView(bytes.buffer, bytes.byteOffset, count * 2);
   for (let i = 0; i < count; i++) out[i] = table[view.getUint16(i * 2, true)];
   return out;

@@ -6,6 +6,7 @@ import { ExactVectorIndex } from './vector-index.js';
 import { EXACT_SCAN_LIMIT, IvfVectorIndex } from './ivf-index.js';
 import { buildIvfInWorker } from './ivf-worker.js';
 import { TopK, dot } from './vector-math.js';
+import { readVectorsCopy } from './vector-copy-postgres.js';
 
 /** Float32 vector <-> bytes as stored in paper_vectors.vector (little-endian, as on every supported host). */
 export function vectorToBytes(v: Float32Array): Uint8Array {
@@ -143,6 +144,8 @@ export class VectorCache {
   private ids: string[] = [];
   private rowOf = new Map<string, number>();
   private data: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  /** `data`'s bytes, where stored vectors are copied in */
+  private bytes: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
   /** when each row's vector was embedded (ms), to tell a re-read row from a changed one */
   private stamps = new Float64Array(0);
   private index: ExactVectorIndex | null = null;
@@ -172,6 +175,8 @@ export class VectorCache {
     private readonly exactScanLimit = EXACT_SCAN_LIMIT,
     /** vectors read per query */
     private readonly pageSize = VECTOR_PAGE,
+    /** PostgreSQL: the first read is one COPY ... TO STDOUT instead of pages (false: pages, for tests) */
+    private readonly bulkRead = true,
   ) {}
 
   /** whether the first read of the vectors has finished */
@@ -206,6 +211,7 @@ export class VectorCache {
     const next = new Float32Array(new SharedArrayBuffer(capacity * dim * 4));
     next.set(this.data.subarray(0, this.ids.length * dim));
     this.data = next;
+    this.bytes = new Uint8Array(next.buffer);
     this.ivf?.rebind(next);
     const stamps = new Float64Array(capacity);
     stamps.set(this.stamps.subarray(0, this.ids.length));
@@ -224,22 +230,25 @@ export class VectorCache {
     // a switch to a new model at a million papers peaked at 4.0-4.2 GB.
     const first = this.ids.length === 0;
     if (first) this.reserve(Math.ceil((await countVectors(this.database, this.embedder)) * 1.05));
-    const apply = (r: { paper_id: string; vector: Uint8Array; embedded_at: string }) => {
-      let row = this.rowOf.get(r.paper_id);
-      const stamp = Date.parse(r.embedded_at);
+    // The stored bytes go straight into the shared array: no Float32Array per row.
+    const put = (paperId: string, vector: Uint8Array, embeddedAt: string) => {
+      if (vector.byteLength !== dim * 4) throw new Error(`search: stored vector has ${vector.byteLength} bytes, want ${dim * 4}`);
+      let row = this.rowOf.get(paperId);
+      const stamp = Date.parse(embeddedAt);
       // Only a later write to a known paper is a change.
       if (row !== undefined && !(stamp > this.stamps[row])) return;
       changed = true;
       if (row === undefined) {
         row = this.ids.length;
         this.reserve(row + 1);
-        this.ids.push(r.paper_id);
-        this.rowOf.set(r.paper_id, row);
+        this.ids.push(paperId);
+        this.rowOf.set(paperId, row);
       } else changedInPlace = true;
-      this.data.set(bytesToVector(r.vector, dim), row * dim);
+      this.bytes.set(vector, row * dim * 4);
       this.stamps[row] = stamp;
-      if (r.embedded_at > this.lastSeen) this.lastSeen = r.embedded_at;
+      if (embeddedAt > this.lastSeen) this.lastSeen = embeddedAt;
     };
+    const apply = (r: { paper_id: string; vector: Uint8Array; embedded_at: string }) => put(r.paper_id, r.vector, r.embedded_at);
     const model = this.database.db.selectFrom('paper_vectors').where('model', '=', this.embedder.name).where('model_version', '=', this.embedder.version);
     // In pages, in the order of the (model, model_version, embedded_at, paper_id) index, from after
     // (since, ''), i.e. every vector embedded at `since` or later: a first read of 1M vectors as one
@@ -249,7 +258,12 @@ export class VectorCache {
         .where((eb) => eb(eb.refTuple('embedded_at', 'paper_id'), '>', eb.tuple(at, id)))
         .orderBy('embedded_at')
         .orderBy('paper_id');
-    if (first) {
+    if (first && this.bulkRead && this.database.pg) {
+      // PostgreSQL: every vector in one COPY, parsed chunk by chunk into the arrays (requests run
+      // between chunks). At a million vectors the pages below cost a JS object and a Buffer per row
+      // and some 200 round trips.
+      await readVectorsCopy(this.database.pg, this.embedder, put);
+    } else if (first) {
       for (let at = since, id = ''; ; ) {
         const rows = await after(at, id).select(['paper_id', 'vector', 'embedded_at']).limit(this.pageSize).execute();
         for (const r of rows) apply(r);

@@ -69,8 +69,8 @@ test('with corpus-model vectors the vector similarity counts too', () => {
     { ...p.get('rl2')!, vector: vec(1) },
     { ...p.get('rl1')!, vector: vec(0) },
   ];
-  const textOnly = rankForReader(fitReader(liked), candidates, { text: 1, vector: 0, nearest: 0, owners: 0, nearText: 0, dismissed: 0.5 });
-  const both = rankForReader(fitReader(liked), candidates, { text: 1, vector: 5, nearest: 0, owners: 0, nearText: 0, dismissed: 0.5 });
+  const textOnly = rankForReader(fitReader(liked), candidates, { text: 1, vector: 0, nearest: 0, owners: 0, nearText: 0, fisher: 0, dismissed: 0.5 });
+  const both = rankForReader(fitReader(liked), candidates, { text: 1, vector: 5, nearest: 0, owners: 0, nearText: 0, fisher: 0, dismissed: 0.5 });
   assert.equal(both[0].id, 'rl2');
   assert.notDeepEqual(
     both.map((r) => r.id),
@@ -110,7 +110,7 @@ test('a paper near one of several interests ranks above one near their mean', ()
   // Words alike for both (rl1, rl2 share none with the liked papers): only the vectors tell them apart.
   const near = { ...p.get('rl1')!, vector: unit(0.97, 0.05, 0.2) };
   const middle = { ...p.get('rl2')!, vector: unit(0.62, 0.62, 0.1) };
-  const w = { text: 0, vector: 1, nearest: 0, owners: 0, nearText: 0, dismissed: 0.5 };
+  const w = { text: 0, vector: 1, nearest: 0, owners: 0, nearText: 0, fisher: 0, dismissed: 0.5 };
   assert.equal(rankForReader(fitReader(liked), [near, middle], w)[0].id, 'rl2', 'by the mean alone, the middle one');
   assert.equal(rankForReader(fitReader(liked), [near, middle], { ...w, nearest: 3 })[0].id, 'rl1', 'the nearest liked paper lifts the other');
 });
@@ -182,7 +182,7 @@ test("a paper sharing a rare name with one liked paper ranks above one near the 
   const rp = Object.fromEntries(Object.entries(texts).map(([id, t]) => [id, rankPaper({ id, ...t }, stats, null)]));
   const model = fitReader([rp.foo, rp.mt1, rp.mt2, rp.mt3, rp.mt4, rp.mt5, rp.mt6, rp.mt7]);
   const candidates = [rp.shared, rp.mean, rp.pad1, rp.pad2];
-  const w = { text: 1, vector: 0, nearest: 0, owners: 0, nearText: 0, dismissed: 0.5 };
+  const w = { text: 1, vector: 0, nearest: 0, owners: 0, nearText: 0, fisher: 0, dismissed: 0.5 };
   assert.equal(rankForReader(model, candidates, w)[0].id, 'mean', 'by the mean profile alone, the translation paper');
   assert.equal(rankForReader(model, candidates, { ...w, nearText: 2 })[0].id, 'shared', 'the liked paper nearest by words lifts the other');
   // featureColumns gives the same similarity, standardised over the list.

@@ -1,4 +1,5 @@
 import { type SparseVector, sparseDot } from './features.js';
+import type { VectorStats } from './vector-stats.js';
 
 // A reader's own ranking of papers, fitted from the papers they liked (saved, upvoted, imported) and
 // those they dismissed. A candidate is scored by four similarities to what the reader liked, each
@@ -12,7 +13,9 @@ import { type SparseVector, sparseDot } from './features.js';
 // - owners: the code / data owners (github.com/ORG ...) it shares with the liked papers;
 // - nearText: its words against the single liked paper whose words are most like its own (the nearest
 //   liked paper again, by words rather than by vector: a method's or a data set's name that one liked
-//   paper shares counts although the mean profile dilutes it fifty times).
+//   paper shares counts although the mean profile dilutes it fifty times);
+// - fisher: its vector along the direction that sets the liked papers apart from the instance's papers
+//   (Fisher's discriminant, vector-stats.ts), when the recommender has the vectors' statistics.
 
 export interface RankWeights {
   /** weight of the text similarity */
@@ -25,6 +28,8 @@ export interface RankWeights {
   owners: number;
   /** weight of the text similarity to the liked paper nearest by words */
   nearText: number;
+  /** weight of the vector's projection on the liked papers' discriminant direction */
+  fisher: number;
   /** share of the dismissed papers' text subtracted from the profile */
   dismissed: number;
 }
@@ -34,7 +39,7 @@ export interface RankWeights {
  * choice; this is the choice over all readers, rounded): held-out MRR and Hit@10 in docs/benchmarks.md.
  * The dismissed share is not measured (the readers have no dismissals): half, Rocchio's usual weight.
  */
-export const RANK_WEIGHTS: RankWeights = { text: 1, vector: 2, nearest: 2.5, owners: 1, nearText: 0.25, dismissed: 0.5 };
+export const RANK_WEIGHTS: RankWeights = { text: 1, vector: 1, nearest: 2.5, owners: 1.25, nearText: 0.25, fisher: 1.25, dismissed: 0.5 };
 
 /**
  * The nearest liked paper is looked for among this many of the best by the other similarities (the
@@ -63,6 +68,8 @@ export interface ReaderModel {
    */
   table: ProfileTable;
   vector: Float32Array | null;
+  /** the liked papers' discriminant direction against the corpus (null without vector statistics) */
+  direction: Float32Array | null;
   /** the liked papers' vectors, packed (dim floats each), for the nearest liked paper */
   likedVectors: Float32Array;
   /** how many liked papers name each code owner */
@@ -173,7 +180,7 @@ function sumSparse(parts: { v: SparseVector; w: number }[]): SparseVector {
 }
 
 /** A reader's model from what they liked and dismissed (either may be empty). */
-export function fitReader(liked: RankPaper[], dismissed: RankPaper[] = [], weights: RankWeights = RANK_WEIGHTS): ReaderModel {
+export function fitReader(liked: RankPaper[], dismissed: RankPaper[] = [], weights: RankWeights = RANK_WEIGHTS, stats: VectorStats | null = null): ReaderModel {
   const nl = Math.max(1, liked.length);
   const nd = Math.max(1, dismissed.length);
   const text = sumSparse([...liked.map((p) => ({ v: p.text, w: 1 / nl })), ...dismissed.map((p) => ({ v: p.text, w: -weights.dismissed / nd }))]);
@@ -195,6 +202,7 @@ export function fitReader(liked: RankPaper[], dismissed: RankPaper[] = [], weigh
       liked.map((p) => p.text),
     ),
     vector,
+    direction: stats?.direction(withVectors.map((p) => p.vector!)) ?? null,
     likedVectors,
     owners,
     liked,
@@ -221,6 +229,7 @@ let columns = {
   nearest: new Float64Array(0),
   owners: new Float64Array(0),
   nearText: new Float64Array(0),
+  fisher: new Float64Array(0),
   score: new Float64Array(0),
   /** per liked paper, a candidate's text similarity to it */
   perLiked: new Float64Array(0),
@@ -235,6 +244,7 @@ function buffers(n: number): typeof columns {
       nearest: new Float64Array(size),
       owners: new Float64Array(size),
       nearText: new Float64Array(size),
+      fisher: new Float64Array(size),
       score: new Float64Array(size),
       perLiked: columns.perLiked,
     };
@@ -249,6 +259,7 @@ export interface FeatureColumns {
   nearest: Float64Array;
   owners: Float64Array;
   nearText: Float64Array;
+  fisher: Float64Array;
 }
 
 /** Text, nearest-by-words, mean-vector and owner similarities of `list` into the columns (raw, not yet standardised). */
@@ -295,6 +306,13 @@ function similarities(model: ReaderModel, list: RankPaper[], c: FeatureColumns):
       for (let d = 0; d < pv.length; d++) v += pv[d] * mv[d];
     }
     c.vector[k] = v;
+    let fw = 0;
+    const dir = model.direction;
+    if (dir && p.vector && p.vector.length === dir.length) {
+      const pv = p.vector;
+      for (let d = 0; d < pv.length; d++) fw += pv[d] * dir[d];
+    }
+    c.fisher[k] = fw;
     let o = 0;
     if (p.owners && model.owners.size) for (const x of p.owners) o += Math.log1p(model.owners.get(x) ?? 0);
     c.owners[k] = o;
@@ -328,10 +346,11 @@ export function featureColumns(model: ReaderModel, list: RankPaper[]): FeatureCo
     nearest: new Float64Array(n),
     owners: new Float64Array(n),
     nearText: new Float64Array(n),
+    fisher: new Float64Array(n),
   };
   similarities(model, list, c);
   for (let k = 0; k < n; k++) c.nearest[k] = nearestLiked(model, list[k]);
-  for (const col of [c.text, c.vector, c.nearest, c.owners, c.nearText]) zScores(col, n);
+  for (const col of [c.text, c.vector, c.nearest, c.owners, c.nearText, c.fisher]) zScores(col, n);
   return c;
 }
 
@@ -349,9 +368,11 @@ export function rankForReader(model: ReaderModel, candidates: RankPaper[], weigh
   zScores(c.vector, n);
   zScores(c.owners, n);
   zScores(c.nearText, n);
+  zScores(c.fisher, n);
   const score = c.score;
   for (let k = 0; k < n; k++)
-    score[k] = weights.text * c.text[k] + weights.vector * c.vector[k] + weights.owners * c.owners[k] + weights.nearText * c.nearText[k];
+    score[k] =
+      weights.text * c.text[k] + weights.vector * c.vector[k] + weights.owners * c.owners[k] + weights.nearText * c.nearText[k] + weights.fisher * c.fisher[k];
   if (weights.nearest !== 0 && model.likedVectors.length) {
     // The nearest liked paper for the best NEAREST_AMONG so far, standardised among them; the rest at 0.
     // (the NEAREST_AMONG-th best score by a plain numeric sort; ties at it may add a few more)

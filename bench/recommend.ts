@@ -8,7 +8,7 @@
 //
 // The ranker's weights are tuned by cross-validation over readers: the readers are split into --folds
 // folds; for each fold the weights of the ranker's similarities (text, mean vector, nearest liked paper,
-// code owners; src/recommend/ranker.ts featureColumns) that score best on the other folds are chosen by
+// code owners, nearest liked paper by words, Fisher direction; src/recommend/ranker.ts featureColumns) that score best on the other folds are chosen by
 // coordinate ascent on MRR, and the fold is scored with them through the product's rankForReader.
 // Prints JSON lines: one per fold ({fold, chosen, trainMrr, heldOutMrr}), the weights chosen over all
 // readers ({allReaders}), then the summary {bench: 'recommend', heldOut: {mrr, hit10}, productDefault:
@@ -23,8 +23,8 @@ import zlib from 'node:zlib';
 import { buildPaper } from '../src/papers/paper.js';
 import { createPaperStore } from '../src/papers/store.js';
 import { IDF_POWER } from '../src/recommend/features.js';
-import { RANK_WEIGHTS, type RankWeights, featureColumns, fitReader, rankForReader } from '../src/recommend/ranker.js';
-import { createRecommender } from '../src/recommend/recommender.js';
+import { RANK_WEIGHTS, type RankWeights, type ReaderModel, featureColumns, rankForReader } from '../src/recommend/ranker.js';
+import { type Recommender, createRecommender } from '../src/recommend/recommender.js';
 import { CorpusModel } from '../src/search/corpus-model/model.js';
 import { corpusEmbedder } from '../src/search/embedders/embedder.js';
 import { embedMissing, trainEmbedder } from '../src/search/embed-train.js';
@@ -35,7 +35,7 @@ import { numberArg, pct } from './metrics.js';
 const DATA = path.resolve('../shared/data/recsys');
 const CACHE_DIR = process.env.PAPERBOY_BENCH_CACHE ?? 'data/bench-cache';
 
-interface Listing {
+export interface Listing {
   id: string;
   announced: string;
   title: string;
@@ -44,21 +44,30 @@ interface Listing {
   abstract: string;
 }
 
-interface Reader {
+export interface Reader {
   name: string;
   liked: string[];
   test: string[];
 }
 
 /** A reader-day: the day's listing and the reader's own papers in it. */
-interface Case {
+export interface Case {
   reader: number;
   day: string;
   targets: Set<string>;
 }
 
-export async function benchRecommend(args: string[]): Promise<void> {
-  const folds = numberArg(args, 'folds', 5);
+/** The recsys data set imported (authors removed) and embedded, as the product would hold it. */
+export interface Recsys {
+  rows: Listing[];
+  readers: Reader[];
+  byDay: Map<string, string[]>;
+  announced: Map<string, string>;
+  recommender: Recommender;
+}
+
+/** Imports the listings into a throw-away database, embeds them, runs `body`, and removes the database. */
+export async function withRecsys(args: string[], body: (r: Recsys) => Promise<void>): Promise<void> {
   const listingFile = path.join(DATA, 'daily-listings-2025-2026.jsonl.gz');
   if (!fs.existsSync(listingFile)) throw new Error(`bench: ${listingFile} is missing (../shared/data/recsys)`);
   const rows: Listing[] = zlib
@@ -115,7 +124,16 @@ export async function benchRecommend(args: string[]): Promise<void> {
     const embedder = corpusEmbedder(await CorpusModel.load(modelFile), modelFile);
     await embedMissing(database, embedder, { threads: os.availableParallelism() });
     const recommender = createRecommender(database, store, () => embedder, { statsPapers: rows.length });
+    await body({ rows, readers, byDay, announced, recommender });
+  } finally {
+    await database.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
+export async function benchRecommend(args: string[]): Promise<void> {
+  const folds = numberArg(args, 'folds', 5);
+  await withRecsys(args, async ({ rows, readers, byDay, announced, recommender }) => {
     // Times, through the product's door: a reader's model from their liked ids, a day ranked, 1,000 papers ranked.
     const fitMs: number[] = [];
     const rankDayMs: number[] = [];
@@ -133,6 +151,7 @@ export async function benchRecommend(args: string[]): Promise<void> {
       for (const [day, targets] of days) cases.push({ reader: k, day, targets });
     });
     await recommender.papersFor(allIds); // features of every paper, as a warm process has them
+    await recommender.fit([]); // and the vectors' statistics
     for (const [k, reader] of readers.entries()) {
       let t = performance.now();
       const model = await recommender.fit(reader.liked);
@@ -155,17 +174,24 @@ export async function benchRecommend(args: string[]): Promise<void> {
     // standardised as the ranker does (featureColumns), then per fold the weights that score best on the
     // other folds (coordinate ascent on MRR from the product's), scored on the fold through rankForReader.
     const paper = new Map((await recommender.papersFor(allIds)).map((p) => [p.id, p]));
-    const models = readers.map((r) => fitReader(r.liked.flatMap((id) => (paper.has(id) ? [paper.get(id)!] : []))));
+    const models: ReaderModel[] = [];
+    for (const r of readers) models.push(await recommender.fit(r.liked));
     const listOf = (c: Case) => byDay.get(c.day)!.flatMap((id) => (paper.has(id) && !models[c.reader].known.has(id) ? [paper.get(id)!] : []));
     const columns = cases.map((c) => {
       const list = listOf(c);
       return { cols: featureColumns(models[c.reader], list), target: Uint8Array.from(list, (p) => (c.targets.has(p.id) ? 1 : 0)) };
     });
-    const KEYS = ['vector', 'nearest', 'owners'] as const;
+    const KEYS = ['vector', 'nearest', 'owners', 'nearText', 'fisher'] as const;
     /** reciprocal rank of case i with the weights, from its columns (every candidate's nearest liked paper) */
     const rrOf = (i: number, w: RankWeights) => {
       const { cols, target } = columns[i];
-      const s = (k: number) => w.text * cols.text[k] + w.vector * cols.vector[k] + w.nearest * cols.nearest[k] + w.owners * cols.owners[k];
+      const s = (k: number) =>
+        w.text * cols.text[k] +
+        w.vector * cols.vector[k] +
+        w.nearest * cols.nearest[k] +
+        w.owners * cols.owners[k] +
+        w.nearText * cols.nearText[k] +
+        w.fisher * cols.fisher[k];
       let best = Number.NEGATIVE_INFINITY;
       for (let k = 0; k < target.length; k++) if (target[k]) best = Math.max(best, s(k));
       let rank = 1;
@@ -206,7 +232,7 @@ export async function benchRecommend(args: string[]): Promise<void> {
       console.log(
         JSON.stringify({
           fold: f,
-          chosen: { vector: w.vector, nearest: w.nearest, owners: w.owners },
+          chosen: { vector: w.vector, nearest: w.nearest, owners: w.owners, nearText: w.nearText, fisher: w.fisher },
           trainMrr: round(mean(train.map((i) => rrOf(i, w)))),
           heldOutMrr: round(mean(test.map((i) => heldOut[i]))),
           readerDays: test.length,
@@ -214,7 +240,7 @@ export async function benchRecommend(args: string[]): Promise<void> {
       );
     }
     const all = fitWeights(cases.map((_, i) => i));
-    console.log(JSON.stringify({ allReaders: { vector: all.vector, nearest: all.nearest, owners: all.owners } }));
+    console.log(JSON.stringify({ allReaders: { vector: all.vector, nearest: all.nearest, owners: all.owners, nearText: all.nearText, fisher: all.fisher } }));
     const product = cases.map((_, i) => rrProduct(i, RANK_WEIGHTS));
     const hit10 = (xs: ArrayLike<number>) => mean(Array.from(xs, (x) => (x >= 0.1 ? 1 : 0)));
     console.log(
@@ -222,7 +248,7 @@ export async function benchRecommend(args: string[]): Promise<void> {
         bench: 'recommend',
         readers: readers.length,
         readerDays: cases.length,
-        heldOut: { mrr: round(mean(Array.from(heldOut))), hit10: round(hit10(heldOut)) },
+        heldOut: { folds, by: 'reader', mrr: round(mean(Array.from(heldOut))), hit10: round(hit10(heldOut)) },
         productDefault: { mrr: round(mean(product)), hit10: round(hit10(product)), idfPower: IDF_POWER, weights: RANK_WEIGHTS },
         fitMs: { p50: pct(fitMs, 50), p99: pct(fitMs, 99) },
         rankDayMs: { p50: pct(rankDayMs, 50), p99: pct(rankDayMs, 99) },
@@ -232,10 +258,7 @@ export async function benchRecommend(args: string[]): Promise<void> {
         target: { mrr: 0.35, fitMs: 200, rank1000Ms: 20 },
       }),
     );
-  } finally {
-    await database.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);

@@ -11,6 +11,7 @@ import { benchSigninTiming } from './signin-timing.js';
 import { benchSoak } from './soak.js';
 import { benchScale } from './scale.js';
 import { benchRecommend } from './recommend.js';
+import { benchRecommendLab } from './recommend-lab.js';
 import { benchAuthors } from './authors.js';
 import { benchLibrary } from './library.js';
 
@@ -26,6 +27,8 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   soak: benchSoak,
   scale: benchScale,
   recommend: benchRecommend,
+  // the ranker's candidate features, each cross-validated against the product's set (recommend-lab.ts)
+  'recommend-lab': benchRecommendLab,
   authors: benchAuthors,
   // a 10,000-paper collection exported as BibTeX, RIS and CSL-JSON over HTTP
   library: benchLibrary,

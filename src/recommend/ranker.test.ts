@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TermStats, sparseDot, termCounts, weigh } from './features.js';
-import { type RankPaper, fitReader, rankForReader } from './ranker.js';
+import { type RankPaper, featureColumns, fitReader, rankForReader } from './ranker.js';
 import { rankPaper } from './recommender.js';
 import { reasonText } from './service.js';
 
@@ -69,8 +69,8 @@ test('with corpus-model vectors the vector similarity counts too', () => {
     { ...p.get('rl2')!, vector: vec(1) },
     { ...p.get('rl1')!, vector: vec(0) },
   ];
-  const textOnly = rankForReader(fitReader(liked), candidates, { text: 1, vector: 0, nearest: 0, owners: 0, dismissed: 0.5 });
-  const both = rankForReader(fitReader(liked), candidates, { text: 1, vector: 5, nearest: 0, owners: 0, dismissed: 0.5 });
+  const textOnly = rankForReader(fitReader(liked), candidates, { text: 1, vector: 0, nearest: 0, owners: 0, nearText: 0, fisher: 0, dismissed: 0.5 });
+  const both = rankForReader(fitReader(liked), candidates, { text: 1, vector: 5, nearest: 0, owners: 0, nearText: 0, fisher: 0, dismissed: 0.5 });
   assert.equal(both[0].id, 'rl2');
   assert.notDeepEqual(
     both.map((r) => r.id),
@@ -110,7 +110,7 @@ test('a paper near one of several interests ranks above one near their mean', ()
   // Words alike for both (rl1, rl2 share none with the liked papers): only the vectors tell them apart.
   const near = { ...p.get('rl1')!, vector: unit(0.97, 0.05, 0.2) };
   const middle = { ...p.get('rl2')!, vector: unit(0.62, 0.62, 0.1) };
-  const w = { text: 0, vector: 1, nearest: 0, owners: 0, dismissed: 0.5 };
+  const w = { text: 0, vector: 1, nearest: 0, owners: 0, nearText: 0, fisher: 0, dismissed: 0.5 };
   assert.equal(rankForReader(fitReader(liked), [near, middle], w)[0].id, 'rl2', 'by the mean alone, the middle one');
   assert.equal(rankForReader(fitReader(liked), [near, middle], { ...w, nearest: 3 })[0].id, 'rl1', 'the nearest liked paper lifts the other');
 });
@@ -156,4 +156,36 @@ test('when no liked paper is close, the reason is the words that drove the score
   );
   assert.equal(reasonText(far.because, undefined, far.words), `your words: ${far.words!.map((w) => `"${w}"`).join(', ')}`);
   assert.equal(reasonText(close.because, 'saved', close.words), 'like "Speech recognition with transducers" you saved');
+});
+
+test("a paper sharing a rare name with one liked paper ranks above one near the liked papers' mean words", () => {
+  const stats = new TermStats();
+  // The reader liked one paper on a data set (FooBench) and four on general translation; "shared" names
+  // FooBench, "mean" is about translation like most of them but in words that none of them uses alone.
+  const texts = {
+    foo: { title: 'FooBench: a test of grounding', abstract: 'FooBench grounding questions.' },
+    mt1: { title: 'Machine translation of news', abstract: 'Translation models for low-resource languages, on news.' },
+    mt2: { title: 'Machine translation of law', abstract: 'Translation models for low-resource languages, on law.' },
+    mt3: { title: 'Machine translation of poems', abstract: 'Translation models for low-resource languages, on poems.' },
+    mt4: { title: 'Machine translation of recipes', abstract: 'Translation models for low-resource languages, on recipes.' },
+    mt5: { title: 'Machine translation of songs', abstract: 'Translation models for low-resource languages, on songs.' },
+    mt6: { title: 'Machine translation of menus', abstract: 'Translation models for low-resource languages, on menus.' },
+    mt7: { title: 'Machine translation of tweets', abstract: 'Translation models for low-resource languages, on tweets.' },
+    shared: { title: 'FooBench, a test of grounding, revisited', abstract: 'FooBench grounding questions again.' },
+    mean: { title: 'Machine translation models', abstract: 'Translation models for low-resource languages.' },
+    pad1: { title: 'Graph neural networks for molecules', abstract: 'Molecules as graphs.' },
+    pad2: { title: 'Vision transformers for images', abstract: 'Images as patches.' },
+  };
+  for (const t of Object.values(texts)) stats.add(termCounts(t));
+  // A corpus of other subjects around them, so that the translation papers' shared words are rare too.
+  for (let i = 0; i < 300; i++) stats.add(termCounts({ title: `Subject ${i}`, abstract: `Word${i} and word${i + 1}.` }));
+  const rp = Object.fromEntries(Object.entries(texts).map(([id, t]) => [id, rankPaper({ id, ...t }, stats, null)]));
+  const model = fitReader([rp.foo, rp.mt1, rp.mt2, rp.mt3, rp.mt4, rp.mt5, rp.mt6, rp.mt7]);
+  const candidates = [rp.shared, rp.mean, rp.pad1, rp.pad2];
+  const w = { text: 1, vector: 0, nearest: 0, owners: 0, nearText: 0, fisher: 0, dismissed: 0.5 };
+  assert.equal(rankForReader(model, candidates, w)[0].id, 'mean', 'by the mean profile alone, the translation paper');
+  assert.equal(rankForReader(model, candidates, { ...w, nearText: 2 })[0].id, 'shared', 'the liked paper nearest by words lifts the other');
+  // featureColumns gives the same similarity, standardised over the list.
+  const cols = featureColumns(model, candidates);
+  assert.ok(cols.nearText[0] > cols.nearText[1]);
 });

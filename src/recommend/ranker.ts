@@ -1,4 +1,5 @@
 import { type SparseVector, sparseDot } from './features.js';
+import type { VectorStats } from './vector-stats.js';
 
 // A reader's own ranking of papers, fitted from the papers they liked (saved, upvoted, imported) and
 // those they dismissed. A candidate is scored by four similarities to what the reader liked, each
@@ -9,7 +10,12 @@ import { type SparseVector, sparseDot } from './features.js';
 // - vector: its corpus-model vector against the mean of the liked papers' vectors;
 // - nearest: its vector against the single liked paper nearest to it (a reader's interests are several:
 //   a paper close to one of them counts even when it is far from their mean);
-// - owners: the code / data owners (github.com/ORG ...) it shares with the liked papers.
+// - owners: the code / data owners (github.com/ORG ...) it shares with the liked papers;
+// - nearText: its words against the single liked paper whose words are most like its own (the nearest
+//   liked paper again, by words rather than by vector: a method's or a data set's name that one liked
+//   paper shares counts although the mean profile dilutes it fifty times);
+// - fisher: its vector along the direction that sets the liked papers apart from the instance's papers
+//   (Fisher's discriminant, vector-stats.ts), when the recommender has the vectors' statistics.
 
 export interface RankWeights {
   /** weight of the text similarity */
@@ -20,6 +26,10 @@ export interface RankWeights {
   nearest: number;
   /** weight of the code owners shared with liked papers */
   owners: number;
+  /** weight of the text similarity to the liked paper nearest by words */
+  nearText: number;
+  /** weight of the vector's projection on the liked papers' discriminant direction */
+  fisher: number;
   /** share of the dismissed papers' text subtracted from the profile */
   dismissed: number;
 }
@@ -29,7 +39,7 @@ export interface RankWeights {
  * choice; this is the choice over all readers, rounded): held-out MRR and Hit@10 in docs/benchmarks.md.
  * The dismissed share is not measured (the readers have no dismissals): half, Rocchio's usual weight.
  */
-export const RANK_WEIGHTS: RankWeights = { text: 1, vector: 1.5, nearest: 2.5, owners: 1, dismissed: 0.5 };
+export const RANK_WEIGHTS: RankWeights = { text: 1, vector: 1, nearest: 2.5, owners: 1.25, nearText: 0.25, fisher: 1.25, dismissed: 0.5 };
 
 /**
  * The nearest liked paper is looked for among this many of the best by the other similarities (the
@@ -52,9 +62,14 @@ export interface RankPaper {
 }
 
 export interface ReaderModel {
-  /** the text profile (the liked papers' mean text vector, less the dismissed share) as a hash table */
+  /**
+   * the text profile (the liked papers' mean text vector, less the dismissed share) as a hash table, with
+   * each word's liked papers (an inverted index of them: postings) for the nearest liked paper by words
+   */
   table: ProfileTable;
   vector: Float32Array | null;
+  /** the liked papers' discriminant direction against the corpus (null without vector statistics) */
+  direction: Float32Array | null;
   /** the liked papers' vectors, packed (dim floats each), for the nearest liked paper */
   likedVectors: Float32Array;
   /** how many liked papers name each code owner */
@@ -83,44 +98,74 @@ export const CLOSE_VECTOR = 0.35;
 export const CLOSE_TEXT = 0.002;
 
 /**
- * A profile's weights by feature id in a hash table of two slots per word, id and weight side by side
- * (~10,000 words: 256 KB, built once when the reader's model is fitted): a candidate's text score is one
- * probe per word it has, and no call spreads the profile over a dense array of all 2^20 features (4 MB).
+ * A profile's weights by feature id in a hash table of four words per slot, id, weight and where the
+ * word's postings are, side by side (~10,000 words: 512 KB, built once when the reader's model is fitted):
+ * a candidate's text score is one probe per word it has, and no call spreads the profile over a dense
+ * array of all 2^20 features (4 MB).
  */
 export interface ProfileTable {
-  /** slot i: the feature id at 2i (Int32), its weight at 2i + 1 (Float32, same bytes): one cache line a probe */
+  /**
+   * slot i: the feature id at 4i (Int32), its weight at 4i + 1 (Float32, same bytes), the first of its
+   * postings at 4i + 2 and their count at 4i + 3: one cache line a probe
+   */
   keys: Int32Array;
   weights: Float32Array;
   shift: number;
+  /** postings, grouped by feature: which liked paper (its index in `liked`) holds it, with what weight */
+  postingPaper: Uint32Array;
+  postingWeight: Float32Array;
 }
 
 const EMPTY = -1;
 
-function profileTable(v: SparseVector): ProfileTable {
+/** The profile `v` as a hash table, with the postings of the `liked` papers' texts. */
+function profileTable(v: SparseVector, liked: SparseVector[]): ProfileTable {
   let bits = 4;
   while (1 << bits < v.ids.length * 2) bits++;
-  const buffer = new ArrayBuffer(8 << bits);
+  const buffer = new ArrayBuffer(16 << bits);
   const keys = new Int32Array(buffer).fill(EMPTY);
   const weights = new Float32Array(buffer);
   const shift = 32 - bits;
   const mask = (1 << bits) - 1;
+  const slotOf = new Map<number, number>();
   for (let i = 0; i < v.ids.length; i++) {
     const f = v.ids[i];
     let slot = Math.imul(f, 0x9e3779b1) >>> shift;
-    while (keys[2 * slot] !== EMPTY) slot = (slot + 1) & mask;
-    keys[2 * slot] = f;
-    weights[2 * slot + 1] = v.weights[i];
+    while (keys[4 * slot] !== EMPTY) slot = (slot + 1) & mask;
+    keys[4 * slot] = f;
+    weights[4 * slot + 1] = v.weights[i];
+    keys[4 * slot + 3] = 0;
+    slotOf.set(f, slot);
   }
-  return { keys, weights, shift };
+  // Postings: counted per feature, laid out feature after feature, then filled.
+  let total = 0;
+  for (const t of liked) for (const f of t.ids) if (slotOf.has(f)) keys[4 * slotOf.get(f)! + 3]++;
+  for (const slot of slotOf.values()) {
+    keys[4 * slot + 2] = total;
+    total += keys[4 * slot + 3];
+    keys[4 * slot + 3] = 0;
+  }
+  const postingPaper = new Uint32Array(total);
+  const postingWeight = new Float32Array(total);
+  liked.forEach((t, j) => {
+    for (let i = 0; i < t.ids.length; i++) {
+      const slot = slotOf.get(t.ids[i]);
+      if (slot === undefined) continue;
+      const at = keys[4 * slot + 2] + keys[4 * slot + 3]++;
+      postingPaper[at] = j;
+      postingWeight[at] = t.weights[i];
+    }
+  });
+  return { keys, weights, shift, postingPaper, postingWeight };
 }
 
 /** The profile's weight of a feature (0 when it has none). */
 function lookup(t: ProfileTable, f: number): number {
-  const mask = (t.keys.length >> 1) - 1;
+  const mask = (t.keys.length >> 2) - 1;
   let slot = Math.imul(f, 0x9e3779b1) >>> t.shift;
   for (;;) {
-    const k = t.keys[2 * slot];
-    if (k === f) return t.weights[2 * slot + 1];
+    const k = t.keys[4 * slot];
+    if (k === f) return t.weights[4 * slot + 1];
     if (k === EMPTY) return 0;
     slot = (slot + 1) & mask;
   }
@@ -135,7 +180,7 @@ function sumSparse(parts: { v: SparseVector; w: number }[]): SparseVector {
 }
 
 /** A reader's model from what they liked and dismissed (either may be empty). */
-export function fitReader(liked: RankPaper[], dismissed: RankPaper[] = [], weights: RankWeights = RANK_WEIGHTS): ReaderModel {
+export function fitReader(liked: RankPaper[], dismissed: RankPaper[] = [], weights: RankWeights = RANK_WEIGHTS, stats: VectorStats | null = null): ReaderModel {
   const nl = Math.max(1, liked.length);
   const nd = Math.max(1, dismissed.length);
   const text = sumSparse([...liked.map((p) => ({ v: p.text, w: 1 / nl })), ...dismissed.map((p) => ({ v: p.text, w: -weights.dismissed / nd }))]);
@@ -151,7 +196,18 @@ export function fitReader(liked: RankPaper[], dismissed: RankPaper[] = [], weigh
   });
   const owners = new Map<number, number>();
   for (const p of liked) for (const o of p.owners ?? []) owners.set(o, (owners.get(o) ?? 0) + 1);
-  return { table: profileTable(text), vector, likedVectors, owners, liked, known: new Set([...liked, ...dismissed].map((p) => p.id)) };
+  return {
+    table: profileTable(
+      text,
+      liked.map((p) => p.text),
+    ),
+    vector,
+    direction: stats?.direction(withVectors.map((p) => p.vector!)) ?? null,
+    likedVectors,
+    owners,
+    liked,
+    known: new Set([...liked, ...dismissed].map((p) => p.id)),
+  };
 }
 
 /** Standardises xs[0..n) in place (all zeros when they do not vary). */
@@ -172,7 +228,11 @@ let columns = {
   vector: new Float64Array(0),
   nearest: new Float64Array(0),
   owners: new Float64Array(0),
+  nearText: new Float64Array(0),
+  fisher: new Float64Array(0),
   score: new Float64Array(0),
+  /** per liked paper, a candidate's text similarity to it */
+  perLiked: new Float64Array(0),
 };
 function buffers(n: number): typeof columns {
   if (columns.size < n) {
@@ -183,7 +243,10 @@ function buffers(n: number): typeof columns {
       vector: new Float64Array(size),
       nearest: new Float64Array(size),
       owners: new Float64Array(size),
+      nearText: new Float64Array(size),
+      fisher: new Float64Array(size),
       score: new Float64Array(size),
+      perLiked: columns.perLiked,
     };
   }
   return columns;
@@ -195,29 +258,38 @@ export interface FeatureColumns {
   vector: Float64Array;
   nearest: Float64Array;
   owners: Float64Array;
+  nearText: Float64Array;
+  fisher: Float64Array;
 }
 
-/** Text, mean-vector and owner similarities of `list` into the columns (raw, not yet standardised). */
+/** Text, nearest-by-words, mean-vector and owner similarities of `list` into the columns (raw, not yet standardised). */
 function similarities(model: ReaderModel, list: RankPaper[], c: FeatureColumns): void {
   const n = list.length;
   const table = model.table;
-  const { keys, weights } = table;
+  const { keys, weights, postingPaper, postingWeight } = table;
   const shift = table.shift;
-  const mask = (keys.length >> 1) - 1;
+  const mask = (keys.length >> 2) - 1;
   const mv = model.vector;
+  const nl = model.liked.length;
+  if (columns.perLiked.length < nl) columns.perLiked = new Float64Array(nl);
+  const perLiked = columns.perLiked;
   for (let k = 0; k < n; k++) {
     const p = list[k];
     const ids = p.text.ids;
     const ws = p.text.weights;
     let s = 0;
+    perLiked.fill(0, 0, nl);
     for (let i = 0; i < ids.length; i++) {
       // lookup(), inlined: this loop is most of a ranking's time
       const f = ids[i];
       let slot = Math.imul(f, 0x9e3779b1) >>> shift;
       for (;;) {
-        const key = keys[2 * slot];
+        const key = keys[4 * slot];
         if (key === f) {
-          s += weights[2 * slot + 1] * ws[i];
+          const w = ws[i];
+          s += weights[4 * slot + 1] * w;
+          const end = keys[4 * slot + 2] + keys[4 * slot + 3];
+          for (let j = keys[4 * slot + 2]; j < end; j++) perLiked[postingPaper[j]] += postingWeight[j] * w;
           break;
         }
         if (key === EMPTY) break;
@@ -225,12 +297,22 @@ function similarities(model: ReaderModel, list: RankPaper[], c: FeatureColumns):
       }
     }
     c.text[k] = s;
+    let near = 0;
+    for (let j = 0; j < nl; j++) if (perLiked[j] > near) near = perLiked[j];
+    c.nearText[k] = near;
     let v = 0;
     if (mv && p.vector && p.vector.length === mv.length) {
       const pv = p.vector;
       for (let d = 0; d < pv.length; d++) v += pv[d] * mv[d];
     }
     c.vector[k] = v;
+    let fw = 0;
+    const dir = model.direction;
+    if (dir && p.vector && p.vector.length === dir.length) {
+      const pv = p.vector;
+      for (let d = 0; d < pv.length; d++) fw += pv[d] * dir[d];
+    }
+    c.fisher[k] = fw;
     let o = 0;
     if (p.owners && model.owners.size) for (const x of p.owners) o += Math.log1p(model.owners.get(x) ?? 0);
     c.owners[k] = o;
@@ -258,10 +340,17 @@ function nearestLiked(model: ReaderModel, p: RankPaper): number {
  */
 export function featureColumns(model: ReaderModel, list: RankPaper[]): FeatureColumns {
   const n = list.length;
-  const c = { text: new Float64Array(n), vector: new Float64Array(n), nearest: new Float64Array(n), owners: new Float64Array(n) };
+  const c = {
+    text: new Float64Array(n),
+    vector: new Float64Array(n),
+    nearest: new Float64Array(n),
+    owners: new Float64Array(n),
+    nearText: new Float64Array(n),
+    fisher: new Float64Array(n),
+  };
   similarities(model, list, c);
   for (let k = 0; k < n; k++) c.nearest[k] = nearestLiked(model, list[k]);
-  for (const col of [c.text, c.vector, c.nearest, c.owners]) zScores(col, n);
+  for (const col of [c.text, c.vector, c.nearest, c.owners, c.nearText, c.fisher]) zScores(col, n);
   return c;
 }
 
@@ -278,8 +367,12 @@ export function rankForReader(model: ReaderModel, candidates: RankPaper[], weigh
   zScores(c.text, n);
   zScores(c.vector, n);
   zScores(c.owners, n);
+  zScores(c.nearText, n);
+  zScores(c.fisher, n);
   const score = c.score;
-  for (let k = 0; k < n; k++) score[k] = weights.text * c.text[k] + weights.vector * c.vector[k] + weights.owners * c.owners[k];
+  for (let k = 0; k < n; k++)
+    score[k] =
+      weights.text * c.text[k] + weights.vector * c.vector[k] + weights.owners * c.owners[k] + weights.nearText * c.nearText[k] + weights.fisher * c.fisher[k];
   if (weights.nearest !== 0 && model.likedVectors.length) {
     // The nearest liked paper for the best NEAREST_AMONG so far, standardised among them; the rest at 0.
     // (the NEAREST_AMONG-th best score by a plain numeric sort; ties at it may add a few more)

@@ -4,6 +4,7 @@ import type { Embedder } from '../search/embedders/embedder.js';
 import { bytesToVector } from '../search/vectors/vector-store.js';
 import type { Database } from '../storage/database.js';
 import { type PaperText, TermStats, analyse, codeOwners, termCounts, weigh } from './features.js';
+import { VectorStats } from './vector-stats.js';
 import { type RankPaper, type ReaderModel, type Recommendation, RANK_WEIGHTS, type RankWeights, fitReader, rankForReader } from './ranker.js';
 
 // The ranking's door for the rest of Paperboy: papers by id as the ranker sees them (their words,
@@ -13,6 +14,8 @@ import { type RankPaper, type ReaderModel, type Recommendation, RANK_WEIGHTS, ty
 export interface RecommenderOptions {
   /** how many of the newest papers the word statistics are counted over (a sample at a million papers) */
   statsPapers?: number;
+  /** how many of the newest papers' vectors their mean and covariance are computed over */
+  vectorStatsPapers?: number;
   weights?: RankWeights;
 }
 
@@ -32,6 +35,7 @@ export function createRecommender(database: Database, papers: PaperStore, embedd
   let stats: Promise<TermStats> | null = null;
   const cache = new Map<string, RankPaper>();
   let cachedFor = '';
+  let vectorStats: { key: string; stats: Promise<VectorStats | null> } | null = null;
 
   /** Word statistics over the newest papers, counted once per process, in pages that let requests in. */
   function termStats(): Promise<TermStats> {
@@ -58,6 +62,44 @@ export function createRecommender(database: Database, papers: PaperStore, embedd
       throw e;
     });
     return stats;
+  }
+
+  /**
+   * The mean and covariance of the newest papers' vectors (20,000 by default: ~1 s once per process and
+   * model version, in pages that let requests in); null without a model.
+   */
+  function statsOfVectors(): Promise<VectorStats | null> {
+    const e = embedder();
+    if (!e) return Promise.resolve(null);
+    const key = `${e.name}@${e.version}`;
+    if (vectorStats?.key !== key) {
+      const stats = (async () => {
+        const limit = options.vectorStatsPapers ?? 20_000;
+        const vectors: Float32Array[] = [];
+        let after: string | null = null;
+        while (vectors.length < limit) {
+          let q = database.db
+            .selectFrom('paper_vectors')
+            .select(['paper_id', 'vector'])
+            .where('model', '=', e.name)
+            .where('model_version', '=', e.version)
+            .orderBy('paper_id', 'desc')
+            .limit(Math.min(PAGE, limit - vectors.length));
+          if (after !== null) q = q.where('paper_id', '<', after);
+          const rows = await q.execute();
+          for (const r of rows) vectors.push(bytesToVector(r.vector, e.dim));
+          if (rows.length < PAGE) break;
+          after = rows[rows.length - 1].paper_id;
+          await new Promise((r) => setImmediate(r));
+        }
+        return VectorStats.of(vectors, e.dim);
+      })().catch((err) => {
+        vectorStats = null;
+        throw err;
+      });
+      vectorStats = { key, stats };
+    }
+    return vectorStats.stats;
   }
 
   async function vectorsOf(ids: string[]): Promise<Map<string, Float32Array>> {
@@ -98,7 +140,7 @@ export function createRecommender(database: Database, papers: PaperStore, embedd
   return {
     papersFor,
     async fit(liked, dismissed = []) {
-      return fitReader(await papersFor(liked), await papersFor(dismissed), weights);
+      return fitReader(await papersFor(liked), await papersFor(dismissed), weights, await statsOfVectors());
     },
     async rank(model, ids, reasons) {
       return rankForReader(model, await papersFor(ids), weights, reasons);

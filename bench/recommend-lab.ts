@@ -5,7 +5,7 @@
 import { type SparseVector, TermStats, analyse, sparseDot, weigh } from '../src/recommend/features.js';
 import { type RankPaper, featureColumns, fitReader } from '../src/recommend/ranker.js';
 import { numberArg } from './metrics.js';
-import { type Case, withRecsys } from './recommend.js';
+import { readerDays, withRecsys } from './recommend.js';
 
 type Col = Float64Array;
 
@@ -106,16 +106,7 @@ export async function benchRecommendLab(args: string[]): Promise<void> {
       return s;
     };
 
-    const cases: Case[] = [];
-    readers.forEach((reader, k) => {
-      const days = new Map<string, Set<string>>();
-      for (const id of reader.test) {
-        const day = announced.get(id);
-        if (!day) continue;
-        days.set(day, (days.get(day) ?? new Set()).add(id));
-      }
-      for (const [day, targets] of days) cases.push({ reader: k, day, targets });
-    });
+    const cases = readerDays(readers, announced);
 
     // per reader: the model and the extra profiles
     const t0 = performance.now();

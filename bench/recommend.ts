@@ -131,6 +131,21 @@ export async function withRecsys(args: string[], body: (r: Recsys) => Promise<vo
   }
 }
 
+/** Each reader's test days: the day's listing is ranked and the reader's papers of that day are the targets. */
+export function readerDays(readers: Reader[], announced: Map<string, string>): Case[] {
+  const cases: Case[] = [];
+  readers.forEach((reader, k) => {
+    const days = new Map<string, Set<string>>();
+    for (const id of reader.test) {
+      const day = announced.get(id);
+      if (!day) continue;
+      days.set(day, (days.get(day) ?? new Set()).add(id));
+    }
+    for (const [day, targets] of days) cases.push({ reader: k, day, targets });
+  });
+  return cases;
+}
+
 export async function benchRecommend(args: string[]): Promise<void> {
   const folds = numberArg(args, 'folds', 5);
   await withRecsys(args, async ({ rows, readers, byDay, announced, recommender }) => {
@@ -140,16 +155,7 @@ export async function benchRecommend(args: string[]): Promise<void> {
     const rank1000Ms: number[] = [];
     const rank1000CpuMs: number[] = [];
     const allIds = rows.map((r) => r.id);
-    const cases: Case[] = [];
-    readers.forEach((reader, k) => {
-      const days = new Map<string, Set<string>>();
-      for (const id of reader.test) {
-        const day = announced.get(id);
-        if (!day) continue;
-        days.set(day, (days.get(day) ?? new Set()).add(id));
-      }
-      for (const [day, targets] of days) cases.push({ reader: k, day, targets });
-    });
+    const cases = readerDays(readers, announced);
     await recommender.papersFor(allIds); // features of every paper, as a warm process has them
     await recommender.fit([]); // and the vectors' statistics
     for (const [k, reader] of readers.entries()) {

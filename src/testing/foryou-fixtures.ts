@@ -48,3 +48,19 @@ export const FOR_YOU_PAPERS = [
     abstract: 'Efficient sparse attention lets language models read long documents.',
   },
 ];
+
+/** A reader's BibTeX file matching three of FOR_YOU_PAPERS: by eprint, by arXiv URL, by DOI. */
+export const FOR_YOU_BIB = `@article{gnn2026,
+  title = {Graph neural networks for molecule property prediction},
+  author = {Lovelace, Ada and Turing, Alan},
+  eprint = {2603.00101},
+  archivePrefix = {arXiv},
+}
+@misc{protein,
+  title = {Protein structure prediction with attention},
+  url = {https://arxiv.org/abs/2603.00102v1},
+}
+@article{waves,
+  title = {Black hole mergers in gravitational wave catalogues},
+  doi = {10.1103/PhysRevD.1.2},
+}`;

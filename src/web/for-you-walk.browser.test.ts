@@ -5,7 +5,7 @@ import { buildTestApp } from '../testing/test-app.js';
 import { loadConfig } from '../config.js';
 import { freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { addPapers } from '../digest/fixtures.js';
-import { FOR_YOU_PAPERS } from '../testing/foryou-fixtures.js';
+import { FOR_YOU_BIB, FOR_YOU_PAPERS } from '../testing/foryou-fixtures.js';
 import { startTestSmtp, type TestSmtp } from '../testing/smtp.js';
 import { launchChromium, screenshotPath, seriousAxeViolations } from '../testing/browser.js';
 import { waitFor } from '../testing/wait.js';
@@ -14,20 +14,6 @@ import { waitFor } from '../testing/wait.js';
 // (landing on /for-you), pick a category, import a BibTeX file of three papers, see the day's papers
 // ranked each with a reason, dismiss one (gone after a reload), save one (the order changes: waited
 // for, never slept), then delete the account. Screenshots light and dark; no serious axe violation.
-
-const BIB = `@article{gnn2026,
-  title = {Graph neural networks for molecule property prediction},
-  eprint = {2603.00101},
-  archivePrefix = {arXiv},
-}
-@misc{protein,
-  title = {Protein structure prediction with attention},
-  url = {https://arxiv.org/abs/2603.00102v1},
-}
-@article{waves,
-  title = {Black hole mergers in gravitational wave catalogues},
-  doi = {10.1103/PhysRevD.1.2},
-}`;
 
 const MORE = [
   ['Graph transformers for crystal structures', 'Graph transformers predict crystal properties from atomic graphs.', 'cond-mat.mtrl-sci'],
@@ -94,7 +80,7 @@ describe('For you, the new-user walk in Chromium', () => {
       assert.equal((await page.textContent('li[data-paper-id="2603.00204"] .reason'))?.trim(), 'in cs.CL, which you follow');
 
       // Import a .bib file of three papers
-      await page.setInputFiles('input[type=file]', { name: 'mine.bib', mimeType: 'application/x-bibtex', buffer: Buffer.from(BIB) });
+      await page.setInputFiles('input[type=file]', { name: 'mine.bib', mimeType: 'application/x-bibtex', buffer: Buffer.from(FOR_YOU_BIB) });
       await page.waitForFunction(() => (document.querySelector('#library') as HTMLTextAreaElement).value.includes('@article{gnn2026'));
       await page.click('button:has-text("Import")');
       await page.waitForSelector('text=Imported 3 papers');

@@ -5,28 +5,13 @@ import { buildTestApp } from '../testing/test-app.js';
 import { loadConfig } from '../config.js';
 import { freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { addPapers } from '../digest/fixtures.js';
-import { FOR_YOU_PAPERS } from '../testing/foryou-fixtures.js';
+import { FOR_YOU_BIB, FOR_YOU_PAPERS } from '../testing/foryou-fixtures.js';
 import { launchChromium, screenshotPath, seriousAxeViolations, signedInPage } from '../testing/browser.js';
 
 // For you in real Chromium, as a new member tries it: the cold start, a BibTeX file of three papers
 // pasted into the import form, the ranked day with reasons, "Not interested" (the card leaves without
 // a reload, and is still gone after one), "Save" (the ranking changes on the next load). Screenshots
 // of each step, light and dark, for a person to look at.
-
-const BIB = `@article{gnn2026,
-  title = {Graph neural networks for molecule property prediction},
-  author = {Lovelace, Ada and Turing, Alan},
-  eprint = {2603.00101},
-  archivePrefix = {arXiv},
-}
-@misc{protein,
-  title = {Protein structure prediction with attention},
-  url = {https://arxiv.org/abs/2603.00102v1},
-}
-@article{waves,
-  title = {Black hole mergers in gravitational wave catalogues},
-  doi = {10.1103/PhysRevD.1.2},
-}`;
 
 describe('For you in Chromium', () => {
   let db: TestDatabase;
@@ -80,7 +65,7 @@ describe('For you in Chromium', () => {
       await page.waitForSelector('text=Your ranking starts with a few papers you like');
       await page.screenshot({ path: screenshotPath('for-you-cold'), fullPage: true });
       // The .bib file, chosen in the form: community.js puts its text in the box.
-      await page.setInputFiles('input[type=file]', { name: 'mine.bib', mimeType: 'application/x-bibtex', buffer: Buffer.from(BIB) });
+      await page.setInputFiles('input[type=file]', { name: 'mine.bib', mimeType: 'application/x-bibtex', buffer: Buffer.from(FOR_YOU_BIB) });
       await page.waitForFunction(() => (document.querySelector('#library') as HTMLTextAreaElement).value.includes('@article{gnn2026'));
       await page.click('button:has-text("Import")');
       await page.waitForSelector('text=Imported 3 papers');

@@ -1,5 +1,5 @@
 import type { Database } from '../storage/database.js';
-import { hotness } from '../feed/hotness.js';
+import { countOnSubmission } from './votes.js';
 
 // Deleting an account (issue #26, "deleting the account removes it"): the users row goes, and with it,
 // by the schema's ON DELETE CASCADE, everything private of the member: sessions, API tokens, upvotes,
@@ -22,21 +22,7 @@ export async function deleteAccount(database: Database, userId: number): Promise
     if (!user) return false;
     const voted = await trx.selectFrom('upvotes').select('paper_id').where('user_id', '=', userId).execute();
     await trx.deleteFrom('upvotes').where('user_id', '=', userId).execute();
-    for (const { paper_id } of voted) {
-      const sub = await trx
-        .updateTable('submissions')
-        .set((eb) => ({ upvotes: eb('upvotes', '-', 1) }))
-        .where('paper_id', '=', paper_id)
-        .where('upvotes', '>', 0)
-        .returning(['upvotes', 'submitted_at'])
-        .executeTakeFirst();
-      if (sub)
-        await trx
-          .updateTable('submissions')
-          .set({ hotness: hotness(Number(sub.upvotes), sub.submitted_at) })
-          .where('paper_id', '=', paper_id)
-          .execute();
-    }
+    for (const { paper_id } of voted) await countOnSubmission(trx, paper_id, -1);
     const own = await trx.selectFrom('comments').select(['id', 'parent_id']).where('user_id', '=', userId).execute();
     if (own.length) {
       const parentOf = new Map(own.map((c) => [Number(c.id), c.parent_id === null ? null : Number(c.parent_id)]));

@@ -1,4 +1,6 @@
+import type { Transaction } from 'kysely';
 import type { Database } from '../storage/database.js';
+import type { Schema } from '../storage/schema.js';
 import { hotness } from '../feed/hotness.js';
 import { CommunityError } from './errors.js';
 
@@ -25,6 +27,27 @@ export interface Votes {
   countMany(paperIds: string[]): Promise<Map<string, number>>;
 }
 
+/**
+ * A vote added (+1) or taken back (-1) on the paper's submission, if it is featured: its count and
+ * hotness, in the caller's transaction. Incremented in place (not a recount) so concurrent votes on
+ * PostgreSQL each count once: the row lock orders them. Never below 0.
+ */
+export async function countOnSubmission(trx: Transaction<Schema>, paperId: string, delta: 1 | -1): Promise<void> {
+  const sub = await trx
+    .updateTable('submissions')
+    .set((eb) => ({ upvotes: eb('upvotes', delta > 0 ? '+' : '-', 1) }))
+    .where('paper_id', '=', paperId)
+    .$if(delta < 0, (q) => q.where('upvotes', '>', 0))
+    .returning(['upvotes', 'submitted_at'])
+    .executeTakeFirst();
+  if (sub)
+    await trx
+      .updateTable('submissions')
+      .set({ hotness: hotness(Number(sub.upvotes), sub.submitted_at) })
+      .where('paper_id', '=', paperId)
+      .execute();
+}
+
 export function createVotes(database: Database, now: () => Date = () => new Date()): Votes {
   const { db } = database;
   const change = async (userId: number, paperId: string, add: boolean): Promise<VoteResult> =>
@@ -43,23 +66,7 @@ export function createVotes(database: Database, now: () => Date = () => new Date
         const r = await trx.deleteFrom('upvotes').where('paper_id', '=', paperId).where('user_id', '=', userId).executeTakeFirst();
         changed = Number(r.numDeletedRows) > 0;
       }
-      if (changed) {
-        // Increment in place (not a recount) so concurrent votes on PostgreSQL each count once:
-        // the row lock orders them, and the returned count is this transaction's own.
-        const sub = await trx
-          .updateTable('submissions')
-          .set((eb) => ({ upvotes: eb('upvotes', add ? '+' : '-', 1) }))
-          .where('paper_id', '=', paperId)
-          .returning(['upvotes', 'submitted_at'])
-          .executeTakeFirst();
-        if (sub) {
-          await trx
-            .updateTable('submissions')
-            .set({ hotness: hotness(Number(sub.upvotes), sub.submitted_at) })
-            .where('paper_id', '=', paperId)
-            .execute();
-        }
-      }
+      if (changed) await countOnSubmission(trx, paperId, add ? 1 : -1);
       const count = await trx
         .selectFrom('upvotes')
         .select((eb) => eb.fn.countAll<number>().as('n'))

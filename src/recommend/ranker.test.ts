@@ -189,3 +189,21 @@ test("a paper sharing a rare name with one liked paper ranks above one near the 
   const cols = featureColumns(model, candidates);
   assert.ok(cols.nearText[0] > cols.nearText[1]);
 });
+
+test("each reason names the liked paper whose words are most like the candidate's, as sparseDot of the two texts finds it", () => {
+  // rankForReader takes the text similarity to each liked paper from its word loop (no second pass over
+  // the texts): the liked paper it names must be the one sparseDot finds best, for every candidate.
+  const p = papers();
+  const liked = [p.get('asr1')!, p.get('mt1')!, p.get('rl1')!];
+  const others = [p.get('asr2')!, p.get('asr3')!, p.get('mt2')!, p.get('rl2')!];
+  const model = fitReader(liked);
+  const ranked = rankForReader(model, others);
+  assert.equal(ranked.length, others.length);
+  for (const r of ranked) {
+    const cand = others.find((o) => o.id === r.id)!;
+    const best = liked.reduce((a, b) => (sparseDot(b.text, cand.text) > sparseDot(a.text, cand.text) ? b : a));
+    if (sparseDot(best.text, cand.text) > 0) assert.equal(r.because?.id, best.id, `the reason for ${r.id}`);
+  }
+  const because = Object.fromEntries(ranked.map((r) => [r.id, r.because?.id]));
+  assert.deepEqual(because, { asr2: 'asr1', asr3: 'asr1', mt2: 'mt1', rl2: 'rl1' });
+});

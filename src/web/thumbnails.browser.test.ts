@@ -1,17 +1,15 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp } from '../testing/test-app.js';
 import { loadConfig } from '../config.js';
 import { freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { addPapers } from '../digest/fixtures.js';
 import { launchChromium, screenshotPath, seriousAxeViolations } from '../testing/browser.js';
-import { smallPdf } from '../testing/pdf.js';
+import { type PdfServer, servePdfs } from '../testing/pdf.js';
 
 // Thumbnails in real Chromium: drawn from real PDFs (a loopback server), shown on the feed's cards
 // and the paper page at the size the markup gives, so a card is as tall before its image arrives
@@ -21,20 +19,13 @@ describe('thumbnails in Chromium', () => {
   let db: TestDatabase;
   let app: FastifyInstance;
   let address: string;
-  let server: http.Server;
+  let server: PdfServer;
   let dataDir: string;
   const day = '2026-03-10';
 
   before(async () => {
-    server = http.createServer((req, res) => {
-      const id = (req.url ?? '').replace(/^\/pdf\//, '');
-      if (id === '2603.00903') {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/pdf' }).end(smallPdf(`Paper ${id}`));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    // One paper's PDF cannot be had: it gets no thumbnail.
+    server = await servePdfs((id, res) => id === '2603.00903' && !!res.writeHead(404).end());
     db = await freshDatabase('sqlite');
     await addPapers(db, [
       {
@@ -59,7 +50,7 @@ describe('thumbnails in Chromium', () => {
       SESSION_SECRET: 'browser-secret',
       PAGE_CACHE_MB: '0',
       THUMBNAILS: 'on',
-      ARXIV_PDF_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/pdf`,
+      ARXIV_PDF_URL: server.url,
       ARXIV_REQUEST_INTERVAL_MS: '0',
       DATA_DIR: dataDir,
     });
@@ -74,7 +65,7 @@ describe('thumbnails in Chromium', () => {
   after(async () => {
     await app.close();
     await db.destroy();
-    await new Promise<void>((r) => server.close(() => r()));
+    await server.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 

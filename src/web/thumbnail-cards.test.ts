@@ -8,7 +8,10 @@ import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases
 import { buildTestApp, type TestApp } from '../testing/test-app.js';
 import { Member } from '../testing/member.js';
 import { addPapers } from '../digest/fixtures.js';
+import { feedVersion } from '../feed/daily.js';
 import { type PdfServer, servePdfs } from '../testing/pdf.js';
+import { createThumbnails } from '../ingest/thumbnails.js';
+import { createPoliteHttp } from '../ingest/polite-http.js';
 
 // Thumbnails (THUMBNAILS=on) on every kind of card, not only the feed's: search results, an author's
 // page, a collection, For you show a paper's drawn thumbnail with its size, and ask for the ones
@@ -38,6 +41,9 @@ const LATE = '2603.01006';
 const LATE_TOO = '2603.01008';
 /** on no feed: drawing it leaves cached pages alone */
 const UNLISTED = '2603.01007';
+/** submitted on BATCH_DAY: drawn in one long run */
+const BATCH = ['2603.01011', '2603.01012', '2603.01013'];
+const BATCH_DAY = '2026-03-05';
 
 const IMG = (id: string) => new RegExp(`<img src="/thumbnails/${id.replace('.', '\\.')}\\.png" width="120" height="156" loading="lazy"`);
 
@@ -76,6 +82,7 @@ describe('thumbnails on every card', () => {
           paper(LATE, 'Drawn after its page was cached', CACHED_DAY),
           paper(LATE_TOO, 'Drawn in the same run', CACHED_DAY),
           paper(UNLISTED, 'On no feed at all'),
+          ...BATCH.map((id) => paper(id, `One of a batch: ${id}`, BATCH_DAY)),
         ]);
         const dir = () => {
           const d = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-thumb-cards-'));
@@ -148,6 +155,53 @@ describe('thumbnails on every card', () => {
           assert.doesNotMatch(res.body, /paper-thumb|with-thumb/);
         }
         assert.deepEqual(await db.db.selectFrom('paper_thumbnails').select(['paper_id', 'status']).orderBy('paper_id').execute(), rows);
+      });
+
+      test('an anonymous feed page in the page cache shows a thumbnail drawn after it was cached, on the next request', async () => {
+        const thumbnails = on.deps.thumbnails;
+        assert.ok(thumbnails);
+        // A paper on no feed drawn: no cached page lists it, none is made stale.
+        const version = await feedVersion(db);
+        await thumbnails.askFor([UNLISTED]);
+        assert.deepEqual(await thumbnails.drawDue(), { drawn: 1, failed: 0, later: 0 });
+        assert.equal(await feedVersion(db), version, 'a paper on no feed bumps nothing');
+
+        const url = `/papers/date/${CACHED_DAY}`;
+        const first = await on.app.inject({ url });
+        assert.equal(first.headers['x-cache'], 'miss');
+        assert.deepEqual([await status(LATE), await status(LATE_TOO)], ['pending', 'pending'], 'the feed page asked for its papers');
+        const cached = await on.app.inject({ url });
+        assert.equal(cached.headers['x-cache'], 'hit', 'served from the cache');
+        assert.doesNotMatch(cached.body, /paper-thumb/);
+
+        assert.deepEqual(await thumbnails.drawDue(), { drawn: 2, failed: 0, later: 0 });
+        const fresh = await on.app.inject({ url });
+        assert.equal(fresh.headers['x-cache'], 'miss', 'rendered again');
+        assert.match(fresh.body, IMG(LATE));
+        assert.match(fresh.body, IMG(LATE_TOO));
+        assert.equal(await feedVersion(db), version + 1, 'one bump for the run, however many it drew');
+        assert.equal((await on.app.inject({ url })).headers['x-cache'], 'hit', 'and cached again');
+      });
+
+      test('a long run makes cached pages stale at most every 30 s, and once at its end', async () => {
+        // Each PDF takes 20 s to come (the clock moves as it is served).
+        let clock = Date.parse('2026-03-10T12:00:00Z');
+        const slow = await servePdfs(() => {
+          clock += 20_000;
+          return false;
+        });
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-thumb-cards-'));
+        dirs.push(dir);
+        try {
+          const client = createPoliteHttp({ userAgent: 'Paperboy/test', intervalMs: 0, timeoutMs: 5000, maxRetries: 0, backoffMs: 1 });
+          const thumbnails = createThumbnails(db.db, client, { pdfUrl: slow.url, dir }, () => clock);
+          await thumbnails.askFor(BATCH);
+          const version = await feedVersion(db);
+          assert.deepEqual(await thumbnails.drawDue(), { drawn: 3, failed: 0, later: 0 });
+          assert.equal(await feedVersion(db), version + 2, 'once 30 s had passed (after the second, 40 s in), then at the end');
+        } finally {
+          await slow.close();
+        }
       });
     });
   }

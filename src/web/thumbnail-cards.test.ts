@@ -57,6 +57,7 @@ describe('thumbnails on every card', () => {
       let ada: Member;
       let adaOff: Member;
       let collection: string;
+      let adaId: number;
       const dirs: string[] = [];
       const status = async (id: string) =>
         (await db.db.selectFrom('paper_thumbnails').select('status').where('paper_id', '=', id).executeTakeFirst())?.status ?? 'never asked';
@@ -94,6 +95,7 @@ describe('thumbnails on every card', () => {
         on = await buildTestApp({ database: db, config: loadConfig({ ...env, THUMBNAILS: 'on', ARXIV_PDF_URL: server.url, DATA_DIR: dir() }) });
         off = await buildTestApp({ database: db, config: loadConfig({ ...env, ARXIV_PDF_URL: server.url, DATA_DIR: dir() }) });
         const user = await on.deps.community.accounts.createUser({ email: 'ada@example.org', username: 'ada' });
+        adaId = user.id;
         ada = new Member(on.app, (await on.deps.community.accounts.createSession(user.id)).token);
         adaOff = new Member(off.app, (await off.deps.community.accounts.createSession(user.id)).token);
         const c = await on.deps.recommend.collections.create(user.id, { name: 'Reading', public: true });
@@ -138,6 +140,13 @@ describe('thumbnails on every card', () => {
         assert.match((await ada.get('/for-you')).body, IMG(ON_FEED));
         // A member's search is rendered for them: it shows it at once.
         assert.match((await ada.get('/search?q=lattice')).body, IMG(SEARCHED));
+        // A member's page (what she upvoted) and Following (the authors she follows) show them too.
+        await on.deps.community.votes.upvote(adaId, DRAWN);
+        await on.deps.follows.follow(adaId, 'author', AUTHOR);
+        assert.match((await on.app.inject({ url: '/u/ada' })).body, IMG(DRAWN));
+        const following = (await ada.get('/following')).body;
+        assert.match(following, IMG(DRAWN));
+        assert.match(following, IMG(BY_AUTHOR));
       });
 
       test('THUMBNAILS off: no thumbnail on any card, and nothing asked for', async () => {
@@ -149,6 +158,7 @@ describe('thumbnails on every card', () => {
           await off.app.inject({ url: `/authors/${encodeURIComponent(AUTHOR)}` }),
           await off.app.inject({ url: collection }),
           await off.app.inject({ url: '/u/ada' }),
+          await adaOff.get('/following'),
           await off.app.inject({ url: `/papers/date/${CACHED_DAY}` }),
         ]) {
           assert.equal(res.statusCode, 200);

@@ -1,7 +1,8 @@
 // The daily feed: submitted papers by feed day, week, month or trending. One query,
 // listDailyPapers(), answers the HTML pages, the JSON API and the Atom feeds alike.
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../storage/database.js';
+import type { Schema } from '../storage/schema.js';
 import type { Paper } from '../papers/paper.js';
 import { chunks, toPaper } from '../papers/store.js';
 import type { Period } from './period.js';
@@ -221,6 +222,23 @@ export async function feedDayRange(database: Database): Promise<{ first: string;
 export async function feedVersion(database: Database): Promise<number> {
   const row = await database.db.selectFrom('feed_state').select('version').where('id', '=', 1).executeTakeFirst();
   return Number(row?.version ?? 0);
+}
+
+/**
+ * Something shown on these papers' cards changed outside their submissions (a thumbnail drawn): the
+ * pages rendered before now are stale if they may list one of them, which cached pages (feed pages,
+ * /api/daily_papers, the feeds) only do for a paper with a visible submission. Then the feed version
+ * is bumped once, as a vote bumps it, so every process renders those pages again on their next
+ * check; papers on no feed bump nothing. Whether it bumped.
+ */
+export async function feedPapersChanged(db: Kysely<Schema>, paperIds: readonly string[]): Promise<boolean> {
+  let listed = false;
+  for (const part of chunks([...new Set(paperIds)], 500)) {
+    listed = !!(await db.selectFrom('submissions').select('paper_id').where('paper_id', 'in', part).where('hidden', '=', 0).limit(1).executeTakeFirst());
+    if (listed) break;
+  }
+  if (listed) await db.updateTable('feed_state').set({ version: sql`version + 1` }).where('id', '=', 1).execute();
+  return listed;
 }
 
 /** The last GitHub star count of a repository link (null: not counted, or no link). */

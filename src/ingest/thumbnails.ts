@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { sql, type Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import type { Schema } from '../storage/schema.js';
+import { feedPapersChanged } from '../feed/daily.js';
 import { HttpError, HttpTooLarge, type PoliteHttp } from './polite-http.js';
 
 // Thumbnails (issue #28, THUMBNAILS=on): page 1 of a paper's PDF, fetched through the process's
@@ -25,6 +26,12 @@ const CLAIM_MS = 10 * 60_000;
 /** A failure that may pass (no answer, 5xx) is tried again this much later, at most MAX_ATTEMPTS times in all. */
 const RETRY_LATER_MS = 60 * 60_000;
 const MAX_ATTEMPTS = 3;
+/**
+ * Drawn thumbnails make the cached pages that list them stale (feedPapersChanged: one bump of the
+ * feed version, which re-renders every cached page) at most this often during a run, and once at its
+ * end: a bump per thumbnail would empty the page cache every few seconds while a feed day is drawn.
+ */
+export const CACHED_PAGES_EVERY_MS = 30_000;
 
 export interface Thumbnail {
   /** the drawn image's size in pixels */
@@ -237,7 +244,17 @@ export function createThumbnails(db: Kysely<Schema>, http: PoliteHttp, s: Thumbn
     },
     async drawDue(o = {}) {
       const r: DrawResult = { drawn: 0, failed: 0, later: 0 };
+      // Drawn since cached pages were last told. A failure changes no page (no thumbnail before or after);
+      // a run cut short by an unexpected error tells nobody: those pages expire within a minute anyway.
+      let fresh: string[] = [];
+      let toldAt = now();
+      const tell = async () => {
+        if (fresh.length) await feedPapersChanged(db, fresh);
+        fresh = [];
+        toldAt = now();
+      };
       while (!o.shouldStop?.()) {
+        if (fresh.length && now() - toldAt >= CACHED_PAGES_EVERY_MS) await tell();
         const id = await claim();
         if (!id) break;
         try {
@@ -248,6 +265,7 @@ export function createThumbnails(db: Kysely<Schema>, http: PoliteHttp, s: Thumbn
             .where('paper_id', '=', id)
             .execute();
           r.drawn++;
+          fresh.push(id);
         } catch (e) {
           if (!(e instanceof DrawFailure)) throw e;
           const again = e.passing
@@ -274,6 +292,7 @@ export function createThumbnails(db: Kysely<Schema>, http: PoliteHttp, s: Thumbn
           o.log?.(`thumbnails: ${id}: ${e.message}${again ? ' (trying again in an hour)' : ''}`);
         }
       }
+      await tell();
       return r;
     },
   };

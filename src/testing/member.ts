@@ -48,4 +48,4 @@ export class Member {
 }
 
 /** Paper ids of the cards on a page, in order. */
-export const cardIds = (body: string) => [...body.matchAll(/<li class="paper-card" data-paper-id="([^"]+)"/g)].map((m) => m[1]);
+export const cardIds = (body: string) => [...body.matchAll(/<li class="paper-card[^"]*" data-paper-id="([^"]+)"/g)].map((m) => m[1]);

@@ -95,10 +95,13 @@ export interface CardExtras {
   forYou?: boolean;
   /** under the meta line (a collection's controls and note form) */
   after?: SafeHtml;
+  /** THUMBNAILS: the paper's drawn thumbnail, beside the text as on feed cards (listedThumbnails gives a page's) */
+  thumbnail?: Thumbnail;
 }
 
 export function paperCard(p: Paper, extras: CardExtras = {}): SafeHtml {
-  return html`<li class="paper-card" data-paper-id="${p.id}"${extras.forYou ? html` data-foryou-card` : ''}>
+  const thumb = thumbnailFigure(p.id, extras.thumbnail);
+  return html`<li class="paper-card${thumb ? ' with-thumb' : ''}" data-paper-id="${p.id}"${extras.forYou ? html` data-foryou-card` : ''}>
   <div class="side">${extras.side ?? html`<div class="votes" aria-hidden="true"><span class="chip">${p.categories[0]}</span></div>`}</div>
   <article>
     <h2><a href="${paperPath(p.id)}">${p.title}</a></h2>
@@ -113,5 +116,6 @@ export function paperCard(p: Paper, extras: CardExtras = {}): SafeHtml {
     </div>
     ${extras.after ?? ''}
   </article>
+  ${thumb}
 </li>`;
 }

@@ -20,6 +20,7 @@ import { Category } from '../papers/schemas.js';
 import { parseWholeNumber } from '../util/strict-input.js';
 import type { ExportFormat } from '../papers/citation.js';
 import { exportDownload, exportFormatOf, MAX_LIST_EXPORT } from './exports.js';
+import { listedThumbnails } from './listed-thumbnails.js';
 
 /** The query string of every feed page; checked in parseFeedPageQuery, whose messages read better on a page. */
 export const FeedPageQuerySchema = Type.Object({
@@ -243,7 +244,10 @@ async function renderFeedPage(
   // The listing's own feed: the latest days (or trending) narrowed to the category.
   const categoryFeed = category ? `${period ? '/papers/feed.xml' : '/papers/trending/feed.xml'}?category=${encodeURIComponent(category)}` : null;
   // THUMBNAILS: the drawn ones are shown; the rest are asked for (a worker draws them).
-  const thumbnails = await deps.thumbnails?.askFor(list.entries.map((e) => e.paper.id));
+  const thumbnails = await listedThumbnails(
+    deps,
+    list.entries.map((e) => e.paper.id),
+  );
   const [mine, collections] =
     viewer.userId === null
       ? [null, undefined]

@@ -40,7 +40,7 @@ export interface FeedView {
   /** Save / Not interested for a signed-in member (src/web/community-components.ts) */
   signalBox?: (e: DailyEntry) => SafeHtml;
   /** THUMBNAILS: the drawn thumbnails of the listed papers */
-  thumbnails?: Map<string, Thumbnail>;
+  thumbnails?: ReadonlyMap<string, Thumbnail>;
   /** For-you sort: why each paper ranks where it does */
   reasons?: Map<string, string>;
   /** signed in: the Community / For you sort links */

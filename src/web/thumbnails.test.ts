@@ -1,10 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../config.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../testing/databases.js';
 import { buildTestApp, type TestApp } from '../testing/test-app.js';
@@ -12,7 +10,7 @@ import { addPapers } from '../digest/fixtures.js';
 import { createThumbnails, openThumbnails, pngSize } from '../ingest/thumbnails.js';
 import { createPoliteHttp } from '../ingest/polite-http.js';
 import { processJobs } from '../jobs/definitions.js';
-import { smallPdf } from '../testing/pdf.js';
+import { type PdfServer, servePdfs, smallPdf } from '../testing/pdf.js';
 
 // Thumbnails (THUMBNAILS=on) against a loopback server of real, small PDFs made here: a paper shown
 // on a feed page or opened is asked for, the worker fetches each PDF once (however many readers
@@ -29,18 +27,14 @@ const PAPERS = [
 ];
 
 describe('thumbnails: the server of PDFs', () => {
-  let server: http.Server;
+  let server: PdfServer;
   let base: string;
   /** requests per path */
-  const asked = new Map<string, number>();
-  const agents: string[] = [];
+  let asked: Map<string, number>;
+  let agents: string[];
 
   before(async () => {
-    server = http.createServer((req, res) => {
-      const p = req.url ?? '';
-      asked.set(p, (asked.get(p) ?? 0) + 1);
-      agents.push(String(req.headers['user-agent']));
-      const id = p.replace(/^\/pdf\//, '');
+    server = await servePdfs((id, res) => {
       if (id === '2603.00601' || id === 'hep-th/9901001' || id === '2603.00700') {
         // Slow enough that readers opening the paper at once all wait on the one fetch.
         setTimeout(() => {
@@ -60,11 +54,11 @@ describe('thumbnails: the server of PDFs', () => {
         res.writeHead(404, { 'content-type': 'text/plain' });
         res.end('no such paper');
       }
+      return true;
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/pdf`;
+    ({ url: base, asked, agents } = server);
   });
-  after(() => new Promise<void>((r) => server.close(() => r())));
+  after(() => server.close());
 
   const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-thumbs-'));
 

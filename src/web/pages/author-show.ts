@@ -4,6 +4,7 @@ import type { AppDeps } from '../deps.js';
 import { html } from '../../util/html.js';
 import { page } from '../session.js';
 import { authorPath, paperCard } from '../components.js';
+import { listedThumbnails } from '../listed-thumbnails.js';
 import { followButton } from '../community-components.js';
 import { feedAnchors, feedLinks } from '../feeds/paper-feed.js';
 import { badRequestPage } from '../feed-page.js';
@@ -45,6 +46,10 @@ export function registerAuthorShow(app: FastifyInstance, deps: AppDeps) {
     const mixed = (s: string) => (s !== s.toUpperCase() && s !== s.toLowerCase() ? 1 : 0);
     const ranked = [...spellings.entries()].sort((a, b) => b[1] - a[1] || mixed(b[0]) - mixed(a[0]) || a[0].localeCompare(b[0])).map(([s]) => s);
     const shown = ranked[0] ?? name;
+    const thumbnails = await listedThumbnails(
+      deps,
+      list.papers.map((x) => x.id),
+    );
     const path = authorPath(name);
     const pageHref = (n: number) => (n ? `${path}?p=${n}` : path);
     const body = html`<section class="author-page">
@@ -58,7 +63,7 @@ export function registerAuthorShow(app: FastifyInstance, deps: AppDeps) {
   <div class="actions">${followButton(req, { kind: 'author', value: shown, label: shown, following, back: path })} ${feedAnchors(`${path}/feed.xml`)}</div>
 </div>
 ${current ? '' : html`<p class="notice">The author index is still being built after an import: some papers may be missing for a few minutes.</p>`}
-${list.papers.length ? html`<ol class="papers" start="${p * AUTHOR_PAGE_SIZE + 1}">${list.papers.map((x) => paperCard(x))}</ol>` : ''}
+${list.papers.length ? html`<ol class="papers" start="${p * AUTHOR_PAGE_SIZE + 1}">${list.papers.map((x) => paperCard(x, { thumbnail: thumbnails.get(x.id) }))}</ol>` : ''}
 <nav class="pager" aria-label="Pages">
   ${p > 0 ? html`<a rel="prev" href="${pageHref(p - 1)}">← Newer papers</a>` : html`<span></span>`}
   ${list.hasMore ? html`<a rel="next" href="${pageHref(p + 1)}">Older papers →</a>` : ''}

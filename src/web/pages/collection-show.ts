@@ -8,6 +8,8 @@ import { html, type SafeHtml } from '../../util/html.js';
 import { errorPage } from '../error-page.js';
 import { badRequestPage } from '../feed-page.js';
 import { paperCard, formatDate } from '../components.js';
+import type { Thumbnail } from '../../ingest/thumbnails.js';
+import { listedThumbnails } from '../listed-thumbnails.js';
 import { csrfField, page } from '../session.js';
 import { exportFormatOf, exportHref, sendExport } from '../exports.js';
 import { feedAnchors, feedLinks, sendPaperFeed } from '../feeds/paper-feed.js';
@@ -65,13 +67,14 @@ function itemControls(req: FastifyRequest, action: string, it: CollectionItem, i
 </form>`;
 }
 
-function renderCollection(req: FastifyRequest, owner: User, c: Collection, items: CollectionItem[]): SafeHtml {
+function renderCollection(req: FastifyRequest, owner: User, c: Collection, items: CollectionItem[], thumbnails: ReadonlyMap<string, Thumbnail>): SafeHtml {
   const own = req.user?.id === owner.id;
   const path = collectionPath(owner.username, c.slug);
   const action = `${path}/edit`;
   const cards = items.map((it, i) => {
     const newer = it.paper.version > it.versionAdded;
     return paperCard(it.paper, {
+      thumbnail: thumbnails.get(it.paper.id),
       note: html`${newer ? html`<p class="new-version"><span class="chip updated">New version</span> v${it.paper.version} on arXiv; v${it.versionAdded} when added</p>` : ''}${
         own && it.note ? html`<p class="paper-note"><strong>Note:</strong> ${it.note}</p>` : ''
       }`,
@@ -137,7 +140,16 @@ export function registerCollectionShow(app: FastifyInstance, deps: AppDeps) {
       return reply.type('text/html; charset=utf-8').send(
         page(req, {
           title: `${c.name} · ${owner.username} · Paperboy`,
-          body: renderCollection(req, owner, c, items),
+          body: renderCollection(
+            req,
+            owner,
+            c,
+            items,
+            await listedThumbnails(
+              deps,
+              items.map((i) => i.paper.id),
+            ),
+          ),
           scripts: ['community.js'],
           // A public collection's page may be indexed; a private one is never shown to anyone else anyway.
           head: c.public ? feedLinks(`${collectionPath(owner.username, c.slug)}/feed.xml`, c.name) : html`<meta name="robots" content="noindex">`,

@@ -4,6 +4,7 @@ import type { AppDeps } from '../deps.js';
 import { html } from '../../util/html.js';
 import { backPath, csrfField, page, requireUser } from '../session.js';
 import { authorPath, paperCard } from '../components.js';
+import { listedThumbnails } from '../listed-thumbnails.js';
 import { badRequestPage } from '../feed-page.js';
 import { ensureFormParser, field } from '../form-body.js';
 import { FollowError, followLabel, type Follow } from '../../follow/follows.js';
@@ -54,6 +55,10 @@ export function registerFollowing(app: FastifyInstance, deps: AppDeps) {
       follows.list(user.id),
       follows.following(user.id, { offset: p * FOLLOWING_PAGE_SIZE, limit: FOLLOWING_PAGE_SIZE }),
     ]);
+    const thumbnails = await listedThumbnails(
+      deps,
+      list.items.map((i) => i.paper.id),
+    );
     const kinds = (['author', 'member', 'category', 'search'] as const).filter((k) => mine.some((f) => f.kind === k));
     const body = html`<section class="following">
 <h1>Following</h1>
@@ -81,6 +86,7 @@ ${
   list.items.length
     ? html`<ol class="papers" start="${p * FOLLOWING_PAGE_SIZE + 1}">${list.items.map((i) =>
         paperCard(i.paper, {
+          thumbnail: thumbnails.get(i.paper.id),
           note: html`<p class="reason">${i.submittedBy ? html`Submitted by <a href="/u/${encodeURIComponent(i.submittedBy)}">@${i.submittedBy}</a> · ` : ''}Following: ${i.via.join(', ')}</p>`,
         }),
       )}</ol>`

@@ -10,6 +10,7 @@ import { isCategory } from '../../papers/schemas.js';
 import { html, type SafeHtml } from '../../util/html.js';
 import { isCalendarDay, parseWholeNumber } from '../../util/strict-input.js';
 import { paperCard } from '../components.js';
+import { listedThumbnails } from '../listed-thumbnails.js';
 import { signalButtons, upvoteBox } from '../community-components.js';
 import { badRequestPage } from '../feed-page.js';
 import { FEED_PAGE_SIZE } from '../feed-view.js';
@@ -83,15 +84,17 @@ async function cards(
   forYou: boolean,
 ) {
   const ids = items.map((i) => i.paper.id);
-  const [signals, voted, counts, collections] = await Promise.all([
+  const [signals, voted, counts, collections, thumbnails] = await Promise.all([
     deps.recommend.signals.among(user.id, ids),
     deps.community.votes.votedAmong(user.id, ids),
     deps.community.votes.countMany(ids),
     deps.recommend.collections.mine(user.id),
+    listedThumbnails(deps, ids),
   ]);
   return items.map(({ paper, reason, upvotes }) =>
     paperCard(paper, {
       forYou,
+      thumbnail: thumbnails.get(paper.id),
       side: upvoteBox(req, { paperId: paper.id, upvotes: upvotes ?? counts.get(paper.id) ?? 0, voted: voted.has(paper.id), back }),
       note: reason ? html`<p class="reason">${reason}</p>` : undefined,
       meta: signalButtons(req, { paperId: paper.id, saved: signals.saved.has(paper.id), dismissed: signals.dismissed.has(paper.id), back, collections }),

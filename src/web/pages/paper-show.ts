@@ -8,6 +8,7 @@ import { paperMarkdown } from '../paper-markdown.js';
 import { collectionPath } from './collection-show.js';
 import { formatDate, keywordChips, paperCard, paperLinks, paperPath, thumbnailFigure } from '../components.js';
 import { page } from '../session.js';
+import { listedThumbnails } from '../listed-thumbnails.js';
 import { paperCommunity } from './paper-community.js';
 import { signalButtons } from '../community-components.js';
 import { githubStarsOf } from '../../feed/daily.js';
@@ -88,15 +89,17 @@ export function registerPaperShow(app: FastifyInstance, deps: AppDeps) {
     if (!md) reply.header('Vary', 'Accept');
     if (md || prefersMarkdown(req.headers.accept)) return reply.type('text/markdown; charset=utf-8').send(paperMarkdown(p, deps.config.baseUrl));
     // Similar papers come from stored vectors only (no model call); none until `paperboy embed` ran.
-    const [c, similar, mine, githubStars, collections, holding, thumbnails] = await Promise.all([
+    const [c, { similar, thumbnails }, mine, githubStars, collections, holding] = await Promise.all([
       paperCommunity(req, p, community),
-      search.similar(p.id, 6).catch(() => []),
+      // THUMBNAILS: opening a paper asks for its thumbnail and its similar papers' (a worker draws each once).
+      search
+        .similar(p.id, 6)
+        .catch(() => [])
+        .then(async (similar) => ({ similar, thumbnails: await listedThumbnails(deps, [p.id, ...similar.map((x) => x.paper.id)]) })),
       req.user ? deps.recommend.signals.among(req.user.id, [p.id]) : null,
       githubStarsOf(deps.database, p.githubRepo),
       req.user ? deps.recommend.collections.mine(req.user.id) : undefined,
       req.user ? deps.recommend.collections.holding(req.user.id, p.id) : [],
-      // THUMBNAILS: opening a paper asks for its thumbnail (a worker draws it once).
-      deps.thumbnails?.askFor([p.id]),
     ]);
     const username = req.user?.username ?? '';
     const summary = paperSummary(p);
@@ -125,7 +128,7 @@ ${
     : ''
 }
 ${keywordChips(phrases)}
-${thumbnailFigure(p.id, thumbnails?.get(p.id), 180)}
+${thumbnailFigure(p.id, thumbnails.get(p.id), 180)}
 <h2>Abstract</h2>
 <p class="abstract">${p.abstract}</p>
 <dl>
@@ -138,7 +141,7 @@ ${thumbnailFigure(p.id, thumbnails?.get(p.id), 180)}
   <dt>arXiv</dt><dd><a href="${absUrl(p.id)}">${absUrl(p.id)}</a></dd>
 </dl>
 ${c.sections}
-${similar.length ? html`<section class="similar"><h2>Similar papers</h2><ol class="papers">${similar.map((x) => paperCard(x.paper))}</ol></section>` : ''}
+${similar.length ? html`<section class="similar"><h2>Similar papers</h2><ol class="papers">${similar.map((x) => paperCard(x.paper, { thumbnail: thumbnails.get(x.paper.id) }))}</ol></section>` : ''}
 </article>`;
     return reply.type('text/html; charset=utf-8').send(
       page(req, {

@@ -6,6 +6,7 @@ import { page } from '../session.js';
 import { followButton, signalButtons } from '../community-components.js';
 import { feedAnchors, feedLinks } from '../feeds/paper-feed.js';
 import { paperCard } from '../components.js';
+import { listedThumbnails } from '../listed-thumbnails.js';
 import { snippet } from '../../search/snippet.js';
 import { parseSearchRequest, searchQuerySchema } from '../../search/request.js';
 import { checkedInHandler } from '../api/schemas.js';
@@ -110,9 +111,14 @@ export function registerSearchPage(app: FastifyInstance, deps: AppDeps) {
       // The in-memory lexical index is still loading: the slower fallback answers (see /api/papers/search).
       if (search.lexicalIndexBuilding?.()) reply.header('X-Search-Index', 'building');
       try {
-        const render = (r: SearchResult, mine?: { reasons?: Map<string, string>; buttons: (id: string) => SafeHtml }) => {
+        const render = async (r: SearchResult, mine?: { reasons?: Map<string, string>; buttons: (id: string) => SafeHtml }) => {
+          const thumbnails = await listedThumbnails(
+            deps,
+            r.papers.map((x) => x.paper.id),
+          );
           const cards = r.papers.map(({ paper, featured, upvotes }) =>
             paperCard(paper, {
+              thumbnail: thumbnails.get(paper.id),
               snippet: html`${snippet(paper.abstract, parsed.q).map((p) => (p.hit ? html`<mark>${p.text}</mark>` : html`${p.text}`))}`,
               note: mine?.reasons?.has(paper.id) ? html`<p class="reason">${mine.reasons.get(paper.id)}</p>` : undefined,
               meta: html`${featured ? html`<span class="chip featured" title="featured in the daily feed">▲ ${upvotes}</span>` : ''}${mine ? mine.buttons(paper.id) : ''}`,
@@ -154,7 +160,7 @@ ${r.papers.length ? html`<ol class="papers">${cards}</ol>` : html`<p>No papers m
           ]);
           const buttons = (id: string) =>
             signalButtons(req, { paperId: id, saved: signals.saved.has(id), dismissed: signals.dismissed.has(id), back: req.url, collections });
-          results = render({ ...r, papers: shown }, { reasons, buttons }).value;
+          results = (await render({ ...r, papers: shown }, { reasons, buttons })).value;
         } else results = await searchAnswers.answer('page', parsed, (r) => render(r));
       } catch (e) {
         if (!(e instanceof SearchBusy)) throw e;

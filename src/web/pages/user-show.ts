@@ -3,6 +3,7 @@ import type { AppDeps } from '../deps.js';
 import { html } from '../../util/html.js';
 import { csrfField, page, requireUser } from '../session.js';
 import { paperCard, formatDate } from '../components.js';
+import { listedThumbnails } from '../listed-thumbnails.js';
 import { followButton } from '../community-components.js';
 import { feedAnchors, feedLinks } from '../feeds/paper-feed.js';
 import { CommunityError } from '../../community/errors.js';
@@ -74,8 +75,12 @@ ${own ? html`<p><a href="/collections">Manage your collections →</a></p>` : ''
       papers.getMany(claims.map((c) => c.paperId)),
     ]);
     const own = req.user?.id === user.id;
+    const thumbnails = await listedThumbnails(
+      deps,
+      [...submittedPapers, ...claimedPapers, ...upvotedPapers].map((p) => p.id),
+    );
     const list = (items: typeof submittedPapers, empty: string) =>
-      items.length ? html`<ol class="papers">${items.map((p) => paperCard(p))}</ol>` : html`<p class="muted">${empty}</p>`;
+      items.length ? html`<ol class="papers">${items.map((p) => paperCard(p, { thumbnail: thumbnails.get(p.id) }))}</ol>` : html`<p class="muted">${empty}</p>`;
     const tokens = own ? await community.accounts.listApiTokens(user.id) : [];
     const following = req.user && !own ? await deps.follows.isFollowing(req.user.id, 'member', user.username) : false;
     const home = `/u/${encodeURIComponent(user.username)}`;

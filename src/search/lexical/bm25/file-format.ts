@@ -1,4 +1,5 @@
-import { open, readFile, rename, writeFile } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { open, rename, writeFile } from 'node:fs/promises';
 import type { Bm25Weights } from './formula.js';
 import { type Postings, SKIP, sharedInts } from './postings.js';
 import { type RowIds, TitleTable } from './row-tables.js';
@@ -149,32 +150,92 @@ export async function readIndexHeader(path: string): Promise<IndexFileHeader | n
  * Reads a saved index into the index `make` gives when the file is of the current format, its key
  * is `key` and it reads back whole; else null (and `make` may not have been called).
  */
-export async function loadIndex<T extends PersistedIndex>(path: string, key: string, make: () => T): Promise<T | null> {
-  let buf: Buffer;
+export async function loadIndex<T extends PersistedIndex>(path: string, key: string, make: () => T, windowBytes = WINDOW): Promise<T | null> {
+  let fd: number;
   try {
-    buf = await readFile(path);
+    fd = openSync(path, 'r');
   } catch {
     return null;
   }
   try {
-    return readIndex(buf, key, make);
+    return readIndex(new FileCursor(fd, fstatSync(fd).size, windowBytes), key, make);
   } catch {
     return null; // not JSON, or arrays cut short: a corrupt file is rebuilt like an old one
+  } finally {
+    closeSync(fd);
   }
 }
 
-function readIndex<T extends PersistedIndex>(buf: Buffer, key: string, make: () => T): T | null {
-  if (buf.length < 8 || buf.subarray(0, 4).toString() !== MAGIC) return null;
-  const hl = buf.readUInt32LE(4);
-  if (hl > buf.length - 8) return null;
-  const h = currentHeader(buf.subarray(8, 8 + hl).toString());
+/** Bytes read from the file at a time for its small arrays (larger ones are read straight into place). */
+export const WINDOW = 8 << 20;
+
+/**
+ * The file read front to back into the arrays that keep its bytes, through one small window: a file
+ * read whole first (610 MB at a million papers) doubled a joining process's memory while it loaded.
+ */
+class FileCursor {
+  /** where in the file the next byte is */
+  at = 0;
+  private window = Buffer.alloc(0);
+  private windowAt = 0;
+
+  constructor(
+    private readonly fd: number,
+    readonly size: number,
+    private readonly windowBytes: number,
+  ) {}
+
+  /** The next `n` bytes, as a view that holds until the next call. */
+  take(n: number): Uint8Array {
+    if (this.at + n > this.size) throw new Error('lexical index file: cut short');
+    if (this.at < this.windowAt || this.at + n > this.windowAt + this.window.length) {
+      if (n > this.windowBytes) {
+        const out = Buffer.allocUnsafe(n);
+        this.fill(out);
+        return out;
+      }
+      if (this.window.length === 0) this.window = Buffer.allocUnsafe(Math.min(this.windowBytes, Math.max(this.size, 1)));
+      this.windowAt = this.at;
+      this.readAt(this.window.subarray(0, Math.min(this.window.length, this.size - this.at)), this.at);
+    }
+    const from = this.at - this.windowAt;
+    this.at += n;
+    return this.window.subarray(from, from + n);
+  }
+
+  /** Fills `into` with the next bytes: from the window when they are in it, else read straight into it. */
+  fill(into: Uint8Array): void {
+    const n = into.length;
+    if (this.at + n > this.size) throw new Error('lexical index file: cut short');
+    if (n <= this.windowBytes) {
+      into.set(this.take(n));
+      return;
+    }
+    this.readAt(into, this.at);
+    this.at += n;
+  }
+
+  private readAt(into: Uint8Array, position: number): void {
+    for (let done = 0; done < into.length; ) {
+      const got = readSync(this.fd, into, done, into.length - done, position + done);
+      if (got === 0) throw new Error('lexical index file: cut short');
+      done += got;
+    }
+  }
+}
+
+function readIndex<T extends PersistedIndex>(file: FileCursor, key: string, make: () => T): T | null {
+  if (file.size < 8) return null;
+  const head = Buffer.from(file.take(8));
+  if (head.subarray(0, 4).toString() !== MAGIC) return null;
+  const hl = head.readUInt32LE(4);
+  if (hl > file.size - 8) return null;
+  const h = currentHeader(Buffer.from(file.take(hl)).toString());
   if (!h || h.key !== key) return null;
   const out = make();
-  let at = 8 + hl;
   const ints = (n: number) => {
     const a = new Int32Array(Math.max(n, 1));
-    new Uint8Array(a.buffer).set(buf.subarray(at, at + n * 4));
-    at += n * 4;
+    file.fill(new Uint8Array(a.buffer, 0, n * 4));
     return a;
   };
   for (const [p, terms] of [
@@ -189,9 +250,10 @@ function readIndex<T extends PersistedIndex>(buf: Buffer, key: string, make: () 
     p.shared = true;
     for (let t = 0; t < n; t++) {
       p.termOf.set(terms[t], t);
-      // A copy of the bytes, so one list growing does not keep the whole file alive.
-      p.bufs[t] = p.copyBytes(buf.subarray(at, at + p.lens[t]));
-      at += p.lens[t];
+      // Bytes of its own, so one list growing does not keep a larger buffer alive.
+      const bytes = p.allocBytes(p.lens[t]);
+      file.fill(bytes);
+      p.bufs[t] = bytes;
     }
   }
   out.stemOf = ints(h.exact.length);
@@ -211,21 +273,21 @@ function readIndex<T extends PersistedIndex>(buf: Buffer, key: string, make: () 
       p.skips.set(t, ints(2 * n));
       if (bounded) {
         const bm = new Float32Array(n + 1);
-        new Uint8Array(bm.buffer).set(buf.subarray(at, at + 4 * (n + 1)));
-        at += 4 * (n + 1);
+        file.fill(new Uint8Array(bm.buffer));
         p.blockMax.set(t, bm);
       }
     }
   }
   if (typeof h.ids === 'number') {
     out.ids.off = ints(h.maxRowid + 2);
-    out.ids.bytes = Buffer.from(buf.subarray(at, at + h.ids));
+    const bytes = Buffer.allocUnsafe(h.ids);
+    file.fill(bytes);
+    out.ids.bytes = bytes;
     out.ids.end = h.ids;
-    at += h.ids;
   } else out.ids.complete = false;
   const checks = ints(h.maxRowid + 1);
   // Every array read in full, and nothing after them: else the file was cut short or is not one of ours.
-  if (at !== buf.length) return null;
+  if (file.at !== file.size) return null;
   out.titles = TitleTable.fromArrays(hashes, checks, out.len, out.maxRowid);
   const w = h.boundWeights;
   const ow = out.boundWeights;

@@ -245,6 +245,8 @@ let columns = {
   score: new Float64Array(0),
   /** a candidate's text similarity to each liked paper: row k holds candidate k's, one column per liked paper */
   toLiked: new Float64Array(0),
+  /** the nearest-liked step's cosines, for the reasons */
+  vectorDots: { row: new Int32Array(0), dots: new Float64Array(0) } as VectorDots,
 };
 function buffers(n: number): typeof columns {
   if (columns.size < n) {
@@ -259,6 +261,7 @@ function buffers(n: number): typeof columns {
       fisher: new Float64Array(size),
       score: new Float64Array(size),
       toLiked: columns.toLiked,
+      vectorDots: columns.vectorDots,
     };
   }
   return columns;
@@ -337,18 +340,28 @@ function similarities(model: ReaderModel, list: RankPaper[], c: FeatureColumns):
 }
 
 /** Cosine of a paper's vector with its nearest liked paper's (0 without vectors). */
-function nearestLiked(model: ReaderModel, p: RankPaper): number {
+function nearestLiked(model: ReaderModel, p: RankPaper, dots?: Float64Array, at = 0): number {
   const L = model.likedVectors;
   const pv = p.vector;
   if (!pv || !L.length || L.length % pv.length) return 0;
   const dim = pv.length;
   let best = -1;
-  for (let off = 0; off < L.length; off += dim) {
+  for (let off = 0, j = at; off < L.length; off += dim, j++) {
     let s = 0;
     for (let d = 0; d < dim; d++) s += L[off + d] * pv[d];
+    if (dots) dots[j] = s;
     if (s > best) best = s;
   }
   return best;
+}
+
+/**
+ * The cosines of candidates with each liked paper's vector that the nearest-liked step computed (`row`:
+ * where candidate k's start in `dots`, -1 when it was not among them), kept for the reasons.
+ */
+interface VectorDots {
+  row: Int32Array;
+  dots: Float64Array;
 }
 
 /**
@@ -390,6 +403,7 @@ export function rankForReader(model: ReaderModel, candidates: RankPaper[], weigh
   for (let k = 0; k < n; k++)
     score[k] =
       weights.text * c.text[k] + weights.vector * c.vector[k] + weights.owners * c.owners[k] + weights.nearText * c.nearText[k] + weights.fisher * c.fisher[k];
+  let dotRow: Int32Array | null = null;
   if (weights.nearest !== 0 && model.likedVectors.length) {
     // The nearest liked paper for the best NEAREST_AMONG so far, standardised among them; the rest at 0.
     // (the NEAREST_AMONG-th best score by a plain numeric sort; ties at it may add a few more)
@@ -397,14 +411,22 @@ export function rankForReader(model: ReaderModel, candidates: RankPaper[], weigh
     const among: number[] = [];
     for (let k = 0; k < n; k++) if (score[k] >= cut) among.push(k);
     const m = among.length;
-    for (let r = 0; r < m; r++) c.nearest[r] = nearestLiked(model, list[among[r]]);
+    const nv = model.likedVectors.length / (list.find((p) => p.vector)?.vector?.length ?? 1);
+    if (c.vectorDots.dots.length < m * nv) c.vectorDots.dots = new Float64Array(m * nv);
+    if (c.vectorDots.row.length < n) c.vectorDots.row = new Int32Array(c.size);
+    dotRow = c.vectorDots.row;
+    dotRow.fill(-1, 0, n);
+    for (let r = 0; r < m; r++) {
+      dotRow[among[r]] = r * nv;
+      c.nearest[r] = nearestLiked(model, list[among[r]], c.vectorDots.dots, r * nv);
+    }
     zScores(c.nearest, m);
     for (let r = 0; r < m; r++) score[among[r]] += weights.nearest * c.nearest[r];
   }
   const order = bestFirst(score, n, list);
   const out: Recommendation[] = new Array(n);
   for (let r = 0; r < n; r++) out[r] = { id: list[order[r]].id, score: score[order[r]], because: null, words: null };
-  explain(model, list, order.subarray(0, Math.min(n, reasons)), c.toLiked, out);
+  explain(model, list, order.subarray(0, Math.min(n, reasons)), c.toLiked, dotRow ? { row: dotRow, dots: c.vectorDots.dots } : null, out);
   return out;
 }
 
@@ -425,12 +447,13 @@ const REASON_CANDIDATES = 5;
  * the reader's profile. The text similarities to each liked paper are similarities()'s (`toLiked`, a row
  * per candidate): the same sums, in the same order, as sparseDot of the two texts.
  */
-function explain(model: ReaderModel, list: RankPaper[], best: Uint32Array, toLiked: Float64Array, out: Recommendation[]): void {
+function explain(model: ReaderModel, list: RankPaper[], best: Uint32Array, toLiked: Float64Array, known: VectorDots | null, out: Recommendation[]): void {
   const L = model.likedVectors;
   const nl = model.liked.length;
   const withVectors: number[] = [];
   model.liked.forEach((p, j) => p.vector && withVectors.push(j));
   const all = model.liked.map((_, j) => j);
+  const sims = new Float64Array(withVectors.length);
   best.forEach((at, k) => {
     const p = list[at];
     let compared = all;
@@ -438,14 +461,26 @@ function explain(model: ReaderModel, list: RankPaper[], best: Uint32Array, toLik
     const pv = p.vector;
     if (pv && L.length && L.length === withVectors.length * pv.length) {
       const dim = pv.length;
-      const sims = withVectors.map((j, w) => {
-        let s = 0;
-        for (let d = 0; d < dim; d++) s += L[w * dim + d] * pv[d];
-        return { j, s };
-      });
-      sims.sort((a, b) => b.s - a.s);
-      compared = sims.slice(0, REASON_CANDIDATES).map((x) => x.j);
-      close = sims[0].s >= CLOSE_VECTOR;
+      const row = known ? known.row[at] : -1;
+      for (let w = 0; w < withVectors.length; w++) {
+        if (row >= 0) sims[w] = known!.dots[row + w];
+        else {
+          let s = 0;
+          for (let d = 0; d < dim; d++) s += L[w * dim + d] * pv[d];
+          sims[w] = s;
+        }
+      }
+      // the REASON_CANDIDATES nearest, nearest first (ties: the earlier liked paper first)
+      const top: number[] = [];
+      for (let w = 0; w < sims.length; w++) {
+        if (top.length === REASON_CANDIDATES && sims[w] <= sims[top[top.length - 1]]) continue;
+        let i = top.length;
+        while (i > 0 && sims[top[i - 1]] < sims[w]) i--;
+        top.splice(i, 0, w);
+        if (top.length > REASON_CANDIDATES) top.pop();
+      }
+      compared = top.map((w) => withVectors[w]);
+      close = sims[top[0]] >= CLOSE_VECTOR;
     }
     let most = 0;
     for (const j of compared) {

@@ -152,7 +152,7 @@ export const SETTINGS = [
     type: 'enum',
     default: 'merge',
     choices: ['warm', 'merge'],
-    help: "with `EMBEDDER_BASE=true`, how a model trained here (`train-embedder`, the worker's retrain) uses the base model: `merge` trains from random and averages the result with the base after aligning them; `warm` starts training from the base's vectors for the words both know (the rest as from random) and adds the words only the base knows",
+    help: "with `EMBEDDER_BASE=true`, how a model trained here (`train-embedder`, the worker's retrain) uses the base model: `merge` trains from random and averages the result with the base after aligning them; `warm` starts training from the base's vectors for the words both know (the rest as from random) and adds the words only the base knows (it lost to `merge` in cross-validation: docs/search.md)",
   },
   { name: 'EMBEDDER_MODEL', key: 'embedderModel', type: 'string', default: 'default', help: 'model name sent to an `http:` embedder' },
   {

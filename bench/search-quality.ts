@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { BASE_MODEL_FILE, type MergeOptions, mergeWithBase } from '../src/search/corpus-model/base.js';
+import { BASE_MODEL_FILE, BASE_STARTS, type BaseStart, DEFAULT_MERGE, type MergeOptions, WARM_MERGE, mergeWithBase } from '../src/search/corpus-model/base.js';
 import { CorpusModel } from '../src/search/corpus-model/model.js';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../src/search/corpus-model/training.js';
 import { trainCorpusModelOnThreads } from '../src/search/corpus-model/train-worker.js';
@@ -16,10 +17,14 @@ import { mean, mrrAt, ndcgAt, numberArg, recallAt } from './metrics.js';
 const CANDIDATES = 100;
 const CACHE_DIR = process.env.PAPERBOY_BENCH_CACHE ?? 'data/bench-cache';
 
-/** Where the model trained for benchmark `name` on `docs` papers with `opts` is cached. */
-export function cachedModelFile(name: string, docs: number, opts: TrainOptions): string {
+/**
+ * Where the model trained for benchmark `name` on `docs` papers with `opts` is cached: a warm start
+ * is keyed by the start model's version, not its vectors (a model trained from random keeps the key
+ * it had before warm starts).
+ */
+export function cachedModelFile(name: string, docs: number, opts: TrainOptions, startVersion?: string): string {
   const key = createHash('sha1')
-    .update(JSON.stringify({ opts, n: docs }))
+    .update(JSON.stringify({ opts: { ...opts, start: undefined, warmFrom: startVersion }, n: docs }))
     .digest('hex')
     .slice(0, 10);
   return join(CACHE_DIR, `${name}-${key}.pbem`);
@@ -41,7 +46,18 @@ interface Prepared {
  */
 export type ModelChoice = 'merged' | 'own' | 'base';
 
-async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>, choice: ModelChoice = 'merged', modelFile?: string): Promise<Prepared> {
+/**
+ * `start` (--start=merge|warm, EMBEDDER_BASE_START): how the benchmark's own model is trained,
+ * from random (merge) or from the base's vectors (warm); `merged` then merges it with the base as
+ * the product does for that start (DEFAULT_MERGE or WARM_MERGE).
+ */
+async function prepare(
+  bench: Benchmark,
+  trainOverrides: Partial<TrainOptions>,
+  choice: ModelChoice = 'merged',
+  modelFile?: string,
+  start: BaseStart = 'merge',
+): Promise<Prepared> {
   if (!['merged', 'own', 'base'].includes(choice)) throw new Error(`search-quality: --model=${choice}: want merged, own or base`);
   const db = new Database(':memory:');
   createStandaloneSchema(db);
@@ -60,9 +76,10 @@ async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>, 
 
   const opts = { ...DEFAULT_TRAIN_OPTIONS, ...trainOverrides };
   mkdirSync(CACHE_DIR, { recursive: true });
-  const file = cachedModelFile(bench.name, bench.docs.length, opts);
+  const base = choice === 'own' && start === 'merge' ? null : await CorpusModel.load(process.env.SEARCH_BASE_FILE ?? BASE_MODEL_FILE);
+  if (start === 'warm') opts.start = { vocab: base!.vocab, vectors: base!.vectors, dim: base!.dim };
+  const file = cachedModelFile(bench.name, bench.docs.length, opts, start === 'warm' ? base!.version : undefined);
   let model: CorpusModel;
-  const base = choice === 'own' ? null : await CorpusModel.load(process.env.SEARCH_BASE_FILE ?? BASE_MODEL_FILE);
   if (choice === 'base') model = base!;
   else if (modelFile) {
     model = await CorpusModel.load(modelFile);
@@ -74,11 +91,18 @@ async function prepare(bench: Benchmark, trainOverrides: Partial<TrainOptions>, 
     model = r.model;
     const l = r.losses;
     console.error(
-      `trained ${bench.name} in ${((Date.now() - t0) / 1000).toFixed(1)}s: vocab ${model.vocab.length}, loss ${mean(l.slice(0, 20)).toFixed(3)} -> ${mean(l.slice(-20)).toFixed(3)}`,
+      `trained ${bench.name} (${bench.docs.length} papers, start ${start}) in ${((Date.now() - t0) / 1000).toFixed(1)}s, load average ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}: vocab ${model.vocab.length}, loss ${mean(l.slice(0, 20)).toFixed(3)} -> ${mean(l.slice(-20)).toFixed(3)}`,
     );
     await model.save(file);
   }
-  if (choice === 'merged') model = mergeWithBase(model, base!, JSON.parse(process.env.SEARCH_MERGE ?? '{}') as Partial<MergeOptions>);
+  if (choice === 'merged') {
+    model = mergeWithBase(model, base!, {
+      ...(start === 'warm' ? WARM_MERGE : DEFAULT_MERGE),
+      ...(JSON.parse(process.env.SEARCH_MERGE ?? '{}') as Partial<MergeOptions>),
+    });
+  }
   const vec = new Float32Array(bench.docs.length * model.dim);
   bench.docs.forEach((d, i) => model.embedPaper(d.title, d.abstract, vec, i * model.dim));
   const rowOf = new Map(bench.docs.map((d, i) => [d.id, i]));
@@ -232,7 +256,7 @@ function crossValidate(
   grid: GridPoint[],
   k: number,
   deflt: number,
-  info: { papers: number; lexical: Record<string, number> },
+  info: { papers: number; lexical: Record<string, number>; model: string },
 ): void {
   const [m1, m2] = name === 'scifact' ? ['nDCG@10', 'Recall@100'] : ['MRR@10', 'Recall@10'];
   const n = table[0][0].length;
@@ -290,6 +314,7 @@ function crossValidate(
       default: { [m1]: round({ x: mean(table[deflt][0]) }).x, [m2]: round({ x: mean(table[deflt][1]) }).x },
       lexical: info.lexical,
       papers: info.papers,
+      model: info.model,
     }),
   );
   for (const knob of Object.keys(grid[0].knobs)) {
@@ -362,6 +387,10 @@ export async function searchQuality(args: string[]): Promise<void> {
   // --model-file=PATH: every benchmark (and size) searches with that corpus model instead of one trained on its corpus.
   const modelFile = args.find((a) => a.startsWith('--model-file='))?.slice(13);
   const modelChoice = (args.find((a) => a.startsWith('--model='))?.slice(8) ?? 'merged') as ModelChoice;
+  // --start=warm: the benchmark's own model is trained from the base's vectors (EMBEDDER_BASE_START=warm).
+  const start = (args.find((a) => a.startsWith('--start='))?.slice(8) ?? 'merge') as BaseStart;
+  if (!BASE_STARTS.includes(start)) throw new Error(`bench: --start takes ${BASE_STARTS.join(' or ')}, not ${start}`);
+  const label = { start, model: modelChoice };
   if (modelFile !== undefined && !existsSync(modelFile)) throw new Error(`bench: --model-file ${modelFile} does not exist`);
   const overrides = JSON.parse(process.env.SEARCH_TRAIN ?? '{}') as Partial<TrainOptions>;
   // SEARCH_FUSION='{"lexical":0.8,"feedbackDocs":3}' measures other fusion settings than the default.
@@ -384,8 +413,8 @@ export async function searchQuality(args: string[]): Promise<void> {
       for (const size of name === 'scifact' ? [undefined] : sizes) {
         const t0 = Date.now();
         const bench = withDistractors(full, size);
-        const p = await prepare(bench, overrides, modelChoice, modelFile);
-        await report(p, reportSplit, fusion, { distractors: size ?? 'all', papers: bench.docs.length });
+        const p = await prepare(bench, overrides, modelChoice, modelFile, start);
+        await report(p, reportSplit, fusion, { distractors: size ?? 'all', papers: bench.docs.length, ...label });
         console.error(`${name} at ${bench.docs.length} papers: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
       }
     }
@@ -410,7 +439,7 @@ export async function searchQuality(args: string[]): Promise<void> {
       if (only && only !== name) continue;
       const t0 = Date.now();
       const bench = name === 'scifact' ? await load() : withDistractors(await load(), size);
-      const p = await prepare(bench, overrides, modelChoice, modelFile);
+      const p = await prepare(bench, overrides, modelChoice, modelFile, start);
       const lexicalOf = (split: string) => {
         const { queries, qrels } = p.bench.splits[split];
         return round(
@@ -442,7 +471,11 @@ export async function searchQuality(args: string[]): Promise<void> {
           }),
         );
       }
-      crossValidate(name, reportSplit, test, grid, k, defaultAt, { lexical: lexicalOf(reportSplit), papers: bench.docs.length });
+      crossValidate(name, reportSplit, test, grid, k, defaultAt, {
+        lexical: lexicalOf(reportSplit),
+        papers: bench.docs.length,
+        model: `${modelChoice}, start ${start}: ${p.model.version}`,
+      });
       console.error(`${name}: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     }
     return;
@@ -468,7 +501,7 @@ export async function searchQuality(args: string[]): Promise<void> {
       console.log(JSON.stringify({ benchmark: name, split: reportSplit, mode: 'lexical', ...round(score(name, r, queries, qrels)) }));
       continue;
     }
-    const p = await prepare(await load(), overrides, modelChoice, modelFile);
+    const p = await prepare(await load(), overrides, modelChoice, modelFile, start);
     if (tune) {
       const { queries, qrels } = p.bench.splits[tuneSplit];
       const runs = run(p, queries);
@@ -501,7 +534,7 @@ export async function searchQuality(args: string[]): Promise<void> {
       for (let w = 0; w <= 0.80001; w += 0.1) soft[w.toFixed(1)] = await measure({ ...fusion, softMatch: w });
       console.log(JSON.stringify({ benchmark: name, split: tuneSplit, tune: 'soft-match-weight', softDepth: fusion.softDepth, sweep: round(soft) }));
     }
-    await report(p, reportSplit, fusion);
+    await report(p, reportSplit, fusion, label);
     console.error(`${name}: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   }
 }

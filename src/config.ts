@@ -146,6 +146,14 @@ export const SETTINGS = [
     default: 'true',
     help: "with `EMBEDDER=corpus`, start from the base model shipped in `models/base.pbem` (trained on 65,232 arXiv papers): search with it until the instance has a model of its own, and merge it into every model trained here; `false`: the instance's own model only (lexical search until one is trained)",
   },
+  {
+    name: 'EMBEDDER_BASE_START',
+    key: 'embedderBaseStart',
+    type: 'enum',
+    default: 'merge',
+    choices: ['warm', 'merge'],
+    help: "with `EMBEDDER_BASE=true`, how a model trained here (`train-embedder`, the worker's retrain) uses the base model: `merge` trains from random and averages the result with the base after aligning them; `warm` starts training from the base's vectors for the words both know (the rest as from random) and adds the words only the base knows (it lost to `merge` in cross-validation: docs/search.md)",
+  },
   { name: 'EMBEDDER_MODEL', key: 'embedderModel', type: 'string', default: 'default', help: 'model name sent to an `http:` embedder' },
   {
     name: 'DIGEST_HOUR',

@@ -101,7 +101,7 @@ export const SEARCH_COMMANDS: Record<string, Command> = {
           config.dataDir,
           { ...(dim ? { dim } : {}), ...(epochs ? { epochs } : {}), ...(members ? { members } : {}) },
           values.out as string | undefined,
-          config.embedderBase ? BASE_MODEL_FILE : null,
+          config.embedderBase ? { file: BASE_MODEL_FILE, start: config.embedderBaseStart } : null,
         );
         console.log(`train-embedder: trained on ${r.papers} papers, version ${r.version}, wrote ${r.file}`);
       } finally {

@@ -395,7 +395,7 @@ export function processJobs(s: JobServices, services: readonly string[], log: (l
         dataDir: s.config.dataDir,
         percent,
         trainedOn: () => embedders.latest()?.papers,
-        baseFile: s.config.embedderBase ? BASE_MODEL_FILE : null,
+        base: s.config.embedderBase ? { file: BASE_MODEL_FILE, start: s.config.embedderBaseStart } : null,
         owner: processOwner('#retrain'),
         log,
       }),

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from '../storage/database.js';
 import { type Progress, createProgress } from '../util/progress.js';
-import { mergeWithBaseFile } from './corpus-model/base.js';
+import type { BaseUse } from './corpus-model/base.js';
 import { CORPUS_MODEL_NAME } from './corpus-model/model.js';
 import type { TrainOptions } from './corpus-model/training.js';
 import { publishModel } from './embedders/model-store.js';
-import { trainCorpusModelOnThreads } from './corpus-model/train-worker.js';
+import { trainWithBaseOnThreads } from './corpus-model/train-worker.js';
 import type { Embedder } from './embedders/embedder.js';
 import { corpusModelPath } from './embedders/embedder.js';
 import { countMissingVectors, papersMissingVectors, putVectors } from './vectors/vector-store.js';
@@ -65,14 +65,14 @@ export async function trainEmbedder(
   dataDir: string,
   options: Partial<TrainOptions> = {},
   out = corpusModelPath(dataDir),
-  baseFile: string | null = null,
+  base: BaseUse | null = null,
 ): Promise<{ file: string; papers: number; version: string }> {
   // The instance's own model is what the worker role retrains: the two never write it at once.
   const shared = path.resolve(out) === path.resolve(corpusModelPath(dataDir));
   const owner = processOwner('#train-embedder');
-  if (!shared) return trainAndSave(database, options, out, baseFile);
+  if (!shared) return trainAndSave(database, options, out, base);
   const r = await withTrainingClaim(database, owner, async () => {
-    const trained = await trainAndSave(database, options, out, baseFile);
+    const trained = await trainAndSave(database, options, out, base);
     // Processes on other hosts follow it from the database, as they do a retrain.
     await publishModel(database, out, { name: CORPUS_MODEL_NAME, version: trained.version, papers: trained.papers });
     return trained;
@@ -86,14 +86,16 @@ async function trainAndSave(
   database: Database,
   options: Partial<TrainOptions>,
   out: string,
-  baseFile: string | null,
+  base: BaseUse | null,
 ): Promise<{ file: string; papers: number; version: string }> {
   const rows = await database.db.selectFrom('papers').select(['title', 'abstract']).orderBy('id').execute();
   if (rows.length < 50) throw new Error(`search: ${rows.length} papers are too few to train an embedder (want 50 or more)`);
   const train = createProgress('train-embedder', 'batches', process.stderr, true);
   // A second line once the members are trained: aligning them takes seconds each.
   let align: Progress | undefined;
-  const { model: own } = await trainCorpusModelOnThreads(rows, options, undefined, (done, of, phase) => {
+  // The base model's word relations for what these papers know little of (EMBEDDER_BASE): trained
+  // from (EMBEDDER_BASE_START=warm) or merged in.
+  const { model, merged } = await trainWithBaseOnThreads(rows, options, base, undefined, (done, of, phase) => {
     if (phase === 'train') return train.update(done, of ? Math.min(1, done / of) : undefined);
     if (!align) {
       train.finish();
@@ -102,9 +104,7 @@ async function trainAndSave(
     align.update(done, done / of);
   });
   (align ?? train).finish();
-  // The base model's word relations for what these papers know little of (EMBEDDER_BASE).
-  const model = await mergeWithBaseFile(own, baseFile);
-  if (model !== own) console.error(`train-embedder: merged with the base model ${baseFile}`);
+  if (merged) console.error(`train-embedder: ${base?.start === 'warm' ? 'started from' : 'merged with'} the base model ${base?.file}`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   await model.save(out);
   console.error(`train-embedder: ${model.vocab.length} words, ${model.dim} dimensions -> ${out}`);

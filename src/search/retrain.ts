@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Database } from '../storage/database.js';
 import { ownerIsDead } from '../util/process-owner.js';
+import type { BaseUse } from './corpus-model/base.js';
 import { CORPUS_MODEL_NAME } from './corpus-model/model.js';
 import type { TrainOptions } from './corpus-model/training.js';
 import { publishModel } from './embedders/model-store.js';
@@ -134,8 +135,8 @@ export interface RetrainOptions {
   owner: string;
   log: (line: string) => void;
   train?: Partial<TrainOptions>;
-  /** the base model a trained model is merged with (EMBEDDER_BASE); null or absent: none */
-  baseFile?: string | null;
+  /** the base model a trained model starts from or is merged with (EMBEDDER_BASE, EMBEDDER_BASE_START); null or absent: none */
+  base?: BaseUse | null;
   /** training threads; by default all cores but one, which the web role keeps */
   threads?: number;
   minNewPapers?: number;
@@ -186,7 +187,7 @@ export async function retrainIfDue(o: RetrainOptions): Promise<RetrainResult> {
           `retrain: ${papers} papers, ${papers - trainedOn!} more than the search model was trained on: training a new one${sample} on ${threads} thread(s)`,
         );
         let shown = 0;
-        const job = trainAndSaveOffThread(rows, o.train ?? {}, out, threads, o.baseFile ?? null, (done, of, phase) => {
+        const job = trainAndSaveOffThread(rows, o.train ?? {}, out, threads, o.base ?? null, (done, of, phase) => {
           if (o.shouldStop?.()) void job.stop();
           // A line per quarter of the training: this runs for minutes in a server's log.
           const quarter = Math.floor((done / of) * 4);

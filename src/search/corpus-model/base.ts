@@ -20,6 +20,26 @@ export interface MergeOptions {
 export const DEFAULT_MERGE: MergeOptions = { baseWeight: 0.5, baseWords: true };
 
 /**
+ * How a model trained here starts from the base (EMBEDDER_BASE_START): `merge` trains from random
+ * and merges the result with the base (DEFAULT_MERGE); `warm` starts training from the base's
+ * vectors for the words it knows, then adds the words only the base knows (WARM_MERGE).
+ */
+export type BaseStart = 'warm' | 'merge';
+export const BASE_STARTS: readonly BaseStart[] = ['warm', 'merge'];
+
+/** The base model a model trained here starts from or is merged with, and how. */
+export interface BaseUse {
+  file: string;
+  start: BaseStart;
+}
+
+/**
+ * The merge after a warm start: the trained vectors already hold the base's relations (they
+ * started there), so the shared words keep them as trained; the words only the base knows join.
+ */
+export const WARM_MERGE: MergeOptions = { baseWeight: 0, baseWords: true };
+
+/**
  * One model from the instance's own and the base: the base's word table is turned onto the own
  * model's orientation by the words both know (orthogonal Procrustes, as the members of a training
  * are combined), scaled to the own vectors' mean length, and averaged into the shared words; the
@@ -69,14 +89,4 @@ export function mergeWithBase(own: CorpusModel, base: CorpusModel, options: Part
   });
   roundToHalf(E);
   return new CorpusModel([...own.vocab, ...extra.map((j) => base.vocab[j])], idf, dim, E, version);
-}
-
-/**
- * `own` merged with the base model in `baseFile` (null: `own` itself). A model of another
- * dimension than the base (`train-embedder --dim`) cannot be merged: it stays as it is.
- */
-export async function mergeWithBaseFile(own: CorpusModel, baseFile: string | null): Promise<CorpusModel> {
-  if (!baseFile) return own;
-  const base = await CorpusModel.load(baseFile);
-  return base.dim === own.dim ? mergeWithBase(own, base) : own;
 }

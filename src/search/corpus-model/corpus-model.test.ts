@@ -6,10 +6,11 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { DEMO_PAPERS } from '../../papers/demo.js';
 import { SHIPPED_MODEL } from '../embedders/embedder.js';
+import { tokenize } from '../lexical/tokenize.js';
 import { ExactVectorIndex } from '../vectors/vector-index.js';
 import { CorpusModel } from './model.js';
 import { buildVocabulary, combineMembers, trainCorpusModel } from './training.js';
-import { trainCorpusModelOnThreads } from './train-worker.js';
+import { trainCorpusModelOnThreads, trainWithBaseOnThreads } from './train-worker.js';
 import { addRotated, dot, gaussian, rng, symmetricEigen } from '../vectors/vector-math.js';
 
 // A tiny corpus with two topics, so that training has something to learn in a second.
@@ -193,5 +194,66 @@ test('the shipped model finds demo papers described in other words', async () =>
   for (const [query, id] of cases) {
     const top = index.search(model.embed(query), Math.floor(papers.length / 100)).map((h) => papers[h.index].id);
     assert.ok(top.includes(id), `${query} -> ${top.slice(0, 10).join(' ')} ...`);
+  }
+});
+
+// Two words the papers never use together, each in a few papers of one topic ("kettle" with the
+// graphs, "teapot" with speech), that a start model (a base model trained on other papers) holds
+// to be near synonyms; it also knows a word no paper uses.
+function warmFixture() {
+  const docs = corpus(400).map((d, i) => (i < 12 ? { ...d, abstract: `${d.abstract} ${i % 2 ? 'teapot' : 'kettle'} study.` } : d));
+  const dim = 16;
+  const r = rng(21);
+  // The start model's words are stemmed, as a trained model's are.
+  const words = tokenize(
+    'graph node edge message passing molecule vertex neighbourhood speech audio acoustic phoneme spectrogram speaker waveform utterance model kettle teapot elsewhere',
+  );
+  const vectors = new Float32Array(words.length * dim);
+  for (let i = 0; i < vectors.length; i++) vectors[i] = gaussian(r);
+  const kettle = words.indexOf('kettl');
+  const teapot = words.indexOf('teapot');
+  for (let d = 0; d < dim; d++) vectors[teapot * dim + d] = vectors[kettle * dim + d] + 0.2 * gaussian(r);
+  const cos = (m: CorpusModel, a: string, b: string) => {
+    const [x, y] = [m.embed(a), m.embed(b)];
+    return dot(x, 0, y, 0, dim);
+  };
+  return { docs, dim, start: { vocab: words, vectors, dim }, cos, opts: { dim, batchSize: 32, epochs: 1, seed: 3, members: 1 } };
+}
+
+test('a warm start keeps a relation of the start model that the papers alone do not give', () => {
+  const { docs, start, cos, opts } = warmFixture();
+  const warm = trainCorpusModel(docs, { ...opts, start }).model;
+  const cold = trainCorpusModel(docs, opts).model;
+  assert.ok(cos(warm, 'kettle', 'teapot') > 0.6, `warm: kettle ~ teapot ${cos(warm, 'kettle', 'teapot')}`);
+  assert.ok(cos(cold, 'kettle', 'teapot') < 0.3, `from random: kettle ~ teapot ${cos(cold, 'kettle', 'teapot')}`);
+  // The papers are still learnt: a topic's words stay closer to each other than to the other topic's.
+  for (const m of [warm, cold]) assert.ok(cos(m, 'graph message', 'vertex edge') > cos(m, 'graph message', 'speech audio') + 0.2);
+  // Words the start model does not know start as without it; one of another size is refused.
+  assert.ok(warm.embed('results experiments').some((x) => x !== 0));
+  assert.throws(
+    () => trainCorpusModel(docs, { ...opts, start: { ...start, vectors: start.vectors.subarray(0, start.vocab.length * 8), dim: 8 } }),
+    /8 dimensions/,
+  );
+});
+
+test('train-embedder and the retrain start from the base file on threads (EMBEDDER_BASE_START=warm), or merge with it', async () => {
+  const { docs, dim, start, cos, opts } = warmFixture();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperboy-warm-'));
+  try {
+    const file = path.join(dir, 'base.pbem');
+    await new CorpusModel(start.vocab, new Float32Array(start.vocab.length).fill(2), dim, start.vectors, 'base-99d-20v-16').save(file);
+    const warm = await trainWithBaseOnThreads(docs, { ...opts, members: 2 }, { file, start: 'warm' }, 2);
+    assert.ok(warm.merged);
+    assert.match(warm.model.version, /-16x2\+base$/);
+    assert.ok(cos(warm.model, 'kettle', 'teapot') > 0.6, `warm: kettle ~ teapot ${cos(warm.model, 'kettle', 'teapot')}`);
+    assert.ok(warm.model.index.has('elsewher'), 'a word only the base knows joins');
+    const merged = await trainWithBaseOnThreads(docs, { ...opts, members: 2 }, { file, start: 'merge' }, 2);
+    assert.ok(cos(merged.model, 'kettle', 'teapot') < cos(warm.model, 'kettle', 'teapot'));
+    // A model of another size than the base neither starts from it nor is merged.
+    const other = await trainWithBaseOnThreads(docs, { ...opts, dim: 8 }, { file, start: 'warm' }, 1);
+    assert.equal(other.merged, false);
+    assert.doesNotMatch(other.model.version, /\+base/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { mergeWithBaseFile } from './base.js';
-import type { CorpusModel } from './model.js';
+import { type BaseUse, DEFAULT_MERGE, WARM_MERGE, mergeWithBase } from './base.js';
+import { CorpusModel } from './model.js';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions, type TrainedMembers, type TrainingDoc, combineMembers, memberSeeds, trainMembers } from './training.js';
 
 // Trains a corpus model's members on worker threads, a share of the seeds each, so that the 8
@@ -70,13 +70,36 @@ export async function trainCorpusModelOnThreads(
   return { model, losses: losses.flat() };
 }
 
+/**
+ * `trainCorpusModelOnThreads` with the base model (`base`; null: none): a warm start trains from
+ * the base's vectors and then adds the words only the base knows, a merge trains from random and
+ * merges the result with the base (corpus-model/base.ts). A model of another dimension than the
+ * base (`train-embedder --dim`) neither starts from it nor is merged: it is the instance's own.
+ * `merged` says whether the base was used.
+ */
+export async function trainWithBaseOnThreads(
+  docs: TrainingDoc[],
+  options: Partial<TrainOptions>,
+  base: BaseUse | null,
+  threads = os.availableParallelism(),
+  onProgress?: (done: number, of: number, phase: 'train' | 'align') => void,
+): Promise<{ model: CorpusModel; merged: boolean }> {
+  const baseModel = base ? await CorpusModel.load(base.file) : null;
+  const dim = options.dim ?? DEFAULT_TRAIN_OPTIONS.dim;
+  if (!baseModel || baseModel.dim !== dim) return { model: (await trainCorpusModelOnThreads(docs, options, threads, onProgress)).model, merged: false };
+  const warm = base?.start === 'warm';
+  const start = warm ? { vocab: baseModel.vocab, vectors: baseModel.vectors, dim } : undefined;
+  const { model: own } = await trainCorpusModelOnThreads(docs, { ...options, start }, threads, onProgress);
+  return { model: mergeWithBase(own, baseModel, warm ? WARM_MERGE : DEFAULT_MERGE), merged: true };
+}
+
 interface SaveJob {
   trainAndSaveJob: true;
   docs: TrainingDoc[];
   opts: Omit<TrainOptions, 'onProgress'>;
   threads: number;
   out: string;
-  baseFile: string | null;
+  base: BaseUse | null;
 }
 
 export interface SavedModel {
@@ -89,8 +112,8 @@ type SaveMessage = { progress: [number, number, 'train' | 'align'] } | { saved: 
 
 /**
  * Trains a model and writes it to `out` (atomically) all off this thread: the members on `threads`
- * threads, and their alignment, seconds per member, on one more, then its merge with the base model
- * in `baseFile` (when not null). A web process keeps answering while its worker role retrains.
+ * threads, and their alignment, seconds per member, on one more, starting from or merged with the
+ * base model `base` (when not null: trainWithBaseOnThreads). A web process keeps answering while its worker role retrains.
  * `stop` ends the training; nothing is written then.
  */
 export function trainAndSaveOffThread(
@@ -98,12 +121,12 @@ export function trainAndSaveOffThread(
   options: Partial<TrainOptions>,
   out: string,
   threads: number,
-  baseFile: string | null,
+  base: BaseUse | null,
   onProgress?: (done: number, of: number, phase: 'train' | 'align') => void,
 ): { done: Promise<SavedModel>; stop(): Promise<void> } {
   const { onProgress: _ignored, ...opts } = { ...DEFAULT_TRAIN_OPTIONS, ...options };
   const worker = new Worker(new URL(import.meta.url), {
-    workerData: { trainAndSaveJob: true, docs, opts, threads, out, baseFile } satisfies SaveJob,
+    workerData: { trainAndSaveJob: true, docs, opts, threads, out, base } satisfies SaveJob,
   });
   let stopped = false;
   const done = new Promise<SavedModel>((resolve, reject) => {
@@ -124,12 +147,11 @@ export function trainAndSaveOffThread(
 }
 
 if (!isMainThread && parentPort && (workerData as SaveJob | undefined)?.trainAndSaveJob) {
-  const { docs, opts, threads, out, baseFile } = workerData as SaveJob;
+  const { docs, opts, threads, out, base } = workerData as SaveJob;
   const port = parentPort;
-  const { model: own } = await trainCorpusModelOnThreads(docs, opts, threads, (done, of, phase) =>
+  const { model } = await trainWithBaseOnThreads(docs, opts, base, threads, (done, of, phase) =>
     port.postMessage({ progress: [done, of, phase] } satisfies SaveMessage),
   );
-  const model = await mergeWithBaseFile(own, baseFile);
   await model.save(out);
   port.postMessage({ saved: { version: model.version, words: model.vocab.length, dim: model.dim } } satisfies SaveMessage);
 }

@@ -30,6 +30,13 @@ export interface TrainOptions {
    * the first one's orientation (orthogonal Procrustes) and averaged into one model.
    */
   members: number;
+  /**
+   * Word vectors to start from (the base model's, for a warm start): the words of the vocabulary
+   * that it holds start at its vectors, scaled to a mean length of 1, in place of the random and
+   * co-occurrence start; the rest start as without it (their co-occurrence start then averages
+   * the known words' vectors). Absent: every word starts at random.
+   */
+  start?: StartTable;
   onProgress?: (info: { member: number; epoch: number; batch: number; batches: number; loss: number }) => void;
 }
 
@@ -61,6 +68,13 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   // 8 members 0.619 / 0.728 (0.478 / 0.677).
   members: 8,
 };
+
+/** Word vectors by word: what a warm start starts from (a CorpusModel's vocab, vectors and dim). */
+export interface StartTable {
+  vocab: readonly string[];
+  vectors: Float32Array;
+  dim: number;
+}
 
 interface Pair {
   a: SparseText;
@@ -190,13 +204,17 @@ function trainTable(
   const E = new Float32Array(V * dim);
 
   // Random init, then optionally one co-occurrence pass: a word starts at the (weighted) mean of the
-  // random sketches of the papers it occurs in, so words sharing papers start out similar.
+  // random sketches of the papers it occurs in, so words sharing papers start out similar. With a
+  // start table the words it knows start at its vectors and only the others take the pass, over
+  // the sketches those known words make.
   for (let i = 0; i < E.length; i++) E[i] = gaussian(rand) / Math.sqrt(dim);
+  const known = opts.start ? startFrom(opts.start, vocab, dim, E) : null;
   if (opts.init === 'cooccurrence') {
     const next = new Float32Array(V * dim);
     const docVec = new Float32Array(dim);
+    const sketch = known ? E.map((x, k) => (known[Math.floor(k / dim)] ? x : 0)) : E;
     for (const f of fullFeatures) {
-      sumInto(E, dim, f, docVec, 0);
+      sumInto(sketch, dim, f, docVec, 0);
       normalize(docVec);
       for (let j = 0; j < f.ids.length; j++) {
         const base = f.ids[j] * dim;
@@ -206,7 +224,7 @@ function trainTable(
     }
     for (let i = 0; i < V; i++) {
       const n = normalize(next, i * dim, dim);
-      if (n === 0) for (let d = 0; d < dim; d++) next[i * dim + d] = E[i * dim + d];
+      if (n === 0 || known?.[i]) for (let d = 0; d < dim; d++) next[i * dim + d] = E[i * dim + d];
     }
     E.set(next);
   }
@@ -340,6 +358,35 @@ function trainTable(
     }
   }
   return { table: E, losses };
+}
+
+/**
+ * Writes the start table's vectors into the rows of `E` of the words it knows, scaled so that their
+ * mean length is 1 (a random or co-occurrence start's length: the learning rate means the same).
+ * Returns which rows it wrote.
+ */
+function startFrom(start: StartTable, vocab: string[], dim: number, E: Float32Array): Uint8Array {
+  if (start.dim !== dim) throw new Error(`search: the start model has ${start.dim} dimensions and the training ${dim}`);
+  const at = new Map(start.vocab.map((w, j) => [w, j]));
+  const known = new Uint8Array(vocab.length);
+  let length = 0;
+  let count = 0;
+  vocab.forEach((w, i) => {
+    const j = at.get(w);
+    if (j === undefined) return;
+    const n = Math.sqrt(dot(start.vectors, j * dim, start.vectors, j * dim, dim));
+    if (n === 0) return;
+    known[i] = 1;
+    length += n;
+    count++;
+  });
+  const scale = count ? count / length : 1;
+  vocab.forEach((w, i) => {
+    if (!known[i]) return;
+    const j = at.get(w)!;
+    for (let d = 0; d < dim; d++) E[i * dim + d] = scale * start.vectors[j * dim + d];
+  });
+  return known;
 }
 
 function shuffle<T>(xs: T[], rand: () => number): T[] {

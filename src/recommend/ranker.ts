@@ -81,6 +81,8 @@ export interface ReaderModel {
 
 export interface Recommendation {
   id: string;
+  /** its title (what a list of ranked ids shows, without reading the papers again) */
+  title: string;
   score: number;
   /** the liked paper it is most like (null when none is close: then `words` says why) */
   because: { id: string; title: string } | null;
@@ -425,7 +427,7 @@ export function rankForReader(model: ReaderModel, candidates: RankPaper[], weigh
   }
   const order = bestFirst(score, n, list);
   const out: Recommendation[] = new Array(n);
-  for (let r = 0; r < n; r++) out[r] = { id: list[order[r]].id, score: score[order[r]], because: null, words: null };
+  for (let r = 0; r < n; r++) out[r] = { id: list[order[r]].id, title: list[order[r]].title, score: score[order[r]], because: null, words: null };
   explain(model, list, order.subarray(0, Math.min(n, reasons)), c.toLiked, dotRow ? { row: dotRow, dots: c.vectorDots.dots } : null, out);
   return out;
 }

@@ -35,6 +35,7 @@ const CATEGORY_COUNTS_MS = 10 * 60_000;
 
 export interface Ranked {
   id: string;
+  title: string;
   score: number;
   /** like "Title" you saved, or (no liked paper close) the words that drove it; null when neither */
   reason: string | null;
@@ -221,7 +222,11 @@ export function createRecommendService(o: RecommendServiceOptions): RecommendSer
       for (const r of rows) votes.set(r.paper_id, Number(r.upvotes));
     }
     const published = new Map<string, string>();
-    for (const p of await o.papers.getMany(left)) published.set(p.id, p.publishedAt);
+    const titles = new Map<string, string>();
+    for (const p of await o.papers.getMany(left)) {
+      published.set(p.id, p.publishedAt);
+      titles.set(p.id, p.title);
+    }
     const order = (id: string) => [picked.has(id) ? 0 : 1, -(votes.get(id) ?? 0)] as const;
     return left
       .sort((a, b) => {
@@ -229,7 +234,7 @@ export function createRecommendService(o: RecommendServiceOptions): RecommendSer
         const [pb, vb] = order(b);
         return pa - pb || va - vb || (published.get(b) ?? '').localeCompare(published.get(a) ?? '') || a.localeCompare(b);
       })
-      .map((id) => ({ id, score: 0, reason: picked.has(id) ? pickedReason(picked.get(id)!) : null }));
+      .map((id) => ({ id, title: titles.get(id) ?? '', score: 0, reason: picked.has(id) ? pickedReason(picked.get(id)!) : null }));
   }
 
   /** Once the member likes papers: a small lift for the papers of the categories they follow. */
@@ -274,6 +279,7 @@ export function createRecommendService(o: RecommendServiceOptions): RecommendSer
   function present(state: ReaderState, recs: Recommendation[]): Ranked[] {
     return recs.map((r) => ({
       id: r.id,
+      title: r.title,
       score: Math.round(r.score * 1e4) / 1e4,
       reason: reasonText(r.because, r.because ? state.why.get(r.because.id) : undefined, r.words),
     }));

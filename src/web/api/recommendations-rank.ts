@@ -37,7 +37,7 @@ export const recommendationsRankSchema = {
 } satisfies RouteDoc & Record<string, unknown>;
 
 export function registerRecommendationsRank(app: FastifyInstance, deps: AppDeps) {
-  const { community, recommend, papers } = deps;
+  const { community, recommend } = deps;
   app
     .withTypeProvider<TypeBoxTypeProvider>()
     .post('/api/recommendations/rank', { schema: recommendationsRankSchema, ...apiSchemaErrors('recommend') }, async (req, reply) => {
@@ -46,9 +46,10 @@ export function registerRecommendationsRank(app: FastifyInstance, deps: AppDeps)
       // Ids as people write them (arXiv:..., versions, URLs); what parses not at all stays as given and is named unknown.
       const ids = req.body.ids.map((raw) => parseArxivId(raw)?.id ?? raw);
       try {
+        // The titles come with the ranking (the recommender holds them): reading 1,000 whole papers again
+        // for their titles was most of this request's time.
         const ranked = await recommend.rank(user.id, ids);
-        const titles = new Map((await papers.getMany(ranked.map((r) => r.id))).map((p) => [p.id, p.title]));
-        return { papers: ranked.map((r) => ({ id: r.id, title: titles.get(r.id) ?? '', score: r.score, reason: r.reason })) };
+        return { papers: ranked.map((r) => ({ id: r.id, title: r.title, score: r.score, reason: r.reason })) };
       } catch (e) {
         if (e instanceof SignalError) return reply.code(400).send({ error: 'Bad Request', message: e.message });
         throw e;

@@ -93,6 +93,8 @@ for (const dialect of DIALECTS) {
       );
       assert.equal(ranked.length, 3);
       assert.ok(ranked[0].score >= ranked[1].score && ranked[1].score >= ranked[2].score);
+      // each with its own title (from the ranking itself, not a second read of the papers)
+      for (const p of ranked as { id: string; title: string }[]) assert.equal(p.title, FOR_YOU_PAPERS.find((f) => f.id === p.id)?.title, p.id);
       const unknown = await call('POST', '/api/recommendations/rank', ada, { ids: ['2603.00204', '2612.00009', 'junk'] });
       assert.equal(unknown.statusCode, 400);
       assert.match(unknown.json().message, /unknown paper ids: 2612\.00009, junk/);

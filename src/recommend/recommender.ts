@@ -29,6 +29,8 @@ export interface Recommender {
 /** Papers kept ready between requests (a day's listing is ranked for every reader). */
 const CACHE_PAPERS = 50_000;
 const PAGE = 2_000;
+/** Papers analysed between two turns of the event loop when the cache fills (~30 ms of work). */
+const ANALYSE_SLICE = 100;
 
 export function createRecommender(database: Database, papers: PaperStore, embedder: () => Embedder | null, options: RecommenderOptions = {}): Recommender {
   const weights = options.weights ?? RANK_WEIGHTS;
@@ -142,10 +144,19 @@ export function createRecommender(database: Database, papers: PaperStore, embedd
       const found: Paper[] = [];
       for (let i = 0; i < wanted.length; i += 500) found.push(...(await papers.getMany(wanted.slice(i, i + 500))));
       const vectors = await vectorsOf(found.map((p) => p.id));
-      for (const p of found) cache.set(p.id, packed(rankPaper(p, s, vectors.get(p.id) ?? null), slabs));
+      // Analysed in slices that let other requests in (a thousand new papers are about a second of
+      // work), and kept apart too, in case another call empties the cache meanwhile.
+      const fresh = new Map<string, RankPaper>();
+      for (let i = 0; i < found.length; i++) {
+        const p = found[i];
+        const r = packed(rankPaper(p, s, vectors.get(p.id) ?? null), slabs);
+        fresh.set(p.id, r);
+        cache.set(p.id, r);
+        if (i % ANALYSE_SLICE === ANALYSE_SLICE - 1) await new Promise((resolve) => setImmediate(resolve));
+      }
       out = [];
       for (const id of ids) {
-        const p = cache.get(id);
+        const p = cache.get(id) ?? fresh.get(id);
         if (p) out.push(p);
       }
     }

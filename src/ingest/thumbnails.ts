@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { Schema } from '../storage/schema.js';
 import { feedPapersChanged } from '../feed/daily.js';
 import { HttpError, HttpTooLarge, type PoliteHttp } from './polite-http.js';
+import { writeWhole } from '../util/write-whole.js';
 
 // Thumbnails (issue #28, THUMBNAILS=on): page 1 of a paper's PDF, fetched through the process's
 // polite arXiv client (one request at a time, a few seconds apart, the operator named in the
@@ -132,18 +133,6 @@ async function render(pdf: Buffer, dir: string, s: ThumbnailSettings): Promise<{
     return { png, size };
   } finally {
     await fs.rm(work, { recursive: true, force: true });
-  }
-}
-
-/** Writes `bytes` to `target` through a temporary file renamed into place: a reader never sees half a file. */
-async function writeWhole(target: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    await fs.writeFile(tmp, bytes);
-    await fs.rename(tmp, target);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
   }
 }
 

@@ -1,6 +1,7 @@
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { tokenize } from '../lexical/tokenize.js';
 import { TopK, dot, halvesToFloats, normalize, toHalf } from '../vectors/vector-math.js';
+import { writeWhole } from '../../util/write-whole.js';
 
 /**
  * Paperboy's own embedding model: static embeddings of stemmed words and word bigrams, combined by an
@@ -200,9 +201,7 @@ export class CorpusModel {
     len.writeUInt32LE(header.length);
     const body = precision === 'int8' ? quantiseRows(this.vectors, this.vocab.length, this.dim) : Buffer.alloc(this.vectors.length * 2);
     if (precision === 'half') for (let i = 0; i < this.vectors.length; i++) body.writeUInt16LE(toHalf(this.vectors[i]), i * 2);
-    const tmp = `${path}.tmp-${process.pid}`;
-    await writeFile(tmp, Buffer.concat([Buffer.from('PBEM'), len, header, body]));
-    await rename(tmp, path);
+    await writeWhole(path, Buffer.concat([Buffer.from('PBEM'), len, header, body]));
   }
 
   static async load(path: string): Promise<CorpusModel> {

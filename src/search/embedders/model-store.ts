@@ -1,5 +1,6 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Database } from '../../storage/database.js';
+import { writeWhole } from '../../util/write-whole.js';
 
 // Trained corpus models in the database, for processes on other hosts: a retrain writes the model
 // file on the host that trained it and records it here; every process that follows the model
@@ -36,8 +37,6 @@ export async function newestModel(database: Database): Promise<{ version: string
 export async function fetchModel(database: Database, version: string, file: string): Promise<boolean> {
   const r = await database.db.selectFrom('embedder_models').select('model').where('version', '=', version).executeTakeFirst();
   if (!r) return false;
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, r.model);
-  await rename(tmp, file);
+  await writeWhole(file, r.model);
   return true;
 }

@@ -1,6 +1,7 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { TopK, dot, normalize, rng } from './vector-math.js';
 import type { VectorHit, VectorIndex } from './vector-index.js';
+import { writeWhole } from '../../util/write-whole.js';
 
 /**
  * Inverted-file ANN index: k-means centroids over unit vectors; a query scans the `nprobe` lists
@@ -138,10 +139,8 @@ export class IvfVectorIndex implements VectorIndex {
     const len = Buffer.alloc(4);
     len.writeUInt32LE(header.length);
     const part = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-    const tmp = `${path}.tmp-${process.pid}`;
     const ids = Buffer.from(Array.from(this.order, idOf).join('\n'));
-    await writeFile(tmp, Buffer.concat([Buffer.from('PBIV'), len, header, part(this.centroids), part(this.offsets), ids]));
-    await rename(tmp, path);
+    await writeWhole(path, Buffer.concat([Buffer.from('PBIV'), len, header, part(this.centroids), part(this.offsets), ids]));
   }
 
   /**

@@ -1,8 +1,9 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { open, rename, writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { Bm25Weights } from './formula.js';
 import { type Postings, SKIP, sharedInts } from './postings.js';
 import { type RowIds, TitleTable } from './row-tables.js';
+import { writeWhole } from '../../../util/write-whole.js';
 
 // The in-memory index's file: 'PBBM', the length of a JSON header (uint32 LE), the header, then raw
 // arrays: per table (stemmed, exact) the lens, last and df of its terms and each term's postings;
@@ -114,9 +115,7 @@ export async function saveIndex(index: PersistedIndex, path: string, key: string
   const h = Buffer.from(JSON.stringify(header));
   const hl = Buffer.alloc(4);
   hl.writeUInt32LE(h.length);
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, [Buffer.from(MAGIC), hl, h, ...parts]);
-  await rename(tmp, path);
+  await writeWhole(path, [Buffer.from(MAGIC), hl, h, ...parts]);
 }
 
 /** A header of the current format, or null. */

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readFixture } from '../testing/fixtures.js';
-import { findCodeLinks, normalise } from './code-links.js';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { findCodeLinks, linkMatches, normalise, URL_RE } from './code-links.js';
+import { DEMO_PAPERS } from './demo.js';
 import { cleanText } from './paper.js';
 
 interface Labelled {
@@ -86,4 +89,32 @@ test('code links: split, wrapped and TeX-written links, and texts with none', ()
     found.links.map((l) => l.kind),
     ['page', 'github', 'huggingface'],
   );
+});
+
+test('links are matched word by word exactly as over the whole text (the 7,307 demo papers and edge cases)', () => {
+  const whole = (t: string) => [...t.matchAll(URL_RE)].map((m) => ({ index: m.index, text: m[0] }));
+  const texts = [
+    'https://github.com/a/b at the start, www.example.org/x. and at the end github.com/c/d',
+    'no link: e.g. a.b, ratio 3:4 and a\u00a0github.com/x/y after a no-break space\u2028huggingface.co/m',
+    'code.at github.io/ and x.gitlab.com/ns/p\ttab-separated foo.ai/bar:baz',
+    'served at http://localhost/app and http://10/x',
+    ':.',
+    '',
+    '...',
+    'a.',
+    '.b',
+  ];
+  for (const line of gunzipSync(readFileSync(DEMO_PAPERS)).toString('utf8').split('\n')) {
+    if (!line) continue;
+    const p = JSON.parse(line) as { abstract?: string; comments?: string | null };
+    texts.push(`${p.abstract ?? ''}\n${p.comments ?? ''}`);
+  }
+  assert.ok(texts.length > 7000, `${texts.length} texts`);
+  let links = 0;
+  for (const t of texts) {
+    const expected = whole(t);
+    links += expected.length;
+    assert.deepEqual([...linkMatches(t)], expected, t);
+  }
+  assert.ok(links > 1000, `${links} links matched`);
 });

@@ -1,6 +1,7 @@
 // Code and project links found in a paper's own text (its abstract and arXiv comment): repositories
 // on GitHub, GitLab and other code hosts, Hugging Face models, datasets and Spaces, `*.github.io`
 // pages and other project pages, each normalised so the same link written two ways is one link.
+import { isSpace } from '../util/chars.js';
 
 /** What a found link points to; `githubRepo` takes the first code repository, `projectPage` the first page. */
 export type CodeLinkKind = 'github' | 'gitlab' | 'code' | 'huggingface' | 'page';
@@ -30,7 +31,7 @@ const MAYBE = /https?:|github|www\.|\.(?:com|org|io|co|net|edu|science|ai|dev|si
 
 // A link as written: with a scheme, or a bare host name ending in a known top-level domain.
 const TLD = 'com|org|io|co|net|edu|ai|dev|science|site|page|app|me|info|xyz|tech|cn|de|uk|fr|jp|kr|ch|nl|eu|ca|us|in';
-const URL_RE = new RegExp(
+export const URL_RE = new RegExp(
   String.raw`(?:https?://|\bwww\.)[^\s<>"{}|\\^\x60,[\]]+|\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:${TLD})/[^\s<>"{}|\\^\x60,[\]]*|\b(?:[a-z0-9-]+\.)*(?:github\.io|huggingface\.co|github\.com|gitlab\.com)\b/?[^\s<>"{}|\\^\x60,[\]]*`,
   'gi',
 );
@@ -76,10 +77,10 @@ function rawLinks(text: string): string[] {
   const out: string[] = [];
   const t = unspace(text);
   let consumed = 0;
-  for (const m of t.matchAll(URL_RE)) {
-    const start = m.index ?? 0;
+  for (const m of linkMatches(t)) {
+    const start = m.index;
     if (start < consumed) continue;
-    let link = m[0];
+    let link = m.text;
     let end = start + link.length;
     // A link cut at a line break ends in '/', '-' or '_' (or a host cut after its dot), and the rest
     // starts the next line; cleanText turns that break into one space.
@@ -95,6 +96,28 @@ function rawLinks(text: string): string[] {
   // "GitHub - owner/repo": a repository named the way GitHub titles its pages, with no link.
   for (const m of t.matchAll(/\bGitHub\s+[-\u2013:]\s+([A-Za-z0-9][\w.-]*\/[\w.-]*[\w-])/g)) out.push(`github.com/${m[1]}`);
   return out;
+}
+
+/**
+ * URL_RE's matches in the text, in order: it runs only on the words (runs of non-space) that hold a
+ * '.' or a ':', since every match holds one and none holds a space, and a word's edges are word
+ * boundaries as the text's are. Run over whole abstracts, its host alternative was tried at every
+ * word and cost about 23 us a text that had a link (a tenth of a bulk import's time on its thread).
+ */
+export function* linkMatches(t: string): Generator<{ index: number; text: string }> {
+  let from = 0;
+  for (;;) {
+    const dot = t.indexOf('.', from);
+    const colon = t.indexOf(':', from);
+    const at = dot < 0 ? colon : colon < 0 ? dot : Math.min(dot, colon);
+    if (at < 0) return;
+    let start = at;
+    while (start > 0 && !isSpace(t.charCodeAt(start - 1))) start--;
+    let end = at + 1;
+    while (end < t.length && !isSpace(t.charCodeAt(end))) end++;
+    for (const m of t.slice(start, end).matchAll(URL_RE)) yield { index: start + (m.index ?? 0), text: m[0] };
+    from = end;
+  }
 }
 
 // Spaces typed (or left by a TeX line break) inside a scheme or a code host's name:

@@ -76,3 +76,44 @@ test('[postgres] a batch that fails leaves nothing of itself, and the connection
     await db.destroy();
   }
 });
+
+test('[postgres] two writers of one new paper: the later one replaces the category rows, and deleting papers deletes theirs', async () => {
+  // The category rows are written with a plain INSERT and have no foreign key (migration 0023): a
+  // writer that waited on another's insert of the same paper must take the update path and
+  // replace that writer's rows, not collide with them; a statement trigger deletes them with the paper.
+  const db = await freshDatabase('postgres');
+  const other = new pg.Client({ connectionString: db.url });
+  await other.connect();
+  try {
+    const store = createPaperStore(db);
+    const first = buildPaper({ id: '2401.30010', version: 1, title: 'first', categories: ['cs.LG', 'stat.ML'] });
+    const later = buildPaper({ id: '2401.30010', version: 2, title: 'later', categories: ['cs.CL', 'cs.LG', 'cs.CL'] });
+    await other.query('BEGIN');
+    const cols = ROW_COLUMNS.join(', ');
+    const values = row(first, contentHash(first), new Date().toISOString());
+    await other.query(
+      `INSERT INTO papers (${cols}) VALUES (${ROW_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+      ROW_COLUMNS.map((c) => values[c]),
+    );
+    await other.query("INSERT INTO paper_categories (paper_id, category, position) VALUES ('2401.30010', 'cs.LG', 0), ('2401.30010', 'stat.ML', 1)");
+    const second = store.upsertMany([later]);
+    const waiting = "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    await waitFor(async () => ((await other.query(waiting)).rowCount ?? 0) > 0, { what: "the second writer to wait for the first one's row" });
+    await other.query('COMMIT');
+    assert.equal((await second).outcomes.get('2401.30010'), 'updated');
+    const categories = async (id: string) =>
+      (await other.query('SELECT category, position FROM paper_categories WHERE paper_id = $1 ORDER BY position', [id])).rows.map(
+        (r) => `${r.category}:${r.position}`,
+      );
+    assert.deepEqual(await categories('2401.30010'), ['cs.CL:0', 'cs.LG:1']);
+
+    await store.upsertMany([buildPaper({ id: '2401.30011', categories: ['math.OC'] }), buildPaper({ id: '2401.30012', categories: ['q-bio.NC', 'cs.NE'] })]);
+    await other.query("DELETE FROM papers WHERE id IN ('2401.30010', '2401.30012')");
+    assert.deepEqual(await categories('2401.30010'), []);
+    assert.deepEqual(await categories('2401.30012'), []);
+    assert.deepEqual(await categories('2401.30011'), ['math.OC:0']);
+  } finally {
+    await other.end();
+    await db.destroy();
+  }
+});

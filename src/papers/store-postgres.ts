@@ -61,8 +61,10 @@ const UPSERT = `INSERT INTO papers (${COLUMNS})
 
 // Category rows of the written papers, from the staged categories (a JSON array, primary first):
 // each category once, numbered from 0 in the order of its first appearance, as the SQLite path
-// numbers them. Two writers may both insert a paper; the second one's rows would collide with the
-// first's, which already hold the same pairs.
+// numbers them. A plain INSERT: no other transaction can hold rows for these papers. A paper this
+// batch inserted did not exist (a writer inserting the same id at once waits for this one, then
+// takes the update path); one it updated had its rows deleted first, under the row lock the update
+// holds to commit. ON CONFLICT DO NOTHING cost about 3.5 of the 27 us a paper's category rows took.
 const INSERT_CATEGORIES = `INSERT INTO paper_categories (paper_id, category, position)
   SELECT id, category, (row_number() OVER (PARTITION BY id ORDER BY first) - 1)::integer
   FROM (
@@ -70,8 +72,7 @@ const INSERT_CATEGORIES = `INSERT INTO paper_categories (paper_id, category, pos
     FROM ${STAGING} s CROSS JOIN LATERAL jsonb_array_elements_text(s.categories::jsonb) WITH ORDINALITY AS c (category, n)
     WHERE s.id = ANY ($1::text[])
     GROUP BY s.id, c.category
-  ) firsts
-  ON CONFLICT (paper_id, category) DO NOTHING`;
+  ) firsts`;
 
 export interface PostgresPaperWriter {
   /**

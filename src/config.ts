@@ -61,6 +61,13 @@ export const SETTINGS = [
   },
   { name: 'DATA_DIR', key: 'dataDir', type: 'string', default: './data', help: 'folder for models, the mail outbox and other files' },
   {
+    name: 'LEXICAL_INDEX_SEED',
+    key: 'lexicalIndexSeed',
+    type: 'string',
+    default: '',
+    help: 'a saved lexical index (`paperboy import` leaves one in its own `DATA_DIR/models/lexical.bm25`) that a process whose `DATA_DIR` has none loads, read only, and catches up from the database, instead of building its index from every paper (empty: none). One of another database is ignored',
+  },
+  {
     name: 'DISK_MIN_FREE_MB',
     key: 'diskMinFreeMb',
     type: 'int',

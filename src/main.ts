@@ -79,6 +79,7 @@ export async function openContext(config: Config): Promise<Context> {
     embedder: embedders.latest(),
     vectorIndexPath: path.join(config.dataDir, 'models', 'vectors.ivf'),
     lexicalIndexPath: lexicalIndexFile(config),
+    lexicalIndexSeed: config.lexicalIndexSeed || null,
   });
   return { config, database, papers, search, embedders, searchThreads };
 }

@@ -96,6 +96,8 @@ export interface SearchDeps {
   vectorIndexPath?: string;
   /** file for the persisted in-memory bm25 index (both dialects); none keeps it in memory only */
   lexicalIndexPath?: string;
+  /** a saved lexical index to start from when lexicalIndexPath holds none (LEXICAL_INDEX_SEED) */
+  lexicalIndexSeed?: string | null;
   /** how often the share of papers with vectors is checked until it is enough (tests shorten it) */
   readyCheckMs?: number;
   /** how often the vectors written since are read into memory (tests shorten it) */
@@ -124,7 +126,10 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {
 }
 
 export function createSearchService(deps: SearchDeps): SearchService {
-  const lexical: AppLexicalIndex = createLexicalIndex(deps.database, { memoryIndexPath: deps.lexicalIndexPath ?? null });
+  const lexical: AppLexicalIndex = createLexicalIndex(deps.database, {
+    memoryIndexPath: deps.lexicalIndexPath ?? null,
+    memoryIndexSeed: deps.lexicalIndexSeed ?? null,
+  });
   const cacheFor = (embedder: Embedder | null) =>
     embedder ? new VectorCache(deps.database, embedder, deps.vectorRefreshMs ?? 30_000, deps.vectorIndexPath ?? null) : null;
   /** The model and its vectors, replaced together by useEmbedder; each search reads them once. */

@@ -69,6 +69,38 @@ for (const dialect of DIALECTS) {
     }
   });
 
+  test(`[${dialect}] a process with an empty DATA_DIR starts from LEXICAL_INDEX_SEED (an import's file), catches up and saves its own, leaving the seed as it was`, async () => {
+    const db = await freshDatabase(dialect);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-feed-'));
+    const seed = path.join(dir, 'cli', 'models', 'lexical.bm25');
+    const own = path.join(dir, 'web', 'models', 'lexical.bm25');
+    try {
+      const store = createPaperStore(db);
+      await store.upsertMany(papers(50));
+      (await refreshFeedIndexFile(db, seed, W)).close();
+      const seedBytes = fs.readFileSync(seed);
+      // Written after the import: one paper added, one changed in place.
+      await store.upsertMany([buildPaper({ id: '2503.00001', title: 'Wallaby hops', abstract: 'Tails.' })]);
+      await store.upsertMany([buildPaper({ ...papers(4)[3], version: 2, title: 'Bandicoot burrows', abstract: 'Marsupials dig.' })]);
+      const lex = createLexicalIndex(db, { memoryIndexPath: own, memoryIndexSeed: seed });
+      await lex.search('quokka', { limit: 1 });
+      await lex.settled();
+      assert.deepEqual(await ids(lex, 'wallaby'), ['2503.00001']);
+      assert.deepEqual(await ids(lex, 'bandicoot'), ['2502.10003']);
+      assert.equal((await ids(lex, 'quokka')).length, 49);
+      await waitFor(() => fs.existsSync(own), { what: 'the process to save its own index file' });
+      // Its own file goes on from the seed's 50 rows (the changed paper's old row killed); built
+      // from the papers it would number 51 rows from 1, none killed.
+      const saved = await FeedIndex.load(own, W, await feedOrigin(db));
+      assert.deepEqual([saved?.m.maxRowid, saved?.m.deadRows, saved?.papers], [52, 1, 51]);
+      saved?.close();
+      assert.ok(fs.readFileSync(seed).equals(seedBytes), 'the seed is not written');
+    } finally {
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test(`[${dialect}] paperboy import leaves the in-memory lexical index file built in DATA_DIR`, async () => {
     const db = await freshDatabase(dialect);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-feed-'));

@@ -201,6 +201,8 @@ export interface FeedLexicalOptions {
   weights: ColumnWeights;
   /** the index's file; null keeps it in memory only */
   file: string | null;
+  /** a saved index to start from when `file` holds no usable one (read, never written) */
+  seed?: string | null;
   /** what answers while the index is missing, and the queries it cannot answer (FTS5, tsvector) */
   fallback: LexicalIndex;
   /** killed rows from which the index is rebuilt (REBUILD_DEAD_MIN; tests lower it) */
@@ -301,7 +303,12 @@ export function createFeedLexicalIndex(database: Database, options: FeedLexicalO
 
   async function start(): Promise<void> {
     try {
-      let loaded = file ? await FeedIndex.load(file, weights, await feedOrigin(database)) : null;
+      const origin = await feedOrigin(database);
+      let loaded = file ? await FeedIndex.load(file, weights, origin) : null;
+      // A process joining with an empty DATA_DIR starts from the seed (an import's file) if it is
+      // this database's; what it then saves is its own file, the seed is left as it is.
+      const seeded = !loaded && options.seed ? await FeedIndex.load(options.seed, weights, origin) : null;
+      loaded ??= seeded;
       // A file far behind (saved before an import elsewhere) is caught up in pages, requests between them.
       if (loaded) await loaded.catchUp(database, nextTurn);
       if (loaded?.rebuildDue(deadMin)) {
@@ -311,7 +318,7 @@ export function createFeedLexicalIndex(database: Database, options: FeedLexicalO
       const ready = loaded ?? (await buildFeedIndex(database, weights));
       if (!loaded) await ready.catchUp(database, nextTurn);
       index = ready;
-      if (file && (!loaded || ready.saveDue)) await ready.save(file).catch(() => undefined);
+      if (file && (!loaded || seeded || ready.saveDue)) await ready.save(file).catch(() => undefined);
       setInterval(() => void catchUp(), CATCH_UP_MS).unref();
     } catch {
       // The database is not there yet (not migrated) or went away: the fallback answers, and the

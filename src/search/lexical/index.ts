@@ -42,6 +42,12 @@ export interface LexicalIndexOptions {
    * memory only.
    */
   memoryIndexPath?: string | null;
+  /**
+   * A saved index loaded (never written) when memoryIndexPath holds no usable one, then caught up
+   * and saved to memoryIndexPath: `paperboy import`'s file, for a process that joins with an empty
+   * DATA_DIR (LEXICAL_INDEX_SEED).
+   */
+  memoryIndexSeed?: string | null;
   /** false answers every query from the fallback (FTS5 on SQLite, tsvector on PostgreSQL) */
   accelerate?: boolean;
   /** killed rows (changed or deleted papers) from which the memory index is rebuilt; lower in tests */
@@ -53,7 +59,13 @@ export function createLexicalIndex(database: Database, options: LexicalIndexOpti
   const weights = options.weights ?? DEFAULT_COLUMN_WEIGHTS;
   const fallback = fallbackIndex(database, weights);
   if (options.accelerate === false) return { ...fallback, settled: async () => undefined };
-  return createFeedLexicalIndex(database, { weights, file: options.memoryIndexPath ?? null, fallback, rebuildDeadMin: options.rebuildDeadMin });
+  return createFeedLexicalIndex(database, {
+    weights,
+    file: options.memoryIndexPath ?? null,
+    seed: options.memoryIndexSeed ?? null,
+    fallback,
+    rebuildDeadMin: options.rebuildDeadMin,
+  });
 }
 
 /** FTS5 on SQLite, tsvector on PostgreSQL. */

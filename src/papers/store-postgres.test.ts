@@ -25,6 +25,21 @@ test('COPY text format: backslash, tab, newline and CR are escaped, NULL is \\N,
   assert.equal(fields[ROW_COLUMNS.indexOf('comments')], '\\N');
 });
 
+/** Another writer's insert of a paper's row, as the store writes it (in `client`'s open transaction). */
+async function insertRow(client: pg.Client, paper: ReturnType<typeof buildPaper>): Promise<void> {
+  const values = row(paper, contentHash(paper), new Date().toISOString());
+  await client.query(
+    `INSERT INTO papers (${ROW_COLUMNS.join(', ')}) VALUES (${ROW_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+    ROW_COLUMNS.map((c) => values[c]),
+  );
+}
+
+/** Until a session of the database waits on a lock (the store's writer, on `client`'s row). */
+async function waitForLockWait(client: pg.Client): Promise<void> {
+  const waiting = "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+  await waitFor(async () => ((await client.query(waiting)).rowCount ?? 0) > 0, { what: "the second writer to wait for the first one's row" });
+}
+
 test('[postgres] a writer that finds a newer version committed under it by another writer leaves it in place', async () => {
   // Two harvest workers: one stores version 3 while the other is about to store version 2 of a
   // paper that neither had seen. The second writer's insert waits on the first one's row and then
@@ -37,17 +52,9 @@ test('[postgres] a writer that finds a newer version committed under it by anoth
     const v3 = buildPaper({ id: '2401.30001', version: 3, title: 'v3 title' });
     const v2 = buildPaper({ id: '2401.30001', version: 2, title: 'v2 title' });
     await other.query('BEGIN');
-    const cols = ROW_COLUMNS.join(', ');
-    const values = row(v3, contentHash(v3), new Date().toISOString());
-    await other.query(
-      `INSERT INTO papers (${cols}) VALUES (${ROW_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
-      ROW_COLUMNS.map((c) => values[c]),
-    );
+    await insertRow(other, v3);
     const second = store.upsertMany([v2]);
-    const waiting = "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
-    await waitFor(async () => ((await other.query(waiting)).rowCount ?? 0) > 0, {
-      what: "the second writer to wait for the first one's row",
-    });
+    await waitForLockWait(other);
     await other.query('COMMIT');
     const s = await second;
     assert.deepEqual([s.inserted, s.updated, s.unchanged], [0, 0, 1]);
@@ -89,16 +96,10 @@ test('[postgres] two writers of one new paper: the later one replaces the catego
     const first = buildPaper({ id: '2401.30010', version: 1, title: 'first', categories: ['cs.LG', 'stat.ML'] });
     const later = buildPaper({ id: '2401.30010', version: 2, title: 'later', categories: ['cs.CL', 'cs.LG', 'cs.CL'] });
     await other.query('BEGIN');
-    const cols = ROW_COLUMNS.join(', ');
-    const values = row(first, contentHash(first), new Date().toISOString());
-    await other.query(
-      `INSERT INTO papers (${cols}) VALUES (${ROW_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
-      ROW_COLUMNS.map((c) => values[c]),
-    );
+    await insertRow(other, first);
     await other.query("INSERT INTO paper_categories (paper_id, category, position) VALUES ('2401.30010', 'cs.LG', 0), ('2401.30010', 'stat.ML', 1)");
     const second = store.upsertMany([later]);
-    const waiting = "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
-    await waitFor(async () => ((await other.query(waiting)).rowCount ?? 0) > 0, { what: "the second writer to wait for the first one's row" });
+    await waitForLockWait(other);
     await other.query('COMMIT');
     assert.equal((await second).outcomes.get('2401.30010'), 'updated');
     const categories = async (id: string) =>

@@ -189,3 +189,19 @@ test('[sqlite] a search does not wait for a bulk catch-up (an import elsewhere):
     await db.destroy();
   }
 });
+
+test('[sqlite] a catch-up lets the event loop turn every 100 papers, not only between pages of 1,000', async () => {
+  const db = await freshDatabase('sqlite');
+  try {
+    await createPaperStore(db).upsertMany(papers(250));
+    const index = FeedIndex.empty(W, (await feedOrigin(db)).origin);
+    const seen: number[] = [];
+    await index.catchUp(db, async () => {
+      seen.push(index.papers);
+    });
+    assert.deepEqual(seen, [100, 200, 250]);
+    index.close();
+  } finally {
+    await db.destroy();
+  }
+});

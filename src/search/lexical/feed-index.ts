@@ -130,8 +130,11 @@ export class FeedIndex {
   /** Reads the feed after this index's position and applies what changed; `between` runs between pages (to yield). */
   async catchUp(database: Database, between?: () => Promise<void>): Promise<void> {
     this.position = await readChanges(database, this.position, async (changes) => {
-      this.apply(changes);
-      if (between) await between();
+      if (!between) return this.apply(changes);
+      for (let i = 0; i < changes.length; i += APPLY_SLICE) {
+        this.apply(changes.slice(i, i + APPLY_SLICE));
+        await between();
+      }
     });
   }
 
@@ -158,6 +161,12 @@ export class FeedIndex {
     this.m.stemmer.close();
   }
 }
+
+// Changes applied between two turns of the event loop. A page of the feed is 1,000 papers, about
+// 150 ms of tokenising. While `paperboy import` wrote 200,000 papers into PostgreSQL on the same 2
+// cores, a web process catching up page by page answered /healthz at p50 140-230 ms and p99
+// 0.9-1.7 s; by 100 papers, p50 80-90 ms and p99 0.3-0.6 s (the rest is the cores it shares).
+const APPLY_SLICE = 100;
 
 /** Lets requests run between pages of the feed. */
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));

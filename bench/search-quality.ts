@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { BASE_MODEL_FILE, BASE_STARTS, type BaseStart, DEFAULT_MERGE, type MergeOptions, WARM_MERGE, mergeWithBase } from '../src/search/corpus-model/base.js';
-import { CorpusModel, type QueryWeighting } from '../src/search/corpus-model/model.js';
+import { CorpusModel } from '../src/search/corpus-model/model.js';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../src/search/corpus-model/training.js';
 import { trainCorpusModelOnThreads } from '../src/search/corpus-model/train-worker.js';
 import { SqliteLexicalIndex, createStandaloneSchema, EXACT_WORD_WEIGHT } from '../src/search/lexical/sqlite-fts5.js';
@@ -103,8 +103,6 @@ async function prepare(
       ...(JSON.parse(process.env.SEARCH_MERGE ?? '{}') as Partial<MergeOptions>),
     });
   }
-  // SEARCH_QUERY_WEIGHTING='{"normPower":1}': other query word weights than the default (QueryWeighting).
-  model.queryWeighting = { ...model.queryWeighting, ...(JSON.parse(process.env.SEARCH_QUERY_WEIGHTING ?? '{}') as Partial<QueryWeighting>) };
   const vec = new Float32Array(bench.docs.length * model.dim);
   bench.docs.forEach((d, i) => model.embedPaper(d.title, d.abstract, vec, i * model.dim));
   const rowOf = new Map(bench.docs.map((d, i) => [d.id, i]));
@@ -125,7 +123,7 @@ function run(p: Prepared, queries: BenchQuery[]): Runs {
   for (const q of queries) {
     out.lexical.push(p.lexical.searchSync(q.text, { limit: CANDIDATES }));
     out.bounds.push(p.lexical.scoreBoundSync(q.text));
-    const qv = p.model.embedQuery(q.text);
+    const qv = p.model.embed(q.text);
     out.qvecs.push(qv);
     out.vector.push(p.vectors.search(qv, CANDIDATES).map((h) => ({ id: p.bench.docs[h.index].id, score: h.score })));
   }

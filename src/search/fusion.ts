@@ -79,11 +79,11 @@ export interface FusionWeights {
 // Cross-validated (#29, `--cv`, 5 folds of paraphrase-dev's queries, weights chosen on the other 4):
 // held-out MRR@10 0.585 at 45,904 papers and 0.738 at 5,042 (tuned on all: 0.651 and 0.794). The
 // per-query adaptiveShare won at neither size (-0.013 and 0.000 held-out) and stays off.
-// Generic words (#29 item 2), the same CV with each query word weighting (CorpusModel QueryWeighting)
+// Generic words (#29 item 2), the same CV with each query word weighting (measured at 12554fd, then taken out)
 // against idf alone (held-out MRR@10 0.828 at 5,042 papers, 0.654 at 45,904; SciFact test 0.710):
 // coherence (best cosine with the 5,000 commonest words, "bigger" 0.31) 0.825 / 0.644 (SciFact 0.715;
 // squared 0.813 / 0.609), vector length 0.789 / 0.626, min(own, base idf) 0.836 / 0.634 (SciFact 0.708), geometric
-// mean 0.792 / 0.638, SIF common-component removal 0.824 / 0.623: none wins both sizes, all stay off,
+// mean 0.792 / 0.638, SIF common-component removal 0.824 / 0.623: none wins both sizes, none kept,
 // and the demo's "a smaller model learns from a bigger one" still ranks the "Bigger" papers first
 // (docs/search.md, "Generic words").
 export const DEFAULT_FUSION: FusionWeights = {

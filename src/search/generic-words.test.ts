@@ -19,7 +19,7 @@ import { createSearchService } from './service.js';
 // word relations (#29 item 1, the shipped base model). The base model landed and did not mend it
 // either (top 3 with it: "Do We Need Bigger Models for Science?", "When Bigger Isn't Better...",
 // "ESsEN: Training Compact ... Transformers"): a todo, run and reported, not failed, until #29 item 2 does.
-// Item 2's query word weights (CorpusModel QueryWeighting) did not mend it either: with the base
+// Item 2's query word weights (measured at 12554fd, then taken out) did not mend it either: with the base
 // model the query's own vector puts the first distillation paper 6th and the hybrid 20th; weighting
 // each word by its coherence (its best cosine with the 5,000 commonest words: "bigger" 0.31, "distil"
 // 0.88) lifts the vector's to 3rd, but the hybrid's best stays 6th over every fusion weight tried (no

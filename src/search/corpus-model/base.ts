@@ -88,11 +88,5 @@ export function mergeWithBase(own: CorpusModel, base: CorpusModel, options: Part
     idf[row] = base.idf[j];
   });
   roundToHalf(E);
-  const merged = new CorpusModel([...own.vocab, ...extra.map((j) => base.vocab[j])], idf, dim, E, version);
-  // The base's idf of every word (NaN where only the own model knows it): QueryWeighting.baseIdf.
-  const baseIdf = new Float32Array(V).fill(Number.NaN);
-  for (const [i, j] of pairs) baseIdf[i] = base.idf[j];
-  for (let row = own.vocab.length; row < V; row++) baseIdf[row] = idf[row];
-  merged.baseIdf = baseIdf;
-  return merged;
+  return new CorpusModel([...own.vocab, ...extra.map((j) => base.vocab[j])], idf, dim, E, version);
 }

@@ -8,7 +8,7 @@ import { DEMO_PAPERS } from '../../papers/demo.js';
 import { SHIPPED_MODEL } from '../embedders/embedder.js';
 import { tokenize } from '../lexical/tokenize.js';
 import { ExactVectorIndex } from '../vectors/vector-index.js';
-import { CorpusModel, DEFAULT_QUERY_WEIGHTING } from './model.js';
+import { CorpusModel } from './model.js';
 import { buildVocabulary, combineMembers, trainCorpusModel } from './training.js';
 import { trainCorpusModelOnThreads, trainWithBaseOnThreads } from './train-worker.js';
 import { addRotated, dot, gaussian, rng, symmetricEigen } from '../vectors/vector-math.js';
@@ -142,33 +142,6 @@ test('softMatch: each query word counts its closest word in the paper, 1 for the
   assert.deepEqual(model.softMatch('graph zzzunknown', [{ title: 'graph', abstract: 'qqqunknown' }]), [1]);
   assert.deepEqual(model.softMatch('zzz unknown', [{ title: 'graph', abstract: '' }]), [0]);
   assert.deepEqual(model.softMatch('graph', []), []);
-});
-
-test("query word weights (#29, generic words): off by default; coherence and the base's idf lower a generic word's share of the query", () => {
-  // graph and node are the frequent words (low idf); vertex sits by graph, bigger (rare, used anywhere) by neither.
-  const vocab = ['graph', 'node', 'vertex', 'bigger'];
-  const model = new CorpusModel(vocab, Float32Array.from([1, 1, 4, 4]), 3, Float32Array.from([1, 0, 0, 0, 1, 0, 0.9, 0.1, 0, 0, 0, 1]), 'v');
-  // Off, a query is embedded as any text, and the soft match weighs words by idf alone.
-  assert.deepEqual(Array.from(model.embedQuery('vertex bigger')), Array.from(model.embed('vertex bigger')));
-  assert.equal(model.queryFactor(3), 1);
-  assert.deepEqual(model.softMatch('vertex bigger', [{ title: 'bigger', abstract: '' }]), [0.5]);
-  model.queryWeighting = { ...DEFAULT_QUERY_WEIGHTING, coherencePower: 2, coherenceWords: 2 };
-  assert.ok(model.coherence(2) > 0.99, `vertex: ${model.coherence(2)}`);
-  assert.equal(model.coherence(3), 0);
-  assert.equal(model.queryFactor(2), 1);
-  assert.equal(model.queryFactor(3), 0);
-  // bigger no longer moves the query vector nor counts in the soft match; papers are embedded as before.
-  const q = model.embedQuery('vertex bigger');
-  assert.ok(Math.abs(q[2]) < 1e-6 && q[0] > 0.99, `query ${Array.from(q)}`);
-  assert.deepEqual(model.softMatch('vertex bigger', [{ title: 'bigger', abstract: '' }]), [0]);
-  assert.deepEqual(Array.from(model.embed('vertex bigger')), Array.from(new CorpusModel(vocab, model.idf, 3, model.vectors, 'v').embed('vertex bigger')));
-  // The base's idf: 'min' takes the smaller of the two, 'geo' their geometric mean; a word the base lacks (NaN) keeps its own.
-  model.baseIdf = Float32Array.from([1, 1, 1, Number.NaN]);
-  model.queryWeighting = { ...DEFAULT_QUERY_WEIGHTING, baseIdf: 'min' };
-  assert.equal(model.queryFactor(2), 0.25);
-  assert.equal(model.queryFactor(3), 1);
-  model.queryWeighting = { ...DEFAULT_QUERY_WEIGHTING, baseIdf: 'geo' };
-  assert.equal(model.queryFactor(2), 0.5);
 });
 
 test('word pairs count when the vocabulary has them, and only then are they looked up', () => {

@@ -23,47 +23,6 @@ export const CORPUS_MODEL_FORMAT_INT8 = 3;
 export const BASE_MODEL_PREFIX = 'base-';
 export type ModelPrecision = 'half' | 'int8';
 
-/**
- * How a query's words are weighted in its vector and in the soft match (#29, generic words): each
- * word's idf times (its vector's length / the vocabulary's median length)^normPower, capped at 1
- * when `clip`. A word's vector length measures how much the word says about a paper's topic, not
- * how rare it is: trained contrastively, "distil" (idf 3.4) gets 3.1 and "bigger" (idf 7.5) 1.0.
- * normPower 0: idf alone, as papers are weighted.
- */
-export interface QueryWeighting {
-  normPower: number;
-  clip: boolean;
-  /**
-   * A word's coherence: its best cosine with any of the `coherenceWords` most frequent words of the
-   * vocabulary. A word with a topic sits near the common words of that topic ("distil" 0.88 from
-   * "teacher"); a word used in any context sits near none ("bigger" 0.31). The weight is multiplied
-   * by min(1, coherence / coherenceFull)^coherencePower (0: off).
-   */
-  coherencePower: number;
-  coherenceFull: number;
-  coherenceWords: number;
-  /**
-   * How a word's idf over a bigger corpus (`baseIdf`, the base model's, set by mergeWithBase) corrects
-   * the instance's own: 'min' takes the smaller, 'geo' their geometric mean, 'off' the own alone.
-   */
-  baseIdf: 'off' | 'min' | 'geo';
-  /**
-   * Share of the query vector's projection on the corpus's common direction that is removed (as in
-   * SIF, Arora et al. 2017): the direction is the df-weighted mean of the word vectors (0: off).
-   */
-  commonRemoval: number;
-}
-
-export const DEFAULT_QUERY_WEIGHTING: QueryWeighting = {
-  normPower: 0,
-  clip: false,
-  coherencePower: 0,
-  coherenceFull: 0.6,
-  coherenceWords: 5000,
-  baseIdf: 'off',
-  commonRemoval: 0,
-};
-
 export interface SparseText {
   ids: Int32Array;
   weights: Float32Array;
@@ -74,19 +33,6 @@ export class CorpusModel {
   /** whether the vocabulary holds word pairs (`a_b`); a word itself never holds `_` */
   private readonly bigrams: boolean;
   private readonly norms: Float32Array;
-  /** the median word vector length (QueryWeighting's reference), computed when first needed */
-  private medianNorm = 0;
-  /** the most frequent words (QueryWeighting.coherenceWords), lowest idf first, when first needed */
-  private frequent: Int32Array | null = null;
-  private readonly coherences = new Map<number, number>();
-  /**
-   * how query words are weighted (QueryWeighting); papers are always weighted by idf. Only the quality
-   * bench sets another than the default: a search thread's copy of the model keeps the default.
-   */
-  queryWeighting: QueryWeighting = DEFAULT_QUERY_WEIGHTING;
-  /** each word's idf over the base model's corpus (QueryWeighting.baseIdf; NaN: the base lacks it) */
-  baseIdf: Float32Array | null = null;
-  private common: Float32Array | null = null;
 
   constructor(
     readonly vocab: string[],
@@ -127,85 +73,6 @@ export class CorpusModel {
     return featuresOf(tokenize(text), this.index, this.idf, this.bigrams);
   }
 
-  /** A query word's weight relative to its idf (QueryWeighting). */
-  queryFactor(id: number): number {
-    const { normPower, clip, coherencePower, coherenceFull } = this.queryWeighting;
-    let f = 1;
-    if (normPower !== 0) {
-      if (this.medianNorm === 0) {
-        const sorted = Float32Array.from(this.norms).sort();
-        this.medianNorm = sorted[sorted.length >> 1] || 1;
-      }
-      const r = this.norms[id] / this.medianNorm;
-      f *= (clip ? Math.min(1, r) : r) ** normPower;
-    }
-    if (coherencePower !== 0) f *= Math.min(1, Math.max(0, this.coherence(id)) / coherenceFull) ** coherencePower;
-    const how = this.queryWeighting.baseIdf;
-    if (how !== 'off' && this.baseIdf && this.idf[id] > 0) {
-      const b = this.baseIdf[id];
-      if (Number.isFinite(b)) f *= (how === 'min' ? Math.min(b, this.idf[id]) : Math.sqrt(b * this.idf[id])) / this.idf[id];
-    }
-    return f;
-  }
-
-  /** The unit df-weighted mean of the word vectors (each word weighted by idf * e^-idf, its share of papers' weight). */
-  private commonDirection(): Float32Array {
-    if (this.common) return this.common;
-    const u = new Float32Array(this.dim);
-    for (let i = 0; i < this.vocab.length; i++) {
-      const w = this.idf[i] * Math.exp(-this.idf[i]);
-      for (let d = 0; d < this.dim; d++) u[d] += w * this.vectors[i * this.dim + d];
-    }
-    normalize(u, 0, this.dim);
-    this.common = u;
-    return u;
-  }
-
-  /** A word's best cosine with one of the vocabulary's most frequent words (QueryWeighting), kept once computed. */
-  coherence(id: number): number {
-    let c = this.coherences.get(id);
-    if (c !== undefined) return c;
-    const n = this.norms[id];
-    if (!this.frequent || this.frequent.length !== Math.min(this.vocab.length, this.queryWeighting.coherenceWords)) {
-      const order = Int32Array.from(this.vocab.keys()).sort((a, b) => this.idf[a] - this.idf[b] || a - b);
-      this.frequent = order.subarray(0, Math.min(order.length, this.queryWeighting.coherenceWords));
-      this.coherences.clear();
-    }
-    c = 0;
-    if (n > 0) {
-      const dim = this.dim;
-      for (const j of this.frequent) {
-        const nj = this.norms[j];
-        if (j === id || nj === 0) continue;
-        const cos = dot(this.vectors, id * dim, this.vectors, j * dim, dim) / (n * nj);
-        if (cos > c) c = cos;
-      }
-    }
-    this.coherences.set(id, c);
-    return c;
-  }
-
-  /** Features of a query: `features` with each word's weight times its queryFactor. */
-  queryFeatures(text: string): SparseText {
-    const f = this.features(text);
-    const { normPower, coherencePower, baseIdf } = this.queryWeighting;
-    if (normPower !== 0 || coherencePower !== 0 || baseIdf !== 'off') for (let j = 0; j < f.ids.length; j++) f.weights[j] *= this.queryFactor(f.ids[j]);
-    return f;
-  }
-
-  /** A query's unit-length embedding: as `embed`, with the query's words weighted by queryFeatures. */
-  embedQuery(text: string, out: Float32Array = new Float32Array(this.dim)): Float32Array {
-    sumInto(this.vectors, this.dim, this.queryFeatures(text), out, 0);
-    const r = this.queryWeighting.commonRemoval;
-    if (r > 0) {
-      const u = this.commonDirection();
-      const p = r * dot(out, 0, u, 0, this.dim);
-      for (let d = 0; d < this.dim; d++) out[d] -= p * u[d];
-    }
-    normalize(out, 0, this.dim);
-    return out;
-  }
-
   /** Unit-length embedding (all zeros when no word of the text is known). */
   embed(text: string, out: Float32Array = new Float32Array(this.dim), outOff = 0): Float32Array {
     const f = this.features(text);
@@ -235,9 +102,8 @@ export class CorpusModel {
       const n = this.norms[q[i]];
       if (n > 0) for (let d = 0; d < dim; d++) Q[i * dim + d] = this.vectors[q[i] * dim + d] / n;
     }
-    const qw = Float32Array.from(q, (id) => this.idf[id] * this.queryFactor(id));
     let weightSum = 0;
-    for (const w of qw) weightSum += w;
+    for (const id of q) weightSum += this.idf[id];
     if (weightSum === 0) return docs.map(() => 0);
     // Cosines of the query words with each distinct word of the papers, computed once per word.
     const cosines = new Map<number, Float32Array>();
@@ -258,7 +124,7 @@ export class CorpusModel {
         let best = 0;
         if (present.has(q[j])) best = 1;
         else for (const c of rows) if (c[j] > best) best = c[j];
-        s += qw[j] * best;
+        s += this.idf[q[j]] * best;
       }
       return s / weightSum;
     });
@@ -317,9 +183,7 @@ export class CorpusModel {
 
   /** The same model under another version. */
   withVersion(version: string): CorpusModel {
-    const m = new CorpusModel(this.vocab, this.idf, this.dim, this.vectors, version);
-    m.queryWeighting = this.queryWeighting;
-    return m;
+    return new CorpusModel(this.vocab, this.idf, this.dim, this.vectors, version);
   }
 
   async save(path: string, precision: ModelPrecision = 'half'): Promise<void> {

@@ -30,7 +30,7 @@ export function corpusEmbedder(model: CorpusModel, file?: string): Embedder {
     dim: model.dim,
     papers: model.papers,
     async embedQuery(text) {
-      return model.embedQuery(text);
+      return model.embed(text);
     },
     async embedPapers(papers) {
       return papers.map((p) => model.embedPaper(p.title, p.abstract));

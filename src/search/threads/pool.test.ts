@@ -83,15 +83,10 @@ describe('search threads', () => {
     const counted = await CorpusModel.load(SHIPPED_MODEL);
     let onMain = 0;
     const embed = counted.embed.bind(counted);
-    const embedQuery = counted.embedQuery.bind(counted);
     const softMatch = counted.softMatch.bind(counted);
     counted.embed = (...a) => {
       onMain++;
       return embed(...a);
-    };
-    counted.embedQuery = (...a) => {
-      onMain++;
-      return embedQuery(...a);
     };
     counted.softMatch = (...a) => {
       onMain++;

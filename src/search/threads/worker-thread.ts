@@ -16,7 +16,7 @@ function run(job: ThreadJob): { result: ThreadResult; transfer: ArrayBuffer[] } 
     const model = models.get(job.model);
     if (!model) throw new Error(`no model ${job.model} on this thread`);
     if (job.kind === 'soft') return { result: model.softMatch(job.query, job.docs), transfer: [] };
-    const v = model.embedQuery(job.text);
+    const v = model.embed(job.text);
     return { result: v, transfer: [v.buffer as ArrayBuffer] };
   }
   const s = snapshots.get(job.vectors);

@@ -9,6 +9,7 @@ import type { Recommender } from './recommender.js';
 import { createSignalStore, type LikedWhy, type SignalRow, type SignalStore, SignalError } from './signals.js';
 import { type CollectionStore, createCollectionStore } from './collections.js';
 import { type LibraryProblem, normaliseTitle, type ParsedLibrary, parseBibtex, parseIdList } from './library-parse.js';
+import { keptValue } from '../util/kept-value.js';
 
 // For you, as the product uses it: a member's model fitted from their signals (cached per member under
 // a key of their signals, so a change refits it on the next request: the fit is a sum of a few dozen
@@ -247,11 +248,9 @@ export function createRecommendService(o: RecommendServiceOptions): RecommendSer
       .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
   }
 
-  let categoryCounts: { at: number; rows: Promise<{ category: string; papers: number }[]> } | null = null;
-  function categoryChoices(): Promise<{ category: string; papers: number }[]> {
-    const at = Date.now();
-    if (!categoryCounts || at - categoryCounts.at > CATEGORY_COUNTS_MS) {
-      const rows = db
+  const categoryChoices = keptValue(
+    () =>
+      db
         .selectFrom('paper_categories')
         .select(['category', (eb) => eb.fn.countAll<number>().as('n')])
         .groupBy('category')
@@ -259,14 +258,9 @@ export function createRecommendService(o: RecommendServiceOptions): RecommendSer
         .orderBy('category')
         .limit(CATEGORY_CHOICES)
         .execute()
-        .then((rs) => rs.map((r) => ({ category: r.category, papers: Number(r.n) })));
-      categoryCounts = { at, rows };
-      rows.catch(() => {
-        categoryCounts = null;
-      });
-    }
-    return categoryCounts.rows;
-  }
+        .then((rs) => rs.map((r) => ({ category: r.category, papers: Number(r.n) }))),
+    CATEGORY_COUNTS_MS,
+  );
 
   async function knownIds(ids: string[]): Promise<Set<string>> {
     const found = new Set<string>();

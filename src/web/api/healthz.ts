@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import { freeBytes } from '../../util/data-dir.js';
+import { keptValue } from '../../util/kept-value.js';
 import type { AppDeps } from '../deps.js';
 import { trainingState } from '../../search/retrain.js';
 import type { JobState } from '../../jobs/runner.js';
@@ -37,36 +38,8 @@ function diskShortage(config: Config): string | null {
 // vectors were filled beside it, and a probe every few seconds would pay it each time.
 const PAPER_COUNT_MAX_AGE_MS = 30_000;
 
-/**
- * The paper count, counted at most once per maxAgeMs: a stale one is returned at once while one
- * count runs behind it; only the first call waits for it.
- */
-export function cachedCount(count: () => Promise<number>, maxAgeMs: number, now: () => number = Date.now): () => Promise<number> {
-  let last: { n: number; at: number } | null = null;
-  let running: Promise<number> | null = null;
-  const refresh = () => {
-    running ??= count().then(
-      (n) => {
-        last = { n, at: now() };
-        running = null;
-        return n;
-      },
-      (e: unknown) => {
-        running = null;
-        throw e;
-      },
-    );
-    return running;
-  };
-  return async () => {
-    if (!last) return refresh();
-    if (now() - last.at >= maxAgeMs) refresh().catch(() => undefined);
-    return last.n;
-  };
-}
-
 export function registerHealthz(app: FastifyInstance, { config, database, papers, search, jobs, harvestWindows: harvest }: AppDeps) {
-  const paperCount = cachedCount(() => papers.count(), PAPER_COUNT_MAX_AGE_MS);
+  const paperCount = keptValue(() => papers.count(), PAPER_COUNT_MAX_AGE_MS);
   app.get('/healthz', async (_req, reply) => {
     const disk = diskShortage(config);
     if (disk) {

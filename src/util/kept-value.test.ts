@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cachedCount } from './healthz.js';
+import { keptValue } from './kept-value.js';
 
-test("/healthz's paper count: counted once per max age, a stale one answered at once while one recount runs, a failed recount keeps the last", async () => {
+test('keptValue: loaded once per max age, a stale value answered at once while one reload runs, a failed reload keeps the last', async () => {
   let clock = 0;
   let counts = 0;
   let n = 10;
@@ -16,7 +16,7 @@ test("/healthz's paper count: counted once per max age, a stale one answered at 
       release = () => resolve(value);
     });
   };
-  const get = cachedCount(count, 1000, () => clock);
+  const get = keptValue(count, 1000, () => clock);
   const first = get();
   release!();
   assert.equal(await first, 10);

@@ -20,16 +20,11 @@ const CACHE_DIR = process.env.PAPERBOY_BENCH_CACHE ?? 'data/bench-cache';
 /**
  * Where the model trained for benchmark `name` on `docs` papers with `opts` is cached: a warm start
  * is keyed by the start model's version, not its vectors (a model trained from random keeps the key
- * it had before warm starts, as one with random batches keeps the key it had before topic batches).
+ * it had before warm starts).
  */
 export function cachedModelFile(name: string, docs: number, opts: TrainOptions, startVersion?: string): string {
   const key = createHash('sha1')
-    .update(
-      JSON.stringify({
-        opts: { ...opts, start: undefined, warmFrom: startVersion, topicShare: opts.topicShare || undefined, topics: opts.topics || undefined },
-        n: docs,
-      }),
-    )
+    .update(JSON.stringify({ opts: { ...opts, start: undefined, warmFrom: startVersion }, n: docs }))
     .digest('hex')
     .slice(0, 10);
   return join(CACHE_DIR, `${name}-${key}.pbem`);

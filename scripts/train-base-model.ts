@@ -60,11 +60,6 @@ const half = arg('half');
 // 2 members, not the 8 of an instance's model: the base is averaged with the instance's model in turn
 // (mergeWithBase), and 2 take a quarter of the time to rebuild (one per core of a 2-core machine).
 const members = Number(arg('members') ?? 2);
-// --topic-share, --topics: the training's topic batches (TrainOptions), the defaults otherwise.
-const topicOptions = {
-  ...(arg('topic-share') !== undefined ? { topicShare: Number(arg('topic-share')) } : {}),
-  ...(arg('topics') !== undefined ? { topics: Number(arg('topics')) } : {}),
-};
 
 const { docs: all, perSource } = readPapers();
 const docs = all.slice(0, limit);
@@ -74,7 +69,7 @@ console.error(
 const t0 = Date.now();
 const train = createProgress('train-base-model', 'batches', process.stderr, true);
 let align: Progress | undefined;
-const { model } = await trainCorpusModelOnThreads(docs, { members, ...topicOptions }, undefined, (done, of, phase) => {
+const { model } = await trainCorpusModelOnThreads(docs, { members }, undefined, (done, of, phase) => {
   if (phase === 'train') return train.update(done, of ? Math.min(1, done / of) : undefined);
   if (!align) {
     train.finish();

@@ -24,15 +24,6 @@ export interface TrainOptions {
   /** learning rate falls linearly to this fraction of itself by the last batch (1 = constant) */
   finalLearningRate: number;
   init: 'cooccurrence' | 'random';
-  /**
-   * Share of each batch (0 to 1) drawn from papers on one topic rather than at random. In-batch
-   * negatives drawn at random are mostly papers of other fields, which a bag of words tells apart
-   * already; papers of one topic make the softmax learn what tells neighbours apart. The topics are
-   * leaves of a tree that splits the papers by their start vectors, drawn anew for each epoch.
-   */
-  topicShare: number;
-  /** how many topics the tree splits the papers into (0: topics of a third of a batch's papers each) */
-  topics: number;
   seed: number;
   /**
    * How many models to train, from seeds `seed`, `seed + 1`, ...; their word tables are turned onto
@@ -69,8 +60,6 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   sentencePairsPerDoc: 2,
   finalLearningRate: 1,
   init: 'cooccurrence',
-  topicShare: 0,
-  topics: 0,
   seed: 1,
   // One model's ranking swings with its random start (paraphrase-dev vector MRR@10 0.38 to 0.51 over
   // seeds). Averaging aligned models takes that noise out, at the members' training time (spread over
@@ -275,17 +264,8 @@ function trainTable(
 
   const totalBatches = Math.floor(usable.length / B) * opts.epochs;
   let step = 0;
-  const docVecs = opts.topicShare > 0 ? paperVectors(E, dim, fullFeatures) : null;
   for (let epoch = 0; epoch < opts.epochs; epoch++) {
-    const epochBatches = docVecs
-      ? makeTopicBatches(
-          usable,
-          B,
-          rand,
-          opts.topicShare,
-          topicOrder(docVecs, dim, opts.topics > 0 ? Math.max(8, Math.ceil(docs.length / opts.topics)) : Math.max(8, Math.round(B / 3)), rand),
-        )
-      : makeBatches(usable, B, rand);
+    const epochBatches = makeBatches(usable, B, rand);
     const batches = epochBatches.length;
     for (let bi = 0; bi < batches; bi++) {
       const batch = epochBatches[bi];
@@ -415,66 +395,6 @@ function shuffle<T>(xs: T[], rand: () => number): T[] {
     [xs[i], xs[j]] = [xs[j], xs[i]];
   }
   return xs;
-}
-
-/** Each paper's normalised vector from the start table: what the topic tree splits. */
-function paperVectors(E: Float32Array, dim: number, features: SparseText[]): Float32Array {
-  const out = new Float32Array(features.length * dim);
-  features.forEach((f, i) => {
-    sumInto(E, dim, f, out, i * dim);
-    normalize(out, i * dim, dim);
-  });
-  return out;
-}
-
-/**
- * The papers in an order where neighbours share a topic: split the papers in two by their side of
- * the bisector of two papers drawn at random (at the median, so halves are even), recursively, until
- * a part holds at most `leaf` papers. Returns each paper's topic (its leaf's number).
- */
-function topicOrder(vecs: Float32Array, dim: number, leaf: number, rand: () => number): Int32Array {
-  const n = vecs.length / dim;
-  const topic = new Int32Array(n);
-  const proj = new Float32Array(n);
-  let next = 0;
-  const stack: Int32Array[] = [Int32Array.from({ length: n }, (_, i) => i)];
-  while (stack.length) {
-    const part = stack.pop()!;
-    if (part.length <= leaf) {
-      const t = next++;
-      for (const i of part) topic[i] = t;
-      continue;
-    }
-    const p = part[Math.floor(rand() * part.length)];
-    let q = part[Math.floor(rand() * part.length)];
-    if (q === p) q = part[(part.indexOf(p) + 1) % part.length];
-    for (const i of part) proj[i] = dot(vecs, i * dim, vecs, p * dim, dim) - dot(vecs, i * dim, vecs, q * dim, dim);
-    const sorted = Int32Array.from(part).sort((a, b) => proj[a] - proj[b] || a - b);
-    const half = sorted.length >> 1;
-    stack.push(sorted.subarray(0, half), sorted.subarray(half));
-  }
-  return topic;
-}
-
-/**
- * One epoch's batches, a share of each batch's pairs taken in topic order (the topics in random
- * order, the pairs within one at random), the rest at random; every pair once.
- */
-function makeTopicBatches(pairs: Pair[], B: number, rand: () => number, share: number, topic: Int32Array): Pair[][] {
-  const topical = Math.max(1, Math.min(B, Math.round(share * B)));
-  const mixed = shuffle(pairs.slice(), rand);
-  const nTopical = Math.round((mixed.length * topical) / B);
-  const rank = shuffle(
-    Array.from({ length: topic.reduce((m, t) => Math.max(m, t + 1), 0) }, (_, i) => i),
-    rand,
-  );
-  const ordered = mixed.slice(0, nTopical).sort((a, b) => rank[topic[a.doc]] - rank[topic[b.doc]]);
-  const rest = mixed.slice(nTopical);
-  const out: Pair[][] = [];
-  for (let k = 0; (k + 1) * topical <= ordered.length && (k + 1) * (B - topical) <= rest.length; k++) {
-    out.push([...ordered.slice(k * topical, (k + 1) * topical), ...rest.slice(k * (B - topical), (k + 1) * (B - topical))]);
-  }
-  return shuffle(out, rand);
 }
 
 /** One epoch's batches of B pairs in random order (the last, incomplete batch is left out). */

@@ -3,6 +3,7 @@
 // keyword-df.ts), how often the paper uses them, and whether the title does; a phrase inside one
 // already chosen is dropped. No model: cheap enough to compute when a paper is shown.
 import { DF_DOCS, DF_TABLE } from './keyword-df.js';
+import { KeptResults } from '../util/kept-results.js';
 
 export const KEYWORDS_MIN = 3;
 export const KEYWORDS_MAX = 8;
@@ -152,21 +153,10 @@ export function keywords(title: string, abstract: string | null | undefined, fac
   return chosen.map((c) => c.shown);
 }
 
-/** Papers whose key phrases are kept, most recently asked for last (a feed page asks for 50 at each render). */
-const KEPT_KEYWORDS = 5_000;
-const kept = new Map<string, { title: string; abstract: string | null | undefined; phrases: string[] }>();
+/** Papers whose key phrases are kept (a feed page asks for 50 at each render). */
+const kept = new KeptResults<string[]>(5_000);
 
 /** keywords() of a paper, remembered for the papers asked for most recently (until its title or abstract changes). */
 export function paperKeywords(p: { id: string; title: string; abstract?: string | null }): string[] {
-  const hit = kept.get(p.id);
-  if (hit && hit.title === p.title && hit.abstract === p.abstract) {
-    kept.delete(p.id);
-    kept.set(p.id, hit);
-    return hit.phrases;
-  }
-  const phrases = keywords(p.title, p.abstract);
-  kept.delete(p.id);
-  kept.set(p.id, { title: p.title, abstract: p.abstract, phrases });
-  if (kept.size > KEPT_KEYWORDS) kept.delete(kept.keys().next().value as string);
-  return phrases;
+  return kept.get(p.id, [p.title, p.abstract], () => keywords(p.title, p.abstract));
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readFixture } from '../testing/fixtures.js';
-import { chooseSentence, cutAtWord, extractiveSummary, SUMMARY_MAX, sentences } from './summary.js';
+import { chooseSentence, cutAtWord, extractiveSummary, paperSummary, SUMMARY_MAX, sentences } from './summary.js';
 
 interface Labelled {
   id: string;
@@ -90,4 +90,13 @@ test('a long sentence is cut at a word, never inside $...$, and ends with an ell
 test("text with <, & and LaTeX comes back as written (escaping is the page's job), keeping $...$ whole", () => {
   const s = extractiveSummary('Background matters. We propose a bound $O(n<m \\& k)$ for <script> & co. It holds.');
   assert.equal(s, 'We propose a bound $O(n<m \\& k)$ for <script> & co.');
+});
+
+test("a paper's summary follows its abstract when the abstract changes under the same id (the kept one is not served stale)", () => {
+  const first = 'Background here. We propose a method for sparse graphs. It works.';
+  const second = 'Background here. We introduce a benchmark for dense graphs. It helps.';
+  assert.equal(paperSummary({ id: 'kept-1', abstract: first })?.text, 'We propose a method for sparse graphs.');
+  assert.equal(paperSummary({ id: 'kept-1', abstract: first })?.text, 'We propose a method for sparse graphs.');
+  assert.equal(paperSummary({ id: 'kept-1', abstract: second })?.text, 'We introduce a benchmark for dense graphs.');
+  assert.equal(paperSummary({ id: 'kept-1', abstract: '' }), null);
 });

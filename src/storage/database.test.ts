@@ -1,9 +1,13 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { freshDatabase } from '../testing/databases.js';
 import { waitFor } from '../testing/wait.js';
+import { openDatabase } from './database.js';
 
 // A PostgreSQL restart or an administrator ending connections must not stop Paperboy: the pool
 // replaces the lost connection and the next query works.
@@ -70,5 +74,38 @@ test('[postgres] a connection in use ended by the server fails its transaction, 
   } finally {
     process.off('uncaughtException', onCrash);
     await db.destroy();
+  }
+});
+
+test('[sqlite] a query run again reads the rows as they are now, and a kept statement follows a schema change', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-kept-statements-'));
+  const database = await openDatabase(`sqlite:${path.join(dir, 'db.sqlite')}`);
+  try {
+    const { db } = database;
+    await sql`CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)`.execute(db);
+    // the same SQL text each time: the kept statement runs again with new parameters
+    const insert = (body: string) => sql`INSERT INTO notes (body) VALUES (${body})`.execute(db);
+    const all = async () => (await sql<Record<string, unknown>>`SELECT * FROM notes ORDER BY id`.execute(db)).rows;
+    await insert('one');
+    assert.deepEqual(await all(), [{ id: 1, body: 'one' }]);
+    await insert('two');
+    assert.deepEqual(await all(), [
+      { id: 1, body: 'one' },
+      { id: 2, body: 'two' },
+    ]);
+    await sql`ALTER TABLE notes ADD COLUMN tag TEXT`.execute(db);
+    assert.deepEqual((await all())[0], { id: 1, body: 'one', tag: null });
+    // a failed statement inside a transaction leaves the kept ones usable
+    await assert.rejects(
+      db.transaction().execute(async (trx) => {
+        await sql`INSERT INTO notes (body) VALUES (${'three'})`.execute(trx);
+        await sql`INSERT INTO notes (body) VALUES (${null})`.execute(trx);
+      }),
+      /NOT NULL/,
+    );
+    assert.equal((await all()).length, 2);
+  } finally {
+    await database.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

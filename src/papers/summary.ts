@@ -141,8 +141,8 @@ const extractive = new KeptResults<string | null>(5_000);
  * A paper's one-line summary and who wrote it: the language model's stored sentence while the
  * abstract is unchanged, else the extractive sentence (model "extractive"); null for no abstract.
  */
-export function paperSummary(p: { id?: string; abstract: string; aiSummary?: StoredSummary }): { text: string; model: string } | null {
+export function paperSummary(p: { id: string; abstract: string; aiSummary?: StoredSummary }): { text: string; model: string } | null {
   if (p.aiSummary && p.aiSummary.abstractHash === abstractHash(p.abstract)) return { text: p.aiSummary.text, model: p.aiSummary.model };
-  const text = p.id === undefined ? extractiveSummary(p.abstract) : extractive.get(p.id, [p.abstract], () => extractiveSummary(p.abstract));
+  const text = extractive.get(p.id, [p.abstract], () => extractiveSummary(p.abstract));
   return text ? { text, model: EXTRACTIVE } : null;
 }

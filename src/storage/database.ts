@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { type DatabaseConnection, type Driver, Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, SqliteDriver, sql, type Transaction } from 'kysely';
 import type { Schema } from './schema.js';
+import { KeptResults } from '../util/kept-results.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -55,29 +56,18 @@ class SqliteKeepingCauseDialect extends SqliteDialect {
   }
 }
 
-/** Prepared statements kept, by their SQL, for the SQL texts run most recently. */
-const KEPT_STATEMENTS = 500;
-
 /**
- * The handle Kysely runs queries on, with each SQL text's prepared statement kept and run again:
- * Kysely prepares every query anew, a twentieth of the main thread under a load of API lists. Safe
- * because SQLite has one connection here, which Kysely lends to one query (or stream) at a time, and
- * SQLite prepares a kept statement again by itself when the schema changes under it.
+ * The handle Kysely runs queries on, with the prepared statements of the 500 SQL texts run most
+ * recently kept and run again: Kysely prepares every query anew, a twentieth of the main thread under
+ * a load of API lists. Safe because SQLite has one connection here, which Kysely lends to one query
+ * (or stream) at a time, and SQLite prepares a kept statement again by itself when the schema changes
+ * under it.
  */
 function keepingStatements(raw: BetterSqlite3.Database): SqliteDatabase {
-  const kept = new Map<string, BetterSqlite3.Statement>();
+  const kept = new KeptResults<BetterSqlite3.Statement>(500);
   return {
-    prepare(text) {
-      const stmt = kept.get(text) ?? raw.prepare(text);
-      kept.delete(text);
-      kept.set(text, stmt);
-      if (kept.size > KEPT_STATEMENTS) kept.delete(kept.keys().next().value as string);
-      return stmt;
-    },
-    close() {
-      kept.clear();
-      raw.close();
-    },
+    prepare: (text) => kept.get(text, [], () => raw.prepare(text)),
+    close: () => raw.close(),
   };
 }
 

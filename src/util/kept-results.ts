@@ -1,7 +1,8 @@
 /**
  * Results computed from a record's text, kept by the record's id while that text is the same (the
- * inputs are compared with ===), the least recently asked for dropped past `limit`. For what every
- * page or API response computes for each of its papers: their key phrases, their one-line summary.
+ * inputs are compared with ===; none: kept by the id alone), the least recently asked for dropped
+ * past `limit`. For what every page or API response computes for each of its papers (their key
+ * phrases, their one-line summary) and for SQLite's prepared statements (by their SQL).
  */
 export class KeptResults<T> {
   private readonly kept = new Map<string, { inputs: readonly unknown[]; value: T }>();

@@ -11,7 +11,16 @@ import { SqliteLexicalIndex, createStandaloneSchema, EXACT_WORD_WEIGHT } from '.
 import { DEFAULT_COLUMN_WEIGHTS } from '../src/search/lexical/types.js';
 import { ExactVectorIndex } from '../src/search/vectors/vector-index.js';
 import { DEFAULT_FUSION, type FusionWeights, hybridRank, type ScoredId, type SoftMatcher, softRerank, type VectorSide } from '../src/search/fusion.js';
-import { type Benchmark, type BenchQuery, folds, loadParaphraseDev, loadSciFact, withDistractors } from './datasets.js';
+import {
+  type Benchmark,
+  type BenchQuery,
+  folds,
+  loadParaphraseDevHard,
+  loadParaphraseDev,
+  loadParaphraseWritten,
+  loadSciFact,
+  withDistractors,
+} from './datasets.js';
 import { mean, mrrAt, ndcgAt, numberArg, recallAt } from './metrics.js';
 
 const CANDIDATES = 100;
@@ -78,7 +87,7 @@ async function prepare(
   mkdirSync(CACHE_DIR, { recursive: true });
   const base = choice === 'own' && start === 'merge' ? null : await CorpusModel.load(process.env.SEARCH_BASE_FILE ?? BASE_MODEL_FILE);
   if (start === 'warm') opts.start = { vocab: base!.vocab, vectors: base!.vectors, dim: base!.dim };
-  const file = cachedModelFile(bench.name, bench.docs.length, opts, start === 'warm' ? base!.version : undefined);
+  const file = cachedModelFile(bench.cacheName ?? bench.name, bench.docs.length, opts, start === 'warm' ? base!.version : undefined);
   let model: CorpusModel;
   if (choice === 'base') model = base!;
   else if (modelFile) {
@@ -398,6 +407,9 @@ export async function searchQuality(args: string[]): Promise<void> {
   const loaders: [string, () => Promise<Benchmark>, string, string][] = [
     ['scifact', async () => loadSciFact(), 'train', 'test'],
     ['paraphrase-dev', loadParaphraseDev, 'dev', 'dev'],
+    ['paraphrase-hard', () => loadParaphraseWritten('hard'), 'dev', 'dev'],
+    ['paraphrase-easy', () => loadParaphraseWritten('easy'), 'dev', 'dev'],
+    ['paraphrase-dev-hard', loadParaphraseDevHard, 'dev', 'dev'],
   ];
   if (args.includes('--sizes')) {
     // paraphrase-dev's targets plus 5,000 / 20,000 / all arxiver distractors (--distractors=5000,20000,all),

@@ -148,6 +148,7 @@ function run(p: Prepared, queries: BenchQuery[]): Runs {
 export interface HybridMemo {
   nearest: Map<string, ScoredId[]>;
   soft: Map<string, number[]>;
+  sentence: Map<string, number[]>;
 }
 
 /** The service's hybrid ranking (hybridRank, then softRerank) over the bench's exact index. */
@@ -178,6 +179,12 @@ async function hybrid(p: Prepared, runs: Runs, i: number, weights: FusionWeights
           const key = docs.map((d) => d.title).join('\n');
           let hit = memo.soft.get(key);
           if (!hit) memo.soft.set(key, (hit = p.model.softMatch(query, docs)));
+          return hit;
+        },
+        sentenceMatch: (query, docs) => {
+          const key = docs.map((d) => d.title).join('\n');
+          let hit = memo.sentence.get(key);
+          if (!hit) memo.sentence.set(key, (hit = p.model.sentenceMatch(query, docs)));
           return hit;
         },
       }
@@ -217,7 +224,7 @@ interface GridPoint {
 
 /**
  * The weights the CV chooses among: the existing sweeps (bound-lexical weight, soft-match weight,
- * dense feedback), each with its 'off', over the default of the rest.
+ * dense feedback, adaptive share, sentence-match weight), each with its 'off', over the default of the rest.
  */
 function fusionGrid(base: FusionWeights): GridPoint[] {
   const out: GridPoint[] = [];
@@ -226,17 +233,20 @@ function fusionGrid(base: FusionWeights): GridPoint[] {
       for (const feedback of ['off', '3x0.5']) {
         // the adaptive weight scales the bound-lexical weight: without the bound it is always off
         for (const adaptive of bound === 'off' ? ['off'] : ['off', '0.5', '0.7']) {
-          out.push({
-            knobs: { 'bound-lexical': bound, 'soft-match': soft, feedback, 'adaptive-share': adaptive },
-            weights: {
-              ...base,
-              boundLexical: bound === 'off' ? undefined : Number(bound),
-              softMatch: soft === 'off' ? 0 : Number(soft),
-              feedbackDocs: feedback === 'off' ? 0 : 3,
-              feedbackWeight: feedback === 'off' ? 0 : 0.5,
-              adaptiveShare: adaptive === 'off' ? undefined : Number(adaptive),
-            },
-          });
+          for (const sentence of ['off', '0.2', '0.3']) {
+            out.push({
+              knobs: { 'bound-lexical': bound, 'soft-match': soft, feedback, 'adaptive-share': adaptive, 'sentence-match': sentence },
+              weights: {
+                ...base,
+                boundLexical: bound === 'off' ? undefined : Number(bound),
+                softMatch: soft === 'off' ? 0 : Number(soft),
+                feedbackDocs: feedback === 'off' ? 0 : 3,
+                feedbackWeight: feedback === 'off' ? 0 : 0.5,
+                adaptiveShare: adaptive === 'off' ? undefined : Number(adaptive),
+                sentenceMatch: sentence === 'off' ? 0 : Number(sentence),
+              },
+            });
+          }
         }
       }
     }
@@ -381,7 +391,7 @@ async function gridTable(p: Prepared, split: string, grid: GridPoint[]): Promise
   const { queries, qrels } = p.bench.splits[split];
   const runs = run(p, queries);
   const table: [number[], number[]][] = [];
-  const memos: HybridMemo[] = queries.map(() => ({ nearest: new Map(), soft: new Map() }));
+  const memos: HybridMemo[] = queries.map(() => ({ nearest: new Map(), soft: new Map(), sentence: new Map() }));
   for (const g of grid) {
     const r: string[][] = [];
     for (let i = 0; i < queries.length; i++) r.push((await hybrid(p, runs, i, g.weights, memos[i])).map((h) => h.id));
@@ -440,7 +450,8 @@ export async function searchQuality(args: string[]): Promise<void> {
         g.weights.boundLexical === fusion.boundLexical &&
         g.weights.softMatch === fusion.softMatch &&
         g.weights.feedbackDocs === fusion.feedbackDocs &&
-        (g.weights.adaptiveShare ?? 0) === (fusion.adaptiveShare ?? 0),
+        (g.weights.adaptiveShare ?? 0) === (fusion.adaptiveShare ?? 0) &&
+        (g.weights.sentenceMatch ?? 0) === (fusion.sentenceMatch ?? 0),
     );
     if (defaultAt < 0) throw new Error('bench: the default fusion is not a point of the CV grid');
     // --distractors=N: paraphrase-dev's targets plus N distractors (the corpus of that --sizes line).

@@ -164,6 +164,37 @@ test('hybridRank with feedback follows the top lexical hits: c overtakes a when 
   assert.equal(hybridRank(lexical, q, side, { lexical: 0.5, candidates: 1 }).length, 2);
 });
 
+test('softRerank adds the sentence match with its own weight, only where the matcher has it', async () => {
+  const fused = [
+    { id: 'a', score: 1.0 },
+    { id: 'b', score: 0.8 },
+    { id: 'c', score: 0.6 },
+  ];
+  const texts = (ids: string[]) => new Map(ids.map((id) => [id, { title: id.toUpperCase(), abstract: '' }]));
+  const soft = (_q: string, docs: readonly { title: string }[]) => docs.map((d) => (d.title === 'B' ? 1 : 0));
+  const sentence = (_q: string, docs: readonly { title: string }[]) => docs.map((d) => (d.title === 'C' ? 0.9 : d.title === 'B' ? 0.5 : 0.1));
+  const w = { lexical: 0.5, softMatch: 0.2, sentenceMatch: 0.5, softDepth: 3 };
+  // fused a 1, b 0.5, c 0; soft a 0, b 1, c 0; sentence a 0, b 0.5, c 1:
+  // a 0.3, b 0.15 + 0.2 + 0.25 = 0.6, c 0.5.
+  const both = await softRerank(fused, 'q', { softMatch: soft, sentenceMatch: sentence }, texts, w);
+  assert.deepEqual(
+    both.map((h) => h.id),
+    ['b', 'c', 'a'],
+  );
+  // Without the sentence match its weight goes back to the fused score: a 0.8, b 0.6, c 0.
+  const softOnly = await softRerank(fused, 'q', { softMatch: soft }, texts, w);
+  assert.deepEqual(
+    softOnly.map((h) => h.id),
+    ['a', 'b', 'c'],
+  );
+  // The sentence match alone (soft match off) re-orders too: a 0.4, b 0.5, c 0.6.
+  const alone = await softRerank(fused, 'q', { softMatch: soft, sentenceMatch: sentence }, texts, { ...w, softMatch: 0, sentenceMatch: 0.6 });
+  assert.deepEqual(
+    alone.map((h) => h.id),
+    ['c', 'b', 'a'],
+  );
+});
+
 test('softRerank re-orders only the top softDepth by fused and soft scores, within their range', async () => {
   const fused = [
     { id: 'a', score: 1.0 },

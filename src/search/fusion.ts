@@ -46,6 +46,11 @@ export interface FusionWeights {
   softMatch?: number;
   softDepth?: number;
   /**
+   * Weight of the sentence match (CorpusModel.sentenceMatch) in the same re-ordering (the fused score
+   * gets 1 - softMatch - sentenceMatch; 0 or undefined = off).
+   */
+  sentenceMatch?: number;
+  /**
    * Per-query lexical weight (only with the score bound): the bound-lexical weight is scaled by
    * min(1, share / adaptiveShare), where share is the best lexical hit's score over the bound. A query
    * whose best word-for-word match covers little of what its words could give (a few generic words
@@ -86,6 +91,12 @@ export interface FusionWeights {
 // mean 0.792 / 0.638, SIF common-component removal 0.824 / 0.623: none wins both sizes, none kept,
 // and the demo's "a smaller model learns from a bigger one" still ranks the "Bigger" papers first
 // (docs/search.md, "Generic words").
+// The sentence match (#29): each of the top 30 also scored by its best sentence's cosine with the
+// query, weight 0.2, the weight SciFact train chose among off / 0.2 / 0.3 (with the rest of the grid).
+// 5-fold CV over 242 paraphrase queries (paraphrase-dev's 42 and the 200 hard ones of
+// bench/queries/): held-out MRR@10 gain of choosing it +0.003 at 5,242 papers and +0.009 at 45,904;
+// at the default weights 0.702 -> 0.722 and 0.474 -> 0.493, SciFact test 0.710 -> 0.713,
+// paraphrase-dev 0.813 -> 0.852 and 0.651 -> 0.672, Recall@10 lower nowhere (docs/search.md, "Sentence match").
 export const DEFAULT_FUSION: FusionWeights = {
   lexical: 0.5,
   boundLexical: 0.7,
@@ -95,6 +106,7 @@ export const DEFAULT_FUSION: FusionWeights = {
   candidates: 100,
   softMatch: 0.4,
   softDepth: 30,
+  sentenceMatch: 0.2,
 };
 
 /** What hybrid ranking needs from the vector side (the service's VectorCache, the bench's exact index). */
@@ -169,12 +181,14 @@ export async function hybridRankWith(
 /** Scores papers' text against a query word by word (CorpusModel.softMatch). */
 export interface SoftMatcher {
   softMatch(query: string, docs: readonly { title: string; abstract: string }[]): number[] | Promise<number[]>;
+  sentenceMatch?(query: string, docs: readonly { title: string; abstract: string }[]): number[] | Promise<number[]>;
 }
 
 /**
- * Re-orders the top `softDepth` of a fused list by (1 - w) * fused + w * soft match, each min-max
- * normalised over those papers; the rest keep their order below them. `texts` gives the papers' title
- * and abstract (the service reads them from the store); a paper without text keeps soft match 0.
+ * Re-orders the top `softDepth` of a fused list by (1 - w - ws) * fused + w * soft match + ws * sentence
+ * match (w = softMatch, ws = sentenceMatch), each min-max normalised over those papers; the rest keep
+ * their order below them. `texts` gives the papers' title and abstract (the service reads them from
+ * the store); a paper without text keeps soft and sentence match 0.
  */
 export async function softRerank(
   fused: ScoredId[],
@@ -184,25 +198,28 @@ export async function softRerank(
   weights: FusionWeights,
 ): Promise<ScoredId[]> {
   const w = weights.softMatch ?? 0;
+  // A matcher without the sentence match (an embedder without it) leaves its weight to the fused score.
+  const ws = matcher.sentenceMatch ? (weights.sentenceMatch ?? 0) : 0;
   const depth = Math.min(fused.length, weights.softDepth ?? 30);
-  if (w <= 0 || depth < 2) return fused;
+  if ((w <= 0 && ws <= 0) || depth < 2) return fused;
   const top = fused.slice(0, depth);
   const byId = await texts(top.map((h) => h.id));
   const known = top.filter((h) => byId.has(h.id));
-  const soft = new Map<string, number>();
-  (
-    await matcher.softMatch(
-      query,
-      known.map((h) => byId.get(h.id)!),
-    )
-  ).forEach((s, i) => soft.set(known[i].id, s));
+  const docs = known.map((h) => byId.get(h.id)!);
+  const [softScores, sentenceScores] = await Promise.all([
+    w > 0 ? matcher.softMatch(query, docs) : [],
+    ws > 0 && matcher.sentenceMatch ? matcher.sentenceMatch(query, docs) : [],
+  ]);
+  const soft = new Map<string, number>(softScores.map((s, i) => [known[i].id, s]));
+  const sentence = new Map<string, number>(sentenceScores.map((s, i) => [known[i].id, s]));
   const fn = minMax(top.map((h) => h.score));
   const sn = minMax(top.map((h) => soft.get(h.id) ?? 0));
+  const xn = minMax(top.map((h) => sentence.get(h.id) ?? 0));
   // Re-ordered scores stay within the top's own range, so the papers below keep their place.
   const lo = top[depth - 1].score;
   const span = top[0].score - lo;
   const reordered = top
-    .map((h, i) => ({ id: h.id, at: i, mixed: (1 - w) * fn[i] + w * sn[i] }))
+    .map((h, i) => ({ id: h.id, at: i, mixed: (1 - w - ws) * fn[i] + w * sn[i] + ws * xn[i] }))
     .sort((a, b) => b.mixed - a.mixed || a.at - b.at)
     .map((h) => ({ id: h.id, score: lo + span * h.mixed }));
   return [...reordered, ...fused.slice(depth)];

@@ -173,7 +173,12 @@ for (const dialect of DIALECTS) {
       const papers = createPaperStore(db);
       await embedMissing(db, embedder, { progress: false });
       const order = async (fusion: Partial<typeof DEFAULT_FUSION>, warm: boolean) => {
-        const search = createSearchService({ database: db, papers, embedder, fusion: { ...DEFAULT_FUSION, softMatch: 0, feedbackDocs: 0, ...fusion } });
+        const search = createSearchService({
+          database: db,
+          papers,
+          embedder,
+          fusion: { ...DEFAULT_FUSION, softMatch: 0, sentenceMatch: 0, feedbackDocs: 0, ...fusion },
+        });
         if (warm) {
           await waitFor(
             async () => {

@@ -2,7 +2,16 @@ import type { Database } from '../storage/database.js';
 import type { Paper } from '../papers/paper.js';
 import { chunks, type PaperStore } from '../papers/store.js';
 import type { Embedder } from './embedders/embedder.js';
-import { DEFAULT_FUSION, type FusionWeights, type VectorAnswer, type VectorQuery, answerVectors, hybridRankWith, softRerank } from './fusion.js';
+import {
+  DEFAULT_FUSION,
+  type FusionWeights,
+  type SoftMatcher,
+  type VectorAnswer,
+  type VectorQuery,
+  answerVectors,
+  hybridRankWith,
+  softRerank,
+} from './fusion.js';
 import { type AppLexicalIndex, EXACT_MATCH_SCORE, createLexicalIndex } from './lexical/index.js';
 import type { SearchThreads } from './threads/pool.js';
 import { VectorCache, vectorCoverage } from './vectors/vector-store.js';
@@ -226,12 +235,18 @@ export function createSearchService(deps: SearchDeps): SearchService {
     const rest = lex.filter((h) => h.score < EXACT_MATCH_SCORE);
     let fused = await hybridRankWith(rest, qv, (vq) => vectorAnswer(vectors, vq), fusion, bound);
     const model = embedder?.corpusModel;
-    const softMatch =
+    // The soft word and sentence matches run on a search thread when there are threads (each falls
+    // back to this thread if its thread fails).
+    const matcher: SoftMatcher | null =
       threads && model
-        ? (query: string, docs: readonly { title: string; abstract: string }[]) =>
-            threads.softMatch(model, query, docs).catch(() => model.softMatch(query, docs))
-        : embedder?.softMatch?.bind(embedder);
-    if (softMatch) fused = await softRerank(fused, q, { softMatch }, (ids) => readPapers(ids, cache), fusion);
+        ? {
+            softMatch: (query, docs) => threads.softMatch(model, query, docs).catch(() => model.softMatch(query, docs)),
+            sentenceMatch: (query, docs) => threads.sentenceMatch(model, query, docs).catch(() => model.sentenceMatch(query, docs)),
+          }
+        : embedder?.softMatch
+          ? { softMatch: embedder.softMatch.bind(embedder), sentenceMatch: embedder.sentenceMatch?.bind(embedder) }
+          : null;
+    if (matcher) fused = await softRerank(fused, q, matcher, (ids) => readPapers(ids, cache), fusion);
     // Lexical hits below the fused depth follow, so that filters still have candidates to choose from.
     const seen = new Set(pinned.map((h) => h.id));
     const ranked = [...pinned, ...fused.filter((h) => !seen.has(h.id))];

@@ -144,6 +144,32 @@ test('softMatch: each query word counts its closest word in the paper, 1 for the
   assert.deepEqual(model.softMatch('graph', []), []);
 });
 
+test('sentenceMatch: the best cosine of the query with any one sentence of the paper, its title one of them', () => {
+  // Four words along the four axes.
+  const model = new CorpusModel(
+    ['graph', 'node', 'speech', 'audio'],
+    Float32Array.from([1, 1, 1, 1]),
+    4,
+    Float32Array.from([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]),
+    'v',
+  );
+  const oneSentence = { title: 'Speech and audio', abstract: 'We study graph node methods here. Speech audio speech audio follows at length.' };
+  const spread = { title: 'Speech and audio', abstract: 'We study graph speech methods here. Then node audio methods follow at length.' };
+  const titled = { title: 'Graph node', abstract: 'Speech and audio at length, with speech audio again.' };
+  const [one, apart, title] = model.sentenceMatch('graph node', [oneSentence, spread, titled]);
+  assert.ok(Math.abs(one - 1) < 1e-6, `the sentence that says the query: ${one}`);
+  assert.ok(Math.abs(title - 1) < 1e-6, `the title: ${title}`);
+  assert.ok(Math.abs(apart - 0.5) < 1e-6, `the query's words in two sentences: ${apart}`);
+  // The pooled vector of the first paper is further from the query than its best sentence.
+  const q = model.embed('graph node');
+  const pooled = model.embedPaper(oneSentence.title, oneSentence.abstract);
+  assert.ok(q.reduce((a, x, i) => a + x * pooled[i], 0) < 0.5);
+  // Kept by title while the abstract is the same: a changed abstract is embedded anew.
+  assert.deepEqual(model.sentenceMatch('graph node', [oneSentence, { ...oneSentence, abstract: spread.abstract }]), [one, apart]);
+  assert.deepEqual(model.sentenceMatch('zzz unknown', [oneSentence]), [0]);
+  assert.deepEqual(model.sentenceMatch('graph', []), []);
+});
+
 test('word pairs count when the vocabulary has them, and only then are they looked up', () => {
   // graph and node point along x, the pair graph_node along y.
   const withPair = new CorpusModel(['graph', 'node', 'graph_node'], Float32Array.from([1, 1, 1]), 2, Float32Array.from([1, 0, 1, 0, 0, 1]), 'v');

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { tokenize } from '../lexical/tokenize.js';
+import { sentences, tokenize } from '../lexical/tokenize.js';
 import { TopK, dot, halvesToFloats, normalize, toHalf } from '../vectors/vector-math.js';
+import { KeptResults } from '../../util/kept-results.js';
 import { writeWhole } from '../../util/write-whole.js';
 
 /**
@@ -33,6 +34,12 @@ export class CorpusModel {
   /** whether the vocabulary holds word pairs (`a_b`); a word itself never holds `_` */
   private readonly bigrams: boolean;
   private readonly norms: Float32Array;
+  /**
+   * The sentence vectors of the papers sentence-matched most recently, by title while the abstract
+   * is the same: a search re-ranks the same popular papers again and again, and embedding their
+   * sentences (tokenising and stemming them) is most of a sentence match's time. About 10 kB a paper.
+   */
+  private readonly sentenceVectors = new KeptResults<Float32Array>(1000);
 
   constructor(
     readonly vocab: string[],
@@ -127,6 +134,28 @@ export class CorpusModel {
         s += this.idf[q[j]] * best;
       }
       return s / weightSum;
+    });
+  }
+
+  /**
+   * Sentence match of a query against each of `docs`: the best cosine of the query's embedding with
+   * the embedding of any one sentence of the paper (its title counting as one). A query that says
+   * one thing a paper says finds it there, where the paper's pooled vector, the mean of all it says,
+   * lies further away. One score in [-1, 1] per paper (0 for a query with no known word).
+   */
+  sentenceMatch(query: string, docs: readonly { title: string; abstract: string }[]): number[] {
+    const dim = this.dim;
+    const q = this.embed(query);
+    return docs.map((doc) => {
+      const rows = this.sentenceVectors.get(doc.title, [doc.abstract], () => {
+        const list = [doc.title, ...sentences(doc.abstract)];
+        const out = new Float32Array(list.length * dim);
+        list.forEach((s, i) => this.embed(s, out, i * dim));
+        return out;
+      });
+      let best = -1;
+      for (let o = 0; o < rows.length; o += dim) best = Math.max(best, dot(q, 0, rows, o, dim));
+      return best;
     });
   }
 

@@ -38,6 +38,9 @@ export function corpusEmbedder(model: CorpusModel, file?: string): Embedder {
     softMatch(query, papers) {
       return model.softMatch(query, papers);
     },
+    sentenceMatch(query, papers) {
+      return model.sentenceMatch(query, papers);
+    },
   };
 }
 

@@ -14,6 +14,8 @@ export interface Embedder {
   readonly papers?: number | null;
   /** Word-by-word match of a query with papers' text (only a model with word vectors has it). */
   softMatch?(query: string, papers: readonly { title: string; abstract: string }[]): number[];
+  /** Best cosine of the query with any one sentence of each paper (only a model that embeds any text cheaply has it). */
+  sentenceMatch?(query: string, papers: readonly { title: string; abstract: string }[]): number[];
   /** For a corpus model: the model itself, which search threads (search/threads/) are given to embed queries off the event loop. */
   readonly corpusModel?: CorpusModel;
 }

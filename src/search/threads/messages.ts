@@ -20,6 +20,7 @@ export type ThreadMessage =
 export type ThreadJob =
   | { kind: 'embed'; model: number; text: string }
   | { kind: 'soft'; model: number; query: string; docs: { title: string; abstract: string }[] }
+  | { kind: 'sentence'; model: number; query: string; docs: { title: string; abstract: string }[] }
   | {
       kind: 'vectors';
       vectors: number;

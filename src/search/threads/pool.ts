@@ -14,6 +14,7 @@ export interface SearchThreads {
   readonly size: number;
   embed(model: CorpusModel, text: string): Promise<Float32Array>;
   softMatch(model: CorpusModel, query: string, docs: readonly { title: string; abstract: string }[]): Promise<number[]>;
+  sentenceMatch(model: CorpusModel, query: string, docs: readonly { title: string; abstract: string }[]): Promise<number[]>;
   vectors(
     snapshot: VectorSnapshot,
     job: { query: Float32Array; feedback: Int32Array; feedbackWeight: number; k: number; candidates: Int32Array },
@@ -108,6 +109,11 @@ export function startSearchThreads(size: number): SearchThreads {
     return key;
   }
 
+  function match(kind: 'soft' | 'sentence', model: CorpusModel, query: string, docs: readonly { title: string; abstract: string }[]): Promise<number[]> {
+    const t = pick();
+    return send<number[]>(t, { kind, model: modelOn(t, model), query, docs: docs.map((d) => ({ title: d.title, abstract: d.abstract })) });
+  }
+
   return {
     size,
     embed(model, text) {
@@ -115,8 +121,10 @@ export function startSearchThreads(size: number): SearchThreads {
       return send<Float32Array>(t, { kind: 'embed', model: modelOn(t, model), text });
     },
     softMatch(model, query, docs) {
-      const t = pick();
-      return send<number[]>(t, { kind: 'soft', model: modelOn(t, model), query, docs: docs.map((d) => ({ title: d.title, abstract: d.abstract })) });
+      return match('soft', model, query, docs);
+    },
+    sentenceMatch(model, query, docs) {
+      return match('sentence', model, query, docs);
     },
     vectors(snapshot, job) {
       const t = pick();

@@ -4,7 +4,7 @@ import { dot, feedbackQuery } from '../vectors/vector-math.js';
 import { type VectorSnapshot, searchSnapshot } from '../vectors/vector-store.js';
 import type { ThreadAnswer, ThreadJob, ThreadMessage, ThreadResult, VectorsResult } from './messages.js';
 
-// A search thread: answers the CPU-bound parts of searches (query embedding, the soft word match,
+// A search thread: answers the CPU-bound parts of searches (query embedding, the soft word and sentence matches,
 // the vector side of hybrid ranking) for the pool in pool.ts, over the models and vectors it was sent
 // (the large arrays on shared memory, so each thread reads the main thread's copy).
 
@@ -12,10 +12,11 @@ const models = new Map<number, CorpusModel>();
 const snapshots = new Map<number, Omit<VectorSnapshot, 'key'>>();
 
 function run(job: ThreadJob): { result: ThreadResult; transfer: ArrayBuffer[] } {
-  if (job.kind === 'embed' || job.kind === 'soft') {
+  if (job.kind === 'embed' || job.kind === 'soft' || job.kind === 'sentence') {
     const model = models.get(job.model);
     if (!model) throw new Error(`no model ${job.model} on this thread`);
     if (job.kind === 'soft') return { result: model.softMatch(job.query, job.docs), transfer: [] };
+    if (job.kind === 'sentence') return { result: model.sentenceMatch(job.query, job.docs), transfer: [] };
     const v = model.embed(job.text);
     return { result: v, transfer: [v.buffer as ArrayBuffer] };
   }

@@ -193,6 +193,16 @@ test('softRerank adds the sentence match with its own weight, only where the mat
     alone.map((h) => h.id),
     ['c', 'b', 'a'],
   );
+  // Weights over 1 in all are scaled to 1, not left to weigh the fused score negative: with soft a 1
+  // and sentence c 1, soft 0.9 and sentence 0.9 tie a and c (0.5 each; the fused order keeps a first),
+  // where a fused weight of -0.8 would have put c first (a 0.1, c 0.9).
+  const softA = (_q: string, docs: readonly { title: string }[]) => docs.map((d) => (d.title === 'A' ? 1 : 0));
+  const sentenceC = (_q: string, docs: readonly { title: string }[]) => docs.map((d) => (d.title === 'C' ? 1 : 0));
+  const over = await softRerank(fused, 'q', { softMatch: softA, sentenceMatch: sentenceC }, texts, { ...w, softMatch: 0.9, sentenceMatch: 0.9 });
+  assert.deepEqual(
+    over.map((h) => h.id),
+    ['a', 'c', 'b'],
+  );
 });
 
 test('softRerank re-orders only the top softDepth by fused and soft scores, within their range', async () => {

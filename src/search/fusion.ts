@@ -96,7 +96,7 @@ export interface FusionWeights {
 // 5-fold CV over 242 paraphrase queries (paraphrase-dev's 42 and the 200 hard ones of
 // bench/queries/): held-out MRR@10 gain of choosing it +0.003 at 5,242 papers and +0.009 at 45,904;
 // at the default weights 0.702 -> 0.722 and 0.474 -> 0.493, SciFact test 0.710 -> 0.713,
-// paraphrase-dev 0.813 -> 0.852 and 0.651 -> 0.672, Recall@10 lower nowhere (docs/search.md, "Sentence match").
+// paraphrase-dev 0.813 -> 0.852 and 0.651 -> 0.672, Recall@10 lower nowhere (docs/search.md, "More queries, and the sentence match").
 export const DEFAULT_FUSION: FusionWeights = {
   lexical: 0.5,
   boundLexical: 0.7,
@@ -197,9 +197,13 @@ export async function softRerank(
   texts: (ids: string[]) => Promise<Map<string, { title: string; abstract: string }>> | Map<string, { title: string; abstract: string }>,
   weights: FusionWeights,
 ): Promise<ScoredId[]> {
-  const w = weights.softMatch ?? 0;
-  // A matcher without the sentence match (an embedder without it) leaves its weight to the fused score.
-  const ws = matcher.sentenceMatch ? (weights.sentenceMatch ?? 0) : 0;
+  // A matcher without the sentence match (an embedder without it) leaves its weight to the fused score;
+  // weights that add up to more than 1 are scaled to 1, so that the fused score never weighs negative.
+  const w0 = Math.max(0, weights.softMatch ?? 0);
+  const ws0 = matcher.sentenceMatch ? Math.max(0, weights.sentenceMatch ?? 0) : 0;
+  const over = Math.max(1, w0 + ws0);
+  const w = w0 / over;
+  const ws = ws0 / over;
   const depth = Math.min(fused.length, weights.softDepth ?? 30);
   if ((w <= 0 && ws <= 0) || depth < 2) return fused;
   const top = fused.slice(0, depth);

@@ -109,31 +109,27 @@ function paraphraseSplit(docs: BenchDoc[], files: string[]): Benchmark['splits']
   return { queries, qrels };
 }
 
-const PARAPHRASE_DEV = () => join(DATA_DIR, 'retrieval/paraphrase-dev/queries.tsv');
-/** 200 more queries of paraphrase-dev's kind, written for this repository (bench/queries/README.md): hard and easy. */
-const WRITTEN = (kind: 'hard' | 'easy') => fileURLToPath(new URL(`../../bench/queries/paraphrase-${kind}.tsv`, import.meta.url));
-
-export async function loadParaphraseDev(): Promise<Benchmark> {
-  const docs = await loadArxiver();
-  return { name: 'paraphrase-dev', docs, splits: { dev: paraphraseSplit(docs, [PARAPHRASE_DEV()]) } };
-}
-
 /**
- * The written queries of one kind over paraphrase-dev's papers (its corpus models at "all" papers are
- * paraphrase-dev's: the same 45,904 papers).
+ * The paraphrase benchmarks over arxiver-cs-2025: paraphrase-dev's 42 queries (../shared), the 200 hard
+ * and the 200 easy ones written for this repository (bench/queries/README.md), and paraphrase-dev's 42
+ * with the 200 hard (242: enough queries that a cross-validated difference of 0.02 stands out of the
+ * folds' noise, which 42 alone do not give).
  */
-export async function loadParaphraseWritten(kind: 'hard' | 'easy'): Promise<Benchmark> {
-  const docs = await loadArxiver();
-  return { name: `paraphrase-${kind}`, cacheName: 'paraphrase-dev', docs, splits: { dev: paraphraseSplit(docs, [WRITTEN(kind)]) } };
-}
+export const PARAPHRASE_SETS = ['paraphrase-dev', 'paraphrase-hard', 'paraphrase-easy', 'paraphrase-dev-hard'] as const;
+export type ParaphraseSet = (typeof PARAPHRASE_SETS)[number];
 
-/**
- * paraphrase-dev's 42 queries and the 200 hard ones (242): enough queries that a cross-validated
- * difference of 0.02 stands out of the folds' noise, which 42 alone do not give.
- */
-export async function loadParaphraseDevHard(): Promise<Benchmark> {
+export async function loadParaphrase(name: ParaphraseSet): Promise<Benchmark> {
+  const dev = join(DATA_DIR, 'retrieval/paraphrase-dev/queries.tsv');
+  const written = (kind: 'hard' | 'easy') => fileURLToPath(new URL(`../../bench/queries/paraphrase-${kind}.tsv`, import.meta.url));
+  const files = {
+    'paraphrase-dev': [dev],
+    'paraphrase-hard': [written('hard')],
+    'paraphrase-easy': [written('easy')],
+    'paraphrase-dev-hard': [dev, written('hard')],
+  }[name];
   const docs = await loadArxiver();
-  return { name: 'paraphrase-dev-hard', cacheName: 'paraphrase-dev', docs, splits: { dev: paraphraseSplit(docs, [PARAPHRASE_DEV(), WRITTEN('hard')]) } };
+  // All of them search the same 45,904 papers, so they share paraphrase-dev's cached corpus models.
+  return { name, cacheName: 'paraphrase-dev', docs, splits: { dev: paraphraseSplit(docs, files) } };
 }
 
 /**

@@ -11,16 +11,7 @@ import { SqliteLexicalIndex, createStandaloneSchema, EXACT_WORD_WEIGHT } from '.
 import { DEFAULT_COLUMN_WEIGHTS } from '../src/search/lexical/types.js';
 import { ExactVectorIndex } from '../src/search/vectors/vector-index.js';
 import { DEFAULT_FUSION, type FusionWeights, hybridRank, type ScoredId, type SoftMatcher, softRerank, type VectorSide } from '../src/search/fusion.js';
-import {
-  type Benchmark,
-  type BenchQuery,
-  folds,
-  loadParaphraseDevHard,
-  loadParaphraseDev,
-  loadParaphraseWritten,
-  loadSciFact,
-  withDistractors,
-} from './datasets.js';
+import { type Benchmark, type BenchQuery, folds, loadParaphrase, PARAPHRASE_SETS, loadSciFact, withDistractors } from './datasets.js';
 import { mean, mrrAt, ndcgAt, numberArg, recallAt } from './metrics.js';
 
 const CANDIDATES = 100;
@@ -173,20 +164,20 @@ async function hybrid(p: Prepared, runs: Runs, i: number, weights: FusionWeights
       return r === undefined ? null : p.vectors.vectors.subarray(r * dim, (r + 1) * dim);
     },
   };
+  // Each match kept per query by the papers it scored (their titles), as the grid asks for the same again and again.
+  type Match = (query: string, docs: readonly { title: string; abstract: string }[]) => number[];
+  const kept =
+    (map: Map<string, number[]>, match: Match): Match =>
+    (query, docs) => {
+      const key = docs.map((d) => d.title).join('\n');
+      let hit = map.get(key);
+      if (!hit) map.set(key, (hit = match(query, docs)));
+      return hit;
+    };
   const matcher: SoftMatcher = memo
     ? {
-        softMatch: (query, docs) => {
-          const key = docs.map((d) => d.title).join('\n');
-          let hit = memo.soft.get(key);
-          if (!hit) memo.soft.set(key, (hit = p.model.softMatch(query, docs)));
-          return hit;
-        },
-        sentenceMatch: (query, docs) => {
-          const key = docs.map((d) => d.title).join('\n');
-          let hit = memo.sentence.get(key);
-          if (!hit) memo.sentence.set(key, (hit = p.model.sentenceMatch(query, docs)));
-          return hit;
-        },
+        softMatch: kept(memo.soft, (q, d) => p.model.softMatch(q, d)),
+        sentenceMatch: kept(memo.sentence, (q, d) => p.model.sentenceMatch(q, d)),
       }
     : p.model;
   const fused = hybridRank(runs.lexical[i], runs.qvecs[i], side, weights, runs.bounds[i]);
@@ -416,10 +407,7 @@ export async function searchQuality(args: string[]): Promise<void> {
   const fusion: FusionWeights = { ...DEFAULT_FUSION, ...(JSON.parse(process.env.SEARCH_FUSION ?? '{}') as Partial<FusionWeights>) };
   const loaders: [string, () => Promise<Benchmark>, string, string][] = [
     ['scifact', async () => loadSciFact(), 'train', 'test'],
-    ['paraphrase-dev', loadParaphraseDev, 'dev', 'dev'],
-    ['paraphrase-hard', () => loadParaphraseWritten('hard'), 'dev', 'dev'],
-    ['paraphrase-easy', () => loadParaphraseWritten('easy'), 'dev', 'dev'],
-    ['paraphrase-dev-hard', loadParaphraseDevHard, 'dev', 'dev'],
+    ...PARAPHRASE_SETS.map((name) => [name, () => loadParaphrase(name), 'dev', 'dev'] as [string, () => Promise<Benchmark>, string, string]),
   ];
   if (args.includes('--sizes')) {
     // paraphrase-dev's targets plus 5,000 / 20,000 / all arxiver distractors (--distractors=5000,20000,all),

@@ -178,7 +178,7 @@ export async function hybridRankWith(
   return fuse(lex, a.top, a.score, weights, lexicalBound);
 }
 
-/** Scores papers' text against a query word by word (CorpusModel.softMatch). */
+/** Scores papers' text against a query word by word (CorpusModel.softMatch) and, optionally, sentence by sentence (CorpusModel.sentenceMatch). */
 export interface SoftMatcher {
   softMatch(query: string, docs: readonly { title: string; abstract: string }[]): number[] | Promise<number[]>;
   sentenceMatch?(query: string, docs: readonly { title: string; abstract: string }[]): number[] | Promise<number[]>;

@@ -12,7 +12,7 @@ const models = new Map<number, CorpusModel>();
 const snapshots = new Map<number, Omit<VectorSnapshot, 'key'>>();
 
 function run(job: ThreadJob): { result: ThreadResult; transfer: ArrayBuffer[] } {
-  if (job.kind === 'embed' || job.kind === 'soft' || job.kind === 'sentence') {
+  if (job.kind !== 'vectors') {
     const model = models.get(job.model);
     if (!model) throw new Error(`no model ${job.model} on this thread`);
     if (job.kind === 'soft') return { result: model.softMatch(job.query, job.docs), transfer: [] };
